@@ -1,0 +1,281 @@
+"""The syntax tree: frozen attrs nodes that mirror the source, each with a span equality ignores.
+
+Two parses of the same text compare equal whatever the whitespace and comments, because `span` is
+declared with `eq=False`. Nodes are built from Lark's parse tree by `planlang.build`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Union
+
+import attrs
+
+from planlang.source import Span
+
+
+def _span() -> Span | None:
+    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+
+@attrs.frozen
+class Name:
+    text: str
+    span: Span | None = _span()
+
+
+# ---- expressions ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Quantity:
+    number: Decimal
+    unit: Name | None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Money:
+    currency: str
+    amount: Decimal
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Percent:
+    value: Decimal
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Ref:
+    name: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class BinOp:
+    op: str  # one of + - × /
+    left: Expr
+    right: Expr
+    span: Span | None = _span()
+
+
+Expr = Union[Quantity, Money, Percent, Ref, BinOp]
+
+
+# ---- catalog header, named values, units ------------------------------------------------------
+
+
+@attrs.frozen
+class CurrencySetting:
+    code: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class BillingSetting:
+    words: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class UptimePrecision:
+    step: Decimal
+    span: Span | None = _span()
+
+
+CatalogSetting = Union[CurrencySetting, BillingSetting, UptimePrecision]
+
+
+@attrs.frozen
+class CatalogDef:
+    name: Name
+    settings: tuple[CatalogSetting, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class LetDef:
+    name: Name
+    value: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class UnitDef:
+    name: Name
+    value: Expr | None
+    span: Span | None = _span()
+
+
+# ---- meters ----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class CountSource:
+    include_disabled: bool
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class SnapshotSource:
+    every: Name | None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class UsageSource:
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class DailyStep:
+    aggregation: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class MonthlyStep:
+    aggregation: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class RoundStep:
+    direction: str  # "up" or "down"
+    to: Expr | None
+    span: Span | None = _span()
+
+
+MeterStep = Union[CountSource, SnapshotSource, UsageSource, DailyStep, MonthlyStep, RoundStep]
+
+
+@attrs.frozen
+class MeterDef:
+    names: tuple[Name, ...]
+    unit: Name | None
+    steps: tuple[MeterStep, ...]
+    span: Span | None = _span()
+
+
+# ---- plans -----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Included:
+    amount: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ExtraPrice:
+    price: Expr
+    per_count: Decimal
+    per_unit: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Maximum:
+    amount: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Limit:
+    amount: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class NotExtendable:
+    span: Span | None = _span()
+
+
+ItemClause = Union[Included, ExtraPrice, Maximum, Limit, NotExtendable]
+
+
+@attrs.frozen
+class ItemRule:
+    item: Name
+    clauses: tuple[ItemClause, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class SlaLevel:
+    level: Name
+    span: Span | None = _span()
+
+
+PlanStmt = Union[ItemRule, SlaLevel]
+
+
+@attrs.frozen
+class PlanDef:
+    name: Name
+    fee: Expr
+    per: Name
+    body: tuple[PlanStmt, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class PlansDef:
+    """Rules shared by several plans (the merged columns of a pricing table)."""
+
+    names: tuple[Name, ...]
+    body: tuple[PlanStmt, ...]
+    span: Span | None = _span()
+
+
+# ---- SLA ---------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Band:
+    """A range of uptime percentages; None is unbounded on that side."""
+
+    low: Decimal | None
+    low_inclusive: bool
+    high: Decimal | None
+    high_inclusive: bool
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class RefundRule:
+    percent: Decimal
+    band: Band
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class SlaDef:
+    name: Name
+    refunds: tuple[RefundRule, ...]
+    span: Span | None = _span()
+
+
+Definition = Union[CatalogDef, LetDef, UnitDef, MeterDef, PlanDef, PlansDef, SlaDef]
+
+
+@attrs.frozen
+class PlanFile:
+    definitions: tuple[Definition, ...]
+    span: Span | None = _span()
+
+
+def walk(node: object):
+    """Every node below (and including) `node`, depth first, in source order."""
+    yield node
+    if attrs.has(type(node)):
+        for field in attrs.fields(type(node)):
+            if field.name == "span":
+                continue
+            value = getattr(node, field.name)
+            children = value if isinstance(value, tuple) else (value,)
+            for child in children:
+                if attrs.has(type(child)):
+                    yield from walk(child)

@@ -1,0 +1,225 @@
+"""Lark parse tree → planlang AST, in a separate Transformer pass that keeps every span.
+
+Every grammar rule has a callback here; tests/test_build.py proves no Lark `Tree` or `Token`
+survives on every catalog and checks the callbacks against the grammar's rule names, so a misspelt
+callback cannot silently copy a Lark node into the AST.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from lark import Token, Transformer, Tree, v_args
+from lark.exceptions import VisitError
+
+from planlang import ast
+from planlang.source import Source, Span
+
+
+def number(text: str) -> Decimal:
+    """A number as written (`1,000`, `0.0004`, `99.89%`), read exactly."""
+    return Decimal(text.rstrip("%").replace(",", ""))
+
+
+@v_args(meta=True)
+class Builder(Transformer):
+    def __init__(self, source: Source):
+        super().__init__()
+        self.source = source
+
+    # ---- helpers ----
+    def _span(self, meta) -> Span | None:
+        if getattr(meta, "empty", True):
+            return None
+        return self.source.span(meta.start_pos, meta.end_pos)
+
+    def _tok(self, token: Token) -> Span:
+        return self.source.span(token.start_pos, token.end_pos)
+
+    def _name(self, token: Token) -> ast.Name:
+        return ast.Name(str(token), span=self._tok(token))
+
+    # ---- file and catalog ----
+    def start(self, meta, children):
+        return ast.PlanFile(tuple(children), span=self._span(meta))
+
+    def catalog(self, meta, children):
+        name, *settings = children
+        return ast.CatalogDef(self._name(name), tuple(settings), span=self._span(meta))
+
+    def currency_setting(self, meta, children):
+        return ast.CurrencySetting(_currency_code(str(children[0])), span=self._span(meta))
+
+    def billing_setting(self, meta, children):
+        return ast.BillingSetting(children[0], span=self._span(meta))
+
+    def uptime_precision(self, meta, children):
+        return ast.UptimePrecision(number(children[0]), span=self._span(meta))
+
+    def words(self, meta, children):
+        return ast.Name(" ".join(str(c) for c in children), span=self._span(meta))
+
+    def let_def(self, meta, children):
+        name, value = children
+        return ast.LetDef(self._name(name), value, span=self._span(meta))
+
+    def unit_def(self, meta, children):
+        name = self._name(children[0])
+        value = children[1] if len(children) > 1 else None
+        return ast.UnitDef(name, value, span=self._span(meta))
+
+    # ---- meters ----
+    def meter_def(self, meta, children):
+        names, *rest = children
+        unit = rest.pop(0) if rest and isinstance(rest[0], ast.Name) else None
+        return ast.MeterDef(names, unit, tuple(rest), span=self._span(meta))
+
+    def meter_unit(self, meta, children):
+        return self._name(children[0])
+
+    def name_list(self, meta, children):
+        return tuple(self._name(c) for c in children)
+
+    def count_source(self, meta, children):
+        include = bool(children) and children[0] == "including"
+        return ast.CountSource(include, span=self._span(meta))
+
+    def including_disabled(self, meta, children):
+        return "including"
+
+    def enabled_only(self, meta, children):
+        return "enabled"
+
+    def snapshot_source(self, meta, children):
+        every = self._name(children[0]) if children else None
+        return ast.SnapshotSource(every, span=self._span(meta))
+
+    def usage_source(self, meta, children):
+        return ast.UsageSource(span=self._span(meta))
+
+    def daily_step(self, meta, children):
+        return ast.DailyStep(self._name(children[0]), span=self._span(meta))
+
+    def monthly_step(self, meta, children):
+        return ast.MonthlyStep(self._name(children[0]), span=self._span(meta))
+
+    def round_step(self, meta, children):
+        direction = str(children[0])
+        to = children[1] if len(children) > 1 else None
+        return ast.RoundStep(direction, to, span=self._span(meta))
+
+    # ---- plans ----
+    def plan_def(self, meta, children):
+        name, fee, per, *body = children
+        stmts = body[0] if body else ()
+        return ast.PlanDef(self._name(name), fee, self._name(per), stmts, span=self._span(meta))
+
+    def plans_def(self, meta, children):
+        names, body = children
+        return ast.PlansDef(names, body, span=self._span(meta))
+
+    def plan_body(self, meta, children):
+        return tuple(children)
+
+    def sla_level(self, meta, children):
+        return ast.SlaLevel(children[0], span=self._span(meta))
+
+    def item_rule(self, meta, children):
+        item, *clauses = children
+        return ast.ItemRule(self._name(item), tuple(clauses), span=self._span(meta))
+
+    def included(self, meta, children):
+        return ast.Included(children[0], span=self._span(meta))
+
+    def extra_price(self, meta, children):
+        price, (count, unit) = children
+        return ast.ExtraPrice(price, count, unit, span=self._span(meta))
+
+    def per_quantity(self, meta, children):
+        if len(children) == 2:
+            return number(children[0]), self._name(children[1])
+        return Decimal(1), self._name(children[0])
+
+    def maximum(self, meta, children):
+        return ast.Maximum(children[0], span=self._span(meta))
+
+    def limit(self, meta, children):
+        return ast.Limit(children[0], span=self._span(meta))
+
+    def not_extendable(self, meta, children):
+        return ast.NotExtendable(span=self._span(meta))
+
+    # ---- SLA ----
+    def sla_no_refund(self, meta, children):
+        return ast.SlaDef(children[0], (), span=self._span(meta))
+
+    def sla_refunds(self, meta, children):
+        name, *refunds = children
+        return ast.SlaDef(name, tuple(refunds), span=self._span(meta))
+
+    def refund_rule(self, meta, children):
+        percent, band = children
+        return ast.RefundRule(number(percent), band, span=self._span(meta))
+
+    def band_between(self, meta, children):
+        low, high = (number(c) for c in children)
+        return ast.Band(low, True, high, True, span=self._span(meta))
+
+    def band_at_or_below(self, meta, children):
+        return ast.Band(None, False, number(children[0]), True, span=self._span(meta))
+
+    def band_below(self, meta, children):
+        return ast.Band(None, False, number(children[0]), False, span=self._span(meta))
+
+    def band_at_or_above(self, meta, children):
+        return ast.Band(number(children[0]), True, None, False, span=self._span(meta))
+
+    def band_above(self, meta, children):
+        return ast.Band(number(children[0]), False, None, False, span=self._span(meta))
+
+    # ---- expressions ----
+    def quantity(self, meta, children):
+        unit = self._name(children[1]) if len(children) > 1 else None
+        return ast.Quantity(number(children[0]), unit, span=self._span(meta))
+
+    def money(self, meta, children):
+        currency, amount = children
+        return ast.Money(_currency_code(str(currency)), number(amount), span=self._span(meta))
+
+    def percent(self, meta, children):
+        return ast.Percent(number(children[0]), span=self._span(meta))
+
+    def ref(self, meta, children):
+        return ast.Ref(self._name(children[0]), span=self._span(meta))
+
+    def _binop(self, op, meta, children):
+        left, right = children[0], children[-1]
+        return ast.BinOp(op, left, right, span=self._span(meta))
+
+    def add(self, meta, children):
+        return self._binop("+", meta, children)
+
+    def sub(self, meta, children):
+        return self._binop("-", meta, children)
+
+    def mul(self, meta, children):
+        return self._binop("×", meta, children)
+
+    def div(self, meta, children):
+        return self._binop("/", meta, children)
+
+
+CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
+
+
+def _currency_code(text: str) -> str:
+    return CURRENCY_SYMBOLS.get(text, text)
+
+
+def build(tree: Tree, source: Source) -> ast.PlanFile:
+    try:
+        result = Builder(source).transform(tree)
+    except VisitError as error:  # an exception inside a callback: a bug, report the original
+        raise error.orig_exc from error
+    assert isinstance(result, ast.PlanFile)
+    return result

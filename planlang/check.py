@@ -1,0 +1,670 @@
+"""The checker: names, units, money typing, conflicts, order and bands → diagnostics and a model.
+
+`check(plan_file, path)` walks the AST once. It resolves every name (with "did you mean"),
+evaluates every value exactly with its type (money in a currency, a quantity in a dimension, a
+percentage, a plain number), reports every problem as a `Diagnostic` with a stable PL2xx code, and,
+when there is no error, returns the compiled `Catalog` the interpreter runs on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from planlang import ast
+from planlang.diagnostics import ERROR, WARNING, Diagnostic, Label, did_you_mean, has_errors
+from planlang.model import Band, Catalog, ItemTerms, Meter, Plan, Refund, RuleRef, SlaLevel
+from planlang.money import MINOR_UNITS, format_number
+from planlang.source import Span
+from planlang.units import Unit, lookup, name_forms
+
+BILLING_PERIODS = ("calendar month",)
+FEE_PERIODS = ("month",)
+DAILY_AGGREGATIONS = {"count": ("average", "maximum"), "snapshots": ("average", "maximum"),
+                      "usage": ("sum", "maximum")}
+MONTHLY_AGGREGATIONS = {"count": ("average", "maximum"), "snapshots": ("average", "maximum"),
+                        "usage": ("sum", "average", "maximum")}
+MAX_DEFINITIONS = 10_000
+
+
+@attrs.frozen
+class Value:
+    """A checked constant: its kind, its exact number (base units) and its type details."""
+
+    kind: str  # "number", "percent", "quantity", "money"
+    number: Fraction
+    unit: Unit | None = None
+    currency: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "money":
+            return f"money in `{self.currency}`"
+        if self.kind == "quantity":
+            assert self.unit is not None
+            return f"`{self.unit.name}`"
+        return "a percentage" if self.kind == "percent" else "a plain number"
+
+
+@attrs.frozen
+class CheckResult:
+    diagnostics: tuple[Diagnostic, ...]
+    catalog: Catalog | None
+
+
+def check(plan_file: ast.PlanFile, path: str) -> CheckResult:
+    checker = Checker(path)
+    catalog = checker.run(plan_file)
+    diagnostics = tuple(checker.diagnostics)
+    return CheckResult(diagnostics, None if has_errors(diagnostics) else catalog)
+
+
+@attrs.define
+class _ItemDraft:
+    """The clauses one plan has for one item, gathered from `plan` and `plans` blocks."""
+
+    item: ast.Name
+    clauses: dict[str, tuple[ast.ItemClause, Value | None]] = attrs.Factory(dict)
+
+
+class Checker:
+    def __init__(self, path: str):
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+        self.currency: str | None = None
+        self.lets: dict[str, Value] = {}
+        self.units: dict[str, Unit] = {}
+        self.meters: dict[str, Meter] = {}
+        self.defined: dict[tuple[str, str], Span | None] = {}
+
+    # ---- reporting ----
+    def error(self, code: str, message: str, span: Span | None, help: str | None = None,
+              labels: tuple[Label, ...] = (), severity: str = ERROR) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, help, severity, labels))
+
+    def rule(self, node) -> RuleRef:
+        span = node.span
+        if span is None:
+            return RuleRef(self.path, 0)
+        return RuleRef(self.path, span.line, span.source.line_text(span.line).strip())
+
+    def define(self, kind: str, name: ast.Name) -> bool:
+        """Record a definition; report a duplicate (PL220) and return False if there is one."""
+        key = (kind, name.text)
+        if key in self.defined:
+            first = self.defined[key]
+            labels = (Label(first, "first defined here"),) if first is not None else ()
+            self.error("PL220", f"{kind} `{name.text}` is defined twice", name.span,
+                       help=f"remove one of the definitions or rename this {kind}", labels=labels)
+            return False
+        self.defined[key] = name.span
+        return True
+
+    # ---- the pass ----
+    def run(self, plan_file: ast.PlanFile) -> Catalog | None:
+        defs = plan_file.definitions
+        if len(defs) > MAX_DEFINITIONS:
+            self.error("PL265", f"plan file has {len(defs):,} definitions, more than "
+                       f"{MAX_DEFINITIONS:,}", defs[MAX_DEFINITIONS].span,
+                       help="split the catalog into smaller files")
+            return None
+        catalogs = [d for d in defs if isinstance(d, ast.CatalogDef)]
+        header = self.check_catalog(catalogs, plan_file)
+        for d in defs:
+            if isinstance(d, ast.LetDef):
+                self.check_let(d)
+            elif isinstance(d, ast.UnitDef):
+                self.check_unit(d)
+        meter_defs = [d for d in defs if isinstance(d, ast.MeterDef)]
+        self.declare_meter_units(meter_defs)
+        for d in meter_defs:
+            self.check_meter(d)
+        slas = self.check_slas([d for d in defs if isinstance(d, ast.SlaDef)], header)
+        plans = self.check_plans(defs, slas)
+        if header is None or has_errors(self.diagnostics):
+            return None
+        name, uptime_step = header
+        assert self.currency is not None
+        return Catalog(name, self.path, self.currency, uptime_step, dict(self.units),
+                       dict(self.meters), tuple(plans), slas)
+
+    # ---- catalog header ----
+    def check_catalog(self, catalogs: list[ast.CatalogDef], plan_file: ast.PlanFile):
+        if not catalogs:
+            span = plan_file.span.source.span(0, 0) if plan_file.span is not None else None
+            self.error("PL260", "plan file has no `catalog` header", span,
+                       help="start the file with `catalog NAME` and an indented `currency EUR`")
+            return None
+        for extra in catalogs[1:]:
+            self.error("PL220", "catalog is defined twice", extra.name.span,
+                       help="a plan file holds one catalog",
+                       labels=(Label(catalogs[0].name.span, "first defined here"),)
+                       if catalogs[0].name.span else ())
+        catalog = catalogs[0]
+        uptime_step: Fraction | None = None
+        seen: dict[type, ast.CatalogSetting] = {}
+        for setting in catalog.settings:
+            if type(setting) in seen:
+                self.error("PL220", "catalog setting is given twice", setting.span,
+                           help="keep one", labels=(Label(seen[type(setting)].span, "first given here"),)
+                           if seen[type(setting)].span else ())
+                continue
+            seen[type(setting)] = setting
+            if isinstance(setting, ast.CurrencySetting):
+                if setting.code not in MINOR_UNITS:  # pragma: no cover - the grammar limits codes
+                    self.error("PL232", f"unsupported currency `{setting.code}`", setting.span)
+                self.currency = setting.code
+            elif isinstance(setting, ast.BillingSetting):
+                if setting.words.text not in BILLING_PERIODS:
+                    self.error("PL215", f"unknown billing period `{setting.words.text}`",
+                               setting.words.span,
+                               help=did_you_mean(setting.words.text, BILLING_PERIODS)
+                               or "the billing period is `calendar month`")
+            elif isinstance(setting, ast.UptimePrecision):
+                if not 0 < setting.step <= 100:
+                    self.error("PL252", "uptime precision must be between 0% and 100%",
+                               setting.span)
+                uptime_step = Fraction(setting.step)
+        if self.currency is None:
+            self.error("PL260", f"catalog `{catalog.name.text}` has no currency", catalog.name.span,
+                       help="add an indented line `currency EUR` (or USD, GBP, CHF, JPY)")
+            return None
+        return catalog.name.text, uptime_step
+
+    # ---- values ----
+    def check_let(self, d: ast.LetDef) -> None:
+        value = self.evaluate(d.value)
+        if self.define("value", d.name) and value is not None:
+            self.lets[d.name.text] = value
+
+    def check_unit(self, d: ast.UnitDef) -> None:
+        if not self.define("unit", d.name):
+            return
+        if d.value is None:
+            self.units[d.name.text] = Unit(d.name.text, d.name.text, Fraction(1))
+            return
+        value = self.evaluate(d.value)
+        if value is None:
+            return
+        if value.kind != "quantity" or value.unit is None:
+            self.error("PL233", f"unit `{d.name.text}` must be defined as a quantity of another "
+                       f"unit, not {value.describe()}", d.value.span,
+                       help=f"e.g. `unit {d.name.text} = 1,000 MB`")
+            return
+        if value.number <= 0:
+            self.error("PL235", f"unit `{d.name.text}` must be a positive quantity", d.value.span)
+            return
+        self.units[d.name.text] = Unit(d.name.text, value.unit.dimension, value.number)
+
+    def evaluate(self, expr: ast.Expr) -> Value | None:
+        """Evaluate a constant expression exactly, reporting type errors; None after an error."""
+        if isinstance(expr, ast.Quantity):
+            number = Fraction(expr.number)
+            if expr.unit is None:
+                return Value("number", number)
+            unit = self.find_unit(expr.unit)
+            return None if unit is None else Value("quantity", unit.to_base(number), unit)
+        if isinstance(expr, ast.Money):
+            return Value("money", Fraction(expr.amount), currency=expr.currency)
+        if isinstance(expr, ast.Percent):
+            return Value("percent", Fraction(expr.value) / 100)
+        if isinstance(expr, ast.Ref):
+            value = self.lets.get(expr.name.text)
+            if value is None:
+                self.error("PL214", f"unknown value `{expr.name.text}`", expr.name.span,
+                           help=did_you_mean(expr.name.text, self.lets)
+                           or "define it first with `let NAME = …`")
+            return value
+        left, right = self.evaluate(expr.left), self.evaluate(expr.right)
+        if left is None or right is None:
+            return None
+        if expr.op in "+-":
+            return self.add(expr, left, right)
+        return self.multiply(expr, left, right)
+
+    def add(self, expr: ast.BinOp, left: Value, right: Value) -> Value | None:
+        verb = "add" if expr.op == "+" else "subtract"
+        words = (f"{right.describe()} to {left.describe()}" if expr.op == "+"
+                 else f"{right.describe()} from {left.describe()}")
+        if left.kind == right.kind == "money" and left.currency != right.currency:
+            self.error("PL232", f"cannot {verb} {words}", expr.span,
+                       help="every amount in a catalog is in the catalog's currency")
+            return None
+        same_dimension = (left.unit.dimension if left.unit else None) == (
+            right.unit.dimension if right.unit else None)
+        if left.kind != right.kind or not same_dimension:
+            self.error("PL231", f"cannot {verb} {words}", expr.span,
+                       help="both sides must be of the same kind: money with money, or quantities "
+                       "of one dimension (GB with MB)")
+            return None
+        number = left.number + right.number if expr.op == "+" else left.number - right.number
+        return attrs.evolve(left, number=number)
+
+    def multiply(self, expr: ast.BinOp, left: Value, right: Value) -> Value | None:
+        scalar = ("number", "percent")
+        if expr.op == "×":
+            if left.kind in scalar and right.kind in scalar:
+                return Value("number" if "number" in (left.kind, right.kind) else "percent",
+                             left.number * right.number)
+            if left.kind in scalar or right.kind in scalar:
+                base, factor = (right, left) if left.kind in scalar else (left, right)
+                return attrs.evolve(base, number=base.number * factor.number)
+            self.error("PL230", f"cannot multiply {left.describe()} by {right.describe()}",
+                       expr.span, help="multiply money or a quantity by a plain number or a "
+                       "percentage; a price per unit is written `€ 2 per 100 devices`")
+            return None
+        if right.number == 0:
+            self.error("PL234", "division by zero", expr.right.span)
+            return None
+        if right.kind in scalar:
+            return attrs.evolve(left, number=left.number / right.number)
+        if left.kind == right.kind and left.currency == right.currency and (
+                (left.unit.dimension if left.unit else None)
+                == (right.unit.dimension if right.unit else None)):
+            return Value("number", left.number / right.number)
+        self.error("PL230", f"cannot divide {left.describe()} by {right.describe()}", expr.span,
+                   help="divide by a plain number, or by a value of the same kind to get a ratio")
+        return None
+
+    def find_unit(self, name: ast.Name) -> Unit | None:
+        unit = lookup(self.units, name.text)
+        if unit is None:
+            self.error("PL210", f"unknown unit `{name.text}`", name.span,
+                       help=did_you_mean(name.text, self.units)
+                       or "declare it with `unit NAME` or `unit NAME = 1,000 OTHER`")
+        return unit
+
+    # ---- meters ----
+    def declare_meter_units(self, meter_defs: list[ast.MeterDef]) -> None:
+        for d in meter_defs:
+            if d.unit is not None:
+                continue
+            for name in d.names:
+                if lookup(self.units, name.text) is None:
+                    self.units[name.text] = Unit(name.text, name.text, Fraction(1))
+
+    def check_meter(self, d: ast.MeterDef) -> None:
+        unit = self.find_unit(d.unit) if d.unit is not None else None
+        if d.unit is not None and unit is None:
+            return
+        sources = [s for s in d.steps if isinstance(s, (ast.CountSource, ast.SnapshotSource,
+                                                        ast.UsageSource))]
+        if len(sources) != 1 or d.steps[0] is not sources[0]:
+            span = sources[1].span if len(sources) > 1 else d.names[0].span
+            self.error("PL261", "a meter starts with exactly one source: `count`, `snapshots` "
+                       "or `usage`", span,
+                       help="e.g. `meter channels: count including disabled, daily average, then "
+                       "monthly average, round up`")
+            return
+        source = sources[0]
+        kind = ("count" if isinstance(source, ast.CountSource) else
+                "snapshots" if isinstance(source, ast.SnapshotSource) else "usage")
+        if isinstance(source, ast.SnapshotSource) and source.every is not None and (
+                source.every.text not in ("minute", "hour", "day")):
+            self.error("PL215", f"unknown snapshot interval `{source.every.text}`",
+                       source.every.span, help=did_you_mean(source.every.text,
+                                                            ("minute", "hour", "day"))
+                       or "snapshots are taken every `minute`, `hour` or `day`")
+        daily = self.meter_step(d, ast.DailyStep, DAILY_AGGREGATIONS[kind], "daily")
+        monthly = self.meter_step(d, ast.MonthlyStep, MONTHLY_AGGREGATIONS[kind], "monthly")
+        rounding = self.meter_rounding(d)
+        for name in d.names:
+            if not self.define("meter", name):
+                continue
+            meter_unit = unit or lookup(self.units, name.text)
+            assert meter_unit is not None
+            round_direction, round_step, round_unit = None, meter_unit.factor, meter_unit
+            if rounding is not None:
+                round_direction, step_value = rounding
+                if step_value is not None:
+                    if step_value.unit is None or step_value.unit.dimension != meter_unit.dimension:
+                        step = next(s for s in d.steps if isinstance(s, ast.RoundStep))
+                        self.error("PL262", f"meter `{name.text}` is measured in "
+                                   f"`{meter_unit.name}` and cannot be rounded to "
+                                   f"{step_value.describe()}", step.to.span if step.to else None,
+                                   help=f"round to a quantity of `{meter_unit.name}`")
+                        continue
+                    round_step, round_unit = step_value.number, step_value.unit
+            self.meters[name.text] = Meter(
+                name.text, meter_unit, kind,
+                isinstance(source, ast.CountSource) and source.include_disabled,
+                daily, monthly, round_direction, round_step, round_unit, self.rule(d))
+
+    def meter_step(self, d: ast.MeterDef, cls, allowed: tuple[str, ...], word: str) -> str | None:
+        steps = [s for s in d.steps if isinstance(s, cls)]
+        if len(steps) > 1:
+            self.error("PL261", f"a meter has at most one {word} step", steps[1].span,
+                       help=f"remove one of the {word} steps")
+        if not steps:
+            return None
+        aggregation = steps[0].aggregation
+        if aggregation.text not in allowed:
+            self.error("PL215", f"unknown {word} aggregation `{aggregation.text}` for this meter",
+                       aggregation.span, help=did_you_mean(aggregation.text, allowed)
+                       or "use " + " or ".join(f"`{word} {a}`" for a in allowed))
+            return None
+        return aggregation.text
+
+    def meter_rounding(self, d: ast.MeterDef):
+        steps = [s for s in d.steps if isinstance(s, ast.RoundStep)]
+        if not steps:
+            return None
+        if len(steps) > 1:
+            self.error("PL261", "a meter rounds at most once", steps[1].span,
+                       help="remove one of the rounding steps")
+        step = steps[0]
+        if d.steps[-1] is not step:
+            self.error("PL261", "rounding is a meter's last step", step.span,
+                       help="move the rounding to the end of the meter")
+        if step.to is None:
+            return step.direction, None
+        value = self.evaluate(step.to)
+        if value is not None and value.number <= 0:
+            self.error("PL235", "a rounding step must be positive", step.to.span)
+            return None
+        return step.direction, value
+
+    # ---- SLA levels ----
+    def check_slas(self, defs: list[ast.SlaDef], header) -> dict[str, SlaLevel]:
+        uptime_step = header[1] if header else None
+        slas: dict[str, SlaLevel] = {}
+        for d in defs:
+            if not self.define("SLA level", d.name):
+                continue
+            refunds = []
+            for r in d.refunds:
+                band = self.check_band(r)
+                if not 0 < r.percent <= 100:
+                    self.error("PL252", f"a refund of {format_number(r.percent)}% is not between "
+                               "0% and 100%", r.span, help="write the share of the plan fee refunded")
+                elif band is not None:
+                    refunds.append(Refund(Fraction(r.percent) / 100, band, self.rule(r)))
+            self.check_band_layout(d, refunds, uptime_step)
+            slas[d.name.text] = SlaLevel(d.name.text, tuple(refunds), self.rule(d))
+        return slas
+
+    def check_band(self, r: ast.RefundRule) -> Band | None:
+        b = r.band
+        bounds = [x for x in (b.low, b.high) if x is not None]
+        if any(not 0 <= x <= 100 for x in bounds):
+            self.error("PL252", "an uptime band lies between 0% and 100%", b.span,
+                       help="uptime is a percentage of the month")
+            return None
+        if b.low is not None and b.high is not None and b.low > b.high:
+            self.error("PL253", f"empty uptime band: {format_number(b.low)}% is above "
+                       f"{format_number(b.high)}%", b.span,
+                       help=f"write the lower bound first: `from {format_number(b.high)}% to "
+                       f"{format_number(b.low)}%`")
+            return None
+        to_f = (lambda x: None if x is None else Fraction(x))
+        return Band(to_f(b.low), b.low_inclusive, to_f(b.high), b.high_inclusive)
+
+    def check_band_layout(self, d: ast.SlaDef, refunds: list[Refund], step: Fraction | None):
+        """Bands of one level must not overlap, and must leave no gap between them."""
+        ordered = sorted(refunds, key=lambda r: (r.band.low is not None, r.band.low or 0))
+        for before, after in zip(ordered, ordered[1:]):
+            b, a = before.band, after.band
+            node = next(r for r in d.refunds if self.rule(r) == after.rule)
+            label = (Label(next(r for r in d.refunds if self.rule(r) == before.rule).band.span,
+                           "this band"),)
+            if b.high is None or (a.low is not None and (
+                    a.low < b.high or (a.low == b.high and a.low_inclusive and b.high_inclusive))):
+                self.error("PL250", f"uptime bands of SLA `{d.name.text}` overlap", node.band.span,
+                           help="make each uptime value fall in at most one band", labels=label)
+            elif a.low is not None and not self._adjacent(b, a, step):
+                self.error("PL251", f"uptime bands of SLA `{d.name.text}` leave a gap between "
+                           f"{format_number(b.high)}% and {format_number(a.low)}%",
+                           node.band.span, labels=label,
+                           help="an uptime in the gap gets no refund: close it, or declare how "
+                           "precisely uptime is measured with `uptime measured to 0.01%` in the "
+                           "catalog header")
+
+    @staticmethod
+    def _adjacent(below: Band, above: Band, step: Fraction | None) -> bool:
+        """True when no uptime value (a multiple of `step`, if given) lies between the bands."""
+        high, low = below.high, above.low
+        assert high is not None and low is not None
+        if high == low:
+            return below.high_inclusive or above.low_inclusive
+        if step is None:
+            return False
+        first = (high // step) * step  # the first multiple of the step that is above the band
+        if not (first == high and not below.high_inclusive):
+            first += step
+        return not (first < low or (first == low and not above.low_inclusive))
+
+    # ---- plans ----
+    def check_plans(self, defs, slas: dict[str, SlaLevel]) -> list[Plan]:
+        plan_defs = [d for d in defs if isinstance(d, ast.PlanDef)]
+        known = {}
+        for d in plan_defs:
+            if self.define("plan", d.name):
+                known[d.name.text] = d
+        drafts: dict[str, dict[str, _ItemDraft]] = defaultdict(dict)
+        sla_of: dict[str, ast.SlaLevel] = {}
+        for d in defs:
+            if isinstance(d, ast.PlanDef) and known.get(d.name.text) is d:
+                self.gather(d.name.text, d.body, drafts, sla_of, slas)
+            elif isinstance(d, ast.PlansDef):
+                for name in d.names:
+                    if name.text not in known:
+                        self.error("PL212", f"unknown plan `{name.text}`", name.span,
+                                   help=did_you_mean(name.text, known)
+                                   or "define the plan with `plan NAME: € 0 per month` first")
+                        continue
+                    self.gather(name.text, d.body, drafts, sla_of, slas)
+        plans = []
+        for rank, d in enumerate(known.values()):
+            fee = self.check_fee(d)
+            items = {}
+            for item_name, draft in drafts[d.name.text].items():
+                terms = self.item_terms(d.name.text, draft)
+                if terms is not None:
+                    items[item_name] = terms
+            sla = sla_of.get(d.name.text)
+            plans.append(Plan(d.name.text, rank, fee if fee is not None else Decimal(0),
+                              self.rule(d), items, sla.level.text if sla else None,
+                              self.rule(sla) if sla else None))
+        self.check_order(plans, known, drafts)
+        return plans
+
+    def check_fee(self, d: ast.PlanDef) -> Decimal | None:
+        if d.per.text not in FEE_PERIODS:
+            self.error("PL215", f"unknown fee period `{d.per.text}`", d.per.span,
+                       help=did_you_mean(d.per.text, FEE_PERIODS)
+                       or "plan fees are `per month`, the catalog's billing period")
+        value = self.evaluate(d.fee)
+        money = self.expect_money(value, d.fee, f"the fee of plan `{d.name.text}`")
+        return money
+
+    def expect_money(self, value: Value | None, expr: ast.Expr, what: str) -> Decimal | None:
+        if value is None:
+            return None
+        if value.kind != "money":
+            self.error("PL233", f"{what} must be money, not {value.describe()}", expr.span,
+                       help=f"write it with its currency, e.g. `{self.currency or 'EUR'} 40`")
+            return None
+        if value.currency != self.currency:
+            self.error("PL232", f"{what} is in `{value.currency}` but the catalog's currency is "
+                       f"`{self.currency}`", expr.span,
+                       help=f"write every amount in `{self.currency}`")
+            return None
+        if value.number < 0:
+            self.error("PL235", f"{what} cannot be negative", expr.span)
+            return None
+        amount = Decimal(value.number.numerator) / Decimal(value.number.denominator)
+        if Fraction(amount) != value.number:
+            self.error("PL233", f"{what} is not an exact decimal amount", expr.span)
+            return None
+        return amount
+
+    def gather(self, plan: str, body, drafts, sla_of, slas: dict[str, SlaLevel]) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.SlaLevel):
+                if plan in sla_of:
+                    self.error("PL221", f"plan `{plan}` has two SLA levels", stmt.span,
+                               labels=(Label(sla_of[plan].span, "first given here"),)
+                               if sla_of[plan].span else (), help="keep one `sla` line per plan")
+                    continue
+                if stmt.level.text not in slas:
+                    self.error("PL213", f"unknown SLA level `{stmt.level.text}`", stmt.level.span,
+                               help=did_you_mean(stmt.level.text, slas)
+                               or "define it with `sla NAME: no refund` or refund bands")
+                sla_of[plan] = stmt
+                continue
+            meter = self.meters.get(stmt.item.text)
+            if meter is None:
+                candidates = list(self.meters)
+                self.error("PL211", f"unknown item `{stmt.item.text}`", stmt.item.span,
+                           help=did_you_mean(stmt.item.text, candidates)
+                           or f"declare how `{stmt.item.text}` is measured with a `meter` line")
+                continue
+            draft = drafts[plan].setdefault(stmt.item.text, _ItemDraft(stmt.item))
+            for clause in stmt.clauses:
+                kind = type(clause).__name__
+                if kind in draft.clauses:
+                    first = draft.clauses[kind][0]
+                    self.error("PL221", f"plan `{plan}` says twice what its `{stmt.item.text}` "
+                               f"{_CLAUSE_WORDS[kind]}", clause.span,
+                               labels=(Label(first.span, "first said here"),) if first.span else (),
+                               help="keep one; shared rules go in a `plans A, B:` block, the rest "
+                               "in each plan")
+                    continue
+                draft.clauses[kind] = (clause, self.clause_value(clause, meter))
+
+    def clause_value(self, clause: ast.ItemClause, meter: Meter) -> Value | None:
+        if isinstance(clause, ast.NotExtendable):
+            return None
+        if isinstance(clause, ast.ExtraPrice):
+            per_unit = self.find_unit(clause.per_unit)
+            if per_unit is not None and per_unit.dimension != meter.unit.dimension:
+                self.error("PL231", f"`{meter.name}` is measured in `{meter.unit.name}`, not in "
+                           f"`{per_unit.name}`", clause.per_unit.span,
+                           help=f"price it per `{meter.unit.name}`")
+                return None
+            if clause.per_count <= 0:
+                self.error("PL235", "a price is per a positive quantity", clause.span)
+                return None
+            value = self.evaluate(clause.price)
+            amount = self.expect_money(value, clause.price, f"the price of extra `{meter.name}`")
+            if amount is None or per_unit is None:
+                return None
+            return Value("money", Fraction(amount), per_unit, self.currency)
+        value = self.evaluate(clause.amount)
+        if value is None:
+            return None
+        if value.kind == "number":
+            value = Value("quantity", meter.unit.to_base(value.number), meter.unit)
+        if value.kind != "quantity" or value.unit is None or (
+                value.unit.dimension != meter.unit.dimension):
+            self.error("PL231", f"`{meter.name}` is measured in `{meter.unit.name}`, not "
+                       f"{value.describe()}", clause.amount.span,
+                       help=f"write a number of `{meter.unit.name}`")
+            return None
+        if value.number < 0:
+            self.error("PL235", "an amount of an item cannot be negative", clause.amount.span)
+            return None
+        return value
+
+    def item_terms(self, plan: str, draft: _ItemDraft) -> ItemTerms | None:
+        c = draft.clauses
+        name = draft.item.text
+        meter = self.meters[name]
+        if "ExtraPrice" in c and "NotExtendable" in c:
+            self.error("PL242", f"plan `{plan}` cannot extend `{name}` but prices extras for it",
+                       c["ExtraPrice"][0].span,
+                       labels=(Label(c["NotExtendable"][0].span, "declared not extendable here"),),
+                       help="remove the extra price, or `not extendable`")
+            return None
+        if "Limit" in c and ("ExtraPrice" in c or "Included" in c or "Maximum" in c):
+            other = next(c[k][0] for k in ("ExtraPrice", "Included", "Maximum") if k in c)
+            self.error("PL243", f"`{name}` on plan `{plan}` has a non-extendable limit and "
+                       "extendable terms", c["Limit"][0].span,
+                       labels=(Label(other.span, "extendable term here"),) if other.span else (),
+                       help="an item is either limited (`at most N`) or included and extendable")
+            return None
+        if "Maximum" in c and "ExtraPrice" not in c:
+            self.error("PL244", f"`{name}` on plan `{plan}` has a maximum but no extra price",
+                       c["Maximum"][0].span,
+                       help="a maximum bounds the extras; add `then € X per unit`, or write "
+                       "`at most N` for a non-extendable limit")
+            return None
+        if "ExtraPrice" in c and meter.monthly is None:
+            self.error("PL245", f"`{name}` is priced but its meter gives no monthly figure",
+                       c["ExtraPrice"][0].span,
+                       help="add a monthly step to the meter, e.g. `monthly average`")
+            return None
+        values = {k: v for k, (_, v) in c.items()}
+        if any(v is None and k != "NotExtendable" for k, v in values.items()):
+            return None  # already reported
+        included = values["Included"].number if "Included" in values else Fraction(0)
+        maximum = values["Maximum"].number if "Maximum" in values else None
+        if maximum is not None and included > maximum:
+            self.error("PL241", f"plan `{plan}` includes more `{name}` than its maximum",
+                       c["Included"][0].span,
+                       labels=(Label(c["Maximum"][0].span, "maximum here"),),
+                       help="lower the included amount or raise the maximum")
+            return None
+        price = values.get("ExtraPrice")
+        rule = lambda k: self.rule(c[k][0]) if k in c else None  # noqa: E731
+        block, label = Fraction(1), meter.unit.name
+        if price is not None:
+            extra = c["ExtraPrice"][0]
+            assert isinstance(extra, ast.ExtraPrice) and price.unit is not None
+            block = price.unit.to_base(Fraction(extra.per_count))
+            label = (f"{format_number(extra.per_count)} {extra.per_unit.text}"
+                     if extra.per_count != 1 else extra.per_unit.text)
+        return ItemTerms(
+            name, included, price is not None,
+            Decimal(price.number.numerator) / Decimal(price.number.denominator) if price else None,
+            block, label, maximum, values["Limit"].number if "Limit" in values else None,
+            rule("Included"), rule("ExtraPrice"), rule("Maximum"), rule("Limit"),
+            rule("NotExtendable"))
+
+    def check_order(self, plans: list[Plan], known: dict[str, ast.PlanDef], drafts) -> None:
+        """Plans are written lowest first: fees and every item's allowance never decrease."""
+        for lower, higher in zip(plans, plans[1:]):
+            if higher.fee < lower.fee:
+                self.error("PL240", f"plan `{higher.name}` costs less than `{lower.name}`, which "
+                           "comes before it", known[higher.name].fee.span,
+                           labels=(Label(known[lower.name].fee.span, "the lower plan's fee"),)
+                           if known[lower.name].fee.span else (),
+                           help="write plans from the lowest to the highest")
+            for name, terms in lower.items.items():
+                high_terms = higher.items.get(name)
+                low_cap = terms.ceiling()
+                high_cap = high_terms.ceiling() if high_terms else Fraction(0)
+                if high_terms is not None and (high_cap is None or (
+                        low_cap is not None and high_cap >= low_cap)):
+                    continue
+                span = self._item_span(drafts, higher.name, name) or known[higher.name].name.span
+                unit = self.meters[name].unit
+                shown = "nothing" if high_cap is not None and high_cap == 0 and not high_terms \
+                    else (f"{format_number(unit.from_base(high_cap))} {unit.name}"
+                          if high_cap is not None else "no limit")
+                low_shown = (f"{format_number(unit.from_base(low_cap))} {unit.name}"
+                             if low_cap is not None else "no limit")
+                self.error("PL240", f"plan `{higher.name}` allows less `{name}` ({shown}) than "
+                           f"`{lower.name}` ({low_shown}), which comes before it", span,
+                           help="write plans from the lowest to the highest, or correct the "
+                           "figure", severity=ERROR)
+
+    @staticmethod
+    def _item_span(drafts, plan: str, item: str) -> Span | None:
+        draft = drafts.get(plan, {}).get(item)
+        if draft is None:
+            return None
+        return draft.item.span
+
+
+_CLAUSE_WORDS = {
+    "Included": "includes",
+    "ExtraPrice": "costs as an extra",
+    "Maximum": "maximum is",
+    "Limit": "limit is",
+    "NotExtendable": "cannot extend",
+}
+
+__all__ = ["check", "CheckResult", "Checker", "Value", "WARNING", "name_forms"]

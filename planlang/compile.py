@@ -1,0 +1,79 @@
+"""The pipeline, written once: source text → parse tree → AST → checked, compiled catalog.
+
+STAGES names the order; `load_catalog` runs it and raises `PlanlangError` with every diagnostic
+when the plan cannot be used. A catalog is compiled once and shared by every account evaluated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from planlang import ast
+from planlang.build import build
+from planlang.check import check
+from planlang.diagnostics import Diagnostic, PlanlangError, has_errors, sorted_diagnostics
+from planlang.model import Catalog
+from planlang.parse import parse_tree
+from planlang.source import Source
+
+STAGES = ("parse", "build", "check")
+
+
+@attrs.frozen
+class Compiled:
+    """Everything the pipeline produced for one file: diagnostics, and what it got to."""
+
+    source: Source
+    diagnostics: tuple[Diagnostic, ...]
+    syntax: ast.PlanFile | None
+    catalog: Catalog | None
+
+
+def compile_source(source: Source) -> Compiled:
+    tree, diagnostics = parse_tree(source)
+    if tree is None:
+        return Compiled(source, tuple(diagnostics), None, None)
+    plan_file = build(tree, source)
+    result = check(plan_file, source.path)
+    return Compiled(source, tuple(sorted_diagnostics(result.diagnostics)), plan_file,
+                    result.catalog)
+
+
+def read_source(path: str | Path) -> Source | Diagnostic:
+    """Read a text file as UTF-8 (a BOM is allowed), or a PL4xx diagnostic saying why not."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        return Diagnostic("PL401", f"`{path}` is a folder, not a file")
+    except FileNotFoundError:
+        return Diagnostic("PL401", f"file `{path}` does not exist")
+    except OSError as error:
+        return Diagnostic("PL401", f"cannot read `{path}`: {error.strerror}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        source = Source(str(path), data.decode("utf-8", errors="replace"))
+        return Diagnostic("PL402", "file is not UTF-8 text", source.span(error.start, error.start + 1),
+                          help="save the file as UTF-8")
+    return Source(str(path), text.replace("\r\n", "\n"))
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Parse, check and compile a plan file; raise PlanlangError with the diagnostics if unusable."""
+    source = read_source(path)
+    if isinstance(source, Diagnostic):
+        raise PlanlangError([source])
+    compiled = compile_source(source)
+    if compiled.catalog is None or has_errors(compiled.diagnostics):
+        raise PlanlangError(compiled.diagnostics)
+    return compiled.catalog
+
+
+def parse_catalog_text(text: str, path: str = "<text>") -> Catalog:
+    compiled = compile_source(Source(path, text))
+    if compiled.catalog is None:
+        raise PlanlangError(compiled.diagnostics)
+    return compiled.catalog

@@ -1,0 +1,120 @@
+"""Diagnostics as values, and the one function that renders them.
+
+Every stage returns `Diagnostic` values; none prints. Codes are stable and documented in
+docs/errors/: PL1xx syntax, PL2xx checks, PL3xx evaluation, PL4xx input files and arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from planlang.source import Span
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@attrs.frozen
+class Label:
+    """A secondary span with a short note (e.g. "first defined here")."""
+
+    span: Span
+    message: str
+
+
+@attrs.frozen
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None = None
+    help: str | None = None
+    severity: str = ERROR
+    labels: tuple[Label, ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def sort_key(self) -> tuple[str, int, str]:
+        if self.span is None:
+            return ("", 0, self.code)
+        return (self.span.path, self.span.start, self.code)
+
+
+class PlanlangError(Exception):
+    """Raised at an API boundary when input cannot be used; carries the diagnostics."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(render(d) for d in self.diagnostics))
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.is_error for d in diagnostics)
+
+
+def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+def _snippet(span: Span, gutter: int, note: str = "", mark: str = "^") -> list[str]:
+    line = span.line
+    text = span.source.line_text(line)
+    column = span.column
+    # A span that runs past its line is underlined to the end of the line.
+    length = max(1, min(span.end - span.start, len(text) - column + 1))
+    pad = " " * gutter
+    underline = " " * (column - 1) + mark * length + (f" {note}" if note else "")
+    return [f"{str(line).rjust(gutter)} | {text}", f"{pad} | {underline.rstrip()}"]
+
+
+def render(diagnostic: Diagnostic) -> str:
+    """`file:line:col: error[CODE]: message`, the source line with the span underlined, the help."""
+    d = diagnostic
+    where = d.span.location() + ": " if d.span is not None else ""
+    out = [f"{where}{d.severity}[{d.code}]: {d.message}"]
+    spans = [d.span] if d.span is not None else []
+    spans += [label.span for label in d.labels]
+    gutter = max((len(str(s.line)) for s in spans), default=1)
+    if d.span is not None:
+        out.append(f"{' ' * gutter} |")
+        out += _snippet(d.span, gutter)
+    for label in d.labels:
+        if d.span is None or label.span.path != d.span.path:
+            out.append(f"{' ' * gutter}--> {label.span.location()}")
+        out += _snippet(label.span, gutter, label.message, "-")
+    if d.help:
+        out.append(f"{' ' * gutter} = help: {d.help}")
+    return "\n".join(out)
+
+
+def render_all(diagnostics: Iterable[Diagnostic]) -> str:
+    return "\n\n".join(render(d) for d in sorted_diagnostics(diagnostics))
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A "did you mean `x`?" help from edit distance over the names in scope."""
+    best = closest(name, candidates)
+    return f"did you mean `{best}`?" if best else None
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    scored = []
+    for candidate in candidates:
+        distance = _edit_distance(name.lower(), candidate.lower())
+        limit = max(1, len(name) // 3)
+        if distance <= limit:
+            scored.append((distance, candidate))
+    return min(scored)[1] if scored else None
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]

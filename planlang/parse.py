@@ -1,0 +1,166 @@
+"""Plan text → Lark parse tree, with syntax errors turned into located diagnostics (PL1xx)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.indenter import DedentError, Indenter
+
+from planlang.diagnostics import Diagnostic
+from planlang.source import Source, Span
+from planlang.syntax_errors import SYNTAX_EXAMPLES, friendly_terminal
+
+MAX_PLAN_BYTES = 2_000_000
+
+
+class PlanIndenter(Indenter):
+    """Turns leading whitespace into _INDENT/_DEDENT tokens, as in Python."""
+
+    NL_type = "_NL"
+    OPEN_PAREN_types = ["LPAR"]
+    CLOSE_PAREN_types = ["RPAR"]
+    INDENT_type = "_INDENT"
+    DEDENT_type = "_DEDENT"
+    tab_len = 8
+
+
+def grammar_text() -> str:
+    return resources.files("planlang.grammars").joinpath("planlang.lark").read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
+def parser() -> Lark:
+    """The one LALR parser, built once per process (Lark caches the tables on disk as well)."""
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        postlex=PlanIndenter(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+        strict=True,
+        cache=True,
+    )
+
+
+def parse_tree(source: Source) -> tuple[Tree | None, list[Diagnostic]]:
+    """Parse a plan source. Returns the tree, or None and the syntax diagnostics."""
+    if len(source.text) > MAX_PLAN_BYTES:
+        return None, [
+            Diagnostic(
+                "PL106",
+                f"plan file is too large ({len(source.text):,} characters)",
+                source.span(0, 0),
+                help=f"a plan file may hold at most {MAX_PLAN_BYTES:,} characters; split the catalog",
+            )
+        ]
+    if "\x00" in source.text:
+        offset = source.text.index("\x00")
+        return None, [
+            Diagnostic("PL100", "plan file contains a NUL byte: is it a binary file?",
+                       source.span(offset, offset + 1), help="plan files are UTF-8 text")
+        ]
+    try:
+        return parser().parse(source.text + "\n"), []
+    except UnexpectedInput as error:
+        return None, [syntax_diagnostic(source, error)]
+    except DedentError as error:
+        return None, [_dedent_diagnostic(source, error)]
+    except (LarkError, RecursionError) as error:  # pragma: no cover - defensive
+        return None, [Diagnostic("PL101", f"cannot parse this file: {error}", source.span(0, 0))]
+
+
+def syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
+    span = _error_span(source, error)
+    example = _match_example(error)
+    if example is not None:
+        return Diagnostic(example.code, example.message, span, help=example.help)
+    if isinstance(error, UnexpectedCharacters):
+        char = source.text[error.pos_in_stream] if error.pos_in_stream < len(source.text) else ""
+        return Diagnostic(
+            "PL100",
+            f"unexpected character `{_printable(char)}`",
+            span,
+            help=_expected_help(error.allowed),
+        )
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        if token.type == "$END":
+            return Diagnostic("PL103", "unexpected end of file", span,
+                              help=_expected_help(error.accepts or error.expected))
+        if token.type in ("_INDENT", "_DEDENT"):
+            what = "indented line" if token.type == "_INDENT" else "end of an indented block"
+            return Diagnostic("PL104", f"unexpected {what}", span,
+                              help="lines of one block share the same indentation")
+        shown = "end of line" if token.type == "_NL" else f"`{_printable(str(token))}`"
+        return Diagnostic("PL102", f"unexpected {shown}", span,
+                          help=_expected_help(error.accepts or error.expected))
+    return Diagnostic("PL101", "cannot parse this line", span)
+
+
+def _match_example(error: UnexpectedInput):
+    try:
+        label = error.match_examples(
+            parser().parse, {k: v.snippets for k, v in SYNTAX_EXAMPLES.items()}, use_accepts=True
+        )
+    except LarkError:  # pragma: no cover - defensive
+        return None
+    return SYNTAX_EXAMPLES.get(label) if label else None
+
+
+def _error_span(source: Source, error: UnexpectedInput) -> Span:
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        start = getattr(token, "start_pos", None)
+        if token.type == "$END" or start is None:
+            end = len(source.text.rstrip())
+            return source.span(max(0, end - 1), end)
+        if token.type in ("_NL", "_DEDENT", "_INDENT"):
+            # Point at the end of the line where the statement stopped short.
+            line_end = source.text.find("\n", start) if token.type == "_NL" else start
+            line_end = start if line_end < 0 else line_end
+            if token.type == "_NL":
+                return source.span(start, start + 1)
+            return source.span(line_end, line_end + 1)
+        return source.span(start, max(start + 1, token.end_pos or start + 1))
+    pos = getattr(error, "pos_in_stream", None) or 0
+    return source.span(pos, pos + 1)
+
+
+def _dedent_diagnostic(source: Source, error: DedentError) -> Diagnostic:
+    # Lark reports the bad indentation in the message only; find the first line that breaks nesting.
+    levels = [0]
+    for number, line in enumerate(source.text.splitlines(), 1):
+        stripped = line.lstrip(" \t")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        if indent > levels[-1]:
+            levels.append(indent)
+            continue
+        while indent < levels[-1]:
+            levels.pop()
+        if indent != levels[-1]:
+            return Diagnostic("PL105", "this line's indentation matches no enclosing block",
+                              source.line_span(number, 1, indent or 1),
+                              help="indent it like the lines of the block it belongs to")
+    return Diagnostic("PL105", "inconsistent indentation", source.span(0, 0))
+
+
+def _expected_help(names) -> str | None:
+    shown = sorted({friendly_terminal(parser(), n) for n in names or ()} - {None})
+    if not shown:
+        return None
+    if len(shown) > 6:
+        shown = shown[:6] + ["…"]
+    return "expected " + ", ".join(shown)
+
+
+def _printable(text: str) -> str:
+    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+
+
+def is_token(value: object) -> bool:
+    return isinstance(value, (Tree, Token))

@@ -1,0 +1,74 @@
+"""Source texts and spans: where every node, diagnostic, charge and decision comes from."""
+
+from __future__ import annotations
+
+import bisect
+
+import attrs
+
+
+@attrs.frozen(eq=False)
+class Source:
+    """A named text (a plan file, an account file, a scenario) with a line index for positions."""
+
+    path: str
+    text: str
+    _line_starts: tuple[int, ...] = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
+        object.__setattr__(self, "_line_starts", tuple(starts))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its line break."""
+        if not 1 <= line <= len(self._line_starts):
+            return ""
+        start = self._line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start : len(self.text) if end < 0 else end].rstrip("\r")
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(self, start, max(start, end))
+
+    def line_span(self, line: int, column: int = 1, length: int = 1) -> Span:
+        """A span from a 1-based line and column (used where a library reports only those)."""
+        line = max(1, min(line, len(self._line_starts)))
+        start = self._line_starts[line - 1] + max(column, 1) - 1
+        return Span(self, start, start + max(length, 1))
+
+
+@attrs.frozen
+class Span:
+    """A half-open range of characters in a source. Spans never take part in node equality."""
+
+    source: Source = attrs.field(repr=False)
+    start: int
+    end: int
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def line(self) -> int:
+        return self.source.position(self.start)[0]
+
+    @property
+    def column(self) -> int:
+        return self.source.position(self.start)[1]
+
+    @property
+    def text(self) -> str:
+        return self.source.text[self.start : self.end]
+
+    def location(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+    def cover(self, other: Span) -> Span:
+        return Span(self.source, min(self.start, other.start), max(self.end, other.end))
