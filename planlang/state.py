@@ -1,0 +1,74 @@
+"""Account state: what an account holds and did, as the interpreter reads it.
+
+An account names its plan, the measurements of each meter (element counts as intervals or per day,
+snapshots, daily averages, usage events), the actions it requests (creating elements) and the
+uptime of each period. Every amount is exact: a Decimal with an optional unit, as written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+
+
+@attrs.frozen
+class Amount:
+    """An exact number as written in an account file, with its unit if one was given."""
+
+    value: Decimal
+    unit: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.unit}" if self.unit else str(self.value)
+
+
+@attrs.frozen
+class Interval:
+    """`count` elements (of which `disabled` are disabled) existed from `from_` until `to`."""
+
+    from_: dt.datetime
+    count: int
+    to: dt.datetime | None = None
+    disabled: int = 0
+
+
+@attrs.frozen
+class DayValue:
+    """A day's figure: an element count (with its disabled part), a daily average or a sum."""
+
+    value: Amount
+    disabled: int = 0
+
+
+@attrs.frozen
+class UsageEvent:
+    on: dt.datetime
+    amount: Amount
+
+
+@attrs.frozen
+class MeterData:
+    intervals: tuple[Interval, ...] = ()
+    daily: dict[dt.date, DayValue] = attrs.Factory(dict)
+    snapshots: dict[dt.datetime, Amount] = attrs.Factory(dict)
+    events: tuple[UsageEvent, ...] = ()
+
+
+@attrs.frozen
+class Request:
+    """An action the account asks for, decided against its plan's limits."""
+
+    on: dt.datetime
+    create: str
+    count: int = 1
+
+
+@attrs.frozen
+class Account:
+    account: str
+    plan: str
+    usage: dict[str, MeterData] = attrs.Factory(dict)
+    requests: tuple[Request, ...] = ()
+    uptime: dict[str, Amount] = attrs.Factory(dict)
