@@ -58,7 +58,9 @@ def format_number(value: Exact) -> str:
     text = format(dec.normalize(), "f") if dec == dec.to_integral_value() else format(dec, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text
+    whole, dot, part = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-') or 0):,}{dot}{part}"
 
 
 def format_money(amount: Decimal, currency: str) -> str:

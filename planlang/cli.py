@@ -1,0 +1,151 @@
+"""The command line: `planlang check`, `planlang bill`, `planlang test`.
+
+Exit status: 0 when clean, 1 when the input has errors or a scenario fails, 2 for a wrong use of
+the command. Bad input never produces a traceback; output files are written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from planlang.compile import compile_source, load_catalog, read_source
+from planlang.diagnostics import Diagnostic, PlanlangError, render, render_all
+from planlang.engine import evaluate
+from planlang.engine.calendar import Period
+from planlang.inputs import load_account
+from planlang.report import bill_table
+from planlang.results import to_data
+from planlang.scenario import run_paths
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own message, with our prefix and exit status
+        self.print_usage(sys.stderr)
+        self.exit(2, f"planlang: error[PL421]: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="planlang", description="Check plan files, bill accounts, run scenarios.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    check = sub.add_parser("check", help="parse and check plan files (files or folders)")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    bill = sub.add_parser("bill", help="bill one account for one period")
+    bill.add_argument("catalog", metavar="CATALOG")
+    bill.add_argument("--account", required=True, metavar="FILE")
+    bill.add_argument("--period", required=True, metavar="YYYY-MM")
+    bill.add_argument("--format", choices=("table", "json"), default="table")
+    bill.add_argument("--explain", action="store_true",
+                      help="show each line's computation and the plan line behind it")
+    bill.add_argument("--out", metavar="FILE", help="write the output to FILE (whole or not at all)")
+    test = sub.add_parser("test", help="run scenario specs (files or folders)")
+    test.add_argument("paths", nargs="+", metavar="PATH")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"check": cmd_check, "bill": cmd_bill, "test": cmd_test}[args.command](args)
+    except PlanlangError as error:
+        print(render_all(error.diagnostics), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("planlang: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+def plan_files(paths: list[str]) -> tuple[list[Path], list[Diagnostic]]:
+    found: list[Path] = []
+    problems = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found += sorted(path.rglob("*.plan"))
+        elif path.exists():
+            found.append(path)
+        else:
+            problems.append(Diagnostic("PL401", f"`{name}` does not exist"))
+    return found, problems
+
+
+def cmd_check(args) -> int:
+    files, diagnostics = plan_files(args.paths)
+    for path in files:
+        source = read_source(path)
+        if isinstance(source, Diagnostic):
+            diagnostics.append(attrs_evolve_path(source, path))
+            continue
+        diagnostics += compile_source(source).diagnostics
+    errors = sum(d.is_error for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if diagnostics:
+        print(render_all(diagnostics), file=sys.stderr)
+        print(file=sys.stderr)
+    print(f"checked {len(files)} file{'s' * (len(files) != 1)}: {errors} "
+          f"error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+    return 1 if errors or not files else 0
+
+
+def attrs_evolve_path(diagnostic: Diagnostic, path: Path) -> Diagnostic:
+    return diagnostic if diagnostic.span else Diagnostic(
+        diagnostic.code, diagnostic.message, None, diagnostic.help)
+
+
+def cmd_bill(args) -> int:
+    try:
+        period = Period.parse(args.period)
+    except ValueError as error:
+        raise PlanlangError([Diagnostic("PL420", f"--period: {error}",
+                                        help="e.g. `--period 2026-11`")]) from None
+    catalog = load_catalog(args.catalog)
+    prepared = load_account(args.account, catalog)
+    bill = evaluate(catalog, prepared, period)
+    if args.format == "json":
+        text = json.dumps(to_data(bill), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = bill_table(bill, catalog.name, explain=args.explain) + "\n"
+    if args.out:
+        write_whole(Path(args.out), text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: never a partial output file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as error:
+        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: {error.strerror}")])
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def cmd_test(args) -> int:
+    results, problems = run_paths(args.paths)
+    for problem in problems:
+        print(render(problem), file=sys.stderr)
+    for result in results:
+        print(result.report())
+    passed = sum(r.passed for r in results)
+    failed = len(results) - passed
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or problems or not results else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

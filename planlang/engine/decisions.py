@@ -1,0 +1,71 @@
+"""Decisions on requested actions: may the account create these elements on its plan?
+
+A request is allowed when the plan's ceiling for the item (its non-extendable limit, its included
+amount if it cannot extend, or its maximum for extras) admits the count after creation. A refusal
+gives a reason code, a message, and the lowest plan of the catalog that would allow it.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from planlang.engine.prepare import Prepared
+from planlang.model import Catalog, ItemTerms, Plan
+from planlang.money import format_money, format_number
+from planlang.results import Decision, Reason, Step
+from planlang.state import Request
+
+
+def allows(terms: ItemTerms | None, wanted: Fraction) -> bool:
+    if terms is None:
+        return False
+    ceiling = terms.ceiling()
+    return ceiling is None or wanted <= ceiling
+
+
+def decide_request(catalog: Catalog, plan: Plan, prepared: Prepared, request: Request) -> Decision:
+    meter = catalog.meters[request.create]
+    unit = meter.unit
+    show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
+    series = prepared.series.get(request.create)
+    current = series.level_at(request.on) if series else Fraction(0)
+    wanted = current + unit.to_base(Fraction(request.count))
+    terms = plan.items.get(request.create)
+    steps = (Step("current", show(current)), Step("requested", f"{request.count} more"),
+             Step("after creation", show(wanted)))
+    date = request.on.date()
+    if allows(terms, wanted):
+        assert terms is not None
+        ceiling = terms.ceiling()
+        reasons = [Reason("within-limit", f"{show(wanted)} after creation; plan `{plan.name}` "
+                          f"allows {'any number' if ceiling is None else show(ceiling)}")]
+        rule = terms.limit_rule or terms.maximum_rule or terms.included_rule or terms.price_rule
+        if terms.extendable and wanted > terms.included and terms.price is not None:
+            reasons = [Reason("billed-as-extra", f"{show(terms.included)} included; beyond that "
+                              f"{format_money(terms.price, catalog.currency)} per "
+                              f"{terms.block_label}")]
+            rule = terms.price_rule
+        return Decision("create", request.create, date, "allowed", tuple(reasons), rule,
+                        steps=steps)
+    lowest = next((p.name for p in catalog.plans if allows(p.items.get(request.create), wanted)),
+                  None)
+    reason, rule = _refusal(plan, terms, request.create, show, current, wanted)
+    upgrade = (f"; the lowest plan that allows it is `{lowest}`" if lowest
+               else "; no plan of the catalog allows it")
+    return Decision("create", request.create, date, "refused",
+                    (Reason(reason.code, reason.message + upgrade),), rule, lowest, steps)
+
+
+def _refusal(plan: Plan, terms: ItemTerms | None, item: str, show, current, wanted):
+    if terms is None:
+        return Reason("not-available", f"`{item}` is not available on plan `{plan.name}`"), None
+    if terms.limit is not None:
+        return (Reason("limit-reached", f"plan `{plan.name}` allows at most {show(terms.limit)} "
+                       f"(not extendable); the account has {show(current)}"), terms.limit_rule)
+    if not terms.extendable:
+        return (Reason("not-extendable", f"plan `{plan.name}` includes {show(terms.included)} "
+                       f"and cannot extend them; the account has {show(current)}"),
+                terms.extend_rule or terms.included_rule)
+    assert terms.maximum is not None
+    return (Reason("maximum-reached", f"plan `{plan.name}` allows extras up to "
+                   f"{show(terms.maximum)}; the account has {show(current)}"), terms.maximum_rule)

@@ -1,0 +1,129 @@
+"""Evaluation of one account for one period: the plan fee, extras, SLA refunds and decisions.
+
+`evaluate(catalog, account, period)` is deterministic: no clock, no randomness, lines in catalog
+order. Amounts are rounded once per line by `round_money`; the total is the sum of the rounded
+lines. Problems with the account's data raise PlanlangError before anything is computed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from planlang.diagnostics import Diagnostic, PlanlangError
+from planlang.engine.calendar import Period
+from planlang.engine.decisions import decide_request
+from planlang.engine.metering import measure
+from planlang.engine.prepare import Prepared, prepare
+from planlang.model import Catalog, ItemTerms, Plan
+from planlang.money import format_money, format_number, round_money
+from planlang.results import Bill, ChargeLine, Decision, Reason, Step
+from planlang.state import Account
+
+
+def evaluate(catalog: Catalog, account: Account | Prepared, period: Period | str) -> Bill:
+    """Bill `account` for `period` ("YYYY-MM") on `catalog`."""
+    if isinstance(period, str):
+        try:
+            period = Period.parse(period)
+        except ValueError as error:
+            raise PlanlangError([Diagnostic("PL420", str(error))]) from None
+    prepared = account if isinstance(account, Prepared) else _prepared(catalog, account)
+    plan = catalog.plan(prepared.account.plan)
+    assert plan is not None
+    lines = [_fee_line(catalog, plan, period)]
+    decisions: list[Decision] = []
+    for item, meter in catalog.meters.items():
+        terms = plan.items.get(item)
+        if terms is None or meter.monthly is None:
+            continue  # counted only at the moment of a request (non-extendable limits)
+        measurement = measure(meter, prepared.series.get(item), period)
+        line, over = _item_charge(catalog, plan, period, terms, measurement)
+        if line is not None:
+            lines.append(line)
+        if over is not None:
+            decisions.append(over)
+    refund = _sla_refund(catalog, plan, period, prepared)
+    if refund is not None:
+        lines.append(refund[0])
+        decisions.append(refund[1])
+    for request in prepared.account.requests:
+        if period.contains(request.on):
+            decisions.append(decide_request(catalog, plan, prepared, request))
+    total = sum((line.amount for line in lines), Decimal(0))
+    return Bill(prepared.account.account, plan.name, str(period), catalog.currency, tuple(lines),
+                total, tuple(decisions))
+
+
+def _prepared(catalog: Catalog, account: Account) -> Prepared:
+    prepared, problems = prepare(catalog, account)
+    if prepared is None:
+        raise PlanlangError([Diagnostic(p.code, f"{p.message} (at `{'.'.join(map(str, p.path))}`)",
+                                        help=p.help) for p in problems])
+    return prepared
+
+
+def _fee_line(catalog: Catalog, plan: Plan, period: Period) -> ChargeLine:
+    amount = round_money(plan.fee, catalog.currency)
+    return ChargeLine("fee", "plan fee", plan.name, str(period), Decimal(1), "month", plan.fee,
+                      amount, plan.fee_rule,
+                      (Step("plan", plan.name), Step("monthly fee", format_money(amount,
+                                                                                 catalog.currency))))
+
+
+def _item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, measurement):
+    meter = catalog.meters[terms.item]
+    unit = meter.round_unit  # billed figures are shown in the unit the meter rounds to
+    show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
+    measured = measurement.value
+    excess = max(Fraction(0), measured - terms.included)
+    steps = list(measurement.steps)
+    steps.append(Step("included", show(terms.included)))
+    over = None
+    ceiling = terms.ceiling()
+    if ceiling is not None and measured > ceiling:
+        rule = terms.limit_rule or terms.maximum_rule or terms.extend_rule or terms.included_rule
+        over = Decision("usage-over-limit", terms.item, period.last_day, "exceeded",
+                        (Reason("over-limit", f"{show(measured)} measured; plan `{plan.name}` "
+                                f"allows {show(ceiling)}"),), rule,
+                        steps=tuple(measurement.steps))
+    if not terms.extendable or terms.price is None or excess == 0:
+        return None, over
+    blocks = -(-excess // terms.block)
+    steps.append(Step("billable", show(excess)))
+    if terms.block != unit.factor and terms.block != meter.unit.factor:
+        steps.append(Step("blocks", f"{show(excess)} / {terms.block_label} = "
+                          f"{format_number(excess / terms.block)}, rounded up to {blocks}"))
+    amount = round_money(terms.price * blocks, catalog.currency)
+    steps.append(Step("price", f"{format_money(terms.price, catalog.currency)} per "
+                      f"{terms.block_label} × {blocks} = {format_money(amount, catalog.currency)}"))
+    assert terms.price_rule is not None
+    line = ChargeLine("extra", terms.item, plan.name, str(period), Decimal(blocks),
+                      terms.block_label, terms.price, amount, terms.price_rule, tuple(steps))
+    return line, over
+
+
+def _sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared):
+    uptime = prepared.uptime.get(str(period))
+    if uptime is None or plan.sla is None:
+        return None
+    level = catalog.slas[plan.sla]
+    for refund in level.refunds:
+        if refund.band.contains(uptime):
+            exact = -refund.percent * Fraction(plan.fee)
+            amount = round_money(exact, catalog.currency)
+            percent = format_number(refund.percent * 100)
+            steps = (Step("uptime", f"{format_number(uptime)}%"),
+                     Step("band", f"SLA {level.name}: {refund.band.describe()}"),
+                     Step("refund", f"{percent}% of {format_money(plan.fee, catalog.currency)} = "
+                          f"{format_money(-amount, catalog.currency)}"))
+            line = ChargeLine("refund", "SLA refund", plan.name, str(period), Decimal(1),
+                              f"{percent}% of the plan fee",
+                              Decimal(exact.numerator) / Decimal(exact.denominator), amount,
+                              refund.rule, steps)
+            decision = Decision("sla-refund", plan.sla, period.last_day, "refunded",
+                                (Reason("uptime-in-band", f"uptime {format_number(uptime)}% is "
+                                        f"{refund.band.describe()}: {percent}% of the plan fee is "
+                                        "refunded"),), refund.rule, steps=steps)
+            return line, decision
+    return None

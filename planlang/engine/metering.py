@@ -1,0 +1,159 @@
+"""Metering: an account's raw measurements → a meter's figure for a period, step by step.
+
+Count meters read element intervals (additive: each says how many elements existed from when to
+when) or per-day counts; the daily average is time-weighted within the UTC day. Snapshot meters
+average (or take the maximum of) the snapshots of each day, or read given daily averages. Usage
+meters sum events per day. The monthly step then averages, sums or takes the maximum over every
+day of the period, and the rounding step rounds to its unit. Every figure stays an exact Fraction.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from fractions import Fraction
+
+import attrs
+
+from planlang.engine.calendar import DAY, Period, day_start
+from planlang.model import Meter
+from planlang.money import format_number
+from planlang.results import Step
+
+SECONDS_PER_DAY = 86_400
+
+
+@attrs.frozen
+class Series:
+    """One meter's measurements for an account, already in the meter's base unit."""
+
+    changes: tuple[tuple[dt.datetime, Fraction], ...] = ()  # count meters: level deltas
+    daily: dict[dt.date, Fraction] = attrs.Factory(dict)  # given day figures
+    samples: dict[dt.date, tuple[Fraction, ...]] = attrs.Factory(dict)  # snapshots per day
+    usage: dict[dt.date, Fraction] = attrs.Factory(dict)  # usage summed per day
+    sources: tuple[str, ...] = ()  # what was given, for the explanation
+
+    def level_at(self, moment: dt.datetime) -> Fraction:
+        """A count meter's level at an instant (a given day figure wins over intervals)."""
+        if moment.date() in self.daily:
+            return self.daily[moment.date()]
+        times = [t for t, _ in self.changes]
+        upto = bisect.bisect_right(times, moment)
+        return sum((delta for _, delta in self.changes[:upto]), Fraction(0))
+
+
+@attrs.frozen
+class Measurement:
+    raw: Fraction  # after the monthly step, base units
+    value: Fraction  # after rounding, base units
+    steps: tuple[Step, ...]
+
+
+def measure(meter: Meter, series: Series | None, period: Period) -> Measurement:
+    series = series or Series()
+    unit = meter.unit
+    show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
+    days = period.dates()
+    daily = _daily_figures(meter, series, period)
+    steps = [Step("measured", ", ".join(series.sources) or "no measurements this period")]
+    steps.append(Step(f"daily {meter.daily or _default_daily(meter)}",
+                      _runs(days, daily, unit.from_base)))
+    monthly = meter.monthly or "sum"
+    values = [daily[d] for d in days]
+    if monthly == "average":
+        raw = sum(values, Fraction(0)) / len(days)
+        steps.append(Step("monthly average", f"{_sum_text(days, daily, unit.from_base)} / "
+                          f"{len(days)} days = {show(raw)}"))
+    elif monthly == "maximum":
+        raw = max(values)
+        steps.append(Step("monthly maximum", show(raw)))
+    else:
+        raw = sum(values, Fraction(0))
+        steps.append(Step("monthly sum", show(raw)))
+    value = raw
+    if meter.round_direction is not None:
+        step = meter.round_step
+        whole = -(-raw // step) if meter.round_direction == "up" else raw // step
+        value = whole * step
+        shown = f"{format_number(meter.round_unit.from_base(value))} {meter.round_unit.name}"
+        size = meter.round_unit.from_base(step)
+        to = (f"whole {meter.round_unit.name}" if size == 1
+              else f"{format_number(size)} {meter.round_unit.name}")
+        steps.append(Step(f"rounded {meter.round_direction} to {to}", shown))
+    return Measurement(raw, value, tuple(steps))
+
+
+def _default_daily(meter: Meter) -> str:
+    return "sum" if meter.source == "usage" else "average"
+
+
+def _daily_figures(meter: Meter, series: Series, period: Period) -> dict[dt.date, Fraction]:
+    aggregation = meter.daily or _default_daily(meter)
+    if meter.source == "count":
+        figures = _count_days(series.changes, period, aggregation)
+    elif meter.source == "snapshots":
+        figures = {}
+        for day in period.dates():
+            samples = series.samples.get(day, ())
+            if not samples:
+                figures[day] = Fraction(0)
+            elif aggregation == "maximum":
+                figures[day] = max(samples)
+            else:
+                figures[day] = sum(samples, Fraction(0)) / len(samples)
+    else:
+        figures = {day: series.usage.get(day, Fraction(0)) for day in period.dates()}
+    for day, value in series.daily.items():
+        if day in figures:
+            figures[day] = value
+    return figures
+
+
+def _count_days(changes, period: Period, aggregation: str) -> dict[dt.date, Fraction]:
+    """Time-weighted average (or maximum) of a step function over each UTC day of the period."""
+    figures: dict[dt.date, Fraction] = {}
+    index, level = 0, Fraction(0)
+    while index < len(changes) and changes[index][0] <= period.start:
+        level += changes[index][1]
+        index += 1
+    for day in period.dates():
+        start, end = day_start(day), day_start(day) + DAY
+        area, peak, cursor = Fraction(0), level, start
+        while index < len(changes) and changes[index][0] < end:
+            moment, delta = changes[index]
+            area += level * int((moment - cursor).total_seconds())
+            level += delta
+            peak = max(peak, level)
+            cursor = moment
+            index += 1
+        area += level * int((end - cursor).total_seconds())
+        figures[day] = peak if aggregation == "maximum" else area / SECONDS_PER_DAY
+    return figures
+
+
+def _runs(days, figures, convert) -> str:
+    """`5 × 15 days, 4 × 15 days`: the day figures, equal neighbours grouped."""
+    runs: list[list] = []
+    for day in days:
+        value = figures[day]
+        if runs and runs[-1][0] == value:
+            runs[-1][1] += 1
+        else:
+            runs.append([value, 1])
+    parts = [f"{format_number(convert(v))} × {n} day{'s' if n > 1 else ''}" for v, n in runs]
+    if len(parts) > 8:
+        parts = parts[:4] + [f"… {len(parts) - 8} more runs …"] + parts[-4:]
+    return ", ".join(parts)
+
+
+def _sum_text(days, figures, convert) -> str:
+    groups: dict[Fraction, int] = defaultdict(int)
+    order: list[Fraction] = []
+    for day in days:
+        if figures[day] not in groups:
+            order.append(figures[day])
+        groups[figures[day]] += 1
+    if len(order) > 6:
+        return format_number(convert(sum((figures[d] for d in days), Fraction(0))))
+    return "(" + " + ".join(f"{format_number(convert(v))} × {groups[v]}" for v in order) + ")"

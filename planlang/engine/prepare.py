@@ -1,0 +1,155 @@
+"""Account × catalog: check an account's data against the catalog and convert it once.
+
+Every problem is reported with the path of the value at fault (`usage.storage.daily.2026-11-05`),
+which the loaders turn into file:line:col. The result holds each meter's measurements in exact
+base units, ready to be measured for any period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from fractions import Fraction
+
+import attrs
+
+from planlang.diagnostics import did_you_mean
+from planlang.engine.metering import Series
+from planlang.model import Catalog, Meter
+from planlang.state import Account, Amount
+from planlang.units import lookup
+
+
+@attrs.frozen
+class Problem:
+    path: tuple
+    code: str
+    message: str
+    help: str | None = None
+    on_key: bool = False
+
+
+@attrs.frozen
+class Prepared:
+    account: Account
+    series: dict[str, Series]
+    uptime: dict[str, Fraction]  # percent, by period
+
+
+def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[Problem]]:
+    problems: list[Problem] = []
+    if catalog.plan(account.plan) is None:
+        problems.append(Problem(("plan",), "PL411", f"unknown plan `{account.plan}`",
+                                help=did_you_mean(account.plan, catalog.plan_names)
+                                or "plans: " + ", ".join(catalog.plan_names)))
+    series = {}
+    for name, data in account.usage.items():
+        meter = catalog.meters.get(name)
+        if meter is None:
+            problems.append(Problem(("usage", name), "PL412", f"unknown item `{name}`",
+                                    help=did_you_mean(name, catalog.meters)
+                                    or "the catalog measures: " + ", ".join(catalog.meters),
+                                    on_key=True))
+            continue
+        series[name] = _series(meter, data, ("usage", name), catalog, problems)
+    for index, request in enumerate(account.requests):
+        meter = catalog.meters.get(request.create)
+        path = ("requests", index, "create")
+        if meter is None:
+            problems.append(Problem(path, "PL412", f"unknown item `{request.create}`",
+                                    help=did_you_mean(request.create, catalog.meters)))
+        elif meter.source != "count":
+            problems.append(Problem(path, "PL413", f"`{request.create}` is measured by "
+                                    f"{meter.source}, not counted: it cannot be created",
+                                    help="requests create counted elements such as channels"))
+        if request.count < 1:
+            problems.append(Problem(("requests", index, "count"), "PL414",
+                                    "a request creates at least one element"))
+    uptime = {}
+    for period, amount in account.uptime.items():
+        path = ("uptime", period)
+        value = _percent(amount, path, problems)
+        if value is not None:
+            uptime[str(period)] = value
+    if problems:
+        return None, problems
+    return Prepared(account, series, uptime), problems
+
+
+def _percent(amount: Amount, path, problems) -> Fraction | None:
+    if amount.unit not in (None, "%"):
+        problems.append(Problem(path, "PL414", f"uptime is a percentage, not `{amount}`"))
+        return None
+    if not 0 <= amount.value <= 100:
+        problems.append(Problem(path, "PL414", f"uptime {amount.value}% is not between 0% and "
+                                "100%"))
+        return None
+    return Fraction(amount.value)
+
+
+def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem]) -> Series:
+    sources = []
+    allowed = {"count": ("intervals", "daily"), "snapshots": ("snapshots", "daily"),
+               "usage": ("events", "daily")}[meter.source]
+    for field in ("intervals", "daily", "snapshots", "events"):
+        if getattr(data, field) and field not in allowed:
+            problems.append(Problem(path + (field,), "PL413", f"`{meter.name}` is a {meter.source} "
+                                    f"meter and takes {' or '.join(allowed)}, not `{field}`",
+                                    on_key=True))
+    convert = lambda amount, p: _base(meter, amount, p, catalog, problems)  # noqa: E731
+    changes = []
+    for i, interval in enumerate(data.intervals):
+        counted = interval.count if meter.include_disabled else interval.count - interval.disabled
+        if interval.disabled > interval.count:
+            problems.append(Problem(path + ("intervals", i, "disabled"), "PL414",
+                                    "more disabled elements than elements"))
+        if interval.to is not None and interval.to <= interval.from_:
+            problems.append(Problem(path + ("intervals", i, "to"), "PL414",
+                                    "an interval ends after it starts"))
+            continue
+        changes.append((interval.from_, Fraction(counted)))
+        if interval.to is not None:
+            changes.append((interval.to, -Fraction(counted)))
+    if data.intervals:
+        sources.append(f"{len(data.intervals)} interval{'s' * (len(data.intervals) > 1)}")
+    daily = {}
+    for day, value in data.daily.items():
+        p = path + ("daily", day)
+        if meter.source != "count" and value.disabled:
+            problems.append(Problem(p, "PL413", "only counted elements have a disabled part"))
+        amount = convert(value.value, p)
+        if amount is not None:
+            if meter.source == "count" and not meter.include_disabled:
+                amount -= meter.unit.to_base(Fraction(value.disabled))
+            daily[day] = amount
+    if data.daily:
+        sources.append(f"{len(data.daily)} day figure{'s' * (len(data.daily) > 1)}")
+    samples: dict[dt.date, list[Fraction]] = defaultdict(list)
+    for moment, amount in data.snapshots.items():
+        value = convert(amount, path + ("snapshots", moment))
+        if value is not None:
+            samples[moment.date()].append(value)
+    if data.snapshots:
+        sources.append(f"{len(data.snapshots)} snapshot{'s' * (len(data.snapshots) > 1)}")
+    usage: dict[dt.date, Fraction] = defaultdict(Fraction)
+    for i, event in enumerate(data.events):
+        value = convert(event.amount, path + ("events", i, "amount"))
+        if value is not None:
+            usage[event.on.date()] += value
+    if data.events:
+        sources.append(f"{len(data.events)} usage event{'s' * (len(data.events) > 1)}")
+    return Series(tuple(sorted(changes, key=lambda c: c[0])), daily,
+                  {d: tuple(v) for d, v in samples.items()}, dict(usage), tuple(sources))
+
+
+def _base(meter: Meter, amount: Amount, path, catalog: Catalog, problems) -> Fraction | None:
+    if amount.value < 0:
+        problems.append(Problem(path, "PL414", f"a measurement cannot be negative (`{amount}`)"))
+        return None
+    unit = meter.unit if amount.unit is None else lookup(catalog.units, amount.unit)
+    if unit is None or unit.dimension != meter.unit.dimension:
+        problems.append(Problem(path, "PL413", f"`{meter.name}` is measured in "
+                                f"`{meter.unit.name}`, not `{amount.unit}`",
+                                help=f"write a number of `{meter.unit.name}`"))
+        return None
+    return unit.to_base(Fraction(amount.value))

@@ -1,0 +1,57 @@
+"""Printing a bill for people: the table, the explanation of each line and decision."""
+
+from __future__ import annotations
+
+from planlang.money import format_money, format_number
+from planlang.results import Bill, Decision
+
+
+def bill_table(bill: Bill, catalog_name: str, explain: bool = False) -> str:
+    money = lambda v: format_money(v, bill.currency)  # noqa: E731
+    rows = [("item", "plan", "quantity", "unit price", "amount", "rule")]
+    for line in bill.lines:
+        rows.append((line.item, line.plan, f"{format_number(line.quantity)} × {line.unit}",
+                     money(line.unit_price), money(line.amount), str(line.rule)))
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    out = [f"{catalog_name} · account {bill.account} · plan {bill.plan} · period {bill.period} "
+           f"· {bill.currency}", ""]
+
+    def row(r):
+        return ("  " + r[0].ljust(widths[0]) + "  " + r[1].ljust(widths[1]) + "  "
+                + r[2].ljust(widths[2]) + "  " + r[3].rjust(widths[3]) + "  "
+                + r[4].rjust(widths[4]) + "  " + r[5]).rstrip()
+
+    out.append(row(rows[0]))
+    for line, r in zip(bill.lines, rows[1:]):
+        out.append(row(r))
+        if explain:
+            out += _steps(line.steps, f"{line.rule} {line.rule.text}")
+    total_width = sum(widths[:5]) + 8
+    out.append("  " + "total".ljust(total_width - len(money(bill.total))) + money(bill.total))
+    if bill.decisions:
+        out += ["", "decisions"]
+        for decision in bill.decisions:
+            out += _decision(decision, explain)
+    for note in bill.notes:
+        out.append(f"note: {note}")
+    return "\n".join(out)
+
+
+def _steps(steps, rule: str) -> list[str]:
+    width = max((len(s.label) for s in steps), default=0)
+    lines = [f"      {s.label.ljust(width)}  {s.value}" for s in steps]
+    return lines + [f"      {'rule'.ljust(width)}  {rule}"]
+
+
+def _decision(d: Decision, explain: bool) -> list[str]:
+    head = f"  {d.date.isoformat()}  {d.kind} {d.subject}: {d.outcome}"
+    if d.lowest_plan:
+        head += f" (lowest plan that allows it: {d.lowest_plan})"
+    out = [head]
+    for reason in d.reasons:
+        out.append(f"      {reason.code}: {reason.message}")
+    if explain:
+        out += _steps(d.steps, f"{d.rule} {d.rule.text}" if d.rule else "—")
+    elif d.rule:
+        out.append(f"      rule: {d.rule}")
+    return out
