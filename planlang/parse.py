@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -14,6 +15,7 @@ from planlang.source import Source, Span
 from planlang.syntax_errors import SYNTAX_EXAMPLES, friendly_terminal
 
 MAX_PLAN_BYTES = 2_000_000
+_BLANKS = re.compile(r"(?:\s|#[^\n]*)*")
 
 
 class PlanIndenter(Indenter):
@@ -117,13 +119,14 @@ def _error_span(source: Source, error: UnexpectedInput) -> Span:
         if token.type == "$END" or start is None:
             end = len(source.text.rstrip())
             return source.span(max(0, end - 1), end)
-        if token.type in ("_NL", "_DEDENT", "_INDENT"):
-            # Point at the end of the line where the statement stopped short.
-            line_end = source.text.find("\n", start) if token.type == "_NL" else start
-            line_end = start if line_end < 0 else line_end
-            if token.type == "_NL":
-                return source.span(start, start + 1)
-            return source.span(line_end, line_end + 1)
+        if token.type == "_NL":  # the statement stopped short at the end of its line
+            return source.span(start, start + 1)
+        if token.type in ("_DEDENT", "_INDENT"):  # point at the first word of the next line
+            after = _BLANKS.match(source.text, start).end()
+            end = after
+            while end < len(source.text) and not source.text[end].isspace():
+                end += 1
+            return source.span(after, max(end, after + 1))
         return source.span(start, max(start + 1, token.end_pos or start + 1))
     pos = getattr(error, "pos_in_stream", None) or 0
     return source.span(pos, pos + 1)

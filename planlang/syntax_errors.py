@@ -20,13 +20,13 @@ class SyntaxExample:
 
 
 SYNTAX_EXAMPLES: dict[str, SyntaxExample] = {
-    "price-without-currency": SyntaxExample(
+    "currency-without-amount": SyntaxExample(
         "PL110",
-        "a price needs its currency",
-        "write the currency before the amount, e.g. `€ 130` or `EUR 130`",
+        "a price needs an amount after its currency",
+        "write the amount after the currency, e.g. `€ 130` or `EUR 130`",
         (
-            "plan Start: 130 per month\n",
-            "plans A:\n  channels: 3 included, then 40 per channel\n",
+            "plan Start: € per month\n",
+            "plans A:\n  channels: 3 included, then € per channel\n",
         ),
     ),
     "plan-missing-colon": SyntaxExample(
