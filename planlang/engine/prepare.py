@@ -16,6 +16,7 @@ import attrs
 from planlang.diagnostics import did_you_mean
 from planlang.engine.metering import Series
 from planlang.model import Catalog, Meter
+from planlang.money import format_number
 from planlang.state import Account, Amount
 from planlang.units import lookup
 
@@ -69,7 +70,12 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
     for period, amount in account.uptime.items():
         path = ("uptime", period)
         value = _percent(amount, path, problems)
-        if value is not None:
+        step = catalog.uptime_step
+        if value is not None and step is not None and value % step:
+            problems.append(Problem(path, "PL414", f"uptime {amount.value}% is more precise than "
+                                    f"the catalog measures it ({format_number(step)}%)",
+                                    help="round the uptime to the catalog's precision"))
+        elif value is not None:
             uptime[str(period)] = value
     if problems:
         return None, problems
