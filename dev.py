@@ -22,8 +22,6 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
 def ensure_env(extra: str) -> None:
-    if sys.version_info < (3, 11):
-        sys.exit(f"planlang needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not (BIN / "python").exists() and not (BIN / "python.exe").exists():
         print(f"creating {VENV.relative_to(ROOT)} …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)

@@ -7,7 +7,6 @@ declared with `eq=False`. Nodes are built from Lark's parse tree by `planlang.bu
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Union
 
 import attrs
 
@@ -61,7 +60,7 @@ class BinOp:
     span: Span | None = _span()
 
 
-Expr = Union[Quantity, Money, Percent, Ref, BinOp]
+Expr = Quantity | Money | Percent | Ref | BinOp
 
 
 # ---- catalog header, named values, units ------------------------------------------------------
@@ -85,7 +84,7 @@ class UptimePrecision:
     span: Span | None = _span()
 
 
-CatalogSetting = Union[CurrencySetting, BillingSetting, UptimePrecision]
+CatalogSetting = CurrencySetting | BillingSetting | UptimePrecision
 
 
 @attrs.frozen
@@ -148,7 +147,7 @@ class RoundStep:
     span: Span | None = _span()
 
 
-MeterStep = Union[CountSource, SnapshotSource, UsageSource, DailyStep, MonthlyStep, RoundStep]
+MeterStep = CountSource | SnapshotSource | UsageSource | DailyStep | MonthlyStep | RoundStep
 
 
 @attrs.frozen
@@ -193,7 +192,7 @@ class NotExtendable:
     span: Span | None = _span()
 
 
-ItemClause = Union[Included, ExtraPrice, Maximum, Limit, NotExtendable]
+ItemClause = Included | ExtraPrice | Maximum | Limit | NotExtendable
 
 
 @attrs.frozen
@@ -209,7 +208,7 @@ class SlaLevel:
     span: Span | None = _span()
 
 
-PlanStmt = Union[ItemRule, SlaLevel]
+PlanStmt = ItemRule | SlaLevel
 
 
 @attrs.frozen
@@ -258,7 +257,7 @@ class SlaDef:
     span: Span | None = _span()
 
 
-Definition = Union[CatalogDef, LetDef, UnitDef, MeterDef, PlanDef, PlansDef, SlaDef]
+Definition = CatalogDef | LetDef | UnitDef | MeterDef | PlanDef | PlansDef | SlaDef
 
 
 @attrs.frozen
@@ -271,7 +270,7 @@ def walk(node: object):
     """Every node below (and including) `node`, depth first, in source order."""
     yield node
     if attrs.has(type(node)):
-        for field in attrs.fields(type(node)):
+        for field in attrs.fields(type(node)):  # type: ignore[arg-type]
             if field.name == "span":
                 continue
             value = getattr(node, field.name)

@@ -29,9 +29,10 @@ class Builder(Transformer):
 
     # ---- helpers ----
     def _span(self, meta) -> Span | None:
-        if getattr(meta, "empty", True):
+        start, end = getattr(meta, "start_pos", None), getattr(meta, "end_pos", None)
+        if getattr(meta, "empty", True) or start is None or end is None:
             return None
-        return self.source.span(meta.start_pos, meta.end_pos)
+        return self.source.span(start, end)
 
     def _tok(self, token: Token) -> Span:
         return self.source.span(token.start_pos, token.end_pos)

@@ -21,6 +21,11 @@ from planlang.money import MINOR_UNITS, format_number
 from planlang.source import Span
 from planlang.units import Unit, lookup, name_forms
 
+
+def label(span: Span | None, message: str) -> tuple[Label, ...]:
+    """A secondary label, or none when the node has no position."""
+    return (Label(span, message),) if span is not None else ()
+
 BILLING_PERIODS = ("calendar month",)
 FEE_PERIODS = ("month",)
 DAILY_AGGREGATIONS = {"count": ("average", "maximum"), "snapshots": ("average", "maximum"),
@@ -140,16 +145,15 @@ class Checker:
         for extra in catalogs[1:]:
             self.error("PL220", "catalog is defined twice", extra.name.span,
                        help="a plan file holds one catalog",
-                       labels=(Label(catalogs[0].name.span, "first defined here"),)
-                       if catalogs[0].name.span else ())
+                       labels=label(catalogs[0].name.span, "first defined here"))
         catalog = catalogs[0]
         uptime_step: Fraction | None = None
         seen: dict[type, ast.CatalogSetting] = {}
         for setting in catalog.settings:
             if type(setting) in seen:
                 self.error("PL220", "catalog setting is given twice", setting.span,
-                           help="keep one", labels=(Label(seen[type(setting)].span, "first given here"),)
-                           if seen[type(setting)].span else ())
+                           help="keep one",
+                           labels=label(seen[type(setting)].span, "first given here"))
                 continue
             seen[type(setting)] = setting
             if isinstance(setting, ast.CurrencySetting):
@@ -404,19 +408,19 @@ class Checker:
     def check_band_layout(self, d: ast.SlaDef, refunds: list[Refund], step: Fraction | None):
         """Bands of one level must not overlap, and must leave no gap between them."""
         ordered = sorted(refunds, key=lambda r: (r.band.low is not None, r.band.low or 0))
-        for before, after in zip(ordered, ordered[1:]):
+        for before, after in zip(ordered, ordered[1:], strict=False):
             b, a = before.band, after.band
             node = next(r for r in d.refunds if self.rule(r) == after.rule)
-            label = (Label(next(r for r in d.refunds if self.rule(r) == before.rule).band.span,
-                           "this band"),)
+            other = label(next(r for r in d.refunds if self.rule(r) == before.rule).band.span,
+                          "this band")
             if b.high is None or (a.low is not None and (
                     a.low < b.high or (a.low == b.high and a.low_inclusive and b.high_inclusive))):
                 self.error("PL250", f"uptime bands of SLA `{d.name.text}` overlap", node.band.span,
-                           help="make each uptime value fall in at most one band", labels=label)
+                           help="make each uptime value fall in at most one band", labels=other)
             elif a.low is not None and not self._adjacent(b, a, step):
                 self.error("PL251", f"uptime bands of SLA `{d.name.text}` leave a gap between "
                            f"{format_number(b.high)}% and {format_number(a.low)}%",
-                           node.band.span, labels=label,
+                           node.band.span, labels=other,
                            help="an uptime in the gap gets no refund: close it, or declare how "
                            "precisely uptime is measured with `uptime measured to 0.01%` in the "
                            "catalog header")
@@ -505,8 +509,8 @@ class Checker:
             if isinstance(stmt, ast.SlaLevel):
                 if plan in sla_of:
                     self.error("PL221", f"plan `{plan}` has two SLA levels", stmt.span,
-                               labels=(Label(sla_of[plan].span, "first given here"),)
-                               if sla_of[plan].span else (), help="keep one `sla` line per plan")
+                               labels=label(sla_of[plan].span, "first given here"),
+                               help="keep one `sla` line per plan")
                     continue
                 if stmt.level.text not in slas:
                     self.error("PL213", f"unknown SLA level `{stmt.level.text}`", stmt.level.span,
@@ -528,7 +532,7 @@ class Checker:
                     first = draft.clauses[kind][0]
                     self.error("PL221", f"plan `{plan}` says twice what its `{stmt.item.text}` "
                                f"{_CLAUSE_WORDS[kind]}", clause.span,
-                               labels=(Label(first.span, "first said here"),) if first.span else (),
+                               labels=label(first.span, "first said here"),
                                help="keep one; shared rules go in a `plans A, B:` block, the rest "
                                "in each plan")
                     continue
@@ -575,14 +579,14 @@ class Checker:
         if "ExtraPrice" in c and "NotExtendable" in c:
             self.error("PL242", f"plan `{plan}` cannot extend `{name}` but prices extras for it",
                        c["ExtraPrice"][0].span,
-                       labels=(Label(c["NotExtendable"][0].span, "declared not extendable here"),),
+                       labels=label(c["NotExtendable"][0].span, "declared not extendable here"),
                        help="remove the extra price, or `not extendable`")
             return None
         if "Limit" in c and ("ExtraPrice" in c or "Included" in c or "Maximum" in c):
             other = next(c[k][0] for k in ("ExtraPrice", "Included", "Maximum") if k in c)
             self.error("PL243", f"`{name}` on plan `{plan}` has a non-extendable limit and "
                        "extendable terms", c["Limit"][0].span,
-                       labels=(Label(other.span, "extendable term here"),) if other.span else (),
+                       labels=label(other.span, "extendable term here"),
                        help="an item is either limited (`at most N`) or included and extendable")
             return None
         if "Maximum" in c and "ExtraPrice" not in c:
@@ -596,41 +600,40 @@ class Checker:
                        c["ExtraPrice"][0].span,
                        help="add a monthly step to the meter, e.g. `monthly average`")
             return None
-        values = {k: v for k, (_, v) in c.items()}
-        if any(v is None and k != "NotExtendable" for k, v in values.items()):
+        if any(v is None and k != "NotExtendable" for k, (_, v) in c.items()):
             return None  # already reported
+        values: dict[str, Value] = {k: v for k, (_, v) in c.items() if v is not None}
         included = values["Included"].number if "Included" in values else Fraction(0)
         maximum = values["Maximum"].number if "Maximum" in values else None
         if maximum is not None and included > maximum:
             self.error("PL241", f"plan `{plan}` includes more `{name}` than its maximum",
                        c["Included"][0].span,
-                       labels=(Label(c["Maximum"][0].span, "maximum here"),),
+                       labels=label(c["Maximum"][0].span, "maximum here"),
                        help="lower the included amount or raise the maximum")
             return None
         price = values.get("ExtraPrice")
         rule = lambda k: self.rule(c[k][0]) if k in c else None  # noqa: E731
-        block, label = Fraction(1), meter.unit.name
+        block, block_label = Fraction(1), meter.unit.name
         if price is not None:
             extra = c["ExtraPrice"][0]
             assert isinstance(extra, ast.ExtraPrice) and price.unit is not None
             block = price.unit.to_base(Fraction(extra.per_count))
-            label = (f"{format_number(extra.per_count)} {extra.per_unit.text}"
-                     if extra.per_count != 1 else extra.per_unit.text)
+            block_label = (f"{format_number(extra.per_count)} {extra.per_unit.text}"
+                           if extra.per_count != 1 else extra.per_unit.text)
         return ItemTerms(
             name, included, price is not None,
             Decimal(price.number.numerator) / Decimal(price.number.denominator) if price else None,
-            block, label, maximum, values["Limit"].number if "Limit" in values else None,
+            block, block_label, maximum, values["Limit"].number if "Limit" in values else None,
             rule("Included"), rule("ExtraPrice"), rule("Maximum"), rule("Limit"),
             rule("NotExtendable"))
 
     def check_order(self, plans: list[Plan], known: dict[str, ast.PlanDef], drafts) -> None:
         """Plans are written lowest first: fees and every item's allowance never decrease."""
-        for lower, higher in zip(plans, plans[1:]):
+        for lower, higher in zip(plans, plans[1:], strict=False):
             if higher.fee < lower.fee:
                 self.error("PL240", f"plan `{higher.name}` costs less than `{lower.name}`, which "
                            "comes before it", known[higher.name].fee.span,
-                           labels=(Label(known[lower.name].fee.span, "the lower plan's fee"),)
-                           if known[lower.name].fee.span else (),
+                           labels=label(known[lower.name].fee.span, "the lower plan's fee"),
                            help="write plans from the lowest to the highest")
             for name, terms in lower.items.items():
                 high_terms = higher.items.get(name)

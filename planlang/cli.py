@@ -124,7 +124,7 @@ def write_whole(path: Path, text: str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     except OSError as error:
-        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: {error.strerror}")])
+        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: {error.strerror}")]) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)

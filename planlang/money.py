@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from typing import Union
 
-Exact = Union[int, Decimal, Fraction]
+Exact = int | Decimal | Fraction
 
 #: Digits after the decimal point of each supported currency (ISO 4217 minor units).
 MINOR_UNITS = {"EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "JPY": 0}

@@ -80,7 +80,8 @@ def syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
     if example is not None:
         return Diagnostic(example.code, example.message, span, help=example.help)
     if isinstance(error, UnexpectedCharacters):
-        char = source.text[error.pos_in_stream] if error.pos_in_stream < len(source.text) else ""
+        pos = error.pos_in_stream or 0
+        char = source.text[pos] if pos < len(source.text) else ""
         return Diagnostic(
             "PL100",
             f"unexpected character `{_printable(char)}`",
@@ -122,7 +123,8 @@ def _error_span(source: Source, error: UnexpectedInput) -> Span:
         if token.type == "_NL":  # the statement stopped short at the end of its line
             return source.span(start, start + 1)
         if token.type in ("_DEDENT", "_INDENT"):  # point at the first word of the next line
-            after = _BLANKS.match(source.text, start).end()
+            blanks = _BLANKS.match(source.text, start)
+            after = blanks.end() if blanks else start
             end = after
             while end < len(source.text) and not source.text[end].isspace():
                 end += 1
@@ -153,7 +155,7 @@ def _dedent_diagnostic(source: Source, error: DedentError) -> Diagnostic:
 
 
 def _expected_help(names) -> str | None:
-    shown = sorted({friendly_terminal(parser(), n) for n in names or ()} - {None})
+    shown = sorted({f for n in names or () if (f := friendly_terminal(parser(), n)) is not None})
     if not shown:
         return None
     if len(shown) > 6:

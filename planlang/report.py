@@ -22,7 +22,7 @@ def bill_table(bill: Bill, catalog_name: str, explain: bool = False) -> str:
                 + r[4].rjust(widths[4]) + "  " + r[5]).rstrip()
 
     out.append(row(rows[0]))
-    for line, r in zip(bill.lines, rows[1:]):
+    for line, r in zip(bill.lines, rows[1:], strict=False):
         out.append(row(r))
         if explain:
             out += _steps(line.steps, f"{line.rule} {line.rule.text}")

@@ -140,7 +140,7 @@ def run_spec(path: Path, document: Document, spec: ScenarioSpec) -> ScenarioResu
         if all(d.code == "PL401" for d in error.diagnostics):
             raise PlanlangError([located(document, ("catalog",), "PL401",
                                          f"catalog `{spec.catalog}` does not exist",
-                                         help="the path is relative to the scenario file")])
+                                         help="the path is relative to the scenario file")]) from None
         raise
     prepared = account_from(document, catalog, ("account",), spec.account)
     periods = []

@@ -183,7 +183,8 @@ def _problems(error: BaseException, path: tuple, cls: Any):
     if isinstance(error, (ClassValidationError, IterableValidationError)):
         with_notes, without = error.group_exceptions()
         for sub, note in with_notes:
-            step = note.name if isinstance(error, ClassValidationError) else note.index
+            step = getattr(note, "name", None) if isinstance(error, ClassValidationError) else getattr(
+                note, "index", None)
             step = "from" if step == "from_" else step
             if isinstance(sub, KeyError) and isinstance(error, ClassValidationError):
                 yield Problem(path, f"missing `{step}`",

@@ -88,9 +88,9 @@ def load_document(source: Source) -> Document:
         span = source.span(mark.index, mark.index + 1) if mark else source.span(0, 0)
         problem = (error.problem or error.context or "malformed YAML").strip()
         raise PlanlangError([Diagnostic("PL403", f"malformed YAML: {problem}", span,
-                                        help="check the indentation and the quoting on this line")])
+                                        help="check the indentation and the quoting on this line")]) from None
     except yaml.YAMLError as error:
-        raise PlanlangError([Diagnostic("PL403", f"malformed YAML: {error}", source.span(0, 0))])
+        raise PlanlangError([Diagnostic("PL403", f"malformed YAML: {error}", source.span(0, 0))]) from None
     finally:
         loader.dispose()
     if node is None:
@@ -119,10 +119,10 @@ def _construct(loader, node: yaml.Node, path: Path, doc: Document, budget: list[
             return loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as error:
             raise PlanlangError([Diagnostic("PL403", f"malformed value: {error.problem}",
-                                            _span(doc, node))])
+                                            _span(doc, node))]) from None
         except ValueError as error:  # e.g. a timestamp with a day out of range
             raise PlanlangError([Diagnostic("PL404", f"invalid value `{node.value}`: {error}",
-                                            _span(doc, node))])
+                                            _span(doc, node))]) from None
     if isinstance(node, yaml.SequenceNode):
         return [_construct(loader, child, path + (i,), doc, budget, depth + 1)
                 for i, child in enumerate(node.value)]

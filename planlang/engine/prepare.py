@@ -55,7 +55,7 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
         series[name] = _series(meter, data, ("usage", name), catalog, problems)
     for index, request in enumerate(account.requests):
         meter = catalog.meters.get(request.create)
-        path = ("requests", index, "create")
+        path: tuple = ("requests", index, "create")
         if meter is None:
             problems.append(Problem(path, "PL412", f"unknown item `{request.create}`",
                                     help=did_you_mean(request.create, catalog.meters)))
