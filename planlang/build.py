@@ -30,9 +30,9 @@ class Builder(Transformer):
     # ---- helpers ----
     def _span(self, meta) -> Span | None:
         start, end = getattr(meta, "start_pos", None), getattr(meta, "end_pos", None)
-        if getattr(meta, "empty", True) or start is None or end is None:
+        if start is None or end is None or getattr(meta, "empty", True):
             return None
-        return self.source.span(start, end)
+        return self.source.span(int(start), int(end))
 
     def _tok(self, token: Token) -> Span:
         return self.source.span(token.start_pos, token.end_pos)
