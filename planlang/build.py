@@ -35,7 +35,8 @@ class Builder(Transformer):
         return self.source.span(int(start), int(end))
 
     def _tok(self, token: Token) -> Span:
-        return self.source.span(token.start_pos, token.end_pos)
+        start = token.start_pos or 0
+        return self.source.span(start, token.end_pos if token.end_pos is not None else start)
 
     def _name(self, token: Token) -> ast.Name:
         return ast.Name(str(token), span=self._tok(token))
