@@ -13,7 +13,7 @@ from fractions import Fraction
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine.calendar import Period
 from planlang.engine.decisions import decide_request
-from planlang.engine.metering import measure
+from planlang.engine.metering import daily_peaks, measure
 from planlang.engine.prepare import Prepared, prepare
 from planlang.model import Catalog, ItemTerms, Plan
 from planlang.money import format_money, format_number, round_money
@@ -35,8 +35,13 @@ def evaluate(catalog: Catalog, account: Account | Prepared, period: Period | str
     decisions: list[Decision] = []
     for item, meter in catalog.meters.items():
         terms = plan.items.get(item)
-        if terms is None or meter.monthly is None:
-            continue  # counted only at the moment of a request (non-extendable limits)
+        if terms is None:
+            continue
+        if meter.monthly is None:  # counted, not billed: only the plan's limit matters
+            over = _peak_over_limit(catalog, plan, period, terms, prepared)
+            if over is not None:
+                decisions.append(over)
+            continue
         measurement = measure(meter, prepared.series.get(item), period)
         line, over = _item_charge(catalog, plan, period, terms, measurement)
         if line is not None:
@@ -103,6 +108,26 @@ def _item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms,
     return line, over
 
 
+def _peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms,
+                     prepared: Prepared) -> Decision | None:
+    """A count above the plan's ceiling at any time of the period (e.g. data from elsewhere)."""
+    series = prepared.series.get(terms.item)
+    ceiling = terms.ceiling()
+    if series is None or ceiling is None or catalog.meters[terms.item].source != "count":
+        return None
+    peaks = daily_peaks(series, period)
+    day, peak = max(peaks.items(), key=lambda kv: (kv[1], -kv[0].toordinal()))
+    if peak <= ceiling:
+        return None
+    unit = catalog.meters[terms.item].unit
+    show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
+    return Decision("usage-over-limit", terms.item, day, "exceeded",
+                    (Reason("over-limit", f"{show(peak)} on {day.isoformat()}; plan `{plan.name}` "
+                            f"allows {show(ceiling)}"),),
+                    terms.limit_rule or terms.extend_rule or terms.included_rule,
+                    steps=(Step("highest count", f"{show(peak)} on {day.isoformat()}"),))
+
+
 def _sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared):
     uptime = prepared.uptime.get(str(period))
     if uptime is None or plan.sla is None:
@@ -112,6 +137,8 @@ def _sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared
         if refund.band.contains(uptime):
             exact = -refund.percent * Fraction(plan.fee)
             amount = round_money(exact, catalog.currency)
+            if amount == 0:
+                return None
             percent = format_number(refund.percent * 100)
             steps = (Step("uptime", f"{format_number(uptime)}%"),
                      Step("band", f"SLA {level.name}: {refund.band.describe()}"),

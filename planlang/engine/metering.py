@@ -84,6 +84,15 @@ def measure(meter: Meter, series: Series | None, period: Period) -> Measurement:
     return Measurement(raw, value, tuple(steps))
 
 
+def daily_peaks(series: Series, period: Period) -> dict[dt.date, Fraction]:
+    """The highest level of a count meter on each day of the period."""
+    peaks = _count_days(series.changes, period, "maximum")
+    for day, value in series.daily.items():
+        if day in peaks:
+            peaks[day] = value
+    return peaks
+
+
 def _default_daily(meter: Meter) -> str:
     return "sum" if meter.source == "usage" else "average"
 
