@@ -111,7 +111,7 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
                                     "more disabled elements than elements"))
         if interval.to is not None and interval.to <= interval.from_:
             problems.append(Problem(path + ("intervals", i, "to"), "PL414",
-                                    "an interval ends after it starts"))
+                                    "an interval ends before it starts"))
             continue
         changes.append((interval.from_, Fraction(counted)))
         if interval.to is not None:
