@@ -33,6 +33,7 @@ class Series:
     samples: dict[dt.date, tuple[Fraction, ...]] = attrs.Factory(dict)  # snapshots per day
     usage: dict[dt.date, Fraction] = attrs.Factory(dict)  # usage summed per day
     sources: tuple[str, ...] = ()  # what was given, for the explanation
+    events: tuple[tuple[dt.datetime, Fraction], ...] = ()  # usage in time order
 
     def level_at(self, moment: dt.datetime) -> Fraction:
         """A count meter's level at an instant (a given day figure wins over intervals)."""
