@@ -127,12 +127,13 @@ class Checker:
         catalogs = [d for d in defs if isinstance(d, ast.CatalogDef)]
         header = self.check_catalog(catalogs, plan_file)
         for d in defs:
-            if isinstance(d, ast.LetDef):
-                self.check_let(d)
-            elif isinstance(d, ast.UnitDef):
+            if isinstance(d, ast.UnitDef):
                 self.check_unit(d)
         meter_defs = [d for d in defs if isinstance(d, ast.MeterDef)]
-        self.declare_meter_units(meter_defs)
+        self.declare_meter_units(meter_defs)  # so that `let x = 3 channels` knows `channels`
+        for d in defs:
+            if isinstance(d, ast.LetDef):
+                self.check_let(d)
         for d in meter_defs:
             self.check_meter(d)
         slas = self.check_slas([d for d in defs if isinstance(d, ast.SlaDef)], header)
@@ -218,7 +219,8 @@ class Checker:
                        help=f"e.g. `unit {d.name.text} = 1,000 MB`")
             return
         if value.number <= 0:
-            self.error("PL235", f"unit `{d.name.text}` must be a positive quantity", d.value.span)
+            self.error("PL235", f"unit `{d.name.text}` must be a positive quantity", d.value.span,
+                       help=f"e.g. `unit {d.name.text} = 1,000 MB`")
             return
         self.units[d.name.text] = Unit(d.name.text, value.unit.dimension, value.number)
 
@@ -280,7 +282,8 @@ class Checker:
                        "percentage; a price per unit is written `€ 2 per 100 devices`")
             return None
         if right.number == 0:
-            self.error("PL234", "division by zero", expr.right.span)
+            self.error("PL234", "division by zero", expr.right.span,
+                       help="divide by a value that is not zero")
             return None
         if right.kind in scalar:
             return attrs.evolve(left, number=left.number / right.number)
@@ -342,6 +345,8 @@ class Checker:
             round_direction, round_step, round_unit = None, meter_unit.factor, meter_unit
             if rounding is not None:
                 round_direction, step_value = rounding
+                if step_value is not None and step_value.kind == "number":
+                    step_value = Value("quantity", meter_unit.to_base(step_value.number), meter_unit)
                 if step_value is not None:
                     if step_value.unit is None or step_value.unit.dimension != meter_unit.dimension:
                         step = next(s for s in d.steps if isinstance(s, ast.RoundStep))
@@ -365,8 +370,13 @@ class Checker:
             return None
         aggregation = steps[0].aggregation
         if aggregation.text not in allowed:
-            self.error("PL215", f"unknown {word} aggregation `{aggregation.text}` for this meter",
-                       aggregation.span, help=did_you_mean(aggregation.text, allowed)
+            known = {a for kinds in (DAILY_AGGREGATIONS, MONTHLY_AGGREGATIONS)
+                     for values in kinds.values() for a in values}
+            message = (f"`{word} {aggregation.text}` does not apply to this meter's source"
+                       if aggregation.text in known else
+                       f"unknown {word} aggregation `{aggregation.text}`")
+            self.error("PL215", message, aggregation.span,
+                       help=did_you_mean(aggregation.text, allowed)
                        or "use " + " or ".join(f"`{word} {a}`" for a in allowed))
             return None
         return aggregation.text
@@ -386,7 +396,8 @@ class Checker:
             return step.direction, None
         value = self.evaluate(step.to)
         if value is not None and value.number <= 0:
-            self.error("PL235", "a rounding step must be positive", step.to.span)
+            self.error("PL235", "a rounding step must be positive", step.to.span,
+                       help="e.g. `round up to 1 GB`")
             return None
         return step.direction, value
 
@@ -430,6 +441,8 @@ class Checker:
         ordered = sorted(refunds, key=lambda r: (r.band.low is not None, r.band.low or 0))
         for before, after in zip(ordered, ordered[1:], strict=False):
             b, a = before.band, after.band
+            if a.low is None:  # both open below: they share every low uptime
+                a = attrs.evolve(a, low=Fraction(-1), low_inclusive=True)
             node = next(r for r in d.refunds if self.rule(r) == after.rule)
             other = label(next(r for r in d.refunds if self.rule(r) == before.rule).band.span,
                           "this band")
@@ -513,17 +526,19 @@ class Checker:
             self.error("PL233", f"{what} must be money, not {value.describe()}", expr.span,
                        help=f"write it with its currency, e.g. `{self.currency or 'EUR'} 40`")
             return None
-        if value.currency != self.currency:
+        if self.currency is not None and value.currency != self.currency:
             self.error("PL232", f"{what} is in `{value.currency}` but the catalog's currency is "
                        f"`{self.currency}`", expr.span,
                        help=f"write every amount in `{self.currency}`")
             return None
         if value.number < 0:
-            self.error("PL235", f"{what} cannot be negative", expr.span)
+            self.error("PL235", f"{what} cannot be negative", expr.span,
+                       help="write a positive amount; discounts are separate rules")
             return None
         amount = Decimal(value.number.numerator) / Decimal(value.number.denominator)
         if Fraction(amount) != value.number:
-            self.error("PL233", f"{what} is not an exact decimal amount", expr.span)
+            self.error("PL233", f"{what} is not an exact decimal amount", expr.span,
+                       help="write the amount with a finite number of decimals, e.g. `€ 33.33`")
             return None
         return amount
 
@@ -593,7 +608,8 @@ class Checker:
                            help=f"price it per `{meter.unit.name}`")
                 return None
             if clause.per_count <= 0:
-                self.error("PL235", "a price is per a positive quantity", clause.span)
+                self.error("PL235", "a price is per a positive quantity", clause.span,
+                           help="e.g. `€ 2 per 100 devices`")
                 return None
             value = self.evaluate(clause.price)
             amount = self.expect_money(value, clause.price, f"the price of extra `{meter.name}`")
@@ -612,7 +628,8 @@ class Checker:
                        help=f"write a number of `{meter.unit.name}`")
             return None
         if value.number < 0:
-            self.error("PL235", "an amount of an item cannot be negative", clause.amount.span)
+            self.error("PL235", "an amount of an item cannot be negative", clause.amount.span,
+                       help="write zero or more")
             return None
         return value
 

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"check": cmd_check, "bill": cmd_bill, "test": cmd_test}[args.command](args)
     except PlanlangError as error:
         print(render_all(error.diagnostics), file=sys.stderr)
-        return 1
+        return 2 if all(d.code.startswith("PL42") for d in error.diagnostics) else 1
     except KeyboardInterrupt:
         print("planlang: interrupted", file=sys.stderr)
         return 130
@@ -68,7 +68,10 @@ def plan_files(paths: list[str]) -> tuple[list[Path], list[Diagnostic]]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found += sorted(path.rglob("*.plan"))
+            inside = sorted(path.rglob("*.plan"))
+            if not inside:
+                problems.append(Diagnostic("PL401", f"`{name}` holds no `.plan` files"))
+            found += inside
         elif path.exists():
             found.append(path)
         else:

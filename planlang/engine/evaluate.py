@@ -74,8 +74,10 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
     blocks = -(-excess // terms.block)
     steps.append(Step("billable", show(excess)))
     if terms.block != unit.factor and terms.block != meter.unit.factor:
+        ratio = excess / terms.block
         steps.append(Step("blocks", f"{show(excess)} / {terms.block_label} = "
-                          f"{format_number(excess / terms.block)}, rounded up to {blocks}"))
+                          f"{format_number(ratio)}"
+                          + ("" if ratio.denominator == 1 else f", rounded up to {blocks}")))
     amount = round_money(terms.price * blocks, catalog.currency)
     steps.append(Step("price", f"{format_money(terms.price, catalog.currency)} per "
                       f"{terms.block_label} × {blocks} = {format_money(amount, catalog.currency)}"))

@@ -18,6 +18,7 @@ from planlang.engine.calendar import day_start
 from planlang.engine.metering import Series
 from planlang.model import Catalog, Meter
 from planlang.money import format_number
+from planlang.serde import InputError, parse_period
 from planlang.state import Account, Amount
 from planlang.units import lookup
 
@@ -71,6 +72,12 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
     uptime = {}
     for period, amount in account.uptime.items():
         path = ("uptime", period)
+        try:
+            parse_period(period)
+        except InputError as error:
+            problems.append(Problem(path, "PL414", f"uptime is given per month: {error}",
+                                    on_key=True))
+            continue
         value = _percent(amount, path, problems)
         step = catalog.uptime_step
         if value is not None and step is not None and value % step:
@@ -89,7 +96,6 @@ STATUSES = ("active", "suspended")
 
 def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem]) -> None:
     from planlang.model import POLICIES
-    from planlang.serde import InputError, parse_period
 
     if account.since is not None:
         try:

@@ -207,8 +207,9 @@ class PeriodRun:
                                                        paid=total <= 0)
         next_plan = next((s.plan for s in sorted(state.scheduled, key=lambda s: s.effective)
                           if s.effective == self.period.end.date()), state.plan)
+        decisions = sorted(self.decisions, key=lambda d: d.date)  # stable: same-day order kept
         return Bill(self.prepared.account.account, state.plan, str(self.period), catalog.currency,
-                    tuple(lines), total, tuple(self.decisions), next_plan=next_plan)
+                    tuple(lines), total, tuple(decisions), next_plan=next_plan)
 
     def fee_lines(self) -> list[ChargeLine]:
         days = self.period.days
