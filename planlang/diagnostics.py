@@ -59,6 +59,9 @@ def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=Diagnostic.sort_key)
 
 
+MAX_SHOWN = 120  # characters of a source line shown around a span
+
+
 def _snippet(span: Span, gutter: int, note: str = "", mark: str = "^",
              show_line: bool = True) -> list[str]:
     line = span.line
@@ -67,6 +70,12 @@ def _snippet(span: Span, gutter: int, note: str = "", mark: str = "^",
     column = span.column
     # A span that runs past its line is underlined to the end of the line.
     length = max(1, min(span.end - span.start, len(text) - column + 1))
+    if len(text) > MAX_SHOWN:  # show a window of a long line around the span
+        start = max(0, column - 1 - MAX_SHOWN // 3)
+        shown = text[start:start + MAX_SHOWN]
+        text = ("…" if start else "") + shown + ("…" if start + MAX_SHOWN < len(text) else "")
+        column = column - start + (1 if start else 0)
+        length = max(1, min(length, len(text) - column + 1))
     pad = " " * gutter
     underline = " " * (column - 1) + mark * length + (f" {note}" if note else "")
     source_line = [f"{str(line).rjust(gutter)} | {text}"] if show_line else []
