@@ -84,7 +84,14 @@ class UptimePrecision:
     span: Span | None = _span()
 
 
-CatalogSetting = CurrencySetting | BillingSetting | UptimePrecision
+@attrs.frozen
+class SuspensionSetting:
+    """`suspended accounts are not billed`: suspended periods are neither billed nor evaluated."""
+
+    span: Span | None = _span()
+
+
+CatalogSetting = CurrencySetting | BillingSetting | UptimePrecision | SuspensionSetting
 
 
 @attrs.frozen
@@ -192,7 +199,19 @@ class NotExtendable:
     span: Span | None = _span()
 
 
-ItemClause = Included | ExtraPrice | Maximum | Limit | NotExtendable
+@attrs.frozen
+class Unlimited:
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class CustomerCap:
+    """`capped by the customer`: usage beyond the account's own cap is refused."""
+
+    span: Span | None = _span()
+
+
+ItemClause = Included | ExtraPrice | Maximum | Limit | NotExtendable | Unlimited | CustomerCap
 
 
 @attrs.frozen
@@ -208,7 +227,13 @@ class SlaLevel:
     span: Span | None = _span()
 
 
-PlanStmt = ItemRule | SlaLevel
+@attrs.frozen
+class Commitment:
+    duration: Expr
+    span: Span | None = _span()
+
+
+PlanStmt = ItemRule | SlaLevel | Commitment
 
 
 @attrs.frozen
@@ -257,7 +282,105 @@ class SlaDef:
     span: Span | None = _span()
 
 
-Definition = CatalogDef | LetDef | UnitDef | MeterDef | PlanDef | PlansDef | SlaDef
+# ---- plan changes -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class PlanSet:
+    """Which plans a change rule speaks of: named ones, any plan, a higher or a lower plan."""
+
+    kind: str  # "names", "any", "higher", "lower"
+    names: tuple[Name, ...] = ()
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ChangeClause:
+    """One clause of a change rule: `by root`, `immediately`, `prorated by days`, `deposit € 200`…"""
+
+    kind: str  # roles, now, next-month, full, prorated, difference, no-refund, deposit
+    roles: tuple[Name, ...] = ()
+    amount: Expr | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Requirement:
+    item: Name
+    op: str  # "at most" or "at least"
+    amount: Expr
+    message: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ChangeDef:
+    source: PlanSet | None  # None: from any plan
+    target: PlanSet
+    clauses: tuple[ChangeClause, ...]
+    requirements: tuple[Requirement, ...]
+    span: Span | None = _span()
+
+
+# ---- quotas ----------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class QuotaStmt:
+    kind: str  # "slack", "notify", "policies"
+    percent: Decimal | None = None  # slack, or the share remaining (None: when exhausted)
+    who: Name | None = None
+    policies: tuple[tuple[Name, bool], ...] = ()  # (policy, is the default)
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class QuotaDef:
+    items: tuple[Name, ...]
+    stmts: tuple[QuotaStmt, ...]
+    span: Span | None = _span()
+
+
+# ---- ladders ---------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class LadderStmt:
+    kind: str  # "item", "up", "down", "overflow"
+    name: Name | None = None  # the item (by) or the overflow plan
+    count: Decimal | None = None  # down: how many periods
+    unit: Name | None = None  # down: `months`
+    amount: Expr | None = None  # overflow: per started amount
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class LadderDef:
+    name: Name
+    tiers: tuple[Name, ...]
+    stmts: tuple[LadderStmt, ...]
+    span: Span | None = _span()
+
+
+# ---- billing calendar ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class CalendarStmt:
+    kind: str  # "invoice", "charge", "due", "reminder", "downgrade", "restore"
+    day: Decimal | None = None
+    plan: Name | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class CalendarDef:
+    stmts: tuple[CalendarStmt, ...]
+    span: Span | None = _span()
+
+
+Definition = (CatalogDef | LetDef | UnitDef | MeterDef | PlanDef | PlansDef | SlaDef | ChangeDef
+              | QuotaDef | LadderDef | CalendarDef)
 
 
 @attrs.frozen

@@ -58,6 +58,9 @@ class Builder(Transformer):
     def uptime_precision(self, meta, children):
         return ast.UptimePrecision(number(children[0]), span=self._span(meta))
 
+    def suspension_setting(self, meta, children):
+        return ast.SuspensionSetting(span=self._span(meta))
+
     def words(self, meta, children):
         return ast.Name(" ".join(str(c) for c in children), span=self._span(meta))
 
@@ -81,6 +84,9 @@ class Builder(Transformer):
 
     def name_list(self, meta, children):
         return tuple(self._name(c) for c in children)
+
+    def named_plans(self, meta, children):
+        return ast.PlanSet("names", children[0], span=self._span(meta))
 
     def count_source(self, meta, children):
         include = bool(children) and children[0] == "including"
@@ -150,6 +156,143 @@ class Builder(Transformer):
 
     def not_extendable(self, meta, children):
         return ast.NotExtendable(span=self._span(meta))
+
+    def unlimited(self, meta, children):
+        return ast.Unlimited(span=self._span(meta))
+
+    def customer_cap(self, meta, children):
+        return ast.CustomerCap(span=self._span(meta))
+
+    def commitment(self, meta, children):
+        return ast.Commitment(children[0], span=self._span(meta))
+
+    # ---- plan changes ----
+    def change_def(self, meta, children):
+        sets = [c for c in children if isinstance(c, ast.PlanSet)]
+        clauses = tuple(c for c in children if isinstance(c, ast.ChangeClause))
+        requirements = next((c for c in children if isinstance(c, tuple)), ())
+        source, target = (sets[0], sets[1]) if len(sets) == 2 else (None, sets[0])
+        return ast.ChangeDef(source, target, clauses, requirements, span=self._span(meta))
+
+    def _plan_set(self, kind, meta, names=()):
+        return ast.PlanSet(kind, tuple(names), span=self._span(meta))
+
+    def any_plan(self, meta, children):
+        return self._plan_set("any", meta)
+
+    def higher_plan(self, meta, children):
+        return self._plan_set("higher", meta)
+
+    def lower_plan(self, meta, children):
+        return self._plan_set("lower", meta)
+
+    def _clause(self, kind, meta, **fields):
+        return ast.ChangeClause(kind, span=self._span(meta), **fields)
+
+    def by_roles(self, meta, children):
+        return self._clause("roles", meta, roles=tuple(self._name(c) for c in children))
+
+    def effective_now(self, meta, children):
+        return self._clause("now", meta)
+
+    def effective_next_month(self, meta, children):
+        return self._clause("next-month", meta)
+
+    def charge_full(self, meta, children):
+        return self._clause("full", meta)
+
+    def charge_prorated(self, meta, children):
+        return self._clause("prorated", meta)
+
+    def charge_difference(self, meta, children):
+        return self._clause("difference", meta)
+
+    def no_refund(self, meta, children):
+        return self._clause("no-refund", meta)
+
+    def deposit(self, meta, children):
+        return self._clause("deposit", meta, amount=children[0])
+
+    def requirements(self, meta, children):
+        return tuple(children)
+
+    def requirement(self, meta, children):
+        item, (op, amount), message = children
+        return ast.Requirement(self._name(item), op, amount, str(message)[1:-1],
+                               span=self._span(meta))
+
+    def at_most(self, meta, children):
+        return ("at most", children[0])
+
+    def at_least(self, meta, children):
+        return ("at least", children[0])
+
+    # ---- quotas ----
+    def quota_def(self, meta, children):
+        names, *stmts = children
+        return ast.QuotaDef(names, tuple(stmts), span=self._span(meta))
+
+    def quota_slack(self, meta, children):
+        return ast.QuotaStmt("slack", number(children[0]), span=self._span(meta))
+
+    def notify_remaining(self, meta, children):
+        who, percent = children
+        return ast.QuotaStmt("notify", number(percent), who, span=self._span(meta))
+
+    def notify_exhausted(self, meta, children):
+        return ast.QuotaStmt("notify", None, children[0], span=self._span(meta))
+
+    def exhaustion_policies(self, meta, children):
+        return ast.QuotaStmt("policies", policies=tuple(children), span=self._span(meta))
+
+    def policy(self, meta, children):
+        return (self._name(children[0]), len(children) > 1)
+
+    # ---- ladders ----
+    def ladder_def(self, meta, children):
+        name, tiers, *stmts = children
+        return ast.LadderDef(self._name(name), tiers, tuple(stmts), span=self._span(meta))
+
+    def ladder_item(self, meta, children):
+        return ast.LadderStmt("item", self._name(children[0]), span=self._span(meta))
+
+    def ladder_up(self, meta, children):
+        return ast.LadderStmt("up", span=self._span(meta))
+
+    def ladder_down(self, meta, children):
+        count, unit = children
+        return ast.LadderStmt("down", count=number(count), unit=self._name(unit),
+                              span=self._span(meta))
+
+    def ladder_overflow(self, meta, children):
+        plan, amount = children
+        return ast.LadderStmt("overflow", self._name(plan), amount=amount, span=self._span(meta))
+
+    # ---- billing calendar ----
+    def calendar_def(self, meta, children):
+        return ast.CalendarDef(tuple(children), span=self._span(meta))
+
+    def _day(self, kind, meta, children):
+        return ast.CalendarStmt(kind, number(children[0]), span=self._span(meta))
+
+    def cal_invoice(self, meta, children):
+        return self._day("invoice", meta, children)
+
+    def cal_charge(self, meta, children):
+        return self._day("charge", meta, children)
+
+    def cal_due(self, meta, children):
+        return self._day("due", meta, children)
+
+    def cal_reminder(self, meta, children):
+        return self._day("reminder", meta, children)
+
+    def cal_downgrade(self, meta, children):
+        day, plan = children
+        return ast.CalendarStmt("downgrade", number(day), self._name(plan), span=self._span(meta))
+
+    def cal_restore(self, meta, children):
+        return ast.CalendarStmt("restore", span=self._span(meta))
 
     # ---- SLA ----
     def sla_no_refund(self, meta, children):

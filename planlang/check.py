@@ -53,6 +53,10 @@ class Value:
         return "a percentage" if self.kind == "percent" else "a plain number"
 
 
+#: The value of a clause that carries none (`not extendable`, `unlimited`, `capped by the customer`).
+MARKER = Value("number", Fraction(0))
+
+
 @attrs.frozen
 class CheckResult:
     diagnostics: tuple[Diagnostic, ...]
@@ -83,6 +87,11 @@ class Checker:
         self.units: dict[str, Unit] = {}
         self.meters: dict[str, Meter] = {}
         self.defined: dict[tuple[str, str], Span | None] = {}
+        self.suspension_rule: RuleRef | None = None
+        self.commitments: dict[str, tuple[int, ast.Commitment]] = {}
+        # Durations (commitments) are in months; a year is twelve of them.
+        self.units["month"] = Unit("month", "month", Fraction(1))
+        self.units["year"] = Unit("year", "month", Fraction(12))
 
     # ---- reporting ----
     def error(self, code: str, message: str, span: Span | None, help: str | None = None,
@@ -118,22 +127,32 @@ class Checker:
         catalogs = [d for d in defs if isinstance(d, ast.CatalogDef)]
         header = self.check_catalog(catalogs, plan_file)
         for d in defs:
-            if isinstance(d, ast.LetDef):
-                self.check_let(d)
-            elif isinstance(d, ast.UnitDef):
+            if isinstance(d, ast.UnitDef):
                 self.check_unit(d)
         meter_defs = [d for d in defs if isinstance(d, ast.MeterDef)]
-        self.declare_meter_units(meter_defs)
+        self.declare_meter_units(meter_defs)  # so that `let x = 3 channels` knows `channels`
+        for d in defs:
+            if isinstance(d, ast.LetDef):
+                self.check_let(d)
         for d in meter_defs:
             self.check_meter(d)
         slas = self.check_slas([d for d in defs if isinstance(d, ast.SlaDef)], header)
         plans = self.check_plans(defs, slas)
+        from planlang.check_time import TimeChecker
+
+        timed = TimeChecker(self, plans)
+        changes = timed.check_changes([d for d in defs if isinstance(d, ast.ChangeDef)])
+        quotas = timed.check_quotas([d for d in defs if isinstance(d, ast.QuotaDef)])
+        ladders = timed.check_ladders([d for d in defs if isinstance(d, ast.LadderDef)])
+        calendar = timed.check_calendar([d for d in defs if isinstance(d, ast.CalendarDef)])
+        self.check_orders(plans, ladders)
         if header is None or has_errors(self.diagnostics):
             return None
         name, uptime_step = header
         assert self.currency is not None
         return Catalog(name, self.path, self.currency, uptime_step, dict(self.units),
-                       dict(self.meters), tuple(plans), slas)
+                       dict(self.meters), tuple(plans), slas, changes, quotas, ladders, calendar,
+                       self.suspension_rule is not None, self.suspension_rule)
 
     # ---- catalog header ----
     def check_catalog(self, catalogs: list[ast.CatalogDef], plan_file: ast.PlanFile):
@@ -166,6 +185,8 @@ class Checker:
                                setting.words.span,
                                help=did_you_mean(setting.words.text, BILLING_PERIODS)
                                or "the billing period is `calendar month`")
+            elif isinstance(setting, ast.SuspensionSetting):
+                self.suspension_rule = self.rule(setting)
             elif isinstance(setting, ast.UptimePrecision):
                 if not 0 < setting.step <= 100:
                     self.error("PL252", "uptime precision must be between 0% and 100%",
@@ -198,7 +219,8 @@ class Checker:
                        help=f"e.g. `unit {d.name.text} = 1,000 MB`")
             return
         if value.number <= 0:
-            self.error("PL235", f"unit `{d.name.text}` must be a positive quantity", d.value.span)
+            self.error("PL235", f"unit `{d.name.text}` must be a positive quantity", d.value.span,
+                       help=f"e.g. `unit {d.name.text} = 1,000 MB`")
             return
         self.units[d.name.text] = Unit(d.name.text, value.unit.dimension, value.number)
 
@@ -260,7 +282,8 @@ class Checker:
                        "percentage; a price per unit is written `€ 2 per 100 devices`")
             return None
         if right.number == 0:
-            self.error("PL234", "division by zero", expr.right.span)
+            self.error("PL234", "division by zero", expr.right.span,
+                       help="divide by a value that is not zero")
             return None
         if right.kind in scalar:
             return attrs.evolve(left, number=left.number / right.number)
@@ -322,6 +345,8 @@ class Checker:
             round_direction, round_step, round_unit = None, meter_unit.factor, meter_unit
             if rounding is not None:
                 round_direction, step_value = rounding
+                if step_value is not None and step_value.kind == "number":
+                    step_value = Value("quantity", meter_unit.to_base(step_value.number), meter_unit)
                 if step_value is not None:
                     if step_value.unit is None or step_value.unit.dimension != meter_unit.dimension:
                         step = next(s for s in d.steps if isinstance(s, ast.RoundStep))
@@ -345,8 +370,13 @@ class Checker:
             return None
         aggregation = steps[0].aggregation
         if aggregation.text not in allowed:
-            self.error("PL215", f"unknown {word} aggregation `{aggregation.text}` for this meter",
-                       aggregation.span, help=did_you_mean(aggregation.text, allowed)
+            known = {a for kinds in (DAILY_AGGREGATIONS, MONTHLY_AGGREGATIONS)
+                     for values in kinds.values() for a in values}
+            message = (f"`{word} {aggregation.text}` does not apply to this meter's source"
+                       if aggregation.text in known else
+                       f"unknown {word} aggregation `{aggregation.text}`")
+            self.error("PL215", message, aggregation.span,
+                       help=did_you_mean(aggregation.text, allowed)
                        or "use " + " or ".join(f"`{word} {a}`" for a in allowed))
             return None
         return aggregation.text
@@ -366,7 +396,8 @@ class Checker:
             return step.direction, None
         value = self.evaluate(step.to)
         if value is not None and value.number <= 0:
-            self.error("PL235", "a rounding step must be positive", step.to.span)
+            self.error("PL235", "a rounding step must be positive", step.to.span,
+                       help="e.g. `round up to 1 GB`")
             return None
         return step.direction, value
 
@@ -410,6 +441,8 @@ class Checker:
         ordered = sorted(refunds, key=lambda r: (r.band.low is not None, r.band.low or 0))
         for before, after in zip(ordered, ordered[1:], strict=False):
             b, a = before.band, after.band
+            if a.low is None:  # both open below: they share every low uptime
+                a = attrs.evolve(a, low=Fraction(-1), low_inclusive=True)
             node = next(r for r in d.refunds if self.rule(r) == after.rule)
             other = label(next(r for r in d.refunds if self.rule(r) == before.rule).band.span,
                           "this band")
@@ -468,10 +501,13 @@ class Checker:
                 if terms is not None:
                     items[item_name] = terms
             sla = sla_of.get(d.name.text)
+            commitment = self.commitments.get(d.name.text)
             plans.append(Plan(d.name.text, rank, fee if fee is not None else Decimal(0),
                               self.rule(d), items, sla.level.text if sla else None,
-                              self.rule(sla) if sla else None))
-        self.check_order(plans, known, drafts)
+                              self.rule(sla) if sla else None,
+                              commitment[0] if commitment else None,
+                              self.rule(commitment[1]) if commitment else None))
+        self._order_context = (known, drafts)
         return plans
 
     def check_fee(self, d: ast.PlanDef) -> Decimal | None:
@@ -490,22 +526,41 @@ class Checker:
             self.error("PL233", f"{what} must be money, not {value.describe()}", expr.span,
                        help=f"write it with its currency, e.g. `{self.currency or 'EUR'} 40`")
             return None
-        if value.currency != self.currency:
+        if self.currency is not None and value.currency != self.currency:
             self.error("PL232", f"{what} is in `{value.currency}` but the catalog's currency is "
                        f"`{self.currency}`", expr.span,
                        help=f"write every amount in `{self.currency}`")
             return None
         if value.number < 0:
-            self.error("PL235", f"{what} cannot be negative", expr.span)
+            self.error("PL235", f"{what} cannot be negative", expr.span,
+                       help="write a positive amount; discounts are separate rules")
             return None
         amount = Decimal(value.number.numerator) / Decimal(value.number.denominator)
         if Fraction(amount) != value.number:
-            self.error("PL233", f"{what} is not an exact decimal amount", expr.span)
+            self.error("PL233", f"{what} is not an exact decimal amount", expr.span,
+                       help="write the amount with a finite number of decimals, e.g. `€ 33.33`")
             return None
         return amount
 
     def gather(self, plan: str, body, drafts, sla_of, slas: dict[str, SlaLevel]) -> None:
         for stmt in body:
+            if isinstance(stmt, ast.Commitment):
+                if plan in self.commitments:
+                    self.error("PL221", f"plan `{plan}` has two commitments", stmt.span,
+                               labels=label(self.commitments[plan][1].span, "first given here"),
+                               help="keep one `commitment` line per plan")
+                    continue
+                value = self.evaluate(stmt.duration)
+                if value is not None and (value.kind != "quantity" or value.unit is None
+                                          or value.unit.dimension != "month"
+                                          or value.number.denominator != 1 or value.number < 1):
+                    self.error("PL233", f"a commitment is a whole number of months, not "
+                               f"{value.describe()}", stmt.duration.span,
+                               help="e.g. `commitment: 6 months`")
+                    continue
+                if value is not None:
+                    self.commitments[plan] = (int(value.number), stmt)
+                continue
             if isinstance(stmt, ast.SlaLevel):
                 if plan in sla_of:
                     self.error("PL221", f"plan `{plan}` has two SLA levels", stmt.span,
@@ -539,8 +594,12 @@ class Checker:
                 draft.clauses[kind] = (clause, self.clause_value(clause, meter))
 
     def clause_value(self, clause: ast.ItemClause, meter: Meter) -> Value | None:
-        if isinstance(clause, ast.NotExtendable):
+        if isinstance(clause, ast.CustomerCap) and meter.source != "usage":
+            self.error("PL278", f"`{meter.name}` is {meter.source}, not usage: the customer cannot "
+                       "cap it", clause.span, help="customer caps apply to usage meters")
             return None
+        if isinstance(clause, (ast.NotExtendable, ast.Unlimited, ast.CustomerCap)):
+            return MARKER
         if isinstance(clause, ast.ExtraPrice):
             per_unit = self.find_unit(clause.per_unit)
             if per_unit is not None and per_unit.dimension != meter.unit.dimension:
@@ -549,7 +608,8 @@ class Checker:
                            help=f"price it per `{meter.unit.name}`")
                 return None
             if clause.per_count <= 0:
-                self.error("PL235", "a price is per a positive quantity", clause.span)
+                self.error("PL235", "a price is per a positive quantity", clause.span,
+                           help="e.g. `€ 2 per 100 devices`")
                 return None
             value = self.evaluate(clause.price)
             amount = self.expect_money(value, clause.price, f"the price of extra `{meter.name}`")
@@ -568,7 +628,8 @@ class Checker:
                        help=f"write a number of `{meter.unit.name}`")
             return None
         if value.number < 0:
-            self.error("PL235", "an amount of an item cannot be negative", clause.amount.span)
+            self.error("PL235", "an amount of an item cannot be negative", clause.amount.span,
+                       help="write zero or more")
             return None
         return value
 
@@ -581,6 +642,12 @@ class Checker:
                        c["ExtraPrice"][0].span,
                        labels=label(c["NotExtendable"][0].span, "declared not extendable here"),
                        help="remove the extra price, or `not extendable`")
+            return None
+        if "Unlimited" in c and ("Limit" in c or "NotExtendable" in c or "Maximum" in c):
+            other = next(c[k][0] for k in ("Limit", "NotExtendable", "Maximum") if k in c)
+            self.error("PL243", f"`{name}` on plan `{plan}` is unlimited and limited at once",
+                       c["Unlimited"][0].span, labels=label(other.span, "limited here"),
+                       help="remove `unlimited` or the limit")
             return None
         if "Limit" in c and ("ExtraPrice" in c or "Included" in c or "Maximum" in c):
             other = next(c[k][0] for k in ("ExtraPrice", "Included", "Maximum") if k in c)
@@ -600,7 +667,7 @@ class Checker:
                        c["ExtraPrice"][0].span,
                        help="add a monthly step to the meter, e.g. `monthly average`")
             return None
-        if any(v is None and k != "NotExtendable" for k, (_, v) in c.items()):
+        if any(v is None for _, v in c.values()):
             return None  # already reported
         values: dict[str, Value] = {k: v for k, (_, v) in c.items() if v is not None}
         included = values["Included"].number if "Included" in values else Fraction(0)
@@ -625,7 +692,18 @@ class Checker:
             Decimal(price.number.numerator) / Decimal(price.number.denominator) if price else None,
             block, block_label, maximum, values["Limit"].number if "Limit" in values else None,
             rule("Included"), rule("ExtraPrice"), rule("Maximum"), rule("Limit"),
-            rule("NotExtendable"))
+            rule("NotExtendable"), "Unlimited" in c, "CustomerCap" in c, rule("Unlimited"),
+            rule("CustomerCap"))
+
+    def check_orders(self, plans: list[Plan], ladders) -> None:
+        """Each ladder's tiers, and the plans outside any ladder, are ordered lowest first."""
+        if not hasattr(self, "_order_context"):
+            return
+        by_name = {p.name: p for p in plans}
+        in_ladders = {tier for ladder in ladders for tier in ladder.tiers}
+        for ladder in ladders:
+            self.check_order([by_name[t] for t in ladder.tiers], *self._order_context)
+        self.check_order([p for p in plans if p.name not in in_ladders], *self._order_context)
 
     def check_order(self, plans: list[Plan], known: dict[str, ast.PlanDef], drafts) -> None:
         """Plans are written lowest first: fees and every item's allowance never decrease."""
@@ -668,6 +746,8 @@ _CLAUSE_WORDS = {
     "Maximum": "maximum is",
     "Limit": "limit is",
     "NotExtendable": "cannot extend",
+    "Unlimited": "is unlimited",
+    "CustomerCap": "is capped by the customer",
 }
 
 __all__ = ["check", "CheckResult", "Checker", "Value", "WARNING", "name_forms"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from planlang.compile import compile_source, load_catalog, read_source
 from planlang.diagnostics import Diagnostic, PlanlangError, render, render_all
-from planlang.engine import evaluate
+from planlang.engine import evaluate_periods
 from planlang.engine.calendar import Period
 from planlang.inputs import load_account
 from planlang.report import bill_table
@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     bill = sub.add_parser("bill", help="bill one account for one period")
     bill.add_argument("catalog", metavar="CATALOG")
     bill.add_argument("--account", required=True, metavar="FILE")
-    bill.add_argument("--period", required=True, metavar="YYYY-MM")
+    bill.add_argument("--period", required=True, metavar="YYYY-MM[..YYYY-MM]",
+                      help="a month, or a range of months billed in order")
     bill.add_argument("--format", choices=("table", "json"), default="table")
     bill.add_argument("--explain", action="store_true",
                       help="show each line's computation and the plan line behind it")
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"check": cmd_check, "bill": cmd_bill, "test": cmd_test}[args.command](args)
     except PlanlangError as error:
         print(render_all(error.diagnostics), file=sys.stderr)
-        return 1
+        return 2 if all(d.code.startswith("PL42") for d in error.diagnostics) else 1
     except KeyboardInterrupt:
         print("planlang: interrupted", file=sys.stderr)
         return 130
@@ -67,7 +68,10 @@ def plan_files(paths: list[str]) -> tuple[list[Path], list[Diagnostic]]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found += sorted(path.rglob("*.plan"))
+            inside = sorted(path.rglob("*.plan"))
+            if not inside:
+                problems.append(Diagnostic("PL401", f"`{name}` holds no `.plan` files"))
+            found += inside
         elif path.exists():
             found.append(path)
         else:
@@ -99,23 +103,44 @@ def attrs_evolve_path(diagnostic: Diagnostic, path: Path) -> Diagnostic:
 
 
 def cmd_bill(args) -> int:
-    try:
-        period = Period.parse(args.period)
-    except ValueError as error:
-        raise PlanlangError([Diagnostic("PL420", f"--period: {error}",
-                                        help="e.g. `--period 2026-11`")]) from None
+    periods = parse_periods(args.period)
     catalog = load_catalog(args.catalog)
     prepared = load_account(args.account, catalog)
-    bill = evaluate(catalog, prepared, period)
+    bills = evaluate_periods(catalog, prepared, periods)
     if args.format == "json":
-        text = json.dumps(to_data(bill), indent=2, ensure_ascii=False) + "\n"
+        data = [to_data(b) for b in bills]
+        text = json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = bill_table(bill, catalog.name, explain=args.explain) + "\n"
+        text = "\n\n".join(bill_table(b, catalog.name, explain=args.explain) for b in bills) + "\n"
     if args.out:
         write_whole(Path(args.out), text)
     else:
         sys.stdout.write(text)
     return 0
+
+
+MAX_PERIODS = 1200
+
+
+def parse_periods(text: str) -> list[Period]:
+    """`2026-11` or `2026-02..2026-04` (both ends included)."""
+    first, _, last = text.partition("..")
+    try:
+        start = Period.parse(first)
+        end = Period.parse(last) if last else start
+    except ValueError as error:
+        raise PlanlangError([Diagnostic("PL420", f"--period: {error}",
+                                        help="e.g. `--period 2026-11` or `--period 2026-02..2026-04`")]
+                            ) from None
+    if end < start:
+        raise PlanlangError([Diagnostic("PL420", f"--period: `{text}` ends before it starts",
+                                        help="write the earlier month first")])
+    periods = [start]
+    while periods[-1] < end and len(periods) < MAX_PERIODS:
+        periods.append(periods[-1].next())
+    if periods[-1] < end:
+        raise PlanlangError([Diagnostic("PL420", f"--period: more than {MAX_PERIODS} months")])
+    return periods
 
 
 def write_whole(path: Path, text: str) -> None:

@@ -49,7 +49,7 @@ def read_source(path: str | Path) -> Source | Diagnostic:
     except IsADirectoryError:
         return Diagnostic("PL401", f"`{path}` is a folder, not a file")
     except FileNotFoundError:
-        return Diagnostic("PL401", f"file `{path}` does not exist")
+        return Diagnostic("PL401", f"`{path}` does not exist")
     except OSError as error:
         return Diagnostic("PL401", f"cannot read `{path}`: {error.strerror}")
     try:

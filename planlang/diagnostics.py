@@ -59,15 +59,27 @@ def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=Diagnostic.sort_key)
 
 
-def _snippet(span: Span, gutter: int, note: str = "", mark: str = "^") -> list[str]:
+MAX_SHOWN = 120  # characters of a source line shown around a span
+
+
+def _snippet(span: Span, gutter: int, note: str = "", mark: str = "^",
+             show_line: bool = True) -> list[str]:
     line = span.line
-    text = span.source.line_text(line)
+    text = "".join(ch if ch.isprintable() or ch == "\t" else "\ufffd"
+                   for ch in span.source.line_text(line))
     column = span.column
     # A span that runs past its line is underlined to the end of the line.
     length = max(1, min(span.end - span.start, len(text) - column + 1))
+    if len(text) > MAX_SHOWN:  # show a window of a long line around the span
+        start = max(0, column - 1 - MAX_SHOWN // 3)
+        shown = text[start:start + MAX_SHOWN]
+        text = ("…" if start else "") + shown + ("…" if start + MAX_SHOWN < len(text) else "")
+        column = column - start + (1 if start else 0)
+        length = max(1, min(length, len(text) - column + 1))
     pad = " " * gutter
     underline = " " * (column - 1) + mark * length + (f" {note}" if note else "")
-    return [f"{str(line).rjust(gutter)} | {text}", f"{pad} | {underline.rstrip()}"]
+    source_line = [f"{str(line).rjust(gutter)} | {text}"] if show_line else []
+    return source_line + [f"{pad} | {underline.rstrip()}"]
 
 
 def render(diagnostic: Diagnostic) -> str:
@@ -84,7 +96,9 @@ def render(diagnostic: Diagnostic) -> str:
     for label in d.labels:
         if d.span is None or label.span.path != d.span.path:
             out.append(f"{' ' * gutter}--> {label.span.location()}")
-        out += _snippet(label.span, gutter, label.message, "-")
+        same_line = (d.span is not None and label.span.path == d.span.path
+                     and label.span.line == d.span.line)
+        out += _snippet(label.span, gutter, label.message, "-", show_line=not same_line)
     if d.help:
         out.append(f"{' ' * gutter} = help: {d.help}")
     return "\n".join(out)
@@ -111,10 +125,14 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
 
 
 def _edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
+    """Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`."""
+    rows = [list(range(len(b) + 1))]
     for i, ca in enumerate(a, 1):
-        current = [i]
+        row = [i]
         for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]

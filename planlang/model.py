@@ -57,6 +57,10 @@ class ItemTerms:
     maximum_rule: RuleRef | None = None
     limit_rule: RuleRef | None = None
     extend_rule: RuleRef | None = None
+    unlimited: bool = False  # available on the plan with no limit (e.g. timers on Standard)
+    customer_cap: bool = False  # usage beyond the account's own cap is refused
+    unlimited_rule: RuleRef | None = None
+    cap_rule: RuleRef | None = None
 
     @property
     def rule(self) -> RuleRef | None:
@@ -66,6 +70,8 @@ class ItemTerms:
         """The most this plan allows of the item, or None when unbounded."""
         if self.limit is not None:
             return self.limit
+        if self.unlimited:
+            return None
         if not self.extendable:
             return self.included
         return self.maximum
@@ -123,6 +129,113 @@ class Plan:
     items: dict[str, ItemTerms]
     sla: str | None
     sla_rule: RuleRef | None
+    commitment_months: int | None = None
+    commitment_rule: RuleRef | None = None
+
+
+@attrs.frozen
+class Requirement:
+    """A precondition of a plan change: the account's count of an item at most / at least N."""
+
+    item: str
+    op: str  # "at most" or "at least"
+    amount: Fraction  # base units
+    message: str
+    rule: RuleRef
+
+    def holds(self, value: Fraction) -> bool:
+        return value <= self.amount if self.op == "at most" else value >= self.amount
+
+
+@attrs.frozen
+class ChangeRule:
+    """How a plan change between matching plans is made, takes effect and is charged."""
+
+    source_kind: str  # "names", "any", "higher", "lower"; a None source is "any"
+    source: tuple[str, ...]
+    target_kind: str
+    target: tuple[str, ...]
+    roles: tuple[str, ...]  # empty: anyone
+    effective: str  # "now" or "next-month"
+    charge: str  # "full", "prorated", "difference" or "none"
+    refund: bool  # False when the rule says `no refund`
+    deposit: Decimal | None
+    requirements: tuple[Requirement, ...]
+    rule: RuleRef
+    specificity: int  # names beat "higher"/"lower", which beat "any"
+
+    def matches(self, ranks: dict[str, int], old: str, new: str) -> bool:
+        return (_in_set(self.source_kind, self.source, ranks, old, new, source=True)
+                and _in_set(self.target_kind, self.target, ranks, old, new, source=False))
+
+
+def _in_set(kind: str, names: tuple[str, ...], ranks: dict[str, int], old: str, new: str,
+            source: bool) -> bool:
+    plan = old if source else new
+    if kind == "names":
+        return plan in names
+    if kind == "any":
+        return True
+    higher = ranks[new] > ranks[old]
+    return higher if kind == "higher" else ranks[new] < ranks[old]
+
+
+@attrs.frozen
+class Notification:
+    who: str
+    remaining: Fraction | None  # share of the quota remaining; None: when exhausted
+    rule: RuleRef
+
+    def describe(self) -> str:
+        from planlang.money import format_number
+
+        if self.remaining is None:
+            return "quota exhausted"
+        return f"{format_number(self.remaining * 100)}% of the quota remaining"
+
+
+@attrs.frozen
+class QuotaRule:
+    item: str
+    slack: Fraction  # share over the quota still allowed
+    notifications: tuple[Notification, ...]
+    policies: tuple[str, ...]
+    default_policy: str
+    rule: RuleRef
+    slack_rule: RuleRef | None = None
+    policy_rule: RuleRef | None = None
+
+
+POLICIES = ("auto_upgrade", "manual_upgrade", "wait_for_reset")
+
+
+@attrs.frozen
+class Ladder:
+    name: str
+    tiers: tuple[str, ...]  # lowest first
+    item: str
+    up: bool
+    down_periods: int | None
+    overflow_plan: str | None
+    overflow_block: Fraction | None  # base units per add-on subscription
+    rule: RuleRef
+    up_rule: RuleRef | None = None
+    down_rule: RuleRef | None = None
+    overflow_rule: RuleRef | None = None
+
+
+@attrs.frozen
+class Calendar:
+    """Days of the month after the period: invoice, automatic charge, due, reminder, downgrade."""
+
+    invoice_day: int | None
+    charge_day: int | None
+    due_day: int | None
+    reminder_day: int | None
+    downgrade_day: int | None
+    downgrade_plan: str | None
+    restore: bool
+    rules: dict[str, RuleRef]
 
 
 @attrs.frozen
@@ -135,6 +248,32 @@ class Catalog:
     meters: dict[str, Meter]
     plans: tuple[Plan, ...]
     slas: dict[str, SlaLevel]
+    changes: tuple[ChangeRule, ...] = ()
+    quotas: dict[str, QuotaRule] = attrs.Factory(dict)
+    ladders: tuple[Ladder, ...] = ()
+    calendar: Calendar | None = None
+    suspended_not_billed: bool = False
+    suspension_rule: RuleRef | None = None
+
+    @property
+    def ranks(self) -> dict[str, int]:
+        return {p.name: p.rank for p in self.plans}
+
+    def change_rule(self, old: str, new: str) -> ChangeRule | None:
+        """The most specific rule for a change from `old` to `new` (the checker rules out ties)."""
+        ranks = self.ranks
+        found = [r for r in self.changes if r.matches(ranks, old, new)]
+        return max(found, key=lambda r: r.specificity) if found else None
+
+    def ladder_of(self, plan: str) -> Ladder | None:
+        return next((ladder for ladder in self.ladders if plan in ladder.tiers), None)
+
+    def next_plan(self, plan: str) -> str | None:
+        """The next higher plan (in its ladder if it has one, else in the catalog's order)."""
+        ladder = self.ladder_of(plan)
+        order = ladder.tiers if ladder else self.plan_names
+        index = order.index(plan)
+        return order[index + 1] if index + 1 < len(order) else None
 
     def plan(self, name: str) -> Plan | None:
         for plan in self.plans:

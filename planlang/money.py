@@ -63,6 +63,10 @@ def format_number(value: Exact) -> str:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
+    """`€1,234.50`; a price finer than the minor unit keeps its digits (`$0.0004`)."""
     digits = MINOR_UNITS[currency]
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > digits:
+        digits = -exponent
     sign = "-" if amount < 0 else ""
     return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{abs(amount):,.{digits}f}"

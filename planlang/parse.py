@@ -15,6 +15,7 @@ from planlang.source import Source, Span
 from planlang.syntax_errors import SYNTAX_EXAMPLES, friendly_terminal
 
 MAX_PLAN_BYTES = 2_000_000
+MAX_DEPTH = 100
 _BLANKS = re.compile(r"(?:\s|#[^\n]*)*")
 
 
@@ -65,13 +66,32 @@ def parse_tree(source: Source) -> tuple[Tree | None, list[Diagnostic]]:
                        source.span(offset, offset + 1), help="plan files are UTF-8 text")
         ]
     try:
-        return parser().parse(source.text + "\n"), []
+        tree = parser().parse(source.text + "\n")
     except UnexpectedInput as error:
         return None, [syntax_diagnostic(source, error)]
     except DedentError as error:
         return None, [_dedent_diagnostic(source, error)]
     except (LarkError, RecursionError) as error:  # pragma: no cover - defensive
         return None, [Diagnostic("PL101", f"cannot parse this file: {error}", source.span(0, 0))]
+    deep = _too_deep(tree)
+    if deep is not None:
+        start = getattr(deep.meta, "start_pos", 0) or 0
+        end = getattr(deep.meta, "end_pos", start + 1) or start + 1
+        return None, [Diagnostic("PL107", f"this expression is nested more than {MAX_DEPTH} deep",
+                                 source.span(start, end),
+                                 help="split it with `let` values")]
+    return tree, []
+
+
+def _too_deep(tree: Tree) -> Tree | None:
+    """The first node deeper than MAX_DEPTH (walked without recursion), or None."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return node
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return None
 
 
 def syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
@@ -105,12 +125,21 @@ def syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
 
 def _match_example(error: UnexpectedInput):
     try:
-        label = error.match_examples(
-            parser().parse, {k: v.snippets for k, v in SYNTAX_EXAMPLES.items()}, use_accepts=True
-        )
+        label = error.match_examples(parser().parse, _examples(), use_accepts=True)
     except LarkError:  # pragma: no cover - defensive
         return None
     return SYNTAX_EXAMPLES.get(label) if label else None
+
+
+@lru_cache(maxsize=1)
+def _examples() -> dict[str, list[str]]:
+    """Each snippet as written, and after a definition: the parser's stack differs in depth once a
+    file has had its first definition, and examples are matched by parser state."""
+    return {label: [s for snippet in example.snippets for s in (snippet, _PRELUDE + snippet)]
+            for label, example in SYNTAX_EXAMPLES.items()}
+
+
+_PRELUDE = "unit example\n"
 
 
 def _error_span(source: Source, error: UnexpectedInput) -> Span:

@@ -25,7 +25,7 @@ class Step:
 
 @attrs.frozen
 class ChargeLine:
-    kind: str  # "fee", "extra" or "refund"
+    kind: str  # "fee", "add-on", "extra" or "refund"
     item: str  # the plan fee, an item (`channels`), or the SLA refund
     plan: str
     period: str  # YYYY-MM
@@ -45,14 +45,16 @@ class Reason:
 
 @attrs.frozen
 class Decision:
-    kind: str  # "create", "usage-over-limit", "sla-refund"
+    kind: str  # create, plan-change, tier-change, add-on, notification, quota-refusal, dunning,
+    #            status, not-billed, usage-over-limit, sla-refund
     subject: str
     date: dt.date
-    outcome: str  # "allowed", "refused", "exceeded", "refunded"
+    outcome: str  # allowed, refused, sent, exceeded, refunded, …
     reasons: tuple[Reason, ...]
     rule: RuleRef | None
     lowest_plan: str | None = None
     steps: tuple[Step, ...] = ()
+    effective: dt.date | None = None  # when an allowed change takes effect
 
 
 @attrs.frozen
@@ -65,6 +67,7 @@ class Bill:
     total: Decimal
     decisions: tuple[Decision, ...]
     notes: tuple[str, ...] = ()
+    next_plan: str | None = None  # the plan the account is on when the next period starts
 
 
 def to_data(bill: Bill) -> dict:

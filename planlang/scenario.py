@@ -16,7 +16,7 @@ import attrs
 
 from planlang.compile import load_catalog
 from planlang.diagnostics import Diagnostic, PlanlangError, render
-from planlang.engine import evaluate
+from planlang.engine import evaluate_periods
 from planlang.inputs import account_from, load_data
 from planlang.money import format_number
 from planlang.results import Bill, ChargeLine, Decision
@@ -49,11 +49,13 @@ class DecisionExpect:
     message: str | None = None
     lowest_plan: str | None = None
     rule: str | None = None
+    effective: dt.date | None = None
 
 
 @attrs.frozen
 class PeriodExpect:
     plan: str | None = None
+    next_plan: str | None = None
     total: Amount | None = None
     lines: tuple[LineExpect, ...] | None = None
     decisions: tuple[DecisionExpect, ...] | None = None
@@ -151,11 +153,10 @@ def run_spec(path: Path, document: Document, spec: ScenarioSpec) -> ScenarioResu
             raise PlanlangError([located(document, ("periods", key), "PL404", str(error),
                                          on_key=True)]) from None
     failures: list[Failure] = []
-    bills = []
-    for key in periods:
-        bill = evaluate(catalog, prepared, key)
-        bills.append(bill)
-        failures += compare_period(document, ("periods", key), spec.periods[key], bill)
+    bills = evaluate_periods(catalog, prepared, sorted(periods))
+    for bill in bills:
+        failures += compare_period(document, ("periods", bill.period), spec.periods[bill.period],
+                                   bill)
     if spec.expect_error is not None:
         failures.append(Failure(_line(document, ("expect_error",)), "expected an error",
                                 spec.expect_error, "the scenario ran without error"))
@@ -191,6 +192,9 @@ def compare_period(document: Document, at: tuple, expect: PeriodExpect, bill: Bi
     if expect.plan is not None and expect.plan != bill.plan:
         failures.append(Failure(_line(document, at + ("plan",)), f"{where}, plan", expect.plan,
                                 bill.plan))
+    if expect.next_plan is not None and expect.next_plan != bill.next_plan:
+        failures.append(Failure(_line(document, at + ("next_plan",)), f"{where}, next plan",
+                                expect.next_plan, str(bill.next_plan)))
     if expect.total is not None and expect.total.value != bill.total:
         failures.append(Failure(_line(document, at + ("total",)), f"{where}, total",
                                 str(expect.total.value), f"{bill.total}  (lines: "
@@ -286,6 +290,7 @@ def _compare_decisions(document, at, expected: tuple[DecisionExpect, ...], bill:
              want.lowest_plan == match.lowest_plan),
             ("rule", want.rule, match.rule, want.rule is not None and
              _rule_matches(want.rule, match.rule)),
+            ("effective", want.effective, match.effective, want.effective == match.effective),
         ]
         for name, value, actual, ok in checks:
             if value is not None and not ok:

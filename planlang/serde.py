@@ -113,6 +113,12 @@ def _kind(value: Any) -> str:
         type(value), f"`{value}`")
 
 
+def _boolean(value: Any, _type) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise InputError(f"expected true or false, not {_kind(value)}")
+
+
 def _day_value(value: Any, _type) -> DayValue:
     if isinstance(value, dict):
         unknown = set(value) - {"count", "disabled"}
@@ -133,6 +139,7 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(int, lambda v, _: parse_count(v))
     conv.register_structure_hook(Decimal, lambda v, _: parse_amount(v).value)
     conv.register_structure_hook(DayValue, _day_value)
+    conv.register_structure_hook(bool, _boolean)
     conv.register_structure_hook(
         Interval, make_dict_structure_fn(Interval, conv, _cattrs_forbid_extra_keys=True,
                                          from_=override(rename="from")))

@@ -66,9 +66,42 @@ class Request:
 
 
 @attrs.frozen
+class Event:
+    """A dated event of the account's timeline; exactly one of its actions is given.
+
+    `change_plan` (with `by`, the acting user's role, and optionally the `commitment` and
+    `deposit` offered), `status` (`active` or `suspended`), `pay` (the period whose invoice is
+    paid), `cap` (the customer's monthly caps by item) or `policy` (what happens when a quota
+    runs out).
+    """
+
+    on: dt.datetime
+    change_plan: str | None = None
+    by: str | None = None
+    commitment: Amount | None = None
+    deposit: Amount | None = None
+    status: str | None = None
+    pay: str | None = None
+    cap: dict[str, Amount] | None = None
+    policy: str | None = None
+
+    def action(self) -> str | None:
+        for name in ("change_plan", "status", "pay", "cap", "policy"):
+            if getattr(self, name) is not None:
+                return name
+        return None
+
+
+@attrs.frozen
 class Account:
     account: str
     plan: str
+    since: str | None = None  # the first period to evaluate (YYYY-MM); default: the first billed
+    status: str = "active"
+    caps: dict[str, Amount] = attrs.Factory(dict)
+    policy: str | None = None
+    automatic_charge: bool = True
     usage: dict[str, MeterData] = attrs.Factory(dict)
     requests: tuple[Request, ...] = ()
+    timeline: tuple[Event, ...] = ()
     uptime: dict[str, Amount] = attrs.Factory(dict)

@@ -78,7 +78,8 @@ SYNTAX_EXAMPLES: dict[str, SyntaxExample] = {
     ),
     "unknown-top-level": SyntaxExample(
         "PL116",
-        "expected a definition: `catalog`, `let`, `unit`, `meter`, `plan`, `plans` or `sla`",
+        "expected a definition: `catalog`, `let`, `unit`, `meter`, `plan`, `plans`, `sla`, "
+        "`change`, `quota`, `ladder` or `billing calendar`",
         "every top-level line starts one of these definitions; indent lines that belong to a block",
         (
             "price Start € 130\n",
@@ -88,8 +89,8 @@ SYNTAX_EXAMPLES: dict[str, SyntaxExample] = {
     ),
     "item-clause": SyntaxExample(
         "PL117",
-        "expected an item clause: `N included`, `€ X per unit`, `up to N`, `at most N` "
-        "or `not extendable`",
+        "expected an item clause: `N included`, `€ X per unit`, `up to N`, `at most N`, "
+        "`not extendable`, `unlimited` or `capped by the customer`",
         "separate clauses with commas, e.g. `devices: 1,000 included, then € 2 per 100 devices`",
         (
             "plans A:\n  channels: included\n",

@@ -27,7 +27,7 @@ class Unit:
 
 def name_forms(word: str) -> list[str]:
     """The spellings a unit word may stand for: itself, plural, singular."""
-    forms = [word, word + "s"]
+    forms = [word, word + "s", word + "es"]
     if word.endswith("es"):
         forms.append(word[:-2])
     if word.endswith("s"):

@@ -1,5 +1,6 @@
 """The interpreter: evaluates a compiled catalog against an account for a billing period."""
 
-from planlang.engine.evaluate import evaluate, prepare
+from planlang.engine.evaluate import evaluate, evaluate_periods
+from planlang.engine.prepare import prepare
 
-__all__ = ["evaluate", "prepare"]
+__all__ = ["evaluate", "evaluate_periods", "prepare"]

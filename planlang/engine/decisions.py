@@ -31,7 +31,7 @@ def decide_request(catalog: Catalog, plan: Plan, prepared: Prepared, request: Re
     current = series.level_at(request.on) if series else Fraction(0)
     wanted = current + unit.to_base(Fraction(request.count))
     terms = plan.items.get(request.create)
-    steps = (Step("current", show(current)), Step("requested", f"{request.count} more"),
+    steps = (Step("current", show(current)), Step("requested", f"{format_number(request.count)} more"),
              Step("after creation", show(wanted)))
     date = request.on.date()
     if allows(terms, wanted):

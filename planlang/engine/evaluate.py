@@ -12,8 +12,7 @@ from fractions import Fraction
 
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine.calendar import Period
-from planlang.engine.decisions import decide_request
-from planlang.engine.metering import daily_peaks, measure
+from planlang.engine.metering import daily_peaks
 from planlang.engine.prepare import Prepared, prepare
 from planlang.model import Catalog, ItemTerms, Plan
 from planlang.money import format_money, format_number, round_money
@@ -22,42 +21,27 @@ from planlang.state import Account
 
 
 def evaluate(catalog: Catalog, account: Account | Prepared, period: Period | str) -> Bill:
-    """Bill `account` for `period` ("YYYY-MM") on `catalog`."""
-    if isinstance(period, str):
-        try:
-            period = Period.parse(period)
-        except ValueError as error:
-            raise PlanlangError([Diagnostic("PL420", str(error))]) from None
+    """Bill `account` for `period` ("YYYY-MM") on `catalog`, walking its history up to it."""
+    return evaluate_periods(catalog, account, [period])[0]
+
+
+def evaluate_periods(catalog: Catalog, account: Account | Prepared,
+                     periods: list[Period | str]) -> list[Bill]:
+    """Bill several periods of one account, in order, carrying its state from month to month."""
+    parsed = []
+    for period in periods:
+        if isinstance(period, str):
+            try:
+                period = Period.parse(period)
+            except ValueError as error:
+                raise PlanlangError([Diagnostic("PL420", str(error))]) from None
+        parsed.append(period)
+    if not parsed:
+        return []
     prepared = account if isinstance(account, Prepared) else _prepared(catalog, account)
-    plan = catalog.plan(prepared.account.plan)
-    assert plan is not None
-    lines = [_fee_line(catalog, plan, period)]
-    decisions: list[Decision] = []
-    for item, meter in catalog.meters.items():
-        terms = plan.items.get(item)
-        if terms is None:
-            continue
-        if meter.monthly is None:  # counted, not billed: only the plan's limit matters
-            over = _peak_over_limit(catalog, plan, period, terms, prepared)
-            if over is not None:
-                decisions.append(over)
-            continue
-        measurement = measure(meter, prepared.series.get(item), period)
-        line, over = _item_charge(catalog, plan, period, terms, measurement)
-        if line is not None:
-            lines.append(line)
-        if over is not None:
-            decisions.append(over)
-    refund = _sla_refund(catalog, plan, period, prepared)
-    if refund is not None:
-        lines.append(refund[0])
-        decisions.append(refund[1])
-    for request in prepared.account.requests:
-        if period.contains(request.on):
-            decisions.append(decide_request(catalog, plan, prepared, request))
-    total = sum((line.amount for line in lines), Decimal(0))
-    return Bill(prepared.account.account, plan.name, str(period), catalog.currency, tuple(lines),
-                total, tuple(decisions))
+    from planlang.engine.timeline import run
+
+    return run(catalog, prepared, parsed)
 
 
 def _prepared(catalog: Catalog, account: Account) -> Prepared:
@@ -68,15 +52,8 @@ def _prepared(catalog: Catalog, account: Account) -> Prepared:
     return prepared
 
 
-def _fee_line(catalog: Catalog, plan: Plan, period: Period) -> ChargeLine:
-    amount = round_money(plan.fee, catalog.currency)
-    return ChargeLine("fee", "plan fee", plan.name, str(period), Decimal(1), "month", plan.fee,
-                      amount, plan.fee_rule,
-                      (Step("plan", plan.name), Step("monthly fee", format_money(amount,
-                                                                                 catalog.currency))))
-
-
-def _item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, measurement):
+def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, measurement,
+                quota: bool = False):
     meter = catalog.meters[terms.item]
     unit = meter.round_unit  # billed figures are shown in the unit the meter rounds to
     show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
@@ -86,7 +63,7 @@ def _item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms,
     steps.append(Step("included", show(terms.included)))
     over = None
     ceiling = terms.ceiling()
-    if ceiling is not None and measured > ceiling:
+    if ceiling is not None and measured > ceiling and not quota:
         rule = terms.limit_rule or terms.maximum_rule or terms.extend_rule or terms.included_rule
         over = Decision("usage-over-limit", terms.item, period.last_day, "exceeded",
                         (Reason("over-limit", f"{show(measured)} measured; plan `{plan.name}` "
@@ -97,8 +74,10 @@ def _item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms,
     blocks = -(-excess // terms.block)
     steps.append(Step("billable", show(excess)))
     if terms.block != unit.factor and terms.block != meter.unit.factor:
+        ratio = excess / terms.block
         steps.append(Step("blocks", f"{show(excess)} / {terms.block_label} = "
-                          f"{format_number(excess / terms.block)}, rounded up to {blocks}"))
+                          f"{format_number(ratio)}"
+                          + ("" if ratio.denominator == 1 else f", rounded up to {blocks}")))
     amount = round_money(terms.price * blocks, catalog.currency)
     steps.append(Step("price", f"{format_money(terms.price, catalog.currency)} per "
                       f"{terms.block_label} × {blocks} = {format_money(amount, catalog.currency)}"))
@@ -108,7 +87,7 @@ def _item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms,
     return line, over
 
 
-def _peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms,
+def peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms,
                      prepared: Prepared) -> Decision | None:
     """A count above the plan's ceiling at any time of the period (e.g. data from elsewhere)."""
     series = prepared.series.get(terms.item)
@@ -128,7 +107,7 @@ def _peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTe
                     steps=(Step("highest count", f"{show(peak)} on {day.isoformat()}"),))
 
 
-def _sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared):
+def sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared):
     uptime = prepared.uptime.get(str(period))
     if uptime is None or plan.sla is None:
         return None

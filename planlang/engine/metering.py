@@ -33,6 +33,7 @@ class Series:
     samples: dict[dt.date, tuple[Fraction, ...]] = attrs.Factory(dict)  # snapshots per day
     usage: dict[dt.date, Fraction] = attrs.Factory(dict)  # usage summed per day
     sources: tuple[str, ...] = ()  # what was given, for the explanation
+    events: tuple[tuple[dt.datetime, Fraction], ...] = ()  # usage in time order
 
     def level_at(self, moment: dt.datetime) -> Fraction:
         """A count meter's level at an instant (a given day figure wins over intervals)."""
@@ -111,6 +112,11 @@ def _daily_figures(meter: Meter, series: Series, period: Period) -> dict[dt.date
                 figures[day] = max(samples)
             else:
                 figures[day] = sum(samples, Fraction(0)) / len(samples)
+    elif aggregation == "maximum":  # the largest single usage event of each day
+        figures = {day: Fraction(0) for day in period.dates()}
+        for moment, amount in series.events:
+            if moment.date() in figures:
+                figures[moment.date()] = max(figures[moment.date()], amount)
     else:
         figures = {day: series.usage.get(day, Fraction(0)) for day in period.dates()}
     for day, value in series.daily.items():

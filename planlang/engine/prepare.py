@@ -14,9 +14,11 @@ from fractions import Fraction
 import attrs
 
 from planlang.diagnostics import did_you_mean
+from planlang.engine.calendar import day_start
 from planlang.engine.metering import Series
 from planlang.model import Catalog, Meter
 from planlang.money import format_number
+from planlang.serde import InputError, parse_period
 from planlang.state import Account, Amount
 from planlang.units import lookup
 
@@ -66,9 +68,16 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
         if request.count < 1:
             problems.append(Problem(("requests", index, "count"), "PL414",
                                     "a request creates at least one element"))
+    _check_timeline(catalog, account, problems)
     uptime = {}
     for period, amount in account.uptime.items():
         path = ("uptime", period)
+        try:
+            parse_period(period)
+        except InputError as error:
+            problems.append(Problem(path, "PL414", f"uptime is given per month: {error}",
+                                    on_key=True))
+            continue
         value = _percent(amount, path, problems)
         step = catalog.uptime_step
         if value is not None and step is not None and value % step:
@@ -80,6 +89,91 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
     if problems:
         return None, problems
     return Prepared(account, series, uptime), problems
+
+
+STATUSES = ("active", "suspended")
+
+
+def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem]) -> None:
+    from planlang.model import POLICIES
+
+    if account.since is not None:
+        try:
+            parse_period(account.since)
+        except InputError as error:
+            problems.append(Problem(("since",), "PL414", str(error)))
+    if account.status not in STATUSES:
+        problems.append(Problem(("status",), "PL414", f"unknown status `{account.status}`",
+                                help=did_you_mean(account.status, STATUSES)
+                                or "a status is `active` or `suspended`"))
+    _check_policy(catalog, account.policy, ("policy",), problems, POLICIES)
+    _check_caps(catalog, account.caps, ("caps",), problems)
+    for index, event in enumerate(account.timeline):
+        path = ("timeline", index)
+        given = [n for n in ("change_plan", "status", "pay", "cap", "policy")
+                 if getattr(event, n) is not None]
+        if len(given) != 1:
+            problems.append(Problem(path, "PL415", "a timeline event does one thing: "
+                                    + ("it does nothing" if not given else
+                                       "it has " + ", ".join(f"`{g}`" for g in given)),
+                                    help="give one of `change_plan`, `status`, `pay`, `cap`, "
+                                    "`policy` per event"))
+            continue
+        if event.change_plan is not None and catalog.plan(event.change_plan) is None:
+            problems.append(Problem(path + ("change_plan",), "PL411",
+                                    f"unknown plan `{event.change_plan}`",
+                                    help=did_you_mean(event.change_plan, catalog.plan_names)
+                                    or "plans: " + ", ".join(catalog.plan_names)))
+        if event.status is not None and event.status not in STATUSES:
+            problems.append(Problem(path + ("status",), "PL414", f"unknown status `{event.status}`",
+                                    help=did_you_mean(event.status, STATUSES)
+                                    or "a status is `active` or `suspended`"))
+        if event.pay is not None:
+            try:
+                parse_period(event.pay)
+            except InputError as error:
+                problems.append(Problem(path + ("pay",), "PL414", str(error)))
+        if event.commitment is not None and commitment_months(event.commitment) is None:
+            problems.append(Problem(path + ("commitment",), "PL414",
+                                    f"a commitment is a whole number of months, not "
+                                    f"`{event.commitment}`", help="e.g. `commitment: 6 months`"))
+        _check_policy(catalog, event.policy, path + ("policy",), problems, POLICIES)
+        if event.cap is not None:
+            _check_caps(catalog, event.cap, path + ("cap",), problems)
+
+
+def _check_policy(catalog, policy, path, problems, policies) -> None:
+    if policy is not None and policy not in policies:
+        problems.append(Problem(path, "PL414", f"unknown exhaustion policy `{policy}`",
+                                help=did_you_mean(policy, policies)
+                                or "policies: " + ", ".join(policies)))
+
+
+def _check_caps(catalog: Catalog, caps, path, problems) -> None:
+    for name, amount in caps.items():
+        meter = catalog.meters.get(name)
+        if meter is None:
+            problems.append(Problem(path + (name,), "PL412", f"unknown item `{name}`",
+                                    help=did_you_mean(name, catalog.meters), on_key=True))
+            continue
+        _base(meter, amount, path + (name,), catalog, problems)
+
+
+def commitment_months(amount: Amount) -> int | None:
+    factor = {None: 1, "month": 1, "months": 1, "year": 12, "years": 12}.get(amount.unit)
+    if factor is None or amount.value != amount.value.to_integral_value() or amount.value < 1:
+        return None
+    return int(amount.value) * factor
+
+
+def caps_in_base(catalog: Catalog, caps) -> dict[str, Fraction]:
+    out = {}
+    for name, amount in caps.items():
+        meter = catalog.meters[name]
+        unit = meter.unit if amount.unit is None else lookup(catalog.units, amount.unit)
+        assert unit is not None
+        out[name] = unit.to_base(Fraction(amount.value))
+    return out
 
 
 def _percent(amount: Amount, path, problems) -> Fraction | None:
@@ -138,14 +232,19 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
     if data.snapshots:
         sources.append(f"{len(data.snapshots)} snapshot{'s' * (len(data.snapshots) > 1)}")
     usage: dict[dt.date, Fraction] = defaultdict(Fraction)
+    timed: list[tuple[dt.datetime, Fraction]] = []
     for i, event in enumerate(data.events):
         value = convert(event.amount, path + ("events", i, "amount"))
         if value is not None:
             usage[event.on.date()] += value
+            timed.append((event.on, value))
+    if meter.source == "usage":
+        timed += [(day_start(day), value) for day, value in daily.items()]
     if data.events:
         sources.append(f"{len(data.events)} usage event{'s' * (len(data.events) > 1)}")
     return Series(tuple(sorted(changes, key=lambda c: c[0])), daily,
-                  {d: tuple(v) for d, v in samples.items()}, dict(usage), tuple(sources))
+                  {d: tuple(v) for d, v in samples.items()}, dict(usage), tuple(sources),
+                  tuple(sorted(timed, key=lambda e: e[0])))
 
 
 def _base(meter: Meter, amount: Amount, path, catalog: Catalog, problems) -> Fraction | None:

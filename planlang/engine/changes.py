@@ -1,0 +1,110 @@
+"""Plan change requests: who may make them, what they require, when they take effect.
+
+A request is decided by the catalog's most specific change rule for its pair of plans. Every
+unmet condition is reported together, each with its own reason (the rule's own message for a
+precondition). An allowed change takes effect immediately (the day of the change counts for the
+new plan) or on the first day of the next period, and is charged as its rule says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+from planlang.engine.prepare import commitment_months
+from planlang.money import format_money, format_number
+from planlang.results import Decision, Reason, Step
+
+_CHARGES = {
+    "full": "the full monthly fee of the new plan is charged for this month",
+    "prorated": "each plan's fee is prorated by its days in the month, the day of the change "
+    "counting for the new plan",
+    "difference": "the difference between the fees is charged, prorated for the days from the "
+    "change to the month's end",
+    "none": "the new plan is charged from its first period",
+}
+
+
+def level(run, item: str, moment: dt.datetime) -> Fraction:
+    """An item's count at a moment (count meters) or its usage so far this period."""
+    meter = run.catalog.meters[item]
+    if meter.source != "count":
+        return run.used.get(item, Fraction(0))
+    series = run.prepared.series.get(item)
+    return series.level_at(moment) if series is not None else Fraction(0)
+
+
+def decide_change(run, event) -> None:
+    catalog, state = run.catalog, run.state
+    old, new, date = state.plan, event.change_plan, event.on.date()
+    steps = [Step("from", old), Step("to", new), Step("requested by", event.by or "(not said)")]
+
+    def refuse(reasons, rule=None):
+        run.decisions.append(Decision("plan-change", new, date, "refused", tuple(reasons), rule,
+                                      steps=tuple(steps)))
+
+    if new == old:
+        return refuse([Reason("already-on-plan", f"the account is already on `{new}`")])
+    rule = catalog.change_rule(old, new)
+    if rule is None:
+        return refuse([Reason("no-change-rule", f"the catalog has no rule for a change from "
+                              f"`{old}` to `{new}`")])
+    reasons = []
+    if rule.roles and event.by not in rule.roles:
+        who = " or ".join(f"`{r}`" for r in rule.roles)
+        reasons.append(Reason("role-not-allowed", f"only {who} may change from `{old}` to "
+                              f"`{new}`; `{event.by or 'an unnamed user'}` may not"))
+    for requirement in rule.requirements:
+        unit = catalog.meters[requirement.item].unit
+        value = level(run, requirement.item, event.on)
+        shown = f"{format_number(unit.from_base(value))} {unit.name}"
+        need = f"{requirement.op} {format_number(unit.from_base(requirement.amount))}"
+        steps.append(Step(f"{requirement.item}", f"{shown} (required: {need})"))
+        if not requirement.holds(value):
+            reasons.append(Reason("precondition-failed", f"{requirement.message} (the account "
+                                  f"has {shown}; required: {need})"))
+    if rule.deposit is not None:
+        paid = event.deposit.value if event.deposit is not None else None
+        steps.append(Step("deposit", f"{format_money(rule.deposit, catalog.currency)} required"))
+        if paid is None or paid < rule.deposit:
+            reasons.append(Reason("deposit-required", f"a refundable deposit of "
+                                  f"{format_money(rule.deposit, catalog.currency)} is required"
+                                  + ("" if paid is None else f"; {paid} was paid")))
+    target = catalog.plan(new)
+    assert target is not None
+    if target.commitment_months:
+        months = commitment_months(event.commitment) if event.commitment is not None else None
+        steps.append(Step("commitment", f"{target.commitment_months} months or more required"))
+        if months is None or months < target.commitment_months:
+            reasons.append(Reason("commitment-required", f"`{new}` requires a commitment of "
+                                  f"{target.commitment_months} months or more"
+                                  + ("" if months is None else f"; {months} offered")))
+    if state.commitment_until is not None and date < state.commitment_until:
+        reasons.append(Reason("commitment-not-ended", f"the commitment to `{old}` runs until "
+                              f"{state.commitment_until.isoformat()}"))
+    if reasons:
+        return refuse(reasons, rule.rule)
+    if rule.effective == "now":
+        effective = date
+        run.switch_plan(new, event.on, rule.charge, rule.rule)
+        when = "takes effect immediately"
+    else:
+        from planlang.engine.timeline import Scheduled
+
+        effective = run.period.end.date()
+        state.scheduled.append(Scheduled(effective, new, rule.rule, "plan-change"))
+        when = f"takes effect on {effective.isoformat()}"
+    months = target.commitment_months and commitment_months(event.commitment)
+    state.commitment_until = _add_months(effective, months) if months else None
+    text = f"{when}; {_CHARGES[rule.charge]}" + ("" if rule.refund else "; no refund")
+    run.decisions.append(Decision("plan-change", new, date, "allowed",
+                                  (Reason("change-allowed", text),), rule.rule,
+                                  steps=tuple(steps), effective=effective))
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    import calendar
+
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -1,0 +1,325 @@
+"""Walking an account's history period by period, carrying its state from one month to the next.
+
+Each period: changes scheduled for its first day take effect; the period's dated events (plan
+change requests, status changes, payments, caps and policies, quota usage, dunning steps of the
+previous invoice, element requests) are decided in time order; then the period is billed (fees of
+every plan it was on, by how each change is charged, add-ons, extras, refunds) and the automatic
+ladders are evaluated for the next period. Everything is deterministic: no clock, events in order
+of time and then of the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from planlang.engine import quota as quotas
+from planlang.engine.calendar import Period, day_start
+from planlang.engine.changes import decide_change
+from planlang.engine.decisions import decide_request
+from planlang.engine.dunning import dunning_events, pay
+from planlang.engine.ladder import evaluate_ladder
+from planlang.engine.metering import Series, measure
+from planlang.engine.prepare import Prepared, caps_in_base
+from planlang.model import Catalog, RuleRef
+from planlang.money import format_money, format_number, round_money
+from planlang.results import Bill, ChargeLine, Decision, Reason, Step
+
+
+@attrs.define
+class Invoice:
+    period: str
+    total: Decimal
+    paid: bool = False
+
+
+@attrs.define
+class Scheduled:
+    effective: dt.date
+    plan: str
+    rule: RuleRef | None
+    kind: str  # "plan-change" or "tier-change"
+
+
+@attrs.define
+class State:
+    """What an account carries from one period to the next."""
+
+    plan: str
+    status: str
+    caps: dict[str, Fraction]
+    policy: str | None
+    scheduled: list[Scheduled] = attrs.Factory(list)
+    addons: tuple[str, int, RuleRef | None] | None = None  # add-on plan, count, rule
+    history: list[Fraction] = attrs.Factory(list)  # ladder usage of the evaluated periods
+    commitment_until: dt.date | None = None
+    invoices: dict[str, Invoice] = attrs.Factory(dict)
+    restore_plan: str | None = None  # the plan to give back when a downgraded account pays
+
+
+@attrs.frozen
+class Segment:
+    """A stretch of the period on one plan, from `day` (1-based) to the next segment."""
+
+    day: int
+    plan: str
+    charge: str  # "start" (on it when the period began), "full", "prorated", "difference", "none"
+    rule: RuleRef | None
+
+
+def start_state(catalog: Catalog, prepared: Prepared) -> State:
+    account = prepared.account
+    return State(account.plan, account.status, caps_in_base(catalog, account.caps),
+                 account.policy)
+
+
+def first_period(prepared: Prepared, periods: list[Period]) -> Period:
+    account = prepared.account
+    candidates = [periods[0]]
+    if account.since is not None:
+        candidates.append(Period.parse(account.since))
+    for event in account.timeline:
+        candidates.append(Period(event.on.year, event.on.month))
+    return min(candidates)
+
+
+def run(catalog: Catalog, prepared: Prepared, periods: list[Period]) -> list[Bill]:
+    """Evaluate every period from the account's start to the last one asked; bill those asked."""
+    wanted = sorted(set(periods))
+    state = start_state(catalog, prepared)
+    bills = []
+    period = first_period(prepared, wanted)
+    while period <= wanted[-1]:
+        bill = PeriodRun(catalog, prepared, period, state).run()
+        if period in wanted:
+            bills.append(bill)
+        period = period.next()
+    return bills
+
+
+class PeriodRun:
+    def __init__(self, catalog: Catalog, prepared: Prepared, period: Period, state: State):
+        self.catalog = catalog
+        self.prepared = prepared
+        self.period = period
+        self.state = state
+        self.decisions: list[Decision] = []
+        self.segments: list[Segment] = []
+        self.used: dict[str, Fraction] = {}  # quota usage allowed so far, by item
+        self.notified: set[tuple[str, str, int]] = set()  # (item, plan, notification index)
+        self.suspended_days = 0
+
+    # ---- the period ----
+    def run(self) -> Bill:
+        self.begin()
+        for _, _, _, action in sorted(self.events(), key=lambda e: e[:3]):
+            action()
+        return self.finish()
+
+    def begin(self) -> None:
+        state, first = self.state, self.period.first_day
+        due = [s for s in state.scheduled if s.effective <= first]
+        state.scheduled = [s for s in state.scheduled if s.effective > first]
+        for change in due:
+            state.plan = change.plan
+        self.segments.append(Segment(1, state.plan, "start", None))
+        self.start_status = state.status
+
+    def events(self):
+        """(moment, priority, order, action) for every dated thing that happens this period."""
+        out = []
+        account = self.prepared.account
+        for index, event in enumerate(account.timeline):
+            if self.period.contains(event.on):
+                out.append((event.on, 1, index, lambda e=event: self.timeline_event(e)))
+        for item, events in quotas.usage_events(self.catalog, self.prepared, self.period):
+            for index, (moment, amount) in enumerate(events):
+                out.append((moment, 2, index,
+                            lambda i=item, m=moment, a=amount: self.usage(i, m, a)))
+        for index, request in enumerate(account.requests):
+            if self.period.contains(request.on):
+                out.append((request.on, 3, index, lambda r=request: self.decisions.append(
+                    decide_request(self.catalog, self.catalog.plan(self.state.plan),
+                                   self.prepared, r))))
+        for index, (moment, action) in enumerate(dunning_events(self)):
+            out.append((moment, 0, index, action))
+        return out
+
+    def timeline_event(self, event) -> None:
+        state = self.state
+        if event.change_plan is not None:
+            decide_change(self, event)
+        elif event.status is not None:
+            if event.status != state.status:
+                self.decisions.append(Decision(
+                    "status", self.prepared.account.account, event.on.date(), event.status,
+                    (Reason(f"status-{event.status}", f"the account is {event.status} from "
+                            f"{event.on.date().isoformat()}"),), self.catalog.suspension_rule,
+                    effective=event.on.date()))
+            state.status = event.status
+        elif event.pay is not None:
+            pay(self, event)
+        elif event.cap is not None:
+            state.caps.update(caps_in_base(self.catalog, event.cap))
+        elif event.policy is not None:
+            state.policy = event.policy
+
+    def usage(self, item: str, moment: dt.datetime, amount: Fraction) -> None:
+        quotas.consume(self, item, moment, amount)
+
+    def switch_plan(self, plan: str, moment: dt.datetime, charge: str,
+                    rule: RuleRef | None) -> None:
+        """The account is on `plan` from the day of `moment` on (that day counts for it)."""
+        self.state.plan = plan
+        day = moment.date().day if moment > self.period.start else 1
+        self.segments = [s for s in self.segments if s.day < day] or self.segments[:1]
+        if self.segments[-1].day == day:
+            self.segments.pop()
+        self.segments.append(Segment(day, plan, charge, rule))
+
+    # ---- billing ----
+    def finish(self) -> Bill:
+        catalog, state = self.catalog, self.state
+        plan = catalog.plan(state.plan)
+        assert plan is not None
+        suspended = catalog.suspended_not_billed and state.status == "suspended"
+        lines: list[ChargeLine] = []
+        if suspended:
+            self.decisions.append(Decision(
+                "not-billed", self.prepared.account.account, self.period.last_day, "suspended",
+                (Reason("suspended", "the account is suspended at the end of the period: it is "
+                        "neither billed nor evaluated"),), catalog.suspension_rule))
+        else:
+            lines += self.fee_lines()
+            lines += self.addon_lines()
+            lines += self.item_lines(plan)
+            refund = _sla_refund(catalog, plan, self.period, self.prepared)
+            if refund is not None:
+                lines.append(refund[0])
+                self.decisions.append(refund[1])
+            evaluate_ladder(self)
+        total = sum((line.amount for line in lines), Decimal(0))
+        if not suspended and catalog.calendar is not None:
+            state.invoices[str(self.period)] = Invoice(str(self.period), total,
+                                                       paid=total <= 0)
+        next_plan = next((s.plan for s in sorted(state.scheduled, key=lambda s: s.effective)
+                          if s.effective == self.period.end.date()), state.plan)
+        decisions = sorted(self.decisions, key=lambda d: d.date)  # stable: same-day order kept
+        return Bill(self.prepared.account.account, state.plan, str(self.period), catalog.currency,
+                    tuple(lines), total, tuple(decisions), next_plan=next_plan)
+
+    def fee_lines(self) -> list[ChargeLine]:
+        days = self.period.days
+        lines = []
+        for index, seg in enumerate(self.segments):
+            plan = self.catalog.plan(seg.plan)
+            assert plan is not None
+            end = self.segments[index + 1].day if index + 1 < len(self.segments) else days + 1
+            span = end - seg.day
+            following = self.segments[index + 1].charge if index + 1 < len(self.segments) else None
+            if seg.charge == "none":
+                continue
+            if seg.charge == "difference":
+                previous = self.catalog.plan(self.segments[index - 1].plan)
+                assert previous is not None
+                lines.append(self.fee_line(plan, plan.fee - previous.fee, span, span, days,
+                                           "prorated difference", seg,
+                                           f"({format_money(plan.fee, self.catalog.currency)} − "
+                                           f"{format_money(previous.fee, self.catalog.currency)})"))
+            elif seg.charge == "full" or (seg.charge == "start" and following != "prorated"):
+                lines.append(self.fee_line(plan, plan.fee, span, days, days, "plan fee", seg))
+            else:  # prorated: this segment's days only
+                lines.append(self.fee_line(plan, plan.fee, span, span, days, "plan fee (prorated)",
+                                           seg))
+        return lines
+
+    def fee_line(self, plan, fee: Decimal, on_plan: int, span: int, days: int, item: str,
+                 seg: Segment, fee_text: str | None = None) -> ChargeLine:
+        """A fee for `span` of the month's `days` (the plan ran `on_plan` days from seg.day)."""
+        currency = self.catalog.currency
+        exact = Fraction(fee) * span / days
+        amount = round_money(exact, currency)
+        first = dt.date(self.period.year, self.period.month, seg.day)
+        last = dt.date(self.period.year, self.period.month, seg.day + on_plan - 1)
+        steps = [Step("plan", plan.name), Step("on the plan", f"{first.isoformat()} to "
+                                               f"{last.isoformat()}: {on_plan} of {days} days")]
+        shown = fee_text or format_money(fee, currency)
+        if span == days:
+            steps.append(Step("monthly fee", format_money(amount, currency)))
+            quantity, unit = Decimal(1), "month"
+        else:
+            steps.append(Step("proration", f"{shown} × {span} / {days} = "
+                              f"{format_money(amount, currency)}"))
+            quantity, unit = Decimal(span), f"day of {days}"
+        unit_price = fee if span == days else Decimal(fee) / days
+        rule = seg.rule if seg.charge in ("difference", "prorated", "full") and seg.rule else (
+            plan.fee_rule)
+        return ChargeLine("fee", item, plan.name, str(self.period), quantity, unit,
+                          _decimal(Fraction(fee) / days) if span != days else unit_price, amount,
+                          rule, tuple(steps))
+
+    def addon_lines(self) -> list[ChargeLine]:
+        if self.state.addons is None:
+            return []
+        name, count, rule = self.state.addons
+        self.state.addons = None
+        plan = self.catalog.plan(name)
+        assert plan is not None
+        amount = round_money(Fraction(plan.fee) * count, self.catalog.currency)
+        steps = (Step("add-on subscriptions", f"{count} × {name}"),
+                 Step("price", f"{format_money(plan.fee, self.catalog.currency)} × {count} = "
+                      f"{format_money(amount, self.catalog.currency)}"))
+        return [ChargeLine("add-on", "add-on subscription", name, str(self.period),
+                           Decimal(count), "month", plan.fee, amount, rule or plan.fee_rule,
+                           steps)]
+
+    def item_lines(self, plan) -> list[ChargeLine]:
+        from planlang.engine.evaluate import item_charge, peak_over_limit
+
+        lines = []
+        for item, meter in self.catalog.meters.items():
+            terms = plan.items.get(item)
+            if terms is None:
+                continue
+            if meter.monthly is None:
+                over = peak_over_limit(self.catalog, plan, self.period, terms, self.prepared)
+                if over is not None:
+                    self.decisions.append(over)
+                continue
+            series = self.prepared.series.get(item)
+            if item in self.used:  # a quota decided event by event: bill what was allowed
+                series = Series(usage={self.period.first_day: self.used[item]},
+                                sources=(series.sources if series else ()) + (
+                                    "usage allowed by the quota",))
+            measurement = measure(meter, series, self.period)
+            ladder = self.catalog.ladder_of(plan.name)
+            line, over = item_charge(self.catalog, plan, self.period, terms, measurement,
+                                     quota=item in self.used or (ladder is not None
+                                                                 and ladder.item == item))
+            if line is not None:
+                lines.append(line)
+            if over is not None:
+                self.decisions.append(over)
+        return lines
+
+    def measure_item(self, item: str) -> Fraction:
+        meter = self.catalog.meters[item]
+        return measure(meter, self.prepared.series.get(item), self.period).raw
+
+
+def _decimal(value: Fraction) -> Decimal:
+    from planlang.money import fraction_to_decimal
+
+    return fraction_to_decimal(value, places=6)
+
+
+def _sla_refund(catalog, plan, period, prepared):
+    from planlang.engine.evaluate import sla_refund
+
+    return sla_refund(catalog, plan, period, prepared)
+
+
+__all__ = ["run", "State", "PeriodRun", "Segment", "day_start", "format_number"]
