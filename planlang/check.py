@@ -145,7 +145,8 @@ class Checker:
         quotas = timed.check_quotas([d for d in defs if isinstance(d, ast.QuotaDef)])
         ladders = timed.check_ladders([d for d in defs if isinstance(d, ast.LadderDef)])
         calendar = timed.check_calendar([d for d in defs if isinstance(d, ast.CalendarDef)])
-        self.check_orders(plans, ladders)
+        if not has_errors(self.diagnostics):  # an unknown plan would make the order look wrong
+            self.check_orders(plans, ladders)
         if header is None or has_errors(self.diagnostics):
             return None
         name, uptime_step = header
@@ -319,7 +320,7 @@ class Checker:
         sources = [s for s in d.steps if isinstance(s, (ast.CountSource, ast.SnapshotSource,
                                                         ast.UsageSource))]
         if len(sources) != 1 or d.steps[0] is not sources[0]:
-            span = sources[1].span if len(sources) > 1 else d.names[0].span
+            span = sources[1].span if len(sources) > 1 else d.steps[0].span
             self.error("PL261", "a meter starts with exactly one source: `count`, `snapshots` "
                        "or `usage`", span,
                        help="e.g. `meter channels: count including disabled, daily average, then "

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"check": cmd_check, "bill": cmd_bill, "test": cmd_test}[args.command](args)
     except PlanlangError as error:
         print(render_all(error.diagnostics), file=sys.stderr)
-        return 2 if all(d.code.startswith("PL42") for d in error.diagnostics) else 1
+        return 2 if all(d.code in ("PL420", "PL421") for d in error.diagnostics) else 1
     except KeyboardInterrupt:
         print("planlang: interrupted", file=sys.stderr)
         return 130
@@ -112,7 +112,9 @@ def cmd_bill(args) -> int:
         text = json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
     else:
         text = "\n\n".join(bill_table(b, catalog.name, explain=args.explain) for b in bills) + "\n"
-    if args.out:
+    if args.out is not None:
+        if not args.out.strip():
+            raise PlanlangError([Diagnostic("PL421", "--out needs a file name")])
         write_whole(Path(args.out), text)
     else:
         sys.stdout.write(text)
@@ -146,6 +148,9 @@ def parse_periods(text: str) -> list[Period]:
 def write_whole(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, then rename: never a partial output file."""
     directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: it is a folder",
+                                        help="give a file name, e.g. `--out bill.json`")])
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     except OSError as error:
@@ -154,6 +159,11 @@ def write_whole(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
         os.replace(tmp, path)
+    except OSError as error:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: {error.strerror}")]) \
+            from None
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

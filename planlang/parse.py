@@ -96,6 +96,11 @@ def _too_deep(tree: Tree) -> Tree | None:
 
 def syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
     span = _error_span(source, error)
+    opened = _unclosed_parenthesis(source, span.start)
+    if opened is not None and source.position(opened)[0] < span.line:
+        example = SYNTAX_EXAMPLES["unclosed-parenthesis"]
+        return Diagnostic(example.code, example.message, source.span(opened, opened + 1),
+                          help=example.help)
     example = _match_example(error)
     if example is not None:
         return Diagnostic(example.code, example.message, span, help=example.help)
@@ -163,10 +168,34 @@ def _error_span(source: Source, error: UnexpectedInput) -> Span:
     return source.span(pos, pos + 1)
 
 
+def _unclosed_parenthesis(source: Source, before: int) -> int | None:
+    """The offset of a `(` still open at `before` (outside comments and messages), if any."""
+    opened: list[int] = []
+    in_string = False
+    index = 0
+    text = source.text
+    while index < min(before, len(text)):
+        ch = text[index]
+        if in_string:
+            in_string = ch != '"' and ch != "\n"
+        elif ch == '"':
+            in_string = True
+        elif ch == "#":
+            newline = text.find("\n", index)
+            index = len(text) if newline < 0 else newline
+            continue
+        elif ch == "(":
+            opened.append(index)
+        elif ch == ")" and opened:
+            opened.pop()
+        index += 1
+    return opened[-1] if opened else None
+
+
 def _dedent_diagnostic(source: Source, error: DedentError) -> Diagnostic:
     # Lark reports the bad indentation in the message only; find the first line that breaks nesting.
     levels = [0]
-    for number, line in enumerate(source.text.splitlines(), 1):
+    for number, line in enumerate(source.text.split("\n"), 1):
         stripped = line.lstrip(" \t")
         if not stripped or stripped.startswith("#"):
             continue

@@ -32,6 +32,10 @@ def bill_table(bill: Bill, catalog_name: str, explain: bool = False) -> str:
         out += ["", "decisions"]
         for decision in bill.decisions:
             out += _decision(decision, explain)
+    if bill.messages:
+        out += ["", "billing messages"]
+        for message in bill.messages:
+            out += _decision(message, explain)
     for note in bill.notes:
         out.append(f"note: {note}")
     return "\n".join(out)

@@ -68,13 +68,14 @@ class Bill:
     decisions: tuple[Decision, ...]
     notes: tuple[str, ...] = ()
     next_plan: str | None = None  # the plan the account is on when the next period starts
+    messages: tuple[Decision, ...] = ()  # billing messages: invoice issued, automatic charge
 
 
 def to_data(bill: Bill) -> dict:
     from planlang.serde import converter
 
     data = converter.unstructure(bill)
-    for line in data["lines"] + data["decisions"]:
+    for line in data["lines"] + data["decisions"] + data["messages"]:
         rule = line.pop("rule")
         line["rule"] = f"{rule['file']}:{rule['line']}" if rule else None
     return data

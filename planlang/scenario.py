@@ -59,6 +59,7 @@ class PeriodExpect:
     total: Amount | None = None
     lines: tuple[LineExpect, ...] | None = None
     decisions: tuple[DecisionExpect, ...] | None = None
+    messages: tuple[DecisionExpect, ...] | None = None
 
 
 @attrs.frozen
@@ -202,8 +203,11 @@ def compare_period(document: Document, at: tuple, expect: PeriodExpect, bill: Bi
     if expect.lines is not None:
         failures += _compare_lines(document, at + ("lines",), expect.lines, bill, where)
     if expect.decisions is not None:
-        failures += _compare_decisions(document, at + ("decisions",), expect.decisions, bill,
-                                       where)
+        failures += _compare_decisions(document, at + ("decisions",), expect.decisions,
+                                       bill.decisions, where)
+    if expect.messages is not None:
+        failures += _compare_decisions(document, at + ("messages",), expect.messages,
+                                       bill.messages, where, "billing message")
     return failures
 
 
@@ -263,21 +267,22 @@ def _compare_lines(document, at, expected: tuple[LineExpect, ...], bill: Bill, w
     return failures
 
 
-def _compare_decisions(document, at, expected: tuple[DecisionExpect, ...], bill: Bill, where):
+def _compare_decisions(document, at, expected: tuple[DecisionExpect, ...],
+                       actual: tuple[Decision, ...], where, noun: str = "decision"):
     failures = []
-    remaining: list[Decision] = list(bill.decisions)
+    remaining: list[Decision] = list(actual)
     for index, want in enumerate(expected):
         path = at + (index,)
         match = next((d for d in remaining if d.kind == want.kind
                       and (want.subject is None or d.subject == want.subject)
                       and (want.date is None or d.date == want.date)), None)
-        label = f"{where}, decision `{want.kind}`" + (f" on `{want.subject}`" if want.subject
-                                                      else "")
+        label = f"{where}, {noun} `{want.kind}`" + (f" on `{want.subject}`" if want.subject
+                                                    else "")
         if match is None:
-            failures.append(Failure(_line(document, path), label, "such a decision",
-                                    "none; decisions are: " + (", ".join(
+            failures.append(Failure(_line(document, path), label, f"such a {noun}",
+                                    f"none; {noun}s are: " + (", ".join(
                                         f"{d.kind} {d.subject} ({d.outcome})"
-                                        for d in bill.decisions) or "none")))
+                                        for d in actual) or "none")))
             continue
         remaining.remove(match)
         checks = [
@@ -297,8 +302,8 @@ def _compare_decisions(document, at, expected: tuple[DecisionExpect, ...], bill:
                 failures.append(Failure(_line(document, path + (name,)), f"{label}, {name}",
                                         str(value), str(actual)))
     for extra in remaining:
-        failures.append(Failure(_line(document, at), f"{where}, unexpected decision",
-                                "no such decision (every decision of the period is listed)",
+        failures.append(Failure(_line(document, at), f"{where}, unexpected {noun}",
+                                f"no such {noun} (every {noun} of the period is listed)",
                                 f"{extra.kind} {extra.subject}: {extra.outcome}"))
     return failures
 

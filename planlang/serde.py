@@ -12,11 +12,16 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from planlang.diagnostics import Diagnostic, did_you_mean
@@ -95,6 +100,8 @@ def parse_period(value: Any) -> str:
         raise InputError(f"expected a month (YYYY-MM), not the day `{value}`")
     if text is None or not re.fullmatch(r"\d{4}-\d{2}", text) or not 1 <= int(text[5:]) <= 12:
         raise InputError(f"expected a month written YYYY-MM, not `{value}`")
+    if not 1000 <= int(text[:4]) <= 9998:
+        raise InputError(f"the year of `{value}` is out of range (1000 to 9998)")
     return text
 
 
@@ -130,8 +137,68 @@ def _day_value(value: Any, _type) -> DayValue:
     return DayValue(parse_amount(value))
 
 
+def _sequence_hook(conv: cattrs.Converter, cls: Any):
+    """Lists (read as tuples) must be lists: a mapping or text is not iterated as one."""
+    (element, *_rest) = get_args(cls) or (Any,)
+
+    def structure_sequence(value: Any, _type) -> tuple:
+        if not isinstance(value, list):
+            raise InputError(f"expected a list, not {_kind(value)}")
+        out, errors = [], []
+        for index, item in enumerate(value):
+            try:
+                out.append(conv.structure(item, element))
+            except Exception as error:  # noqa: BLE001 - gathered into one located report
+                error.__notes__ = [*getattr(error, "__notes__", []),
+                                   IterableValidationNote(f"item {index}", index, element)]
+                errors.append(error)
+        if errors:
+            raise IterableValidationError("invalid items", errors, cls)
+        return tuple(out) if get_origin(cls) is tuple else out
+
+    return structure_sequence
+
+
+def _mapping_hook(conv: cattrs.Converter, cls: Any):
+    key_type, value_type = get_args(cls) or (Any, Any)
+
+    def structure_mapping(value: Any, _type) -> dict:
+        if not isinstance(value, dict):
+            raise InputError(f"expected a mapping, not {_kind(value)}")
+        out, errors = {}, []
+        for key, item in value.items():
+            try:
+                out[conv.structure(key, key_type)] = conv.structure(item, value_type)
+            except Exception as error:  # noqa: BLE001 - gathered into one located report
+                error.__notes__ = [*getattr(error, "__notes__", []),
+                                   IterableValidationNote(f"key {key}", key, value_type)]
+                errors.append(error)
+        if errors:
+            raise IterableValidationError("invalid entries", errors, cls)
+        return out
+
+    return structure_mapping
+
+
+def _class_hook(conv: cattrs.Converter, cls: Any):
+    """A record must be a mapping: say so, instead of failing inside the generated code."""
+    inner = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
+
+    def structure_class(value: Any, _type) -> Any:
+        if not isinstance(value, dict):
+            raise InputError(f"expected a mapping, not {_kind(value)}")
+        return inner(value, _type)
+
+    return structure_class
+
+
 def make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_structure_hook_factory(attrs.has, lambda t: _class_hook(conv, t))
+    conv.register_structure_hook_factory(lambda t: get_origin(t) in (tuple, list),
+                                         lambda t: _sequence_hook(conv, t))
+    conv.register_structure_hook_factory(lambda t: get_origin(t) is dict,
+                                         lambda t: _mapping_hook(conv, t))
     conv.register_structure_hook(Amount, lambda v, _: parse_amount(v))
     conv.register_structure_hook(dt.datetime, lambda v, _: parse_datetime(v))
     conv.register_structure_hook(dt.date, lambda v, _: parse_date(v))

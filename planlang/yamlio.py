@@ -85,6 +85,9 @@ def load_document(source: Source) -> Document:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
+        if (error.context_mark is not None and mark is not None
+                and not source.text[mark.index:].strip()):
+            mark = error.context_mark  # the end of the file: point where the open block began
         span = source.span(mark.index, mark.index + 1) if mark else source.span(0, 0)
         problem = (error.problem or error.context or "malformed YAML").strip()
         raise PlanlangError([Diagnostic("PL403", f"malformed YAML: {problem}", span,

@@ -82,7 +82,10 @@ def reformat(text: str) -> str:
             continue
         # Double the indentation, pad the spaces between words, add a comment after each line.
         code, hash_, comment = stripped.partition("#")
-        code = re.sub(r"(?<=[^ ]) (?=[^ ])", "   ", code.rstrip()) if code.strip() else code
+        # Pad outside quoted messages only: a message's own spaces are part of its text.
+        parts = re.split(r'("[^"]*")', code.rstrip()) if code.strip() else [code]
+        code = "".join(p if p.startswith('"') else re.sub(r"(?<=[^ ]) (?=[^ ])", "   ", p)
+                       for p in parts)
         new = " " * (indent * 2) + code
         if code.strip():
             new = new.rstrip() + "    # note" + (f": {comment}" if hash_ else "")
@@ -105,7 +108,7 @@ def test_whitespace_and_comments_do_not_change_the_ast(path: Path):
 
 
 def test_equality_sees_a_real_change():
-    text = CATALOGS[0].read_text(encoding="utf-8")
+    text = next(p for p in CATALOGS if p.name == "flespi.plan").read_text(encoding="utf-8")
     changed = text.replace("1,000 included", "1,001 included", 1)
     assert changed != text
     assert parse(text) != parse(changed)

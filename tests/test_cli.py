@@ -175,9 +175,9 @@ def _empty(tmp: Path) -> str:
 BAD = {
     "missing --account": (["bill", CATALOG, "--period", "2026-11"], 2, "PL421"),
     "missing --period": (["bill", CATALOG, "--account", ACCOUNT], 2, "PL421"),
-    "period month 13": (bill()[:-1] + ["2026-13"], 1, "PL420"),
-    "period month 0": (bill()[:-1] + ["2026-00"], 1, "PL420"),
-    "period text": (bill()[:-1] + ["November"], 1, "PL420"),
+    "period month 13": (bill()[:-1] + ["2026-13"], 2, "PL420"),
+    "period month 0": (bill()[:-1] + ["2026-00"], 2, "PL420"),
+    "period text": (bill()[:-1] + ["November"], 2, "PL420"),
     "unknown format": (bill("--format", "csv"), 2, "PL421"),
     "unknown command": (["invoice"], 2, "PL421"),
     "no command": ([], 2, "PL421"),
@@ -275,7 +275,7 @@ def test_out_keeps_the_old_file_when_billing_fails(in_repo, tmp_path, capsys):
     target = tmp_path / "bill.txt"
     target.write_text("previous bill\n")
     status, _, _ = run(bill()[:-1] + ["2026-13", "--out", str(target)], capsys)
-    assert status == 1
+    assert status == 2  # a bad argument
     assert target.read_text() == "previous bill\n"
     assert [p.name for p in tmp_path.iterdir()] == ["bill.txt"]
 

@@ -21,6 +21,8 @@ class Period:
     def parse(cls, text: str) -> Period:
         if not re.fullmatch(r"\d{4}-\d{2}", text or "") or not 1 <= int(text[5:]) <= 12:
             raise ValueError(f"expected a month written YYYY-MM, not `{text}`")
+        if not 1000 <= int(text[:4]) <= 9998:
+            raise ValueError(f"the year of `{text}` is out of range (1000 to 9998)")
         return cls(int(text[:4]), int(text[5:]))
 
     def __str__(self) -> str:

@@ -79,9 +79,11 @@ def decide_change(run, event) -> None:
             reasons.append(Reason("commitment-required", f"`{new}` requires a commitment of "
                                   f"{target.commitment_months} months or more"
                                   + ("" if months is None else f"; {months} offered")))
-    if state.commitment_until is not None and date < state.commitment_until:
+    upgrade = catalog.ranks[new] > catalog.ranks[old]
+    if state.commitment_until is not None and date < state.commitment_until and not upgrade:
         reasons.append(Reason("commitment-not-ended", f"the commitment to `{old}` runs until "
-                              f"{state.commitment_until.isoformat()}"))
+                              f"{state.commitment_until.isoformat()}; only a move to a higher "
+                              "plan is allowed before then"))
     if reasons:
         return refuse(reasons, rule.rule)
     if rule.effective == "now":
@@ -95,7 +97,10 @@ def decide_change(run, event) -> None:
         state.scheduled.append(Scheduled(effective, new, rule.rule, "plan-change"))
         when = f"takes effect on {effective.isoformat()}"
     months = target.commitment_months and commitment_months(event.commitment)
-    state.commitment_until = _add_months(effective, months) if months else None
+    if months:
+        state.commitment_until = _add_months(effective, months)
+    elif not upgrade or state.commitment_until is None or effective >= state.commitment_until:
+        state.commitment_until = None  # an upgrade during a commitment keeps it running
     text = f"{when}; {_CHARGES[rule.charge]}" + ("" if rule.refund else "; no refund")
     run.decisions.append(Decision("plan-change", new, date, "allowed",
                                   (Reason("change-allowed", text),), rule.rule,

@@ -25,7 +25,7 @@ def dunning_events(run):
     if calendar is None:
         return []
     invoice = run.state.invoices.get(_previous(run.period))
-    if invoice is None or invoice.paid:
+    if invoice is None or invoice.paid:  # nothing owed (a zero or negative total is settled)
         return []
     automatic = run.prepared.account.automatic_charge
     rules = calendar.rules
@@ -37,14 +37,22 @@ def dunning_events(run):
         run.decisions.append(Decision("dunning", invoice.period, moment.date(), outcome,
                                       (Reason(code, message),), rule))
 
-    if calendar.invoice_day is not None and not automatic:
+    def notice(outcome, code, message, rule, moment):
+        run.messages.append(Decision("billing-message", invoice.period, moment.date(), outcome,
+                                     (Reason(code, message),), rule))
+
+    if calendar.invoice_day is not None:
         day = calendar.invoice_day
-        steps.append((at(day), lambda day=day: decide(
+        steps.append((at(day), lambda day=day: notice(
             "invoiced", "invoice-issued", f"the {invoice.period} invoice of {money} is issued",
             rules["invoice"], at(day))))
     if calendar.charge_day is not None and automatic:
-        def charge():
+        # "We will indicate the success or failure of automatic charge with an additional
+        # billing message."
+        def charge(day=calendar.charge_day):
             invoice.paid = True
+            notice("charged", "automatic-charge-succeeded", f"the {invoice.period} invoice of "
+                   f"{money} is paid by automatic charge", rules["charge"], at(day))
         steps.append((at(calendar.charge_day), charge))
     if calendar.due_day is not None:
         day = calendar.due_day

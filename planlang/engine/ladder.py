@@ -58,7 +58,9 @@ def evaluate_ladder(run) -> None:
                                       (Reason(code, message),), rule, steps=tuple(steps),
                                       effective=starts))
     top = tier_limit(catalog, tiers[-1], ladder.item)
-    if ladder.overflow_plan and ladder.overflow_block and usage > top:
+    next_tier = move[0] if move is not None else state.plan
+    # Add-ons cover usage above the top tier for an account on the top tier next period.
+    if ladder.overflow_plan and ladder.overflow_block and usage > top and next_tier == tiers[-1]:
         count = -(-(usage - top) // ladder.overflow_block)
         state.addons = (ladder.overflow_plan, int(count), ladder.overflow_rule)
         run.decisions.append(Decision(

@@ -107,6 +107,7 @@ class PeriodRun:
         self.period = period
         self.state = state
         self.decisions: list[Decision] = []
+        self.messages: list[Decision] = []  # billing messages (invoice issued, automatic charge)
         self.segments: list[Segment] = []
         self.used: dict[str, Fraction] = {}  # quota usage allowed so far, by item
         self.notified: set[tuple[str, str, int]] = set()  # (item, plan, notification index)
@@ -175,9 +176,9 @@ class PeriodRun:
         """The account is on `plan` from the day of `moment` on (that day counts for it)."""
         self.state.plan = plan
         day = moment.date().day if moment > self.period.start else 1
-        self.segments = [s for s in self.segments if s.day < day] or self.segments[:1]
-        if self.segments[-1].day == day:
-            self.segments.pop()
+        # The plan the period began on stays first (it may run zero days); a later change on
+        # the same day replaces an earlier one.
+        self.segments = [self.segments[0]] + [s for s in self.segments[1:] if s.day < day]
         self.segments.append(Segment(day, plan, charge, rule))
 
     # ---- billing ----
@@ -209,7 +210,8 @@ class PeriodRun:
                           if s.effective == self.period.end.date()), state.plan)
         decisions = sorted(self.decisions, key=lambda d: d.date)  # stable: same-day order kept
         return Bill(self.prepared.account.account, state.plan, str(self.period), catalog.currency,
-                    tuple(lines), total, tuple(decisions), next_plan=next_plan)
+                    tuple(lines), total, tuple(decisions), next_plan=next_plan,
+                    messages=tuple(self.messages))
 
     def fee_lines(self) -> list[ChargeLine]:
         days = self.period.days
@@ -222,17 +224,19 @@ class PeriodRun:
             following = self.segments[index + 1].charge if index + 1 < len(self.segments) else None
             if seg.charge == "none":
                 continue
-            if seg.charge == "difference":
+            if seg.charge == "difference":  # from the change to the month's end
                 previous = self.catalog.plan(self.segments[index - 1].plan)
                 assert previous is not None
-                lines.append(self.fee_line(plan, plan.fee - previous.fee, span, span, days,
+                to_end = days - seg.day + 1
+                lines.append(self.fee_line(plan, plan.fee - previous.fee, span, to_end, days,
                                            "prorated difference", seg,
                                            f"({format_money(plan.fee, self.catalog.currency)} − "
                                            f"{format_money(previous.fee, self.catalog.currency)})"))
             elif seg.charge == "full" or (seg.charge == "start" and following != "prorated"):
                 lines.append(self.fee_line(plan, plan.fee, span, days, days, "plan fee", seg))
-            else:  # prorated: this segment's days only
-                lines.append(self.fee_line(plan, plan.fee, span, span, days, "plan fee (prorated)",
+            elif span:  # prorated: this segment's days only
+                lines.append(self.fee_line(plan, plan.fee, span, span, days,
+                                           "plan fee" if span == days else "plan fee (prorated)",
                                            seg))
         return lines
 
@@ -243,9 +247,13 @@ class PeriodRun:
         exact = Fraction(fee) * span / days
         amount = round_money(exact, currency)
         first = dt.date(self.period.year, self.period.month, seg.day)
-        last = dt.date(self.period.year, self.period.month, seg.day + on_plan - 1)
-        steps = [Step("plan", plan.name), Step("on the plan", f"{first.isoformat()} to "
-                                               f"{last.isoformat()}: {on_plan} of {days} days")]
+        steps = [Step("plan", plan.name)]
+        if on_plan:
+            last = dt.date(self.period.year, self.period.month, seg.day + on_plan - 1)
+            steps.append(Step("on the plan", f"{first.isoformat()} to {last.isoformat()}: "
+                              f"{on_plan} of {days} days"))
+        else:
+            steps.append(Step("on the plan", f"changed on {first.isoformat()}, its first day"))
         shown = fee_text or format_money(fee, currency)
         if span == days:
             steps.append(Step("monthly fee", format_money(amount, currency)))
