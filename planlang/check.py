@@ -191,7 +191,7 @@ class Checker:
             elif isinstance(setting, ast.UptimePrecision):
                 if not 0 < setting.step <= 100:
                     self.error("PL252", "uptime precision must be between 0% and 100%",
-                               setting.span)
+                               setting.span, help="e.g. `uptime measured to 0.01%`")
                 uptime_step = Fraction(setting.step)
         if self.currency is None:
             self.error("PL260", f"catalog `{catalog.name.text}` has no currency", catalog.name.span,
@@ -596,8 +596,9 @@ class Checker:
 
     def clause_value(self, clause: ast.ItemClause, meter: Meter) -> Value | None:
         if isinstance(clause, ast.CustomerCap) and meter.source != "usage":
-            self.error("PL278", f"`{meter.name}` is {meter.source}, not usage: the customer cannot "
-                       "cap it", clause.span, help="customer caps apply to usage meters")
+            self.error("PL278", f"`{meter.name}` is a {meter.source} meter, not usage: the "
+                       "customer cannot cap it", clause.span,
+                       help="customer caps apply to usage meters")
             return None
         if isinstance(clause, (ast.NotExtendable, ast.Unlimited, ast.CustomerCap)):
             return MARKER

@@ -88,7 +88,8 @@ class TimeChecker:
     def change_rule(self, d: ast.ChangeDef) -> ChangeRule | None:
         source, target = self.plan_set(d.source), self.plan_set(d.target)
         seen: dict[str, ast.ChangeClause] = {}
-        effective, charge, refund, deposit, roles = None, None, True, None, ()
+        effective, charge, refund, deposit = None, None, True, None
+        roles: tuple[str, ...] = ()
         ok = source is not None and target is not None
         for clause in d.clauses:
             group = ("effect" if clause.kind in _EFFECTS else
@@ -161,8 +162,8 @@ class TimeChecker:
                 if meter is None:
                     continue
                 if meter.source != "usage":
-                    self.c.error("PL278", f"`{name.text}` is {meter.source}, not usage: it has no "
-                                 "quota that runs out", name.span,
+                    self.c.error("PL278", f"`{name.text}` is a {meter.source} meter, not usage: it "
+                                 "has no quota that runs out", name.span,
                                  help="quotas are for usage meters (`meter sessions: usage, "
                                  "monthly sum`)")
                     continue

@@ -129,6 +129,11 @@ def syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
 
 
 def _match_example(error: UnexpectedInput):
+    token = getattr(error, "token", None)
+    accepts = getattr(error, "accepts", None) or set()
+    if (token is not None and getattr(token, "column", 0) == 1 and token.type != "$END"
+            and _DEFINITION_WORDS <= set(accepts)):
+        return SYNTAX_EXAMPLES["unknown-top-level"]  # a line at the top level starts no definition
     try:
         label = error.match_examples(parser().parse, _examples(), use_accepts=True)
     except LarkError:  # pragma: no cover - defensive
@@ -140,11 +145,13 @@ def _match_example(error: UnexpectedInput):
 def _examples() -> dict[str, list[str]]:
     """Each snippet as written, and after a definition: the parser's stack differs in depth once a
     file has had its first definition, and examples are matched by parser state."""
-    return {label: [s for snippet in example.snippets for s in (snippet, _PRELUDE + snippet)]
+    return {label: [p + snippet for snippet in example.snippets for p in _PRELUDES]
             for label, example in SYNTAX_EXAMPLES.items()}
 
 
-_PRELUDE = "unit example\n"
+# Nothing before; one definition before (not yet reduced into the file); two or more before.
+_PRELUDES = ("", "unit example\n", "unit example\nunit other\n")
+_DEFINITION_WORDS = {"CATALOG", "PLAN", "PLANS", "UNIT", "METER"}
 
 
 def _error_span(source: Source, error: UnexpectedInput) -> Span:

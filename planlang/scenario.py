@@ -297,10 +297,10 @@ def _compare_decisions(document, at, expected: tuple[DecisionExpect, ...],
              _rule_matches(want.rule, match.rule)),
             ("effective", want.effective, match.effective, want.effective == match.effective),
         ]
-        for name, value, actual, ok in checks:
+        for name, value, got, ok in checks:
             if value is not None and not ok:
                 failures.append(Failure(_line(document, path + (name,)), f"{label}, {name}",
-                                        str(value), str(actual)))
+                                        str(value), str(got)))
     for extra in remaining:
         failures.append(Failure(_line(document, at), f"{where}, unexpected {noun}",
                                 f"no such {noun} (every {noun} of the period is listed)",

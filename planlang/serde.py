@@ -141,7 +141,7 @@ def _sequence_hook(conv: cattrs.Converter, cls: Any):
     """Lists (read as tuples) must be lists: a mapping or text is not iterated as one."""
     (element, *_rest) = get_args(cls) or (Any,)
 
-    def structure_sequence(value: Any, _type) -> tuple:
+    def structure_sequence(value: Any, _type) -> tuple | list:
         if not isinstance(value, list):
             raise InputError(f"expected a list, not {_kind(value)}")
         out, errors = [], []

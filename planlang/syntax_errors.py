@@ -64,6 +64,9 @@ SYNTAX_EXAMPLES: dict[str, SyntaxExample] = {
             "catalog x\ncurrency EUR\n",
             "plans A:\nchannels: 3 included\n",
             "sla Advanced:\nrefund 30% of the plan fee when uptime is 99% or below\n",
+            "quota sessions\n",
+            "ladder Cellular: Small, Medium\n",
+            "billing calendar\n",
         ),
     ),
     "refund-without-percent": SyntaxExample(

@@ -39,6 +39,11 @@ UNREACHABLE = {
     # UnexpectedToken (Lark's LALR parser with the contextual lexer raises only those two), and the
     # defensive catch of other LarkErrors and RecursionError around an iterative LALR parse.
     "PL101",
+    # parse.py: the end of a file where the grammar still expects something. Every such place
+    # the grammar has (a block header with no indented lines) is matched by PL114's examples
+    # first; PL103 stays as the fallback should the grammar grow one (truncating every catalog
+    # at every 7th character reaches no PL103).
+    "PL103",
 }
 
 
@@ -134,7 +139,7 @@ def test_cli_golden(path: Path, in_repo, capsys):
     argv = path.read_text(encoding="utf-8").splitlines()
     status, out, err = run_cli(argv, capsys)
     compare(path.with_suffix(".out"), f"{err}[exit status {status}]\n")
-    assert status == (2 if code_of(path) == "PL421" else 1)
+    assert status == (2 if code_of(path) in ("PL420", "PL421") else 1)
     assert "Traceback" not in out + err
     assert code_of(path) in codes_in_output(err)
     assert not list(REPO.glob("tests/golden/cli/no-such-folder*"))
@@ -245,16 +250,12 @@ def _all_golden_diagnostics(in_repo) -> list[Diagnostic]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="PL233 (inexact amount), PL234, PL235, PL252 (uptime "
-                   "precision) have no help line; the brief asks every error to suggest the fix")
 def test_every_plan_diagnostic_has_a_help(in_repo):
     without = sorted({f"{d.code}: {d.message}" for d in _all_golden_diagnostics(in_repo)
                       if not d.help})
     assert not without
 
 
-@pytest.mark.xfail(strict=True, reason="a plan without a `catalog` header also reports "
-                   "\"the catalog's currency is `None`\" for every fee (PL232 cascade)")
 def test_missing_catalog_reports_no_python_none():
     text = "plan Start: € 130 per month\n"
     diagnostics = compile_source(Source("x.plan", text)).diagnostics
@@ -269,8 +270,6 @@ def test_interval_ending_before_start_message(in_repo, capsys):
     assert "ends before it starts" in err or "must end after it starts" in err
 
 
-@pytest.mark.xfail(strict=True, reason="`requests:` written as a mapping gives one PL404 per key "
-                   "with a Python message (\"'str' object has no attribute 'keys'\")")
 def test_requests_as_mapping_says_a_list_is_expected(in_repo, capsys):
     status, _, err = bill_stderr("tests/golden/accounts/PL404-list-expected.yaml", capsys)
     assert status == 1
@@ -279,23 +278,17 @@ def test_requests_as_mapping_says_a_list_is_expected(in_repo, capsys):
     assert "expected a list" in err
 
 
-@pytest.mark.xfail(strict=True, reason="an unclosed `{` in YAML is reported at the end of the "
-                   "file (an empty line) instead of the line that opens it")
 def test_malformed_yaml_points_at_the_open_bracket(in_repo, capsys):
     status, _, err = bill_stderr("tests/golden/accounts/PL403-malformed-yaml.yaml", capsys)
     assert status == 1
     assert err.startswith("tests/golden/accounts/PL403-malformed-yaml.yaml:6:")
 
 
-@pytest.mark.xfail(strict=True, reason="a misspelt plan in `plans A, B:` leaves its rules off, and "
-                   "the checker then blames the correctly written plan with a PL240 ordering error")
 def test_unknown_plan_in_plans_block_reports_only_the_name(in_repo):
     source = read_source("tests/golden/plans/PL212-unknown-plan.plan")
     assert [d.code for d in compile_source(source).diagnostics] == ["PL212"]
 
 
-@pytest.mark.xfail(strict=True, reason="PL261 for a meter whose source is not first underlines "
-                   "the meter's name instead of the misplaced step")
 def test_source_not_first_underlines_the_steps():
     text = HEADER + "meter channels: daily average, count including disabled\n"
     (d,) = compile_source(Source("x.plan", text)).diagnostics

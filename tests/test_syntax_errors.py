@@ -46,10 +46,6 @@ def test_snippet_fails_to_parse_through_the_whole_pipeline(key, index, snippet):
     assert [d.code for d in compiled.diagnostics] == [SYNTAX_EXAMPLES[key].code]
 
 
-@pytest.mark.xfail(strict=True, reason="match_examples compares the whole LALR parser state, "
-                   "whose stack is one deeper after any earlier definition, comment or blank line: "
-                   "the friendly PL110-PL119 messages fire only for the first definition of a file, "
-                   "so never in a real catalog (which starts with `catalog`); PL102/PL103 instead")
 def test_snippet_after_a_catalog_header_gives_its_code():
     wrong = []
     for key, _, snippet in CASES:
@@ -62,15 +58,11 @@ def test_snippet_after_a_catalog_header_gives_its_code():
     assert not wrong
 
 
-@pytest.mark.xfail(strict=True, reason="match_examples fails after a leading comment line too")
 def test_snippet_after_a_comment_gives_its_code():
     _, diagnostics = parse_tree(Source("x.plan", "# prices\nplan Start: € per month\n"))
     assert [d.code for d in diagnostics] == ["PL110"]
 
 
-@pytest.mark.xfail(strict=True, reason="an unclosed parenthesis is reported on the next line "
-                   "(\"unexpected `plan`\") since newlines are ignored inside parentheses; the "
-                   "message should name the `(` that is never closed")
 def test_unclosed_parenthesis_is_reported_where_it_opens():
     text = "catalog demo\n  currency EUR\nlet fee = (€ 100 + € 30\nplan Start: fee per month\n"
     _, diagnostics = parse_tree(Source("x.plan", text))
@@ -79,9 +71,6 @@ def test_unclosed_parenthesis_is_reported_where_it_opens():
     assert d.span is not None and d.span.line == 3
 
 
-@pytest.mark.xfail(strict=True, reason="PL105 numbers lines with str.splitlines(), which also "
-                   "breaks at form feeds (\\f), \\x1c-\\x1e, \\x85 and \\u2028: after such a "
-                   "character the error names a later line (here 7, past the end, instead of 6)")
 def test_bad_dedent_names_its_line_after_a_form_feed():
     text = ("# page one\fpage two\ncatalog x\n  currency EUR\nplan A: € 1 per month\n"
             "    channels: at most 3\n  channels: at most 4\n")

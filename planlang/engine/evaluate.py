@@ -7,6 +7,7 @@ lines. Problems with the account's data raise PlanlangError before anything is c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -26,7 +27,7 @@ def evaluate(catalog: Catalog, account: Account | Prepared, period: Period | str
 
 
 def evaluate_periods(catalog: Catalog, account: Account | Prepared,
-                     periods: list[Period | str]) -> list[Bill]:
+                     periods: Sequence[Period | str]) -> list[Bill]:
     """Bill several periods of one account, in order, carrying its state from month to month."""
     parsed = []
     for period in periods:

@@ -11,6 +11,8 @@ of time and then of the file.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -129,22 +131,19 @@ class PeriodRun:
         self.segments.append(Segment(1, state.plan, "start", None))
         self.start_status = state.status
 
-    def events(self):
+    def events(self) -> list[tuple[dt.datetime, int, int, Callable[[], object]]]:
         """(moment, priority, order, action) for every dated thing that happens this period."""
-        out = []
+        out: list[tuple[dt.datetime, int, int, Callable[[], object]]] = []
         account = self.prepared.account
         for index, event in enumerate(account.timeline):
             if self.period.contains(event.on):
                 out.append((event.on, 1, index, lambda e=event: self.timeline_event(e)))
         for item, events in quotas.usage_events(self.catalog, self.prepared, self.period):
             for index, (moment, amount) in enumerate(events):
-                out.append((moment, 2, index,
-                            lambda i=item, m=moment, a=amount: self.usage(i, m, a)))
+                out.append((moment, 2, index, functools.partial(self.usage, item, moment, amount)))
         for index, request in enumerate(account.requests):
             if self.period.contains(request.on):
-                out.append((request.on, 3, index, lambda r=request: self.decisions.append(
-                    decide_request(self.catalog, self.catalog.plan(self.state.plan),
-                                   self.prepared, r))))
+                out.append((request.on, 3, index, lambda r=request: self.request(r)))
         for index, (moment, action) in enumerate(dunning_events(self)):
             out.append((moment, 0, index, action))
         return out
@@ -167,6 +166,11 @@ class PeriodRun:
             state.caps.update(caps_in_base(self.catalog, event.cap))
         elif event.policy is not None:
             state.policy = event.policy
+
+    def request(self, request) -> None:
+        plan = self.catalog.plan(self.state.plan)
+        assert plan is not None
+        self.decisions.append(decide_request(self.catalog, plan, self.prepared, request))
 
     def usage(self, item: str, moment: dt.datetime, amount: Fraction) -> None:
         quotas.consume(self, item, moment, amount)
