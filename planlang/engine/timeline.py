@@ -137,13 +137,13 @@ class PeriodRun:
         account = self.prepared.account
         for index, event in enumerate(account.timeline):
             if self.period.contains(event.on):
-                out.append((event.on, 1, index, lambda e=event: self.timeline_event(e)))
+                out.append((event.on, 1, index, functools.partial(self.timeline_event, event)))
         for item, events in quotas.usage_events(self.catalog, self.prepared, self.period):
             for index, (moment, amount) in enumerate(events):
                 out.append((moment, 2, index, functools.partial(self.usage, item, moment, amount)))
         for index, request in enumerate(account.requests):
             if self.period.contains(request.on):
-                out.append((request.on, 3, index, lambda r=request: self.request(r)))
+                out.append((request.on, 3, index, functools.partial(self.request, request)))
         for index, (moment, action) in enumerate(dunning_events(self)):
             out.append((moment, 0, index, action))
         return out
