@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tempfile
+from textwrap import indent
 from pathlib import Path
 
 from planlang.compile import compile_source, load_catalog, read_source
@@ -45,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     bill.add_argument("--out", metavar="FILE", help="write the output to FILE (whole or not at all)")
     test = sub.add_parser("test", help="run scenario specs (files or folders)")
     test.add_argument("paths", nargs="+", metavar="PATH")
+    test.add_argument("--show", action="store_true",
+                      help="print every billed period: lines, total and decisions with reasons")
+    test.add_argument("--explain", action="store_true",
+                      help="with --show, each line's and decision's computation and rule")
     return parser
 
 
@@ -176,6 +181,10 @@ def cmd_test(args) -> int:
         print(render(problem), file=sys.stderr)
     for result in results:
         print(result.report())
+        if args.show or args.explain:
+            for bill in result.bills:
+                print(indent(bill_table(bill, result.catalog_name, explain=args.explain), "    "))
+                print()
     passed = sum(r.passed for r in results)
     failed = len(results) - passed
     print(f"{passed} passed, {failed} failed")

@@ -46,6 +46,7 @@ class DecisionExpect:
     date: dt.date | None = None
     outcome: str | None = None
     reason: str | None = None
+    reasons: tuple[str, ...] | None = None  # every reason code, in order
     message: str | None = None
     lowest_plan: str | None = None
     rule: str | None = None
@@ -86,6 +87,7 @@ class ScenarioResult:
     failures: tuple[Failure, ...] = ()
     error: str | None = None  # the rendered diagnostics when the scenario could not run
     bills: tuple[Bill, ...] = ()
+    catalog_name: str = ""
 
     @property
     def passed(self) -> bool:
@@ -161,7 +163,8 @@ def run_spec(path: Path, document: Document, spec: ScenarioSpec) -> ScenarioResu
     if spec.expect_error is not None:
         failures.append(Failure(_line(document, ("expect_error",)), "expected an error",
                                 spec.expect_error, "the scenario ran without error"))
-    return ScenarioResult(str(path), spec.scenario, tuple(failures), bills=tuple(bills))
+    return ScenarioResult(str(path), spec.scenario, tuple(failures), bills=tuple(bills),
+                          catalog_name=catalog.name)
 
 
 def _relative(path: Path) -> str:
@@ -289,6 +292,9 @@ def _compare_decisions(document, at, expected: tuple[DecisionExpect, ...],
             ("outcome", want.outcome, match.outcome, want.outcome == match.outcome),
             ("reason", want.reason, ", ".join(r.code for r in match.reasons),
              any(r.code == want.reason for r in match.reasons)),
+            ("reasons", None if want.reasons is None else ", ".join(want.reasons),
+             ", ".join(r.code for r in match.reasons),
+             want.reasons == tuple(r.code for r in match.reasons)),
             ("message", want.message, " / ".join(r.message for r in match.reasons),
              any((want.message or "") in r.message for r in match.reasons)),
             ("lowest_plan", want.lowest_plan, match.lowest_plan,

@@ -85,15 +85,19 @@ def dunning_events(run):
 def pay(run, event) -> None:
     invoice = run.state.invoices.get(event.pay)
     date = event.on.date()
+    calendar = run.catalog.calendar
+    rule = None
+    if calendar is not None:
+        rule = calendar.rules.get("restore") or calendar.rules.get("due") or next(
+            iter(calendar.rules.values()), None)
     if invoice is None or invoice.paid:
         why = "no invoice" if invoice is None else "the invoice is already paid"
         run.decisions.append(Decision("dunning", event.pay, date, "ignored", (Reason(
-            "nothing-to-pay", f"payment for {event.pay} ignored: {why}"),), None))
+            "nothing-to-pay", f"payment for {event.pay} ignored: {why}"),), rule))
         return
     invoice.paid = True
-    calendar = run.catalog.calendar
     run.decisions.append(Decision("dunning", event.pay, date, "paid", (Reason(
-        "invoice-paid", f"the {event.pay} invoice is paid"),), None))
+        "invoice-paid", f"the {event.pay} invoice is paid"),), rule))
     restore = run.state.restore_plan
     if restore is not None and calendar is not None and calendar.restore:
         run.state.restore_plan = None

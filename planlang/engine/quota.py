@@ -119,7 +119,10 @@ def _notify(run, item, plan, before, after, quota, moment) -> None:
             run.decisions.append(Decision(
                 "notification", item, moment.date(), "sent",
                 (Reason(code, f"to the {note.who}: {note.describe()} on plan `{plan}` "
-                        f"({show(after)} of {show(quota)} {unit.name} used)"),), note.rule))
+                        f"({show(after)} of {show(quota)} {unit.name} used)"),), note.rule,
+                steps=(Step("quota", f"{show(quota)} {unit.name} on `{plan}`"),
+                       Step("threshold", f"{show(threshold)} {unit.name} used"),
+                       Step("used", f"{show(after)} {unit.name}"))))
 
 
 def _auto_upgrade(run, item, old, new, moment, rule) -> None:

@@ -153,7 +153,7 @@ class PeriodRun:
         if event.change_plan is not None:
             decide_change(self, event)
         elif event.status is not None:
-            if event.status != state.status:
+            if event.status != state.status and self.catalog.suspended_not_billed:
                 self.decisions.append(Decision(
                     "status", self.prepared.account.account, event.on.date(), event.status,
                     (Reason(f"status-{event.status}", f"the account is {event.status} from "
