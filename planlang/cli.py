@@ -11,8 +11,8 @@ import json
 import os
 import sys
 import tempfile
-from textwrap import indent
 from pathlib import Path
+from textwrap import indent
 
 from planlang.compile import compile_source, load_catalog, read_source
 from planlang.diagnostics import Diagnostic, PlanlangError, render, render_all
