@@ -2,6 +2,7 @@
 
     python3 dev.py demo    create .venv, install planlang, bill the bundled flespi example
     python3 dev.py test    create .venv, install planlang with its test tools, run the whole suite
+    python3 dev.py lint    ruff and mypy over the code (the house style)
 
 Each command creates the virtual environment `.venv` the first time and reinstalls the package
 when pyproject.toml has changed; extra arguments are passed on (to `planlang bill` or `pytest`).
@@ -46,6 +47,11 @@ def main(argv: list[str]) -> int:
     if command == "test":
         ensure_env("test")
         return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
+    if command == "lint":
+        ensure_env("lint")
+        ruff = subprocess.call([str(BIN / "ruff"), "check", "planlang", "tests", "dev.py"], cwd=ROOT)
+        mypy = subprocess.call([str(BIN / "python"), "-m", "mypy", "planlang"], cwd=ROOT)
+        return ruff or mypy
     print(__doc__)
     return 2
 
