@@ -618,7 +618,18 @@ class Checker:
             if amount is None or per_unit is None:
                 return None
             return Value("money", Fraction(amount), per_unit, self.currency)
-        value = self.evaluate(clause.amount)
+        value = self.item_quantity(meter, clause.amount)
+        if value is None:
+            return None
+        if value.number < 0:
+            self.error("PL235", "an amount of an item cannot be negative", clause.amount.span,
+                       help="write zero or more")
+            return None
+        return value
+
+    def item_quantity(self, meter: Meter, expr: ast.Expr) -> Value | None:
+        """A quantity of an item: in its unit's dimension, a plain number meaning its unit."""
+        value = self.evaluate(expr)
         if value is None:
             return None
         if value.kind == "number":
@@ -626,12 +637,7 @@ class Checker:
         if value.kind != "quantity" or value.unit is None or (
                 value.unit.dimension != meter.unit.dimension):
             self.error("PL231", f"`{meter.name}` is measured in `{meter.unit.name}`, not "
-                       f"{value.describe()}", clause.amount.span,
-                       help=f"write a number of `{meter.unit.name}`")
-            return None
-        if value.number < 0:
-            self.error("PL235", "an amount of an item cannot be negative", clause.amount.span,
-                       help="write zero or more")
+                       f"{value.describe()}", expr.span, help=f"write a number of `{meter.unit.name}`")
             return None
         return value
 

@@ -12,7 +12,7 @@ from fractions import Fraction
 from itertools import permutations
 
 from planlang import ast
-from planlang.check import Checker, Value, label
+from planlang.check import Checker, label
 from planlang.diagnostics import did_you_mean
 from planlang.model import (
     POLICIES,
@@ -54,18 +54,8 @@ class TimeChecker:
         return meter
 
     def amount_of(self, meter, expr: ast.Expr) -> Fraction | None:
-        value = self.c.evaluate(expr)
-        if value is None:
-            return None
-        if value.kind == "number":
-            value = Value("quantity", meter.unit.to_base(value.number), meter.unit)
-        if value.kind != "quantity" or value.unit is None or (
-                value.unit.dimension != meter.unit.dimension):
-            self.c.error("PL231", f"`{meter.name}` is measured in `{meter.unit.name}`, not "
-                         f"{value.describe()}", expr.span,
-                         help=f"write a number of `{meter.unit.name}`")
-            return None
-        return value.number
+        value = self.c.item_quantity(meter, expr)
+        return None if value is None else value.number
 
     # ---- plan changes ----
     def check_changes(self, defs: list[ast.ChangeDef]) -> tuple[ChangeRule, ...]:

@@ -9,6 +9,7 @@ the document's spans).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -137,6 +138,21 @@ def _day_value(value: Any, _type) -> DayValue:
     return DayValue(parse_amount(value))
 
 
+def _gathered(items, cls: Any, element: Any) -> list:
+    """Build every (index, build) item; report all failures together, each with its index."""
+    out, errors = [], []
+    for index, build in items:
+        try:
+            out.append(build())
+        except Exception as error:  # noqa: BLE001 - gathered into one located report
+            error.__notes__ = [*getattr(error, "__notes__", []),
+                               IterableValidationNote(f"item {index}", index, element)]
+            errors.append(error)
+    if errors:
+        raise IterableValidationError("invalid items", errors, cls)
+    return out
+
+
 def _sequence_hook(conv: cattrs.Converter, cls: Any):
     """Lists (read as tuples) must be lists: a mapping or text is not iterated as one."""
     (element, *_rest) = get_args(cls) or (Any,)
@@ -144,16 +160,8 @@ def _sequence_hook(conv: cattrs.Converter, cls: Any):
     def structure_sequence(value: Any, _type) -> tuple | list:
         if not isinstance(value, list):
             raise InputError(f"expected a list, not {_kind(value)}")
-        out, errors = [], []
-        for index, item in enumerate(value):
-            try:
-                out.append(conv.structure(item, element))
-            except Exception as error:  # noqa: BLE001 - gathered into one located report
-                error.__notes__ = [*getattr(error, "__notes__", []),
-                                   IterableValidationNote(f"item {index}", index, element)]
-                errors.append(error)
-        if errors:
-            raise IterableValidationError("invalid items", errors, cls)
+        out = _gathered(((i, functools.partial(conv.structure, item, element))
+                         for i, item in enumerate(value)), cls, element)
         return tuple(out) if get_origin(cls) is tuple else out
 
     return structure_sequence
@@ -162,20 +170,14 @@ def _sequence_hook(conv: cattrs.Converter, cls: Any):
 def _mapping_hook(conv: cattrs.Converter, cls: Any):
     key_type, value_type = get_args(cls) or (Any, Any)
 
+    def entry(key: Any, item: Any) -> tuple:
+        return conv.structure(key, key_type), conv.structure(item, value_type)
+
     def structure_mapping(value: Any, _type) -> dict:
         if not isinstance(value, dict):
             raise InputError(f"expected a mapping, not {_kind(value)}")
-        out, errors = {}, []
-        for key, item in value.items():
-            try:
-                out[conv.structure(key, key_type)] = conv.structure(item, value_type)
-            except Exception as error:  # noqa: BLE001 - gathered into one located report
-                error.__notes__ = [*getattr(error, "__notes__", []),
-                                   IterableValidationNote(f"key {key}", key, value_type)]
-                errors.append(error)
-        if errors:
-            raise IterableValidationError("invalid entries", errors, cls)
-        return out
+        return dict(_gathered(((key, functools.partial(entry, key, item))
+                               for key, item in value.items()), cls, value_type))
 
     return structure_mapping
 
