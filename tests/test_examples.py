@@ -1,0 +1,33 @@
+"""Every bundled example account bills on its catalog, from the command line, as the docs show."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from planlang.cli import main
+
+EXAMPLES = {
+    "flespi-account.yaml": ("flespi.plan", "2026-11", "221.00"),
+    "coediting-account.yaml": ("coediting.plan", "2026-03..2026-04", "498.32"),
+    "edge-device-account.yaml": ("edge-device.plan", "2026-01..2026-05", "350.00"),
+    "soracom-flux-account.yaml": ("soracom-flux.plan", "2026-02..2026-03", "70.00"),
+}
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_example_bills_on_its_catalog(example, in_repo, capsys):
+    catalog, period, total = EXAMPLES[example]
+    status = main(["bill", f"catalogs/{catalog}", "--account", f"examples/{example}",
+                   "--period", period, "--format", "json"])
+    out = capsys.readouterr().out
+    assert status == 0
+    data = json.loads(out)
+    bills = data if isinstance(data, list) else [data]
+    assert sum(Decimal(b["total"]) for b in bills) == Decimal(total)
+    for bill in bills:
+        assert Decimal(bill["total"]) == sum((Decimal(x["amount"]) for x in bill["lines"]),
+                                             Decimal(0))
+        assert all(x["rule"].startswith(f"catalogs/{catalog}:") for x in bill["lines"])
