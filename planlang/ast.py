@@ -195,6 +195,15 @@ class Limit:
 
 
 @attrs.frozen
+class ElementLimit:
+    """`at most 100 MB per channel`: a limit for each element of a kind, not pooled."""
+
+    amount: Expr
+    element: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class NotExtendable:
     span: Span | None = _span()
 
@@ -211,7 +220,8 @@ class CustomerCap:
     span: Span | None = _span()
 
 
-ItemClause = Included | ExtraPrice | Maximum | Limit | NotExtendable | Unlimited | CustomerCap
+ItemClause = (Included | ExtraPrice | Maximum | Limit | ElementLimit | NotExtendable | Unlimited
+              | CustomerCap)
 
 
 @attrs.frozen

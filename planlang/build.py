@@ -154,6 +154,10 @@ class Builder(Transformer):
     def limit(self, meta, children):
         return ast.Limit(children[0], span=self._span(meta))
 
+    def element_limit(self, meta, children):
+        amount, element = children
+        return ast.ElementLimit(amount, self._name(element), span=self._span(meta))
+
     def not_extendable(self, meta, children):
         return ast.NotExtendable(span=self._span(meta))
 

@@ -584,17 +584,40 @@ class Checker:
             draft = drafts[plan].setdefault(stmt.item.text, _ItemDraft(stmt.item))
             for clause in stmt.clauses:
                 kind = type(clause).__name__
+                if isinstance(clause, ast.ElementLimit):
+                    kind = f"ElementLimit:{self.element_meter(clause.element)}"
                 if kind in draft.clauses:
                     first = draft.clauses[kind][0]
                     self.error("PL221", f"plan `{plan}` says twice what its `{stmt.item.text}` "
-                               f"{_CLAUSE_WORDS[kind]}", clause.span,
+                               f"{_CLAUSE_WORDS[kind.split(':')[0]]}", clause.span,
                                labels=label(first.span, "first said here"),
                                help="keep one; shared rules go in a `plans A, B:` block, the rest "
                                "in each plan")
                     continue
                 draft.clauses[kind] = (clause, self.clause_value(clause, meter))
 
+    def element_meter(self, name: ast.Name) -> str:
+        """The counted item an element word names (`channel` → `channels`), or the word itself."""
+        for form in name_forms(name.text):
+            if form in self.meters and self.meters[form].source == "count":
+                return form
+        return name.text
+
     def clause_value(self, clause: ast.ItemClause, meter: Meter) -> Value | None:
+        if isinstance(clause, ast.ElementLimit):
+            element = self.element_meter(clause.element)
+            if element not in self.meters:
+                counted = [m for m, v in self.meters.items() if v.source == "count"]
+                self.error("PL211", f"unknown element `{clause.element.text}`",
+                           clause.element.span, help=did_you_mean(clause.element.text, counted)
+                           or "a limit per element names a counted item, e.g. `per channel`")
+                return None
+            value = self.item_quantity(meter, clause.amount)
+            if value is not None and value.number < 0:
+                self.error("PL235", "an amount of an item cannot be negative", clause.amount.span,
+                           help="write zero or more")
+                return None
+            return value
         if isinstance(clause, ast.CustomerCap) and meter.source != "usage":
             self.error("PL278", f"`{meter.name}` is a {meter.source} meter, not usage: the "
                        "customer cannot cap it", clause.span,
@@ -651,6 +674,9 @@ class Checker:
                        labels=label(c["NotExtendable"][0].span, "declared not extendable here"),
                        help="remove the extra price, or `not extendable`")
             return None
+        elements = {k.split(":", 1)[1]: v for k, (_, v) in c.items() if k.startswith("ElementLimit:")}
+        element_rules = {k.split(":", 1)[1]: self.rule(cl) for k, (cl, _) in c.items()
+                         if k.startswith("ElementLimit:")}
         if "Unlimited" in c and ("Limit" in c or "NotExtendable" in c or "Maximum" in c):
             other = next(c[k][0] for k in ("Limit", "NotExtendable", "Maximum") if k in c)
             self.error("PL243", f"`{name}` on plan `{plan}` is unlimited and limited at once",
@@ -701,7 +727,8 @@ class Checker:
             block, block_label, maximum, values["Limit"].number if "Limit" in values else None,
             rule("Included"), rule("ExtraPrice"), rule("Maximum"), rule("Limit"),
             rule("NotExtendable"), "Unlimited" in c, "CustomerCap" in c, rule("Unlimited"),
-            rule("CustomerCap"))
+            rule("CustomerCap"), {k: v.number for k, v in elements.items() if v is not None},
+            element_rules)
 
     def check_orders(self, plans: list[Plan], ladders) -> None:
         """Each ladder's tiers, and the plans outside any ladder, are ordered lowest first."""
@@ -755,6 +782,7 @@ _CLAUSE_WORDS = {
     "Limit": "limit is",
     "NotExtendable": "cannot extend",
     "Unlimited": "is unlimited",
+    "ElementLimit": "limit per element is",
     "CustomerCap": "is capped by the customer",
 }
 

@@ -61,6 +61,8 @@ class ItemTerms:
     customer_cap: bool = False  # usage beyond the account's own cap is refused
     unlimited_rule: RuleRef | None = None
     cap_rule: RuleRef | None = None
+    element_limits: dict[str, Fraction] = attrs.Factory(dict)  # per element of a counted item
+    element_rules: dict[str, RuleRef] = attrs.Factory(dict)
 
     @property
     def rule(self) -> RuleRef | None:
@@ -70,8 +72,8 @@ class ItemTerms:
         """The most this plan allows of the item, or None when unbounded."""
         if self.limit is not None:
             return self.limit
-        if self.unlimited:
-            return None
+        if self.unlimited or (self.element_limits and not self.extendable and not self.included):
+            return None  # limited per element only, not in total
         if not self.extendable:
             return self.included
         return self.maximum

@@ -49,20 +49,33 @@ class UsageEvent:
 
 
 @attrs.frozen
+class ElementUse:
+    """How much of an item one element (a channel, a device) holds, e.g. its stored data."""
+
+    of: str  # the counted item the element is one of: `channels`
+    used: Amount
+
+
+@attrs.frozen
 class MeterData:
     intervals: tuple[Interval, ...] = ()
     daily: dict[dt.date, DayValue] = attrs.Factory(dict)
     snapshots: dict[dt.datetime, Amount] = attrs.Factory(dict)
     events: tuple[UsageEvent, ...] = ()
+    elements: dict[str, ElementUse] = attrs.Factory(dict)  # what each element holds now
 
 
 @attrs.frozen
 class Request:
-    """An action the account asks for, decided against its plan's limits."""
+    """An action the account asks for, decided against its plan's limits: create `count`
+    elements of an item, or `store` an amount of an item in one `element`."""
 
     on: dt.datetime
-    create: str
+    create: str | None = None
     count: int = 1
+    store: str | None = None
+    element: str | None = None
+    amount: Amount | None = None
 
 
 @attrs.frozen

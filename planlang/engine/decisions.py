@@ -24,6 +24,9 @@ def allows(terms: ItemTerms | None, wanted: Fraction) -> bool:
 
 
 def decide_request(catalog: Catalog, plan: Plan, prepared: Prepared, request: Request) -> Decision:
+    if request.store is not None:
+        return decide_store(catalog, plan, prepared, request)
+    assert request.create is not None
     meter = catalog.meters[request.create]
     unit = meter.unit
     show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
@@ -69,3 +72,44 @@ def _refusal(plan: Plan, terms: ItemTerms | None, item: str, show, current, want
     assert terms.maximum is not None
     return (Reason("maximum-reached", f"plan `{plan.name}` allows extras up to "
                    f"{show(terms.maximum)}; the account has {show(current)}"), terms.maximum_rule)
+
+
+def element_room(terms: ItemTerms | None, kind: str) -> Fraction | None:
+    """What one element of `kind` may hold of the item on a plan; None: not limited."""
+    if terms is None:
+        return None
+    return terms.element_limits.get(kind)
+
+
+def decide_store(catalog: Catalog, plan: Plan, prepared: Prepared, request: Request) -> Decision:
+    """May this element take `amount` more of the item (e.g. storage), on this plan?"""
+    assert request.store is not None and request.element is not None
+    assert request.amount is not None
+    meter = catalog.meters[request.store]
+    series = prepared.series[request.store]
+    kind, held = series.elements[request.element]
+    unit = catalog.units.get(request.amount.unit or "") or meter.unit
+    amount = unit.to_base(Fraction(request.amount.value))
+    show = lambda v: f"{format_number(meter.unit.from_base(v))} {meter.unit.name}"  # noqa: E731
+    terms = plan.items.get(request.store)
+    room = element_room(terms, kind)
+    date = request.on.date()
+    steps = (Step("element", f"{request.element} (one of the {kind})"), Step("holds", show(held)),
+             Step("to store", show(amount)), Step("after", show(held + amount)))
+    if room is None or held + amount <= room:
+        why = (f"`{request.store}` is not limited per element on plan `{plan.name}`" if room is None
+               else f"{show(held + amount)} of the {show(room)} each of the {kind} may hold")
+        rule = terms.element_rules.get(kind) if terms is not None else None
+        return Decision("store", request.store, date, "allowed",
+                        (Reason("within-element-limit", why),), rule or plan.fee_rule,
+                        steps=steps)
+    lowest = next((p.name for p in catalog.plans
+                   if (r := element_room(p.items.get(request.store), kind)) is None
+                   or held + amount <= r), None)
+    upgrade = (f"; the lowest plan that allows it is `{lowest}`" if lowest
+               else "; no plan of the catalog allows it")
+    assert terms is not None
+    return Decision("store", request.store, date, "refused", (Reason(
+        "element-full", f"`{request.element}` holds {show(held)} of the {show(room)} each of the "
+        f"{kind} may hold on plan `{plan.name}` (not pooled): the element refuses new data"
+        + upgrade),), terms.element_rules.get(kind), lowest, steps)

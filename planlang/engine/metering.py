@@ -34,6 +34,7 @@ class Series:
     usage: dict[dt.date, Fraction] = attrs.Factory(dict)  # usage summed per day
     sources: tuple[str, ...] = ()  # what was given, for the explanation
     events: tuple[tuple[dt.datetime, Fraction], ...] = ()  # usage in time order
+    elements: dict[str, tuple[str, Fraction]] = attrs.Factory(dict)  # element: (kind, held)
 
     def level_at(self, moment: dt.datetime) -> Fraction:
         """A count meter's level at an instant (a given day figure wins over intervals)."""

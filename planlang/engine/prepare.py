@@ -56,18 +56,7 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
             continue
         series[name] = _series(meter, data, ("usage", name), catalog, problems)
     for index, request in enumerate(account.requests):
-        meter = catalog.meters.get(request.create)
-        path: tuple = ("requests", index, "create")
-        if meter is None:
-            problems.append(Problem(path, "PL412", f"unknown item `{request.create}`",
-                                    help=did_you_mean(request.create, catalog.meters)))
-        elif meter.source != "count":
-            problems.append(Problem(path, "PL413", f"`{request.create}` is measured by "
-                                    f"{meter.source}, not counted: it cannot be created",
-                                    help="requests create counted elements such as channels"))
-        if request.count < 1:
-            problems.append(Problem(("requests", index, "count"), "PL414",
-                                    "a request creates at least one element"))
+        _check_request(catalog, account, request, ("requests", index), problems)
     _check_timeline(catalog, account, problems)
     uptime = {}
     for period, amount in account.uptime.items():
@@ -92,6 +81,42 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
 
 
 STATUSES = ("active", "suspended")
+
+
+def _check_request(catalog: Catalog, account: Account, request, path: tuple, problems) -> None:
+    if (request.create is None) == (request.store is None):
+        problems.append(Problem(path, "PL415", "a request either creates elements (`create`) or "
+                                "stores an amount in an element (`store`)",
+                                help="give one of `create: ITEM` or `store: ITEM` per request"))
+        return
+    name = request.create if request.create is not None else request.store
+    key = "create" if request.create is not None else "store"
+    meter = catalog.meters.get(name)
+    if meter is None:
+        problems.append(Problem(path + (key,), "PL412", f"unknown item `{name}`",
+                                help=did_you_mean(name, catalog.meters)))
+        return
+    if request.create is not None:
+        if meter.source != "count":
+            problems.append(Problem(path + (key,), "PL413", f"`{name}` is measured by "
+                                    f"{meter.source}, not counted: it cannot be created",
+                                    help="requests create counted elements such as channels"))
+        if request.count < 1:
+            problems.append(Problem(path + ("count",), "PL414",
+                                    "a request creates at least one element"))
+        return
+    if request.element is None or request.amount is None:
+        problems.append(Problem(path, "PL415", "a `store` request names the `element` and the "
+                                "`amount`", help="e.g. `{on: 2026-11-20, store: storage, element: "
+                                "ch-1, amount: 20 MB}`"))
+        return
+    held = account.usage.get(name)
+    if held is None or request.element not in held.elements:
+        problems.append(Problem(path + ("element",), "PL412", f"unknown element "
+                                f"`{request.element}` of `{name}`",
+                                help=did_you_mean(request.element, held.elements if held else ())
+                                or f"list it under `usage.{name}.elements`"))
+    _base(meter, request.amount, path + ("amount",), catalog, problems)
 
 
 def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem]) -> None:
@@ -242,9 +267,21 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
         timed += [(day_start(day), value) for day, value in daily.items()]
     if data.events:
         sources.append(f"{len(data.events)} usage event{'s' * (len(data.events) > 1)}")
+    elements = {}
+    for element, use in data.elements.items():
+        kind = catalog.meters.get(use.of)
+        if kind is None or kind.source != "count":
+            problems.append(Problem(path + ("elements", element, "of"), "PL412",
+                                    f"unknown counted item `{use.of}`",
+                                    help=did_you_mean(use.of, [m for m, v in catalog.meters.items()
+                                                               if v.source == "count"])))
+            continue
+        used = convert(use.used, path + ("elements", element, "used"))
+        if used is not None:
+            elements[element] = (use.of, used)
     return Series(tuple(sorted(changes, key=lambda c: c[0])), daily,
                   {d: tuple(v) for d, v in samples.items()}, dict(usage), tuple(sources),
-                  tuple(sorted(timed, key=lambda e: e[0])))
+                  tuple(sorted(timed, key=lambda e: e[0])), elements)
 
 
 def _base(meter: Meter, amount: Amount, path, catalog: Catalog, problems) -> Fraction | None:
