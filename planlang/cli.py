@@ -49,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--show", action="store_true",
                       help="print every billed period: lines, total and decisions with reasons")
     test.add_argument("--explain", action="store_true",
-                      help="with --show, each line's and decision's computation and rule")
+                      help="print every billed period with each line's and decision's "
+                      "computation and rule")
     return parser
 
 

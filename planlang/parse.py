@@ -97,7 +97,8 @@ def _too_deep(tree: Tree) -> Tree | None:
 def syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
     span = _error_span(source, error)
     opened = _unclosed_parenthesis(source, span.start)
-    if opened is not None and source.position(opened)[0] < span.line:
+    at_end = isinstance(error, UnexpectedToken) and error.token.type == "$END"
+    if opened is not None and (at_end or source.position(opened)[0] < span.line):
         example = SYNTAX_EXAMPLES["unclosed-parenthesis"]
         return Diagnostic(example.code, example.message, source.span(opened, opened + 1),
                           help=example.help)

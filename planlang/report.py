@@ -28,6 +28,8 @@ def bill_table(bill: Bill, catalog_name: str, explain: bool = False) -> str:
             out += _steps(line.steps, f"{line.rule} {line.rule.text}")
     total_width = sum(widths[:5]) + 8
     out.append("  " + "total".ljust(total_width - len(money(bill.total))) + money(bill.total))
+    if bill.next_plan is not None and bill.next_plan != bill.plan:
+        out.append(f"  next period on plan {bill.next_plan}")
     if bill.decisions:
         out += ["", "decisions"]
         for decision in bill.decisions:

@@ -514,3 +514,38 @@ def test_evaluate_reports_usage_over_a_non_extendable_limit_without_charging(cat
     assert bill.total == Decimal("10.00")
     assert [(d.kind, d.subject, d.outcome, d.date) for d in bill.decisions] == [
         ("usage-over-limit", "channels", "exceeded", dt.date(2026, 11, 30))]
+
+
+# ---- plan changes: `no refund` keeps the plan left at its full fee ------------------------------
+
+_CHANGES = """catalog demo
+  currency EUR
+plan Basic: € 30 per month
+plan Plus: € 60 per month
+change Basic to Plus: immediately, prorated by days
+change Plus to Basic: immediately, prorated by days, no refund
+"""
+
+
+def _bill_after_change(old: str, new: str, day: int):
+    from planlang.compile import parse_catalog_text
+    from planlang.engine import evaluate
+    from planlang.serde import converter
+    from planlang.state import Account
+
+    catalog = parse_catalog_text(_CHANGES, "demo.plan")
+    account = converter.structure({"account": "a", "plan": old, "timeline": [
+        {"on": f"2026-06-{day:02d}", "change_plan": new}]}, Account)
+    return evaluate(catalog, account, "2026-06")
+
+
+def test_a_prorated_change_charges_each_plan_for_its_days():
+    bill = _bill_after_change("Basic", "Plus", 11)  # 10 days of Basic, 20 of Plus (June: 30 days)
+    assert [(line.plan, line.amount) for line in bill.lines] == [
+        ("Basic", Decimal("10.00")), ("Plus", Decimal("40.00"))]
+
+
+def test_no_refund_keeps_the_plan_left_at_its_full_fee():
+    bill = _bill_after_change("Plus", "Basic", 11)  # Plus in full, Basic for its 20 days
+    assert [(line.plan, line.amount) for line in bill.lines] == [
+        ("Plus", Decimal("60.00")), ("Basic", Decimal("20.00"))]

@@ -88,7 +88,7 @@ def decide_change(run, event) -> None:
         return refuse(reasons, rule.rule)
     if rule.effective == "now":
         effective = date
-        run.switch_plan(new, event.on, rule.charge, rule.rule)
+        run.switch_plan(new, event.on, rule.charge, rule.rule, rule.refund)
         when = "takes effect immediately"
     else:
         from planlang.engine.timeline import Scheduled

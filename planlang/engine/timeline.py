@@ -70,6 +70,7 @@ class Segment:
     plan: str
     charge: str  # "start" (on it when the period began), "full", "prorated", "difference", "none"
     rule: RuleRef | None
+    refund: bool = True  # False: the plan left at this change keeps its full fee (`no refund`)
 
 
 def start_state(catalog: Catalog, prepared: Prepared) -> State:
@@ -85,6 +86,8 @@ def first_period(prepared: Prepared, periods: list[Period]) -> Period:
         candidates.append(Period.parse(account.since))
     for event in account.timeline:
         candidates.append(Period(event.on.year, event.on.month))
+        if event.pay is not None:  # the invoice paid must have been billed in the walk
+            candidates.append(Period.parse(event.pay))
     return min(candidates)
 
 
@@ -176,14 +179,14 @@ class PeriodRun:
         quotas.consume(self, item, moment, amount)
 
     def switch_plan(self, plan: str, moment: dt.datetime, charge: str,
-                    rule: RuleRef | None) -> None:
+                    rule: RuleRef | None, refund: bool = True) -> None:
         """The account is on `plan` from the day of `moment` on (that day counts for it)."""
         self.state.plan = plan
         day = moment.date().day if moment > self.period.start else 1
         # The plan the period began on stays first (it may run zero days); a later change on
         # the same day replaces an earlier one.
         self.segments = [self.segments[0]] + [s for s in self.segments[1:] if s.day < day]
-        self.segments.append(Segment(day, plan, charge, rule))
+        self.segments.append(Segment(day, plan, charge, rule, refund))
 
     # ---- billing ----
     def finish(self) -> Bill:
@@ -225,7 +228,9 @@ class PeriodRun:
             assert plan is not None
             end = self.segments[index + 1].day if index + 1 < len(self.segments) else days + 1
             span = end - seg.day
-            following = self.segments[index + 1].charge if index + 1 < len(self.segments) else None
+            after = self.segments[index + 1] if index + 1 < len(self.segments) else None
+            # The plan left is prorated by its days, unless the change says `no refund`.
+            following = after.charge if after is not None and after.refund else None
             if seg.charge == "none":
                 continue
             if seg.charge == "difference":  # from the change to the month's end
