@@ -389,8 +389,44 @@ class CalendarDef:
     span: Span | None = _span()
 
 
+# ---- daily billing records and discounts --------------------------------------------------------
+
+
+@attrs.frozen
+class RecordDef:
+    """A billing record item: its price, what it is billed for, and its options.
+
+    basis: "status" (per day while the status is one of `statuses`), "option" (per day while
+    `option` is enabled), "usage" (per unit of the meter `name`), "transition" (each change from
+    `statuses` to `to_statuses`), "anniversary" (each full year in `statuses`).
+    """
+
+    name: Name
+    price: Expr
+    per_count: Decimal | None
+    per_unit: Name | None
+    basis: str
+    statuses: tuple[Name, ...] = ()
+    to_statuses: tuple[Name, ...] = ()
+    source: Name | None = None  # the option or the usage meter
+    allowance: Expr | None = None  # usage beyond this much a day is billed
+    round_to: Expr | None = None  # a day's usage rounded up to this step...
+    rounded_as: Name | None = None  # ...the difference billed as this record
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class DiscountDef:
+    name: Name
+    kind: str  # "free-tier", "volume", "coupon"
+    record: Name | None = None
+    amount: Expr | None = None
+    percent: Decimal | None = None
+    span: Span | None = _span()
+
+
 Definition = (CatalogDef | LetDef | UnitDef | MeterDef | PlanDef | PlansDef | SlaDef | ChangeDef
-              | QuotaDef | LadderDef | CalendarDef)
+              | QuotaDef | LadderDef | CalendarDef | RecordDef | DiscountDef)
 
 
 @attrs.frozen

@@ -298,6 +298,65 @@ class Builder(Transformer):
     def cal_restore(self, meta, children):
         return ast.CalendarStmt("restore", span=self._span(meta))
 
+    # ---- daily billing records and discounts ----
+    def record_def(self, meta, children):
+        name, price, (count, unit), basis, *options = children
+        fields = dict(basis)
+        for option in options:
+            fields.update(option)
+        return ast.RecordDef(self._name(name), price, count, unit, span=self._span(meta), **fields)
+
+    def record_each_def(self, meta, children):
+        name, price, event = children
+        return ast.RecordDef(self._name(name), price, None, None, span=self._span(meta),
+                             **event)
+
+    def while_status(self, meta, children):
+        return {"basis": "status", "statuses": children[0]}
+
+    def while_option(self, meta, children):
+        return {"basis": "option", "source": self._name(children[0])}
+
+    def of_usage(self, meta, children):
+        return {"basis": "usage", "source": self._name(children[0])}
+
+    def on_transition(self, meta, children):
+        return {"basis": "transition", "statuses": children[0], "to_statuses": children[1]}
+
+    def on_anniversary(self, meta, children):
+        return {"basis": "anniversary", "statuses": children[0]}
+
+    def each_usage(self, meta, children):
+        fields = {"basis": "usage", "source": self._name(children[0])}
+        for option in children[1:]:
+            fields.update(option)
+        return fields
+
+    def allowance(self, meta, children):
+        return {"allowance": children[0]}
+
+    def rounded_as(self, meta, children):
+        return {"round_to": children[0], "rounded_as": self._name(children[1])}
+
+    def status_set(self, meta, children):
+        return tuple(self._name(c) for c in children)
+
+    def discount_def(self, meta, children):
+        name, fields = children
+        return ast.DiscountDef(self._name(name), span=self._span(meta), **fields)
+
+    def free_tier(self, meta, children):
+        amount, record = children
+        return {"kind": "free-tier", "amount": amount, "record": self._name(record)}
+
+    def volume_discount(self, meta, children):
+        percent, record, amount = children
+        return {"kind": "volume", "percent": number(percent), "record": self._name(record),
+                "amount": amount}
+
+    def coupon(self, meta, children):
+        return {"kind": "coupon"}
+
     # ---- SLA ----
     def sla_no_refund(self, meta, children):
         return ast.SlaDef(children[0], (), span=self._span(meta))

@@ -147,13 +147,19 @@ class Checker:
         calendar = timed.check_calendar([d for d in defs if isinstance(d, ast.CalendarDef)])
         if not has_errors(self.diagnostics):  # an unknown plan would make the order look wrong
             self.check_orders(plans, ladders)
+        from planlang.check_records import RecordChecker
+
+        record_checker = RecordChecker(self)
+        records = record_checker.check_records([d for d in defs if isinstance(d, ast.RecordDef)])
+        discounts = record_checker.check_discounts(
+            [d for d in defs if isinstance(d, ast.DiscountDef)], records)
         if header is None or has_errors(self.diagnostics):
             return None
         name, uptime_step = header
         assert self.currency is not None
         return Catalog(name, self.path, self.currency, uptime_step, dict(self.units),
                        dict(self.meters), tuple(plans), slas, changes, quotas, ladders, calendar,
-                       self.suspension_rule is not None, self.suspension_rule)
+                       self.suspension_rule is not None, self.suspension_rule, records, discounts)
 
     # ---- catalog header ----
     def check_catalog(self, catalogs: list[ast.CatalogDef], plan_file: ast.PlanFile):

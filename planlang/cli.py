@@ -18,7 +18,14 @@ from planlang.compile import compile_source, load_catalog, read_source
 from planlang.diagnostics import Diagnostic, PlanlangError, render, render_all
 from planlang.engine import evaluate_periods
 from planlang.engine.calendar import Period
-from planlang.inputs import load_account
+from planlang.inputs import account_from, load_account, load_data
+from planlang.records_io import (
+    SubscriberSource,
+    bill_record_periods,
+    coupon_before,
+    period_records,
+    write_csv,
+)
 from planlang.report import bill_table
 from planlang.results import to_data
 from planlang.scenario import run_paths
@@ -40,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     bill.add_argument("--account", required=True, metavar="FILE")
     bill.add_argument("--period", required=True, metavar="YYYY-MM[..YYYY-MM]",
                       help="a month, or a range of months billed in order")
-    bill.add_argument("--format", choices=("table", "json"), default="table")
+    bill.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                      help="csv: the detailed billing CSV of a catalog of daily records")
     bill.add_argument("--explain", action="store_true",
                       help="show each line's computation and the plan line behind it")
     bill.add_argument("--out", metavar="FILE", help="write the output to FILE (whole or not at all)")
@@ -111,6 +119,12 @@ def attrs_evolve_path(diagnostic: Diagnostic, path: Path) -> Diagnostic:
 def cmd_bill(args) -> int:
     periods = parse_periods(args.period)
     catalog = load_catalog(args.catalog)
+    if catalog.records:
+        return bill_records(args, catalog, periods)
+    if args.format == "csv":
+        raise PlanlangError([Diagnostic("PL421", f"--format csv writes the detailed billing of "
+                                        f"daily records, which `{catalog.name}` does not have",
+                                        help="use --format table or json")])
     prepared = load_account(args.account, catalog)
     bills = evaluate_periods(catalog, prepared, periods)
     if args.format == "json":
@@ -125,6 +139,64 @@ def cmd_bill(args) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def bill_records(args, catalog, periods) -> int:
+    """Bill a catalog of daily records; the CSV is streamed, subscriber by subscriber."""
+    document = load_data(args.account)
+    prepared = account_from(document, catalog)
+    source = SubscriberSource(catalog, prepared.account, document, Path(args.account))
+    if args.format != "csv":
+        bills = bill_record_periods(catalog, prepared.account, source, periods)
+        if args.format == "json":
+            data = [to_data(b) for b in bills]
+            text = json.dumps(data[0] if len(data) == 1 else data, indent=2,
+                              ensure_ascii=False) + "\n"
+        else:
+            text = "\n\n".join(bill_table(b, catalog.name, explain=args.explain)
+                               for b in bills) + "\n"
+        if args.out is not None:
+            write_whole(Path(args.out), text)
+        else:
+            sys.stdout.write(text)
+        return 0
+    if len(periods) != 1:
+        raise PlanlangError([Diagnostic("PL421", "--format csv writes one month's detailed "
+                                        "billing", help="give one month to --period")])
+    tag_keys = source.tag_keys()  # reads every subscriber once: errors come before any output
+    balance = coupon_before(catalog, prepared.account, source, periods[0])
+    records, _ = period_records(catalog, prepared.account, source, periods[0], balance)
+    if args.out is None:
+        write_csv(sys.stdout, records, tag_keys)
+    else:
+        write_stream(Path(args.out), lambda out: write_csv(out, records, tag_keys))
+    return 0
+
+
+def write_stream(path: Path, write) -> None:
+    """Stream into a temporary file beside `path`, then rename: never a partial output file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: it is a folder",
+                                        help="give a file name, e.g. `--out bill.csv`")])
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as error:
+        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: {error.strerror}")]) \
+            from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            write(out)
+        os.replace(tmp, path)
+    except OSError as error:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: {error.strerror}")]) \
+            from None
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 MAX_PERIODS = 1200

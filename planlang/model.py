@@ -240,6 +240,43 @@ class Calendar:
     rules: dict[str, RuleRef]
 
 
+STATUSES = ("ready", "active", "inactive", "suspended", "standby")
+
+
+@attrs.frozen
+class RecordRule:
+    """A daily billing record item (Soracom's detailed billing): price, basis and options."""
+
+    name: str  # may hold <label> placeholders, filled from the usage's labels
+    price: Decimal  # as written, per `per_label`
+    per_label: str  # `MB`, `day`, `each`
+    unit_price: Fraction  # per base unit of the quantity (per byte, per day, per each)
+    basis: str  # "status", "option", "usage", "transition", "anniversary"
+    statuses: tuple[str, ...]
+    to_statuses: tuple[str, ...]
+    source: str | None  # the option, or the usage meter
+    allowance: Fraction  # base units a day not billed
+    round_step: Fraction | None  # base units: a day's usage rounded up to this step
+    rounded_name: str | None  # the record the rounding difference is billed as
+    labels: tuple[str, ...]  # the placeholders of `name`
+    rule: RuleRef
+
+    @property
+    def prefix(self) -> str:
+        """The name before its first placeholder: `dataTrafficCharge`."""
+        return self.name.split("-<", 1)[0]
+
+
+@attrs.frozen
+class DiscountRule:
+    name: str
+    kind: str  # "free-tier", "volume", "coupon"
+    record: str | None  # the record prefix it reduces
+    amount: Fraction | None  # base units (free per subscriber, or the volume threshold)
+    percent: Fraction | None
+    rule: RuleRef
+
+
 @attrs.frozen
 class Catalog:
     name: str
@@ -256,6 +293,8 @@ class Catalog:
     calendar: Calendar | None = None
     suspended_not_billed: bool = False
     suspension_rule: RuleRef | None = None
+    records: tuple[RecordRule, ...] = ()
+    discounts: tuple[DiscountRule, ...] = ()
 
     @property
     def ranks(self) -> dict[str, int]:

@@ -25,7 +25,7 @@ class Step:
 
 @attrs.frozen
 class ChargeLine:
-    kind: str  # "fee", "add-on", "extra" or "refund"
+    kind: str  # "fee", "add-on", "extra", "refund", "record" or "discount"
     item: str  # the plan fee, an item (`channels`), or the SLA refund
     plan: str
     period: str  # YYYY-MM
@@ -35,6 +35,8 @@ class ChargeLine:
     amount: Decimal
     rule: RuleRef
     steps: tuple[Step, ...] = ()
+    date: str | None = None  # a daily record's YYYYMMDD (YYYYMM for a monthly discount)
+    subject: str | None = None  # the subscriber (IMSI) or gateway (VPG id) it bills
 
 
 @attrs.frozen

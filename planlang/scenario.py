@@ -30,6 +30,8 @@ SUFFIX = ".scenario.yaml"
 @attrs.frozen
 class LineExpect:
     item: str
+    date: str | None = None  # a daily record's YYYYMMDD (or YYYYMM): also used to find the line
+    subject: str | None = None  # the IMSI or VPG id: also used to find the line
     kind: str | None = None
     plan: str | None = None
     quantity: Amount | None = None
@@ -245,12 +247,16 @@ def _compare_lines(document, at, expected: tuple[LineExpect, ...], bill: Bill, w
         path = at + (index,)
         match = next((ln for ln in remaining if ln.item == want.item
                       and (want.kind is None or want.kind == ln.kind)
+                      and (want.date is None or want.date == ln.date)
+                      and (want.subject is None or want.subject == ln.subject)
                       and (want.plan is None or want.plan == ln.plan)), None)
         if match is None:
             failures.append(Failure(_line(document, path), f"{where}, line `{want.item}`",
                                     "a line for " + want.item,
                                     "no such line; lines are: "
-                                    + ", ".join(f"`{ln.item}`" for ln in bill.lines)))
+                                    + ", ".join(f"`{ln.item}`" + (f" {ln.date}" if ln.date else "")
+                                                for ln in bill.lines[:40])
+                                    + (" …" if len(bill.lines) > 40 else "")))
             continue
         remaining.remove(match)
         for name in _LINE_FIELDS:

@@ -46,6 +46,7 @@ class DayValue:
 class UsageEvent:
     on: dt.datetime
     amount: Amount
+    labels: dict[str, str] = attrs.Factory(dict)  # e.g. {country: jp, plan: plan01s}
 
 
 @attrs.frozen
@@ -97,18 +98,55 @@ class Event:
     pay: str | None = None
     cap: dict[str, Amount] | None = None
     policy: str | None = None
+    coupon: Amount | None = None  # a coupon credited to the account
 
     def action(self) -> str | None:
-        for name in ("change_plan", "status", "pay", "cap", "policy"):
+        for name in ("change_plan", "status", "pay", "cap", "policy", "coupon"):
             if getattr(self, name) is not None:
                 return name
         return None
 
 
 @attrs.frozen
+class Group:
+    id: str
+    name: str = ""
+
+
+@attrs.frozen
+class SubjectEvent:
+    """A dated change of one subscriber or gateway: its status, or an option turned on or off."""
+
+    on: dt.datetime
+    status: str | None = None
+    enable: str | None = None
+    disable: str | None = None
+
+
+@attrs.frozen
+class Subscriber:
+    """A SIM (`imsi`) or a virtual private gateway (`vpg`) billed record by record, day by day."""
+
+    imsi: str | None = None
+    vpg: str | None = None
+    name: str | None = None
+    tags: dict[str, str] = attrs.Factory(dict)
+    group: Group | None = None
+    status: str = "active"  # at the start
+    status_since: dt.date | None = None  # since when that status has held (for renewals)
+    options: tuple[str, ...] = ()  # enabled at the start
+    timeline: tuple[SubjectEvent, ...] = ()
+    usage: dict[str, MeterData] = attrs.Factory(dict)
+
+    @property
+    def key(self) -> str:
+        return self.imsi or self.vpg or ""
+
+
+@attrs.frozen
 class Account:
     account: str
-    plan: str
+    plan: str = ""
     since: str | None = None  # the first period to evaluate (YYYY-MM); default: the first billed
     status: str = "active"
     caps: dict[str, Amount] = attrs.Factory(dict)
@@ -118,3 +156,6 @@ class Account:
     requests: tuple[Request, ...] = ()
     timeline: tuple[Event, ...] = ()
     uptime: dict[str, Amount] = attrs.Factory(dict)
+    subscribers: tuple[Subscriber, ...] = ()
+    subscribers_from: str | None = None  # a JSON Lines file of subscribers, read as a stream
+    coupon: Amount | None = None  # the coupon balance at the start

@@ -40,6 +40,11 @@ def evaluate_periods(catalog: Catalog, account: Account | Prepared,
     if not parsed:
         return []
     prepared = account if isinstance(account, Prepared) else _prepared(catalog, account)
+    if catalog.records:  # daily billing records, subscriber by subscriber
+        from planlang.records_io import SubscriberSource, bill_record_periods
+
+        source = SubscriberSource(catalog, prepared.account, None, None)
+        return bill_record_periods(catalog, prepared.account, source, sorted(parsed))
     from planlang.engine.timeline import run
 
     return run(catalog, prepared, parsed)

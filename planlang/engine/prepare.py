@@ -41,7 +41,10 @@ class Prepared:
 
 def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[Problem]]:
     problems: list[Problem] = []
-    if catalog.plan(account.plan) is None:
+    if catalog.plans and not account.plan:
+        problems.append(Problem((), "PL411", "the account names no `plan`",
+                                help="plans: " + ", ".join(catalog.plan_names)))
+    elif account.plan and catalog.plan(account.plan) is None:
         problems.append(Problem(("plan",), "PL411", f"unknown plan `{account.plan}`",
                                 help=did_you_mean(account.plan, catalog.plan_names)
                                 or "plans: " + ", ".join(catalog.plan_names)))
@@ -135,14 +138,14 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
     _check_caps(catalog, account.caps, ("caps",), problems)
     for index, event in enumerate(account.timeline):
         path = ("timeline", index)
-        given = [n for n in ("change_plan", "status", "pay", "cap", "policy")
+        given = [n for n in ("change_plan", "status", "pay", "cap", "policy", "coupon")
                  if getattr(event, n) is not None]
         if len(given) != 1:
             problems.append(Problem(path, "PL415", "a timeline event does one thing: "
                                     + ("it does nothing" if not given else
                                        "it has " + ", ".join(f"`{g}`" for g in given)),
                                     help="give one of `change_plan`, `status`, `pay`, `cap`, "
-                                    "`policy` per event"))
+                                    "`policy`, `coupon` per event"))
             continue
         if event.change_plan is not None and catalog.plan(event.change_plan) is None:
             problems.append(Problem(path + ("change_plan",), "PL411",

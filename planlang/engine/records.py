@@ -1,0 +1,363 @@
+"""Daily billing records: one per subscriber (or gateway), per day, per billing item; discounts.
+
+For each subscriber of the account and each day of the period (UTC): a basic charge by the status
+at the end of the day, a record per option enabled, a record for each status change its rules
+bill, for each full year spent in a status, and for the day's usage of each usage item (by its
+labels, beyond its daily allowance, rounded up to its billing unit with the difference as its own
+record). Then the monthly discounts, dated YYYYMM: a free tier per subscriber, a tiered volume
+discount across the account, and the coupon against what is left, carried over from month to month.
+
+Subscribers are processed one at a time and their records yielded as they are made, so an account
+of any size is billed in bounded memory (`iter_records`); amounts are rounded once per record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from planlang.diagnostics import did_you_mean
+from planlang.engine.calendar import DAY, Period, day_start
+from planlang.engine.prepare import Problem
+from planlang.model import STATUSES, Catalog, RecordRule, RuleRef
+from planlang.money import fraction_to_decimal, round_money
+from planlang.state import Account, Subscriber
+from planlang.units import lookup
+
+
+@attrs.frozen(slots=True)
+class Record:
+    """One line of the detailed billing: a record or a (negative) discount record."""
+
+    date: str  # YYYYMMDD, or YYYYMM for a monthly discount
+    item: str
+    imsi: str
+    vpg: str
+    unit_price: Decimal
+    quantity: Decimal
+    amount: Decimal
+    rule: RuleRef
+    subscriber: Subscriber | None = None  # for its name, tags and group
+    kind: str = "record"  # or "discount"
+
+
+# ---- checking a subscriber against the catalog ------------------------------------------------
+
+def check_subscriber(catalog: Catalog, subscriber: Subscriber, path: tuple) -> list[Problem]:
+    problems: list[Problem] = []
+    if (subscriber.imsi is None) == (subscriber.vpg is None):
+        problems.append(Problem(path, "PL416", "a subscriber has an `imsi`, a gateway a `vpg` id: "
+                                "give exactly one", help="e.g. `imsi: \"295050910000001\"`"))
+    statuses = [(path + ("status",), subscriber.status)] + [
+        (path + ("timeline", i, "status"), e.status) for i, e in enumerate(subscriber.timeline)
+        if e.status is not None]
+    for where, status in statuses:
+        if status not in STATUSES:
+            problems.append(Problem(where, "PL414", f"unknown status `{status}`",
+                                    help=did_you_mean(status, STATUSES)
+                                    or "statuses: " + ", ".join(STATUSES)))
+    options = {r.source for r in catalog.records if r.basis == "option" and r.source}
+    named = [(path + ("options", i), o) for i, o in enumerate(subscriber.options)] + [
+        (path + ("timeline", i, key), getattr(e, key)) for i, e in enumerate(subscriber.timeline)
+        for key in ("enable", "disable") if getattr(e, key) is not None]
+    for where, option in named:
+        if option not in options:
+            problems.append(Problem(where, "PL412", f"unknown option `{option}`",
+                                    help=did_you_mean(option, options)
+                                    or "options: " + ", ".join(sorted(o for o in options if o))))
+    for i, change in enumerate(subscriber.timeline):
+        given = [k for k in ("status", "enable", "disable") if getattr(change, k) is not None]
+        if len(given) != 1:
+            problems.append(Problem(path + ("timeline", i), "PL415", "a subscriber's event does "
+                                    "one thing: `status`, `enable` or `disable`",
+                                    help="split it into one event per change"))
+    for name, data in subscriber.usage.items():
+        meter = catalog.meters.get(name)
+        where = path + ("usage", name)
+        if meter is None or meter.source != "usage":
+            problems.append(Problem(where, "PL412", f"unknown usage item `{name}`",
+                                    help=did_you_mean(name, [m for m, v in catalog.meters.items()
+                                                             if v.source == "usage"]),
+                                    on_key=True))
+            continue
+        if data.intervals or data.snapshots or data.elements:
+            problems.append(Problem(where, "PL413", f"`{name}` takes `events` or `daily` usage"))
+        labels = {label for r in catalog.records if r.source == name for label in r.labels}
+        for i, event in enumerate(data.events):
+            missing = labels - set(event.labels)
+            if missing:
+                problems.append(Problem(where + ("events", i), "PL416", "usage of "
+                                        f"`{name}` needs its labels: "
+                                        + ", ".join(f"`{m}`" for m in sorted(missing)),
+                                        help="e.g. `labels: {country: jp, plan: plan01s}`"))
+            if _base(catalog, name, event.amount.value, event.amount.unit) is None:
+                problems.append(Problem(where + ("events", i, "amount"), "PL413",
+                                        f"`{name}` is measured in `{meter.unit.name}`, not "
+                                        f"`{event.amount.unit}`"))
+            elif event.amount.value < 0:
+                problems.append(Problem(where + ("events", i, "amount"), "PL414",
+                                        "usage cannot be negative"))
+        if labels and data.daily:
+            problems.append(Problem(where + ("daily",), "PL416", f"usage of `{name}` needs its "
+                                    "labels: write it as `events` with `labels`", on_key=True))
+    return problems
+
+
+def _base(catalog: Catalog, meter_name: str, value: Decimal, unit_name: str | None):
+    meter = catalog.meters[meter_name]
+    unit = meter.unit if unit_name is None else lookup(catalog.units, unit_name)
+    if unit is None or unit.dimension != meter.unit.dimension:
+        return None
+    return unit.to_base(Fraction(value))
+
+
+# ---- a subscriber's records for a period -------------------------------------------------------
+
+class _Timeline:
+    """A subscriber's status and options through time, from its start and its dated events."""
+
+    def __init__(self, subscriber: Subscriber):
+        self.events = sorted(subscriber.timeline, key=lambda e: e.on)
+        self.start_status = subscriber.status
+        self.start_options = frozenset(subscriber.options)
+        self.since = subscriber.status_since
+
+    def state_at(self, moment: dt.datetime) -> tuple[str, frozenset[str]]:
+        status, options = self.start_status, set(self.start_options)
+        for event in self.events:
+            if event.on >= moment:
+                break
+            status = event.status or status
+            if event.enable:
+                options.add(event.enable)
+            if event.disable:
+                options.discard(event.disable)
+        return status, frozenset(options)
+
+    def stretches(self) -> list[tuple[str, dt.datetime | None]]:
+        """(status, since) for each stretch of one status, oldest first (None: since unknown)."""
+        first = (day_start(self.since) if self.since else None)
+        out = [(self.start_status, first)]
+        for event in self.events:
+            if event.status is not None and event.status != out[-1][0]:
+                out.append((event.status, event.on))
+        return out
+
+
+def subscriber_records(catalog: Catalog, subscriber: Subscriber, period: Period
+                       ) -> Iterator[Record]:
+    """The subscriber's records for the period, day by day, then its monthly discounts."""
+    timeline = _Timeline(subscriber)
+    usage = _usage_by_day(catalog, subscriber, period)
+    free_tier = {d.record for d in catalog.discounts if d.kind == "free-tier"}
+    imsi, vpg = (subscriber.imsi or "", subscriber.vpg or "")
+    currency = catalog.currency
+    anniversaries = _anniversaries(catalog, timeline, period)
+    data_records: list[Record] = []
+    for day in period.dates():
+        end = day_start(day) + DAY
+        status, options = timeline.state_at(end)
+        date = day.strftime("%Y%m%d")
+        for rule in catalog.records:
+            if rule.basis == "status" and status in rule.statuses and imsi:
+                yield _record(date, rule.name, imsi, vpg, rule, Fraction(1), currency, subscriber)
+            elif rule.basis == "option" and rule.source in options:
+                yield _record(date, rule.name, imsi, vpg, rule, Fraction(1), currency, subscriber)
+            elif rule.basis == "transition":
+                count = _transitions(timeline, day, rule)
+                if count:
+                    yield _record(date, rule.name, imsi, vpg, rule, Fraction(count), currency,
+                                  subscriber)
+            elif rule.basis == "anniversary" and anniversaries.get((rule.name, day)):
+                yield _record(date, rule.name, imsi, vpg, rule,
+                              Fraction(anniversaries[(rule.name, day)]), currency, subscriber)
+            elif rule.basis == "usage":
+                for labels, amount in sorted(usage.get((rule.source, day), {}).items()):
+                    name = _fill(rule.name, labels)
+                    billable = max(Fraction(0), amount - rule.allowance)
+                    if billable:
+                        record = _record(date, name, imsi, vpg, rule, billable, currency,
+                                         subscriber)
+                        if rule.prefix in free_tier:
+                            data_records.append(record)
+                        yield record
+                    if rule.round_step and rule.rounded_name and billable:
+                        rounded = -(-billable // rule.round_step) * rule.round_step
+                        if rounded > billable:
+                            yield _record(date, _fill(rule.rounded_name, labels), imsi, vpg, rule,
+                                          rounded - billable, currency, subscriber)
+    yield from _free_tiers(catalog, period, imsi, vpg, subscriber, data_records)
+
+
+def _record(date, item, imsi, vpg, rule: RecordRule, quantity: Fraction, currency: str,
+            subscriber) -> Record:
+    amount = round_money(rule.unit_price * quantity, currency)
+    return Record(date, item, imsi, vpg, fraction_to_decimal(rule.unit_price, 12),
+                  fraction_to_decimal(quantity, 6), amount, rule.rule, subscriber)
+
+
+def _fill(template: str, labels: tuple[tuple[str, str], ...]) -> str:
+    for label, value in labels:
+        template = template.replace(f"<{label}>", value)
+    return template
+
+
+def _usage_by_day(catalog: Catalog, subscriber: Subscriber, period: Period):
+    """{(meter, day): {labels: amount in base units}} for the period's days."""
+    out: dict = defaultdict(lambda: defaultdict(Fraction))
+    for name, data in subscriber.usage.items():
+        labelled = {label for r in catalog.records if r.source == name for label in r.labels}
+        for event in data.events:
+            if period.contains(event.on):
+                labels = tuple(sorted((k, v) for k, v in event.labels.items() if k in labelled))
+                amount = _base(catalog, name, event.amount.value, event.amount.unit)
+                out[(name, event.on.date())][labels] += amount
+        for day, value in data.daily.items():
+            if period.first_day <= day <= period.last_day:
+                out[(name, day)][()] += _base(catalog, name, value.value.value, value.value.unit)
+    return out
+
+
+def _transitions(timeline: _Timeline, day: dt.date, rule: RecordRule) -> int:
+    count, previous = 0, timeline.start_status
+    for event in timeline.events:
+        if event.status is None:
+            continue
+        if event.on.date() == day and previous in rule.statuses and event.status in (
+                rule.to_statuses):
+            count += 1
+        previous = event.status
+    return count
+
+
+def _anniversaries(catalog: Catalog, timeline: _Timeline, period: Period):
+    """{(record, day): count} for each full year spent in one of a rule's statuses."""
+    out: dict = defaultdict(int)
+    rules = [r for r in catalog.records if r.basis == "anniversary"]
+    if not rules:
+        return out
+    stretches = timeline.stretches()
+    for index, (status, since) in enumerate(stretches):
+        if since is None:
+            continue
+        until = stretches[index + 1][1] if index + 1 < len(stretches) else None
+        for rule in rules:
+            if status not in rule.statuses:
+                continue
+            years = 1
+            while True:
+                year = _add_years(since.date(), years)
+                moment = day_start(year)
+                if year > period.last_day or (until is not None and moment >= until):
+                    break
+                if year >= period.first_day:
+                    out[(rule.name, year)] += 1
+                years += 1
+    return out
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+# ---- discounts -------------------------------------------------------------------------------
+
+def _free_tiers(catalog: Catalog, period: Period, imsi: str, vpg: str, subscriber,
+                data_records: list[Record]) -> Iterator[Record]:
+    for discount in catalog.discounts:
+        if discount.kind != "free-tier" or not imsi or discount.amount is None:
+            continue
+        free, value = discount.amount, Fraction(0)
+        used = Fraction(0)
+        for record in data_records:
+            if not record.item.startswith(discount.record or ""):
+                continue
+            take = min(Fraction(record.quantity), free - used)
+            if take <= 0:
+                break
+            used += take
+            value += take * Fraction(record.unit_price)
+        if used:
+            amount = -round_money(value, catalog.currency)
+            yield Record(period_text(period), discount.name, imsi, vpg,
+                         -fraction_to_decimal(value / used, 12), fraction_to_decimal(used, 6),
+                         amount, discount.rule, subscriber, "discount")
+
+
+def period_text(period: Period) -> str:
+    return f"{period.year:04d}{period.month:02d}"
+
+
+@attrs.define
+class Totals:
+    """What the account's records add up to, kept while they stream past."""
+
+    amount: Decimal = Decimal(0)
+    data: dict[str, tuple[Fraction, Fraction]] = attrs.Factory(dict)  # prefix: (bytes, value)
+
+    def add(self, record: Record, prefixes: set[str]) -> None:
+        self.amount += record.amount
+        for prefix in prefixes:
+            if record.item.startswith(prefix + "-") or record.item == prefix:
+                quantity, value = self.data.get(prefix, (Fraction(0), Fraction(0)))
+                self.data[prefix] = (quantity + Fraction(record.quantity),
+                                     value + Fraction(record.quantity) * Fraction(record.unit_price))
+
+
+def account_discounts(catalog: Catalog, period: Period, totals: Totals, coupon: Fraction
+                      ) -> tuple[list[Record], Fraction]:
+    """The volume discounts, then the coupon; returns the records and the coupon left."""
+    records = []
+    date = period_text(period)
+    for discount in catalog.discounts:
+        if discount.kind != "volume" or discount.amount is None or discount.percent is None:
+            continue
+        traffic, value = totals.data.get(discount.record or "", (Fraction(0), Fraction(0)))
+        beyond = traffic - discount.amount
+        if beyond <= 0:
+            continue
+        price = value / traffic  # the average price of the month's traffic
+        exact = discount.percent * beyond * price
+        amount = -round_money(exact, catalog.currency)
+        if amount:
+            records.append(Record(date, discount.name, "", "",
+                                  -fraction_to_decimal(discount.percent * price, 12),
+                                  fraction_to_decimal(beyond, 6), amount, discount.rule,
+                                  kind="discount"))
+    subtotal = totals.amount + sum((r.amount for r in records), Decimal(0))
+    for discount in catalog.discounts:
+        if discount.kind != "coupon":
+            continue
+        applied = min(coupon, Fraction(subtotal)) if subtotal > 0 else Fraction(0)
+        applied_money = round_money(applied, catalog.currency)
+        if applied_money > 0:
+            records.append(Record(date, discount.name, "", "", -applied_money, Decimal(1),
+                                  -applied_money, discount.rule, kind="discount"))
+            coupon -= Fraction(applied_money)
+    return records, coupon
+
+
+def iter_records(catalog: Catalog, account: Account, subscribers: Iterable[Subscriber],
+                 period: Period, coupon: Fraction) -> Iterator[Record | Fraction]:
+    """Every record of the period, subscriber by subscriber, then the account's discounts; the
+    last item yielded is the coupon balance carried to the next period."""
+    prefixes = {d.record for d in catalog.discounts if d.kind == "volume" and d.record}
+    totals = Totals()
+    for subscriber in subscribers:
+        for record in subscriber_records(catalog, subscriber, period):
+            totals.add(record, prefixes)
+            yield record
+    for event in account.timeline:
+        if event.coupon is not None and period.contains(event.on):
+            coupon += Fraction(event.coupon.value)
+    discounts, left = account_discounts(catalog, period, totals, coupon)
+    yield from discounts
+    yield left

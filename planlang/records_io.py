@@ -1,0 +1,179 @@
+"""Subscribers in, detailed billing CSV out, both streamed.
+
+An account lists its subscribers inline, or names a JSON Lines file of them
+(`subscribers_from: sims.jsonl`, one subscriber per line) that is read lazily, line by line, as
+often as needed. The detailed billing CSV is written exactly as the seed describes: UTF-8 with a
+BOM, a header row, RFC 4180 quoting by the standard `csv` module, then the tag and group columns
+(`name`, every tag key of the account, `group:groupId`, `group:name`) on the header and on every
+line of a SIM. Files are written to a temporary name and renamed: never a partial file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import IO
+
+from planlang.diagnostics import Diagnostic, PlanlangError
+from planlang.engine.calendar import Period
+from planlang.engine.records import Record, check_subscriber, iter_records
+from planlang.model import Catalog
+from planlang.results import Bill, ChargeLine
+from planlang.serde import converter, located, structure
+from planlang.source import Source
+from planlang.state import Account, Subscriber
+from planlang.yamlio import Document, load_document
+
+BASE_COLUMNS = ("date", "billItemName", "imsi", "vpgId", "unitPrice", "quantity", "amount")
+BOM = "\ufeff"
+
+
+class SubscriberSource:
+    """The account's subscribers, checked against the catalog, readable as many times as needed."""
+
+    def __init__(self, catalog: Catalog, account: Account, document: Document | None,
+                 account_path: Path | None):
+        self.catalog = catalog
+        self.account = account
+        self.document = document
+        self.path = None
+        if account.subscribers_from is not None:
+            base = account_path.parent if account_path is not None else Path(".")
+            self.path = base / account.subscribers_from
+            if not self.path.is_file():
+                raise PlanlangError([_at(document, ("subscribers_from",), "PL401",
+                                         f"`{account.subscribers_from}` does not exist",
+                                         "the path is relative to the account file")])
+        for index, subscriber in enumerate(account.subscribers):
+            self._check(subscriber, ("subscribers", index), document)
+
+    def _check(self, subscriber: Subscriber, path: tuple, document: Document | None) -> None:
+        problems = check_subscriber(self.catalog, subscriber, path)
+        if problems:
+            raise PlanlangError([_at(document, p.path, p.code, p.message, p.help, p.on_key)
+                                 for p in problems])
+
+    def __iter__(self) -> Iterator[Subscriber]:
+        yield from self.account.subscribers
+        if self.path is not None:
+            yield from self._read_lines(self.path)
+
+    def _read_lines(self, path: Path) -> Iterator[Subscriber]:
+        with path.open(encoding="utf-8-sig") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line, parse_float=Decimal)
+                    subscriber = converter.structure(data, Subscriber)
+                    problems = check_subscriber(self.catalog, subscriber, ())
+                except Exception:  # noqa: BLE001 - re-read the line to say exactly where
+                    problems = None
+                if problems is None or problems:
+                    # The line again, as a located document, with its own line number.
+                    document = load_document(Source(str(path), "\n" * (number - 1) + line))
+                    if problems is None:
+                        subscriber = structure(document, Subscriber)
+                        problems = check_subscriber(self.catalog, subscriber, ())
+                    raise PlanlangError([located(document, p.path, p.code, p.message, p.help,
+                                                 p.on_key) for p in problems])
+                yield subscriber
+
+    def tag_keys(self) -> list[str]:
+        keys: set[str] = set()
+        for subscriber in self:
+            keys.update(subscriber.tags)
+        return sorted(keys)
+
+
+def _at(document, path, code, message, help=None, on_key=False) -> Diagnostic:
+    if document is None:
+        return Diagnostic(code, f"{message} (at `{'.'.join(map(str, path))}`)", help=help)
+    return located(document, path, code, message, help, on_key)
+
+
+def coupon_before(catalog: Catalog, account: Account, source: Iterable[Subscriber],
+                  period: Period) -> Fraction:
+    """The coupon balance when `period` starts: the months since `since` are billed silently."""
+    balance = Fraction(account.coupon.value) if account.coupon is not None else Fraction(0)
+    if account.since is None:
+        return balance
+    month = Period.parse(account.since)
+    while month < period:
+        for item in iter_records(catalog, account, source, month, balance):
+            if not isinstance(item, Record):
+                balance = item
+        month = month.next()
+    return balance
+
+
+def period_records(catalog: Catalog, account: Account, source: Iterable[Subscriber],
+                   period: Period, balance: Fraction) -> tuple[Iterator[Record], Callable]:
+    """The period's records as a stream, and a function giving the coupon left once consumed."""
+    left: list[Fraction] = [balance]
+
+    def stream() -> Iterator[Record]:
+        for item in iter_records(catalog, account, source, period, balance):
+            if isinstance(item, Record):
+                yield item
+            else:
+                left[0] = item
+
+    return stream(), lambda: left[0]
+
+
+def csv_row(record: Record, tag_keys: list[str]) -> list[str]:
+    row = [record.date, record.item, record.imsi, record.vpg, _plain(record.unit_price),
+           _plain(record.quantity), _plain(record.amount)]
+    subscriber = record.subscriber
+    if subscriber is None or not subscriber.imsi:
+        return row + [""] * (len(tag_keys) + 3)
+    group = subscriber.group
+    return row + [subscriber.name or ""] + [subscriber.tags.get(k, "") for k in tag_keys] + [
+        group.id if group else "", group.name if group else ""]
+
+
+def csv_header(tag_keys: list[str]) -> list[str]:
+    return [*BASE_COLUMNS, "name", *tag_keys, "group:groupId", "group:name"]
+
+
+def write_csv(out: IO[str], records: Iterable[Record], tag_keys: list[str]) -> Decimal:
+    """Write the detailed billing CSV (BOM, header, rows); return the sum of the amounts."""
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(csv_header(tag_keys))
+    total = Decimal(0)
+    for record in records:
+        writer.writerow(csv_row(record, tag_keys))
+        total += record.amount
+    return total
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value, "f")
+    return "0" if text in ("-0", "0E-12") else text
+
+
+def records_bill(catalog: Catalog, account: Account, period: Period,
+                 records: Iterable[Record]) -> Bill:
+    """The period's records as a bill (every record a line), for the table and JSON outputs."""
+    lines = tuple(ChargeLine(r.kind, r.item, "", str(period), r.quantity, "", r.unit_price,
+                             r.amount, r.rule, date=r.date, subject=r.imsi or r.vpg or None)
+                  for r in records)
+    total = sum((line.amount for line in lines), Decimal(0))
+    return Bill(account.account, account.plan, str(period), catalog.currency, lines, total, ())
+
+
+def bill_record_periods(catalog: Catalog, account: Account, source: SubscriberSource,
+                        periods: list[Period]) -> list[Bill]:
+    balance = coupon_before(catalog, account, source, periods[0])
+    bills = []
+    for period in periods:
+        stream, left = period_records(catalog, account, source, period, balance)
+        bills.append(records_bill(catalog, account, period, stream))
+        balance = left()
+    return bills
