@@ -3,7 +3,8 @@
 - tests/golden/plans/<CODE>-<name>.plan: a malformed plan file; <same>.out is what
   `planlang check FILE` prints to stderr before its summary (render_all of the diagnostics).
 - tests/golden/accounts/<CODE>-<name>.yaml: a malformed account file (or a folder, for PL401);
-  <same>.out is the stderr of `planlang bill catalogs/flespi.plan --account FILE --period 2026-11`.
+  <same>.out is the stderr of `planlang bill catalogs/flespi.plan --account FILE --period 2026-11`
+  (another catalog when the file's first line says `# catalog: NAME`).
 - tests/golden/cli/<CODE>-<name>.args: command-line arguments, one a line; <same>.out is the stderr
   followed by the exit status.
 - tests/golden/generated/<CODE>-<name>.out: inputs too large or too odd to commit (a plan over
@@ -106,8 +107,16 @@ def test_check_command_prints_the_golden(path: Path, in_repo, capsys):
 # ---- account files -----------------------------------------------------------------------------
 
 
+def catalog_of(account: str) -> str:
+    """flespi, unless the account's first line names another catalog (`# catalog: NAME`)."""
+    first = Path(account).read_text(encoding="utf-8", errors="replace").split("\n", 1)[0] \
+        if Path(account).is_file() else ""
+    name = first.removeprefix("# catalog:").strip() if first.startswith("# catalog:") else "flespi"
+    return f"catalogs/{name}.plan"
+
+
 def bill_stderr(account: str, capsys) -> tuple[int, str, str]:
-    status = cli.main(["bill", "catalogs/flespi.plan", "--account", account, "--period", "2026-11"])
+    status = cli.main(["bill", catalog_of(account), "--account", account, "--period", "2026-11"])
     captured = capsys.readouterr()
     return status, captured.out, captured.err
 
