@@ -8,25 +8,37 @@ from planlang.results import Bill, Decision
 
 def bill_table(bill: Bill, catalog_name: str, explain: bool = False) -> str:
     money = lambda v: format_money(v, bill.currency)  # noqa: E731
-    rows = [("item", "plan", "quantity", "unit price", "amount", "rule")]
-    for line in bill.lines:
-        rows.append((line.item, line.plan, f"{format_number(line.quantity)} × {line.unit}",
-                     money(line.unit_price), money(line.amount), str(line.rule)))
-    widths = [max(len(r[i]) for r in rows) for i in range(6)]
-    out = [f"{catalog_name} · account {bill.account} · plan {bill.plan} · period {bill.period} "
-           f"· {bill.currency}", ""]
+    daily = any(line.date for line in bill.lines)  # daily records: by date and subscriber
+    if daily:
+        rows = [("date", "item", "subject", "quantity", "unit price", "amount", "rule")]
+        rows += [(line.date or "", line.item, line.subject or "", format_number(line.quantity),
+                  money(line.unit_price), money(line.amount), str(line.rule))
+                 for line in bill.lines]
+        right = {4, 5}
+    else:
+        rows = [("item", "plan", "quantity", "unit price", "amount", "rule")]
+        rows += [(line.item, line.plan, f"{format_number(line.quantity)} × {line.unit}",
+                  money(line.unit_price), money(line.amount), str(line.rule))
+                 for line in bill.lines]
+        right = {3, 4}
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    heading = (f"{catalog_name} · account {bill.account}" + (f" · plan {bill.plan}" if bill.plan
+                                                              else "")
+               + f" · period {bill.period} · {bill.currency}")
+    out = [heading, ""]
 
     def row(r):
-        return ("  " + r[0].ljust(widths[0]) + "  " + r[1].ljust(widths[1]) + "  "
-                + r[2].ljust(widths[2]) + "  " + r[3].rjust(widths[3]) + "  "
-                + r[4].rjust(widths[4]) + "  " + r[5]).rstrip()
+        cells = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(r)]
+        return ("  " + "  ".join(cells)).rstrip()
 
     out.append(row(rows[0]))
     for line, r in zip(bill.lines, rows[1:], strict=False):
         out.append(row(r))
-        if explain:
+        if explain and line.steps:
             out += _steps(line.steps, f"{line.rule} {line.rule.text}")
-    total_width = sum(widths[:5]) + 8
+        elif explain:
+            out.append(f"      rule  {line.rule} {line.rule.text}")
+    total_width = sum(widths[:-1]) + 2 * (len(widths) - 2)
     out.append("  " + "total".ljust(total_width - len(money(bill.total))) + money(bill.total))
     if bill.next_plan is not None and bill.next_plan != bill.plan:
         out.append(f"  next period on plan {bill.next_plan}")

@@ -194,11 +194,17 @@ def subscriber_records(catalog: Catalog, subscriber: Subscriber, period: Period
     yield from _free_tiers(catalog, period, imsi, vpg, subscriber, data_records)
 
 
+_PRICES: dict[Fraction, Decimal] = {}
+
+
 def _record(date, item, imsi, vpg, rule: RecordRule, quantity: Fraction, currency: str,
             subscriber) -> Record:
     amount = round_money(rule.unit_price * quantity, currency)
-    return Record(date, item, imsi, vpg, fraction_to_decimal(rule.unit_price, 12),
-                  fraction_to_decimal(quantity, 6), amount, rule.rule, subscriber)
+    price = _PRICES.get(rule.unit_price)
+    if price is None:
+        price = _PRICES[rule.unit_price] = fraction_to_decimal(rule.unit_price, 12)
+    return Record(date, item, imsi, vpg, price, fraction_to_decimal(quantity, 6), amount,
+                  rule.rule, subscriber)
 
 
 def _fill(template: str, labels: tuple[tuple[str, str], ...]) -> str:
