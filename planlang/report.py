@@ -9,6 +9,7 @@ from planlang.results import Bill, Decision
 def bill_table(bill: Bill, catalog_name: str, explain: bool = False) -> str:
     money = lambda v: format_money(v, bill.currency)  # noqa: E731
     daily = any(line.date for line in bill.lines)  # daily records: by date and subscriber
+    rows: list[tuple[str, ...]]
     if daily:
         rows = [("date", "item", "subject", "quantity", "unit price", "amount", "rule")]
         rows += [(line.date or "", line.item, line.subject or "", format_number(line.quantity),
