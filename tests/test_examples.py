@@ -14,6 +14,7 @@ EXAMPLES = {
     "coediting-account.yaml": ("coediting.plan", "2026-03..2026-04", "498.32"),
     "edge-device-account.yaml": ("edge-device.plan", "2026-01..2026-05", "350.00"),
     "soracom-flux-account.yaml": ("soracom-flux.plan", "2026-02..2026-03", "70.00"),
+    "soracom-air-account.yaml": ("soracom-air.plan", "2026-11", "21.02"),
 }
 
 
