@@ -396,9 +396,10 @@ class CalendarDef:
 class RecordDef:
     """A billing record item: its price, what it is billed for, and its options.
 
-    basis: "status" (per day while the status is one of `statuses`), "option" (per day while
-    `option` is enabled), "usage" (per unit of the meter `name`), "transition" (each change from
-    `statuses` to `to_statuses`), "anniversary" (each full year in `statuses`).
+    basis: "status" (per day, or per month, while the status is one of `statuses`), "option"
+    (likewise while `source` is enabled), "usage" (per unit of the meter `source`), "transition"
+    (each change from `statuses`, or any, to `to_statuses`), "enable" (each time `source` is
+    enabled), "anniversary" (each full year in `statuses`).
     """
 
     name: Name
@@ -412,6 +413,7 @@ class RecordDef:
     allowance: Expr | None = None  # usage beyond this much a day is billed
     round_to: Expr | None = None  # a day's usage rounded up to this step...
     rounded_as: Name | None = None  # ...the difference billed as this record
+    region: Name | None = None  # `All` (the default), `Global`, `Japan`: whose subscribers
     span: Span | None = _span()
 
 

@@ -321,10 +321,28 @@ class Builder(Transformer):
         return {"basis": "usage", "source": self._name(children[0])}
 
     def on_transition(self, meta, children):
-        return {"basis": "transition", "statuses": children[0], "to_statuses": children[1]}
+        sets = [c for c in children if isinstance(c, tuple)]
+        fields = {"basis": "transition", "statuses": sets[0] if len(sets) == 2 else (),
+                  "to_statuses": sets[-1]}
+        for option in children:
+            if isinstance(option, dict):
+                fields.update(option)
+        return fields
+
+    def on_enable(self, meta, children):
+        fields = {"basis": "enable", "source": self._name(children[0])}
+        for option in children[1:]:
+            fields.update(option)
+        return fields
 
     def on_anniversary(self, meta, children):
-        return {"basis": "anniversary", "statuses": children[0]}
+        fields = {"basis": "anniversary", "statuses": children[0]}
+        for option in children[1:]:
+            fields.update(option)
+        return fields
+
+    def region(self, meta, children):
+        return {"region": self._name(children[0])}
 
     def each_usage(self, meta, children):
         fields = {"basis": "usage", "source": self._name(children[0])}
@@ -350,12 +368,12 @@ class Builder(Transformer):
         return {"kind": "free-tier", "amount": amount, "record": self._name(record)}
 
     def volume_discount(self, meta, children):
-        percent, record, amount = children
+        percent, record, *threshold = children
         return {"kind": "volume", "percent": number(percent), "record": self._name(record),
-                "amount": amount}
+                "amount": threshold[0] if threshold else None}
 
     def coupon(self, meta, children):
-        return {"kind": "coupon"}
+        return {"kind": "coupon", "record": self._name(children[0]) if children else None}
 
     # ---- SLA ----
     def sla_no_refund(self, meta, children):

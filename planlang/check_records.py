@@ -13,7 +13,7 @@ from fractions import Fraction
 from planlang import ast
 from planlang.check import Checker
 from planlang.diagnostics import did_you_mean
-from planlang.model import STATUSES, DiscountRule, RecordRule
+from planlang.model import REGIONS, STATUSES, DiscountRule, RecordRule
 
 _LABEL = re.compile(r"<([a-z]+)>")
 
@@ -76,11 +76,13 @@ class RecordChecker:
                          else d.per_unit.text)
         elif d.basis in ("status", "option"):
             assert d.per_unit is not None
-            if d.per_unit.text not in ("day", "days") or (d.per_count or 1) != 1:
-                self.c.error("PL280", f"`{d.name.text}` is billed per day while its condition "
-                             "holds", d.per_unit.span, help="write `per day`")
+            if d.per_unit.text not in ("day", "days", "month", "months") or (
+                    d.per_count or 1) != 1:
+                self.c.error("PL280", f"`{d.name.text}` is billed per day or per month while its "
+                             "condition holds", d.per_unit.span,
+                             help="write `per day` or `per month`")
                 return None
-            label = "day"
+            label = "month" if d.per_unit.text.startswith("month") else "day"
         allowance = self.amount(meter, d.allowance) if d.allowance is not None else Fraction(0)
         step = self.amount(meter, d.round_to) if d.round_to is not None else None
         if allowance is None or (d.round_to is not None and step is None):
@@ -99,10 +101,16 @@ class RecordChecker:
             self.c.error("PL280", "only a usage record takes placeholders from its usage's labels",
                          d.name.span, help="remove the `<…>` parts of the name")
             return None
+        region = d.region.text if d.region is not None else "All"
+        if region not in REGIONS:
+            assert d.region is not None
+            self.c.error("PL215", f"unknown region `{region}`", d.region.span,
+                         help=did_you_mean(region, REGIONS) or "regions: " + ", ".join(REGIONS))
+            return None
         return RecordRule(
             d.name.text, price, label, Fraction(price) / per, d.basis, statuses, to_statuses,
             d.source.text if d.source is not None else None, allowance, step, rounded, labels,
-            self.c.rule(d))
+            self.c.rule(d), label == "month", region)
 
     def amount(self, meter, expr: ast.Expr | None) -> Fraction | None:
         if expr is None:
@@ -130,10 +138,19 @@ class RecordChecker:
                                  help=did_you_mean(d.record.text, prefixes)
                                  or "name a record defined with `record`")
                     continue
-                meter = self.c.meters.get(record.source or "")
-                amount = self.amount(meter, d.amount)
-                if amount is None:
-                    continue
+                if d.amount is not None:
+                    if record.basis == "usage":
+                        amount = self.amount(self.c.meters.get(record.source or ""), d.amount)
+                    else:  # a count of the record's units: subscriber-days, subscribers
+                        value = self.c.evaluate(d.amount)
+                        amount = value.number if value is not None and value.kind == "number" \
+                            else None
+                        if value is not None and amount is None:
+                            self.c.error("PL231", f"`{record.prefix}` is counted, not measured: "
+                                         f"write a plain number, not {value.describe()}",
+                                         d.amount.span, help="e.g. `beyond 1,000`")
+                    if amount is None:
+                        continue
             percent = Fraction(d.percent) / 100 if d.percent is not None else None
             if percent is not None and not 0 < percent <= 1:
                 self.c.error("PL273", f"{d.percent}% is not between 0% and 100%", d.span,
@@ -141,8 +158,9 @@ class RecordChecker:
                 continue
             discounts.append(DiscountRule(d.name.text, d.kind, record.prefix if record else None,
                                           amount, percent, self.c.rule(d)))
-        if [d.kind for d in discounts].count("coupon") > 1:
-            coupon = [d for d in defs if d.kind == "coupon"][1]
-            self.c.error("PL281", "a catalog has one coupon", coupon.span,
-                         help="keep one `coupon balance` discount")
+        general = [d for d in defs if d.kind == "coupon" and d.record is None]
+        if len(general) > 1:
+            self.c.error("PL281", "a catalog has one coupon for any charge", general[1].span,
+                         help="keep one `coupon balance after other discounts` discount; others "
+                         "name the record they are for")
         return tuple(discounts)

@@ -164,8 +164,8 @@ def bill_records(args, catalog, periods) -> int:
         raise PlanlangError([Diagnostic("PL421", "--format csv writes one month's detailed "
                                         "billing", help="give one month to --period")])
     tag_keys = source.tag_keys()  # reads every subscriber once: errors come before any output
-    balance = coupon_before(catalog, prepared.account, source, periods[0])
-    records, _ = period_records(catalog, prepared.account, source, periods[0], balance)
+    balances = coupon_before(catalog, prepared.account, source, periods[0])
+    records = period_records(catalog, prepared.account, source, periods[0], balances)
     if args.out is None:
         write_csv(sys.stdout, records, tag_keys)
     else:

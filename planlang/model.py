@@ -241,6 +241,7 @@ class Calendar:
 
 
 STATUSES = ("ready", "active", "inactive", "suspended", "standby")
+REGIONS = ("All", "Global", "Japan")
 
 
 @attrs.frozen
@@ -260,6 +261,8 @@ class RecordRule:
     rounded_name: str | None  # the record the rounding difference is billed as
     labels: tuple[str, ...]  # the placeholders of `name`
     rule: RuleRef
+    monthly: bool = False  # one record a month (dated YYYYMM) instead of one a day
+    region: str = "All"  # `All`, `Global` or `Japan`: the subscribers it applies to
 
     @property
     def prefix(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import IO
 
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine.calendar import Period
-from planlang.engine.records import Record, check_subscriber, iter_records
+from planlang.engine.records import Record, check_subscriber, coupon_balances, iter_records
 from planlang.model import Catalog
 from planlang.results import Bill, ChargeLine
 from planlang.serde import converter, located, structure
@@ -97,33 +97,23 @@ def _at(document, path, code, message, help=None, on_key=False) -> Diagnostic:
 
 
 def coupon_before(catalog: Catalog, account: Account, source: Iterable[Subscriber],
-                  period: Period) -> Fraction:
-    """The coupon balance when `period` starts: the months since `since` are billed silently."""
-    balance = Fraction(account.coupon.value) if account.coupon is not None else Fraction(0)
+                  period: Period) -> dict[str, Fraction]:
+    """The coupon balances when `period` starts: the months since `since` are billed silently."""
+    balances = coupon_balances(catalog, account)
     if account.since is None:
-        return balance
+        return balances
     month = Period.parse(account.since)
     while month < period:
-        for item in iter_records(catalog, account, source, month, balance):
-            if not isinstance(item, Record):
-                balance = item
+        for _ in iter_records(catalog, account, source, month, balances):
+            pass
         month = month.next()
-    return balance
+    return balances
 
 
 def period_records(catalog: Catalog, account: Account, source: Iterable[Subscriber],
-                   period: Period, balance: Fraction) -> tuple[Iterator[Record], Callable]:
-    """The period's records as a stream, and a function giving the coupon left once consumed."""
-    left: list[Fraction] = [balance]
-
-    def stream() -> Iterator[Record]:
-        for item in iter_records(catalog, account, source, period, balance):
-            if isinstance(item, Record):
-                yield item
-            else:
-                left[0] = item
-
-    return stream(), lambda: left[0]
+                   period: Period, balances: dict[str, Fraction]) -> Iterator[Record]:
+    """The period's records as a stream; `balances` holds what is carried over once consumed."""
+    return iter_records(catalog, account, source, period, balances)
 
 
 def csv_row(record: Record, tag_keys: list[str]) -> list[str]:
@@ -170,10 +160,7 @@ def records_bill(catalog: Catalog, account: Account, period: Period,
 
 def bill_record_periods(catalog: Catalog, account: Account, source: SubscriberSource,
                         periods: list[Period]) -> list[Bill]:
-    balance = coupon_before(catalog, account, source, periods[0])
-    bills = []
-    for period in periods:
-        stream, left = period_records(catalog, account, source, period, balance)
-        bills.append(records_bill(catalog, account, period, stream))
-        balance = left()
-    return bills
+    balances = coupon_before(catalog, account, source, periods[0])
+    return [records_bill(catalog, account, period,
+                         period_records(catalog, account, source, period, balances))
+            for period in periods]

@@ -26,7 +26,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from planlang.diagnostics import Diagnostic, did_you_mean
-from planlang.state import Amount, DayValue, Interval
+from planlang.state import Amount, DayValue, Event, Interval
 from planlang.yamlio import Document
 
 _AMOUNT = re.compile(r"^\s*([+-]?\d[\d,_]*(?:\.\d+)?)\s*([A-Za-z_][A-Za-z0-9_]*|%)?\s*$")
@@ -214,6 +214,9 @@ def make_converter() -> cattrs.Converter:
                                          from_=override(rename="from")))
     conv.register_unstructure_hook(
         Interval, make_dict_unstructure_fn(Interval, conv, from_=override(rename="from")))
+    conv.register_structure_hook(
+        Event, make_dict_structure_fn(Event, conv, _cattrs_forbid_extra_keys=True,
+                                      for_=override(rename="for")))
     conv.register_unstructure_hook(Decimal, _decimal_text)
     conv.register_unstructure_hook(Fraction, lambda v: _decimal_text(Decimal(v.numerator)
                                                                      / Decimal(v.denominator)))
@@ -261,7 +264,7 @@ def _problems(error: BaseException, path: tuple, cls: Any):
         for sub, note in with_notes:
             step = getattr(note, "name", None) if isinstance(error, ClassValidationError) else getattr(
                 note, "index", None)
-            step = "from" if step == "from_" else step
+            step = step[:-1] if isinstance(step, str) and step.endswith("_") else step
             if isinstance(sub, KeyError) and isinstance(error, ClassValidationError):
                 yield Problem(path, f"missing `{step}`",
                               help=f"add `{step}:` to this mapping")
@@ -271,7 +274,7 @@ def _problems(error: BaseException, path: tuple, cls: Any):
             yield from _problems(sub, path, cls)
         return
     if isinstance(error, ForbiddenExtraKeysError):
-        allowed = [("from" if f.name == "from_" else f.name)
+        allowed = [f.name.rstrip("_")
                    for f in attrs.fields(error.cl)] if attrs.has(error.cl) else ["count", "disabled"]
         for key in sorted(map(str, error.extra_fields)):
             yield Problem(path + (key,), f"unknown key `{key}`",

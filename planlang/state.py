@@ -98,7 +98,8 @@ class Event:
     pay: str | None = None
     cap: dict[str, Amount] | None = None
     policy: str | None = None
-    coupon: Amount | None = None  # a coupon credited to the account
+    coupon: Amount | None = None  # a coupon for any charge credited to the account
+    for_: str | None = None  # with `coupon`: the coupon it credits, by name (default: any charge)
 
     def action(self) -> str | None:
         for name in ("change_plan", "status", "pay", "cap", "policy", "coupon"):
@@ -132,6 +133,7 @@ class Subscriber:
     name: str | None = None
     tags: dict[str, str] = attrs.Factory(dict)
     group: Group | None = None
+    coverage: str = "Global"  # `Global` or `Japan`: which region's records apply
     status: str = "active"  # at the start
     status_since: dt.date | None = None  # since when that status has held (for renewals)
     options: tuple[str, ...] = ()  # enabled at the start
@@ -158,4 +160,5 @@ class Account:
     uptime: dict[str, Amount] = attrs.Factory(dict)
     subscribers: tuple[Subscriber, ...] = ()
     subscribers_from: str | None = None  # a JSON Lines file of subscribers, read as a stream
-    coupon: Amount | None = None  # the coupon balance at the start
+    coupon: Amount | None = None  # the balance of the coupon for any charge, at the start
+    coupons: dict[str, Amount] = attrs.Factory(dict)  # balances of coupons by their name

@@ -44,6 +44,7 @@ class Record:
     rule: RuleRef
     subscriber: Subscriber | None = None  # for its name, tags and group
     kind: str = "record"  # or "discount"
+    reduces: str | None = None  # a discount record: the record it reduces (`dataTrafficCharge`)
 
 
 # ---- checking a subscriber against the catalog ------------------------------------------------
@@ -53,6 +54,9 @@ def check_subscriber(catalog: Catalog, subscriber: Subscriber, path: tuple) -> l
     if (subscriber.imsi is None) == (subscriber.vpg is None):
         problems.append(Problem(path, "PL416", "a subscriber has an `imsi`, a gateway a `vpg` id: "
                                 "give exactly one", help="e.g. `imsi: \"295050910000001\"`"))
+    if subscriber.coverage not in ("Global", "Japan"):
+        problems.append(Problem(path + ("coverage",), "PL414", f"unknown coverage "
+                                f"`{subscriber.coverage}`", help="`Global` or `Japan`"))
     statuses = [(path + ("status",), subscriber.status)] + [
         (path + ("timeline", i, "status"), e.status) for i, e in enumerate(subscriber.timeline)
         if e.status is not None]
@@ -61,7 +65,7 @@ def check_subscriber(catalog: Catalog, subscriber: Subscriber, path: tuple) -> l
             problems.append(Problem(where, "PL414", f"unknown status `{status}`",
                                     help=did_you_mean(status, STATUSES)
                                     or "statuses: " + ", ".join(STATUSES)))
-    options = {r.source for r in catalog.records if r.basis == "option" and r.source}
+    options = {r.source for r in catalog.records if r.basis in ("option", "enable") and r.source}
     named = [(path + ("options", i), o) for i, o in enumerate(subscriber.options)] + [
         (path + ("timeline", i, key), getattr(e, key)) for i, e in enumerate(subscriber.timeline)
         for key in ("enable", "disable") if getattr(e, key) is not None]
@@ -139,15 +143,6 @@ class _Timeline:
                 options.discard(event.disable)
         return status, frozenset(options)
 
-    def stretches(self) -> list[tuple[str, dt.datetime | None]]:
-        """(status, since) for each stretch of one status, oldest first (None: since unknown)."""
-        first = (day_start(self.since) if self.since else None)
-        out = [(self.start_status, first)]
-        for event in self.events:
-            if event.status is not None and event.status != out[-1][0]:
-                out.append((event.status, event.on))
-        return out
-
 
 def subscriber_records(catalog: Catalog, subscriber: Subscriber, period: Period
                        ) -> Iterator[Record]:
@@ -158,16 +153,29 @@ def subscriber_records(catalog: Catalog, subscriber: Subscriber, period: Period
     imsi, vpg = (subscriber.imsi or "", subscriber.vpg or "")
     currency = catalog.currency
     anniversaries = _anniversaries(catalog, timeline, period)
+    rules = [r for r in catalog.records if r.region in ("All", subscriber.coverage)]
+    daily = [r for r in rules if not r.monthly]
+    held: set[str] = set()  # monthly records whose condition held on some day
     data_records: list[Record] = []
     for day in period.dates():
         end = day_start(day) + DAY
         status, options = timeline.state_at(end)
         date = day.strftime("%Y%m%d")
-        for rule in catalog.records:
+        for rule in rules:
+            if rule.monthly and ((rule.basis == "status" and status in rule.statuses and imsi)
+                                 or (rule.basis == "option" and rule.source in options)):
+                held.add(rule.name)
+        for rule in daily:
             if rule.basis == "status" and status in rule.statuses and imsi:
                 yield _record(date, rule.name, imsi, vpg, rule, Fraction(1), currency, subscriber)
             elif rule.basis == "option" and rule.source in options:
                 yield _record(date, rule.name, imsi, vpg, rule, Fraction(1), currency, subscriber)
+            elif rule.basis == "enable":
+                count = sum(1 for e in timeline.events if e.enable == rule.source
+                            and e.on.date() == day)
+                if count:
+                    yield _record(date, rule.name, imsi, vpg, rule, Fraction(count), currency,
+                                  subscriber)
             elif rule.basis == "transition":
                 count = _transitions(timeline, day, rule)
                 if count:
@@ -191,6 +199,10 @@ def subscriber_records(catalog: Catalog, subscriber: Subscriber, period: Period
                         if rounded > billable:
                             yield _record(date, _fill(rule.rounded_name, labels), imsi, vpg, rule,
                                           rounded - billable, currency, subscriber)
+    for rule in rules:
+        if rule.monthly and rule.name in held:
+            yield _record(period_text(period), rule.name, imsi, vpg, rule, Fraction(1), currency,
+                          subscriber)
     yield from _free_tiers(catalog, period, imsi, vpg, subscriber, data_records)
 
 
@@ -234,37 +246,50 @@ def _transitions(timeline: _Timeline, day: dt.date, rule: RecordRule) -> int:
     for event in timeline.events:
         if event.status is None:
             continue
-        if event.on.date() == day and previous in rule.statuses and event.status in (
-                rule.to_statuses):
+        if event.on.date() == day and (not rule.statuses or previous in rule.statuses) and (
+                event.status in rule.to_statuses and event.status != previous):
             count += 1
         previous = event.status
     return count
 
 
 def _anniversaries(catalog: Catalog, timeline: _Timeline, period: Period):
-    """{(record, day): count} for each full year spent in one of a rule's statuses."""
+    """{(record, day): count} for each full year spent, without a break, in a rule's statuses
+    (a change between two of them, suspended to standby, does not break the year)."""
     out: dict = defaultdict(int)
-    rules = [r for r in catalog.records if r.basis == "anniversary"]
-    if not rules:
-        return out
-    stretches = timeline.stretches()
-    for index, (status, since) in enumerate(stretches):
-        if since is None:
-            continue
-        until = stretches[index + 1][1] if index + 1 < len(stretches) else None
-        for rule in rules:
-            if status not in rule.statuses:
-                continue
+    for rule in (r for r in catalog.records if r.basis == "anniversary"):
+        for since, until in _stays(timeline, set(rule.statuses)):
             years = 1
             while True:
                 year = _add_years(since.date(), years)
-                moment = day_start(year)
-                if year > period.last_day or (until is not None and moment >= until):
+                full = dt.datetime.combine(year, since.timetz())  # the instant the year is full
+                if year > period.last_day or (until is not None and full > until):
                     break
                 if year >= period.first_day:
                     out[(rule.name, year)] += 1
                 years += 1
     return out
+
+
+def _stays(timeline: _Timeline, statuses: set[str]):
+    """(since, until) of each unbroken stay in `statuses` whose start is known."""
+    stays: list[tuple[dt.datetime, dt.datetime | None]] = []
+    inside = timeline.start_status in statuses
+    since = day_start(timeline.since) if timeline.since and inside else None
+    for event in timeline.events:
+        if event.status is None:
+            continue
+        now_inside = event.status in statuses
+        if inside and not now_inside:
+            if since is not None:
+                stays.append((since, event.on))
+            since = None
+        elif now_inside and not inside:
+            since = event.on
+        inside = now_inside
+    if inside and since is not None:
+        stays.append((since, None))
+    return stays
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -295,7 +320,7 @@ def _free_tiers(catalog: Catalog, period: Period, imsi: str, vpg: str, subscribe
             amount = -round_money(value, catalog.currency)
             yield Record(period_text(period), discount.name, imsi, vpg,
                          -fraction_to_decimal(value / used, 12), fraction_to_decimal(used, 6),
-                         amount, discount.rule, subscriber, "discount")
+                         amount, discount.rule, subscriber, "discount", discount.record)
 
 
 def period_text(period: Period) -> str:
@@ -307,63 +332,96 @@ class Totals:
     """What the account's records add up to, kept while they stream past."""
 
     amount: Decimal = Decimal(0)
-    data: dict[str, tuple[Fraction, Fraction]] = attrs.Factory(dict)  # prefix: (bytes, value)
+    by_record: dict[str, Decimal] = attrs.Factory(dict)  # prefix: amount, discounts included
+    count: dict[str, tuple[Fraction, Fraction]] = attrs.Factory(dict)  # prefix: (quantity, value)
 
     def add(self, record: Record, prefixes: set[str]) -> None:
         self.amount += record.amount
-        for prefix in prefixes:
-            if record.item.startswith(prefix + "-") or record.item == prefix:
-                quantity, value = self.data.get(prefix, (Fraction(0), Fraction(0)))
-                self.data[prefix] = (quantity + Fraction(record.quantity),
-                                     value + Fraction(record.quantity) * Fraction(record.unit_price))
+        prefix = record.reduces if record.kind == "discount" else _prefix_of(record.item, prefixes)
+        if prefix is None:
+            return
+        self.by_record[prefix] = self.by_record.get(prefix, Decimal(0)) + record.amount
+        if record.kind == "record":
+            quantity, value = self.count.get(prefix, (Fraction(0), Fraction(0)))
+            self.count[prefix] = (quantity + Fraction(record.quantity),
+                                  value + Fraction(record.quantity) * Fraction(record.unit_price))
 
 
-def account_discounts(catalog: Catalog, period: Period, totals: Totals, coupon: Fraction
-                      ) -> tuple[list[Record], Fraction]:
-    """The volume discounts, then the coupon; returns the records and the coupon left."""
+def _prefix_of(item: str, prefixes: set[str]) -> str | None:
+    for prefix in prefixes:
+        if item == prefix or item.startswith(prefix + "-"):
+            return prefix
+    return None
+
+
+def account_discounts(catalog: Catalog, period: Period, totals: Totals,
+                      balances: dict[str, Fraction]) -> list[Record]:
+    """The volume discounts, then the coupons (those for one record first, the coupon for any
+    charge last); `balances` is updated with what is left of each coupon."""
     records = []
     date = period_text(period)
+    currency = catalog.currency
+
+    def add(record: Record) -> None:
+        records.append(record)
+        if record.reduces is not None:
+            totals.by_record[record.reduces] = totals.by_record.get(record.reduces,
+                                                                    Decimal(0)) + record.amount
+        totals.amount += record.amount
+
     for discount in catalog.discounts:
-        if discount.kind != "volume" or discount.amount is None or discount.percent is None:
+        if discount.kind != "volume" or discount.percent is None:
             continue
-        traffic, value = totals.data.get(discount.record or "", (Fraction(0), Fraction(0)))
-        beyond = traffic - discount.amount
+        quantity, value = totals.count.get(discount.record or "", (Fraction(0), Fraction(0)))
+        beyond = quantity - (discount.amount or Fraction(0))
         if beyond <= 0:
             continue
-        price = value / traffic  # the average price of the month's traffic
-        exact = discount.percent * beyond * price
-        amount = -round_money(exact, catalog.currency)
+        price = value / quantity  # the month's average price of the record
+        amount = -round_money(discount.percent * beyond * price, currency)
         if amount:
-            records.append(Record(date, discount.name, "", "",
-                                  -fraction_to_decimal(discount.percent * price, 12),
-                                  fraction_to_decimal(beyond, 6), amount, discount.rule,
-                                  kind="discount"))
-    subtotal = totals.amount + sum((r.amount for r in records), Decimal(0))
-    for discount in catalog.discounts:
-        if discount.kind != "coupon":
-            continue
-        applied = min(coupon, Fraction(subtotal)) if subtotal > 0 else Fraction(0)
-        applied_money = round_money(applied, catalog.currency)
-        if applied_money > 0:
-            records.append(Record(date, discount.name, "", "", -applied_money, Decimal(1),
-                                  -applied_money, discount.rule, kind="discount"))
-            coupon -= Fraction(applied_money)
-    return records, coupon
+            add(Record(date, discount.name, "", "", -fraction_to_decimal(discount.percent * price,
+                                                                          12),
+                       fraction_to_decimal(beyond, 6), amount, discount.rule, kind="discount",
+                       reduces=discount.record))
+    coupons = sorted((d for d in catalog.discounts if d.kind == "coupon"),
+                     key=lambda d: d.record is None)
+    for discount in coupons:
+        owed = totals.amount if discount.record is None else totals.by_record.get(
+            discount.record, Decimal(0))
+        balance = balances.get(discount.name, Fraction(0))
+        applied = round_money(min(balance, Fraction(owed)), currency) if owed > 0 else Decimal(0)
+        if applied > 0:
+            add(Record(date, discount.name, "", "", -applied, Decimal(1), -applied,
+                       discount.rule, kind="discount", reduces=discount.record))
+            balances[discount.name] = balance - Fraction(applied)
+    return records
+
+
+def coupon_balances(catalog: Catalog, account: Account) -> dict[str, Fraction]:
+    """Each coupon's balance when the account's months start."""
+    balances = {name: Fraction(amount.value) for name, amount in account.coupons.items()}
+    general = next((d.name for d in catalog.discounts if d.kind == "coupon" and d.record is None),
+                   None)
+    if account.coupon is not None and general is not None:
+        balances[general] = balances.get(general, Fraction(0)) + Fraction(account.coupon.value)
+    return balances
 
 
 def iter_records(catalog: Catalog, account: Account, subscribers: Iterable[Subscriber],
-                 period: Period, coupon: Fraction) -> Iterator[Record | Fraction]:
-    """Every record of the period, subscriber by subscriber, then the account's discounts; the
-    last item yielded is the coupon balance carried to the next period."""
-    prefixes = {d.record for d in catalog.discounts if d.kind == "volume" and d.record}
+                 period: Period, balances: dict[str, Fraction]) -> Iterator[Record]:
+    """Every record of the period, subscriber by subscriber, then the account's discounts.
+    `balances` (coupon name: balance) is updated to what is carried to the next period."""
+    prefixes = {r.prefix for r in catalog.records}
     totals = Totals()
     for subscriber in subscribers:
         for record in subscriber_records(catalog, subscriber, period):
             totals.add(record, prefixes)
             yield record
+    general = next((d.name for d in catalog.discounts if d.kind == "coupon" and d.record is None),
+                   None)
     for event in account.timeline:
         if event.coupon is not None and period.contains(event.on):
-            coupon += Fraction(event.coupon.value)
-    discounts, left = account_discounts(catalog, period, totals, coupon)
-    yield from discounts
-    yield left
+            name = event.for_ or general
+            if name is not None:
+                balances[name] = balances.get(name, Fraction(0)) + Fraction(event.coupon.value)
+    yield from account_discounts(catalog, period, totals, balances)
