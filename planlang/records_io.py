@@ -65,23 +65,33 @@ class SubscriberSource:
     def _read_lines(self, path: Path) -> Iterator[Subscriber]:
         with path.open(encoding="utf-8-sig") as lines:
             for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line, parse_float=Decimal)
-                    subscriber = converter.structure(data, Subscriber)
-                    problems = check_subscriber(self.catalog, subscriber, ())
-                except Exception:  # noqa: BLE001 - re-read the line to say exactly where
-                    problems = None
-                if problems is None or problems:
-                    # The line again, as a located document, with its own line number.
-                    document = load_document(Source(str(path), "\n" * (number - 1) + line))
-                    if problems is None:
-                        subscriber = structure(document, Subscriber)
-                        problems = check_subscriber(self.catalog, subscriber, ())
-                    raise PlanlangError([located(document, p.path, p.code, p.message, p.help,
-                                                 p.on_key) for p in problems])
-                yield subscriber
+                if line.strip():
+                    yield self._subscriber(path, number, line)
+
+    def _subscriber(self, path: Path, number: int, line: str) -> Subscriber:
+        """One line's subscriber; any problem is reported at its file and line."""
+        text = line.rstrip("\r\n")
+        padded = Source(str(path), "\n" * (number - 1) + text)  # positions on the right line
+        try:
+            data = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as error:
+            at = number - 1 + min(error.pos, max(len(text) - 1, 0))
+            raise PlanlangError([Diagnostic(
+                "PL403", f"malformed JSON: {error.msg}", padded.span(at, at + 1),
+                help="each line of a JSON Lines file is one JSON object, keys in double quotes")]
+            ) from None
+        try:
+            subscriber = converter.structure(data, Subscriber)
+            problems = check_subscriber(self.catalog, subscriber, ())
+        except Exception:  # noqa: BLE001 - structured again below, with positions
+            problems = None
+        if problems == []:
+            return subscriber
+        document = load_document(padded)
+        subscriber = structure(document, Subscriber)  # raises located diagnostics
+        problems = check_subscriber(self.catalog, subscriber, ())
+        raise PlanlangError([located(document, p.path, p.code, p.message, p.help, p.on_key)
+                             for p in problems])
 
     def tag_keys(self) -> list[str]:
         keys: set[str] = set()

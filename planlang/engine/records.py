@@ -303,24 +303,35 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 
 def _free_tiers(catalog: Catalog, period: Period, imsi: str, vpg: str, subscriber,
                 data_records: list[Record]) -> Iterator[Record]:
+    """Per subscriber: the first of its month's usage free. A record the allowance covers whole
+    is given back at its billed (rounded) amount, so free usage costs nothing; the record the
+    allowance ends in is given back for the part it covers, at its price."""
     for discount in catalog.discounts:
         if discount.kind != "free-tier" or not imsi or discount.amount is None:
             continue
-        free, value = discount.amount, Fraction(0)
-        used = Fraction(0)
+        left, used, value = discount.amount, Fraction(0), Fraction(0)
+        price = Decimal(0)
         for record in data_records:
-            if not record.item.startswith(discount.record or ""):
-                continue
-            take = min(Fraction(record.quantity), free - used)
-            if take <= 0:
+            if left <= 0:
                 break
+            if not (record.item == discount.record
+                    or record.item.startswith(f"{discount.record}-")):
+                continue
+            quantity = Fraction(record.quantity)
+            price = price or record.unit_price
+            if quantity <= left:
+                value += Fraction(record.amount)
+                take = quantity
+            else:
+                take = left
+                value += take * Fraction(record.unit_price)
             used += take
-            value += take * Fraction(record.unit_price)
+            left -= take
         if used:
             amount = -round_money(value, catalog.currency)
-            yield Record(period_text(period), discount.name, imsi, vpg,
-                         -fraction_to_decimal(value / used, 12), fraction_to_decimal(used, 6),
-                         amount, discount.rule, subscriber, "discount", discount.record)
+            yield Record(period_text(period), discount.name, imsi, vpg, -price,
+                         fraction_to_decimal(used, 6), amount, discount.rule, subscriber,
+                         "discount", discount.record)
 
 
 def period_text(period: Period) -> str:
