@@ -127,11 +127,13 @@ class RecordChecker:
         discounts = []
         prefixes = {r.prefix: r for r in records}
         for d in defs:
+            ref = d.record.text if d.record is not None else None
             if not self.c.define("discount", d.name):
                 continue
             record, amount = None, None
             if d.record is not None:
-                record = prefixes.get(d.record.text)
+                record = next((r for r in records if r.prefix == ref
+                               or r.name.startswith(f"{ref}-")), None)
                 if record is None:
                     self.c.error("PL281", f"discount `{d.name.text}` reduces an unknown record "
                                  f"`{d.record.text}`", d.record.span,
@@ -156,8 +158,8 @@ class RecordChecker:
                 self.c.error("PL273", f"{d.percent}% is not between 0% and 100%", d.span,
                              help="a discount is a share of the charge")
                 continue
-            discounts.append(DiscountRule(d.name.text, d.kind, record.prefix if record else None,
-                                          amount, percent, self.c.rule(d)))
+            discounts.append(DiscountRule(d.name.text, d.kind, ref, amount, percent,
+                                          self.c.rule(d)))
         general = [d for d in defs if d.kind == "coupon" and d.record is None]
         if len(general) > 1:
             self.c.error("PL281", "a catalog has one coupon for any charge", general[1].span,

@@ -149,7 +149,7 @@ def subscriber_records(catalog: Catalog, subscriber: Subscriber, period: Period
     """The subscriber's records for the period, day by day, then its monthly discounts."""
     timeline = _Timeline(subscriber)
     usage = _usage_by_day(catalog, subscriber, period)
-    free_tier = {d.record for d in catalog.discounts if d.kind == "free-tier"}
+    free_tier = {d.record for d in catalog.discounts if d.kind == "free-tier" and d.record}
     imsi, vpg = (subscriber.imsi or "", subscriber.vpg or "")
     currency = catalog.currency
     anniversaries = _anniversaries(catalog, timeline, period)
@@ -191,7 +191,7 @@ def subscriber_records(catalog: Catalog, subscriber: Subscriber, period: Period
                     if billable:
                         record = _record(date, name, imsi, vpg, rule, billable, currency,
                                          subscriber)
-                        if rule.prefix in free_tier:
+                        if any(name == ref or name.startswith(f"{ref}-") for ref in free_tier):
                             data_records.append(record)
                         yield record
                     if rule.round_step and rule.rounded_name and billable:
@@ -422,7 +422,7 @@ def iter_records(catalog: Catalog, account: Account, subscribers: Iterable[Subsc
                  period: Period, balances: dict[str, Fraction]) -> Iterator[Record]:
     """Every record of the period, subscriber by subscriber, then the account's discounts.
     `balances` (coupon name: balance) is updated to what is carried to the next period."""
-    prefixes = {r.prefix for r in catalog.records}
+    prefixes = {d.record for d in catalog.discounts if d.record}
     totals = Totals()
     for subscriber in subscribers:
         for record in subscriber_records(catalog, subscriber, period):
