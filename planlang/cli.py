@@ -224,28 +224,8 @@ def parse_periods(text: str) -> list[Period]:
 
 
 def write_whole(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: never a partial output file."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: it is a folder",
-                                        help="give a file name, e.g. `--out bill.json`")])
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    except OSError as error:
-        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: {error.strerror}")]) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except OSError as error:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: {error.strerror}")]) \
-            from None
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write `text` to `path` whole or not at all."""
+    write_stream(path, lambda out: out.write(text))
 
 
 def cmd_test(args) -> int:
