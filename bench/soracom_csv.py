@@ -86,6 +86,7 @@ SITES = ("Osaka, Kita-ku", 'Plant "B", line 3', "東京都 港区", "Zürich", "
          "dock 7")
 CUSTOMERS = ("ACME Corp.", 'Smith, "Jones" & Co', "Initech", "Umbrella, Inc.", "Globex")
 FIRMWARE = ("1.2.0", "1.3.1", "2.0.0-rc1")
+GIVEN_BACK = {"dataTrafficFreeTier"}  # discounts that give back rounded amounts
 BASE_COLUMNS = ["date", "billItemName", "imsi", "vpgId", "unitPrice", "quantity", "amount"]
 TAG_KEYS = ["customer", "firmware", "site"]  # sorted: the order of the CSV's tag columns
 
@@ -277,9 +278,11 @@ def _meta(sim: dict) -> tuple:
             group.get("id", ""), group.get("name", ""))
 
 
-def _row(date: str, item: str, sim: dict, quantity, unit_price: Decimal) -> tuple:
-    with localcontext(EXACT):
-        amount = money(unit_price * quantity)
+def _row(date: str, item: str, sim: dict, quantity, unit_price: Decimal,
+         amount: Decimal | None = None) -> tuple:
+    if amount is None:
+        with localcontext(EXACT):
+            amount = money(unit_price * quantity)
     meta = _meta(sim) if "imsi" in sim else ("",) * (len(TAG_KEYS) + 3)
     return (date, item, sim.get("imsi", ""), sim.get("vpg", ""), Decimal(quantity), amount, meta)
 
@@ -292,7 +295,7 @@ def _anniversaries(sim: dict) -> dict[dt.date, int]:
     changes = sorted(e["on"] for e in sim["timeline"] if e.get("status") not in (None, sim["status"]))
     until = changes[0] if changes else None
     day = since.replace(year=YEAR)
-    if day.month != MONTH or (until is not None and _iso(_start(day)) >= until):
+    if day.month != MONTH or (until is not None and _iso(_start(day)) > until):
         return {}
     return {day: 1}
 
@@ -324,7 +327,7 @@ def _data_by_day(sim: dict) -> dict[str, dict[tuple[str, str], int]]:
 def sim_rows(sim: dict) -> Iterator[tuple | int]:
     """Every row of one SIM, and the bytes of its dataTrafficCharge rows last (as an int)."""
     renewals, activations, data = _anniversaries(sim), _activations(sim), _data_by_day(sim)
-    billed = 0
+    billed: list[tuple[int, Decimal]] = []  # (bytes, amount) of each dataTrafficCharge row
     for day in range(1, DAYS + 1):
         date, iso = _day(day).strftime("%Y%m%d"), _day(day).isoformat()
         status, options = _state_at(sim, _day_end(day))
@@ -335,11 +338,12 @@ def sim_rows(sim: dict) -> Iterator[tuple | int]:
         if renewals.get(_day(day)):
             yield _row(date, "subscriberContractRenewalCharge", sim, renewals[_day(day)],
                        PRICE["subscriberContractRenewalCharge"])
-        for (country, plan), quantity in data.get(iso, {}).items():
+        for (country, plan), quantity in sorted(data.get(iso, {}).items()):
             if not quantity:  # a day of "0.000 MB" reports bills nothing
                 continue
-            billed += quantity
-            yield _row(date, f"dataTrafficCharge-{country}-{plan}", sim, quantity, PRICE["data"])
+            row = _row(date, f"dataTrafficCharge-{country}-{plan}", sim, quantity, PRICE["data"])
+            billed.append((quantity, row[5]))
+            yield row
             extra = -(-quantity // ROUND_UNIT) * ROUND_UNIT - quantity
             if extra:
                 yield _row(date, f"dataTrafficRoundedUpCharge-{country}-{plan}", sim, extra,
@@ -352,9 +356,23 @@ def sim_rows(sim: dict) -> Iterator[tuple | int]:
             if count > allowance:
                 yield _row(date, item, sim, count - allowance, PRICE[meter])
     if billed:
-        used = min(billed, FREE_TIER)
-        yield _row(PERIOD.replace("-", ""), "dataTrafficFreeTier", sim, used, -PRICE["data"])
-    yield billed
+        yield free_tier_row(sim, billed)
+    yield sum(quantity for quantity, _ in billed)
+
+
+def free_tier_row(sim: dict, billed: list[tuple[int, Decimal]]) -> tuple:
+    """The first 100 MB free: rows covered whole are given back at their billed (rounded) amount,
+    the row the allowance ends in for the part it covers, at its price; in the order billed."""
+    left, used, value = FREE_TIER, 0, Decimal(0)
+    for quantity, amount in billed:
+        if left <= 0:
+            break
+        take = min(quantity, left)
+        with localcontext(EXACT):
+            value += amount if take == quantity else take * PRICE["data"]
+        used, left = used + take, left - take
+    return _row(PERIOD.replace("-", ""), "dataTrafficFreeTier", sim, used, -PRICE["data"],
+                -money(value))
 
 
 def vpg_rows(vpg: dict) -> Iterator[tuple]:
@@ -466,7 +484,9 @@ def read_csv(path: Path) -> tuple[Expected, list[str]]:
             problems.append(f"header {reader.fieldnames} != {header}")
         for number, line in enumerate(reader, 2):
             row = _parsed(line)
-            if money(Decimal(line["unitPrice"]) * row[4]) != row[5] and len(problems) < 10:
+            if row[1] in GIVEN_BACK:
+                pass  # a sum of billed amounts, not unit price × quantity
+            elif money(Decimal(line["unitPrice"]) * row[4]) != row[5] and len(problems) < 10:
                 problems.append(f"line {number}: amount {row[5]} != unitPrice × quantity")
             got.add(row)
     return got, problems
@@ -570,6 +590,19 @@ def verdict(results: list[Result], baseline: float) -> str:
             f"at {last.n:,} ({grown:+.1f} MB, {last.rss_mb / first.rss_mb:.2f}×)")
 
 
+def revision() -> str:
+    """The commit the repository is at (read only), `+changes` when its files differ from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, cwd=ROOT, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain", "--",
+                                "planlang", "catalogs"],  # no index refresh: nothing written
+                               capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown commit"
+    return head + (" +changes" if dirty.strip() else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000], metavar="N",
@@ -588,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
                              args.items) for n in sizes]
     print()
     print(f"Soracom Air detailed billing CSV, {PERIOD} ({DAYS} days), seed {args.seed}, "
-          f"Python {sys.version.split()[0]}")
+          f"Python {sys.version.split()[0]}, planlang at {revision()}")
     print(table(results, baseline))
     print(verdict(results, baseline))
     return 0 if all(r.verified for r in results) else 1
