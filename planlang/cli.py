@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     bill.add_argument("--explain", action="store_true",
                       help="show each line's computation and the plan line behind it")
     bill.add_argument("--out", metavar="FILE", help="write the output to FILE (whole or not at all)")
+    bill.add_argument("--raw-csv", action="store_true",
+                      help="with --format csv, write tag and name values exactly, even those a "
+                      "spreadsheet would run as formulas")
     test = sub.add_parser("test", help="run scenario specs (files or folders)")
     test.add_argument("paths", nargs="+", metavar="PATH")
     test.add_argument("--show", action="store_true",
@@ -167,9 +170,9 @@ def bill_records(args, catalog, periods) -> int:
     balances = coupon_before(catalog, prepared.account, source, periods[0])
     records = period_records(catalog, prepared.account, source, periods[0], balances)
     if args.out is None:
-        write_csv(sys.stdout, records, tag_keys)
+        write_csv(sys.stdout, records, tag_keys, args.raw_csv)
     else:
-        write_stream(Path(args.out), lambda out: write_csv(out, records, tag_keys))
+        write_stream(Path(args.out), lambda out: write_csv(out, records, tag_keys, args.raw_csv))
     return 0
 
 

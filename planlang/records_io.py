@@ -126,29 +126,47 @@ def period_records(catalog: Catalog, account: Account, source: Iterable[Subscrib
     return iter_records(catalog, account, source, period, balances)
 
 
-def csv_row(record: Record, tag_keys: list[str]) -> list[str]:
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    """A text value a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+1+cmd`, `@SUM`) is
+    written with a leading apostrophe, which spreadsheets show as text; numbers are untouched."""
+    if value.startswith(_FORMULA_STARTS):
+        try:
+            Decimal(value)
+        except ArithmeticError:
+            return "'" + value
+    return value
+
+
+def csv_row(record: Record, tag_keys: list[str], raw: bool = False) -> list[str]:
     row = [record.date, record.item, record.imsi, record.vpg, _plain(record.unit_price),
            _plain(record.quantity), _plain(record.amount)]
     subscriber = record.subscriber
     if subscriber is None or not subscriber.imsi:
         return row + [""] * (len(tag_keys) + 3)
     group = subscriber.group
-    return row + [subscriber.name or ""] + [subscriber.tags.get(k, "") for k in tag_keys] + [
+    texts = [subscriber.name or ""] + [subscriber.tags.get(k, "") for k in tag_keys] + [
         group.id if group else "", group.name if group else ""]
+    return row + (texts if raw else [safe_text(t) for t in texts])
 
 
-def csv_header(tag_keys: list[str]) -> list[str]:
-    return [*BASE_COLUMNS, "name", *tag_keys, "group:groupId", "group:name"]
+def csv_header(tag_keys: list[str], raw: bool = False) -> list[str]:
+    keys = tag_keys if raw else [safe_text(k) for k in tag_keys]
+    return [*BASE_COLUMNS, "name", *keys, "group:groupId", "group:name"]
 
 
-def write_csv(out: IO[str], records: Iterable[Record], tag_keys: list[str]) -> Decimal:
-    """Write the detailed billing CSV (BOM, header, rows); return the sum of the amounts."""
+def write_csv(out: IO[str], records: Iterable[Record], tag_keys: list[str],
+              raw: bool = False) -> Decimal:
+    """Write the detailed billing CSV (BOM, header, rows); return the sum of the amounts.
+    Unless `raw`, text that a spreadsheet would take for a formula is written as text."""
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(csv_header(tag_keys))
+    writer.writerow(csv_header(tag_keys, raw))
     total = Decimal(0)
     for record in records:
-        writer.writerow(csv_row(record, tag_keys))
+        writer.writerow(csv_row(record, tag_keys, raw))
         total += record.amount
     return total
 

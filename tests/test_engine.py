@@ -549,3 +549,22 @@ def test_no_refund_keeps_the_plan_left_at_its_full_fee():
     bill = _bill_after_change("Plus", "Basic", 11)  # Plus in full, Basic for its 20 days
     assert [(line.plan, line.amount) for line in bill.lines] == [
         ("Plus", Decimal("60.00")), ("Basic", Decimal("20.00"))]
+
+
+# ---- CSV values a spreadsheet would run as formulas --------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+    ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+    ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+    ("-2+3", "'-2+3"),
+    ("\tindent", "'\tindent"),
+    ("-1.50", "-1.50"),  # a number stays a number
+    ("Tokyo, \"Shibuya\"", "Tokyo, \"Shibuya\""),
+    ("", ""),
+])
+def test_csv_text_that_looks_like_a_formula_is_written_as_text(value, written):
+    from planlang.records_io import safe_text
+
+    assert safe_text(value) == written

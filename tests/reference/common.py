@@ -1,0 +1,76 @@
+"""Plain helpers of the reference biller: months, instants, exact amounts and money."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+UTC = dt.timezone.utc
+CENT = Decimal("0.01")
+
+
+def month_bounds(period: str) -> tuple[dt.datetime, dt.datetime, int]:
+    """The first instant of the month, the first instant of the next month, the number of days."""
+    year, month = (int(part) for part in period.split("-"))
+    days = calendar.monthrange(year, month)[1]
+    start = dt.datetime(year, month, 1, tzinfo=UTC)
+    end = start + dt.timedelta(days=days)
+    return start, end, days
+
+
+def next_period(period: str) -> str:
+    year, month = (int(part) for part in period.split("-"))
+    return f"{year + 1}-01" if month == 12 else f"{year}-{month + 1:02d}"
+
+
+def instant(text) -> dt.datetime:
+    """`2026-11-05` (00:00 UTC), `2026-11-05T14:30:00Z`, or with an offset (converted to UTC)."""
+    if isinstance(text, dt.datetime):
+        value = text
+    elif isinstance(text, dt.date):
+        value = dt.datetime(text.year, text.month, text.day)
+    else:
+        text = str(text).strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def day_of(text) -> dt.date:
+    return instant(text).date()
+
+
+def quantity(value, units: dict[str, Fraction], default: str) -> Fraction:
+    """An exact amount as written (`14`, `"3.9 GB"`, `"4000 MB"`), in the base unit of `units`."""
+    if isinstance(value, dict):  # {count: 5, disabled: 1}
+        value = value["count"]
+    if isinstance(value, float):
+        raise TypeError("the reference takes no floats")
+    text = str(value).strip().replace(",", "")
+    number, _, unit = text.partition(" ")
+    unit = unit.strip() or default
+    return Fraction(Decimal(number)) * units[unit]
+
+
+def money(value: Fraction | Decimal | int) -> Decimal:
+    """Round once, half up (halves away from zero), to the cent; exact, never through a float."""
+    fraction = Fraction(value)
+    sign = -1 if fraction < 0 else 1
+    cents = abs(fraction) * 100
+    whole = cents.numerator // cents.denominator
+    if cents - whole >= Fraction(1, 2):
+        whole += 1
+    return (Decimal(sign * whole) / 100).quantize(CENT)
+
+
+def ceil(value: Fraction) -> int:
+    return -((-value.numerator) // value.denominator)
+
+
+def fmt(amount: Decimal) -> str:
+    return str(amount.quantize(CENT))
