@@ -33,6 +33,7 @@ DAILY_AGGREGATIONS = {"count": ("average", "maximum"), "snapshots": ("average", 
 MONTHLY_AGGREGATIONS = {"count": ("average", "maximum"), "snapshots": ("average", "maximum"),
                         "usage": ("sum", "average", "maximum")}
 MAX_DEFINITIONS = 10_000
+MAX_MAGNITUDE = 10**18
 
 
 @attrs.frozen
@@ -233,6 +234,15 @@ class Checker:
 
     def evaluate(self, expr: ast.Expr) -> Value | None:
         """Evaluate a constant expression exactly, reporting type errors; None after an error."""
+        value = self._evaluate(expr)
+        if value is not None and (abs(value.number) >= MAX_MAGNITUDE
+                                  or value.number.denominator > MAX_MAGNITUDE):
+            self.error("PL236", "this value is out of range", expr.span,
+                       help="values have at most 18 digits before and after the decimal point")
+            return None
+        return value
+
+    def _evaluate(self, expr: ast.Expr) -> Value | None:
         if isinstance(expr, ast.Quantity):
             number = Fraction(expr.number)
             if expr.unit is None:

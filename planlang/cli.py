@@ -207,7 +207,10 @@ MAX_PERIODS = 1200
 
 def parse_periods(text: str) -> list[Period]:
     """`2026-11` or `2026-02..2026-04` (both ends included)."""
-    first, _, last = text.partition("..")
+    first, dots, last = text.partition("..")
+    if dots and not last:
+        raise PlanlangError([Diagnostic("PL420", f"--period: `{text}` has no last month",
+                                        help="e.g. `--period 2026-02..2026-04`")])
     try:
         start = Period.parse(first)
         end = Period.parse(last) if last else start

@@ -22,6 +22,7 @@ from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine.calendar import Period
 from planlang.engine.records import Record, check_subscriber, coupon_balances, iter_records
 from planlang.model import Catalog
+from planlang.money import round_money
 from planlang.results import Bill, ChargeLine
 from planlang.serde import converter, located, structure
 from planlang.source import Source
@@ -36,20 +37,21 @@ class SubscriberSource:
     """The account's subscribers, checked against the catalog, readable as many times as needed."""
 
     def __init__(self, catalog: Catalog, account: Account, document: Document | None,
-                 account_path: Path | None):
+                 account_path: Path | None, prefix: tuple = ()):
         self.catalog = catalog
         self.account = account
         self.document = document
+        self.prefix = prefix  # where the account sits in its document (a scenario's `account`)
         self.path = None
         if account.subscribers_from is not None:
             base = account_path.parent if account_path is not None else Path(".")
             self.path = base / account.subscribers_from
             if not self.path.is_file():
-                raise PlanlangError([_at(document, ("subscribers_from",), "PL401",
+                raise PlanlangError([_at(document, prefix + ("subscribers_from",), "PL401",
                                          f"`{account.subscribers_from}` does not exist",
                                          "the path is relative to the account file")])
         for index, subscriber in enumerate(account.subscribers):
-            self._check(subscriber, ("subscribers", index), document)
+            self._check(subscriber, prefix + ("subscribers", index), document)
 
     def _check(self, subscriber: Subscriber, path: tuple, document: Document | None) -> None:
         problems = check_subscriber(self.catalog, subscriber, path)
@@ -113,6 +115,9 @@ def coupon_before(catalog: Catalog, account: Account, source: Iterable[Subscribe
     if account.since is None:
         return balances
     month = Period.parse(account.since)
+    from planlang.engine.timeline import check_span
+
+    check_span(month, period)
     while month < period:
         for _ in iter_records(catalog, account, source, month, balances):
             pass
@@ -182,12 +187,14 @@ def records_bill(catalog: Catalog, account: Account, period: Period,
     lines = tuple(ChargeLine(r.kind, r.item, "", str(period), r.quantity, "", r.unit_price,
                              r.amount, r.rule, date=r.date, subject=r.imsi or r.vpg or None)
                   for r in records)
-    total = sum((line.amount for line in lines), Decimal(0))
+    total = sum((line.amount for line in lines), round_money(0, catalog.currency))
     return Bill(account.account, account.plan, str(period), catalog.currency, lines, total, ())
 
 
 def bill_record_periods(catalog: Catalog, account: Account, source: SubscriberSource,
                         periods: list[Period]) -> list[Bill]:
+    if not periods:
+        return []
     balances = coupon_before(catalog, account, source, periods[0])
     return [records_bill(catalog, account, period,
                          period_records(catalog, account, source, period, balances))

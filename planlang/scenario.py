@@ -17,8 +17,10 @@ import attrs
 from planlang.compile import load_catalog
 from planlang.diagnostics import Diagnostic, PlanlangError, render
 from planlang.engine import evaluate_periods
+from planlang.engine.calendar import Period
 from planlang.inputs import account_from, load_data
 from planlang.money import format_number
+from planlang.records_io import SubscriberSource, bill_record_periods
 from planlang.results import Bill, ChargeLine, Decision
 from planlang.serde import InputError, located, parse_period, structure
 from planlang.state import Amount
@@ -145,8 +147,9 @@ def run_spec(path: Path, document: Document, spec: ScenarioSpec) -> ScenarioResu
         catalog = load_catalog(_relative(catalog_path))
     except PlanlangError as error:
         if all(d.code == "PL401" for d in error.diagnostics):
+            what = "is a folder" if catalog_path.is_dir() else "does not exist"
             raise PlanlangError([located(document, ("catalog",), "PL401",
-                                         f"catalog `{spec.catalog}` does not exist",
+                                         f"catalog `{spec.catalog}` {what}",
                                          help="the path is relative to the scenario file")]) from None
         raise
     prepared = account_from(document, catalog, ("account",), spec.account)
@@ -158,7 +161,12 @@ def run_spec(path: Path, document: Document, spec: ScenarioSpec) -> ScenarioResu
             raise PlanlangError([located(document, ("periods", key), "PL404", str(error),
                                          on_key=True)]) from None
     failures: list[Failure] = []
-    bills = evaluate_periods(catalog, prepared, sorted(periods))
+    if catalog.records:  # subscribers are checked (and located) even with no period to bill
+        source = SubscriberSource(catalog, prepared.account, document, path, ("account",))
+        bills = bill_record_periods(catalog, prepared.account, source,
+                                    [Period.parse(p) for p in sorted(periods)])
+    else:
+        bills = evaluate_periods(catalog, prepared, sorted(periods))
     for bill in bills:
         failures += compare_period(document, ("periods", bill.period), spec.periods[bill.period],
                                    bill)

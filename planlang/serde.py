@@ -36,20 +36,31 @@ class InputError(ValueError):
     """A value that cannot be read; its message says what was expected."""
 
 
+MAX_DIGITS = 18  # an amount has at most this many digits before, and after, its decimal point
+
+
+def _bounded(value: Decimal, written: Any) -> Decimal:
+    if not value.is_finite() or value.adjusted() >= MAX_DIGITS or (
+            value != 0 and value.as_tuple().exponent < -MAX_DIGITS):  # type: ignore[operator]
+        raise InputError(f"`{written}` is out of range: numbers have at most {MAX_DIGITS} digits "
+                         "before and after the decimal point")
+    return value
+
+
 def parse_amount(value: Any) -> Amount:
     if isinstance(value, bool) or isinstance(value, float):
         raise InputError("write an exact number: in YAML quote it (`\"0.1\"`); floats are not "
                          "accepted" if isinstance(value, float) else "expected a number, not "
                          "true/false")
     if isinstance(value, int):
-        return Amount(Decimal(value))
+        return Amount(_bounded(Decimal(value), value))
     if isinstance(value, Decimal):
-        return Amount(value)
+        return Amount(_bounded(value, value))
     if isinstance(value, str):
         match = _AMOUNT.match(value)
         if match:
-            return Amount(Decimal(match.group(1).replace(",", "").replace("_", "")),
-                          match.group(2))
+            number = Decimal(match.group(1).replace(",", "").replace("_", ""))
+            return Amount(_bounded(number, value), match.group(2))
         raise InputError(f"expected a number with an optional unit (e.g. `4000 MB`), not "
                          f"`{value}`")
     raise InputError(f"expected a number, not {_kind(value)}")

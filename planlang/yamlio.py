@@ -19,6 +19,7 @@ from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.source import Source, Span
 
 MAX_NODES = 2_000_000
+_PLAIN_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 MAX_DEPTH = 200
 
 Path = tuple[Any, ...]
@@ -126,6 +127,9 @@ def _construct(loader, node: yaml.Node, path: Path, doc: Document, budget: list[
         except ValueError as error:  # e.g. a timestamp with a day out of range
             raise PlanlangError([Diagnostic("PL404", f"invalid value `{node.value}`: {error}",
                                             _span(doc, node))]) from None
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        raise PlanlangError([Diagnostic("PL403", f"unsupported YAML tag `{node.tag}`",
+                                        _span(doc, node), help="write plain lists and mappings")])
     if isinstance(node, yaml.SequenceNode):
         return [_construct(loader, child, path + (i,), doc, budget, depth + 1)
                 for i, child in enumerate(node.value)]

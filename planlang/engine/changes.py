@@ -43,12 +43,15 @@ def decide_change(run, event) -> None:
         run.decisions.append(Decision("plan-change", new, date, "refused", tuple(reasons), rule,
                                       steps=tuple(steps)))
 
-    if new == old:
-        return refuse([Reason("already-on-plan", f"the account is already on `{new}`")])
+    asked = catalog.plan(new)
+    assert asked is not None
+    if new == old:  # cite the plan asked for: no change rule is involved
+        return refuse([Reason("already-on-plan", f"the account is already on `{new}`")],
+                      asked.fee_rule)
     rule = catalog.change_rule(old, new)
     if rule is None:
         return refuse([Reason("no-change-rule", f"the catalog has no rule for a change from "
-                              f"`{old}` to `{new}`")])
+                              f"`{old}` to `{new}`")], asked.fee_rule)
     reasons = []
     if rule.roles and event.by not in rule.roles:
         who = " or ".join(f"`{r}`" for r in rule.roles)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from planlang.engine.prepare import Prepared
-from planlang.model import Catalog, ItemTerms, Plan
+from planlang.model import Catalog, ItemTerms, Plan, RuleRef
 from planlang.money import format_money, format_number
 from planlang.results import Decision, Reason, Step
 from planlang.state import Request
@@ -42,12 +42,13 @@ def decide_request(catalog: Catalog, plan: Plan, prepared: Prepared, request: Re
         ceiling = terms.ceiling()
         reasons = [Reason("within-limit", f"{show(wanted)} after creation; plan `{plan.name}` "
                           f"allows {'any number' if ceiling is None else show(ceiling)}")]
-        rule = terms.limit_rule or terms.maximum_rule or terms.included_rule or terms.price_rule
+        rule: RuleRef = (terms.limit_rule or terms.maximum_rule or terms.unlimited_rule
+                         or terms.included_rule or terms.price_rule or plan.fee_rule)
         if terms.extendable and wanted > terms.included and terms.price is not None:
             reasons = [Reason("billed-as-extra", f"{show(terms.included)} included; beyond that "
                               f"{format_money(terms.price, catalog.currency)} per "
                               f"{terms.block_label}")]
-            rule = terms.price_rule
+            rule = terms.price_rule or rule
         return Decision("create", request.create, date, "allowed", tuple(reasons), rule,
                         steps=steps)
     lowest = next((p.name for p in catalog.plans if allows(p.items.get(request.create), wanted)),
@@ -60,8 +61,9 @@ def decide_request(catalog: Catalog, plan: Plan, prepared: Prepared, request: Re
 
 
 def _refusal(plan: Plan, terms: ItemTerms | None, item: str, show, current, wanted):
-    if terms is None:
-        return Reason("not-available", f"`{item}` is not available on plan `{plan.name}`"), None
+    if terms is None:  # the plan's definition says what it has: cite it
+        return (Reason("not-available", f"`{item}` is not available on plan `{plan.name}`"),
+                plan.fee_rule)
     if terms.limit is not None:
         return (Reason("limit-reached", f"plan `{plan.name}` allows at most {show(terms.limit)} "
                        f"(not extendable); the account has {show(current)}"), terms.limit_rule)

@@ -91,12 +91,28 @@ def first_period(prepared: Prepared, periods: list[Period]) -> Period:
     return min(candidates)
 
 
+MAX_MONTHS = 1200  # a hundred years of history at most
+
+
+def check_span(first: Period, last: Period) -> None:
+    """Refuse a walk of more than MAX_MONTHS months (a mistyped year in `since` or a date)."""
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if months > MAX_MONTHS:
+        from planlang.diagnostics import Diagnostic, PlanlangError
+
+        raise PlanlangError([Diagnostic(
+            "PL414", f"the account's history would be walked from {first} to {last}: "
+            f"{months:,} months, more than {MAX_MONTHS:,}",
+            help="check the year of `since`, of the timeline's dates and of the payments")])
+
+
 def run(catalog: Catalog, prepared: Prepared, periods: list[Period]) -> list[Bill]:
     """Evaluate every period from the account's start to the last one asked; bill those asked."""
     wanted = sorted(set(periods))
     state = start_state(catalog, prepared)
     bills = []
     period = first_period(prepared, wanted)
+    check_span(period, wanted[-1])
     while period <= wanted[-1]:
         bill = PeriodRun(catalog, prepared, period, state).run()
         if period in wanted:
@@ -209,7 +225,7 @@ class PeriodRun:
                 lines.append(refund[0])
                 self.decisions.append(refund[1])
             evaluate_ladder(self)
-        total = sum((line.amount for line in lines), Decimal(0))
+        total = sum((line.amount for line in lines), round_money(0, catalog.currency))
         if not suspended and catalog.calendar is not None:
             state.invoices[str(self.period)] = Invoice(str(self.period), total,
                                                        paid=total <= 0)

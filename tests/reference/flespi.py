@@ -23,7 +23,7 @@ import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
-from .common import ceil, day_of, fmt, instant, month_bounds, money, quantity
+from .common import ceil, day_of, fmt, instant, money, month_bounds, quantity
 
 # ---- the price tables (seed 003) ---------------------------------------------------------------
 
@@ -67,6 +67,10 @@ def _days(period: str) -> list[dt.date]:
     return [start.date() + dt.timedelta(days=n) for n in range(days)]
 
 
+def _seconds(span: dt.timedelta) -> Fraction:
+    return span.days * DAY + span.seconds + Fraction(span.microseconds, 10**6)
+
+
 def count_figure(data: dict, period: str) -> Fraction:
     """The month's average of the time-weighted daily element counts, disabled ones included."""
     daily_given = {day_of(day): value for day, value in (data.get("daily") or {}).items()}
@@ -83,12 +87,12 @@ def count_figure(data: dict, period: str) -> Fraction:
             continue
         day_start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
         day_end = day_start + dt.timedelta(days=1)
-        element_seconds = 0
+        element_seconds = Fraction(0)
         for begin, end, count in intervals:
             lo = max(begin, day_start)
             hi = day_end if end is None else min(end, day_end)
             if hi > lo:
-                element_seconds += count * int((hi - lo).total_seconds())
+                element_seconds += count * _seconds(hi - lo)
         total += Fraction(element_seconds, DAY)
     return total / len(days)
 

@@ -1,0 +1,319 @@
+"""Differential tests: planlang against an independent reference biller (tests/reference/).
+
+The reference is written from the seeds, PRODUCT.md and the docs alone, shares no code with
+planlang, and hard-codes the flespi and edge-device price tables. Hypothesis draws random accounts
+as plain data (what an account file holds); both billers bill them, and every total, every line
+amount and (for edge devices) the plan and the next plan must agree exactly.
+
+The number of accounts per property is PLANLANG_DIFF_EXAMPLES (default 250); a large run:
+
+    PLANLANG_DIFF_EXAMPLES=5000 .venv/bin/pytest tests/test_differential.py
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from reference import edge_device as ref_edge
+from reference import flespi as ref_flespi
+
+import planlang
+from planlang.engine import evaluate_periods
+from planlang.serde import converter
+from planlang.state import Account
+
+REPO = Path(__file__).resolve().parents[1]
+FLESPI = planlang.load_catalog(str(REPO / "catalogs" / "flespi.plan"))
+EDGE = planlang.load_catalog(str(REPO / "catalogs" / "edge-device.plan"))
+
+EXAMPLES = int(os.environ.get("PLANLANG_DIFF_EXAMPLES", "250"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+
+def month_start(period: str) -> tuple[dt.datetime, int]:
+    year, month = (int(part) for part in period.split("-"))
+    return dt.datetime(year, month, 1, tzinfo=dt.timezone.utc), calendar.monthrange(year, month)[1]
+
+
+def consecutive(first: str, count: int) -> list[str]:
+    year, month = (int(part) for part in first.split("-"))
+    out = []
+    for _ in range(count):
+        out.append(f"{year}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def planlang_bills(catalog, data: dict, periods: list[str]) -> list[dict]:
+    account = converter.structure(data, Account)
+    return [planlang.to_data(bill) for bill in evaluate_periods(catalog, account, periods)]
+
+
+def lines_of(bill: dict) -> list[tuple[str, str]]:
+    return sorted((line["item"], str(line["amount"])) for line in bill["lines"])
+
+
+def compare(data: dict, ours: list[dict], theirs: list[dict], *, plans: bool,
+            record: bool = True) -> None:
+    assert [b["period"] for b in theirs] == [b["period"] for b in ours]
+    for mine, bill in zip(ours, theirs, strict=True):
+        if record:  # shown by --hypothesis-show-statistics
+            for item, _ in mine["lines"]:
+                event(f"line: {item}")
+            if mine["next_plan"] != mine["plan"]:
+                event("tier change")
+            if not mine.get("billed", True):
+                event("not billed")
+        where = f"{bill['period']} of {data!r}"
+        assert lines_of(bill) == sorted(mine["lines"]), (
+            f"lines differ in {where}:\n planlang  {lines_of(bill)}\n reference {mine['lines']}")
+        assert Decimal(str(bill["total"])) == Decimal(mine["total"]), (
+            f"total differs in {where}: planlang {bill['total']}, reference {mine['total']}")
+        if plans:
+            assert bill["next_plan"] == mine["next_plan"], (
+                f"next plan differs in {where}: planlang {bill['next_plan']}, "
+                f"reference {mine['next_plan']}")
+            if mine.get("billed", True):
+                assert bill["plan"] == mine["plan"], (
+                    f"plan differs in {where}: planlang {bill['plan']}, reference {mine['plan']}")
+
+
+# ---- instants and periods -----------------------------------------------------------------------
+
+
+@st.composite
+def periods(draw) -> str:
+    return f"{draw(st.integers(2024, 2027))}-{draw(st.integers(1, 12)):02d}"
+
+
+def written(at: dt.datetime, offset_hours: int, date_only: bool) -> str:
+    """An instant as an account file writes it: a day, `…Z`, or local time with an offset."""
+    if date_only and at.hour == at.minute == 0:
+        return at.date().isoformat()
+    if offset_hours == 0:
+        return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    zone = dt.timezone(dt.timedelta(hours=offset_hours))
+    return at.astimezone(zone).isoformat()
+
+
+@st.composite
+def instants(draw, start: dt.datetime, days: int, before: int = 3, after: int = 2,
+             midnight_bias: bool = True) -> dt.datetime:
+    """An instant near the month (`before` days before it to `after` days after), on the minute;
+    often at midnight or on the hour, so that boundaries come up."""
+    day = draw(st.integers(-before, days - 1 + after))
+    kind = draw(st.sampled_from(["midnight", "hour", "minute"] if midnight_bias else ["minute"]))
+    if kind == "midnight":
+        minute = 0
+    elif kind == "hour":
+        minute = 60 * draw(st.integers(0, 23))
+    else:
+        minute = draw(st.integers(0, 1439))
+    return start + dt.timedelta(days=day, minutes=minute)
+
+
+@st.composite
+def instant_texts(draw, start, days, **kwargs) -> str:
+    at = draw(instants(start, days, **kwargs))
+    return written(at, draw(st.sampled_from([0, 0, 0, 2, -5, 9])), draw(st.booleans()))
+
+
+# ---- flespi accounts ------------------------------------------------------------------------------
+
+COUNT_SCALES = {"channels": 12, "streams": 12, "plugins": 8, "devices": 2500,
+                "geofences": 2500, "calculator_devices": 2500}
+
+
+@st.composite
+def count_data(draw, start, days, scale) -> dict:
+    intervals = []
+    if draw(st.booleans()):  # elements that existed before the month and still exist
+        intervals.append({"from": (start - dt.timedelta(days=draw(st.integers(1, 60))))
+                          .date().isoformat(), "count": draw(st.integers(scale // 3, scale))})
+    for _ in range(draw(st.integers(0, 4))):
+        begin = draw(instants(start, days, before=40, after=3))
+        count = draw(st.integers(0, scale))
+        interval = {"from": written(begin, draw(st.sampled_from([0, 0, 3])), draw(st.booleans())),
+                    "count": count, "disabled": draw(st.integers(0, count))}
+        if draw(st.booleans()):
+            span = draw(st.sampled_from(["minutes", "hours", "days"]))
+            length = {"minutes": dt.timedelta(minutes=draw(st.integers(1, 1440))),
+                      "hours": dt.timedelta(hours=draw(st.integers(1, 72))),
+                      "days": dt.timedelta(days=draw(st.integers(1, 45)))}[span]
+            interval["to"] = written(begin + length, 0, draw(st.booleans()))
+        intervals.append(interval)
+    data = {"intervals": intervals}
+    if draw(st.integers(0, 4)) == 0:
+        daily = {}
+        for _ in range(draw(st.integers(1, 3))):
+            day = (start + dt.timedelta(days=draw(st.integers(0, days - 1)))).date().isoformat()
+            count = draw(st.integers(0, 2 * scale))
+            daily[day] = draw(st.sampled_from([
+                count, str(Decimal(count) / 4),  # a day's average may be fractional
+                {"count": count, "disabled": draw(st.integers(0, count))}]))
+        data["daily"] = daily
+    return data
+
+
+@st.composite
+def megabytes(draw) -> str:
+    value = draw(st.integers(0, 600_000))  # tenths of a MB
+    if draw(st.booleans()):
+        return f"{value // 10} MB"
+    if draw(st.booleans()):
+        return f"{Decimal(value) / 10} MB"
+    return f"{Decimal(value) / 10_000} GB"
+
+
+@st.composite
+def storage_data(draw, start, days) -> dict:
+    data = {}
+    if draw(st.booleans()):
+        if draw(st.booleans()):  # a few days
+            chosen = draw(st.sets(st.integers(0, days - 1), max_size=days))
+        else:  # every day but a few, around the included 1 GB
+            chosen = set(range(days)) - draw(st.sets(st.integers(0, days - 1), max_size=4))
+        low = draw(st.sampled_from([0, 500, 900, 2000]))
+        data["daily"] = {
+            (start + dt.timedelta(days=day)).date().isoformat():
+                draw(st.one_of(megabytes(), st.integers(low, low + 1500).map(lambda v: f"{v} MB")))
+            for day in sorted(chosen)}
+    if draw(st.booleans()):
+        data["snapshots"] = {
+            written(at, 0, False): draw(megabytes())
+            for at in draw(st.sets(instants(start, days, before=1, after=1), max_size=12))}
+    return data
+
+
+@st.composite
+def usage_events(draw, start, days, amounts) -> dict:
+    data = {"events": [{"on": draw(instant_texts(start, days)), "amount": draw(amounts)}
+                       for _ in range(draw(st.integers(0, 6)))]}
+    if draw(st.integers(0, 5)) == 0:
+        data["daily"] = {(start + dt.timedelta(days=draw(st.integers(0, days - 1)))).date()
+                         .isoformat(): draw(amounts)}
+    return data
+
+
+SLA_PLANS = ["Enterprise", "Ultimate"]  # drawn twice as often: their refunds have bands
+HOURS = st.integers(0, 24).map(lambda halves: f"{Decimal(halves) / 2} hours")
+BAND_EDGES = st.sampled_from(["99.90", "99.89", "99.88", "99.02", "99.01", "99.00", "98.99"])
+UPTIMES = st.one_of(
+    BAND_EDGES, BAND_EDGES, st.sampled_from(["100", "99.9", "99.0", "99", "0", "50.5"]),
+    st.integers(9_700, 10_000).map(lambda hundredths: str(Decimal(hundredths) / 100)),
+).flatmap(lambda text: st.sampled_from([text, text + "%"]))
+
+
+@st.composite
+def flespi_accounts(draw) -> tuple[dict, list[str]]:
+    months = consecutive(draw(periods()), draw(st.sampled_from([1, 1, 2, 3])))
+    start, _ = month_start(months[0])
+    days = sum(month_start(period)[1] for period in months)  # the data spans every month billed
+    usage = {}
+    for item, scale in COUNT_SCALES.items():
+        if draw(st.booleans()):
+            usage[item] = draw(count_data(start, days, scale))
+    if draw(st.booleans()):
+        usage["storage"] = draw(storage_data(start, days))
+    if draw(st.booleans()):
+        usage["sms"] = draw(usage_events(start, days, st.integers(0, 40)))
+    if draw(st.booleans()):
+        usage["custom_engineering"] = draw(usage_events(start, days, HOURS))
+    data = {"account": "diff", "plan": draw(st.sampled_from(ref_flespi.PLANS + SLA_PLANS)), "usage": usage}
+    if draw(st.integers(0, 3)):
+        data["uptime"] = {period: draw(UPTIMES) for period in
+                          draw(st.lists(st.sampled_from([*months, "2023-05"]), min_size=1,
+                                        unique=True))}
+    return data, months
+
+
+@SETTINGS
+@given(flespi_accounts())
+def test_flespi_agrees_with_reference(case):
+    data, months = case
+    compare(data, ref_flespi.bill_periods(data, months), planlang_bills(FLESPI, data, months),
+            plans=True)
+
+
+@pytest.mark.parametrize("plan", ref_flespi.PLANS)
+@pytest.mark.parametrize("uptime", ["100", "99.90", "99.89", "99.88", "99.02", "99.01", "99.00",
+                                    "98.99", "0"])
+def test_flespi_sla_band_edges_agree_with_reference(plan, uptime):
+    """Every plan at every edge of the refund bands (drawn at random only now and then)."""
+    data = {"account": "diff", "plan": plan, "uptime": {"2026-11": uptime + "%"}}
+    compare(data, ref_flespi.bill_periods(data, ["2026-11"]),
+            planlang_bills(FLESPI, data, ["2026-11"]), plans=True, record=False)
+
+
+# ---- edge-device accounts -------------------------------------------------------------------------
+
+
+def gigabytes_written(tenths: int, as_bytes: bool) -> str:
+    return f"{tenths * 10**8} bytes" if as_bytes else f"{Decimal(tenths) / 10} GB"
+
+
+@st.composite
+def edge_accounts(draw) -> tuple[dict, list[str]]:
+    ladder = draw(st.sampled_from(sorted(ref_edge.LADDERS)))
+    tiers = [name for name, _, _ in ref_edge.LADDERS[ladder]]
+    top_limit = ref_edge.LADDERS[ladder][-1][1]
+    months = consecutive(draw(periods()), draw(st.integers(2, 12)))
+    events, daily, timeline = [], {}, []
+    for period in months:
+        start, days = month_start(period)
+        # one decimal GB, up to a little beyond the top tier's limit plus some add-ons
+        tenths = draw(st.one_of(st.integers(0, 10 * (top_limit * 2 + 5)),
+                                st.sampled_from([10 * limit + d for _, limit, _ in
+                                                 ref_edge.LADDERS[ladder] for d in (-1, 0, 1)])))
+        parts = draw(st.integers(0, 3))
+        if parts == 0 and tenths:
+            day = start + dt.timedelta(days=draw(st.integers(0, days - 1)))
+            daily[day.date().isoformat()] = gigabytes_written(tenths, draw(st.booleans()))
+        elif parts:
+            cuts = sorted(draw(st.lists(st.integers(0, tenths), min_size=parts - 1,
+                                        max_size=parts - 1)))
+            for low, high in zip([0, *cuts], [*cuts, tenths], strict=True):
+                events.append({"on": draw(instant_texts(start, days, before=0, after=0)),
+                               "amount": gigabytes_written(high - low, draw(st.booleans()))})
+        if draw(st.integers(0, 5)) == 0:  # a day's total replaces that day's events
+            day = start + dt.timedelta(days=draw(st.integers(0, days - 1)))
+            daily[day.date().isoformat()] = gigabytes_written(draw(st.integers(0, 150)), False)
+        if draw(st.integers(0, 3)) == 0:
+            at = draw(instants(start, days, before=0, after=0))
+            timeline.append({"on": written(at, 0, True),
+                             "status": draw(st.sampled_from(["suspended", "active"]))})
+    data = {"account": "diff-edge", "plan": draw(st.sampled_from(tiers)),
+            "usage": {"data": {"events": events, "daily": daily}}, "timeline": timeline}
+    if draw(st.integers(0, 5)) == 0:
+        data["status"] = "suspended"
+    return data, months
+
+
+@SETTINGS
+@given(edge_accounts())
+def test_edge_device_agrees_with_reference(case):
+    data, months = case
+    compare(data, ref_edge.bill_periods(data, months), planlang_bills(EDGE, data, months),
+            plans=True)
+
+
+def test_not_billed_month_total_is_written_in_cents():
+    """A month that is not billed has a total of 0.00, written like every other amount with the
+    currency's two decimals (the table shows $0.00; the JSON must not say "0")."""
+    data = {"account": "diff-edge", "plan": "Cellular-Small", "status": "suspended"}
+    (bill,) = planlang_bills(EDGE, data, ["2026-01"])
+    (mine,) = ref_edge.bill_periods(data, ["2026-01"])
+    assert mine["total"] == "0.00"
+    assert bill["lines"] == []
+    assert str(bill["total"]) == "0.00"
