@@ -27,3 +27,15 @@ def in_repo(monkeypatch):
 
 def rel(path: Path) -> str:
     return path.relative_to(REPO).as_posix()
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    """planlang.cli.main in-process; argparse's own exits become the status."""
+    from planlang import cli
+
+    try:
+        status = cli.main(argv)
+    except SystemExit as exit:  # argparse exits on a wrong use of the command
+        status = exit.code
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err

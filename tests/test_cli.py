@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CATALOGS, EXAMPLE_ACCOUNT, FLESPI, REPO, rel
-
-from planlang import cli
+from conftest import run_cli as run
 
 PLANLANG = REPO / ".venv" / "bin" / "planlang"
 CATALOG = rel(FLESPI)
@@ -19,14 +18,6 @@ ACCOUNT = rel(EXAMPLE_ACCOUNT)
 LOCATION = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): error\[PL\d{3}\]: ", re.M)
 
 
-def run(argv: list[str], capsys) -> tuple[int, str, str]:
-    """planlang.cli.main in-process; argparse's own exits become the status."""
-    try:
-        status = cli.main(argv)
-    except SystemExit as exit:
-        status = exit.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def no_traceback(*texts: str) -> None:

@@ -26,8 +26,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GOLDEN, REPO, UPDATE_GOLDEN, rel
-
-from planlang import cli
+from conftest import run_cli as run
 
 SCENARIO_GOLDENS = sorted((GOLDEN / "scenarios").glob("*.yaml"))
 ACCOUNT_GOLDENS = sorted((GOLDEN / "accounts").glob("*.yaml"))
@@ -65,13 +64,6 @@ def compare(out: Path, actual: str, rewrite: bool = True) -> None:
     assert actual == expected, f"{rel(out)} differs (PLANLANG_UPDATE_GOLDEN=1 rewrites it)"
 
 
-def run(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        status = cli.main(argv)
-    except SystemExit as exit:
-        status = exit.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def positioned_in(text: str, files: tuple[str, ...]) -> list[str]:

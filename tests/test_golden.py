@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import GOLDEN, REPO, UPDATE_GOLDEN, rel
+from conftest import GOLDEN, REPO, UPDATE_GOLDEN, rel, run_cli
 
 from planlang import cli
 from planlang.compile import compile_source, read_source
@@ -134,13 +134,6 @@ def test_account_golden(path: Path, in_repo, capsys):
 # ---- command-line arguments --------------------------------------------------------------------
 
 
-def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        status = cli.main(argv)
-    except SystemExit as exit:  # argparse exits on a wrong use of the command
-        status = exit.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 @pytest.mark.parametrize("path", CLI_GOLDENS, ids=lambda p: p.stem)
