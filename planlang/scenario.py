@@ -224,6 +224,17 @@ def compare_period(document: Document, at: tuple, expect: PeriodExpect, bill: Bi
     return failures
 
 
+def _null_keys(document: Document, path: tuple) -> set[str]:
+    """The keys a scenario states as `null` in the mapping at `path`: "expected absent"."""
+    data = document.data
+    for step in path:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return set()
+    return {k for k, v in data.items() if v is None} if isinstance(data, dict) else set()
+
+
 def _rule_matches(expected: str, actual) -> bool:
     if actual is None:
         return False
@@ -317,10 +328,14 @@ def _compare_decisions(document, at, expected: tuple[DecisionExpect, ...],
              _rule_matches(want.rule, match.rule)),
             ("effective", want.effective, match.effective, want.effective == match.effective),
         ]
+        stated_null = _null_keys(document, path)
         for name, value, got, ok in checks:
             if value is not None and not ok:
                 failures.append(Failure(_line(document, path + (name,)), f"{label}, {name}",
                                         str(value), str(got)))
+            elif value is None and name in stated_null and got not in (None, ""):
+                failures.append(Failure(_line(document, path + (name,)), f"{label}, {name}",
+                                        "none (stated as null)", str(got)))
     for extra in remaining:
         failures.append(Failure(_line(document, at), f"{where}, unexpected {noun}",
                                 f"no such {noun} (every {noun} of the period is listed)",
