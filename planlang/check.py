@@ -90,6 +90,7 @@ class Checker:
         self.defined: dict[tuple[str, str], Span | None] = {}
         self.suspension_rule: RuleRef | None = None
         self.commitments: dict[str, tuple[int, ast.Commitment]] = {}
+        self.plan_sources: tuple[dict, dict] = ({}, {})  # plan definitions and item drafts
         # Durations (commitments) are in months; a year is twelve of them.
         self.units["month"] = Unit("month", "month", Fraction(1))
         self.units["year"] = Unit("year", "month", Fraction(12))
@@ -524,7 +525,7 @@ class Checker:
                               self.rule(sla) if sla else None,
                               commitment[0] if commitment else None,
                               self.rule(commitment[1]) if commitment else None))
-        self._order_context = (known, drafts)
+        self.plan_sources = (known, drafts)
         return plans
 
     def check_fee(self, d: ast.PlanDef) -> Decimal | None:
@@ -748,13 +749,11 @@ class Checker:
 
     def check_orders(self, plans: list[Plan], ladders) -> None:
         """Each ladder's tiers, and the plans outside any ladder, are ordered lowest first."""
-        if not hasattr(self, "_order_context"):
-            return
         by_name = {p.name: p for p in plans}
         in_ladders = {tier for ladder in ladders for tier in ladder.tiers}
         for ladder in ladders:
-            self.check_order([by_name[t] for t in ladder.tiers], *self._order_context)
-        self.check_order([p for p in plans if p.name not in in_ladders], *self._order_context)
+            self.check_order([by_name[t] for t in ladder.tiers], *self.plan_sources)
+        self.check_order([p for p in plans if p.name not in in_ladders], *self.plan_sources)
 
     def check_order(self, plans: list[Plan], known: dict[str, ast.PlanDef], drafts) -> None:
         """Plans are written lowest first: fees and every item's allowance never decrease."""

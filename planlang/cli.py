@@ -101,7 +101,7 @@ def cmd_check(args) -> int:
     for path in files:
         source = read_source(path)
         if isinstance(source, Diagnostic):
-            diagnostics.append(attrs_evolve_path(source, path))
+            diagnostics.append(source)
             continue
         diagnostics += compile_source(source).diagnostics
     errors = sum(d.is_error for d in diagnostics)
@@ -112,11 +112,6 @@ def cmd_check(args) -> int:
     print(f"checked {len(files)} file{'s' * (len(files) != 1)}: {errors} "
           f"error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
     return 1 if errors or not files else 0
-
-
-def attrs_evolve_path(diagnostic: Diagnostic, path: Path) -> Diagnostic:
-    return diagnostic if diagnostic.span else Diagnostic(
-        diagnostic.code, diagnostic.message, None, diagnostic.help)
 
 
 def cmd_bill(args) -> int:

@@ -19,15 +19,16 @@ from fractions import Fraction
 import attrs
 
 from planlang.engine import quota as quotas
-from planlang.engine.calendar import Period, day_start
+from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change
+from planlang.engine.charges import item_charge, peak_over_limit, sla_refund
 from planlang.engine.decisions import decide_request
 from planlang.engine.dunning import dunning_events, pay
 from planlang.engine.ladder import evaluate_ladder
 from planlang.engine.metering import Series, measure
 from planlang.engine.prepare import Prepared, caps_in_base
 from planlang.model import Catalog, RuleRef
-from planlang.money import format_money, format_number, round_money
+from planlang.money import format_money, fraction_to_decimal, round_money
 from planlang.results import Bill, ChargeLine, Decision, Reason, Step
 
 
@@ -220,7 +221,7 @@ class PeriodRun:
             lines += self.fee_lines()
             lines += self.addon_lines()
             lines += self.item_lines(plan)
-            refund = _sla_refund(catalog, plan, self.period, self.prepared)
+            refund = sla_refund(catalog, plan, self.period, self.prepared)
             if refund is not None:
                 lines.append(refund[0])
                 self.decisions.append(refund[1])
@@ -282,17 +283,16 @@ class PeriodRun:
         shown = fee_text or format_money(fee, currency)
         if span == days:
             steps.append(Step("monthly fee", format_money(amount, currency)))
-            quantity, unit = Decimal(1), "month"
+            quantity, unit, unit_price = Decimal(1), "month", fee
         else:
             steps.append(Step("proration", f"{shown} × {span} / {days} = "
                               f"{format_money(amount, currency)}"))
             quantity, unit = Decimal(span), f"day of {days}"
-        unit_price = fee if span == days else Decimal(fee) / days
+            unit_price = fraction_to_decimal(Fraction(fee) / days, places=6)
         rule = seg.rule if seg.charge in ("difference", "prorated", "full") and seg.rule else (
             plan.fee_rule)
-        return ChargeLine("fee", item, plan.name, str(self.period), quantity, unit,
-                          _decimal(Fraction(fee) / days) if span != days else unit_price, amount,
-                          rule, tuple(steps))
+        return ChargeLine("fee", item, plan.name, str(self.period), quantity, unit, unit_price,
+                          amount, rule, tuple(steps))
 
     def addon_lines(self) -> list[ChargeLine]:
         if self.state.addons is None:
@@ -310,8 +310,6 @@ class PeriodRun:
                            steps)]
 
     def item_lines(self, plan) -> list[ChargeLine]:
-        from planlang.engine.evaluate import item_charge, peak_over_limit
-
         lines = []
         for item, meter in self.catalog.meters.items():
             terms = plan.items.get(item)
@@ -343,16 +341,4 @@ class PeriodRun:
         return measure(meter, self.prepared.series.get(item), self.period).raw
 
 
-def _decimal(value: Fraction) -> Decimal:
-    from planlang.money import fraction_to_decimal
-
-    return fraction_to_decimal(value, places=6)
-
-
-def _sla_refund(catalog, plan, period, prepared):
-    from planlang.engine.evaluate import sla_refund
-
-    return sla_refund(catalog, plan, period, prepared)
-
-
-__all__ = ["run", "State", "PeriodRun", "Segment", "day_start", "format_number"]
+__all__ = ["run", "State", "PeriodRun", "Segment"]

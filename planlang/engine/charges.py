@@ -1,0 +1,100 @@
+"""A plan's charges for a period: extras beyond what is included, limits exceeded, SLA refunds.
+
+Used by the month walk (`planlang.engine.timeline`); each line is rounded once by `round_money`
+and carries its computation steps and the plan rule behind it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from planlang.engine.calendar import Period
+from planlang.engine.metering import daily_peaks
+from planlang.engine.prepare import Prepared
+from planlang.model import Catalog, ItemTerms, Plan
+from planlang.money import format_money, format_number, round_money
+from planlang.results import ChargeLine, Decision, Reason, Step
+
+
+def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, measurement,
+                quota: bool = False):
+    meter = catalog.meters[terms.item]
+    unit = meter.round_unit  # billed figures are shown in the unit the meter rounds to
+    show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
+    measured = measurement.value
+    excess = max(Fraction(0), measured - terms.included)
+    steps = list(measurement.steps)
+    steps.append(Step("included", show(terms.included)))
+    over = None
+    ceiling = terms.ceiling()
+    if ceiling is not None and measured > ceiling and not quota:
+        rule = terms.limit_rule or terms.maximum_rule or terms.extend_rule or terms.included_rule
+        over = Decision("usage-over-limit", terms.item, period.last_day, "exceeded",
+                        (Reason("over-limit", f"{show(measured)} measured; plan `{plan.name}` "
+                                f"allows {show(ceiling)}"),), rule,
+                        steps=tuple(measurement.steps))
+    if not terms.extendable or terms.price is None or excess == 0:
+        return None, over
+    blocks = -(-excess // terms.block)
+    steps.append(Step("billable", show(excess)))
+    if terms.block != unit.factor and terms.block != meter.unit.factor:
+        ratio = excess / terms.block
+        steps.append(Step("blocks", f"{show(excess)} / {terms.block_label} = "
+                          f"{format_number(ratio)}"
+                          + ("" if ratio.denominator == 1 else f", rounded up to {blocks}")))
+    amount = round_money(terms.price * blocks, catalog.currency)
+    steps.append(Step("price", f"{format_money(terms.price, catalog.currency)} per "
+                      f"{terms.block_label} × {blocks} = {format_money(amount, catalog.currency)}"))
+    assert terms.price_rule is not None
+    line = ChargeLine("extra", terms.item, plan.name, str(period), Decimal(blocks),
+                      terms.block_label, terms.price, amount, terms.price_rule, tuple(steps))
+    return line, over
+
+
+def peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms,
+                     prepared: Prepared) -> Decision | None:
+    """A count above the plan's ceiling at any time of the period (e.g. data from elsewhere)."""
+    series = prepared.series.get(terms.item)
+    ceiling = terms.ceiling()
+    if series is None or ceiling is None or catalog.meters[terms.item].source != "count":
+        return None
+    peaks = daily_peaks(series, period)
+    day, peak = max(peaks.items(), key=lambda kv: (kv[1], -kv[0].toordinal()))
+    if peak <= ceiling:
+        return None
+    unit = catalog.meters[terms.item].unit
+    show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
+    return Decision("usage-over-limit", terms.item, day, "exceeded",
+                    (Reason("over-limit", f"{show(peak)} on {day.isoformat()}; plan `{plan.name}` "
+                            f"allows {show(ceiling)}"),),
+                    terms.limit_rule or terms.extend_rule or terms.included_rule,
+                    steps=(Step("highest count", f"{show(peak)} on {day.isoformat()}"),))
+
+
+def sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared):
+    uptime = prepared.uptime.get(str(period))
+    if uptime is None or plan.sla is None:
+        return None
+    level = catalog.slas[plan.sla]
+    for refund in level.refunds:
+        if refund.band.contains(uptime):
+            exact = -refund.percent * Fraction(plan.fee)
+            amount = round_money(exact, catalog.currency)
+            if amount == 0:
+                return None
+            percent = format_number(refund.percent * 100)
+            steps = (Step("uptime", f"{format_number(uptime)}%"),
+                     Step("band", f"SLA {level.name}: {refund.band.describe()}"),
+                     Step("refund", f"{percent}% of {format_money(plan.fee, catalog.currency)} = "
+                          f"{format_money(-amount, catalog.currency)}"))
+            line = ChargeLine("refund", "SLA refund", plan.name, str(period), Decimal(1),
+                              f"{percent}% of the plan fee",
+                              Decimal(exact.numerator) / Decimal(exact.denominator), amount,
+                              refund.rule, steps)
+            decision = Decision("sla-refund", plan.sla, period.last_day, "refunded",
+                                (Reason("uptime-in-band", f"uptime {format_number(uptime)}% is "
+                                        f"{refund.band.describe()}: {percent}% of the plan fee is "
+                                        "refunded"),), refund.rule, steps=steps)
+            return line, decision
+    return None
