@@ -162,3 +162,4 @@ class Account:
     subscribers_from: str | None = None  # a JSON Lines file of subscribers, read as a stream
     coupon: Amount | None = None  # the balance of the coupon for any charge, at the start
     coupons: dict[str, Amount] = attrs.Factory(dict)  # balances of coupons by their name
+    lookback: tuple[Amount, ...] = ()  # a ladder's figures of the months evaluated before the walk

@@ -37,6 +37,7 @@ class Prepared:
     account: Account
     series: dict[str, Series]
     uptime: dict[str, Fraction]  # percent, by period
+    lookback: tuple[Fraction, ...] = ()  # the ladder item's figures before the walk, base units
 
 
 def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[Problem]]:
@@ -78,9 +79,27 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
                                     help="round the uptime to the catalog's precision"))
         elif value is not None:
             uptime[str(period)] = value
+    lookback = _lookback(catalog, account, problems)
     if problems:
         return None, problems
-    return Prepared(account, series, uptime), problems
+    return Prepared(account, series, uptime, lookback), problems
+
+
+def _lookback(catalog: Catalog, account: Account, problems: list[Problem]) -> tuple[Fraction, ...]:
+    """The ladder item's figures of the months evaluated before the walk starts, oldest first."""
+    if not account.lookback:
+        return ()
+    ladder = catalog.ladder_of(account.plan) if catalog.plan(account.plan) is not None else None
+    if ladder is None:
+        problems.append(Problem(("lookback",), "PL417", f"`lookback` figures are given, but plan "
+                                f"`{account.plan}` is in no ladder: nothing would read them",
+                                help="remove `lookback`, or start the account on a ladder's tier",
+                                on_key=True))
+        return ()
+    meter = catalog.meters[ladder.item]
+    figures = [_base(meter, amount, ("lookback", i), catalog, problems)
+               for i, amount in enumerate(account.lookback)]
+    return tuple(f for f in figures if f is not None)
 
 
 STATUSES = ("active", "suspended")

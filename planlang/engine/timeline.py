@@ -77,7 +77,7 @@ class Segment:
 def start_state(catalog: Catalog, prepared: Prepared) -> State:
     account = prepared.account
     return State(account.plan, account.status, caps_in_base(catalog, account.caps),
-                 account.policy)
+                 account.policy, history=list(prepared.lookback))
 
 
 def first_period(prepared: Prepared, periods: list[Period]) -> Period:

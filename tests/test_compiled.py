@@ -1,0 +1,145 @@
+"""The compiled path (planlang/engine/compiled.py) against the interpreter, account by account.
+
+For random account records of every catalog (valid and not), the compiled runner must give the
+interpreter's figures exactly (plan, next plan, total, every line and decision with its rule) or
+fall back to it, and raise the interpreter's errors for bad accounts. `Outcome.bill()` is the
+interpreter's `Bill`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planlang.compile import load_catalog
+from planlang.diagnostics import PlanlangError
+from planlang.engine.compiled import compile_catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
+    ("tier", "bench/tier.plan"), ("edge", "catalogs/edge-device.plan"),
+    ("flespi", "catalogs/flespi.plan"), ("coediting", "catalogs/coediting.plan")]}
+COMPILED = {name: compile_catalog(catalog) for name, catalog in CATALOGS.items()}
+
+MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+
+figures = st.one_of(
+    st.integers(0, 120),
+    st.decimals(min_value=0, max_value=120, places=1, allow_nan=False, allow_infinity=False),
+    st.decimals(min_value=0, max_value=3, places=3, allow_nan=False, allow_infinity=False),
+    st.sampled_from(["15 GB", "1500 MB", "0.5 GB", "45.3", "2 TB", "12 hours", "-1", "1e3",
+                     Decimal("-0.1"), Decimal("1.0000000000000000000001"), Decimal("1e20"),
+                     1.5, True, None, "x"]),
+)
+days = st.one_of(
+    st.builds(lambda m, d: f"{m}-{d:02d}", st.sampled_from(MONTHS), st.integers(1, 28)),
+    st.sampled_from(["2026-02-30", "2026-13-01", "20260105", "2025-12-31", "0000-01-01"]),
+    st.builds(dt.date, st.just(2026), st.integers(1, 6), st.integers(1, 28)),
+)
+
+
+def records(catalog_name: str):
+    catalog = CATALOGS[catalog_name]
+    plans = st.one_of(st.sampled_from([p.name for p in catalog.plans]), st.just("Nope"),
+                      st.just(7))
+    meters = st.sampled_from(list(catalog.meters) + ["nope"])
+    usage = st.dictionaries(meters, st.fixed_dictionaries(
+        {"daily": st.dictionaries(days, figures, max_size=6)}), max_size=2)
+    event = st.fixed_dictionaries({"on": st.one_of(days, st.just("2026-03-05T10:00:00Z")),
+                                   "status": st.sampled_from(["active", "suspended", "gone"])})
+    optional = {
+        "status": st.sampled_from(["active", "suspended", "asleep"]),
+        "usage": usage,
+        "lookback": st.lists(figures, max_size=3),
+        "since": st.sampled_from(["2025-11", "2026-01", "2026-03", "26-1", "2026-13"]),
+        "timeline": st.lists(event, max_size=3),
+        "uptime": st.just({"2026-03": "99.5%"}),
+        "colour": st.just("blue"),
+    }
+    return st.fixed_dictionaries({"account": st.sampled_from(["acme", "", 42]), "plan": plans},
+                                 optional=optional)
+
+
+def interpret(catalog_name: str, record: dict, periods: list[str]):
+    try:
+        return COMPILED[catalog_name].interpret(record, periods), None
+    except PlanlangError as error:
+        return None, [d.code for d in error.diagnostics]
+
+
+def figures_of(bill):
+    return (bill.account, bill.period, bill.plan, bill.next_plan, bill.total,
+            tuple((x.kind, x.item, x.plan, x.quantity, x.unit_price, x.amount, x.rule)
+                  for x in bill.lines),
+            tuple((d.kind, d.subject, d.date, d.outcome, d.reasons[0].code if d.reasons else None,
+                   d.rule, d.effective) for d in bill.decisions))
+
+
+def check(catalog_name: str, record: dict, periods: list[str]) -> None:
+    bills, errors = interpret(catalog_name, record, periods)
+    runner = COMPILED[catalog_name].runner(periods)
+    if errors is not None:
+        with pytest.raises(PlanlangError) as raised:
+            runner(record)
+        assert [d.code for d in raised.value.diagnostics] == errors
+        return
+    outcomes = runner(record)
+    assert [figures_of(b) for b in bills] == [tuple(o[:7]) for o in outcomes]
+    assert [tuple(o[:7]) for o in outcomes] == [tuple(o[:7]) for o in runner.batch([record])]
+    assert [o.bill() for o in outcomes] == bills
+
+
+PERIODS = st.sampled_from([["2026-03"], ["2026-01", "2026-02", "2026-03", "2026-04"],
+                           ["2026-02", "2026-06"]])
+
+
+@pytest.mark.parametrize("catalog_name", list(CATALOGS))
+@settings(max_examples=int(os.environ.get("PLANLANG_COMPILED_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_compiled_agrees_with_the_interpreter(catalog_name, data):
+    record = data.draw(records(catalog_name))
+    check(catalog_name, record, data.draw(PERIODS))
+
+
+def test_the_compiled_path_runs_for_ladder_catalogs_and_not_for_the_others():
+    assert COMPILED["tier"].reason is None and COMPILED["edge"].reason is None
+    assert COMPILED["flespi"].reason is not None and COMPILED["coediting"].reason is not None
+    record = {"account": "a", "plan": "Cellular-Medium",
+              "usage": {"data": {"daily": {"2026-03-20": "45 GB"}}}, "lookback": ["3 GB"]}
+    outcome = COMPILED["edge"].bill(record, "2026-03")
+    assert outcome.compiled
+    assert (outcome.next_plan, outcome.total) == ("Cellular-Large", Decimal("55.00"))
+    assert [(d.kind, d.code) for d in outcome.decisions] == [("tier-change", "tier-up"),
+                                                             ("add-on", "above-top-tier")]
+    assert outcome.decisions[0].rule.text == "up when above the limit"  # its plan line
+
+
+def test_the_workload_of_the_seed_walks_month_by_month():
+    """The edge-device example over four months: tier up, add-on, down after two months."""
+    record = {"account": "site-17", "plan": "Cellular-Small", "since": "2026-01", "usage": {
+        "data": {"daily": {"2026-01-20": "15 GB", "2026-02-20": "45 GB", "2026-03-20": "20 GB",
+                           "2026-04-20": "12 GB"}}}}
+    periods = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"]
+    check("edge", record, periods)
+    outcomes = COMPILED["edge"].bill_periods(record, periods)
+    assert all(o.compiled for o in outcomes)
+    assert [o.next_plan for o in outcomes] == ["Cellular-Medium", "Cellular-Large", "Cellular-Large",
+                                               "Cellular-Medium", "Cellular-Medium"]
+    assert [str(o.total) for o in outcomes] == ["30.00", "55.00", "120.00", "90.00", "55.00"]
+
+
+def test_suspension_and_a_bad_account_in_a_batch():
+    runner = COMPILED["edge"].runner(["2026-03"])
+    good = {"account": "a", "plan": "Cellular-Large", "status": "suspended"}
+    outcome = runner.batch([good])[0]
+    assert outcome.total == 0 and [d.kind for d in outcome.decisions] == ["not-billed"]
+    with pytest.raises(PlanlangError) as raised:
+        runner.batch([good, {"account": "b", "plan": "Cellular-Huge"}])
+    assert [d.code for d in raised.value.diagnostics] == ["PL411"]
