@@ -14,6 +14,20 @@ import tempfile
 from pathlib import Path
 from textwrap import indent
 
+from planlang.batch import (
+    CHUNK_SIZE,
+    MAX_SHOWN_PROBLEMS,
+    DaskCluster,
+    InProcess,
+    Job,
+    ProcessPool,
+    Runner,
+    Summary,
+    count_accounts,
+    csv_header,
+    open_accounts,
+    run_batch,
+)
 from planlang.compile import compile_source, load_catalog, read_source
 from planlang.diagnostics import Diagnostic, PlanlangError, render, render_all
 from planlang.engine import evaluate_periods
@@ -42,19 +56,33 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     check = sub.add_parser("check", help="parse and check plan files (files or folders)")
     check.add_argument("paths", nargs="+", metavar="PATH")
-    bill = sub.add_parser("bill", help="bill one account for one period")
+    bill = sub.add_parser("bill", help="bill one account, or a batch of accounts")
     bill.add_argument("catalog", metavar="CATALOG")
-    bill.add_argument("--account", required=True, metavar="FILE")
+    accounts = bill.add_mutually_exclusive_group(required=True)
+    accounts.add_argument("--account", metavar="FILE", help="one account file (YAML or JSON)")
+    accounts.add_argument("--accounts", metavar="PATH",
+                          help="a batch: a JSON Lines file (one account a line), a folder of "
+                          "account files, or - for JSON Lines on standard input")
     bill.add_argument("--period", required=True, metavar="YYYY-MM[..YYYY-MM]",
                       help="a month, or a range of months billed in order")
-    bill.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                      help="csv: the detailed billing CSV of a catalog of daily records")
+    bill.add_argument("--format", choices=("table", "json", "csv"),
+                      help="table (the default with --account), json (JSON Lines with --accounts, "
+                      "the default there), csv (with --accounts: one row per charge line; with "
+                      "--account: the detailed billing CSV of a catalog of daily records)")
     bill.add_argument("--explain", action="store_true",
                       help="show each line's computation and the plan line behind it")
     bill.add_argument("--out", metavar="FILE", help="write the output to FILE (whole or not at all)")
     bill.add_argument("--raw-csv", action="store_true",
                       help="with --format csv, write tag and name values exactly, even those a "
                       "spreadsheet would run as formulas")
+    batch = bill.add_argument_group("batch billing (with --accounts)")
+    batch.add_argument("--workers", type=_at_least_one, metavar="N",
+                       help="bill in N worker processes (default: in this process)")
+    batch.add_argument("--dask", metavar="ADDRESS",
+                       help="bill on a running Dask cluster, e.g. tcp://scheduler:8786 "
+                       "(needs planlang[dask])")
+    batch.add_argument("--chunk-size", type=_at_least_one, default=CHUNK_SIZE, metavar="N",
+                       help=f"accounts per task sent to a worker (default {CHUNK_SIZE:,})")
     test = sub.add_parser("test", help="run scenario specs (files or folders)")
     test.add_argument("paths", nargs="+", metavar="PATH")
     test.add_argument("--show", action="store_true",
@@ -63,6 +91,16 @@ def _parser() -> argparse.ArgumentParser:
                       help="print every billed period with each line's and decision's "
                       "computation and rule")
     return parser
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 1 or more, not `{text}`")
+    return number
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,6 +154,13 @@ def cmd_check(args) -> int:
 
 def cmd_bill(args) -> int:
     periods = parse_periods(args.period)
+    if args.accounts is not None:
+        return bill_batch(args, periods)
+    if args.workers is not None or args.dask is not None:
+        raise PlanlangError([Diagnostic("PL421", f"{'--workers' if args.workers else '--dask'} "
+                                        "bills a batch of accounts",
+                                        help="give the accounts with --accounts")])
+    args.format = args.format or "table"
     catalog = load_catalog(args.catalog)
     if catalog.records:
         return bill_records(args, catalog, periods)
@@ -169,6 +214,101 @@ def bill_records(args, catalog, periods) -> int:
     else:
         write_stream(Path(args.out), lambda out: write_csv(out, records, tag_keys, args.raw_csv))
     return 0
+
+
+def bill_batch(args, periods: list[Period]) -> int:
+    """Bill every account of `--accounts`, streamed, in this process, in worker processes or on a
+    Dask cluster; the output is the same byte for byte. If any account has a problem, every
+    problem is reported, the status is 1 and `--out` is not written."""
+    fmt = args.format or "json"
+    if fmt == "table":
+        raise PlanlangError([Diagnostic("PL421", "--format table shows one account's bills",
+                                        help="with --accounts, use --format json or csv")])
+    if args.explain and fmt == "csv":
+        raise PlanlangError([Diagnostic("PL421", "--explain adds the steps to the JSON Lines "
+                                        "output; the CSV has no place for them",
+                                        help="use --format json --explain")])
+    if args.workers is not None and args.dask is not None:
+        raise PlanlangError([Diagnostic("PL421", "--workers and --dask are two ways to run a "
+                                        "batch: give one of them")])
+    out = None
+    if args.out is not None:
+        if not args.out.strip():
+            raise PlanlangError([Diagnostic("PL421", "--out needs a file name")])
+        out = Path(args.out)
+        if args.accounts != "-" and Path(args.accounts).resolve() == out.resolve():
+            raise PlanlangError([Diagnostic("PL421", f"--out `{args.out}` would replace the "
+                                            "accounts being read",
+                                            help="write the output to another file")])
+    catalog = load_catalog(args.catalog)
+    if catalog.records:
+        raise PlanlangError([Diagnostic(
+            "PL421", f"--accounts bills plan catalogs; `{catalog.name}` bills daily records",
+            help="bill its accounts one at a time with --account")])
+    job = Job(catalog, tuple(str(p) for p in periods), fmt, args.explain, args.raw_csv)
+    entries = open_accounts(args.accounts, exclude=out)  # PL401 now, before any work
+    bar = _progress_bar(args, out)
+    runner: Runner
+    if args.dask is not None:
+        runner = DaskCluster(job, args.dask, args.chunk_size)
+    elif args.workers is not None:
+        runner = ProcessPool(job, args.workers, args.chunk_size)
+    else:
+        runner = InProcess(job, min(args.chunk_size, 100))
+    summaries: list[Summary] = []
+
+    def report(text: str) -> None:
+        if bar is not None:
+            bar.write(text + "\n", file=sys.stderr)
+        else:
+            print(text + "\n", file=sys.stderr)
+
+    def write(stream) -> None:
+        if fmt == "csv":
+            stream.write(csv_header())
+        summaries.append(run_batch(runner, entries, stream, report,
+                                   bar.update if bar is not None else lambda n: None))
+        if summaries[0].problems:
+            raise _NotBilled()  # write_stream then removes its temporary file
+
+    try:
+        if out is None:
+            write(sys.stdout)
+        else:
+            write_stream(out, write)
+    except _NotBilled:
+        pass
+    finally:
+        if bar is not None:
+            bar.close()
+        close = getattr(runner, "close", None)
+        if close is not None:
+            close()
+    summary = summaries[0]
+    if not summary.problems:
+        return 0
+    shown = (f" (the first {MAX_SHOWN_PROBLEMS} shown)"
+             if summary.problems > MAX_SHOWN_PROBLEMS else "")
+    where = (f"`{args.out}` was not written" if out is not None
+             else f"the output stops before {summary.first_problem}")
+    print(f"planlang: {summary.problems:,} of {summary.accounts:,} "
+          f"account{'s' * (summary.accounts != 1)} not billed{shown}; {where}", file=sys.stderr)
+    return 1
+
+
+class _NotBilled(Exception):
+    """Some accounts have problems: the output file is not kept."""
+
+
+def _progress_bar(args, out: Path | None):
+    """A progress bar on standard error when it is a terminal, unless the output itself goes to
+    the terminal; None otherwise."""
+    if not sys.stderr.isatty() or (out is None and sys.stdout.isatty()):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=count_accounts(args.accounts, exclude=out), unit=" accounts",
+                file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
 
 
 def write_stream(path: Path, write) -> None:
