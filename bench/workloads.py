@@ -1,0 +1,362 @@
+"""What bench/flespi_month.py and bench/edge_year.py share: the engines, the timing, the check.
+
+A workload script generates its accounts (plain dicts, as `json.loads(..., parse_float=Decimal)`
+gives them) and hands them to `run`, with its periods and its hand-written biller
+(`bench/reference/`). `run` then
+
+1. finds the planlang engines: the compiled engine (`planlang.engine.compiled.compile_catalog`,
+   `CompiledCatalog.bill_periods(record, periods)`) when it is importable, and always the
+   interpreter (`planlang.serde.converter.structure(record, Account)`, `planlang.prepare`,
+   `planlang.engine.evaluate_periods`: the cheapest public way from a dict to bills, no file);
+2. warms each engine up on 200 accounts, then times it R times (`--reps`) over its accounts, chunk
+   by chunk: only the billing calls are timed (for planlang, from the dict to its result; for the
+   hand-written biller, from the dict to its tuples), never the generation, nor the turning of
+   results into comparable tuples between chunks. The interpreter is timed on the first K accounts
+   (`--planlang-n`, default 5,000), the compiled engine on all of them unless that would take
+   more than `--budget` seconds (then on the first K, a multiple of 5,000, from a second warm-up's
+   pace; or `--compiled-n`); a figure for all N scaled from a subset is marked "scaled";
+3. checks every account an engine billed against the hand-written biller: the next plan, the total
+   and every line `(item, amount)` of every period, in order; the compiled engine's outcomes, and
+   for the first `--bill-check` accounts also the `Bill` of `Outcome.bill()`. `--verify-all` bills
+   the accounts beyond a subset too (untimed) and checks them all, `Outcome.bill()` included;
+4. prints a table: engine | accounts timed | median s | s for all N | accounts/s | µs per account |
+   ratio to the hand-written biller | median CPU s. The exit status is 1 when a bill differs.
+
+The generated data are frozen out of the garbage collector (`gc.freeze()`) before any timing, so
+that a collection does not walk millions of generated objects inside an engine's timed region.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A bill as the check compares it: (next plan, total, ((item, amount), ...)).
+Result = tuple
+WARM_UP = 200  # accounts billed by each engine before it is timed (and again to size a subset)
+BUDGET = 90.0  # seconds of timed runs the compiled engine may take when its subset is not given
+STEP = 5000  # a subset sized by the budget is a multiple of this
+
+
+def add_arguments(parser: argparse.ArgumentParser, default_n: int, quick_n: int, what: str) -> None:
+    parser.add_argument("--n", type=int, default=default_n, help=f"{what} (default {default_n:,})")
+    parser.add_argument("--quick", action="store_true", help=f"{quick_n:,} {what}")
+    parser.add_argument("--reps", type=int, default=3, help="timed runs of each engine (default 3)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--planlang-n", type=int, default=5000, metavar="K",
+                        help="time the planlang interpreter on the first K accounts (default 5,000; "
+                        "0: all), its figure for all N scaled from them")
+    parser.add_argument("--compiled-n", type=int, metavar="K",
+                        help="the same for the compiled engine; default: all, or as many as "
+                        "--budget allows")
+    parser.add_argument("--budget", type=float, default=BUDGET, metavar="S",
+                        help=f"seconds of timed runs (all reps) the compiled engine may take when "
+                        f"--compiled-n is not given: K is then cut to a multiple of {STEP:,} that "
+                        f"fits (default {BUDGET:g})")
+    parser.add_argument("--bill-check", type=int, default=2000, metavar="K",
+                        help="check the first K accounts of the compiled engine through "
+                        "`Outcome.bill()` as well (default 2,000)")
+    parser.add_argument("--verify-all", action="store_true",
+                        help="also bill, untimed, the accounts beyond an engine's timed subset, and "
+                        "check every account of the compiled engine through `Outcome.bill()`")
+    parser.add_argument("--chunk", type=int, default=1000, help="accounts per timed call batch")
+
+
+def size(args) -> int:
+    return 10_000 if args.quick else args.n
+
+
+# ---- engines ------------------------------------------------------------------------------------
+
+def from_bill(bill) -> Result:
+    return bill.next_plan, bill.total, tuple((line.item, line.amount) for line in bill.lines)
+
+
+@dataclass
+class Engine:
+    name: str
+    bill: Callable[[list[dict], list[str]], list]  # timed: records -> one raw result per record
+    results: Callable[[list], list[list[Result]]]  # untimed: raw results -> comparable tuples
+    limit: int | None = 0  # accounts timed (0: all; None: as many as the budget allows)
+    notes: list[str] = field(default_factory=list)
+    bills: Callable[[list], list[list[Result]]] | None = None  # untimed: through the Bill objects
+    paths: list[int] = field(default_factory=lambda: [0, 0])  # compiled outcomes, all outcomes
+
+
+def hand_written(bill_one: Callable[[dict, list[str]], list[Result]]) -> Engine:
+    def bill(records, periods):
+        return [bill_one(record, periods) for record in records]
+
+    return Engine("hand-written Python", bill, lambda raw: raw)
+
+
+def interpreter(catalog, limit: int | None) -> Engine:
+    from planlang import prepare
+    from planlang.engine import evaluate_periods
+    from planlang.serde import converter
+    from planlang.state import Account
+
+    structure = converter.structure
+
+    def bill(records, periods):
+        out = []
+        for record in records:
+            prepared, problems = prepare(catalog, structure(record, Account))
+            if prepared is None:
+                raise SystemExit(f"planlang refused account {record.get('account')}: {problems}")
+            out.append(evaluate_periods(catalog, prepared, periods))
+        return out
+
+    def results(raw):
+        return [[from_bill(b) for b in bills] for bills in raw]
+
+    return Engine("planlang interpreter", bill, results, limit)
+
+
+def compiled(catalog, limit: int | None) -> Engine | str:
+    """The compiled engine, or why it is not there."""
+    try:
+        from planlang.engine.compiled import compile_catalog
+    except ImportError as error:
+        return f"planlang.engine.compiled is not importable ({error})"
+    started = time.perf_counter()
+    table = compile_catalog(catalog)
+    took = time.perf_counter() - started
+
+    def bill(records, periods):
+        bill_periods = table.bill_periods
+        return [bill_periods(record, periods) for record in records]
+
+    def results(raw):
+        out = []
+        for outcomes in raw:
+            out.append([(o.next_plan, o.total, tuple((line.item, line.amount) for line in o.lines))
+                        for o in outcomes])
+            for o in outcomes:
+                engine.paths[0] += getattr(o, "compiled", False) is True
+                engine.paths[1] += 1
+        return out
+
+    def bills(raw):
+        return [[from_bill(o.bill()) for o in outcomes] for outcomes in raw]
+
+    engine = Engine("planlang compiled", bill, results, limit, bills=bills)
+    reason = getattr(table, "reason", None)
+    engine.notes.append(f"compile_catalog: {took * 1000:.1f} ms (once, untimed)"
+                        + (f"; compiled path off for this catalog: {reason}" if reason else ""))
+    return engine
+
+
+# ---- timing and checking ------------------------------------------------------------------------
+
+@dataclass
+class Timing:
+    engine: Engine
+    accounts: int
+    seconds: list[float]
+    cpu: list[float]  # CPU seconds of the same runs: less disturbed by a busy machine
+    results: list[list[Result]]  # of the first run
+    bills: list[list[Result]]  # through `Outcome.bill()`, for the engines that have it
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def per_account(self) -> float:
+        return self.median / self.accounts
+
+
+def time_engine(engine: Engine, records: list[dict], periods: list[str], reps: int, chunk: int,
+                bill_count: int, budget: float) -> Timing:
+    """Run `engine` `reps` times over its accounts; only its billing calls are timed."""
+    engine.results(engine.bill(records[:WARM_UP], periods))  # warm-up
+    if engine.limit is None:  # as many accounts as fit in the budget, from a second warm-up
+        probe = records[WARM_UP:2 * WARM_UP] or records[:WARM_UP]
+        began = time.perf_counter()
+        engine.bill(probe, periods)
+        per_account = (time.perf_counter() - began) / len(probe)
+        fits = int(budget / reps / per_account) // STEP * STEP
+        engine.limit = 0 if fits >= len(records) else max(STEP, fits)
+        if engine.limit:
+            print(f"  {engine.name}: about {per_account * 1e3:.2f} ms an account: timed on "
+                  f"{engine.limit:,} accounts to stay within {budget:g} s", flush=True)
+    subset = records[:engine.limit] if engine.limit else records
+    engine.paths[:] = [0, 0]
+    seconds: list[float] = []
+    cpu: list[float] = []
+    results: list[list[Result]] = []
+    bills: list[list[Result]] = []
+    for rep in range(reps):
+        took = used = 0.0
+        for start in range(0, len(subset), chunk):
+            part = subset[start:start + chunk]
+            began, began_cpu = time.perf_counter(), time.process_time()
+            raw = engine.bill(part, periods)
+            took += time.perf_counter() - began
+            used += time.process_time() - began_cpu
+            if rep == 0:
+                results += engine.results(raw)
+                if engine.bills is not None and len(bills) < bill_count:
+                    bills += engine.bills(raw[:bill_count - len(bills)])
+            del raw
+        seconds.append(took)
+        cpu.append(used)
+        print(f"  {engine.name}: run {rep + 1}: {took:.2f} s ({used:.2f} s CPU) for "
+              f"{len(subset):,} accounts", flush=True)
+    return Timing(engine, len(subset), seconds, cpu, results, bills)
+
+
+def describe(value: object, limit: int = 3000) -> str:
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
+def compare(name: str, records: list[dict], periods: list[str], ours: list[list[Result]],
+            theirs: list[list[Result]], start: int = 0) -> list[tuple[int, str]]:
+    """Each account's bills against the hand-written biller's, from index `start`: the
+    differences, as (account index, what differs)."""
+    problems = []
+    for index, (mine, expected) in enumerate(zip(ours, theirs[start:], strict=False), start):
+        if mine == expected:
+            continue
+        for period, got, want in zip(periods, mine, expected, strict=True):
+            if got == want:
+                continue
+            what = []
+            if got[0] != want[0]:
+                what.append(f"next plan {got[0]} (reference {want[0]})")
+            if got[1] != want[1]:
+                what.append(f"total {got[1]} (reference {want[1]})")
+            if got[2] != want[2]:
+                order = " (the same lines in another order)" if sorted(got[2]) == sorted(want[2]) else ""
+                what.append(f"lines {list(got[2])}{order} (reference {list(want[2])})")
+            problems.append((index, f"{name}: account {records[index].get('account')} {period}: "
+                             + "; ".join(what)))
+    return problems
+
+
+def table(timings: list[Timing], n: int) -> str:
+    reference = timings[0]
+    out = ["| engine | accounts timed | median s | s for all N | accounts/s | µs per account | "
+           "vs hand-written | median CPU s |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for t in timings:
+        scaled = t.per_account * n
+        whole = f"{scaled:.2f}" if t.accounts == n else f"{scaled:.1f} (scaled ×{n / t.accounts:.3g})"
+        out.append(f"| {t.engine.name} | {t.accounts:,} | {t.median:.2f} | {whole} | "
+                   f"{1 / t.per_account:,.0f} | {t.per_account * 1e6:,.1f} | "
+                   f"{t.per_account / reference.per_account:,.1f}× | {statistics.median(t.cpu):.2f} |")
+    return "\n".join(out)
+
+
+def revision() -> str:
+    """The commit the repository is at (read only), `+changes` when planlang's files differ."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, cwd=ROOT, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain", "--",
+                                "planlang", "catalogs"], capture_output=True, text=True, cwd=ROOT,
+                               check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown commit"
+    return head + (" +changes" if dirty.strip() else "")
+
+
+def exact_json_types(value: object) -> bool:
+    """Whether `value` holds only what `json.loads(..., parse_float=Decimal)` can give."""
+    if isinstance(value, dict):
+        return all(type(k) is str and exact_json_types(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(exact_json_types(v) for v in value)
+    return value is None or type(value) in (str, int, bool, Decimal)
+
+
+def run(title: str, catalog_path: Path, records: list[dict], periods: Sequence[str],
+        reference: Callable[[dict, list[str]], list[Result]], args,
+        summary: Callable[[list[dict], list[list[Result]]], list[str]]) -> int:
+    """Time and check the engines on `records`; print the table; 0 when every account agrees."""
+    import planlang
+
+    periods = list(periods)
+    n = len(records)
+    if not all(exact_json_types(record) for record in records[:1000]):
+        raise SystemExit("the generated accounts hold values JSON would not give")
+    catalog = planlang.load_catalog(str(catalog_path))
+    subset = lambda k: None if k is None else 0 if not k or k >= n else k  # noqa: E731
+    engines = [hand_written(reference)]
+    found = compiled(catalog, subset(args.compiled_n))
+    if isinstance(found, str):
+        print(f"planlang engine: the interpreter only; {found}")
+    else:
+        print("planlang engines: compiled (planlang.engine.compiled.compile_catalog) and the "
+              "interpreter")
+        engines.append(found)
+    engines.append(interpreter(catalog, subset(args.planlang_n)))
+    bill_count = n if args.verify_all else min(n, args.bill_check)
+    gc.collect()
+    gc.freeze()  # the generated accounts: out of every collection from now on
+    timings = [time_engine(engine, records, periods, args.reps, args.chunk, bill_count, args.budget)
+               for engine in engines]
+    expected = timings[0].results
+    problems: list[tuple[int, str]] = []
+    checked = []
+    for t in timings[1:]:
+        found_problems = compare(t.engine.name, records, periods, t.results, expected)
+        billed = t.accounts
+        if args.verify_all and billed < n:
+            print(f"  {t.engine.name}: billing the other {n - billed:,} accounts (untimed) to "
+                  "check them", flush=True)
+            for start in range(billed, n, args.chunk):
+                raw = t.engine.bill(records[start:start + args.chunk], periods)
+                found_problems += compare(t.engine.name, records, periods, t.engine.results(raw),
+                                          expected, start)
+                if t.engine.bills is not None:
+                    t.bills += t.engine.bills(raw)
+            billed = n
+        wrong = len({index for index, _ in found_problems})
+        checked.append(f"{t.engine.name}: {billed - wrong:,} of {billed:,} accounts agree")
+        if t.engine.bills is not None:
+            through = compare(t.engine.name + " through Outcome.bill()", records, periods, t.bills,
+                              expected)
+            wrong = len({index for index, _ in through})
+            checked.append(f"{t.engine.name} through Outcome.bill(): {len(t.bills) - wrong:,} of "
+                           f"{len(t.bills):,} accounts agree")
+            found_problems += through
+        problems += found_problems
+    print()
+    print(f"{title}, seed {args.seed}, Python {sys.version.split()[0]}, planlang at {revision()}")
+    for line in summary(records, expected):
+        print(line)
+    print()
+    print(table(timings, n))
+    print()
+    for t in timings:
+        for note in t.engine.notes:
+            print(f"{t.engine.name}: {note}")
+        if t.engine.paths[1]:
+            print(f"{t.engine.name}: {t.engine.paths[0]:,} of {t.engine.paths[1]:,} account-periods "
+                  "billed by the compiled path (the others by its interpreter fallback)")
+        if t.accounts < n:
+            print(f"{t.engine.name}: timed on the first {t.accounts:,} of {n:,} accounts; its "
+                  f"'s for all N' is {t.median:.2f} s × {n / t.accounts:.3g}, scaled")
+    print("checked against the hand-written biller (next plan, total, every line, every period): "
+          + "; ".join(checked))
+    if problems:
+        print(f"\nMISMATCH: {len(problems):,} bills differ from the hand-written biller; the first:")
+        for _, problem in problems[:8]:
+            print(f"  {problem}")
+        print(f"  the first account: {describe(records[problems[0][0]])}")
+        return 1
+    return 0
