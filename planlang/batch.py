@@ -607,8 +607,7 @@ def _describe(error: BaseException) -> str:
     from concurrent.futures.process import BrokenProcessPool
 
     if isinstance(error, BrokenProcessPool):
-        return ("a worker process stopped unexpectedly (was it killed, or out of memory?); "
-                "nothing was written")
+        return "a worker process stopped unexpectedly (was it killed, or out of memory?)"
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"the batch stopped: {type(error).__name__}" + (f": {text}" if text else "")
 

@@ -247,7 +247,6 @@ def bill_batch(args, periods: list[Period]) -> int:
             help="bill its accounts one at a time with --account")])
     job = Job(catalog, tuple(str(p) for p in periods), fmt, args.explain, args.raw_csv)
     entries = open_accounts(args.accounts, exclude=out)  # PL401 now, before any work
-    bar = _progress_bar(args, out)
     runner: Runner
     if args.dask is not None:
         runner = DaskCluster(job, args.dask, args.chunk_size)
@@ -255,6 +254,26 @@ def bill_batch(args, periods: list[Period]) -> int:
         runner = ProcessPool(job, args.workers, args.chunk_size)
     else:
         runner = InProcess(job, min(args.chunk_size, 100))
+    try:
+        summary = _run_batch(args, runner, entries, out, fmt)
+    finally:
+        close = getattr(runner, "close", None)
+        if close is not None:
+            close()
+    if not summary.problems:
+        return 0
+    shown = (f" (the first {MAX_SHOWN_PROBLEMS} shown)"
+             if summary.problems > MAX_SHOWN_PROBLEMS else "")
+    where = (f"`{args.out}` was not written" if out is not None
+             else f"the output stops before {summary.first_problem}")
+    print(f"planlang: {summary.problems:,} of {summary.accounts:,} "
+          f"account{'s' * (summary.accounts != 1)} not billed{shown}; {where}", file=sys.stderr)
+    return 1
+
+
+def _run_batch(args, runner: Runner, entries, out: Path | None, fmt: str) -> Summary:
+    """Run the batch into `out` (or standard output), with a progress bar on a terminal."""
+    bar = _progress_bar(args, out)
     summaries: list[Summary] = []
 
     def report(text: str) -> None:
@@ -281,19 +300,7 @@ def bill_batch(args, periods: list[Period]) -> int:
     finally:
         if bar is not None:
             bar.close()
-        close = getattr(runner, "close", None)
-        if close is not None:
-            close()
-    summary = summaries[0]
-    if not summary.problems:
-        return 0
-    shown = (f" (the first {MAX_SHOWN_PROBLEMS} shown)"
-             if summary.problems > MAX_SHOWN_PROBLEMS else "")
-    where = (f"`{args.out}` was not written" if out is not None
-             else f"the output stops before {summary.first_problem}")
-    print(f"planlang: {summary.problems:,} of {summary.accounts:,} "
-          f"account{'s' * (summary.accounts != 1)} not billed{shown}; {where}", file=sys.stderr)
-    return 1
+    return summaries[0]
 
 
 class _NotBilled(Exception):
