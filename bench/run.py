@@ -84,6 +84,12 @@ def command_for(workload: Workload, quick: bool) -> list[str]:
     return [python, str(script), *args]
 
 
+def shorten(path: str) -> str:
+    """A path inside the repository relative to its root, any other as it is."""
+    resolved = Path(path)
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -118,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             summary.append((w.key, "skipped (no script)", None))
             continue
         command = command_for(w, args.quick)
-        shown = " ".join([os.path.relpath(command[0], ROOT), os.path.relpath(command[1], ROOT), *command[2:]])
+        shown = " ".join([shorten(command[0]), shorten(command[1]), *command[2:]])
         print(f"\n=== {w.key}: {shown}", flush=True)
         started = time.perf_counter()
         status = subprocess.call(command, cwd=ROOT)

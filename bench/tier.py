@@ -16,8 +16,9 @@ taken with `statistics.median`. The warm-up's and the last pass's outputs are no
 `pairs` (untimed) and checked against the oracle to the cent for every account; any mismatch is
 printed and makes the exit status 1.
 
-    python3 bench/tier.py                    # every row but the two slow ones, 100,000 accounts, 5 reps
-    python3 bench/tier.py --all              # also zen-engine create_decision per account and cel-python
+    python3 bench/tier.py                    # every row but the slow ones, 100,000 accounts, 5 reps
+    python3 bench/tier.py --all              # also the slow rows (SLOW = True: zen-engine create_decision
+                                             # per account, cel-python, planlang's interpreter)
     python3 bench/tier.py --quick            # 20,000 accounts, 3 reps
     python3 bench/tier.py --only planlang zen --reps 3 --json /tmp/tier.json
     python3 bench/tier.py --setup            # only create or update bench/.venv
@@ -305,12 +306,13 @@ def matches(only: list[str], key: str, name: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[16:]))
+                                     epilog="\n".join(line for line in __doc__.splitlines()
+                                                      if line.startswith("    ")))
     parser.add_argument("--n", type=int, help="accounts (default 100,000; 20,000 with --quick)")
     parser.add_argument("--reps", type=int, help="timed passes after the warm-up (default 5; 3 with --quick)")
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         help="rows whose key or label contains NAME (the reference row always runs)")
-    parser.add_argument("--all", action="store_true", help="also the slow rows (zen per account, cel-python)")
+    parser.add_argument("--all", action="store_true", help="also the slow rows (marked SLOW)")
     parser.add_argument("--quick", action="store_true", help="20,000 accounts, 3 timed passes")
     parser.add_argument("--json", metavar="FILE", help="write the figures to FILE")
     parser.add_argument("--setup", action="store_true", help="create or update bench/.venv, then stop")
@@ -455,6 +457,12 @@ def main(argv: list[str] | None = None) -> int:
                                                                if ref_median else "—")
             ok = "yes" if e["correct"] == n and not e.get("mismatches") else f"**no: {e['correct']:,}**"
             print(f"| {e['name']} | {seconds(e['median'])} | {vs} | {ok} |")
+    for e in plan:
+        for mismatch in e.get("mismatches", []):
+            first = mismatch["first"][0]
+            print(f"\nMISMATCH: {e['name']}, {mismatch['pass']} pass: {mismatch['count']:,} of {n:,} "
+                  f"accounts differ from the oracle; first #{first['index']} {first['account']}: expected "
+                  f"{first['expected']}, got {first['got']}")
     for note in notes:
         print(f"\n{note}")
 
