@@ -90,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--reps", type=int, default=20, help="in-process runs (default 20)")
     parser.add_argument("--cold-reps", type=int, default=5, help="subprocess runs (default 5)")
+    parser.add_argument("--quick", action="store_true", help="5 in-process runs, 3 subprocess runs")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.reps, args.cold_reps = 5, 3
     paths = sorted((ROOT / "catalogs").glob("*.plan"))
     lines = {path: len(path.read_text(encoding="utf-8").splitlines()) for path in paths}
     first = first_compile(paths[0])

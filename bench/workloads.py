@@ -13,8 +13,9 @@ gives them) and hands them to `run`, with its periods and its hand-written bille
    hand-written biller, from the dict to its tuples), never the generation, nor the turning of
    results into comparable tuples between chunks. The interpreter is timed on the first K accounts
    (`--planlang-n`, default 5,000), the compiled engine on all of them unless that would take
-   more than `--budget` seconds (then on the first K, a multiple of 5,000, from a second warm-up's
-   pace; or `--compiled-n`); a figure for all N scaled from a subset is marked "scaled";
+   more than `--budget` seconds (default 60; then on the first K, a multiple of 5,000, from a
+   second warm-up's pace; or `--compiled-n`); a figure for all N scaled from a subset is marked
+   "scaled". `--quick`: 10,000 accounts, K 2,000, 30 s, multiples of 1,000;
 3. checks every account an engine billed against the hand-written biller: the next plan, the total
    and every line `(item, amount)` of every period, in order; the compiled engine's outcomes, and
    for the first `--bill-check` accounts also the `Bill` of `Outcome.bill()`. `--verify-all` bills
@@ -22,8 +23,11 @@ gives them) and hands them to `run`, with its periods and its hand-written bille
 4. prints a table: engine | accounts timed | median s | s for all N | accounts/s | µs per account |
    ratio to the hand-written biller | median CPU s. The exit status is 1 when a bill differs.
 
-The generated data are frozen out of the garbage collector (`gc.freeze()`) before any timing, so
-that a collection does not walk millions of generated objects inside an engine's timed region.
+The generated data are frozen out of the garbage collector (`gc.freeze()`) before any timing, and
+so are the results kept for the check after each chunk (untimed `gc.collect()`, `gc.freeze()`): a
+collection inside an engine's timed region walks only what that engine made in it, never the
+millions of objects the benchmark holds (which would more than double the hand-written biller's
+time at 100,000 accounts, and charge each engine for the others' results).
 """
 
 from __future__ import annotations
@@ -45,25 +49,27 @@ ROOT = Path(__file__).resolve().parent.parent
 # A bill as the check compares it: (next plan, total, ((item, amount), ...)).
 Result = tuple
 WARM_UP = 200  # accounts billed by each engine before it is timed (and again to size a subset)
-BUDGET = 90.0  # seconds of timed runs the compiled engine may take when its subset is not given
+BUDGET = 60.0  # seconds of timed runs the compiled engine may take when its subset is not given
 STEP = 5000  # a subset sized by the budget is a multiple of this
 
 
 def add_arguments(parser: argparse.ArgumentParser, default_n: int, quick_n: int, what: str) -> None:
     parser.add_argument("--n", type=int, default=default_n, help=f"{what} (default {default_n:,})")
-    parser.add_argument("--quick", action="store_true", help=f"{quick_n:,} {what}")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{quick_n:,} {what}, the interpreter timed on 2,000 of them, the "
+                        "compiled engine within 30 s")
     parser.add_argument("--reps", type=int, default=3, help="timed runs of each engine (default 3)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--planlang-n", type=int, default=5000, metavar="K",
+    parser.add_argument("--planlang-n", type=int, metavar="K",
                         help="time the planlang interpreter on the first K accounts (default 5,000; "
-                        "0: all), its figure for all N scaled from them")
+                        "0: all; 2,000 with --quick), its figure for all N scaled from them")
     parser.add_argument("--compiled-n", type=int, metavar="K",
                         help="the same for the compiled engine; default: all, or as many as "
                         "--budget allows")
-    parser.add_argument("--budget", type=float, default=BUDGET, metavar="S",
+    parser.add_argument("--budget", type=float, metavar="S",
                         help=f"seconds of timed runs (all reps) the compiled engine may take when "
                         f"--compiled-n is not given: K is then cut to a multiple of {STEP:,} that "
-                        f"fits (default {BUDGET:g})")
+                        f"fits (default {BUDGET:g}; {BUDGET / 2:g} with --quick)")
     parser.add_argument("--bill-check", type=int, default=2000, metavar="K",
                         help="check the first K accounts of the compiled engine through "
                         "`Outcome.bill()` as well (default 2,000)")
@@ -74,6 +80,12 @@ def add_arguments(parser: argparse.ArgumentParser, default_n: int, quick_n: int,
 
 
 def size(args) -> int:
+    """The number of accounts; fills in the defaults that `--quick` changes."""
+    if args.planlang_n is None:
+        args.planlang_n = 2000 if args.quick else 5000
+    if args.budget is None:
+        args.budget = BUDGET / 2 if args.quick else BUDGET
+    args.step = 1000 if args.quick else STEP
     return 10_000 if args.quick else args.n
 
 
@@ -92,6 +104,7 @@ class Engine:
     notes: list[str] = field(default_factory=list)
     bills: Callable[[list], list[list[Result]]] | None = None  # untimed: through the Bill objects
     paths: list[int] = field(default_factory=lambda: [0, 0])  # compiled outcomes, all outcomes
+    compiled_path: list[bool] = field(default_factory=list)  # per account: billed by the compiled path
 
 
 def hand_written(bill_one: Callable[[dict, list[str]], list[Result]]) -> Engine:
@@ -143,9 +156,10 @@ def compiled(catalog, limit: int | None) -> Engine | str:
         for outcomes in raw:
             out.append([(o.next_plan, o.total, tuple((line.item, line.amount) for line in o.lines))
                         for o in outcomes])
-            for o in outcomes:
-                engine.paths[0] += getattr(o, "compiled", False) is True
-                engine.paths[1] += 1
+            flags = [getattr(o, "compiled", False) is True for o in outcomes]
+            engine.paths[0] += sum(flags)
+            engine.paths[1] += len(flags)
+            engine.compiled_path.append(all(flags))
         return out
 
     def bills(raw):
@@ -165,7 +179,7 @@ class Timing:
     engine: Engine
     accounts: int
     seconds: list[float]
-    cpu: list[float]  # CPU seconds of the same runs: less disturbed by a busy machine
+    cpu: list[float]  # CPU seconds of the same runs (waiting for a busy machine is not counted)
     results: list[list[Result]]  # of the first run
     bills: list[list[Result]]  # through `Outcome.bill()`, for the engines that have it
 
@@ -179,7 +193,7 @@ class Timing:
 
 
 def time_engine(engine: Engine, records: list[dict], periods: list[str], reps: int, chunk: int,
-                bill_count: int, budget: float) -> Timing:
+                bill_count: int, budget: float, step: int = STEP) -> Timing:
     """Run `engine` `reps` times over its accounts; only its billing calls are timed."""
     engine.results(engine.bill(records[:WARM_UP], periods))  # warm-up
     if engine.limit is None:  # as many accounts as fit in the budget, from a second warm-up
@@ -187,13 +201,14 @@ def time_engine(engine: Engine, records: list[dict], periods: list[str], reps: i
         began = time.perf_counter()
         engine.bill(probe, periods)
         per_account = (time.perf_counter() - began) / len(probe)
-        fits = int(budget / reps / per_account) // STEP * STEP
-        engine.limit = 0 if fits >= len(records) else max(STEP, fits)
+        fits = int(budget / reps / per_account) // step * step
+        engine.limit = 0 if fits >= len(records) else max(step, fits)
         if engine.limit:
             print(f"  {engine.name}: about {per_account * 1e3:.2f} ms an account: timed on "
                   f"{engine.limit:,} accounts to stay within {budget:g} s", flush=True)
     subset = records[:engine.limit] if engine.limit else records
     engine.paths[:] = [0, 0]
+    engine.compiled_path.clear()
     seconds: list[float] = []
     cpu: list[float] = []
     results: list[list[Result]] = []
@@ -211,11 +226,30 @@ def time_engine(engine: Engine, records: list[dict], periods: list[str], reps: i
                 if engine.bills is not None and len(bills) < bill_count:
                     bills += engine.bills(raw[:bill_count - len(bills)])
             del raw
+            gc.collect()  # the chunk's garbage, untimed; what is kept (results) is then frozen:
+            gc.freeze()  # no timed region pays for walking what the benchmark holds
         seconds.append(took)
         cpu.append(used)
         print(f"  {engine.name}: run {rep + 1}: {took:.2f} s ({used:.2f} s CPU) for "
               f"{len(subset):,} accounts", flush=True)
     return Timing(engine, len(subset), seconds, cpu, results, bills)
+
+
+def split_paths(engine: Engine, records: list[dict], periods: list[str], most: int) -> list[str]:
+    """The compiled engine's pace on the accounts its compiled path billed and on those it gave to
+    its interpreter fallback, apart: one more pass over at most `most` of each, CPU time."""
+    out: list[str] = []
+    if len(set(engine.compiled_path)) < 2:  # one path only: the table says it all
+        return out
+    for flag, what in ((True, "its compiled path"), (False, "its interpreter fallback")):
+        group = [r for r, f in zip(records, engine.compiled_path, strict=False) if f is flag][:most]
+        began = time.process_time()
+        engine.bill(group, periods)
+        used = time.process_time() - began
+        gc.collect()
+        out.append(f"{engine.name}: {used / len(group) * 1e6:,.1f} µs CPU per account on {len(group):,} "
+                   f"accounts billed by {what} (one pass)")
+    return out
 
 
 def describe(value: object, limit: int = 3000) -> str:
@@ -307,9 +341,11 @@ def run(title: str, catalog_path: Path, records: list[dict], periods: Sequence[s
     bill_count = n if args.verify_all else min(n, args.bill_check)
     gc.collect()
     gc.freeze()  # the generated accounts: out of every collection from now on
-    timings = [time_engine(engine, records, periods, args.reps, args.chunk, bill_count, args.budget)
-               for engine in engines]
+    timings = [time_engine(engine, records, periods, args.reps, args.chunk, bill_count, args.budget,
+                           args.step) for engine in engines]
     expected = timings[0].results
+    splits = [line for t in timings if t.engine.compiled_path
+              for line in split_paths(t.engine, records, periods, 2000)]
     problems: list[tuple[int, str]] = []
     checked = []
     for t in timings[1:]:
@@ -327,7 +363,7 @@ def run(title: str, catalog_path: Path, records: list[dict], periods: Sequence[s
             billed = n
         wrong = len({index for index, _ in found_problems})
         checked.append(f"{t.engine.name}: {billed - wrong:,} of {billed:,} accounts agree")
-        if t.engine.bills is not None:
+        if t.engine.bills is not None and t.bills:
             through = compare(t.engine.name + " through Outcome.bill()", records, periods, t.bills,
                               expected)
             wrong = len({index for index, _ in through})
@@ -348,6 +384,9 @@ def run(title: str, catalog_path: Path, records: list[dict], periods: Sequence[s
         if t.engine.paths[1]:
             print(f"{t.engine.name}: {t.engine.paths[0]:,} of {t.engine.paths[1]:,} account-periods "
                   "billed by the compiled path (the others by its interpreter fallback)")
+        if t.engine.compiled_path:
+            for line in splits:
+                print(line)
         if t.accounts < n:
             print(f"{t.engine.name}: timed on the first {t.accounts:,} of {n:,} accounts; its "
                   f"'s for all N' is {t.median:.2f} s × {n / t.accounts:.3g}, scaled")

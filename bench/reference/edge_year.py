@@ -62,14 +62,21 @@ def next_month_start(period: str) -> str:
     return f"{year + 1}-01-01" if month == 12 else f"{year}-{month + 1:02d}-01"
 
 
+ENDS: dict[str, str] = {}  # period -> the day after it, as text
+
+
 def statuses(account: dict, periods: list[str]) -> list[str]:
     """The status at the end of each period (status events in time order, list order at a tie)."""
+    status = account.get("status", "active")
+    timeline = account.get("timeline")
+    if not timeline:
+        return [status] * len(periods)
     events = sorted((event["on"], index, event["status"])
-                    for index, event in enumerate(account.get("timeline", ())) if "status" in event)
-    status, k = account.get("status", "active"), 0
+                    for index, event in enumerate(timeline) if "status" in event)
+    k = 0
     out = []
     for period in periods:
-        end = next_month_start(period)
+        end = ENDS.get(period) or ENDS.setdefault(period, next_month_start(period))
         while k < len(events) and events[k][0] < end:
             status = events[k][2]
             k += 1
