@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import re
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -36,6 +35,7 @@ from planlang.engine.calendar import Period
 from planlang.model import Catalog, Plan
 from planlang.money import MINOR_UNITS
 from planlang.results import Bill
+from planlang.serde import MAX_DIGITS, InputError, parse_amount
 from planlang.units import lookup
 
 
@@ -98,8 +98,8 @@ _new = tuple.__new__
 def _outcomes_of(bills: Sequence[Bill]) -> list[Outcome]:
     out = []
     for bill in bills:
-        lines = tuple(_new(Line, (l.kind, l.item, l.plan, l.quantity, l.unit_price, l.amount,  # noqa: E741
-                                  l.rule)) for l in bill.lines)  # noqa: E741
+        lines = tuple(_new(Line, (x.kind, x.item, x.plan, x.quantity, x.unit_price, x.amount,
+                                  x.rule)) for x in bill.lines)
         decisions = tuple(_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
                                         d.reasons[0].code if d.reasons else None, d.rule,
                                         d.effective)) for d in bill.decisions)
@@ -112,12 +112,10 @@ class _Interpret(Exception):
     """Raised inside the compiled loop: this account needs the interpreter."""
 
 
-_AMOUNT = re.compile(r"\s*(\d[\d,_]*(?:\.\d+)?)\s*([A-Za-z_%][\w%]*)?\s*$")
 _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline"))
 _EVENT_KEYS = frozenset(("on", "status"))
 _STATUSES = frozenset(("active", "suspended"))
 _ONE_MONTH_KEYS = frozenset(("account", "plan", "status", "usage", "lookback"))
-_MAX_DIGITS = 18
 
 
 class CompiledCatalog:
@@ -127,17 +125,12 @@ class CompiledCatalog:
         self.catalog = catalog
         self.reason = _unsupported(catalog)  # why the compiled path is off, or None
         self._runners: dict[tuple[str, ...], Any] = {}
-        if self.reason is None:
-            self._compile()
+        self.places = Decimal(1).scaleb(-MINOR_UNITS[catalog.currency])
 
     # ---- the public entry points ----
     def bill_periods(self, record: dict, periods: Sequence[str]) -> list[Outcome]:
         """Bill `record` (an account as JSON gives it, numbers exact) for `periods` in order."""
-        key = tuple(periods)
-        runner = self._runners.get(key)
-        if runner is None:
-            runner = self.runner(key)
-        return runner(record)
+        return self.runner(periods)(record)
 
     def bill(self, record: dict, period: str) -> Outcome:
         return self.bill_periods(record, (period,))[0]
@@ -169,15 +162,6 @@ class CompiledCatalog:
 
     def _fallback(self, record: dict, periods: tuple[str, ...]) -> list[Outcome]:
         return _outcomes_of(self.interpret(record, periods))
-
-    # ---- compiling ----
-    def _compile(self) -> None:
-        catalog = self.catalog
-        self.places = Decimal(1).scaleb(-MINOR_UNITS[catalog.currency])
-        self.meters = {}
-        for name, meter in catalog.meters.items():
-            self.meters[name] = meter
-        self.plans: dict[str, Plan] = {p.name: p for p in catalog.plans}
 
     def _make_runner(self, periods: tuple[str, ...]):
         try:
@@ -396,62 +380,82 @@ class _Runner:
         month = self.last_month
         usage = record.get("usage")
         figures = self.figures(usage) if usage is not None else _NO_FIGURES
+        history = record.get("lookback")
+        history = self.lookback(history, tier) if history is not None else []
         key, last_day, next_first, fee_lines = self.period_info.get(month) or self.info(month)
         if status == "suspended" and self.suspend:
-            if "lookback" in record:
-                self.lookback(record["lookback"], tier)  # checked, as the interpreter does
             return [_new(Outcome, (name, key, plan, plan, self.nothing, (), (_new(Ruling, (
                 "not-billed", name, last_day, "suspended", "suspended", self.suspension_rule,
                 None)),), self, record))]
-        line = fee_lines[plan]
-        total = line[5]
-        lines: tuple = (line,)
-        if tier.items:
-            base = month * self.width
-            places = self.places
-            for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
-                measured = figures.get(base + item, _ZERO)
-                if ceiling is not None and measured > ceiling:
-                    raise _Interpret  # a usage-over-limit decision: the interpreter words it
-                if priced and measured > included:
-                    blocks, rest = divmod(measured - included, block)
-                    if rest:
-                        blocks += 1
-                    amount = (price * blocks).quantize(places, ROUND_HALF_UP)
-                    lines += (_new(Line, ("extra", item_name, plan, blocks, price, amount, rule)),)
-                    total += amount
-        ladder = tier.ladder
-        if ladder is None:
-            if "lookback" in record:
-                raise _Interpret  # the interpreter refuses look-back figures off a ladder
-            return [_new(Outcome, (name, key, plan, plan, total, lines, (), self, record))]
-        history = record.get("lookback")
-        history = self.lookback(history, tier) if history is not None else _NO_HISTORY
+        lines, total = self.charges(tier, figures, month, fee_lines[plan], None)
+        scheduled, decisions, _ = self.ladder_step(tier, figures, month, history, last_day,
+                                                   next_first, ())
+        return [_new(Outcome, (name, key, plan, scheduled or plan, total, lines, decisions, self,
+                               record))]
+
+    def charges(self, tier: _Tier, figures: dict, month: int, fee_line: Line,
+                addons: tuple | None) -> tuple[tuple, Decimal]:
+        """A billed month's lines and total: the fee, the add-ons decided last month, extras."""
+        total = fee_line[5]
+        lines: tuple = (fee_line,)
+        places = self.places
+        if addons is not None:
+            addon_plan, count, fee, rule = addons
+            amount = (fee * count).quantize(places, ROUND_HALF_UP)
+            lines += (_new(Line, ("add-on", "add-on subscription", addon_plan, Decimal(count),
+                                  fee, amount, rule)),)
+            total += amount
+        base = month * self.width
+        for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
+            measured = figures.get(base + item, _ZERO)
+            if ceiling is not None and measured > ceiling:
+                raise _Interpret  # a usage-over-limit decision: the interpreter words it
+            if priced and measured > included:
+                blocks, rest = divmod(measured - included, block)
+                if rest:
+                    blocks += 1
+                amount = (price * blocks).quantize(places, ROUND_HALF_UP)
+                lines += (_new(Line, ("extra", item_name, tier.name, blocks, price, amount,
+                                      rule)),)
+                total += amount
+        return lines, total
+
+    def ladder_step(self, tier: _Tier, figures: dict, month: int, history: list,
+                    last_day: dt.date, next_first: dt.date, decisions: tuple):
+        """The ladder's evaluation at a billed month's end: (the plan scheduled for next month
+        or None, the decisions with the new ones added, the add-ons for next month or None)."""
+        if tier.ladder is None:
+            return None, decisions, None
         usage = figures.get(month * self.width + tier.index, _ZERO)
-        decisions: tuple = ()
+        history.append(usage)
         scheduled = None
         up = tier.up
         if up is not None and usage > tier.limit:
             scheduled = up[0]
-            decisions = (_new(Ruling, ("tier-change", scheduled, last_day, "scheduled", "tier-up",
-                                       up[1], next_first)),)
+            decisions += (_new(Ruling, ("tier-change", scheduled, last_day, "scheduled",
+                                        "tier-up", up[1], next_first)),)
         elif tier.down is not None:
             lower_name, lower, count, rule = tier.down
-            window = history[-(count - 1):] if count > 1 else _NO_HISTORY
-            if len(window) == count - 1 and usage < lower and (not window or max(window) < lower):
+            window = history[-count:]
+            if len(window) == count and max(window) < lower:
                 scheduled = lower_name
-                decisions = (_new(Ruling, ("tier-change", scheduled, last_day, "scheduled",
-                                           "tier-down", rule, next_first)),)
+                decisions += (_new(Ruling, ("tier-change", scheduled, last_day, "scheduled",
+                                            "tier-down", rule, next_first)),)
+        addons = None
         overflow = tier.overflow
         if overflow is not None:
             top_name, top, block, addon_plan, fee, rule, decided = overflow
-            if usage > top and (scheduled or plan) == top_name:
+            if usage > top and (scheduled or tier.name) == top_name:
+                count, rest = divmod(usage - top, block)
+                if rest:
+                    count += 1
+                addons = (addon_plan, int(count), fee, rule)
                 decisions += (_new(Ruling, ("add-on", addon_plan, last_day, "scheduled",
                                             "above-top-tier", decided, next_first)),)
-        return [_new(Outcome, (name, key, plan, scheduled or plan, total, lines, decisions, self,
-                               record))]
+        return scheduled, decisions, addons
 
-    def walk(self, record: dict) -> list[Outcome]:  # noqa: C901 - one tight loop, on purpose
+    def walk(self, record: dict) -> list[Outcome]:
+        """Any walk: from the account's first month (`since`, its timeline) to the last asked."""
         if type(record) is not dict or not _ACCOUNT_KEYS.issuperset(record):
             raise _Interpret
         name = record.get("account")
@@ -468,14 +472,11 @@ class _Runner:
             since_month = self.since_months.get(since) if type(since) is str else None
             if since_month is None:
                 since_month = self.month_of(since)
-            if since_month < month:
-                month = since_month
+            month = min(month, since_month)
         events = record.get("timeline")
+        events = self.status_events(events) if events else []
         if events:
-            events = self.status_events(events)
-            first_event = events[0][0].year * 12 + events[0][0].month - 1
-            if first_event < month:
-                month = first_event
+            month = min(month, events[0][0].year * 12 + events[0][0].month - 1)
         usage = record.get("usage")
         figures = self.figures(usage) if usage is not None else _NO_FIGURES
         history = record.get("lookback")
@@ -483,99 +484,34 @@ class _Runner:
         last = self.last_month
         if last - month >= 1200:
             raise _Interpret  # the interpreter refuses such a walk, with its message
-        wanted = self.wanted_months
-        tiers = self.tiers
-        places = self.places
-        nothing = self.nothing
-        suspend = self.suspend
-        info = self.period_info
         scheduled = None
         addons = None
         results = {}
-        single = self.single
-        width = self.width
         while month <= last:
-            constants = info.get(month) or self.info(month)
-            key, last_day, next_first, fee_lines = constants
+            key, last_day, next_first, fee_lines = self.period_info.get(month) or self.info(month)
             if scheduled is not None:
-                tier = tiers[scheduled]
-                scheduled = None
-            decisions: list | tuple = ()
-            if events:
-                decisions = []
-                while events and events[0][0] <= last_day:
-                    day, new = events.pop(0)
-                    if new != status and suspend:
-                        decisions.append(_new(Ruling, ("status", name, day, new, "status-" + new,
-                                                       self.suspension_rule, day)))
-                    status = new
+                tier = self.tiers[scheduled]
+            decisions: tuple = ()
+            while events and events[0][0] <= last_day:
+                day, new = events.pop(0)
+                if new != status and self.suspend:
+                    decisions += (_new(Ruling, ("status", name, day, new, "status-" + new,
+                                                self.suspension_rule, day)),)
+                status = new
             plan = tier.name
-            if suspend and status == "suspended":
-                decisions = [*decisions, _new(Ruling, (
-                    "not-billed", name, last_day, "suspended", "suspended", self.suspension_rule,
-                    None))]
-                total = nothing
+            if self.suspend and status == "suspended":
+                scheduled = None  # a suspended month is neither billed nor evaluated
+                decisions += (_new(Ruling, ("not-billed", name, last_day, "suspended",
+                                            "suspended", self.suspension_rule, None)),)
+                total = self.nothing
                 lines: tuple = ()
             else:
-                line = fee_lines[plan]
-                total = line[5]
-                lines = (line,)
-                if addons is not None:
-                    addon_plan, count, fee, rule = addons
-                    amount = (fee * count).quantize(places, ROUND_HALF_UP)
-                    lines += (_new(Line, ("add-on", "add-on subscription", addon_plan,
-                                          Decimal(count), fee, amount, rule)),)
-                    total += amount
-                    addons = None
-                base = month * width
-                for item, name_, included, ceiling, priced, price, block, rule in tier.items:
-                    measured = figures.get(base + item, _ZERO)
-                    if ceiling is not None and measured > ceiling:
-                        raise _Interpret  # a usage-over-limit decision: the interpreter words it
-                    if priced and measured > included:
-                        blocks, rest = divmod(measured - included, block)
-                        if rest:
-                            blocks += 1
-                        amount = (price * blocks).quantize(places, ROUND_HALF_UP)
-                        lines += (_new(Line, ("extra", name_, plan, blocks, price, amount,
-                                              rule)),)
-                        total += amount
-                ladder = tier.ladder
-                if ladder is not None:
-                    usage = figures.get(month * width + tier.index, _ZERO)
-                    history.append(usage)
-                    ruling = None
-                    up = tier.up
-                    if up is not None and usage > tier.limit:
-                        scheduled = up[0]
-                        ruling = _new(Ruling, ("tier-change", scheduled, last_day, "scheduled",
-                                               "tier-up", up[1], next_first))
-                    elif tier.down is not None:
-                        lower_name, lower, count, rule = tier.down
-                        window = history[-count:]
-                        if len(window) == count and max(window) < lower:
-                            scheduled = lower_name
-                            ruling = _new(Ruling, ("tier-change", scheduled, last_day, "scheduled",
-                                                   "tier-down", rule, next_first))
-                    if ruling is not None:
-                        decisions = [*decisions, ruling]
-                    overflow = tier.overflow
-                    if overflow is not None:
-                        top_name, top, block, addon_plan, fee, rule, decided = overflow
-                        if usage > top and (scheduled or plan) == top_name:
-                            count, rest = divmod(usage - top, block)
-                            if rest:
-                                count += 1
-                            addons = (addon_plan, int(count), fee, rule)
-                            decisions = [*decisions, _new(Ruling, (
-                                "add-on", addon_plan, last_day, "scheduled", "above-top-tier",
-                                decided, next_first))]
-            if month in wanted:
-                outcome = _new(Outcome, (name, key, plan, scheduled or plan, total, lines,
-                                         tuple(decisions), self, record))
-                if single:
-                    return [outcome]
-                results[month] = outcome
+                lines, total = self.charges(tier, figures, month, fee_lines[plan], addons)
+                scheduled, decisions, addons = self.ladder_step(
+                    tier, figures, month, history, last_day, next_first, decisions)
+            if month in self.wanted_months:
+                results[month] = _new(Outcome, (name, key, plan, scheduled or plan, total, lines,
+                                                decisions, self, record))
             month += 1
         return [results[m] for m in self.asked_months]
 
@@ -669,13 +605,13 @@ class _Runner:
 
     def written(self, text: str, unit) -> Decimal:
         """`15.3 GB` (or `15.3`) in the meter's unit, exactly; else the interpreter decides."""
-        match = _AMOUNT.match(text)
-        if match is None:
-            raise _Interpret
-        number = Decimal(match.group(1).replace(",", "").replace("_", ""))
-        if number >= _LARGEST or number.as_tuple().exponent < -_MAX_DIGITS:  # type: ignore[operator]
-            raise _Interpret
-        word = match.group(2)
+        try:
+            amount = parse_amount(text)  # the account reader's own reading, bounds included
+        except InputError:
+            raise _Interpret from None
+        number, word = amount.value, amount.unit
+        if number < 0:
+            raise _Interpret  # the interpreter refuses it, with its message
         if word is None:
             return number
         key = (word, unit.name)
@@ -714,11 +650,11 @@ def _month(period: Period) -> int:
 
 
 _ZERO = Decimal(0)
-_LARGEST = Decimal(10) ** _MAX_DIGITS
+_LARGEST = Decimal(10) ** MAX_DIGITS
 # Quantizing to this exponent keeps a value of at most 18 digits after the point as it is (and
 # rounds, or raises in a narrow decimal context, one with more: the interpreter then refuses it).
-_FINEST = Decimal(1).scaleb(-_MAX_DIGITS)
-_LARGEST_INT = 10**_MAX_DIGITS
+_FINEST = Decimal(1).scaleb(-MAX_DIGITS)
+_LARGEST_INT = 10**MAX_DIGITS
 _NO_FIGURES: dict = {}
 _NO_HISTORY: list = []
 
