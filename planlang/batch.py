@@ -29,7 +29,6 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -41,7 +40,7 @@ from planlang.inputs import account_from
 from planlang.model import Catalog
 from planlang.records_io import safe_text
 from planlang.results import Bill, to_data
-from planlang.serde import converter
+from planlang.serde import converter, json_number
 from planlang.source import Source
 from planlang.state import Account
 from planlang.yamlio import Document, load_document
@@ -232,7 +231,7 @@ def parse_line(entry: Entry) -> Any:
     """A JSON line's data, numbers with a decimal point as `Decimal`, or PlanlangError (PL403)
     located on its line; `_NotPlain` when only the located loader can say what is wrong."""
     try:
-        return json.loads(entry.text, parse_float=Decimal, parse_constant=_no_constant,
+        return json.loads(entry.text, parse_float=json_number, parse_constant=_no_constant,
                           object_pairs_hook=_no_repeats)
     except json.JSONDecodeError as error:
         source = LineSource(entry.path, entry.text, first_line=entry.line)

@@ -47,6 +47,25 @@ def _bounded(value: Decimal, written: Any) -> Decimal:
     return value
 
 
+class Figure(Decimal):
+    """A number as planlang's JSON readers give it when it is non-negative and within bounds (at
+    most MAX_DIGITS digits before and after the point): exactly a `Decimal`, whose type tells the
+    compiled path that it was checked when read (`json_number` makes them; nothing else should)."""
+
+    __slots__ = ()
+
+
+def json_number(text: str) -> Decimal:
+    """`json.loads`' `parse_float`: the number's exact Decimal, a `Figure` when its text shows it
+    non-negative and within bounds (no sign, no exponent, at most MAX_DIGITS digits each side of
+    the point); any other number is checked where it is used, with its message."""
+    if text[0] != "-" and "e" not in text and "E" not in text:
+        point = text.find(".")
+        if 0 < point <= MAX_DIGITS and len(text) - point <= MAX_DIGITS + 1:
+            return Figure(text)
+    return Decimal(text)
+
+
 def parse_amount(value: Any) -> Amount:
     if isinstance(value, bool) or isinstance(value, float):
         raise InputError("write an exact number: in YAML quote it (`\"0.1\"`); floats are not "

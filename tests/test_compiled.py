@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from planlang.compile import load_catalog
 from planlang.diagnostics import PlanlangError
 from planlang.engine.compiled import compile_catalog
+from planlang.serde import json_number
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
@@ -32,9 +33,15 @@ MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
 figures = st.one_of(
     st.integers(0, 120),
     st.decimals(min_value=0, max_value=120, places=1, allow_nan=False, allow_infinity=False),
+    # as planlang's JSON reader gives them: checked when read (a Figure) or not (a Decimal)
+    st.decimals(min_value=0, max_value=120, places=2, allow_nan=False,
+                allow_infinity=False).map(lambda d: json_number(str(d))),
+    st.sampled_from(["45.3", "0.000000000000000001", "1.50000000000000000000", "-0.0", "-2.5",
+                     "1e2", "999999999999999999.5"]).map(json_number),
     st.decimals(min_value=0, max_value=3, places=3, allow_nan=False, allow_infinity=False),
     st.sampled_from(["15 GB", "1500 MB", "0.5 GB", "45.3", "2 TB", "12 hours", "-1", "1e3",
                      Decimal("-0.1"), Decimal("1.0000000000000000000001"), Decimal("1e20"),
+                     Decimal("1.50000000000000000000"), Decimal("NaN"), Decimal("-0"),
                      1.5, True, None, "x"]),
 )
 days = st.one_of(
@@ -54,8 +61,8 @@ def records(catalog_name: str):
     event = st.fixed_dictionaries({"on": st.one_of(days, st.just("2026-03-05T10:00:00Z")),
                                    "status": st.sampled_from(["active", "suspended", "gone"])})
     optional = {
-        "status": st.sampled_from(["active", "suspended", "asleep"]),
-        "usage": usage,
+        "status": st.sampled_from(["active", "suspended", "asleep", None, ["active"]]),
+        "usage": st.one_of(usage, st.none()),
         "lookback": st.lists(figures, max_size=3),
         "since": st.sampled_from(["2025-11", "2026-01", "2026-03", "26-1", "2026-13"]),
         "timeline": st.lists(event, max_size=3),
@@ -143,3 +150,38 @@ def test_suspension_and_a_bad_account_in_a_batch():
     with pytest.raises(PlanlangError) as raised:
         runner.batch([good, {"account": "b", "plan": "Cellular-Huge"}])
     assert [d.code for d in raised.value.diagnostics] == ["PL411"]
+
+
+def test_a_figure_too_fine_is_refused_as_the_interpreter_refuses_it():
+    """Trailing zeros count: 1.50000000000000000000 has 20 digits after the point."""
+    for value in (Decimal("1.50000000000000000000"), json_number("1.50000000000000000000")):
+        record = {"account": "a", "plan": "Medium", "usage": {"data": {"daily": {
+            "2026-03-02": value}}}}
+        check("tier", record, ["2026-03"])
+        with pytest.raises(PlanlangError):
+            COMPILED["tier"].runner(["2026-03"])(record)
+
+
+def test_the_month_is_generated_code_also_with_a_function_per_plan(monkeypatch):
+    from planlang.engine import generated
+
+    inline = COMPILED["edge"].runner(["2026-03"]).one_month.source
+    assert "if plan == 'Cellular-Small':" in inline and "PLANS = {" not in inline
+    monkeypatch.setattr(generated, "INLINE_PLANS", 0)
+    monkeypatch.setitem(COMPILED, "edge", compile_catalog(CATALOGS["edge"]))
+    runner = COMPILED["edge"].runner(["2026-03"])
+    assert "PLANS = {" in runner.one_month.source
+    day = "2026-03-20"
+    for record in [
+        {"account": "a", "plan": "Cellular-Medium", "usage": {"data": {"daily": {
+            day: json_number("45.5")}}}, "lookback": [json_number("3.0")]},
+        {"account": "b", "plan": "Cellular-Large", "usage": {"data": {"daily": {day: "1 GB"}}},
+         "lookback": [2, "1.5 GB"]},
+        {"account": "c", "plan": "Cellular-Small", "status": "suspended"},
+        {"account": "d", "plan": "Cellular-Small", "since": "2026-01"},
+    ]:
+        check("edge", record, ["2026-03"])
+        assert runner(record)[0].compiled
+    for record in [{"account": "e", "plan": "Cellular-Huge"},
+                   {"account": "f", "plan": "Cellular-Small", "lookback": ["1500 MB"]}]:
+        check("edge", record, ["2026-03"])  # refused, with the interpreter's message

@@ -1,7 +1,8 @@
 """planlang's rows of the tier workload: the plan file `bench/tier.plan`, billed by planlang.
 
 Each account of the workload becomes a planlang account record, as planlang's JSON reader gives
-it (numbers are exact Decimals): its plan (the tier), its status, the month's data usage as a
+it (numbers are exact Decimals, read from their JSON text by `planlang.serde.json_number`, which
+checks their bounds as it reads them): its plan (the tier), its status, the month's data usage as a
 daily figure and the previous month's figure as the ladder's look-back. That conversion is done
 in `setup`, untimed, as the other engines' inputs are built untimed; the "from JSON text" row
 times the JSON parsing too.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from planlang.compile import load_catalog
 from planlang.engine.compiled import compile_catalog
+from planlang.serde import json_number
 
 PLAN = Path(__file__).resolve().parent.parent / "tier.plan"
 PERIOD = "2026-11"
@@ -28,8 +30,8 @@ DAY = "2026-11-01"
 def record(index: int, account: dict) -> dict:
     """One workload account as a planlang account record (exact numbers, as JSON gives them)."""
     data = {"account": f"acct-{index:06d}", "plan": account["tier"],
-            "usage": {"data": {"daily": {DAY: Decimal(repr(account["usage"]))}}},
-            "lookback": [Decimal(repr(account["prev_usage"]))]}
+            "usage": {"data": {"daily": {DAY: json_number(repr(account["usage"]))}}},
+            "lookback": [json_number(repr(account["prev_usage"]))]}
     if account["suspended"]:
         data["status"] = "suspended"
     return data
@@ -68,7 +70,7 @@ class CompiledFromJson:
     def run(state):
         runner, lines = state
         loads = json.loads
-        return runner.batch(loads(line, parse_float=Decimal) for line in lines)
+        return runner.batch(loads(line, parse_float=json_number) for line in lines)
 
     pairs = staticmethod(_pairs)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation, Rounded
 from fractions import Fraction
 from operator import itemgetter
 from typing import Any
@@ -35,7 +35,7 @@ from planlang.engine.calendar import Period
 from planlang.model import Catalog, Plan
 from planlang.money import MINOR_UNITS
 from planlang.results import Bill
-from planlang.serde import MAX_DIGITS, InputError, parse_amount
+from planlang.serde import MAX_DIGITS, Figure, InputError, parse_amount
 from planlang.units import lookup
 
 
@@ -311,6 +311,13 @@ class _Runner:
         self.period_info: dict[int, tuple] = {}
         self.day_months: dict[str, int] = {}  # "2026-11-05" -> its month number, days seen valid
         self.since_months: dict[str, int] = {}
+        # A monthly run's month as generated straight-line code (record -> Outcome): the
+        # general walk's steps with this catalog's and this month's constants bound.
+        self.one_month = None
+        if self.single:
+            from planlang.engine.generated import one_month
+
+            self.one_month = one_month(self)
 
     def info(self, month: int) -> tuple:
         """The constants of a month: its key, last day, next month's first day, fee lines."""
@@ -338,19 +345,24 @@ class _Runner:
         paused = gc.isenabled()
         gc.disable()
         try:
-            walk = self.one_month if self.single else self.walk
             out: list[Outcome] = []
-            add = out.append
-            single = self.single
-            for record in records:
-                try:
-                    outcomes = walk(record)
-                except (_Interpret, ArithmeticError):
-                    outcomes = self.compiled._fallback(record, self.asked)
-                if single:
-                    add(outcomes[0])
-                else:
-                    out += outcomes
+            fallback = self.compiled._fallback
+            asked = self.asked
+            if self.one_month is not None:
+                one_month = self.one_month
+                add = out.append
+                for record in records:
+                    try:
+                        add(one_month(record))
+                    except (_Interpret, ArithmeticError):
+                        out += fallback(record, asked)
+            else:
+                walk = self.walk
+                for record in records:
+                    try:
+                        out += walk(record)
+                    except (_Interpret, ArithmeticError):
+                        out += fallback(record, asked)
             return out
         finally:
             if paused:
@@ -359,39 +371,11 @@ class _Runner:
     def __call__(self, record: dict) -> list[Outcome]:
         """Bill one account record for the runner's periods."""
         try:
-            return self.one_month(record) if self.single else self.walk(record)
+            if self.one_month is not None:
+                return [self.one_month(record)]
+            return self.walk(record)
         except (_Interpret, ArithmeticError):  # decimal's errors are ArithmeticErrors
             return self.compiled._fallback(record, self.asked)
-
-    def one_month(self, record: dict) -> list[Outcome]:
-        """The walk of a single month with no timeline: the common case of a monthly run, in
-        straight-line code. Anything else takes the general `walk`."""
-        if type(record) is not dict or not _ONE_MONTH_KEYS.issuperset(record) or (
-                "since" in record):
-            return self.walk(record)
-        name = record.get("account")
-        plan = record.get("plan")
-        tier = self.tiers.get(plan) if type(plan) is str else None
-        if type(name) is not str or not name or tier is None:
-            raise _Interpret
-        status = record.get("status", "active")
-        if status not in _STATUSES:
-            raise _Interpret
-        month = self.last_month
-        usage = record.get("usage")
-        figures = self.figures(usage) if usage is not None else _NO_FIGURES
-        history = record.get("lookback")
-        history = self.lookback(history, tier) if history is not None else []
-        key, last_day, next_first, fee_lines = self.period_info.get(month) or self.info(month)
-        if status == "suspended" and self.suspend:
-            return [_new(Outcome, (name, key, plan, plan, self.nothing, (), (_new(Ruling, (
-                "not-billed", name, last_day, "suspended", "suspended", self.suspension_rule,
-                None)),), self, record))]
-        lines, total = self.charges(tier, figures, month, fee_lines[plan], None)
-        scheduled, decisions, _ = self.ladder_step(tier, figures, month, history, last_day,
-                                                   next_first, ())
-        return [_new(Outcome, (name, key, plan, scheduled or plan, total, lines, decisions, self,
-                               record))]
 
     def charges(self, tier: _Tier, figures: dict, month: int, fee_line: Line,
                 addons: tuple | None) -> tuple[tuple, Decimal]:
@@ -572,18 +556,8 @@ class _Runner:
                 month = day_months.get(day) if type(day) is str else None
                 if month is None:
                     month = self.day_month(day)
-                kind = type(value)
-                if kind is Decimal:
-                    if not (_ZERO <= value < _LARGEST) or value.quantize(_FINEST) != value:
-                        raise _Interpret  # negative, not finite or out of range: the interpreter says
-                elif kind is int:
-                    if not 0 <= value < _LARGEST_INT:
-                        raise _Interpret
-                    value = Decimal(value)
-                elif kind is str:
-                    value = self.written(value, unit)
-                else:
-                    raise _Interpret
+                if type(value) is not Figure:  # not checked when read: checked here
+                    value = self.checked(value, unit)
                 key = month * width + offset
                 sums[key] = sums[key] + value if key in sums else value
         return sums
@@ -629,20 +603,27 @@ class _Runner:
     def lookback(self, figures, tier: _Tier) -> list:
         if type(figures) is not list or tier.ladder is None:
             raise _Interpret
-        out = []
-        for value in figures:
-            kind = type(value)
-            if kind is Decimal:
-                if not (_ZERO <= value < _LARGEST) or value.quantize(_FINEST) != value:
-                    raise _Interpret
-                out.append(value)
-            elif kind is int and 0 <= value < _LARGEST_INT:
-                out.append(Decimal(value))
-            elif kind is str:
-                out.append(self.written(value, self.meter_units[tier.ladder.item]))
-            else:
+        unit = self.meter_units[tier.ladder.item]
+        return [value if type(value) is Figure else self.checked(value, unit)
+                for value in figures]
+
+    def checked(self, value, unit) -> Decimal:
+        """A figure given as a number or `15.3 GB` that the account reader would take, in
+        `unit`; anything else (negative, out of range, too fine, not a number) raises
+        `_Interpret`, and the interpreter says what is wrong. (A `Figure` was checked when read.)"""
+        kind = type(value)
+        if kind is Decimal or kind is Figure:
+            if value < _ZERO:
                 raise _Interpret
-        return out
+            value.quantize(_FINEST, None, _EXACT)  # raises if out of range or too fine
+            return value
+        if kind is int:
+            if not 0 <= value < _LARGEST_INT:
+                raise _Interpret
+            return Decimal(value)
+        if kind is str:
+            return self.written(value, unit)
+        raise _Interpret
 
 
 def _month(period: Period) -> int:
@@ -651,9 +632,11 @@ def _month(period: Period) -> int:
 
 _ZERO = Decimal(0)
 _LARGEST = Decimal(10) ** MAX_DIGITS
-# Quantizing to this exponent keeps a value of at most 18 digits after the point as it is (and
-# rounds, or raises in a narrow decimal context, one with more: the interpreter then refuses it).
 _FINEST = Decimal(1).scaleb(-MAX_DIGITS)
+# Quantizing to _FINEST in this context raises, as the account reader refuses them, for a figure
+# with more than MAX_DIGITS digits after the point, even zeros (Rounded), and for one of
+# MAX_DIGITS digits or more before it, or not finite (InvalidOperation: beyond the precision).
+_EXACT = Context(prec=2 * MAX_DIGITS, traps=[Rounded, Inexact, InvalidOperation])
 _LARGEST_INT = 10**MAX_DIGITS
 _NO_FIGURES: dict = {}
 _NO_HISTORY: list = []

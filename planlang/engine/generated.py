@@ -1,0 +1,255 @@
+"""Generated source for the compiled path's one-month lane: a catalog's month as straight-line Python.
+
+A monthly billing run bills every account for one month. `one_month(runner)` writes, for one
+compiled catalog and one month, the Python source of a function billing an account record for
+that month, and compiles it (as attrs writes `__init__` methods and Jinja compiles templates):
+
+- every constant is bound once: a plan's fee line, its included amounts and prices, the ladder's
+  limits and neighbours, the month's key and dates, and the decisions that carry no per-account
+  figure (a tier change scheduled for next month is the same decision for every account);
+- each plan gets its own function, with only the steps its rules need, in the order the general
+  walk (`_Runner.walk`) takes them: the fee, the extras beyond what is included, the ladder;
+- usage is summed for the billed month only, every value being checked as the general walk checks
+  it: anything it would not take (a value it cannot read exactly, an unknown meter or plan, a bad
+  status, a look-back off a ladder) raises `_Interpret`, and the interpreter decides, with its
+  own message when the account is wrong.
+
+The function's outcome is exactly the general walk's (`tests/test_compiled.py` checks both
+against the interpreter); `source` on the function gives the text for reading.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP
+from typing import TYPE_CHECKING, Any
+
+from planlang.serde import Figure
+
+if TYPE_CHECKING:
+    from planlang.engine.compiled import _Runner, _Tier
+
+# Up to this many plans, the plans' steps are written in place in one function; with more, each
+# plan has its own function, found through a dict by the plan's name.
+INLINE_PLANS = 8
+
+
+class _Writer:
+    """Lines of source and the constants they name."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {}
+        self.by_id: dict[int, str] = {}
+        self.base = 0  # added to every line's indent
+
+    def constant(self, value: Any, hint: str = "c") -> str:
+        """A name bound to `value` in the generated module (one name per distinct object)."""
+        if isinstance(value, str):
+            return repr(value)
+        if value is None or isinstance(value, bool):
+            return repr(value)
+        name = self.by_id.get(id(value))
+        if name is None:
+            name = f"{hint}{len(self.names)}"
+            self.names[name] = value
+            self.by_id[id(value)] = name
+        return name
+
+    def __call__(self, indent: int, text: str) -> None:
+        self.lines.append("    " * (self.base + indent) + text)
+
+
+def one_month(runner: _Runner):
+    """The generated function billing an account record for `runner`'s single month: record ->
+    its `Outcome` (or `_Interpret` raised: the interpreter decides)."""
+    from planlang.engine import compiled as c
+
+    month = runner.last_month
+    key, last_day, _, fee_lines = runner.info(month)
+    out = _Writer()
+    names = out.names
+    names.update(
+        ZERO=c._ZERO, I=c._Interpret, Outcome=c.Outcome,
+        Line=c.Line, Ruling=c.Ruling, HALF_UP=ROUND_HALF_UP, PLACES=runner.places, runner=runner,
+        walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
+        checked=runner.checked, Figure=Figure, NOTHING=runner.nothing,
+    )
+    meters = [(i, name, runner.meter_units[name]) for i, name in enumerate(runner.meter_names)]
+    month_key = out.constant(key, "key")
+    last = out.constant(last_day, "last_day")
+
+    arguments = "".join(f"m{index}, " for index, _, _ in meters)
+    inline = len(runner.tiers) <= INLINE_PLANS
+    if not inline:  # many plans: one function each, found by the plan's name
+        functions = {}
+        for number, (plan_name, tier) in enumerate(runner.tiers.items()):
+            functions[plan_name] = f"plan{number}"
+            out(0, f"def plan{number}(name, record, status, {arguments}lookback):")
+            out.base = 1
+            _plan(out, runner, tier, fee_lines[plan_name], month_key, last)
+            out.base = 0
+            out(0, "")
+        out(0, "PLANS = {" + ", ".join(f"{p!r}: {f}" for p, f in functions.items()) + "}")
+        out(0, "")
+
+    # ---- the entry point: the record's shape, its figures, then its plan's steps ----
+    out(0, "def one_month(record):")
+    out(1, "if type(record) is not dict:")
+    out(2, "raise I")
+    out(1, "name = record.get('account')")
+    out(1, "plan = record.get('plan')")
+    out(1, "status = record.get('status')")
+    out(1, "usage = record.get('usage')")
+    out(1, "lookback = record.get('lookback')")
+    out(1, "if len(record) != 2 + (status is not None) + (usage is not None) + "
+        "(lookback is not None):")
+    out(2, "return walk(record)[0]  # a timeline, a start date, ...: the general walk")
+    out(1, "if type(name) is not str or not name:")
+    out(2, "raise I")
+    out(1, "if status is not None and status != 'active' and status != 'suspended':")
+    out(2, "raise I")
+    for index, _, _ in meters:
+        out(1, f"m{index} = ZERO")
+    out(1, "if usage is not None:")
+    out(2, "if type(usage) is not dict:")
+    out(3, "raise I")
+    for index, meter, _ in meters:
+        out(2, f"d{index} = usage.get({meter!r})")
+    present = " + ".join(f"(d{index} is not None)" for index, _, _ in meters) or "0"
+    out(2, f"if len(usage) != {present}:")
+    out(3, "raise I  # a meter the catalog does not have")
+    for index, _, unit in meters:
+        out(2, f"if d{index} is not None:")
+        out(3, f"if type(d{index}) is not dict or len(d{index}) != 1:")
+        out(4, "raise I")
+        out(3, f"daily = d{index}.get('daily')")
+        out(3, "if type(daily) is not dict:")
+        out(4, "raise I")
+        out(3, "for day, value in daily.items():")
+        _read_value(out, 4, "value", out.constant(unit, "unit"))
+        out(4, "number = day_months.get(day)")
+        out(4, "if number is None:")
+        out(5, "number = day_month(day)")
+        out(4, f"if number == {month}:")
+        out(5, f"m{index} = value if m{index} is ZERO else m{index} + value")
+    if inline:  # a few plans: each plan's steps in place, the plan found by comparisons
+        for number, (plan_name, tier) in enumerate(runner.tiers.items()):
+            out(1, f"{'el' if number else ''}if plan == {plan_name!r}:")
+            out.base = 1
+            _plan(out, runner, tier, fee_lines[plan_name], month_key, last)
+            out.base = 0
+        out(1, "raise I  # a plan the catalog does not have")
+    else:
+        out(1, "bill = PLANS.get(plan)")
+        out(1, "if bill is None:")
+        out(2, "raise I  # a plan the catalog does not have")
+        out(1, f"return bill(name, record, status, {arguments}lookback)")
+
+    source = "\n".join(out.lines) + "\n"
+    namespace = dict(names)
+    code = compile(source, f"<planlang: {runner.catalog.name} {key}>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own generated source, from the checked catalog
+    function = namespace["one_month"]
+    function.source = source
+    return function
+
+
+def _read_value(out: _Writer, indent: int, value: str, unit: str) -> None:
+    """Source reading one figure as the general walk does: a `Figure` was checked when read;
+    anything else is checked now (`_Runner.checked`), or raises `_Interpret`."""
+    out(indent, f"if type({value}) is not Figure:")
+    out(indent + 1, f"{value} = checked({value}, {unit})")
+
+
+def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
+          last: str) -> None:
+    """A plan's steps for the month, in the general walk's order: look-back, suspension, fee,
+    extras, ladder. Names in scope: name, record, status, m0.. (each meter's figure), lookback."""
+    from planlang.engine.compiled import Ruling
+
+    plan = tier.name
+    _, last_day, next_first, _ = runner.info(runner.last_month)
+
+    def ruling(kind: str, subject: str, code: str, rule) -> Ruling:
+        """A decision scheduled at the month's end for next month: the same for every account."""
+        return Ruling((kind, subject, last_day, "scheduled", code, rule, next_first))
+
+    # the look-back: only on a ladder's plan; every figure read as usage is
+    if tier.ladder is None:
+        out(1, "if lookback is not None:")
+        out(2, "raise I  # a look-back off a ladder: the interpreter says so")
+    else:
+        unit = out.constant(runner.meter_units[tier.ladder.item], "unit")
+        # the down rule's window needs the last `count - 1` figures of the look-back
+        count = tier.down[2] if tier.down is not None else 1
+        keep = "history.append(value)" if count > 2 else "last = value" if count == 2 else None
+        out(1, "history = []" if count > 2 else "last = None")
+        out(1, "if lookback is not None:")
+        out(2, "if type(lookback) is not list:")
+        out(3, "raise I")
+        out(2, "for value in lookback:")
+        _read_value(out, 3, "value", unit)
+        if keep:
+            out(3, keep)
+    if runner.suspend:
+        suspension = out.constant(runner.suspension_rule, "rule")
+        out(1, "if status == 'suspended':")
+        out(2, f"return Outcome((name, {month_key}, {plan!r}, {plan!r}, NOTHING, (), "
+            f"(Ruling(('not-billed', name, {last}, 'suspended', 'suspended', {suspension}, "
+            f"None)),), runner, record))")
+    fee = fee_line[5]
+    out(1, f"total = {out.constant(fee, 'fee')}")
+    out(1, f"lines = ({out.constant(fee_line, 'fee_line')},)")
+    for index, item, included, ceiling, priced, price, block, rule in tier.items:
+        if ceiling is not None:
+            out(1, f"if m{index} > {out.constant(ceiling, 'ceiling')}:")
+            out(2, "raise I  # a usage-over-limit decision: the interpreter words it")
+        if priced:
+            limit = out.constant(included, "included")
+            out(1, f"if m{index} > {limit}:")
+            out(2, f"blocks, rest = divmod(m{index} - {limit}, {out.constant(block, 'block')})")
+            out(2, "if rest:")
+            out(3, "blocks += 1")
+            price_name = out.constant(price, "price")
+            out(2, f"amount = ({price_name} * blocks).quantize(PLACES, HALF_UP)")
+            out(2, f"lines += (Line(('extra', {item!r}, {plan!r}, blocks, {price_name}, "
+                f"amount, {out.constant(rule, 'rule')})),)")
+            out(2, "total += amount")
+    next_plan = repr(plan)
+    if tier.ladder is None:
+        out(1, f"return Outcome((name, {month_key}, {plan!r}, {next_plan}, total, lines, "
+            "(), runner, record))")
+        return
+    usage = f"m{tier.index}"
+    out(1, f"scheduled = {plan!r}")
+    out(1, "decisions = ()")
+    first = "if"
+    if tier.up is not None:
+        upper, rule = tier.up
+        decision = out.constant(ruling("tier-change", upper, "tier-up", rule), "ruling")
+        out(1, f"if {usage} > {out.constant(tier.limit, 'limit')}:")
+        out(2, f"scheduled = {upper!r}")
+        out(2, f"decisions = ({decision},)")
+        first = "elif"
+    if tier.down is not None:
+        lower_name, lower, count, rule = tier.down
+        decision = out.constant(ruling("tier-change", lower_name, "tier-down", rule), "ruling")
+        lower_limit = out.constant(lower, "lower")
+        # the walk's window: the last `count` months of the look-back followed by this month
+        window = f"{usage} < {lower_limit}"
+        if count == 2:
+            window += f" and last is not None and last < {lower_limit}"
+        elif count > 2:
+            window += (f" and len(history) >= {count - 1} and "
+                       f"max(history[-{count - 1}:]) < {lower_limit}")
+        out(1, f"{first} {window}:")
+        out(2, f"scheduled = {lower_name!r}")
+        out(2, f"decisions = ({decision},)")
+    if tier.overflow is not None:
+        top_name, top, block, addon_plan, _fee, _rule, decided = tier.overflow
+        decision = out.constant(ruling("add-on", addon_plan, "above-top-tier", decided),
+                                "ruling")
+        out(1, f"if {usage} > {out.constant(top, 'top')} and scheduled == {top_name!r}:")
+        out(2, f"decisions += ({decision},)")
+    out(1, f"return Outcome((name, {month_key}, {plan!r}, scheduled, total, lines, "
+        "decisions, runner, record))")
