@@ -63,9 +63,9 @@ def records(catalog_name: str):
     optional = {
         "status": st.sampled_from(["active", "suspended", "asleep", None, ["active"]]),
         "usage": st.one_of(usage, st.none()),
-        "lookback": st.lists(figures, max_size=3),
-        "since": st.sampled_from(["2025-11", "2026-01", "2026-03", "26-1", "2026-13"]),
-        "timeline": st.lists(event, max_size=3),
+        "lookback": st.one_of(st.lists(figures, max_size=3), st.none()),
+        "since": st.sampled_from(["2025-11", "2026-01", "2026-03", "26-1", "2026-13", None]),
+        "timeline": st.one_of(st.lists(event, max_size=3), st.none()),
         "uptime": st.just({"2026-03": "99.5%"}),
         "colour": st.just("blue"),
     }
@@ -150,6 +150,13 @@ def test_suspension_and_a_bad_account_in_a_batch():
     with pytest.raises(PlanlangError) as raised:
         runner.batch([good, {"account": "b", "plan": "Cellular-Huge"}])
     assert [d.code for d in raised.value.diagnostics] == ["PL411"]
+
+
+@pytest.mark.parametrize("periods", [["2026-03"], ["2026-02", "2026-03"]])
+def test_a_status_or_an_event_that_is_a_list_is_refused(periods):
+    check("edge", {"account": "a", "plan": "Cellular-Small", "status": ["active"]}, periods)
+    check("edge", {"account": "a", "plan": "Cellular-Small", "timeline": [
+        {"on": "2026-02-03", "status": ["suspended"]}]}, periods)
 
 
 def test_a_figure_too_fine_is_refused_as_the_interpreter_refuses_it():

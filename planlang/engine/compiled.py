@@ -114,7 +114,6 @@ class _Interpret(Exception):
 
 _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline"))
 _EVENT_KEYS = frozenset(("on", "status"))
-_STATUSES = frozenset(("active", "suspended"))
 _ONE_MONTH_KEYS = frozenset(("account", "plan", "status", "usage", "lookback"))
 
 
@@ -448,23 +447,21 @@ class _Runner:
         if type(name) is not str or not name or tier is None:
             raise _Interpret
         status = record.get("status", "active")
-        if status not in _STATUSES:
+        if status != "active" and status != "suspended":  # (a list is no status either)
             raise _Interpret
         month = self.first_month
-        since = record.get("since")
-        if since is not None:
+        # a key given is read, even when its value is null (the interpreter refuses that)
+        if "since" in record:
+            since = record["since"]
             since_month = self.since_months.get(since) if type(since) is str else None
             if since_month is None:
                 since_month = self.month_of(since)
             month = min(month, since_month)
-        events = record.get("timeline")
-        events = self.status_events(events) if events else []
+        events = self.status_events(record["timeline"]) if "timeline" in record else []
         if events:
             month = min(month, events[0][0].year * 12 + events[0][0].month - 1)
-        usage = record.get("usage")
-        figures = self.figures(usage) if usage is not None else _NO_FIGURES
-        history = record.get("lookback")
-        history = self.lookback(history, tier) if history is not None else []
+        figures = self.figures(record["usage"]) if "usage" in record else _NO_FIGURES
+        history = self.lookback(record["lookback"], tier) if "lookback" in record else []
         last = self.last_month
         if last - month >= 1200:
             raise _Interpret  # the interpreter refuses such a walk, with its message
@@ -520,7 +517,7 @@ class _Runner:
                 raise _Interpret
             status = event["status"]
             on = event["on"]
-            if status not in _STATUSES:
+            if status != "active" and status != "suspended":
                 raise _Interpret
             if type(on) is str and len(on) == 10:
                 try:
@@ -631,7 +628,6 @@ def _month(period: Period) -> int:
 
 
 _ZERO = Decimal(0)
-_LARGEST = Decimal(10) ** MAX_DIGITS
 _FINEST = Decimal(1).scaleb(-MAX_DIGITS)
 # Quantizing to _FINEST in this context raises, as the account reader refuses them, for a figure
 # with more than MAX_DIGITS digits after the point, even zeros (Rounded), and for one of
@@ -639,7 +635,6 @@ _FINEST = Decimal(1).scaleb(-MAX_DIGITS)
 _EXACT = Context(prec=2 * MAX_DIGITS, traps=[Rounded, Inexact, InvalidOperation])
 _LARGEST_INT = 10**MAX_DIGITS
 _NO_FIGURES: dict = {}
-_NO_HISTORY: list = []
 
 
 class _Interpreted:
