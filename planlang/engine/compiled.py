@@ -344,24 +344,17 @@ class _Runner:
         paused = gc.isenabled()
         gc.disable()
         try:
+            if self.one_month is not None:  # it falls back by itself
+                return list(map(self.one_month, records))
             out: list[Outcome] = []
             fallback = self.compiled._fallback
             asked = self.asked
-            if self.one_month is not None:
-                one_month = self.one_month
-                add = out.append
-                for record in records:
-                    try:
-                        add(one_month(record))
-                    except (_Interpret, ArithmeticError):
-                        out += fallback(record, asked)
-            else:
-                walk = self.walk
-                for record in records:
-                    try:
-                        out += walk(record)
-                    except (_Interpret, ArithmeticError):
-                        out += fallback(record, asked)
+            walk = self.walk
+            for record in records:
+                try:
+                    out += walk(record)
+                except (_Interpret, ArithmeticError):
+                    out += fallback(record, asked)
             return out
         finally:
             if paused:
@@ -369,12 +362,16 @@ class _Runner:
 
     def __call__(self, record: dict) -> list[Outcome]:
         """Bill one account record for the runner's periods."""
+        if self.one_month is not None:  # it falls back by itself
+            return [self.one_month(record)]
         try:
-            if self.one_month is not None:
-                return [self.one_month(record)]
             return self.walk(record)
         except (_Interpret, ArithmeticError):  # decimal's errors are ArithmeticErrors
             return self.compiled._fallback(record, self.asked)
+
+    def fallback(self, record: dict) -> Outcome:
+        """The interpreter's outcome for a one-month runner."""
+        return self.compiled._fallback(record, self.asked)[0]
 
     def charges(self, tier: _Tier, figures: dict, month: int, fee_line: Line,
                 addons: tuple | None) -> tuple[tuple, Decimal]:

@@ -61,7 +61,7 @@ class _Writer:
 
 def one_month(runner: _Runner):
     """The generated function billing an account record for `runner`'s single month: record ->
-    its `Outcome` (or `_Interpret` raised: the interpreter decides)."""
+    its `Outcome`, from the interpreter when the record is outside the compiled path."""
     from planlang.engine import compiled as c
 
     month = runner.last_month
@@ -72,7 +72,7 @@ def one_month(runner: _Runner):
         ZERO=c._ZERO, I=c._Interpret, Outcome=c.Outcome,
         Line=c.Line, Ruling=c.Ruling, HALF_UP=ROUND_HALF_UP, PLACES=runner.places, runner=runner,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
-        checked=runner.checked, Figure=Figure, NOTHING=runner.nothing,
+        checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
     )
     meters = [(i, name, runner.meter_units[name]) for i, name in enumerate(runner.meter_names)]
     month_key = out.constant(key, "key")
@@ -94,6 +94,8 @@ def one_month(runner: _Runner):
 
     # ---- the entry point: the record's shape, its figures, then its plan's steps ----
     out(0, "def one_month(record):")
+    out(1, "try:")
+    out.base = 1  # the body, in the try
     out(1, "if type(record) is not dict:")
     out(2, "raise I")
     out(1, "name = record.get('account')")
@@ -135,15 +137,18 @@ def one_month(runner: _Runner):
     if inline:  # a few plans: each plan's steps in place, the plan found by comparisons
         for number, (plan_name, tier) in enumerate(runner.tiers.items()):
             out(1, f"{'el' if number else ''}if plan == {plan_name!r}:")
-            out.base = 1
+            out.base = 2
             _plan(out, runner, tier, fee_lines[plan_name], month_key, last)
-            out.base = 0
+            out.base = 1
         out(1, "raise I  # a plan the catalog does not have")
     else:
         out(1, "bill = PLANS.get(plan)")
         out(1, "if bill is None:")
         out(2, "raise I  # a plan the catalog does not have")
         out(1, f"return bill(name, record, status, {arguments}lookback)")
+    out.base = 0
+    out(1, "except (I, ArithmeticError):  # decimal's errors are ArithmeticErrors")
+    out(2, "return fallback(record)  # the interpreter, with its errors for a bad account")
 
     source = "\n".join(out.lines) + "\n"
     namespace = dict(names)
@@ -187,10 +192,16 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         out(1, "if lookback is not None:")
         out(2, "if type(lookback) is not list:")
         out(3, "raise I")
-        out(2, "for value in lookback:")
+        out(2, "if len(lookback) == 1:  # the common case, read without an iterator")
+        out(3, "value = lookback[0]")
         _read_value(out, 3, "value", unit)
         if keep:
             out(3, keep)
+        out(2, "else:")
+        out(3, "for value in lookback:")
+        _read_value(out, 4, "value", unit)
+        if keep:
+            out(4, keep)
     if runner.suspend:
         suspension = out.constant(runner.suspension_rule, "rule")
         out(1, "if status == 'suspended':")
@@ -199,7 +210,8 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
             f"None)),), runner, record))")
     fee = fee_line[5]
     out(1, f"total = {out.constant(fee, 'fee')}")
-    out(1, f"lines = ({out.constant(fee_line, 'fee_line')},)")
+    out(1, f"lines = {out.constant((fee_line,), 'fee_lines')}")  # one tuple for every account
+    first = True  # whether `lines` is still the fee line alone wherever this extra is added
     for index, item, included, ceiling, priced, price, block, rule in tier.items:
         if ceiling is not None:
             out(1, f"if m{index} > {out.constant(ceiling, 'ceiling')}:")
@@ -212,8 +224,13 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
             out(3, "blocks += 1")
             price_name = out.constant(price, "price")
             out(2, f"amount = ({price_name} * blocks).quantize(PLACES, HALF_UP)")
-            out(2, f"lines += (Line(('extra', {item!r}, {plan!r}, blocks, {price_name}, "
-                f"amount, {out.constant(rule, 'rule')})),)")
+            extra = (f"Line(('extra', {item!r}, {plan!r}, blocks, {price_name}, amount, "
+                     f"{out.constant(rule, 'rule')}))")
+            if first:
+                out(2, f"lines = ({out.constant(fee_line, 'fee_line')}, {extra})")
+                first = False
+            else:
+                out(2, f"lines += ({extra},)")
             out(2, "total += amount")
     next_plan = repr(plan)
     if tier.ladder is None:
@@ -226,14 +243,15 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     first = "if"
     if tier.up is not None:
         upper, rule = tier.up
-        decision = out.constant(ruling("tier-change", upper, "tier-up", rule), "ruling")
+        decision = out.constant((ruling("tier-change", upper, "tier-up", rule),), "ruling")
         out(1, f"if {usage} > {out.constant(tier.limit, 'limit')}:")
         out(2, f"scheduled = {upper!r}")
-        out(2, f"decisions = ({decision},)")
+        out(2, f"decisions = {decision}")
         first = "elif"
     if tier.down is not None:
         lower_name, lower, count, rule = tier.down
-        decision = out.constant(ruling("tier-change", lower_name, "tier-down", rule), "ruling")
+        decision = out.constant((ruling("tier-change", lower_name, "tier-down", rule),),
+                                "ruling")
         lower_limit = out.constant(lower, "lower")
         # the walk's window: the last `count` months of the look-back followed by this month
         window = f"{usage} < {lower_limit}"
@@ -244,12 +262,12 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
                        f"max(history[-{count - 1}:]) < {lower_limit}")
         out(1, f"{first} {window}:")
         out(2, f"scheduled = {lower_name!r}")
-        out(2, f"decisions = ({decision},)")
+        out(2, f"decisions = {decision}")
     if tier.overflow is not None:
         top_name, top, block, addon_plan, _fee, _rule, decided = tier.overflow
-        decision = out.constant(ruling("add-on", addon_plan, "above-top-tier", decided),
+        decision = out.constant((ruling("add-on", addon_plan, "above-top-tier", decided),),
                                 "ruling")
         out(1, f"if {usage} > {out.constant(top, 'top')} and scheduled == {top_name!r}:")
-        out(2, f"decisions += ({decision},)")
+        out(2, f"decisions += {decision}")
     out(1, f"return Outcome((name, {month_key}, {plan!r}, scheduled, total, lines, "
         "decisions, runner, record))")
