@@ -211,7 +211,7 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     fee = fee_line[5]
     out(1, f"total = {out.constant(fee, 'fee')}")
     out(1, f"lines = {out.constant((fee_line,), 'fee_lines')}")  # one tuple for every account
-    first = True  # whether `lines` is still the fee line alone wherever this extra is added
+    alone = True  # whether `lines` is still the fee line alone wherever this extra is added
     for index, item, included, ceiling, priced, price, block, rule in tier.items:
         if ceiling is not None:
             out(1, f"if m{index} > {out.constant(ceiling, 'ceiling')}:")
@@ -226,9 +226,9 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
             out(2, f"amount = ({price_name} * blocks).quantize(PLACES, HALF_UP)")
             extra = (f"Line(('extra', {item!r}, {plan!r}, blocks, {price_name}, amount, "
                      f"{out.constant(rule, 'rule')}))")
-            if first:
+            if alone:
                 out(2, f"lines = ({out.constant(fee_line, 'fee_line')}, {extra})")
-                first = False
+                alone = False
             else:
                 out(2, f"lines += ({extra},)")
             out(2, "total += amount")
