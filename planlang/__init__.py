@@ -7,13 +7,33 @@ Load a catalog once, evaluate many accounts:
     bill = planlang.evaluate(catalog, account, "2026-11")
 """
 
-from planlang.compile import compile_source, load_catalog, parse_catalog_text
-from planlang.diagnostics import Diagnostic, PlanlangError, render
-from planlang.engine import evaluate, prepare
-from planlang.inputs import load_account
-from planlang.model import Catalog
-from planlang.results import Bill, ChargeLine, Decision, Reason, Step, to_data
-from planlang.state import Account
+import importlib
+
+# The public names, imported when first used (PEP 562): `planlang check` loads no engine.
+_HOMES = {
+    "compile_source": "planlang.compile", "load_catalog": "planlang.compile",
+    "parse_catalog_text": "planlang.compile", "Diagnostic": "planlang.diagnostics",
+    "PlanlangError": "planlang.diagnostics", "render": "planlang.diagnostics",
+    "evaluate": "planlang.engine", "prepare": "planlang.engine",
+    "load_account": "planlang.inputs", "Catalog": "planlang.model", "Bill": "planlang.results",
+    "ChargeLine": "planlang.results", "Decision": "planlang.results",
+    "Reason": "planlang.results", "Step": "planlang.results", "to_data": "planlang.results",
+    "Account": "planlang.state",
+}
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'planlang' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_HOMES))
+
 
 __all__ = [
     "Account", "Bill", "Catalog", "ChargeLine", "Decision", "Diagnostic", "PlanlangError",

@@ -30,20 +30,20 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import attrs
 
 from planlang.diagnostics import Diagnostic, PlanlangError, render_all
-from planlang.engine import evaluate_periods
-from planlang.inputs import account_from
-from planlang.model import Catalog
-from planlang.records_io import safe_text
-from planlang.results import Bill, to_data
-from planlang.serde import converter, json_number
 from planlang.source import Source
-from planlang.state import Account
-from planlang.yamlio import Document, load_document
+
+if TYPE_CHECKING:
+    from planlang.model import Catalog
+    from planlang.results import Bill
+    from planlang.yamlio import Document
+
+# The engine and the readers are imported where they are used, so that `planlang check`, whose
+# command line imports this module, starts without them.
 
 #: Suffixes of the account files read from a folder; `.jsonl` files hold one account a line.
 ACCOUNT_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
@@ -63,6 +63,10 @@ def bill_one(catalog: Catalog, data: Any, periods: Sequence[str]) -> list[Bill]:
     Raises `PlanlangError`, or any other exception, when the data cannot be billed; the caller
     (`bill_entry`) then reads the account again with the located loader to say where.
     """
+    from planlang.engine import evaluate_periods
+    from planlang.serde import converter
+    from planlang.state import Account
+
     account = converter.structure(data, Account)
     return evaluate_periods(catalog, account, list(periods))
 
@@ -230,6 +234,8 @@ def _no_constant(name: str) -> Any:
 def parse_line(entry: Entry) -> Any:
     """A JSON line's data, numbers with a decimal point as `Decimal`, or PlanlangError (PL403)
     located on its line; `_NotPlain` when only the located loader can say what is wrong."""
+    from planlang.serde import json_number
+
     try:
         return json.loads(entry.text, parse_float=json_number, parse_constant=_no_constant,
                           object_pairs_hook=_no_repeats)
@@ -245,6 +251,8 @@ def parse_line(entry: Entry) -> Any:
 
 
 def _document(entry: Entry) -> Document:
+    from planlang.yamlio import load_document
+
     if entry.line:
         return load_document(LineSource(entry.path, entry.text, first_line=entry.line))
     return load_document(Source(entry.path, entry.text))
@@ -252,6 +260,8 @@ def _document(entry: Entry) -> Document:
 
 def bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str]) -> list[Bill] | Problem:
     """Bill one entry with `bill_one`, or return every problem with it, located."""
+    from planlang.inputs import account_from
+
     if entry.problem is not None:
         return Problem(entry.path, entry.line, None, entry.problem)
     data: Any = None
@@ -308,6 +318,8 @@ class Job:
 
 def bill_json(bill: Bill, explain: bool) -> str:
     """One bill as one JSON line (with its line break)."""
+    from planlang.results import to_data
+
     data = to_data(bill)
     if not explain:
         for entry in data["lines"] + data["decisions"] + data["messages"]:
@@ -317,6 +329,9 @@ def bill_json(bill: Bill, explain: bool) -> str:
 
 def csv_rows(bill: Bill, raw: bool = False) -> list[list[str]]:
     """One row per charge line of the bill, then its total row."""
+    from planlang.records_io import safe_text
+    from planlang.results import to_data
+
     data = to_data(bill)
     rows = [[data["account"], line["period"], line["plan"], line["kind"], line["item"],
              line["quantity"], line["unit"], line["unit_price"], line["amount"],

@@ -13,36 +13,18 @@ import sys
 import tempfile
 from pathlib import Path
 from textwrap import indent
+from typing import TYPE_CHECKING
 
-from planlang.batch import (
-    CHUNK_SIZE,
-    MAX_SHOWN_PROBLEMS,
-    DaskCluster,
-    InProcess,
-    Job,
-    ProcessPool,
-    Runner,
-    Summary,
-    count_accounts,
-    csv_header,
-    open_accounts,
-    run_batch,
-)
+from planlang.batch import CHUNK_SIZE
 from planlang.compile import compile_source, load_catalog, read_source
 from planlang.diagnostics import Diagnostic, PlanlangError, render, render_all
-from planlang.engine import evaluate_periods
-from planlang.engine.calendar import Period
-from planlang.inputs import account_from, load_account, load_data
-from planlang.records_io import (
-    SubscriberSource,
-    bill_record_periods,
-    coupon_before,
-    period_records,
-    write_csv,
-)
-from planlang.report import bill_table
-from planlang.results import to_data
-from planlang.scenario import run_paths
+
+if TYPE_CHECKING:
+    from planlang.batch import Runner, Summary
+    from planlang.engine.calendar import Period
+
+# The engine, the readers and the batch machinery are imported by the commands that use them:
+# `planlang check` starts without them.
 
 
 class _Parser(argparse.ArgumentParser):
@@ -160,6 +142,11 @@ def cmd_bill(args) -> int:
         raise PlanlangError([Diagnostic("PL421", f"{'--workers' if args.workers else '--dask'} "
                                         "bills a batch of accounts",
                                         help="give the accounts with --accounts")])
+    from planlang.engine import evaluate_periods
+    from planlang.inputs import load_account
+    from planlang.report import bill_table
+    from planlang.results import to_data
+
     args.format = args.format or "table"
     catalog = load_catalog(args.catalog)
     if catalog.records:
@@ -186,6 +173,17 @@ def cmd_bill(args) -> int:
 
 def bill_records(args, catalog, periods) -> int:
     """Bill a catalog of daily records; the CSV is streamed, subscriber by subscriber."""
+    from planlang.inputs import account_from, load_data
+    from planlang.records_io import (
+        SubscriberSource,
+        bill_record_periods,
+        coupon_before,
+        period_records,
+        write_csv,
+    )
+    from planlang.report import bill_table
+    from planlang.results import to_data
+
     document = load_data(args.account)
     prepared = account_from(document, catalog)
     source = SubscriberSource(catalog, prepared.account, document, Path(args.account))
@@ -220,6 +218,15 @@ def bill_batch(args, periods: list[Period]) -> int:
     """Bill every account of `--accounts`, streamed, in this process, in worker processes or on a
     Dask cluster; the output is the same byte for byte. If any account has a problem, every
     problem is reported, the status is 1 and `--out` is not written."""
+    from planlang.batch import (
+        MAX_SHOWN_PROBLEMS,
+        DaskCluster,
+        InProcess,
+        Job,
+        ProcessPool,
+        open_accounts,
+    )
+
     fmt = args.format or "json"
     if fmt == "table":
         raise PlanlangError([Diagnostic("PL421", "--format table shows one account's bills",
@@ -273,6 +280,8 @@ def bill_batch(args, periods: list[Period]) -> int:
 
 def _run_batch(args, runner: Runner, entries, out: Path | None, fmt: str) -> Summary:
     """Run the batch into `out` (or standard output), with a progress bar on a terminal."""
+    from planlang.batch import csv_header, run_batch
+
     bar = _progress_bar(args, out)
     summaries: list[Summary] = []
 
@@ -314,6 +323,8 @@ def _progress_bar(args, out: Path | None):
         return None
     from tqdm import tqdm
 
+    from planlang.batch import count_accounts
+
     return tqdm(total=count_accounts(args.accounts, exclude=out), unit=" accounts",
                 file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
 
@@ -349,6 +360,8 @@ MAX_PERIODS = 1200
 
 def parse_periods(text: str) -> list[Period]:
     """`2026-11` or `2026-02..2026-04` (both ends included)."""
+    from planlang.engine.calendar import Period
+
     first, dots, last = text.partition("..")
     if dots and not last:
         raise PlanlangError([Diagnostic("PL420", f"--period: `{text}` has no last month",
@@ -377,6 +390,9 @@ def write_whole(path: Path, text: str) -> None:
 
 
 def cmd_test(args) -> int:
+    from planlang.report import bill_table
+    from planlang.scenario import run_paths
+
     results, problems = run_paths(args.paths)
     for problem in problems:
         print(render(problem), file=sys.stderr)
