@@ -58,7 +58,13 @@ def records(catalog_name: str):
     meters = st.sampled_from(list(catalog.meters) + ["nope"])
     usage = st.dictionaries(meters, st.fixed_dictionaries(
         {"daily": st.dictionaries(days, figures, max_size=6)}), max_size=2)
-    event = st.fixed_dictionaries({"on": st.one_of(days, st.just("2026-03-05T10:00:00Z")),
+    instants = st.sampled_from(["2026-03-05T10:00:00Z", "2026-03-05T09:30:00Z",
+                                "2026-02-28T23:30:00-02:00", "2026-03-31T23:59:59Z",
+                                "2026-04-01T00:00:00+01:00", "2026-03-05T10:00:00",
+                                "2026-03-05T25:00:00Z", "2026-03-05 10:00"])
+    event = st.fixed_dictionaries({"on": st.one_of(days, instants, st.builds(
+        dt.datetime, st.just(2026), st.integers(1, 6), st.integers(1, 28), st.integers(0, 23),
+        st.just(0), st.just(0), st.just(0), st.just(dt.timezone.utc))),
                                    "status": st.sampled_from(["active", "suspended", "gone"])})
     optional = {
         "status": st.sampled_from(["active", "suspended", "asleep", None, ["active"]]),
@@ -192,3 +198,17 @@ def test_the_month_is_generated_code_also_with_a_function_per_plan(monkeypatch):
     for record in [{"account": "e", "plan": "Cellular-Huge"},
                    {"account": "f", "plan": "Cellular-Small", "lookback": ["1500 MB"]}]:
         check("edge", record, ["2026-03"])  # refused, with the interpreter's message
+
+
+def test_status_changes_at_a_time_of_day_stay_on_the_compiled_path():
+    """Ordered by instant, whatever the offset; the decision is dated by the UTC day."""
+    record = {"account": "a", "plan": "Cellular-Medium", "since": "2026-01", "timeline": [
+        {"on": "2026-02-10T09:30:00Z", "status": "suspended"},
+        {"on": "2026-02-10T08:00:00-03:00", "status": "active"},  # 11:00 UTC: after
+        {"on": "2026-03-31T23:30:00-02:00", "status": "suspended"}]}  # 1 April UTC
+    periods = ["2026-02", "2026-03", "2026-04"]
+    check("edge", record, periods)
+    outcomes = COMPILED["edge"].bill_periods(record, periods)
+    assert all(o.compiled for o in outcomes)
+    assert [o.total for o in outcomes] == [Decimal("55.00"), Decimal("30.00"), Decimal("0.00")]
+    assert outcomes[2].decisions[0].date == dt.date(2026, 4, 1)

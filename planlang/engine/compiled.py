@@ -35,7 +35,7 @@ from planlang.engine.calendar import Period
 from planlang.model import Catalog, Plan
 from planlang.money import MINOR_UNITS
 from planlang.results import Bill
-from planlang.serde import MAX_DIGITS, Figure, InputError, parse_amount
+from planlang.serde import MAX_DIGITS, Figure, InputError, parse_amount, parse_datetime
 from planlang.units import lookup
 
 
@@ -456,7 +456,7 @@ class _Runner:
             month = min(month, since_month)
         events = self.status_events(record["timeline"]) if "timeline" in record else []
         if events:
-            month = min(month, events[0][0].year * 12 + events[0][0].month - 1)
+            month = min(month, events[0][1].year * 12 + events[0][1].month - 1)
         figures = self.figures(record["usage"]) if "usage" in record else _NO_FIGURES
         history = self.lookback(record["lookback"], tier) if "lookback" in record else []
         last = self.last_month
@@ -470,8 +470,8 @@ class _Runner:
             if scheduled is not None:
                 tier = self.tiers[scheduled]
             decisions: tuple = ()
-            while events and events[0][0] <= last_day:
-                day, new = events.pop(0)
+            while events and events[0][1] <= last_day:
+                _, day, new = events.pop(0)
                 if new != status and self.suspend:
                     decisions += (_new(Ruling, ("status", name, day, new, "status-" + new,
                                                 self.suspension_rule, day)),)
@@ -506,6 +506,8 @@ class _Runner:
         return month
 
     def status_events(self, events) -> list:
+        """The account's status changes as (instant, UTC day, status), in the interpreter's
+        order: by instant, events of one instant in the file's order."""
         if type(events) is not list:
             raise _Interpret
         out = []
@@ -516,17 +518,20 @@ class _Runner:
             on = event["on"]
             if status != "active" and status != "suspended":
                 raise _Interpret
-            if type(on) is str and len(on) == 10:
+            if type(on) is str and len(on) == 10:  # a day: from its midnight, UTC
                 try:
                     day = dt.date.fromisoformat(on)
                 except ValueError:
                     raise _Interpret from None
-            elif type(on) is dt.date:
-                day = on
-            else:
-                raise _Interpret  # instants with a time of day: the interpreter orders them
-            out.append((day, status))
-        out.sort(key=itemgetter(0))  # stable: events of one day keep the file's order
+                moment = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+            else:  # an instant (`2026-03-05T09:30:00Z`, any offset) or a date object
+                try:
+                    moment = parse_datetime(on)  # the account reader's own reading
+                except InputError:
+                    raise _Interpret from None
+                day = moment.date()
+            out.append((moment, day, status))
+        out.sort(key=itemgetter(0))  # stable: events of one instant keep the file's order
         return out
 
     def figures(self, usage) -> dict:
