@@ -7,10 +7,11 @@ more is read, so memory does not grow with the number of accounts. The output is
 period, in input order: one JSON line (`to_data(bill)`, without the `steps` lists unless asked
 for), or CSV rows (one per charge line, then the account-period's total).
 
-Every account is billed by `bill_one`, the one place where an account meets an evaluator. The
-chunks run in this process, in a pool of worker processes, or on a Dask cluster: the same function
-(`bill_chunk`) makes each chunk's text, and the chunks are written in input order, so the three
-give byte-identical output.
+Every account is billed by `bill_one`, the one place where an account meets an evaluator: the
+compiled path for the accounts it covers, the interpreter for the others and whenever the steps
+are asked for (`--explain`). The chunks run in this process, in a pool of worker processes, or on
+a Dask cluster: the same function (`bill_chunk`) makes each chunk's text, and the chunks are
+written in input order, so the three give byte-identical output.
 
 A problem with an account (malformed JSON, an unknown key, an unknown plan) does not stop the
 batch: every account is billed, every problem reported with its file, line and account, and the
@@ -56,19 +57,42 @@ BOM = "\ufeff"
 
 # ---- billing one account -------------------------------------------------------------------------
 
-def bill_one(catalog: Catalog, data: Any, periods: Sequence[str]) -> list[Bill]:
+def bill_one(catalog: Catalog, data: Any, periods: Sequence[str],
+             explain: bool = True) -> list[Bill]:
     """Bill one account, given as the data of an account file, for `periods` ("YYYY-MM", in order).
 
-    The one function through which a batch bills an account: a faster evaluator plugs in here.
-    Raises `PlanlangError`, or any other exception, when the data cannot be billed; the caller
-    (`bill_entry`) then reads the account again with the located loader to say where.
+    The one function through which a batch bills an account. Without `explain`, the bills lack
+    the computation steps (which the output then leaves out), and the compiled path
+    (`engine/compiled.py`) bills the accounts it covers, the interpreter the others; with it, the
+    interpreter bills every account. Raises `PlanlangError`, or any other exception, when the data
+    cannot be billed; the caller (`bill_entry`) then reads the account again with the located
+    loader to say where.
     """
+    if not explain:
+        return _runner(catalog, tuple(periods)).bills(data)
     from planlang.engine import evaluate_periods
     from planlang.serde import converter
     from planlang.state import Account
 
     account = converter.structure(data, Account)
     return evaluate_periods(catalog, account, list(periods))
+
+
+_RUNNERS: dict[tuple[int, tuple[str, ...]], tuple[Catalog, Any]] = {}
+
+
+def _runner(catalog: Catalog, periods: tuple[str, ...]):
+    """The compiled runner of `catalog` for `periods`, made once per process (a worker keeps the
+    catalog it was given for its whole life)."""
+    key = (id(catalog), periods)
+    held = _RUNNERS.get(key)
+    if held is None or held[0] is not catalog:
+        from planlang.engine.compiled import compile_catalog
+
+        if len(_RUNNERS) >= 8:
+            _RUNNERS.clear()
+        held = _RUNNERS[key] = (catalog, compile_catalog(catalog).runner(periods))
+    return held[1]
 
 
 # ---- the input -----------------------------------------------------------------------------------
@@ -258,7 +282,8 @@ def _document(entry: Entry) -> Document:
     return load_document(Source(entry.path, entry.text))
 
 
-def bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str]) -> list[Bill] | Problem:
+def bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],
+               explain: bool = True) -> list[Bill] | Problem:
     """Bill one entry with `bill_one`, or return every problem with it, located."""
     from planlang.inputs import account_from
 
@@ -279,7 +304,7 @@ def bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str]) -> list[B
     failure: BaseException | None = None
     if data is not None:
         try:
-            return bill_one(catalog, data, periods)
+            return bill_one(catalog, data, periods, explain)
         except Exception as error:  # noqa: BLE001 - the located loader below says what is wrong
             failure = error
     try:
@@ -292,7 +317,7 @@ def bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str]) -> list[B
     if isinstance(failure, PlanlangError):  # found while billing (a walk too long): not located
         return Problem(entry.path, entry.line, _name(data), render_all(failure.diagnostics))
     if failure is None:  # read only by the located loader, and it finds nothing wrong
-        return bill_one(catalog, document.data, periods)
+        return bill_one(catalog, document.data, periods, explain)
     raise failure  # the account checks, yet billing failed: a bug, shown as one
 
 
@@ -366,7 +391,7 @@ def bill_chunk(job: Job, entries: Sequence[Entry]) -> ChunkResult:
     problems: list[Problem] = []
     bills = 0
     for entry in entries:
-        result = bill_entry(job.catalog, entry, job.periods)
+        result = bill_entry(job.catalog, entry, job.periods, job.explain)
         if isinstance(result, Problem):
             problems.append(result)
             continue

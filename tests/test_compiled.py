@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from planlang.compile import load_catalog
 from planlang.diagnostics import PlanlangError
 from planlang.engine.compiled import compile_catalog
+from planlang.results import to_data
 from planlang.serde import json_number
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +95,13 @@ def figures_of(bill):
                    d.rule, d.effective) for d in bill.decisions))
 
 
+def plain(bill) -> dict:
+    data = to_data(bill)
+    for entry in data["lines"] + data["decisions"] + data["messages"]:
+        entry.pop("steps")
+    return data
+
+
 def check(catalog_name: str, record: dict, periods: list[str]) -> None:
     bills, errors = interpret(catalog_name, record, periods)
     runner = COMPILED[catalog_name].runner(periods)
@@ -104,6 +112,8 @@ def check(catalog_name: str, record: dict, periods: list[str]) -> None:
         return
     outcomes = runner(record)
     assert [figures_of(b) for b in bills] == [tuple(o[:7]) for o in outcomes]
+    # the bills the batch writes: the same data, reasons' words included, less the steps
+    assert [plain(b) for b in runner.bills(record)] == [plain(b) for b in bills]
     assert [tuple(o[:7]) for o in outcomes] == [tuple(o[:7]) for o in runner.batch([record])]
     assert [o.bill() for o in outcomes] == bills
 

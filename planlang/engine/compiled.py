@@ -33,7 +33,7 @@ from typing import Any
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine.calendar import Period
 from planlang.model import Catalog, Plan
-from planlang.money import MINOR_UNITS
+from planlang.money import MINOR_UNITS, format_number
 from planlang.results import Bill
 from planlang.serde import MAX_DIGITS, Figure, InputError, parse_amount, parse_datetime
 from planlang.units import lookup
@@ -253,6 +253,11 @@ class _Runner:
         self.meter_units = {name: m.unit for name, m in catalog.meters.items()}
         self.unit_cache: dict[tuple[str, str], Decimal | None] = {}
         self.tiers: dict[str, _Tier] = {}
+        # for bills: each extra's unit (its block, `10 GB`) and each meter's figures written out
+        self.line_units = {(plan.name, name): terms.block_label for plan in catalog.plans
+                           for name, terms in plan.items.items()}
+        self.shows = {name: (lambda v, u=m.unit.name: f"{format_number(v)} {u}")
+                      for name, m in catalog.meters.items()}
         for plan in catalog.plans:
             tier = _Tier(plan)
             items = []
@@ -401,26 +406,31 @@ class _Runner:
         return lines, total
 
     def ladder_step(self, tier: _Tier, figures: dict, month: int, history: list,
-                    last_day: dt.date, next_first: dt.date, decisions: tuple):
+                    last_day: dt.date, next_first: dt.date, decisions: tuple,
+                    trace: bool = False):
         """The ladder's evaluation at a billed month's end: (the plan scheduled for next month
-        or None, the decisions with the new ones added, the add-ons for next month or None)."""
+        or None, the decisions with the new ones added, the add-ons for next month or None).
+        With `trace`, each decision carries the figures its reason states, as an eighth item."""
         if tier.ladder is None:
             return None, decisions, None
         usage = figures.get(month * self.width + tier.index, _ZERO)
         history.append(usage)
         scheduled = None
         up = tier.up
+        ruling: tuple
         if up is not None and usage > tier.limit:
             scheduled = up[0]
-            decisions += (_new(Ruling, ("tier-change", scheduled, last_day, "scheduled",
-                                        "tier-up", up[1], next_first)),)
+            ruling = ("tier-change", scheduled, last_day, "scheduled", "tier-up", up[1], next_first)
+            decisions += (_new(Ruling, ruling + ((usage, tier.limit),) if trace else ruling),)
         elif tier.down is not None:
             lower_name, lower, count, rule = tier.down
             window = history[-count:]
             if len(window) == count and max(window) < lower:
                 scheduled = lower_name
-                decisions += (_new(Ruling, ("tier-change", scheduled, last_day, "scheduled",
-                                            "tier-down", rule, next_first)),)
+                ruling = ("tier-change", scheduled, last_day, "scheduled", "tier-down", rule,
+                          next_first)
+                decisions += (_new(Ruling, ruling + ((lower, tuple(window)),) if trace
+                                   else ruling),)
         addons = None
         overflow = tier.overflow
         if overflow is not None:
@@ -430,12 +440,61 @@ class _Runner:
                 if rest:
                     count += 1
                 addons = (addon_plan, int(count), fee, rule)
-                decisions += (_new(Ruling, ("add-on", addon_plan, last_day, "scheduled",
-                                            "above-top-tier", decided, next_first)),)
+                ruling = ("add-on", addon_plan, last_day, "scheduled", "above-top-tier", decided,
+                          next_first)
+                decisions += (_new(Ruling, ruling + ((usage - top, top, int(count), block),)
+                                   if trace else ruling),)
         return scheduled, decisions, addons
 
-    def walk(self, record: dict) -> list[Outcome]:
-        """Any walk: from the account's first month (`since`, its timeline) to the last asked."""
+    # ---- bills, in the interpreter's words ----
+    def bills(self, record: dict) -> list[Bill]:
+        """The record's bills as the interpreter gives them, less the computation steps: the
+        figures from the compiled walk, the reasons in the interpreter's own words (the
+        functions of engine/ladder.py and engine/timeline.py); a record outside the compiled
+        path gets the interpreter's bills (and a bad one its errors)."""
+        try:
+            outcomes = self.walk(record, trace=True)
+        except (_Interpret, ArithmeticError):
+            return self.compiled.interpret(record, self.asked)
+        return [self.bill_of(outcome) for outcome in outcomes]
+
+    def bill_of(self, outcome: Outcome) -> Bill:
+        from planlang.engine.ladder import addon_reason, tier_down_reason, tier_up_reason
+        from planlang.engine.timeline import NOT_BILLED, status_reason
+        from planlang.results import ChargeLine, Decision
+
+        period = outcome.period
+        lines = tuple(ChargeLine(line.kind, line.item, line.plan, period, line.quantity,
+                                 self.line_units.get((line.plan, line.item), "month"),
+                                 line.unit_price, line.amount, line.rule)
+                      for line in outcome.lines)
+        decisions = []
+        for ruling in outcome.decisions:
+            kind, subject, day, result, code, rule, effective = ruling[:7]
+            if code == "tier-up":
+                usage, limit = ruling[7]
+                show = self.shows[self.tiers[outcome.plan].ladder.item]
+                reason = tier_up_reason(show, usage, outcome.plan, limit)
+            elif code == "tier-down":
+                lower, window = ruling[7]
+                show = self.shows[self.tiers[outcome.plan].ladder.item]
+                reason = tier_down_reason(show, subject, lower, window)
+            elif code == "above-top-tier":
+                excess, top, count, block = ruling[7]
+                show = self.shows[self.tiers[outcome.plan].ladder.item]
+                reason = addon_reason(show, excess, top, count, subject, block)
+            elif kind == "not-billed":
+                reason = NOT_BILLED
+            else:  # a change of status
+                reason = status_reason(result, day)
+            decisions.append(Decision(kind, subject, day, result, (reason,), rule,
+                                      effective=effective))
+        return Bill(outcome.account, outcome.plan, period, self.currency, lines, outcome.total,
+                    tuple(decisions), next_plan=outcome.next_plan)
+
+    def walk(self, record: dict, trace: bool = False) -> list[Outcome]:
+        """Any walk: from the account's first month (`since`, its timeline) to the last asked.
+        (`trace`: see `ladder_step`.)"""
         if type(record) is not dict or not _ACCOUNT_KEYS.issuperset(record):
             raise _Interpret
         name = record.get("account")
@@ -486,7 +545,7 @@ class _Runner:
             else:
                 lines, total = self.charges(tier, figures, month, fee_lines[plan], addons)
                 scheduled, decisions, addons = self.ladder_step(
-                    tier, figures, month, history, last_day, next_first, decisions)
+                    tier, figures, month, history, last_day, next_first, decisions, trace)
             if month in self.wanted_months:
                 results[month] = _new(Outcome, (name, key, plan, scheduled or plan, total, lines,
                                                 decisions, self, record))
@@ -648,6 +707,9 @@ class _Interpreted:
 
     def __call__(self, record: dict) -> list[Outcome]:
         return self.compiled._fallback(record, self.periods) if self.periods else []
+
+    def bills(self, record: dict) -> list[Bill]:
+        return self.compiled.interpret(record, self.periods)
 
     def batch(self, records: Iterable[dict]) -> list[Outcome]:
         out: list[Outcome] = []

@@ -15,6 +15,24 @@ from planlang.money import format_number
 from planlang.results import Decision, Reason, Step
 
 
+# The reasons' wording, shared with the compiled path's bills (engine/compiled.py); `show` writes
+# a figure of the ladder's meter with its unit.
+def tier_up_reason(show, usage, plan: str, limit) -> Reason:
+    return Reason("tier-up", f"{show(usage)} is above the `{plan}` limit of {show(limit)}: one "
+                  "tier up")
+
+
+def tier_down_reason(show, lower_plan: str, lower, window) -> Reason:
+    shown = ", ".join(show(u) for u in window)
+    return Reason("tier-down", f"usage stayed below the `{lower_plan}` limit of {show(lower)} for "
+                  f"{len(window)} evaluated periods ({shown}): one tier down")
+
+
+def addon_reason(show, excess, top, count: int, addon_plan: str, block) -> Reason:
+    return Reason("above-top-tier", f"{show(excess)} above the top tier's limit of {show(top)}: "
+                  f"{count} × `{addon_plan}` next period, one per started {show(block)}")
+
+
 def tier_limit(catalog, plan_name: str, item: str) -> Fraction:
     terms = catalog.plan(plan_name).items[item]
     return terms.limit if terms.limit is not None else terms.included
@@ -40,23 +58,20 @@ def evaluate_ladder(run) -> None:
     steps = [Step("usage", show(usage)), Step(f"{state.plan} limit", show(limit))]
     move = None
     if ladder.up and usage > limit and index + 1 < len(tiers):
-        move = (tiers[index + 1], "tier-up", f"{show(usage)} is above the `{state.plan}` limit of "
-                f"{show(limit)}: one tier up", ladder.up_rule)
+        move = (tiers[index + 1], tier_up_reason(show, usage, state.plan, limit), ladder.up_rule)
     elif ladder.down_periods and index > 0:
         lower = tier_limit(catalog, tiers[index - 1], ladder.item)
         window = state.history[-ladder.down_periods:]
         steps.append(Step(f"{tiers[index - 1]} limit", show(lower)))
         steps.append(Step("look-back", ", ".join(show(u) for u in window)))
         if len(window) == ladder.down_periods and all(u < lower for u in window):
-            move = (tiers[index - 1], "tier-down", f"usage stayed below the `{tiers[index - 1]}` "
-                    f"limit of {show(lower)} for {ladder.down_periods} evaluated periods "
-                    f"({', '.join(show(u) for u in window)}): one tier down", ladder.down_rule)
+            move = (tiers[index - 1], tier_down_reason(show, tiers[index - 1], lower, window),
+                    ladder.down_rule)
     if move is not None:
-        plan, code, message, rule = move
+        plan, reason, rule = move
         state.scheduled.append(Scheduled(starts, plan, rule, "tier-change"))
         run.decisions.append(Decision("tier-change", plan, run.period.last_day, "scheduled",
-                                      (Reason(code, message),), rule, steps=tuple(steps),
-                                      effective=starts))
+                                      (reason,), rule, steps=tuple(steps), effective=starts))
     top = tier_limit(catalog, tiers[-1], ladder.item)
     next_tier = move[0] if move is not None else state.plan
     # Add-ons cover usage above the top tier for an account on the top tier next period.
@@ -65,9 +80,8 @@ def evaluate_ladder(run) -> None:
         state.addons = (ladder.overflow_plan, int(count), ladder.overflow_rule)
         run.decisions.append(Decision(
             "add-on", ladder.overflow_plan, run.period.last_day, "scheduled",
-            (Reason("above-top-tier", f"{show(usage - top)} above the top tier's limit of "
-                    f"{show(top)}: {count} × `{ladder.overflow_plan}` next period, one per "
-                    f"started {show(ladder.overflow_block)}"),), ladder.overflow_rule,
+            (addon_reason(show, usage - top, top, count, ladder.overflow_plan,
+                          ladder.overflow_block),), ladder.overflow_rule,
             steps=(Step("usage", show(usage)), Step("top limit", show(top)),
                    Step("add-ons", f"({show(usage - top)}) / {show(ladder.overflow_block)} "
                         f"rounded up = {count}")), effective=starts))

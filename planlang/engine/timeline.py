@@ -122,6 +122,15 @@ def run(catalog: Catalog, prepared: Prepared, periods: list[Period]) -> list[Bil
     return bills
 
 
+# The reasons' wording, shared with the compiled path's bills (engine/compiled.py).
+NOT_BILLED = Reason("suspended", "the account is suspended at the end of the period: it is "
+                    "neither billed nor evaluated")
+
+
+def status_reason(status: str, day: dt.date) -> Reason:
+    return Reason(f"status-{status}", f"the account is {status} from {day.isoformat()}")
+
+
 class PeriodRun:
     def __init__(self, catalog: Catalog, prepared: Prepared, period: Period, state: State):
         self.catalog = catalog
@@ -176,8 +185,7 @@ class PeriodRun:
             if event.status != state.status and self.catalog.suspended_not_billed:
                 self.decisions.append(Decision(
                     "status", self.prepared.account.account, event.on.date(), event.status,
-                    (Reason(f"status-{event.status}", f"the account is {event.status} from "
-                            f"{event.on.date().isoformat()}"),), self.catalog.suspension_rule,
+                    (status_reason(event.status, event.on.date()),), self.catalog.suspension_rule,
                     effective=event.on.date()))
             state.status = event.status
         elif event.pay is not None:
@@ -215,8 +223,7 @@ class PeriodRun:
         if suspended:
             self.decisions.append(Decision(
                 "not-billed", self.prepared.account.account, self.period.last_day, "suspended",
-                (Reason("suspended", "the account is suspended at the end of the period: it is "
-                        "neither billed nor evaluated"),), catalog.suspension_rule))
+                (NOT_BILLED,), catalog.suspension_rule))
         else:
             lines += self.fee_lines()
             lines += self.addon_lines()
