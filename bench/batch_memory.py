@@ -5,10 +5,10 @@ For each N given on the command line (default 10,000, 100,000 and 1,000,000) thi
 1. generates, from a fixed seed, a JSON Lines file of N edge-device tenants (one a line), each
    with three months of data usage (daily figures and events), some suspended for a month;
 2. runs the real command, `planlang bill catalogs/edge-device.plan --accounts FILE --period
-   2026-01..2026-03 --out OUT.jsonl`, in a subprocess of its own (a small `python -c` wrapper that
-   times the child and reports its peak RSS from `getrusage(RUSAGE_CHILDREN)`: one run per
-   wrapper, so every figure is one run's; with worker processes, it is the largest single
-   process's peak, not their sum);
+   2026-01..2026-03 --out OUT.jsonl`, in a subprocess of its own (`run_child` of
+   bench/workloads.py: a small `python -c` wrapper that times the child and reports its peak RSS
+   from `getrusage(RUSAGE_CHILDREN)`: one run per wrapper, so every figure is one run's; with worker
+   processes, it is the largest single process's peak, not their sum);
 3. checks the output: one line per account and period, in input order;
 4. prints a table (N, seconds, accounts/s, peak RSS, RSS against the smallest N) and says whether
    memory grows with N (the target: the largest N within 1.5× of the smallest).
@@ -23,21 +23,18 @@ Run from the repository root: `.venv/bin/python bench/batch_memory.py [--quick] 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import attrs
+from workloads import PLANLANG, baseline_mb, run_child, sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "catalogs" / "edge-device.plan"
-_SCRIPT = Path(sys.executable).parent / "planlang"  # the venv's console script, if there is one
-PLANLANG = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "planlang.cli"]
 
 SEED = 2026
 PERIODS = "2026-01..2026-03"
@@ -74,27 +71,6 @@ def generate(path: Path, n: int, seed: int) -> None:
 
 # ---- running the command -------------------------------------------------------------------------
 
-# One wrapper per run: it times its one child and reports that child's peak RSS (KiB on Linux).
-WRAPPER = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
-seconds = time.perf_counter() - start
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"code": code, "seconds": seconds, "maxrss_kb": usage.ru_maxrss,
-                  "cpu": usage.ru_utime + usage.ru_stime}))
-"""
-
-
-def run_once(command: list[str]) -> dict:
-    done = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True,
-                          text=True, cwd=ROOT)
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    if report["code"] != 0:
-        raise SystemExit(f"`{' '.join(command)}` failed ({report['code']}):\n{done.stderr}")
-    return report
-
-
 def bill_command(accounts: Path, out: Path, *extra: str) -> list[str]:
     return [*PLANLANG, "bill", str(CATALOG), "--accounts", str(accounts), "--period", PERIODS,
             "--out", str(out), *extra]
@@ -111,14 +87,6 @@ def check_output(out: Path, n: int) -> str:
                 if bill["account"] != f"tenant-{index:07d}":
                     return f"line {count} bills {bill['account']}, not tenant-{index:07d}"
     return "" if count == n * MONTHS else f"{count} lines, not {n * MONTHS}"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @attrs.frozen
@@ -139,7 +107,7 @@ def bench_one(folder: Path, n: int, seed: int, *extra: str, keep: bool = False) 
         print(f"N={n:,}: generated {accounts.stat().st_size / 2**20:.1f} MB of JSON Lines in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
     out = folder / f"out-{n}-{'-'.join(extra) or 'single'}.jsonl"
-    report = run_once(bill_command(accounts, out, *extra))
+    report = run_child(bill_command(accounts, out, *extra))
     problem = check_output(out, n)
     workers = extra[1] if extra[:1] == ("--workers",) else "-"
     print(f"  {' '.join(extra) or 'in process'}: {report['seconds']:.1f} s, "
@@ -149,11 +117,6 @@ def bench_one(folder: Path, n: int, seed: int, *extra: str, keep: bool = False) 
         out.unlink()
     return Result(n, workers, report["seconds"], report["cpu"], report["maxrss_kb"] / 1024,
                   problem)
-
-
-def baseline_mb() -> float:
-    """Peak RSS of loading the catalog alone: the interpreter, planlang and the plan file."""
-    return run_once([*PLANLANG, "check", str(CATALOG)])["maxrss_kb"] / 1024
 
 
 def table(results: list[Result], baseline: float) -> str:
@@ -214,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="planlang-batch-") as temporary:
         folder = Path(args.keep) if args.keep else Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
-        baseline = baseline_mb()
+        baseline = baseline_mb(CATALOG)
         results = [bench_one(folder, n, args.seed) for n in sizes]
         scaled = scaling(folder, args.scaling, args.seed) if args.scaling else ""
     print()

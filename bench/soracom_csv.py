@@ -10,9 +10,9 @@ For each N given on the command line (default 1000 and 10000) this script
 2. computes, independently of planlang (plain Decimal arithmetic, from the generated data and the
    prices of `catalogs/soracom-air.plan`), every row the CSV must hold;
 3. runs the real command, `planlang bill catalogs/soracom-air.plan --account ACCOUNT --period 2026-10
-   --format csv --out OUT.csv`, R times in a subprocess of its own (a small `python -c` wrapper that
-   times the child and reports its peak RSS from `getrusage(RUSAGE_CHILDREN)`: one run per wrapper,
-   so every figure is one run's);
+   --format csv --out OUT.csv`, R times in a subprocess of its own (`run_child` of
+   bench/workloads.py: a small `python -c` wrapper that times the child and reports its peak RSS
+   from `getrusage(RUSAGE_CHILDREN)`: one run per wrapper, so every figure is one run's);
 4. verifies the CSV read back by header with the `csv` module: the header, each row's amount against
    its unit price times quantity, the rows and amounts of every bill item, the total, a
    fingerprint of every row (date, item, IMSI or VPG, quantity, amount, name, tags, group), and
@@ -41,11 +41,10 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from pathlib import Path
 
 import attrs
+from workloads import PLANLANG, baseline_mb, run_child, sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "catalogs" / "soracom-air.plan"
-_SCRIPT = Path(sys.executable).parent / "planlang"  # the venv's console script, if there is one
-PLANLANG = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "planlang.cli"]
 
 SEED = 2026
 YEAR, MONTH, DAYS = 2026, 10, 31  # October 2026: a 31-day month
@@ -436,38 +435,9 @@ def generate(folder: Path, n: int, seed: int) -> tuple[Path, Expected]:
 
 # ---- running the command -------------------------------------------------------------------------
 
-# One wrapper per run: it times its one child and reports that child's peak RSS (KiB on Linux).
-WRAPPER = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
-seconds = time.perf_counter() - start
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"code": code, "seconds": seconds, "maxrss_kb": usage.ru_maxrss,
-                  "cpu": usage.ru_utime + usage.ru_stime}))
-"""
-
-
-def run_once(command: list[str]) -> dict:
-    done = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True,
-                          text=True, cwd=ROOT)
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    if report["code"] != 0:
-        raise SystemExit(f"`{' '.join(command)}` failed ({report['code']}):\n{done.stderr}")
-    return report
-
-
 def bill_command(account: Path, out: Path) -> list[str]:
     return [*PLANLANG, "bill", str(CATALOG), "--account", str(account), "--period", PERIOD,
             "--format", "csv", "--out", str(out)]
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # ---- verifying the CSV --------------------------------------------------------------------------
@@ -537,7 +507,7 @@ def bench_one(folder: Path, n: int, reps: int, seed: int, show_items: bool) -> R
     runs, digests = [], set()
     for rep in range(reps):
         out = here / f"out{rep}.csv"
-        runs.append(run_once(bill_command(account, out)))
+        runs.append(run_child(bill_command(account, out)))
         digests.add(sha256(out))
         print(f"  run {rep + 1}: {runs[-1]['seconds']:.2f} s, "
               f"peak RSS {runs[-1]['maxrss_kb'] / 1024:.1f} MB", flush=True)
@@ -557,11 +527,6 @@ def bench_one(folder: Path, n: int, reps: int, seed: int, show_items: bool) -> R
     return Result(n, got.rows, statistics.median(r["seconds"] for r in runs),
                   statistics.median(r["cpu"] for r in runs),
                   max(r["maxrss_kb"] for r in runs) / 1024, got.total, not problems)
-
-
-def baseline_mb() -> float:
-    """Peak RSS of loading the catalog alone: the interpreter, planlang and the plan file."""
-    return run_once([*PLANLANG, "check", str(CATALOG)])["maxrss_kb"] / 1024
 
 
 def table(results: list[Result], baseline: float) -> str:
@@ -616,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="planlang-bench-") as temporary:
         folder = Path(args.keep) if args.keep else Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
-        baseline = baseline_mb()
+        baseline = baseline_mb(CATALOG)
         results = [bench_one(folder, n, args.reps or (3 if n <= 10000 else 1), args.seed,
                              args.items) for n in sizes]
     print()

@@ -1,4 +1,5 @@
-"""What bench/flespi_month.py and bench/edge_year.py share: the engines, the timing, the check.
+"""What bench/flespi_month.py and bench/edge_year.py share: the engines, the timing, the check; and
+what bench/soracom_csv.py and bench/batch_memory.py share: planlang in a child process.
 
 A workload script generates its accounts (plain dicts, as `json.loads(..., parse_float=Decimal)`
 gives them) and hands them to `run`, with its periods and its hand-written biller
@@ -28,12 +29,18 @@ so are the results kept for the check after each chunk (untimed `gc.collect()`, 
 collection inside an engine's timed region walks only what that engine made in it, never the
 millions of objects the benchmark holds (which would more than double the hand-written biller's
 time at 100,000 accounts, and charge each engine for the others' results).
+
+`run_child` runs a command (such as `PLANLANG` and its arguments) once in a child process of a small
+`python -c` wrapper of its own, which times the child and reports its peak RSS from
+`getrusage(RUSAGE_CHILDREN)`: one run per wrapper, so every figure is one run's. `baseline_mb` is
+that peak for `planlang check` of a catalog; `sha256`, to see that runs wrote the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import statistics
 import subprocess
@@ -399,3 +406,46 @@ def run(title: str, catalog_path: Path, records: list[dict], periods: Sequence[s
         print(f"  the first account: {describe(records[problems[0][0]])}")
         return 1
     return 0
+
+
+# ---- planlang in a child process (bench/soracom_csv.py, bench/batch_memory.py) ------------------
+
+_SCRIPT = Path(sys.executable).parent / "planlang"  # the venv's console script, if there is one
+PLANLANG = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "planlang.cli"]
+
+# One wrapper per run: it times its one child and reports that child's peak RSS (KiB on Linux).
+WRAPPER = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+seconds = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": code, "seconds": seconds, "maxrss_kb": usage.ru_maxrss,
+                  "cpu": usage.ru_utime + usage.ru_stime}))
+"""
+
+
+def run_child(command: list[str]) -> dict:
+    """Run `command` once from the repository root, under a wrapper of its own: {"code", "seconds",
+    "maxrss_kb" (the child's peak RSS), "cpu" (user + system seconds, its own children's included)};
+    exits when it fails."""
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True,
+                          text=True, cwd=ROOT)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    if report["code"] != 0:
+        raise SystemExit(f"`{' '.join(command)}` failed ({report['code']}):\n{done.stderr}")
+    return report
+
+
+def baseline_mb(catalog: Path) -> float:
+    """Peak RSS of loading the catalog alone: the interpreter, planlang and the plan file."""
+    return run_child([*PLANLANG, "check", str(catalog)])["maxrss_kb"] / 1024
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file the command wrote (to see that runs wrote the same bytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
