@@ -20,10 +20,8 @@ Run from the repository root: `.venv/bin/python bench/edge_year.py [--quick] [--
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
-import time
 from collections import Counter
 from decimal import Decimal
 
@@ -164,16 +162,9 @@ def summary(records: list[dict], expected: list[list[tuple]]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    workloads.add_arguments(parser, 100_000, 10_000, "tenants")
-    args = parser.parse_args(argv)
-    n = workloads.size(args)
-    started = time.perf_counter()
-    records = [make_tenant(args.seed, index) for index in range(n)]
-    print(f"generated {n:,} edge-device tenants in {time.perf_counter() - started:.1f} s (untimed)",
-          flush=True)
-    return workloads.run("edge-device year 2026", CATALOG, records, PERIODS, reference.bill, args,
-                         summary)
+    return workloads.main(argv, __doc__, make_tenant, noun="tenants", kind="edge-device",
+                          title="edge-device year 2026", catalog=CATALOG, periods=PERIODS,
+                          reference=reference.bill, summary=summary)
 
 
 if __name__ == "__main__":

@@ -21,10 +21,8 @@ Run from the repository root: `.venv/bin/python bench/flespi_month.py [--quick] 
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
-import time
 from collections import Counter
 from decimal import Decimal
 
@@ -174,16 +172,9 @@ def summary(records: list[dict], expected: list[list[tuple]]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    workloads.add_arguments(parser, 100_000, 10_000, "accounts")
-    args = parser.parse_args(argv)
-    n = workloads.size(args)
-    started = time.perf_counter()
-    records = [make_account(args.seed, index) for index in range(n)]
-    print(f"generated {n:,} flespi accounts in {time.perf_counter() - started:.1f} s (untimed)",
-          flush=True)
-    return workloads.run(f"flespi month {PERIOD}", CATALOG, records, [PERIOD], reference.bill, args,
-                         summary)
+    return workloads.main(argv, __doc__, make_account, noun="accounts", kind="flespi",
+                          title=f"flespi month {PERIOD}", catalog=CATALOG, periods=[PERIOD],
+                          reference=reference.bill, summary=summary)
 
 
 if __name__ == "__main__":

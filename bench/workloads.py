@@ -1,9 +1,10 @@
-"""What bench/flespi_month.py and bench/edge_year.py share: the engines, the timing, the check; and
-what bench/soracom_csv.py and bench/batch_memory.py share: planlang in a child process.
+"""What bench/flespi_month.py and bench/edge_year.py share: the command line, the engines, the timing,
+the check; and what bench/soracom_csv.py and bench/batch_memory.py share: planlang in a child process.
 
-A workload script generates its accounts (plain dicts, as `json.loads(..., parse_float=Decimal)`
-gives them) and hands them to `run`, with its periods and its hand-written biller
-(`bench/reference/`). `run` then
+A workload script hands `main` how to make its account i (a plain dict, as
+`json.loads(..., parse_float=Decimal)` gives it), its catalog, its periods and its hand-written
+biller (`bench/reference/`). `main` reads the options (`--n`, `--quick`, …), makes the N accounts
+(the time that takes is printed, and counted nowhere else) and hands them to `run`. `run` then
 
 1. finds the planlang engines: the compiled engine (`planlang.engine.compiled.compile_catalog`,
    `CompiledCatalog.bill_periods(record, periods)`) when it is importable, and always the
@@ -406,6 +407,25 @@ def run(title: str, catalog_path: Path, records: list[dict], periods: Sequence[s
         print(f"  the first account: {describe(records[problems[0][0]])}")
         return 1
     return 0
+
+
+# ---- a workload script's command line ---------------------------------------------------------
+
+def main(argv: list[str] | None, doc: str, make: Callable[[int, int], dict], *, noun: str, kind: str,
+         title: str, catalog: Path, periods: Sequence[str],
+         reference: Callable[[dict, list[str]], list[Result]],
+         summary: Callable[[list[dict], list[list[Result]]], list[str]]) -> int:
+    """A workload script's command line: its options, its N accounts `make(seed, index)` (`noun`,
+    e.g. "tenants"; `kind`, e.g. "edge-device"), then `run`. `doc`: the script's docstring."""
+    parser = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
+    add_arguments(parser, 100_000, 10_000, noun)
+    args = parser.parse_args(argv)
+    n = size(args)
+    started = time.perf_counter()
+    records = [make(args.seed, index) for index in range(n)]
+    print(f"generated {n:,} {kind} {noun} in {time.perf_counter() - started:.1f} s (untimed)",
+          flush=True)
+    return run(title, catalog, records, periods, reference, args, summary)
 
 
 # ---- planlang in a child process (bench/soracom_csv.py, bench/batch_memory.py) ------------------
