@@ -7,7 +7,7 @@ away from zero), as PRODUCT.md's conventions require.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 Exact = int | Decimal | Fraction
@@ -37,18 +37,26 @@ def round_money(value: Exact, currency: str) -> Decimal:
 
 
 def fraction_to_decimal(value: Fraction, places: int = 12) -> Decimal:
-    """A Fraction as a Decimal for display: exact when it terminates, else `places` digits."""
+    """A Fraction as a Decimal for display: exact when it terminates, else `places` digits.
+    Computed with as many digits as the value needs, however large (the default context's 28
+    would round a large value, or refuse it)."""
     if value.denominator == 1:
         return Decimal(value.numerator)
-    d = value.denominator
+    d, twos, fives = value.denominator, 0, 0
     while d % 2 == 0:
         d //= 2
+        twos += 1
     while d % 5 == 0:
         d //= 5
-    if d == 1:
-        return (Decimal(value.numerator) / Decimal(value.denominator)).normalize()
-    quantum = Decimal(1).scaleb(-places)
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum)
+        fives += 1
+    whole = len(str(abs(value.numerator) // value.denominator))
+    with localcontext() as context:
+        if d == 1:  # it terminates: exactly, after max(twos, fives) places
+            context.prec = whole + max(twos, fives) + 1
+            return (Decimal(value.numerator) / Decimal(value.denominator)).normalize()
+        context.prec = whole + places + 1
+        quantum = Decimal(1).scaleb(-places)
+        return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum)
 
 
 def format_number(value: Exact) -> str:
