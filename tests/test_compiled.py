@@ -57,12 +57,17 @@ def records(catalog_name: str):
     plans = st.one_of(st.sampled_from([p.name for p in catalog.plans]), st.just("Nope"),
                       st.just(7))
     meters = st.sampled_from(list(catalog.meters) + ["nope"])
-    usage = st.dictionaries(meters, st.fixed_dictionaries(
-        {"daily": st.dictionaries(days, figures, max_size=6)}), max_size=2)
     instants = st.sampled_from(["2026-03-05T10:00:00Z", "2026-03-05T09:30:00Z",
                                 "2026-02-28T23:30:00-02:00", "2026-03-31T23:59:59Z",
                                 "2026-04-01T00:00:00+01:00", "2026-03-05T10:00:00",
                                 "2026-03-05T25:00:00Z", "2026-03-05 10:00"])
+    usage_events = st.lists(st.fixed_dictionaries({"on": st.one_of(days, instants),
+                                                   "amount": figures}), max_size=4)
+    usage = st.dictionaries(meters, st.one_of(
+        st.fixed_dictionaries({"daily": st.dictionaries(days, figures, max_size=6)}),
+        st.fixed_dictionaries({}, optional={"daily": st.dictionaries(days, figures, max_size=4),
+                                            "events": usage_events})),
+        max_size=2)
     event = st.fixed_dictionaries({"on": st.one_of(days, instants, st.builds(
         dt.datetime, st.just(2026), st.integers(1, 6), st.integers(1, 28), st.integers(0, 23),
         st.just(0), st.just(0), st.just(0), st.just(dt.timezone.utc))),
@@ -222,3 +227,16 @@ def test_status_changes_at_a_time_of_day_stay_on_the_compiled_path():
     assert all(o.compiled for o in outcomes)
     assert [o.total for o in outcomes] == [Decimal("55.00"), Decimal("30.00"), Decimal("0.00")]
     assert outcomes[2].decisions[0].date == dt.date(2026, 4, 1)
+
+
+def test_usage_events_are_summed_by_utc_day_and_a_days_figure_replaces_them():
+    record = {"account": "a", "plan": "Cellular-Medium", "usage": {"data": {
+        "daily": {"2026-03-05": "2 GB"},
+        "events": [{"on": "2026-03-05T10:00:00Z", "amount": "30 GB"},  # replaced by 2 GB
+                   {"on": "2026-03-06T23:30:00-02:00", "amount": "20 GB"},  # 7 March, UTC
+                   {"on": "2026-03-31T23:30:00-02:00", "amount": "500 GB"}]}}}  # 1 April, UTC
+    for periods in (["2026-03"], ["2026-03", "2026-04"]):
+        check("edge", record, periods)
+        outcomes = COMPILED["edge"].runner(periods)(record)
+        assert all(o.compiled for o in outcomes)
+    assert [o.next_plan for o in outcomes] == ["Cellular-Medium", "Cellular-Large"]

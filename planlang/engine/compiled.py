@@ -114,6 +114,8 @@ class _Interpret(Exception):
 
 _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline"))
 _EVENT_KEYS = frozenset(("on", "status"))
+_USAGE_EVENT_KEYS = frozenset(("on", "amount"))
+_METER_KEYS = frozenset(("daily", "events"))
 _ONE_MONTH_KEYS = frozenset(("account", "plan", "status", "usage", "lookback"))
 
 
@@ -577,18 +579,7 @@ class _Runner:
             on = event["on"]
             if status != "active" and status != "suspended":
                 raise _Interpret
-            if type(on) is str and len(on) == 10:  # a day: from its midnight, UTC
-                try:
-                    day = dt.date.fromisoformat(on)
-                except ValueError:
-                    raise _Interpret from None
-                moment = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-            else:  # an instant (`2026-03-05T09:30:00Z`, any offset) or a date object
-                try:
-                    moment = parse_datetime(on)  # the account reader's own reading
-                except InputError:
-                    raise _Interpret from None
-                day = moment.date()
+            moment, day = _instant(on)
             out.append((moment, day, status))
         out.sort(key=itemgetter(0))  # stable: events of one instant keep the file's order
         return out
@@ -599,25 +590,51 @@ class _Runner:
             raise _Interpret
         sums: dict[int, Decimal] = {}
         units = self.meter_units
-        index = self.meter_index
         width = self.width
-        day_months = self.day_months
         for meter, data in usage.items():
             unit = units.get(meter)
-            if unit is None or type(data) is not dict or len(data) != 1:
+            if unit is None:
                 raise _Interpret
-            daily = data.get("daily")
-            if type(daily) is not dict:
+            offset = self.meter_index[meter]
+            for month, value in self.meter_months(data, unit).items():
+                sums[month * width + offset] = value
+        return sums
+
+    def meter_months(self, data, unit) -> dict[int, Decimal]:
+        """A usage meter's data (`daily` figures, usage `events`) summed by month, in `unit`:
+        the events of each UTC day added up, a day's figure given in `daily` replacing them."""
+        if type(data) is not dict or not data or not _METER_KEYS.issuperset(data):
+            raise _Interpret
+        sums: dict[int, Decimal] = {}
+        daily = data.get("daily", _NO_FIGURES)
+        if type(daily) is not dict:
+            raise _Interpret
+        day_months = self.day_months
+        for day, value in daily.items():
+            month = day_months.get(day) if type(day) is str else None
+            if month is None:
+                month = self.day_month(day)
+            if type(value) is not Figure:  # not checked when read: checked here
+                value = self.checked(value, unit)
+            sums[month] = sums[month] + value if month in sums else value
+        if "events" in data:
+            events = data["events"]
+            if type(events) is not list:
                 raise _Interpret
-            offset = index[meter]
-            for day, value in daily.items():
-                month = day_months.get(day) if type(day) is str else None
-                if month is None:
-                    month = self.day_month(day)
-                if type(value) is not Figure:  # not checked when read: checked here
+            days: dict[dt.date, Decimal] = {}
+            for event in events:
+                if type(event) is not dict or event.keys() != _USAGE_EVENT_KEYS:
+                    raise _Interpret
+                day = _instant(event["on"])[1]
+                value = event["amount"]
+                if type(value) is not Figure:
                     value = self.checked(value, unit)
-                key = month * width + offset
-                sums[key] = sums[key] + value if key in sums else value
+                days[day] = days[day] + value if day in days else value
+            for day, value in days.items():
+                if day.isoformat() in daily or day in daily:
+                    continue  # the day's figure stands
+                month = day.year * 12 + day.month - 1
+                sums[month] = sums[month] + value if month in sums else value
         return sums
 
     def day_month(self, day) -> int:
@@ -682,6 +699,22 @@ class _Runner:
         if kind is str:
             return self.written(value, unit)
         raise _Interpret
+
+
+def _instant(on) -> tuple[dt.datetime, dt.date]:
+    """An event's instant, UTC, and its UTC day: a day (`2026-03-05`, from its midnight) or an
+    instant (`2026-03-05T09:30:00Z`, any offset), read as the account reader reads them."""
+    if type(on) is str and len(on) == 10:
+        try:
+            day = dt.date.fromisoformat(on)
+        except ValueError:
+            raise _Interpret from None
+        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc), day
+    try:
+        moment = parse_datetime(on)
+    except InputError:
+        raise _Interpret from None
+    return moment, moment.date()
 
 
 def _month(period: Period) -> int:

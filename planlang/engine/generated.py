@@ -73,6 +73,7 @@ def one_month(runner: _Runner):
         Line=c.Line, Ruling=c.Ruling, HALF_UP=ROUND_HALF_UP, PLACES=runner.places, runner=runner,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
         checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
+        meter_months=runner.meter_months,
     )
     meters = [(i, name, runner.meter_units[name]) for i, name in enumerate(runner.meter_names)]
     month_key = out.constant(key, "key")
@@ -121,19 +122,19 @@ def one_month(runner: _Runner):
     out(2, f"if len(usage) != {present}:")
     out(3, "raise I  # a meter the catalog does not have")
     for index, _, unit in meters:
+        unit_name = out.constant(unit, "unit")
         out(2, f"if d{index} is not None:")
-        out(3, f"if type(d{index}) is not dict or len(d{index}) != 1:")
-        out(4, "raise I")
-        out(3, f"daily = d{index}.get('daily')")
-        out(3, "if type(daily) is not dict:")
-        out(4, "raise I")
-        out(3, "for day, value in daily.items():")
-        _read_value(out, 4, "value", out.constant(unit, "unit"))
-        out(4, "number = day_months.get(day)")
-        out(4, "if number is None:")
-        out(5, "number = day_month(day)")
-        out(4, f"if number == {month}:")
-        out(5, f"m{index} = value if m{index} is ZERO else m{index} + value")
+        out(3, f"if type(d{index}) is dict and len(d{index}) == 1 and "
+            f"type(daily := d{index}.get('daily')) is dict:")
+        out(4, "for day, value in daily.items():  # daily figures alone: the common case")
+        _read_value(out, 5, "value", unit_name)
+        out(5, "number = day_months.get(day)")
+        out(5, "if number is None:")
+        out(6, "number = day_month(day)")
+        out(5, f"if number == {month}:")
+        out(6, f"m{index} = value if m{index} is ZERO else m{index} + value")
+        out(3, "else:  # usage events, or events and daily figures: the general reading")
+        out(4, f"m{index} = meter_months(d{index}, {unit_name}).get({month}, ZERO)")
     if inline:  # a few plans: each plan's steps in place, the plan found by comparisons
         for number, (plan_name, tier) in enumerate(runner.tiers.items()):
             out(1, f"{'el' if number else ''}if plan == {plan_name!r}:")
