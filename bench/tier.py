@@ -11,7 +11,8 @@ The engines run only inside `bench/.venv`, which this script creates the first t
 `bench/requirements.txt`, each installed on its own so that one that cannot install here only turns
 its row into a note. Each engine then runs in a process of its own, one after another: the accounts
 are generated and `setup` runs (untimed), one warm-up pass, then `--reps` timed passes of `run` over
-every account (`time.perf_counter`, a `gc.collect()` before each, the collector left on), the median
+every account (`time.perf_counter`, a `gc.collect()` before each, the collector left on, what setup
+built moved out of its sight with `gc.freeze()`), the median
 taken with `statistics.median`. Each timed pass of an engine follows a timed pass of the reference
 row (hand-written Python, table-driven, Decimal) in the same process, and the ratios, planlang's
 bar included, are taken against the reference measured beside each engine: on this shared machine
@@ -238,6 +239,13 @@ def child_run(key: str, index: int, n: int, reps: int, oracle_file: Path, out: P
         raw = engine.run(state)
         result["warmup_s"] = time.perf_counter() - started
         bad = check(raw, "warm-up")
+        # What setup built (the accounts, the engine's and the reference's own forms of them) is
+        # moved out of the collector's sight: a pass's garbage collections then cost the same
+        # whatever else the process holds, so the reference timed beside a heavy engine is not
+        # slowed by that engine's inputs.
+        raw = None
+        gc.collect()
+        gc.freeze()
         times, reference_times = [], []
         for _ in range(reps):
             if paired:
