@@ -7,16 +7,16 @@ that month, and compiles it (as attrs writes `__init__` methods and Jinja compil
 - every constant is bound once: a plan's fee line, its included amounts and prices, the ladder's
   limits and neighbours, the month's key and dates, and the decisions that carry no per-account
   figure (a tier change scheduled for next month is the same decision for every account);
-- each plan gets its own function, with only the steps its rules need, in the order the general
-  walk (`_Runner.walk`) takes them: the fee, the extras beyond what is included, the ladder;
+- each plan's steps are written out with only what its rules need, in the order the general walk
+  (`_Runner.walk`) takes them: the fee, the extras beyond what is included, the ladder; in place,
+  the plan found by comparisons, or (above `INLINE_PLANS` plans) one function per plan;
 - usage is summed for the billed month only, every value being checked as the general walk checks
-  it: anything it would not take (a value it cannot read exactly, an unknown meter or plan, a bad
-  status, a look-back off a ladder) raises `_Interpret`, and the interpreter decides, with its
-  own message when the account is wrong.
+  it (a `Figure` was checked when read); anything it would not take (a value it cannot read
+  exactly, an unknown meter or plan, a bad status, a look-back off a ladder) sends the record to
+  the interpreter, which bills it or refuses it with its own message.
 
 The function's outcome is exactly the general walk's (`tests/test_compiled.py` checks both
-against the interpreter); `source` on the function gives the text for reading.
-"""
+against the interpreter); `source` on the function gives the text for reading."""
 
 from __future__ import annotations
 
