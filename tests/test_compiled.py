@@ -38,7 +38,8 @@ figures = st.one_of(
     st.decimals(min_value=0, max_value=120, places=2, allow_nan=False,
                 allow_infinity=False).map(lambda d: json_number(str(d))),
     st.sampled_from(["45.3", "0.000000000000000001", "1.50000000000000000000", "-0.0", "-2.5",
-                     "1e2", "999999999999999999.5"]).map(json_number),
+                     "1e2", "999999999999999999.5", "999999999999999.123456789012345678"]
+                    ).map(json_number),
     st.decimals(min_value=0, max_value=3, places=3, allow_nan=False, allow_infinity=False),
     st.sampled_from(["15 GB", "1500 MB", "0.5 GB", "45.3", "2 TB", "12 hours", "-1", "1e3",
                      Decimal("-0.1"), Decimal("1.0000000000000000000001"), Decimal("1e20"),
@@ -240,3 +241,13 @@ def test_usage_events_are_summed_by_utc_day_and_a_days_figure_replaces_them():
         outcomes = COMPILED["edge"].runner(periods)(record)
         assert all(o.compiled for o in outcomes)
     assert [o.next_plan for o in outcomes] == ["Cellular-Medium", "Cellular-Large"]
+
+
+def test_figures_are_added_exactly_however_many_digits_they_have():
+    """Two figures of 33 digits make a sum of 34: the default context's 28 would round it, and
+    the add-on's reason would show another figure than the interpreter's."""
+    big = json_number("999999999999999.123456789012345678")
+    record = {"account": "a", "plan": "Cellular-Large", "usage": {"data": {"daily": {
+        "2026-03-05": big, "2026-03-06": big, "2026-03-07": json_number("0.000000000000000001")}}}}
+    for periods in (["2026-03"], ["2026-03", "2026-04"]):
+        check("edge", record, periods)

@@ -25,7 +25,17 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation, Rounded
+from decimal import (
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Rounded,
+    localcontext,
+)
 from fractions import Fraction
 from operator import itemgetter
 from typing import Any
@@ -158,8 +168,9 @@ class CompiledCatalog:
 
         document = Document(Source("<account>", ""))
         document.data = record
-        prepared = account_from(document, self.catalog, data=record)
-        return evaluate_periods(self.catalog, prepared, list(periods))
+        with localcontext(Context()):  # the default context, whatever the caller's (or _WIDE)
+            prepared = account_from(document, self.catalog, data=record)
+            return evaluate_periods(self.catalog, prepared, list(periods))
 
     def _fallback(self, record: dict, periods: tuple[str, ...]) -> list[Outcome]:
         return _outcomes_of(self.interpret(record, periods))
@@ -350,31 +361,33 @@ class _Runner:
         """
         paused = gc.isenabled()
         gc.disable()
-        try:
-            if self.one_month is not None:  # it falls back by itself
-                return list(map(self.one_month, records))
-            out: list[Outcome] = []
-            fallback = self.compiled._fallback
-            asked = self.asked
-            walk = self.walk
-            for record in records:
-                try:
-                    out += walk(record)
-                except (_Interpret, ArithmeticError):
-                    out += fallback(record, asked)
-            return out
-        finally:
-            if paused:
-                gc.enable()
+        with localcontext(_WIDE):
+            try:
+                if self.one_month is not None:  # it falls back by itself
+                    return list(map(self.one_month, records))
+                out: list[Outcome] = []
+                fallback = self.compiled._fallback
+                asked = self.asked
+                walk = self.walk
+                for record in records:
+                    try:
+                        out += walk(record)
+                    except (_Interpret, ArithmeticError):
+                        out += fallback(record, asked)
+                return out
+            finally:
+                if paused:
+                    gc.enable()
 
     def __call__(self, record: dict) -> list[Outcome]:
         """Bill one account record for the runner's periods."""
-        if self.one_month is not None:  # it falls back by itself
-            return [self.one_month(record)]
-        try:
-            return self.walk(record)
-        except (_Interpret, ArithmeticError):  # decimal's errors are ArithmeticErrors
-            return self.compiled._fallback(record, self.asked)
+        with localcontext(_WIDE):
+            if self.one_month is not None:  # it falls back by itself
+                return [self.one_month(record)]
+            try:
+                return self.walk(record)
+            except (_Interpret, ArithmeticError):  # decimal's errors are ArithmeticErrors
+                return self.compiled._fallback(record, self.asked)
 
     def fallback(self, record: dict) -> Outcome:
         """The interpreter's outcome for a one-month runner."""
@@ -454,11 +467,12 @@ class _Runner:
         figures from the compiled walk, the reasons in the interpreter's own words (the
         functions of engine/ladder.py and engine/timeline.py); a record outside the compiled
         path gets the interpreter's bills (and a bad one its errors)."""
-        try:
-            outcomes = self.walk(record, trace=True)
-        except (_Interpret, ArithmeticError):
-            return self.compiled.interpret(record, self.asked)
-        return [self.bill_of(outcome) for outcome in outcomes]
+        with localcontext(_WIDE):
+            try:
+                outcomes = self.walk(record, trace=True)
+            except (_Interpret, ArithmeticError):
+                return self.compiled.interpret(record, self.asked)
+            return [self.bill_of(outcome) for outcome in outcomes]
 
     def bill_of(self, outcome: Outcome) -> Bill:
         from planlang.engine.ladder import addon_reason, tier_down_reason, tier_up_reason
@@ -728,6 +742,9 @@ _FINEST = Decimal(1).scaleb(-MAX_DIGITS)
 # MAX_DIGITS digits or more before it, or not finite (InvalidOperation: beyond the precision).
 _EXACT = Context(prec=2 * MAX_DIGITS, traps=[Rounded, Inexact, InvalidOperation])
 _LARGEST_INT = 10**MAX_DIGITS
+# The arithmetic of a runner's figures: the default context but for its precision, wide enough
+# that no sum of figures within bounds is rounded (the interpreter adds Fractions, exactly).
+_WIDE = Context(prec=100, traps=[InvalidOperation, DivisionByZero, Overflow])
 _NO_FIGURES: dict = {}
 
 
