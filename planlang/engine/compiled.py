@@ -328,6 +328,7 @@ class _Runner:
         self.period_info: dict[int, tuple] = {}
         self.day_months: dict[str, int] = {}  # "2026-11-05" -> its month number, days seen valid
         self.since_months: dict[str, int] = {}
+        self.readings: dict[tuple[str, str], Decimal] = {}  # ("15.3 GB", "GB") -> 15.3
         # A monthly run's month as generated straight-line code (record -> Outcome): the
         # general walk's steps with this catalog's and this month's constants bound.
         self.one_month = None
@@ -667,7 +668,17 @@ class _Runner:
         return month
 
     def written(self, text: str, unit) -> Decimal:
-        """`15.3 GB` (or `15.3`) in the meter's unit, exactly; else the interpreter decides."""
+        """`15.3 GB` (or `15.3`) in the meter's unit, exactly; else the interpreter decides.
+        Readings are kept (a bounded number): accounts write the same figures again and again."""
+        key = (text, unit.name)
+        value = self.readings.get(key)
+        if value is None:
+            value = self.read_written(text, unit)
+            if len(self.readings) < 100_000:
+                self.readings[key] = value
+        return value
+
+    def read_written(self, text: str, unit) -> Decimal:
         try:
             amount = parse_amount(text)  # the account reader's own reading, bounds included
         except InputError:
