@@ -7,6 +7,7 @@
 - A folder of account files is read in path order; bad lines are reported located (file, line,
   column, account) with a PL4xx code, the status is 1 and no output file is written.
 - The input is read lazily, with a bounded number of chunks in flight.
+- A Dask worker killed mid-batch changes nothing in the output.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
+import signal
 import sys
 from collections import Counter
 from decimal import Decimal
@@ -433,6 +436,44 @@ def test_a_failed_worker_is_a_diagnostic():
     [diagnostic] = raised.value.diagnostics
     assert diagnostic.code == "PL423"
     assert diagnostic.message.startswith("a worker process stopped unexpectedly")
+
+
+def test_a_dask_worker_lost_mid_batch_changes_nothing(generated):
+    """A worker process of the cluster dies abruptly (os._exit) while chunks are in flight: its
+    nanny starts another, the scheduler bills the lost chunks again, and the output is the
+    in-process output, byte for byte. (A cluster of its own: the module's stays whole.)"""
+    distributed = pytest.importorskip("distributed")
+
+    catalog = load_catalog(REPO / EDGE)
+    job = batch.Job(catalog, ("2026-01", "2026-02", "2026-03", "2026-04"))
+    expected = io.StringIO()
+    batch.run_batch(batch.InProcess(job), batch.open_accounts(str(generated["edge"])), expected,
+                    print)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, host="127.0.0.1") as cluster:
+        runner = batch.DaskCluster(job, cluster.scheduler_address, chunk_size=10)
+        submitted, killed = [], []
+        submit = runner.submit
+
+        def submit_then_kill(entries):
+            future = submit(entries)
+            submitted.append(future)
+            if len(submitted) == 4:  # chunks in flight on both workers: one worker dies
+                [worker, *_] = runner.client.scheduler_info()["workers"]
+                pid = runner.client.run(os.getpid, workers=[worker])[worker]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            return future
+
+        runner.submit = submit_then_kill  # type: ignore[method-assign]
+        out = io.StringIO()
+        try:
+            summary = batch.run_batch(runner, batch.open_accounts(str(generated["edge"])), out,
+                                      print)
+        finally:
+            runner.close()
+    assert killed and summary.problems == 0
+    assert out.getvalue() == expected.getvalue()
 
 
 # ---- streaming -----------------------------------------------------------------------------------
