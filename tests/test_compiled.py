@@ -251,3 +251,10 @@ def test_figures_are_added_exactly_however_many_digits_they_have():
         "2026-03-05": big, "2026-03-06": big, "2026-03-07": json_number("0.000000000000000001")}}}}
     for periods in (["2026-03"], ["2026-03", "2026-04"]):
         check("edge", record, periods)
+
+
+def test_minus_zero_is_zero_in_the_reasons_words():
+    for zero in (Decimal("-0"), "-0.0", "-0 GB"):
+        record = {"account": "a", "plan": "Cellular-Medium", "lookback": [zero],
+                  "usage": {"data": {"daily": {"2026-03-02": zero}}}}
+        check("edge", record, ["2026-03"])

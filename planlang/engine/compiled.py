@@ -686,6 +686,7 @@ class _Runner:
         number, word = amount.value, amount.unit
         if number < 0:
             raise _Interpret  # the interpreter refuses it, with its message
+        number = number.copy_abs()  # -0 is 0
         if word is None:
             return number
         key = (word, unit.name)
@@ -716,7 +717,7 @@ class _Runner:
             if value < _ZERO:
                 raise _Interpret
             value.quantize(_FINEST, None, _EXACT)  # raises if out of range or too fine
-            return value
+            return value.copy_abs()  # -0 is 0, as the interpreter's Fractions have it
         if kind is int:
             if not 0 <= value < _LARGEST_INT:
                 raise _Interpret
