@@ -4,20 +4,23 @@
 (`CompiledCatalog.runner(periods)`) whose per-account work is plain dict lookups, comparisons and
 exact Decimal arithmetic on figures already in each meter's unit: every constant (a plan's fee
 line for a period, its limits, the ladder's neighbours, the dates) is computed once per catalog
-and period and shared by every account.
+and period and shared by every account. A runner for one month bills through generated code
+(`engine/generated.py`); several months take the general walk (`_Runner.walk`).
 
 A runner returns `Outcome`s: for each billed period, the account's plan, next plan, total, lines
 and decisions, each line and decision naming the plan rule behind it. The explanation (the
-computation steps and the reasons' wording) is produced on demand by `Outcome.bill()`, which
-gives exactly the `Bill` the interpreter gives.
+computation steps) is produced on demand by `Outcome.bill()`, which gives exactly the `Bill` the
+interpreter gives; `runner.bills(record)` gives the bills less their steps, the reasons in the
+interpreter's words, without running the interpreter (the batch writes those).
 
 The compiled path covers the common shape of a monthly billing run: plan fees, metered usage
-summed over the month beyond what is included, tier ladders (up, down with look-back, add-ons
-above the top tier), suspension, and status changes on the timeline. An account or catalog
-outside it (plan changes, quotas, element requests, SLA uptime, counts of elements, a billing
-calendar, daily records, a measurement in an awkward unit, or anything invalid) is evaluated by
-the interpreter instead, so every account gets the same result and the same errors whichever
-path runs: `tests/test_compiled.py` checks that on random accounts of every catalog.
+(daily figures and usage events) summed over the month beyond what is included, tier ladders (up,
+down with look-back, add-ons above the top tier), suspension, and status changes on the timeline
+(days or instants). An account or catalog outside it (plan changes, quotas, element requests, SLA
+uptime, counts of elements, a billing calendar, daily records, a measurement in an awkward unit,
+or anything invalid) is evaluated by the interpreter instead, so every account gets the same
+result and the same errors whichever path runs: `tests/test_compiled.py` checks that on random
+accounts of every catalog.
 """
 
 from __future__ import annotations
@@ -126,7 +129,6 @@ _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookb
 _EVENT_KEYS = frozenset(("on", "status"))
 _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
 _METER_KEYS = frozenset(("daily", "events"))
-_ONE_MONTH_KEYS = frozenset(("account", "plan", "status", "usage", "lookback"))
 
 
 class CompiledCatalog:
