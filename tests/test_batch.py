@@ -450,7 +450,7 @@ def test_a_dask_worker_lost_mid_batch_changes_nothing(generated):
     batch.run_batch(batch.InProcess(job), batch.open_accounts(str(generated["edge"])), expected,
                     print)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, host="127.0.0.1") as cluster:
+                                  dashboard_address=":0", host="127.0.0.1") as cluster:
         runner = batch.DaskCluster(job, cluster.scheduler_address, chunk_size=10)
         submitted, killed = [], []
         submit = runner.submit
