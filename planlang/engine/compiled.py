@@ -488,19 +488,18 @@ class _Runner:
                                  line.unit_price, line.amount, line.rule)
                       for line in outcome.lines)
         decisions = []
+        ladder = self.tiers[outcome.plan].ladder
+        show = self.shows[ladder.item] if ladder is not None else None  # its meter's figures
         for ruling in outcome.decisions:
             kind, subject, day, result, code, rule, effective = ruling[:7]
             if code == "tier-up":
                 usage, limit = ruling[7]
-                show = self.shows[self.tiers[outcome.plan].ladder.item]
                 reason = tier_up_reason(show, usage, outcome.plan, limit)
             elif code == "tier-down":
                 lower, window = ruling[7]
-                show = self.shows[self.tiers[outcome.plan].ladder.item]
                 reason = tier_down_reason(show, subject, lower, window)
             elif code == "above-top-tier":
                 excess, top, count, block = ruling[7]
-                show = self.shows[self.tiers[outcome.plan].ladder.item]
                 reason = addon_reason(show, excess, top, count, subject, block)
             elif kind == "not-billed":
                 reason = NOT_BILLED
