@@ -568,3 +568,17 @@ def test_csv_text_that_looks_like_a_formula_is_written_as_text(value, written):
     from planlang.records_io import safe_text
 
     assert safe_text(value) == written
+
+
+def test_usage_for_a_catalog_that_measures_nothing_says_so():
+    from planlang.diagnostics import PlanlangError
+    from planlang.engine.compiled import compile_catalog
+
+    catalog = parse_catalog_text("catalog fees\n  currency EUR\n  billing period: calendar month\n\n"
+                                 "plan Basic: € 10 per month\n", "fees.plan")
+    with pytest.raises(PlanlangError) as raised:
+        compile_catalog(catalog).interpret({"account": "a", "plan": "Basic",
+                                            "usage": {"data": {}}}, ["2026-03"])
+    [diagnostic] = raised.value.diagnostics
+    assert diagnostic.code == "PL412"
+    assert diagnostic.help == "the catalog measures nothing: leave `usage` out"

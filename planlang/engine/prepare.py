@@ -55,7 +55,9 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
         if meter is None:
             problems.append(Problem(("usage", name), "PL412", f"unknown item `{name}`",
                                     help=did_you_mean(name, catalog.meters)
-                                    or "the catalog measures: " + ", ".join(catalog.meters),
+                                    or ("the catalog measures: " + ", ".join(catalog.meters)
+                                        if catalog.meters else "the catalog measures nothing: "
+                                        "leave `usage` out"),
                                     on_key=True))
             continue
         series[name] = _series(meter, data, ("usage", name), catalog, problems)
