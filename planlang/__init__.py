@@ -35,8 +35,4 @@ def __dir__() -> list[str]:
     return sorted(list(globals()) + list(_HOMES))
 
 
-__all__ = [
-    "Account", "Bill", "Catalog", "ChargeLine", "Decision", "Diagnostic", "PlanlangError",
-    "Reason", "Step", "compile_source", "evaluate", "load_account", "load_catalog",
-    "parse_catalog_text", "prepare", "render", "to_data",
-]
+__all__ = sorted(_HOMES)

@@ -45,9 +45,11 @@ from typing import Any
 
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine.calendar import Period
+from planlang.engine.ladder import addon_reason, tier_down_reason, tier_up_reason
+from planlang.engine.timeline import NOT_BILLED, status_reason
 from planlang.model import Catalog, Plan
 from planlang.money import MINOR_UNITS, format_number
-from planlang.results import Bill
+from planlang.results import Bill, ChargeLine, Decision
 from planlang.serde import MAX_DIGITS, Figure, InputError, parse_amount, parse_datetime
 from planlang.units import lookup
 
@@ -478,10 +480,6 @@ class _Runner:
             return [self.bill_of(outcome) for outcome in outcomes]
 
     def bill_of(self, outcome: Outcome) -> Bill:
-        from planlang.engine.ladder import addon_reason, tier_down_reason, tier_up_reason
-        from planlang.engine.timeline import NOT_BILLED, status_reason
-        from planlang.results import ChargeLine, Decision
-
         period = outcome.period
         lines = tuple(ChargeLine(line.kind, line.item, line.plan, period, line.quantity,
                                  self.line_units.get((line.plan, line.item), "month"),
