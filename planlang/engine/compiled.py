@@ -257,8 +257,6 @@ class _Runner:
         self.catalog = catalog
         self.asked = tuple(str(p) for p in periods)
         wanted = sorted(set(periods))
-        self.wanted_last = wanted[-1]
-        self.wanted = set(str(p) for p in wanted)
         self.places = compiled.places
         self.suspend = catalog.suspended_not_billed
         self.suspension_rule = catalog.suspension_rule
@@ -327,7 +325,6 @@ class _Runner:
         self.first_month = _month(wanted[0])
         self.last_month = _month(wanted[-1])
         self.asked_months = tuple(_month(p) for p in periods)
-        self.single = len(self.asked_months) == 1
         self.nothing = _ZERO.quantize(self.places)  # the total of a month not billed
         self.period_info: dict[int, tuple] = {}
         self.day_months: dict[str, int] = {}  # "2026-11-05" -> its month number, days seen valid
@@ -336,7 +333,7 @@ class _Runner:
         # A monthly run's month as generated straight-line code (record -> Outcome): the
         # general walk's steps with this catalog's and this month's constants bound.
         self.one_month = None
-        if self.single:
+        if len(self.asked_months) == 1:
             from planlang.engine.generated import one_month
 
             self.one_month = one_month(self)
