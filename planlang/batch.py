@@ -36,6 +36,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 import attrs
 
 from planlang.diagnostics import Diagnostic, PlanlangError, render_all
+from planlang.money import exact
 from planlang.source import Source
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ BOM = "\ufeff"
 
 # ---- billing one account -------------------------------------------------------------------------
 
+@exact
 def bill_one(catalog: Catalog, data: Any, periods: Sequence[str],
              explain: bool = True) -> list[Bill]:
     """Bill one account, given as the data of an account file, for `periods` ("YYYY-MM", in order).
@@ -384,6 +386,7 @@ class ChunkResult:
     problems: tuple[Problem, ...]
 
 
+@exact
 def bill_chunk(job: Job, entries: Sequence[Entry]) -> ChunkResult:
     """Bill a chunk of accounts and render their output: the same code in every mode."""
     out = io.StringIO()

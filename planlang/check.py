@@ -17,7 +17,7 @@ import attrs
 from planlang import ast
 from planlang.diagnostics import ERROR, WARNING, Diagnostic, Label, did_you_mean, has_errors
 from planlang.model import Band, Catalog, ItemTerms, Meter, Plan, Refund, RuleRef, SlaLevel
-from planlang.money import MINOR_UNITS, format_number
+from planlang.money import MINOR_UNITS, exact_decimal, format_number
 from planlang.source import Span
 from planlang.units import Unit, lookup, name_forms
 
@@ -553,8 +553,8 @@ class Checker:
             self.error("PL235", f"{what} cannot be negative", expr.span,
                        help="write a positive amount; discounts are separate rules")
             return None
-        amount = Decimal(value.number.numerator) / Decimal(value.number.denominator)
-        if Fraction(amount) != value.number:
+        amount = exact_decimal(value.number)
+        if amount is None:
             self.error("PL233", f"{what} is not an exact decimal amount", expr.span,
                        help="write the amount with a finite number of decimals, e.g. `€ 33.33`")
             return None
@@ -740,7 +740,7 @@ class Checker:
                            if extra.per_count != 1 else extra.per_unit.text)
         return ItemTerms(
             name, included, price is not None,
-            Decimal(price.number.numerator) / Decimal(price.number.denominator) if price else None,
+            exact_decimal(price.number) if price else None,
             block, block_label, maximum, values["Limit"].number if "Limit" in values else None,
             rule("Included"), rule("ExtraPrice"), rule("Maximum"), rule("Limit"),
             rule("NotExtendable"), "Unlimited" in c, "CustomerCap" in c, rule("Unlimited"),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from planlang.batch import CHUNK_SIZE
 from planlang.compile import compile_source, load_catalog, read_source
 from planlang.diagnostics import Diagnostic, PlanlangError, render, render_all
+from planlang.money import exact
 
 if TYPE_CHECKING:
     from planlang.batch import Runner, Summary
@@ -85,6 +86,7 @@ def _at_least_one(text: str) -> int:
     return number
 
 
+@exact
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:

@@ -15,6 +15,7 @@ from planlang.build import build
 from planlang.check import check
 from planlang.diagnostics import Diagnostic, PlanlangError, has_errors, sorted_diagnostics
 from planlang.model import Catalog
+from planlang.money import exact
 from planlang.parse import parse_tree
 from planlang.source import Source
 
@@ -31,6 +32,7 @@ class Compiled:
     catalog: Catalog | None
 
 
+@exact
 def compile_source(source: Source) -> Compiled:
     tree, diagnostics = parse_tree(source)
     if tree is None:
@@ -61,6 +63,7 @@ def read_source(path: str | Path) -> Source | Diagnostic:
     return Source(str(path), text.replace("\r\n", "\n"))
 
 
+@exact
 def load_catalog(path: str | Path) -> Catalog:
     """Parse, check and compile a plan file; raise PlanlangError with the diagnostics if unusable."""
     source = read_source(path)
@@ -72,6 +75,7 @@ def load_catalog(path: str | Path) -> Catalog:
     return compiled.catalog
 
 
+@exact
 def parse_catalog_text(text: str, path: str = "<text>") -> Catalog:
     compiled = compile_source(Source(path, text))
     if compiled.catalog is None:

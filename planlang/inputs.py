@@ -8,11 +8,13 @@ from planlang.compile import read_source
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine.prepare import Prepared, prepare
 from planlang.model import Catalog
+from planlang.money import exact
 from planlang.serde import located, structure
 from planlang.state import Account
 from planlang.yamlio import Document, load_document
 
 
+@exact
 def load_data(path: str | Path) -> Document:
     """Read and parse a YAML or JSON file, or raise PlanlangError saying where it went wrong."""
     source = read_source(path)
@@ -21,6 +23,7 @@ def load_data(path: str | Path) -> Document:
     return load_document(source)
 
 
+@exact
 def account_from(document: Document, catalog: Catalog, prefix: tuple = (), data=None) -> Prepared:
     """Structure an account (at `prefix` in the document) and check it against the catalog."""
     account = structure(document, Account, prefix, data)
@@ -31,5 +34,6 @@ def account_from(document: Document, catalog: Catalog, prefix: tuple = (), data=
     return prepared
 
 
+@exact
 def load_account(path: str | Path, catalog: Catalog) -> Prepared:
     return account_from(load_data(path), catalog)

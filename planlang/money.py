@@ -3,12 +3,44 @@
 No float ever enters a money path. Intermediate results (averages, prorations) are Fractions;
 `round_money` is the one place where a value becomes an amount in minor units, half up (ties
 away from zero), as PRODUCT.md's conventions require.
+
+**One arithmetic context.** Every `Decimal` operation of planlang runs in `EXACT`, never in the
+caller's context (whose precision, rounding and traps are the caller's business): the public
+entry points run inside it (`exact`), and the functions here name it (or `ROUNDING`, the one
+deliberate rounding) explicitly, so they give the same result wherever they are called from.
+`EXACT` has the largest precision and exponent range there are, so an addition, subtraction,
+multiplication or integer division of exact values is exact whatever their size (an amount of
+10^54 with 18 decimals is held whole); a result that would not be exact (a division that does not
+terminate, a quantize that drops digits) raises instead of being rounded (Inexact and Rounded are
+trapped), and so does a float (FloatOperation). A division is only ever made through
+`exact_decimal`, which looks at the denominator first: a non-terminating division at this
+precision would not raise Inexact but try to allocate its digits.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+import functools
+from collections.abc import Callable, Iterable
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    ROUND_HALF_UP,
+    Clamped,
+    Context,
+    Decimal,
+    DivisionByZero,
+    FloatOperation,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Rounded,
+    Subnormal,
+    Underflow,
+    localcontext,
+)
 from fractions import Fraction
+from typing import ParamSpec, TypeVar
 
 Exact = int | Decimal | Fraction
 
@@ -17,6 +49,32 @@ MINOR_UNITS = {"EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "JPY": 0}
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
+#: planlang's one arithmetic context (see the module's documentation). Read-only: never modify it.
+EXACT = Context(prec=MAX_PREC, rounding=ROUND_HALF_UP, Emax=MAX_EMAX, Emin=MIN_EMIN, capitals=1,
+                clamp=0, flags=[],
+                traps=[InvalidOperation, DivisionByZero, Overflow, Underflow, Subnormal, Clamped,
+                       Inexact, Rounded, FloatOperation])
+#: The one deliberate rounding (an amount to its minor unit, half up): `EXACT` without the
+#: Inexact and Rounded traps. Only `round_money` and the compiled path's quantize use it.
+ROUNDING = EXACT.copy()
+ROUNDING.traps[Inexact] = False
+ROUNDING.traps[Rounded] = False
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def exact(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run `function` in `EXACT`, whatever the caller's decimal context: for the public entry
+    points (a generator would leave the context at its first `yield`: none is decorated)."""
+
+    @functools.wraps(function)
+    def in_exact(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with localcontext(EXACT):
+            return function(*args, **kwargs)
+
+    return in_exact
+
 
 def to_fraction(value: Exact) -> Fraction:
     if isinstance(value, float):  # pragma: no cover - guarded by the loaders
@@ -24,8 +82,19 @@ def to_fraction(value: Exact) -> Fraction:
     return value if isinstance(value, Fraction) else Fraction(value)
 
 
+_QUANTUM = {currency: Decimal(1).scaleb(-digits, EXACT) for currency, digits in
+            MINOR_UNITS.items()}
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The currency's minor unit as a quantum: `0.01`, `1` for JPY."""
+    return _QUANTUM[currency]
+
+
 def round_money(value: Exact, currency: str) -> Decimal:
     """Round an exact value to the currency's minor unit, half up (ties away from zero)."""
+    if isinstance(value, Decimal):
+        return value.quantize(_QUANTUM[currency], ROUND_HALF_UP, ROUNDING)
     digits = MINOR_UNITS[currency]
     scaled = to_fraction(value) * 10**digits
     magnitude = abs(scaled)
@@ -33,48 +102,77 @@ def round_money(value: Exact, currency: str) -> Decimal:
     if magnitude - whole >= Fraction(1, 2):
         whole += 1
     signed = -whole if scaled < 0 else whole
-    return Decimal(signed).scaleb(-digits)
+    return Decimal(signed).scaleb(-digits, EXACT)
+
+
+def total(amounts: Iterable[Decimal], currency: str) -> Decimal:
+    """The sum of amounts (of a currency's minor unit or finer), exactly: a bill's total."""
+    out = round_money(0, currency)
+    add = EXACT.add
+    for amount in amounts:
+        out = add(out, amount)
+    return out
+
+
+def add(a: Decimal, b: Decimal) -> Decimal:
+    """`a + b`, exactly, whatever the caller's context."""
+    return EXACT.add(a, b)
+
+
+def terminates(value: Fraction) -> bool:
+    """Whether `value` has a finite decimal expansion (its denominator is 2^a 5^b)."""
+    d = value.denominator
+    twos = (d & -d).bit_length() - 1
+    d >>= twos
+    while d % 5 == 0:
+        d //= 5
+    return d == 1
+
+
+def exact_decimal(value: Fraction) -> Decimal | None:
+    """`value` as an exact Decimal, or None when it has no finite decimal expansion."""
+    if value.denominator == 1:
+        return Decimal(value.numerator)
+    if not terminates(value):
+        return None
+    return EXACT.divide(Decimal(value.numerator), Decimal(value.denominator))
 
 
 def fraction_to_decimal(value: Fraction, places: int = 12) -> Decimal:
-    """A Fraction as a Decimal for display: exact when it terminates, else `places` digits.
-    Computed with as many digits as the value needs, however large (the default context's 28
-    would round a large value, or refuse it)."""
-    if value.denominator == 1:
-        return Decimal(value.numerator)
-    d, twos, fives = value.denominator, 0, 0
-    while d % 2 == 0:
-        d //= 2
-        twos += 1
-    while d % 5 == 0:
-        d //= 5
-        fives += 1
-    whole = len(str(abs(value.numerator) // value.denominator))
-    with localcontext() as context:
-        if d == 1:  # it terminates: exactly, after max(twos, fives) places
-            context.prec = whole + max(twos, fives) + 1
-            return (Decimal(value.numerator) / Decimal(value.denominator)).normalize()
-        context.prec = whole + places + 1
-        quantum = Decimal(1).scaleb(-places)
-        return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum)
+    """A Fraction as a Decimal for display: exact when it terminates, else rounded half up to
+    `places` digits after the point. Exact whatever the value's size."""
+    decimal = exact_decimal(value)
+    if decimal is not None:
+        return decimal.normalize(EXACT)
+    scaled = value * 10**places
+    magnitude = abs(scaled)
+    whole = magnitude.numerator // magnitude.denominator
+    if magnitude - whole >= Fraction(1, 2):
+        whole += 1
+    return Decimal(-whole if scaled < 0 else whole).scaleb(-places, EXACT)
 
 
 def format_number(value: Exact) -> str:
     """A plain, exact rendering (`4.5`, `1000`, `0.0004`), never in exponent form."""
     dec = fraction_to_decimal(to_fraction(value)) if not isinstance(value, Decimal) else value
-    text = format(dec.normalize(), "f") if dec == dec.to_integral_value() else format(dec, "f")
+    text = format(dec.normalize(EXACT), "f") if dec == dec.to_integral_value(
+        context=EXACT) else format(dec, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     whole, dot, part = text.partition(".")
     sign = "-" if whole.startswith("-") else ""
-    return f"{sign}{int(whole.lstrip('-') or 0):,}{dot}{part}"
+    digits = whole.lstrip("-").lstrip("0") or "0"  # grouped as text: any number of digits
+    head = len(digits) % 3 or 3
+    grouped = ",".join([digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)])
+    return f"{sign}{grouped}{dot}{part}"
 
 
 def format_money(amount: Decimal, currency: str) -> str:
     """`€1,234.50`; a price finer than the minor unit keeps its digits (`$0.0004`)."""
     digits = MINOR_UNITS[currency]
-    exponent = amount.normalize().as_tuple().exponent
+    exponent = amount.normalize(EXACT).as_tuple().exponent
     if isinstance(exponent, int) and -exponent > digits:
         digits = -exponent
     sign = "-" if amount < 0 else ""
-    return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{abs(amount):,.{digits}f}"
+    shown = amount.copy_abs().quantize(Decimal(1).scaleb(-digits, EXACT), context=EXACT)
+    return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{shown:,f}"

@@ -22,7 +22,7 @@ from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine.calendar import Period
 from planlang.engine.records import Record, check_subscriber, coupon_balances, iter_records
 from planlang.model import Catalog
-from planlang.money import round_money
+from planlang.money import add, exact, total
 from planlang.results import Bill, ChargeLine
 from planlang.serde import converter, located, structure
 from planlang.source import Source
@@ -162,6 +162,7 @@ def csv_header(tag_keys: list[str], raw: bool = False) -> list[str]:
     return [*BASE_COLUMNS, "name", *keys, "group:groupId", "group:name"]
 
 
+@exact
 def write_csv(out: IO[str], records: Iterable[Record], tag_keys: list[str],
               raw: bool = False) -> Decimal:
     """Write the detailed billing CSV (BOM, header, rows); return the sum of the amounts.
@@ -169,11 +170,11 @@ def write_csv(out: IO[str], records: Iterable[Record], tag_keys: list[str],
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(csv_header(tag_keys, raw))
-    total = Decimal(0)
+    amounts = Decimal(0)
     for record in records:
         writer.writerow(csv_row(record, tag_keys, raw))
-        total += record.amount
-    return total
+        amounts = add(amounts, record.amount)
+    return amounts
 
 
 def _plain(value: Decimal) -> str:
@@ -187,10 +188,11 @@ def records_bill(catalog: Catalog, account: Account, period: Period,
     lines = tuple(ChargeLine(r.kind, r.item, "", str(period), r.quantity, "", r.unit_price,
                              r.amount, r.rule, date=r.date, subject=r.imsi or r.vpg or None)
                   for r in records)
-    total = sum((line.amount for line in lines), round_money(0, catalog.currency))
-    return Bill(account.account, account.plan, str(period), catalog.currency, lines, total, ())
+    return Bill(account.account, account.plan, str(period), catalog.currency, lines,
+                total((line.amount for line in lines), catalog.currency), ())
 
 
+@exact
 def bill_record_periods(catalog: Catalog, account: Account, source: SubscriberSource,
                         periods: list[Period]) -> list[Bill]:
     if not periods:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from planlang.money import format_money, format_number
+from planlang.money import exact, format_money, format_number
 from planlang.results import Bill, Decision
 
 
+@exact
 def bill_table(bill: Bill, catalog_name: str, explain: bool = False) -> str:
     money = lambda v: format_money(v, bill.currency)  # noqa: E731
     daily = any(line.date for line in bill.lines)  # daily records: by date and subscriber

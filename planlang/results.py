@@ -13,6 +13,7 @@ from decimal import Decimal
 import attrs
 
 from planlang.model import RuleRef
+from planlang.money import exact
 
 
 @attrs.frozen
@@ -73,6 +74,7 @@ class Bill:
     messages: tuple[Decision, ...] = ()  # billing messages: invoice issued, automatic charge
 
 
+@exact
 def to_data(bill: Bill) -> dict:
     from planlang.serde import converter
 

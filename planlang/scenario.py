@@ -19,7 +19,7 @@ from planlang.diagnostics import Diagnostic, PlanlangError, render
 from planlang.engine import evaluate_periods
 from planlang.engine.calendar import Period
 from planlang.inputs import account_from, load_data
-from planlang.money import format_number
+from planlang.money import exact, format_number
 from planlang.records_io import SubscriberSource, bill_record_periods
 from planlang.results import Bill, ChargeLine, Decision
 from planlang.serde import InputError, located, parse_period, structure
@@ -124,6 +124,7 @@ def find_scenarios(paths: list[str]) -> tuple[list[Path], list[Diagnostic]]:
     return found, problems
 
 
+@exact
 def run_file(path: str | Path) -> ScenarioResult:
     path = Path(path)
     try:
@@ -141,6 +142,7 @@ def _rendered(error: PlanlangError) -> str:
     return "\n".join(render(d) for d in error.diagnostics)
 
 
+@exact
 def run_spec(path: Path, document: Document, spec: ScenarioSpec) -> ScenarioResult:
     catalog_path = (path.parent / spec.catalog).resolve()
     try:
@@ -343,6 +345,7 @@ def _compare_decisions(document, at, expected: tuple[DecisionExpect, ...],
     return failures
 
 
+@exact
 def run_paths(paths: list[str]) -> tuple[list[ScenarioResult], list[Diagnostic]]:
     files, problems = find_scenarios(paths)
     return [run_file(f) for f in files], problems

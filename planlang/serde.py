@@ -26,6 +26,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from planlang.diagnostics import Diagnostic, did_you_mean
+from planlang.money import fraction_to_decimal
 from planlang.state import Amount, DayValue, Event, Interval
 from planlang.yamlio import Document
 
@@ -248,8 +249,7 @@ def make_converter() -> cattrs.Converter:
         Event, make_dict_structure_fn(Event, conv, _cattrs_forbid_extra_keys=True,
                                       for_=override(rename="for")))
     conv.register_unstructure_hook(Decimal, _decimal_text)
-    conv.register_unstructure_hook(Fraction, lambda v: _decimal_text(Decimal(v.numerator)
-                                                                     / Decimal(v.denominator)))
+    conv.register_unstructure_hook(Fraction, lambda v: _decimal_text(fraction_to_decimal(v)))
     conv.register_unstructure_hook(Amount, str)
     conv.register_unstructure_hook(dt.date, lambda v: v.isoformat())
     conv.register_unstructure_hook(

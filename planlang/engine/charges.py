@@ -13,7 +13,7 @@ from planlang.engine.calendar import Period
 from planlang.engine.metering import daily_peaks
 from planlang.engine.prepare import Prepared
 from planlang.model import Catalog, ItemTerms, Plan
-from planlang.money import format_money, format_number, round_money
+from planlang.money import format_money, format_number, fraction_to_decimal, round_money
 from planlang.results import ChargeLine, Decision, Reason, Step
 
 
@@ -43,7 +43,7 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
         steps.append(Step("blocks", f"{show(excess)} / {terms.block_label} = "
                           f"{format_number(ratio)}"
                           + ("" if ratio.denominator == 1 else f", rounded up to {blocks}")))
-    amount = round_money(terms.price * blocks, catalog.currency)
+    amount = round_money(Fraction(terms.price) * blocks, catalog.currency)
     steps.append(Step("price", f"{format_money(terms.price, catalog.currency)} per "
                       f"{terms.block_label} × {blocks} = {format_money(amount, catalog.currency)}"))
     assert terms.price_rule is not None
@@ -90,7 +90,7 @@ def sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared)
                           f"{format_money(-amount, catalog.currency)}"))
             line = ChargeLine("refund", "SLA refund", plan.name, str(period), Decimal(1),
                               f"{percent}% of the plan fee",
-                              Decimal(exact.numerator) / Decimal(exact.denominator), amount,
+                              fraction_to_decimal(exact), amount,
                               refund.rule, steps)
             decision = Decision("sla-refund", plan.sla, period.last_day, "refunded",
                                 (Reason("uptime-in-band", f"uptime {format_number(uptime)}% is "

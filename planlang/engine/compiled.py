@@ -32,14 +32,11 @@ from decimal import (
     ROUND_HALF_UP,
     Context,
     Decimal,
-    DivisionByZero,
     Inexact,
     InvalidOperation,
-    Overflow,
     Rounded,
     localcontext,
 )
-from fractions import Fraction
 from operator import itemgetter
 from typing import Any
 
@@ -48,7 +45,15 @@ from planlang.engine.calendar import Period
 from planlang.engine.ladder import addon_reason, tier_down_reason, tier_up_reason
 from planlang.engine.timeline import NOT_BILLED, status_reason
 from planlang.model import Catalog, Plan
-from planlang.money import MINOR_UNITS, format_number
+from planlang.money import (
+    EXACT,
+    ROUNDING,
+    exact,
+    exact_decimal,
+    format_number,
+    minor_unit,
+    round_money,
+)
 from planlang.results import Bill, ChargeLine, Decision
 from planlang.serde import MAX_DIGITS, Figure, InputError, parse_amount, parse_datetime
 from planlang.units import lookup
@@ -140,16 +145,19 @@ class CompiledCatalog:
         self.catalog = catalog
         self.reason = _unsupported(catalog)  # why the compiled path is off, or None
         self._runners: dict[tuple[str, ...], Any] = {}
-        self.places = Decimal(1).scaleb(-MINOR_UNITS[catalog.currency])
+        self.places = minor_unit(catalog.currency)
 
     # ---- the public entry points ----
+    @exact
     def bill_periods(self, record: dict, periods: Sequence[str]) -> list[Outcome]:
         """Bill `record` (an account as JSON gives it, numbers exact) for `periods` in order."""
         return self.runner(periods)(record)
 
+    @exact
     def bill(self, record: dict, period: str) -> Outcome:
         return self.bill_periods(record, (period,))[0]
 
+    @exact
     def runner(self, periods: Iterable[str]):
         """The function billing one account record for these periods: record -> [Outcome].
         Its `batch(records)` bills many records at once."""
@@ -159,10 +167,12 @@ class CompiledCatalog:
             runner = self._runners[key] = self._make_runner(key)
         return runner
 
+    @exact
     def bill_batch(self, records: Iterable[dict], periods: Sequence[str]) -> list[Outcome]:
         """Bill many records for `periods`: every outcome, record after record."""
         return self.runner(periods).batch(records)
 
+    @exact
     def interpret(self, record: dict, periods: Sequence[str]) -> list[Bill]:
         """The interpreter's bills for `record` (raises PlanlangError for a bad account)."""
         from planlang.engine.evaluate import evaluate_periods
@@ -172,9 +182,8 @@ class CompiledCatalog:
 
         document = Document(Source("<account>", ""))
         document.data = record
-        with localcontext(Context()):  # the default context, whatever the caller's (or _WIDE)
-            prepared = account_from(document, self.catalog, data=record)
-            return evaluate_periods(self.catalog, prepared, list(periods))
+        prepared = account_from(document, self.catalog, data=record)
+        return evaluate_periods(self.catalog, prepared, list(periods))
 
     def _fallback(self, record: dict, periods: tuple[str, ...]) -> list[Outcome]:
         return _outcomes_of(self.interpret(record, periods))
@@ -216,17 +225,6 @@ def _unsupported(catalog: Catalog) -> str | None:
             if terms.element_limits or terms.customer_cap:
                 return f"`{plan.name}` limits `{terms.item}` per element or by a customer cap"
     return None
-
-
-def _exact_ratio(ratio: Fraction) -> Decimal | None:
-    """`ratio` as an exact Decimal, or None when it has no finite decimal expansion."""
-    d = ratio.denominator
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
-    if d != 1:
-        return None
-    return Decimal(ratio.numerator) / Decimal(ratio.denominator)
 
 
 class _Tier:
@@ -282,7 +280,7 @@ class _Runner:
                 if terms is None:
                     continue
                 unit = catalog.meters[name].unit
-                scale = lambda v, u=unit: _exact_ratio(u.from_base(v))  # noqa: E731
+                scale = lambda v, u=unit: exact_decimal(u.from_base(v))  # noqa: E731
                 included = scale(terms.included)
                 ceiling = terms.ceiling()
                 on_ladder = ladder is not None and ladder.item == name
@@ -303,7 +301,7 @@ class _Runner:
             for name in ladder.tiers:
                 terms = catalog.plan(name).items[ladder.item]  # type: ignore[union-attr]
                 limit = terms.limit if terms.limit is not None else terms.included
-                limits.append(_exact_ratio(unit.from_base(limit)))
+                limits.append(exact_decimal(unit.from_base(limit)))
             for i, name in enumerate(ladder.tiers):
                 tier = self.tiers[name]
                 tier.index = self.meter_index[ladder.item]
@@ -315,7 +313,7 @@ class _Runner:
             top = limits[-1]
             overflow = None
             if ladder.overflow_plan and ladder.overflow_block:
-                overflow = (ladder.tiers[-1], top, _exact_ratio(unit.from_base(
+                overflow = (ladder.tiers[-1], top, exact_decimal(unit.from_base(
                     ladder.overflow_block)), ladder.overflow_plan, self.tiers[
                     ladder.overflow_plan].fee, ladder.overflow_rule or catalog.plan(
                     ladder.overflow_plan).fee_rule, ladder.overflow_rule)  # type: ignore[union-attr]
@@ -347,7 +345,7 @@ class _Runner:
             fee_lines = {}
             for name, tier in self.tiers.items():
                 fee_lines[name] = _new(Line, ("fee", "plan fee", name, Decimal(1), tier.fee,
-                                              tier.fee.quantize(self.places, ROUND_HALF_UP),
+                                              round_money(tier.fee, self.currency),
                                               tier.plan.fee_rule))
             info = (str(period), period.last_day, period.next().first_day, fee_lines)
             self.period_info[month] = info
@@ -363,7 +361,7 @@ class _Runner:
         """
         paused = gc.isenabled()
         gc.disable()
-        with localcontext(_WIDE):
+        with localcontext(EXACT):
             try:
                 if self.one_month is not None:  # it falls back by itself
                     return list(map(self.one_month, records))
@@ -383,7 +381,7 @@ class _Runner:
 
     def __call__(self, record: dict) -> list[Outcome]:
         """Bill one account record for the runner's periods."""
-        with localcontext(_WIDE):
+        with localcontext(EXACT):
             if self.one_month is not None:  # it falls back by itself
                 return [self.one_month(record)]
             try:
@@ -403,7 +401,7 @@ class _Runner:
         places = self.places
         if addons is not None:
             addon_plan, count, fee, rule = addons
-            amount = (fee * count).quantize(places, ROUND_HALF_UP)
+            amount = (fee * count).quantize(places, ROUND_HALF_UP, ROUNDING)
             lines += (_new(Line, ("add-on", "add-on subscription", addon_plan, Decimal(count),
                                   fee, amount, rule)),)
             total += amount
@@ -416,7 +414,7 @@ class _Runner:
                 blocks, rest = divmod(measured - included, block)
                 if rest:
                     blocks += 1
-                amount = (price * blocks).quantize(places, ROUND_HALF_UP)
+                amount = (price * blocks).quantize(places, ROUND_HALF_UP, ROUNDING)
                 lines += (_new(Line, ("extra", item_name, tier.name, blocks, price, amount,
                                       rule)),)
                 total += amount
@@ -469,7 +467,7 @@ class _Runner:
         figures from the compiled walk, the reasons in the interpreter's own words (the
         functions of engine/ladder.py and engine/timeline.py); a record outside the compiled
         path gets the interpreter's bills (and a bad one its errors)."""
-        with localcontext(_WIDE):
+        with localcontext(EXACT):
             try:
                 outcomes = self.walk(record, trace=True)
             except (_Interpret, ArithmeticError):
@@ -691,7 +689,7 @@ class _Runner:
             written = lookup(self.catalog.units, word)
             ratio = None
             if written is not None and written.dimension == unit.dimension:
-                ratio = _exact_ratio(written.factor / unit.factor)
+                ratio = exact_decimal(written.factor / unit.factor)
             self.unit_cache[key] = ratio
         if ratio is None:
             raise _Interpret
@@ -712,7 +710,7 @@ class _Runner:
         if kind is Decimal or kind is Figure:
             if value < _ZERO:
                 raise _Interpret
-            value.quantize(_FINEST, None, _EXACT)  # raises if out of range or too fine
+            value.quantize(_FINEST, None, _BOUNDS)  # raises if out of range or too fine
             return value.copy_abs()  # -0 is 0, as the interpreter's Fractions have it
         if kind is int:
             if not 0 <= value < _LARGEST_INT:
@@ -744,15 +742,12 @@ def _month(period: Period) -> int:
 
 
 _ZERO = Decimal(0)
-_FINEST = Decimal(1).scaleb(-MAX_DIGITS)
+_FINEST = Decimal(1).scaleb(-MAX_DIGITS, EXACT)
 # Quantizing to _FINEST in this context raises, as the account reader refuses them, for a figure
 # with more than MAX_DIGITS digits after the point, even zeros (Rounded), and for one of
 # MAX_DIGITS digits or more before it, or not finite (InvalidOperation: beyond the precision).
-_EXACT = Context(prec=2 * MAX_DIGITS, traps=[Rounded, Inexact, InvalidOperation])
+_BOUNDS = Context(prec=2 * MAX_DIGITS, traps=[Rounded, Inexact, InvalidOperation])
 _LARGEST_INT = 10**MAX_DIGITS
-# The arithmetic of a runner's figures: the default context but for its precision, wide enough
-# that no sum of figures within bounds is rounded (the interpreter adds Fractions, exactly).
-_WIDE = Context(prec=100, traps=[InvalidOperation, DivisionByZero, Overflow])
 _NO_FIGURES: dict = {}
 
 

@@ -14,15 +14,18 @@ from planlang.engine.calendar import Period
 from planlang.engine.prepare import Prepared, prepare
 from planlang.engine.timeline import run
 from planlang.model import Catalog
+from planlang.money import exact
 from planlang.results import Bill
 from planlang.state import Account
 
 
+@exact
 def evaluate(catalog: Catalog, account: Account | Prepared, period: Period | str) -> Bill:
     """Bill `account` for `period` ("YYYY-MM") on `catalog`, walking its history up to it."""
     return evaluate_periods(catalog, account, [period])[0]
 
 
+@exact
 def evaluate_periods(catalog: Catalog, account: Account | Prepared,
                      periods: Sequence[Period | str]) -> list[Bill]:
     """Bill several periods of one account, in order, carrying its state from month to month."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP
 from typing import TYPE_CHECKING, Any
 
+from planlang.money import ROUNDING
 from planlang.serde import Figure
 
 if TYPE_CHECKING:
@@ -70,7 +71,8 @@ def one_month(runner: _Runner):
     names = out.names
     names.update(
         ZERO=c._ZERO, I=c._Interpret, Outcome=c.Outcome,
-        Line=c.Line, Ruling=c.Ruling, HALF_UP=ROUND_HALF_UP, PLACES=runner.places, runner=runner,
+        Line=c.Line, Ruling=c.Ruling, HALF_UP=ROUND_HALF_UP, ROUNDING=ROUNDING,
+        PLACES=runner.places, runner=runner,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
         checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
         meter_months=runner.meter_months,
@@ -224,7 +226,7 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
             out(2, "if rest:")
             out(3, "blocks += 1")
             price_name = out.constant(price, "price")
-            out(2, f"amount = ({price_name} * blocks).quantize(PLACES, HALF_UP)")
+            out(2, f"amount = ({price_name} * blocks).quantize(PLACES, HALF_UP, ROUNDING)")
             extra = (f"Line(('extra', {item!r}, {plan!r}, blocks, {price_name}, amount, "
                      f"{out.constant(rule, 'rule')}))")
             if alone:

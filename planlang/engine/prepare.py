@@ -17,7 +17,7 @@ from planlang.diagnostics import did_you_mean
 from planlang.engine.calendar import day_start
 from planlang.engine.metering import Series
 from planlang.model import Catalog, Meter
-from planlang.money import format_number
+from planlang.money import exact, format_number
 from planlang.serde import InputError, parse_period
 from planlang.state import Account, Amount
 from planlang.units import lookup
@@ -40,6 +40,7 @@ class Prepared:
     lookback: tuple[Fraction, ...] = ()  # the ladder item's figures before the walk, base units
 
 
+@exact
 def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[Problem]]:
     problems: list[Problem] = []
     if catalog.plans and not account.plan:

@@ -25,7 +25,8 @@ from planlang.diagnostics import did_you_mean
 from planlang.engine.calendar import DAY, Period, day_start
 from planlang.engine.prepare import Problem
 from planlang.model import STATUSES, Catalog, RecordRule, RuleRef
-from planlang.money import fraction_to_decimal, round_money
+from planlang.money import EXACT, fraction_to_decimal, round_money
+from planlang.money import add as money_add
 from planlang.state import Account, Subscriber
 from planlang.units import lookup
 
@@ -328,8 +329,8 @@ def _free_tiers(catalog: Catalog, period: Period, imsi: str, vpg: str, subscribe
             used += take
             left -= take
         if used:
-            amount = -round_money(value, catalog.currency)
-            yield Record(period_text(period), discount.name, imsi, vpg, -price,
+            amount = round_money(-value, catalog.currency)
+            yield Record(period_text(period), discount.name, imsi, vpg, EXACT.minus(price),
                          fraction_to_decimal(used, 6), amount, discount.rule, subscriber,
                          "discount", discount.record)
 
@@ -347,11 +348,12 @@ class Totals:
     count: dict[str, tuple[Fraction, Fraction]] = attrs.Factory(dict)  # prefix: (quantity, value)
 
     def add(self, record: Record, prefixes: set[str]) -> None:
-        self.amount += record.amount
+        self.amount = money_add(self.amount, record.amount)
         prefix = record.reduces if record.kind == "discount" else _prefix_of(record.item, prefixes)
         if prefix is None:
             return
-        self.by_record[prefix] = self.by_record.get(prefix, Decimal(0)) + record.amount
+        self.by_record[prefix] = money_add(self.by_record.get(prefix, Decimal(0)),
+                                           record.amount)
         if record.kind == "record":
             quantity, value = self.count.get(prefix, (Fraction(0), Fraction(0)))
             self.count[prefix] = (quantity + Fraction(record.quantity),
@@ -376,9 +378,9 @@ def account_discounts(catalog: Catalog, period: Period, totals: Totals,
     def add(record: Record) -> None:
         records.append(record)
         if record.reduces is not None:
-            totals.by_record[record.reduces] = totals.by_record.get(record.reduces,
-                                                                    Decimal(0)) + record.amount
-        totals.amount += record.amount
+            totals.by_record[record.reduces] = money_add(
+                totals.by_record.get(record.reduces, Decimal(0)), record.amount)
+        totals.amount = money_add(totals.amount, record.amount)
 
     for discount in catalog.discounts:
         if discount.kind != "volume" or discount.percent is None:
@@ -388,10 +390,10 @@ def account_discounts(catalog: Catalog, period: Period, totals: Totals,
         if beyond <= 0:
             continue
         price = value / quantity  # the month's average price of the record
-        amount = -round_money(discount.percent * beyond * price, currency)
+        amount = round_money(-discount.percent * beyond * price, currency)
         if amount:
-            add(Record(date, discount.name, "", "", -fraction_to_decimal(discount.percent * price,
-                                                                          12),
+            add(Record(date, discount.name, "", "", fraction_to_decimal(-discount.percent * price,
+                                                                         12),
                        fraction_to_decimal(beyond, 6), amount, discount.rule, kind="discount",
                        reduces=discount.record))
     coupons = sorted((d for d in catalog.discounts if d.kind == "coupon"),
@@ -402,7 +404,8 @@ def account_discounts(catalog: Catalog, period: Period, totals: Totals,
         balance = balances.get(discount.name, Fraction(0))
         applied = round_money(min(balance, Fraction(owed)), currency) if owed > 0 else Decimal(0)
         if applied > 0:
-            add(Record(date, discount.name, "", "", -applied, Decimal(1), -applied,
+            given = EXACT.minus(applied)
+            add(Record(date, discount.name, "", "", given, Decimal(1), given,
                        discount.rule, kind="discount", reduces=discount.record))
             balances[discount.name] = balance - Fraction(applied)
     return records

@@ -28,7 +28,8 @@ from planlang.engine.ladder import evaluate_ladder
 from planlang.engine.metering import Series, measure
 from planlang.engine.prepare import Prepared, caps_in_base
 from planlang.model import Catalog, RuleRef
-from planlang.money import format_money, fraction_to_decimal, round_money
+from planlang.money import EXACT, format_money, fraction_to_decimal, round_money
+from planlang.money import total as money_total
 from planlang.results import Bill, ChargeLine, Decision, Reason, Step
 
 
@@ -233,7 +234,7 @@ class PeriodRun:
                 lines.append(refund[0])
                 self.decisions.append(refund[1])
             evaluate_ladder(self)
-        total = sum((line.amount for line in lines), round_money(0, catalog.currency))
+        total = money_total((line.amount for line in lines), catalog.currency)
         if not suspended and catalog.calendar is not None:
             state.invoices[str(self.period)] = Invoice(str(self.period), total,
                                                        paid=total <= 0)
@@ -261,7 +262,8 @@ class PeriodRun:
                 previous = self.catalog.plan(self.segments[index - 1].plan)
                 assert previous is not None
                 to_end = days - seg.day + 1
-                lines.append(self.fee_line(plan, plan.fee - previous.fee, span, to_end, days,
+                lines.append(self.fee_line(plan, EXACT.subtract(plan.fee, previous.fee), span, to_end,
+                                           days,
                                            "prorated difference", seg,
                                            f"({format_money(plan.fee, self.catalog.currency)} − "
                                            f"{format_money(previous.fee, self.catalog.currency)})"))
