@@ -258,3 +258,66 @@ def test_minus_zero_is_zero_in_the_reasons_words():
         record = {"account": "a", "plan": "Cellular-Medium", "lookback": [zero],
                   "usage": {"data": {"daily": {"2026-03-02": zero}}}}
         check("edge", record, ["2026-03"])
+
+
+TIB = """\
+catalog tib
+  currency USD
+
+unit byte
+unit GB = 1,000,000,000 bytes
+unit TiB = 1,099,511,627,776 bytes
+
+meter storage in TiB: usage, monthly sum
+
+plan Base: $ 10 per month
+  storage: 1.3 GB included, then $ 25 per TiB
+"""
+
+
+def test_an_included_amount_in_another_unit_is_converted_exactly(tmp_path, capsys):
+    """1.3 GB in TiB has 40 digits after the point: kept at 28, the included amount fell below
+    a usage of exactly 1.3 GB, and the batch billed $35 where `--explain` and `--account` billed
+    $10 (issue 11, item 6). Every mode bills $10 now, the command line's too."""
+    import json
+
+    from planlang.batch import bill_one
+    from planlang.cli import main
+    from planlang.compile import parse_catalog_text
+
+    catalog = parse_catalog_text(TIB, "tib.plan")
+    record = {"account": "a", "plan": "Base", "usage": {"storage": {"daily": {
+        "2026-11-05": "1.3 GB"}}}}
+    runner = compile_catalog(catalog).runner(["2026-11"])
+    outcome = runner(record)[0]
+    assert outcome.compiled
+    assert str(outcome.total) == "10.00"
+    assert [o.total for o in runner.batch([record])] == [outcome.total]
+    assert [b.total for b in bill_one(catalog, record, ["2026-11"], explain=False)] == [
+        outcome.total]
+    assert outcome.bill().total == outcome.total
+    assert compile_catalog(catalog).runner(["2026-10", "2026-11"])(record)[1].total == \
+        outcome.total
+    # a byte more is billed a started TiB
+    record["usage"]["storage"]["daily"]["2026-11-05"] = "1300000001 bytes"
+    assert str(runner(record)[0].total) == str(bill_one(catalog, record, ["2026-11"])[0].total) \
+        == "35.00"
+
+    plan = tmp_path / "tib.plan"
+    plan.write_text(TIB)
+    accounts = tmp_path / "tib.jsonl"
+    accounts.write_text('{"account": "a", "plan": "Base", "usage": {"storage": {"daily": '
+                        '{"2026-11-05": "1.3 GB"}}}}\n')
+    account = tmp_path / "tib.yaml"
+    account.write_text("account: a\nplan: Base\nusage:\n  storage:\n    daily:\n"
+                       "      2026-11-05: 1.3 GB\n")
+    totals = []
+    for extra in ([], ["--explain"]):
+        out = tmp_path / f"bills{len(extra)}.jsonl"
+        assert main(["bill", str(plan), "--accounts", str(accounts), "--period", "2026-11",
+                     "--out", str(out), *extra]) == 0
+        totals.append(json.loads(out.read_text())["total"])
+    assert main(["bill", str(plan), "--account", str(account), "--period", "2026-11",
+                 "--format", "json"]) == 0
+    totals.append(json.loads(capsys.readouterr().out)["total"])
+    assert totals == ["10.00", "10.00", "10.00"]

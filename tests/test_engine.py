@@ -7,17 +7,20 @@ rounding of money, "round up" = ceiling), never copied from the program's output
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
+from planlang import money
 from planlang.compile import parse_catalog_text
 from planlang.engine import evaluate, prepare
 from planlang.engine.calendar import Period
 from planlang.engine.decisions import allows, decide_request
 from planlang.engine.metering import Series, measure
-from planlang.money import round_money
+from planlang.money import EXACT, round_money
+from planlang.report import bill_table
 from planlang.state import Account, Amount, DayValue, Interval, MeterData, Request, UsageEvent
 
 UTC = dt.timezone.utc
@@ -582,3 +585,149 @@ def test_usage_for_a_catalog_that_measures_nothing_says_so():
     [diagnostic] = raised.value.diagnostics
     assert diagnostic.code == "PL412"
     assert diagnostic.help == "the catalog measures nothing: leave `usage` out"
+
+
+# ---- one exact arithmetic context (planlang.money.EXACT), whatever the caller's ---------------
+
+def _hostile_context() -> decimal.Context:
+    """A caller's context that would round what planlang computes (3 digits, down), or raise."""
+    return decimal.Context(prec=3, rounding=decimal.ROUND_FLOOR, Emax=40, Emin=-40,
+                           traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation,
+                                  decimal.Overflow, decimal.DivisionByZero, decimal.Clamped,
+                                  decimal.FloatOperation, decimal.Subnormal, decimal.Underflow])
+
+
+BIG = """\
+catalog big
+  currency EUR
+
+unit GB
+
+meter data in GB: usage, monthly sum
+
+plan Base: € 0.01 per month
+  data: 0 GB included, then € 999,999,999,999,999.99 per GB
+"""
+
+
+def test_the_largest_price_times_the_largest_figure_keeps_its_cents_and_the_total_its_fee():
+    """€999,999,999,999,999.99 × (10^18 − 1) GB, and a €0.01 fee: rounding at 28 digits gave an
+    amount without its cents and a total without the fee (issue 11, item 7)."""
+    catalog = parse_catalog_text(BIG, "big.plan")
+    account = Account("a", "Base", usage={"data": MeterData(daily={
+        dt.date(2026, 11, 5): DayValue(Amount(Decimal(10**18 - 1)))})})
+    bill = evaluate(catalog, account, "2026-11")
+    exact = Fraction(99_999_999_999_999_999, 100) * (10**18 - 1)  # cents, exactly
+    assert [line.amount for line in bill.lines] == [Decimal("0.01"),
+                                                    Decimal(exact.numerator).scaleb(-2, EXACT)]
+    assert str(bill.lines[1].amount) == "999999999999999989000000000000000.01"
+    assert str(bill.total) == "999999999999999989000000000000000.02"
+    assert bill.total == EXACT.add(bill.lines[0].amount, bill.lines[1].amount)
+
+
+def test_a_callers_decimal_context_changes_no_bill():
+    """`planlang.evaluate` in `localcontext(prec=3)` billed a fee of 130, not 130.00 (item 8);
+    with every signal trapped it raised. Now the caller's context is never used."""
+    import planlang
+
+    catalog = planlang.load_catalog("catalogs/flespi.plan")
+    account = planlang.load_account("examples/flespi-account.yaml", catalog)
+    expected = planlang.evaluate(catalog, account, "2026-11")
+    with decimal.localcontext(prec=3):
+        assert str(planlang.evaluate(catalog, account, "2026-11").lines[0].amount) == "130.00"
+    with decimal.localcontext(_hostile_context()):
+        catalog_again = planlang.load_catalog("catalogs/flespi.plan")
+        account_again = planlang.load_account("examples/flespi-account.yaml", catalog_again)
+        bill = planlang.evaluate(catalog_again, account_again, "2026-11")
+        data, table = planlang.to_data(bill), bill_table(bill, "flespi", explain=True)
+    assert bill == expected
+    assert data == planlang.to_data(expected)
+    assert table == bill_table(expected, "flespi", explain=True)
+    assert str(bill.lines[0].amount) == "130.00"
+
+
+def test_daily_records_and_their_csv_ignore_the_callers_context():
+    """The records engine (a generator: its arithmetic names EXACT itself) and the CSV writer."""
+    import io
+
+    import planlang
+    from planlang.records_io import SubscriberSource, period_records, write_csv
+
+    def run() -> tuple:
+        catalog = planlang.load_catalog("catalogs/soracom-air.plan")
+        account = planlang.load_account("examples/soracom-air-account.yaml", catalog)
+        bill = planlang.evaluate(catalog, account, "2026-11")
+        source = SubscriberSource(catalog, account.account, None, None)
+        out = io.StringIO()
+        amounts = write_csv(out, period_records(catalog, account.account, source,
+                                                Period(2026, 11), {}), [])
+        return bill, out.getvalue(), amounts
+
+    expected = run()
+    with decimal.localcontext(_hostile_context()):
+        assert run() == expected
+    assert expected[0].total == sum((line.amount for line in expected[0].lines), Decimal(0))
+
+
+def test_scenarios_ignore_the_callers_context():
+    from planlang.scenario import run_paths
+
+    with decimal.localcontext(_hostile_context()):
+        results, problems = run_paths(["tests/scenarios/flespi", "tests/scenarios/edge-device"])
+    assert not problems and results and all(result.passed for result in results)
+
+
+@pytest.mark.parametrize("value, currency, expected", [
+    (Decimal("999999999999999999.995"), "EUR", "1000000000000000000.00"),
+    (Fraction(10**54 - 1, 10**18), "EUR", "1000000000000000000000000000000000000.00"),
+    (Fraction(10**54 + 5 * 10**15, 10**18), "EUR", "1000000000000000000000000000000000000.01"),
+    (Decimal(f"{10**54 + 4999 * 10**12}E-18"), "USD", "1000000000000000000000000000000000000.00"),
+    (Fraction(-(10**40) - 5, 1000), "EUR", "-10000000000000000000000000000000000000.01"),
+    (Decimal("-0.005"), "EUR", "-0.01"),
+    (Decimal("0.5"), "JPY", "1"),
+])
+def test_round_money_is_exact_at_any_size_and_in_any_context(value, currency, expected):
+    assert str(round_money(value, currency)) == expected
+    with decimal.localcontext(_hostile_context()):
+        assert str(round_money(value, currency)) == expected
+
+
+def test_the_money_functions_name_their_context():
+    """Called outside any entry point, in a hostile context: the same, exact results."""
+    values = [Decimal("999999999999999999.999999999999999999"), Decimal("0.0004"),
+              Decimal("130.00"), Decimal("-1234.5")]
+
+    def results() -> tuple:
+        return (money.total(values, "EUR"), [money.format_money(v, "EUR") for v in values],
+                [money.format_number(v) for v in values], money.format_number(Fraction(1, 3)),
+                money.fraction_to_decimal(Fraction(2**-60)), money.fraction_to_decimal(
+                    Fraction(10**30, 7), places=6), money.exact_decimal(Fraction(13, 10 * 2**40)),
+                money.exact_decimal(Fraction(1, 3)), money.add(values[0], values[0]))
+
+    expected = results()
+    assert Fraction(expected[0]) == sum(map(Fraction, values))  # not rounded to 28 digits
+    assert str(expected[0]) == "999999999999998895.500399999999999999"
+    assert expected[1][0] == "€999,999,999,999,999,999.999999999999999999"
+    assert expected[5] == Decimal("142857142857142857142857142857.142857")
+    assert expected[6] is not None and Fraction(expected[6]) == Fraction(13, 10 * 2**40)
+    assert expected[7] is None
+    with decimal.localcontext(_hostile_context()):
+        assert results() == expected
+
+
+def test_exact_runs_a_function_in_planlangs_context_and_gives_the_callers_back():
+    @money.exact
+    def precision() -> int:
+        return decimal.getcontext().prec
+
+    with decimal.localcontext(prec=3):
+        assert precision() == decimal.MAX_PREC
+        assert decimal.getcontext().prec == 3
+
+
+def test_exact_refuses_what_would_be_rounded_or_a_float():
+    with pytest.raises((decimal.Inexact, decimal.Rounded)):
+        Decimal("1.005").quantize(Decimal("0.01"), context=EXACT)  # only round_money rounds
+    with pytest.raises(decimal.FloatOperation):
+        with decimal.localcontext(EXACT):
+            _ = Decimal(1) < 1.5  # type: ignore[operator]

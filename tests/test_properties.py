@@ -6,19 +6,29 @@ and walks months of its history with the interpreter.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import decimal
+import json
 from collections import Counter
 from decimal import Decimal
 from fractions import Fraction
+from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import planlang
+from planlang.batch import bill_json, bill_one
+from planlang.compile import parse_catalog_text
 from planlang.engine import evaluate_periods
 from planlang.engine.calendar import Period
+from planlang.engine.compiled import compile_catalog
 from planlang.engine.ladder import tier_limit
-from planlang.serde import converter
+from planlang.money import MINOR_UNITS
+from planlang.report import bill_table
+from planlang.results import to_data
+from planlang.serde import converter, json_number
 from planlang.state import Account
 
 EDGE = planlang.load_catalog("catalogs/edge-device.plan")
@@ -169,3 +179,150 @@ def test_the_same_history_always_gives_the_same_output(data):
 def test_a_total_is_the_sum_of_its_lines(data):
     for bill in evaluate_periods(COEDITING, account(data), months(3)):
         assert bill.total == sum((line.amount for line in bill.lines), Decimal(0))
+
+
+# ---- money exact at the bounds, the same in every mode, whatever the caller's context ----------
+#
+# A catalog and an account whose every figure is drawn up to the documented bounds (18 digits
+# before and 18 after the point, in any unit: prices, fees, included amounts, block sizes, usage),
+# with a meter in a unit whose conversions need more than 28 digits (TiB = 2^40 bytes). Each mode
+# bills it: the interpreter (as `--explain` and `--account` do), the compiled runner's generated
+# month, its batch, its bills (a batch without `--explain`), the general walk (several months),
+# `Outcome.bill()`. Every mode gives the total and lines worked out here with Fractions, the
+# total is the sum of its lines, and a caller's decimal context (3 digits, rounding down, every
+# signal trapped) changes nothing, rendering included.
+
+_FACTORS = {"byte": Fraction(1), "GB": Fraction(10**9), "TiB": Fraction(2**40)}
+_SYMBOLS = {"EUR": "€", "USD": "$", "JPY": "¥"}
+_LARGEST = 10**18 - 1  # the largest whole part within bounds
+
+
+@st.composite
+def _bounded(draw, largest: int = _LARGEST) -> str:
+    """A number within bounds as written: at most 18 digits after the point, often the most."""
+    whole = draw(st.one_of(st.just(largest), st.just(0), st.just(1), st.integers(0, largest)))
+    places = draw(st.one_of(st.just(18), st.just(0), st.integers(0, 18)))
+    if not places:
+        return str(whole)
+    part = draw(st.one_of(st.just(10**places - 1), st.integers(0, 10**places - 1)))
+    return f"{whole}.{part:0{places}d}"
+
+
+@st.composite
+def _in_base_bounds(draw, unit: str) -> str:
+    """A plan file's quantity in `unit` whose value in bytes is within bounds (below 10^18, at
+    most 18 decimals), as the checker requires (PL236)."""
+    factor = _FACTORS[unit]
+    text = draw(_bounded(int((10**18 - 1) // factor)))
+    value = Fraction(text) * factor
+    if value >= 10**18 or value.denominator > 10**18:
+        text = str(int(value // factor // 2))
+    return text
+
+
+@st.composite
+def bounded_bills(draw):
+    currency = draw(st.sampled_from(sorted(_SYMBOLS)))
+    symbol = _SYMBOLS[currency]
+    meter_unit = draw(st.sampled_from(sorted(_FACTORS)))
+    included_unit, block_unit = draw(st.sampled_from(sorted(_FACTORS))), draw(
+        st.sampled_from(sorted(_FACTORS)))
+    fee, price = draw(_bounded()), draw(_bounded())
+    included = draw(_in_base_bounds(included_unit))
+    block = draw(_in_base_bounds(block_unit).filter(lambda t: Fraction(t) > 0))
+    text = (f"catalog bounds\n  currency {currency}\n\nunit byte\n"
+            "unit GB = 1,000,000,000 bytes\nunit TiB = 1,099,511,627,776 bytes\n\n"
+            f"meter data in {meter_unit}: usage, monthly sum\n\n"
+            f"plan Base: {symbol} {fee} per month\n"
+            f"  data: {included} {included_unit} included, then {symbol} {price} per {block} "
+            f"{block_unit}\n")
+    # usage: a few days of figures up to the bounds, in the meter's unit (as JSON numbers, read
+    # by planlang's reader) or written with a unit; the included amount itself, now and then
+    usage = draw(st.lists(st.one_of(
+        st.tuples(_bounded(), st.sampled_from([None, *sorted(_FACTORS)])),
+        st.just((included, included_unit))), min_size=1, max_size=3))
+    daily = {f"2026-11-{day:02d}": figure for day, figure in enumerate(usage, start=1)}
+    context = draw(st.sampled_from(["none", "hostile", "coarse"]))
+    return currency, text, fee, price, (included, included_unit), (block, block_unit), daily, \
+        meter_unit, context
+
+
+def _half_up(value: Fraction, currency: str) -> Fraction:
+    scale = 10 ** MINOR_UNITS[currency]
+    scaled = abs(value) * scale
+    whole = scaled.numerator // scaled.denominator
+    if scaled - whole >= Fraction(1, 2):
+        whole += 1
+    return Fraction(whole if value >= 0 else -whole, scale)
+
+
+def _hostile() -> decimal.Context:
+    """A caller's context that would round everything planlang computes, or raise on it."""
+    return decimal.Context(prec=3, rounding=decimal.ROUND_FLOOR, Emax=40, Emin=-40,
+                           traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation,
+                                  decimal.Overflow, decimal.DivisionByZero, decimal.Clamped,
+                                  decimal.FloatOperation, decimal.Subnormal, decimal.Underflow])
+
+
+def _caller_context(name: str):
+    if name == "hostile":
+        return decimal.localcontext(_hostile())
+    if name == "coarse":  # the default precision, rounding down: what a careless caller sets
+        return decimal.localcontext(decimal.Context(prec=28, rounding=decimal.ROUND_DOWN))
+    return contextlib.nullcontext()
+
+
+def _figures(bill) -> tuple:
+    return (bill.plan, bill.total, tuple((line.kind, line.quantity, line.unit_price, line.amount)
+                                         for line in bill.lines))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bounded_bills())
+def test_money_is_exact_at_the_bounds_in_every_mode_and_any_caller_context(case):
+    currency, text, fee, price, (included, included_unit), (block, block_unit), daily, \
+        meter_unit, context = case
+    # the bill worked out with Fractions
+    used = sum((Fraction(figure) * _FACTORS[unit or meter_unit] for figure, unit in
+                daily.values()), Fraction(0))
+    excess = max(Fraction(0), used - Fraction(included) * _FACTORS[included_unit])
+    blocks = -(-excess // (Fraction(block) * _FACTORS[block_unit]))
+    lines = [_half_up(Fraction(fee), currency)]
+    if excess:
+        lines.append(_half_up(Fraction(price) * blocks, currency))
+    expected = sum(lines, Fraction(0))
+
+    line = "{" + ", ".join(
+        f'"{day}": ' + (figure if unit is None else f'"{figure} {unit}"')
+        for day, (figure, unit) in daily.items()) + "}"
+    data = f'{{"account": "a", "plan": "Base", "usage": {{"data": {{"daily": {line}}}}}}}'
+    with _caller_context(context):
+        catalog = parse_catalog_text(text, "bounds.plan")
+        record = json.loads(data, parse_float=json_number)  # as the batch reads a line
+        interpreted = bill_one(catalog, record, ["2026-11"], explain=True)[0]  # --account
+        compiled = compile_catalog(catalog)
+        runner = compiled.runner(["2026-11"])
+        generated = runner(record)[0]
+        batched = runner.batch([record])[0]
+        quick = bill_one(catalog, record, ["2026-11"], explain=False)[0]  # a batch's bills
+        walked = compiled.runner(["2026-10", "2026-11"])(record)[1]  # the general walk
+        explained = generated.bill()
+        rendered = (json.dumps(to_data(interpreted), sort_keys=True),
+                    bill_table(interpreted, "bounds"), bill_json(quick, False))
+    assert generated.compiled and walked.compiled  # the compiled path billed it, not a fallback
+    assert [Fraction(x.amount) for x in interpreted.lines] == lines
+    assert Fraction(interpreted.total) == expected == sum(
+        (Fraction(x.amount) for x in interpreted.lines), Fraction(0))
+    assert interpreted.total.as_tuple().exponent == -MINOR_UNITS[currency]  # cents kept
+    figures = _figures(interpreted)
+    for bill in (quick, explained, _bill_of(generated), _bill_of(batched), _bill_of(walked)):
+        assert _figures(bill) == figures
+    if context != "none":  # the caller's context changed nothing, to the last character
+        again = bill_one(catalog, record, ["2026-11"], explain=True)[0]
+        assert interpreted == again
+        assert rendered == (json.dumps(to_data(again), sort_keys=True),
+                            bill_table(again, "bounds"), bill_json(quick, False))
+
+
+def _bill_of(outcome) -> SimpleNamespace:
+    return SimpleNamespace(plan=outcome.plan, total=outcome.total, lines=outcome.lines)
