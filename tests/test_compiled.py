@@ -8,7 +8,9 @@ interpreter's `Bill`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import decimal
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -134,7 +136,19 @@ PERIODS = st.sampled_from([["2026-03"], ["2026-01", "2026-02", "2026-03", "2026-
 @given(data=st.data())
 def test_compiled_agrees_with_the_interpreter(catalog_name, data):
     record = data.draw(records(catalog_name))
-    check(catalog_name, record, data.draw(PERIODS))
+    periods = data.draw(PERIODS)
+    # the caller's decimal context is the caller's: planlang computes in its own (money.EXACT)
+    with data.draw(st.sampled_from([contextlib.nullcontext, hostile_context]))():
+        check(catalog_name, record, periods)
+
+
+def hostile_context():
+    """A caller's context that would round what planlang computes (3 digits, down), or raise."""
+    return decimal.localcontext(decimal.Context(
+        prec=3, rounding=decimal.ROUND_FLOOR, Emax=40, Emin=-40,
+        traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation, decimal.Overflow,
+               decimal.DivisionByZero, decimal.Clamped, decimal.FloatOperation,
+               decimal.Subnormal, decimal.Underflow]))
 
 
 def test_the_compiled_path_runs_for_ladder_catalogs_and_not_for_the_others():
