@@ -731,3 +731,22 @@ def test_exact_refuses_what_would_be_rounded_or_a_float():
     with pytest.raises(decimal.FloatOperation):
         with decimal.localcontext(EXACT):
             _ = Decimal(1) < 1.5  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("figure", ["1E+30", "1E+5000", "NaN", "-Infinity", "sNaN",
+                                    "0.0000000000000000001", "1000000000000000000"])
+def test_an_account_built_in_python_is_held_to_the_bounds_of_the_readers(figure):
+    """The readers refuse a figure outside the bounds (PL404); an `Account` built in Python went
+    past them, to a bill of any size or a traceback (1E+5000, NaN). Now PL414, located."""
+    from planlang.diagnostics import PlanlangError
+
+    catalog = parse_catalog_text(BIG, "big.plan")
+    account = Account("a", "Base", usage={"data": MeterData(daily={
+        dt.date(2026, 11, 5): DayValue(Amount(Decimal(figure), "GB"))})},
+        uptime={"2026-11": Amount(Decimal(figure), "%")})
+    with pytest.raises(PlanlangError) as raised:
+        evaluate(catalog, account, "2026-11")
+    assert [d.code for d in raised.value.diagnostics] == ["PL414", "PL414"]
+    assert all("is out of range: numbers have at most 18 digits before and after the decimal "
+               "point" in d.message for d in raised.value.diagnostics)
+    assert "usage.data.daily.2026-11-05" in raised.value.diagnostics[0].message

@@ -18,7 +18,7 @@ from planlang.engine.calendar import day_start
 from planlang.engine.metering import Series
 from planlang.model import Catalog, Meter
 from planlang.money import exact, format_number
-from planlang.serde import InputError, parse_period
+from planlang.serde import MAX_DIGITS, InputError, parse_period
 from planlang.state import Account, Amount
 from planlang.units import lookup
 
@@ -230,6 +230,8 @@ def _percent(amount: Amount, path, problems) -> Fraction | None:
     if amount.unit not in (None, "%"):
         problems.append(Problem(path, "PL414", f"uptime is a percentage, not `{amount}`"))
         return None
+    if out_of_bounds(amount, path, problems):
+        return None
     if not 0 <= amount.value <= 100:
         problems.append(Problem(path, "PL414", f"uptime {amount.value}% is not between 0% and "
                                 "100%"))
@@ -309,7 +311,24 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
                   tuple(sorted(timed, key=lambda e: e[0])), elements)
 
 
+def out_of_bounds(amount: Amount, path, problems) -> bool:
+    """Whether a figure is outside the documented bounds (not finite, or more than MAX_DIGITS
+    digits before or after its point), reported as PL414. The readers refuse such a figure when
+    they read a file (PL404); an `Account` built in Python reaches the engine through here."""
+    value = amount.value
+    if value.is_finite() and value.adjusted() < MAX_DIGITS and (
+            not value or value.as_tuple().exponent >= -MAX_DIGITS):  # type: ignore[operator]
+        return False
+    text = str(amount)
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    problems.append(Problem(path, "PL414", f"`{shown}` is out of range: numbers have at most "
+                            f"{MAX_DIGITS} digits before and after the decimal point"))
+    return True
+
+
 def _base(meter: Meter, amount: Amount, path, catalog: Catalog, problems) -> Fraction | None:
+    if out_of_bounds(amount, path, problems):
+        return None
     if amount.value < 0:
         problems.append(Problem(path, "PL414", f"a measurement cannot be negative (`{amount}`)"))
         return None
