@@ -750,3 +750,15 @@ def test_an_account_built_in_python_is_held_to_the_bounds_of_the_readers(figure)
     assert all("is out of range: numbers have at most 18 digits before and after the decimal "
                "point" in d.message for d in raised.value.diagnostics)
     assert "usage.data.daily.2026-11-05" in raised.value.diagnostics[0].message
+
+
+def test_a_fee_and_a_price_of_36_digits_are_exact_decimal_amounts():
+    """The checker divided a money value's numerator by its denominator in the default context:
+    36 digits came back rounded to 28 and were refused as "not an exact decimal amount" (PL233)."""
+    largest = "999,999,999,999,999,999.999999999999999999"
+    catalog = parse_catalog_text(BIG.replace("€ 0.01 per month", f"€ {largest} per month")
+                                 .replace("€ 999,999,999,999,999.99 per GB",
+                                          f"€ {largest} per GB"), "big.plan")
+    [plan] = catalog.plans
+    assert plan.fee == plan.items["data"].price == Decimal(largest.replace(",", ""))
+    assert str(plan.fee) == "999999999999999999.999999999999999999"

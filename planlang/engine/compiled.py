@@ -323,7 +323,7 @@ class _Runner:
         self.first_month = _month(wanted[0])
         self.last_month = _month(wanted[-1])
         self.asked_months = tuple(_month(p) for p in periods)
-        self.nothing = _ZERO.quantize(self.places)  # the total of a month not billed
+        self.nothing = round_money(_ZERO, self.currency)  # the total of a month not billed
         self.period_info: dict[int, tuple] = {}
         self.day_months: dict[str, int] = {}  # "2026-11-05" -> its month number, days seen valid
         self.since_months: dict[str, int] = {}
