@@ -335,3 +335,22 @@ def test_an_included_amount_in_another_unit_is_converted_exactly(tmp_path, capsy
                  "--format", "json"]) == 0
     totals.append(json.loads(capsys.readouterr().out)["total"])
     assert totals == ["10.00", "10.00", "10.00"]
+
+
+def test_a_ladders_limit_in_another_unit_is_converted_exactly():
+    """The same for a ladder's limit: rounded down at 28 digits, a usage of exactly the limit was
+    above it, and the compiled path scheduled a tier-up the interpreter does not."""
+    from planlang.batch import bill_one
+    from planlang.compile import parse_catalog_text
+
+    catalog = parse_catalog_text(TIB.replace(", then $ 25 per TiB", "").replace(
+        "plan Base", "plan Small") + "plan Large: $ 20 per month\n  storage: 2 GB included\n\n"
+        "ladder Tiers: Small, Large\n  by storage\n  up when above the limit\n", "tib.plan")
+    record = {"account": "a", "plan": "Small", "usage": {"storage": {"daily": {
+        "2026-11-05": "1.3 GB"}}}}
+    outcome = compile_catalog(catalog).runner(["2026-11"])(record)[0]
+    walked = compile_catalog(catalog).runner(["2026-10", "2026-11"])(record)[1]
+    assert outcome.compiled and walked.compiled
+    assert outcome.next_plan == walked.next_plan == "Small" == bill_one(
+        catalog, record, ["2026-11"])[0].next_plan
+    assert not outcome.decisions

@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from types import SimpleNamespace
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import planlang
@@ -326,3 +326,66 @@ def test_money_is_exact_at_the_bounds_in_every_mode_and_any_caller_context(case)
 
 def _bill_of(outcome) -> SimpleNamespace:
     return SimpleNamespace(plan=outcome.plan, total=outcome.total, lines=outcome.lines)
+
+
+@st.composite
+def bounded_ladders(draw):
+    """A two-tier ladder whose fees, limits and add-on block are drawn up to the bounds, in units
+    whose conversions to the meter's (TiB) need more than 28 digits, and two months of usage."""
+    units = st.sampled_from(sorted(_FACTORS))
+    fees = sorted((draw(_bounded()), draw(_bounded())), key=Fraction)
+    limits = sorted(((text, unit) for unit in (draw(units), draw(units))
+                     for text in [draw(_in_base_bounds(unit).filter(lambda t: Fraction(t) > 0))]),
+                    key=lambda limit: Fraction(limit[0]) * _FACTORS[limit[1]])
+    if Fraction(limits[0][0]) * _FACTORS[limits[0][1]] == Fraction(limits[1][0]) * _FACTORS[
+            limits[1][1]]:
+        limits[0] = ("1", "byte")  # a ladder's limits increase (PL270)
+        assume(Fraction(limits[1][0]) * _FACTORS[limits[1][1]] > 1)
+    block_unit = draw(units)
+    block = draw(_in_base_bounds(block_unit).filter(lambda t: Fraction(t) > 0))
+    meter_unit = draw(units)
+    text = (f"catalog ladder\n  currency EUR\n\nunit byte\nunit GB = 1,000,000,000 bytes\n"
+            "unit TiB = 1,099,511,627,776 bytes\n\n"
+            f"meter data in {meter_unit}: usage, monthly sum\n\n"
+            f"plan Small: € {fees[0]} per month\n  data: {limits[0][0]} {limits[0][1]} included\n"
+            f"plan Large: € {fees[1]} per month\n  data: {limits[1][0]} {limits[1][1]} included\n"
+            "\nladder Tiers: Small, Large\n  by data\n  up when above the limit\n"
+            "  down when below the lower limit for 2 months\n"
+            f"  above the top: one Small per started {block} {block_unit}\n")
+    figure = st.one_of(st.tuples(_bounded(), st.sampled_from([None, *sorted(_FACTORS)])),
+                       st.sampled_from(limits))  # a limit itself: the boundary
+    daily = {f"2026-{month}-05": draw(figure) for month in ("10", "11")}
+    return text, draw(st.sampled_from(["Small", "Large"])), daily, draw(
+        st.sampled_from(["none", "hostile", "coarse"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bounded_ladders())
+def test_ladders_are_exact_at_the_bounds_in_every_mode_and_any_caller_context(case):
+    text, plan, daily, context = case
+    line = ", ".join(f'"{day}": ' + (figure if unit is None else f'"{figure} {unit}"')
+                     for day, (figure, unit) in daily.items())
+    data = (f'{{"account": "a", "plan": "{plan}", "usage": {{"data": {{"daily": {{{line}}}}}}}, '
+            '"since": "2026-10"}')
+    periods = ["2026-10", "2026-11"]
+    with _caller_context(context):
+        catalog = parse_catalog_text(text, "ladder.plan")
+        record = json.loads(data, parse_float=json_number)
+        interpreted = bill_one(catalog, record, periods, explain=True)
+        compiled = compile_catalog(catalog)
+        walked = compiled.runner(periods)(record)
+        quick = bill_one(catalog, record, periods, explain=False)
+        month = compiled.runner(["2026-10"])(record)[0]  # the generated month
+    assert all(outcome.compiled for outcome in walked) and month.compiled
+    for bill in interpreted:
+        for line in bill.lines:  # every line is its price × quantity, rounded once, half up
+            assert Fraction(line.amount) == _half_up(
+                Fraction(line.unit_price) * Fraction(line.quantity), "EUR")
+        assert Fraction(bill.total) == sum((Fraction(x.amount) for x in bill.lines), Fraction(0))
+    expected = [(_figures(b), b.next_plan, [(d.kind, d.subject, d.outcome) for d in b.decisions])
+                for b in interpreted]
+    assert [(_figures(b), b.next_plan, [(d.kind, d.subject, d.outcome) for d in b.decisions])
+            for b in quick] == expected
+    assert [(_figures(_bill_of(o)), o.next_plan,
+             [(d.kind, d.subject, d.outcome) for d in o.decisions]) for o in walked] == expected
+    assert (_figures(_bill_of(month)), month.next_plan) == expected[0][:2]
