@@ -762,3 +762,32 @@ def test_a_fee_and_a_price_of_36_digits_are_exact_decimal_amounts():
     [plan] = catalog.plans
     assert plan.fee == plan.items["data"].price == Decimal(largest.replace(",", ""))
     assert str(plan.fee) == "999999999999999999.999999999999999999"
+
+
+def test_every_public_entry_point_enters_planlangs_context():
+    """The entry points named in docs/architecture.md ("One arithmetic context") are wrapped by
+    `money.exact`, and a runner enters EXACT for the records it bills."""
+    import importlib
+    import inspect
+
+    import planlang
+    from planlang import batch, cli, compile, inputs, records_io, report, results, scenario
+    from planlang.engine import compiled
+
+    evaluate_module = importlib.import_module("planlang.engine.evaluate")
+    prepare_module = importlib.import_module("planlang.engine.prepare")
+
+    functions = [planlang.compile_source, planlang.load_catalog, planlang.parse_catalog_text,
+                 planlang.evaluate, planlang.prepare, planlang.load_account, planlang.to_data,
+                 compile.load_catalog, inputs.load_data, inputs.account_from,
+                 evaluate_module.evaluate_periods, prepare_module.prepare, report.bill_table,
+                 results.to_data, batch.bill_one, batch.bill_chunk,
+                 records_io.bill_record_periods, records_io.write_csv, scenario.run_file,
+                 scenario.run_spec, scenario.run_paths, cli.main,
+                 compiled.CompiledCatalog.runner, compiled.CompiledCatalog.bill,
+                 compiled.CompiledCatalog.bill_periods, compiled.CompiledCatalog.bill_batch,
+                 compiled.CompiledCatalog.interpret]
+    wrapper = money.exact(lambda: None).__code__
+    assert [f.__qualname__ for f in functions if f.__code__ is not wrapper] == []
+    for method in (compiled._Runner.batch, compiled._Runner.__call__, compiled._Runner.bills):
+        assert "with localcontext(EXACT):" in inspect.getsource(method)
