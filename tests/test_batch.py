@@ -19,7 +19,10 @@ import os
 import random
 import re
 import signal
+import subprocess
 import sys
+import threading
+import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -745,3 +748,170 @@ def test_an_account_whose_output_cannot_be_utf8_is_rejected():
     assert problem.line == 1
     assert problem.errors[0]["code"].startswith("PL4")
     assert problem.json_line().encode("utf-8")  # the rejects line itself is writable
+
+
+# ---- the progress bar reads the input once; signals -------------------------------------------
+
+PLANLANG = REPO / ".venv" / "bin" / "planlang"
+TWO_ACCOUNTS = (DATA / "folder" / "more" / "accounts.jsonl").read_bytes()
+
+
+def run_on_a_terminal(argv: list[str], input: bytes | None = None, timeout: float = 120
+                      ) -> tuple[int, bytes, bytes]:
+    """Run planlang with standard error on a pseudo-terminal (so the progress bar shows) and
+    standard output on a pipe; returns the status, the output and what the terminal showed."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    process = subprocess.Popen([str(PLANLANG), *argv], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=slave, cwd=REPO)
+    os.close(slave)
+    shown: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the terminal closed
+                return
+            if not data:
+                return
+            shown.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        out, _ = process.communicate(input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"planlang did not finish in {timeout} s")
+    finally:
+        reader.join(timeout=5)
+        os.close(master)
+    return process.returncode, out, b"".join(shown)
+
+
+def test_progress_bar_does_not_use_up_a_pipe():
+    """`--accounts /dev/stdin` fed by a pipe, standard error on a terminal: the bar does not
+    count the accounts first (that would read the pipe to its end): both are billed."""
+    status, out, shown = run_on_a_terminal(["bill", EDGE, "--accounts", "/dev/stdin",
+                                            "--period", "2026-02"], input=TWO_ACCOUNTS)
+    assert status == 0, shown
+    assert [json.loads(line)["account"] for line in out.splitlines()] == ["site-c", "site-d"]
+    assert b"2 accounts" in shown  # the bar, without a total
+
+
+def test_progress_bar_does_not_block_on_a_fifo(tmp_path):
+    """A named FIFO as --accounts: read once, by the batch (counting it first would read it to
+    its end, then wait forever for a second writer)."""
+    fifo = tmp_path / "accounts.fifo"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as writer:
+            writer.write(TWO_ACCOUNTS)
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    status, out, shown = run_on_a_terminal(["bill", EDGE, "--accounts", str(fifo), "--period",
+                                            "2026-02"], timeout=60)
+    feeder.join(timeout=5)
+    assert status == 0, shown
+    assert [json.loads(line)["account"] for line in out.splitlines()] == ["site-c", "site-d"]
+
+
+def test_progress_bar_counts_a_regular_file_first(tmp_path):
+    accounts = tmp_path / "a.jsonl"
+    accounts.write_bytes(TWO_ACCOUNTS)
+    status, out, shown = run_on_a_terminal(["bill", EDGE, "--accounts", str(accounts),
+                                            "--period", "2026-02"])
+    assert status == 0 and len(out.splitlines()) == 2
+    assert b"2/2" in shown
+    assert batch.count_accounts(str(accounts)) == 2
+    assert batch.count_accounts("/dev/stdin") is None or os.path.isfile("/dev/stdin")
+    assert batch.count_accounts("-") is None
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat_file.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("options", [(), ("--workers", "2", "--chunk-size", "50")],
+                         ids=["in-process", "workers"])
+def test_sigterm_mid_batch_leaves_no_temporary_file_nor_process(options, tmp_path):
+    """SIGTERM (what `timeout`, systemd and container runtimes send) is handled as Ctrl-C is:
+    the temporary output file is removed, the worker processes are shut down, status 143."""
+    accounts = tmp_path / "many.jsonl"
+    rng = random.Random(7)
+    write_jsonl(accounts, [edge_account(rng, i) for i in range(40_000)])
+    work = tmp_path / "out"
+    work.mkdir()
+    out = work / "bills.jsonl"
+    process = subprocess.Popen([str(PLANLANG), "bill", EDGE, "--accounts", str(accounts),
+                                "--period", EDGE_PERIODS, "--out", str(out), *options],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            temporary = list(work.glob(".planlang-*.tmp"))
+            if temporary and temporary[0].stat().st_size > 100_000:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the batch ended before it could be stopped"
+        children = _children(process.pid)
+        if options:
+            assert len(children) >= 2, children  # the workers are running
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert err.decode().endswith("planlang: terminated\n")
+    assert "Traceback" not in err.decode()
+    assert list(work.iterdir()) == []  # no output, no temporary file
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if _alive(pid)], "orphaned child processes"
+
+
+def test_a_worker_exits_when_its_parent_is_gone():
+    """Even a parent killed with SIGKILL leaves no worker behind: each watches its parent."""
+    script = ("import sys, time; from planlang import batch; "
+              "batch.PARENT_POLL = 0.05; batch._exit_with_parent(); time.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c",
+                               "import subprocess, sys, time; "
+                               f"p = subprocess.Popen([sys.executable, '-c', {script!r}]); "
+                               "print(p.pid, flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    worker = int(parent.stdout.readline())
+    time.sleep(1)
+    assert _alive(worker)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)

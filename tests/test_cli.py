@@ -464,3 +464,33 @@ def test_output_is_utf8_whatever_the_locale(environment, in_repo):
                             "2026-11"], capture_output=True, cwd=REPO, env=env)
     assert error.returncode == 1
     no_traceback(error.stderr.decode("utf-8"))
+
+
+# ---- named pipes among the inputs ----------------------------------------------------------------
+
+
+def test_check_skips_a_named_pipe_in_a_folder(tmp_path, capsys):
+    """A FIFO named `*.plan` in a folder is not a plan file: reading it would block forever."""
+    (tmp_path / "good.plan").write_bytes(FLESPI.read_bytes())
+    os.mkfifo(tmp_path / "stuck.plan")
+    status, out, err = run(["check", str(tmp_path)], capsys)
+    assert status == 0, err
+    assert out == "checked 1 file: 0 errors, 0 warnings\n"
+
+
+def test_a_named_pipe_given_by_name_is_refused(tmp_path, monkeypatch, capsys):
+    """Named on the command line (to check, as a catalog or an account), a FIFO is PL401, at
+    once, not a wait for a writer that may never come."""
+    from conftest import GOLDEN, UPDATE_GOLDEN
+
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("plans.plan")
+    status, out, err = run(["check", "plans.plan"], capsys)
+    golden = GOLDEN / "generated" / "PL401-check-named-pipe.out"
+    if UPDATE_GOLDEN:
+        golden.write_text(err, encoding="utf-8", newline="\n")
+    assert err == golden.read_text(encoding="utf-8")
+    assert status == 1 and out == "checked 1 file: 1 error, 0 warnings\n"
+    status, _, err = run(["bill", str(FLESPI), "--account", "plans.plan", "--period", "2026-11"],
+                         capsys)
+    assert status == 1 and "error[PL401]: `plans.plan` is a named pipe, not a file" in err
