@@ -263,6 +263,8 @@ def bill_records(args, catalog, periods, out: Target | None) -> int:
     document = load_data(args.account)
     prepared = account_from(document, catalog)
     source = SubscriberSource(catalog, prepared.account, document, Path(args.account))
+    if out is not None and source.path is not None:  # the subscribers' file is an input too
+        output_target(args.out, [source.path])
     if args.format != "csv":
         bills = bill_record_periods(catalog, prepared.account, source, periods)
         if args.format == "json":

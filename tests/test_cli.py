@@ -494,3 +494,19 @@ def test_a_named_pipe_given_by_name_is_refused(tmp_path, monkeypatch, capsys):
     status, _, err = run(["bill", str(FLESPI), "--account", "plans.plan", "--period", "2026-11"],
                          capsys)
     assert status == 1 and "error[PL401]: `plans.plan` is a named pipe, not a file" in err
+
+
+def test_out_never_replaces_the_subscribers_file(tmp_path, monkeypatch, capsys):
+    """A records catalog's account reads its SIMs from `subscribers_from`: an input too."""
+    from test_csv import CATALOG as RECORDS_CATALOG
+    from test_csv import write_streamed
+
+    write_streamed(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = (tmp_path / "sims.jsonl").read_bytes()
+    status, out, err = run(["bill", str(REPO / RECORDS_CATALOG), "--account", "account.yaml",
+                            "--period", "2026-11", "--format", "csv", "--out", "sims.jsonl"],
+                           capsys)
+    assert (status, out) == (2, ""), err
+    assert "error[PL421]: --out `sims.jsonl` is an input of this command" in err
+    assert (tmp_path / "sims.jsonl").read_bytes() == before
