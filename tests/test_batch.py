@@ -331,7 +331,8 @@ def test_bad_lines_are_rejected_and_the_good_ones_billed(mode, dask_address, tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "out.rejects.jsonl"]
 
 
-def test_rejects_are_the_same_in_every_mode_and_chunk_size(tmp_path, in_repo, capsys):
+def test_rejects_are_the_same_in_every_mode_and_chunk_size(tmp_path, in_repo, capsys,
+                                                           dask_address):
     """The output and the rejects file, byte for byte, whatever runs the batch and however it
     is cut into chunks: bad records spread over a batch of 120."""
     accounts = tmp_path / "mixed.jsonl"
@@ -347,7 +348,8 @@ def test_rejects_are_the_same_in_every_mode_and_chunk_size(tmp_path, in_repo, ca
     seen = set()
     for options in [(), ("--chunk-size", "1"), ("--chunk-size", "7"),
                     ("--workers", "1", "--chunk-size", "13"),
-                    ("--workers", "2", "--chunk-size", "5")]:
+                    ("--workers", "2", "--chunk-size", "5"),
+                    ("--dask", dask_address, "--chunk-size", "11")]:
         out = tmp_path / "out.jsonl"
         status, _, _ = bill(capsys, EDGE, accounts, "2026-02", out, *options)
         assert status == 1
@@ -895,6 +897,44 @@ def test_sigterm_mid_batch_leaves_no_temporary_file_nor_process(options, tmp_pat
     while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in children if _alive(pid)], "orphaned child processes"
+
+
+def test_sigterm_mid_batch_on_dask(dask_address, tmp_path):
+    """SIGTERM with --dask: the temporary file is removed, the client closes, and the cluster is
+    left with none of the batch's chunks (they are released, not billed for nobody)."""
+    distributed = pytest.importorskip("distributed")
+    accounts = tmp_path / "many.jsonl"
+    rng = random.Random(8)
+    write_jsonl(accounts, [edge_account(rng, i) for i in range(40_000)])
+    out = tmp_path / "out" / "bills.jsonl"
+    out.parent.mkdir()
+    process = subprocess.Popen([str(PLANLANG), "bill", EDGE, "--accounts", str(accounts),
+                                "--period", EDGE_PERIODS, "--out", str(out), "--dask",
+                                dask_address, "--chunk-size", "100"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            temporary = list(out.parent.glob(".planlang-*.tmp"))
+            if temporary and temporary[0].stat().st_size > 100_000:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the batch ended before it could be stopped"
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert list(out.parent.iterdir()) == []
+    with distributed.Client(dask_address, set_as_default=False) as client:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+            if not left:
+                break
+            time.sleep(0.2)
+        assert left == 0
 
 
 def test_a_worker_exits_when_its_parent_is_gone():
