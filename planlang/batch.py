@@ -13,12 +13,14 @@ are asked for (`--explain`). The chunks run in this process, in a pool of worker
 a Dask cluster: the same function (`bill_chunk`) makes each chunk's text, and the chunks are
 written in input order, so the three give byte-identical output.
 
-A problem with an account (malformed JSON, an unknown key, an unknown plan) does not stop the
-batch: every account is billed, every problem reported with its file, line and account, and the
-output stops before the first account with a problem (`Summary.problems` tells the caller, which
-then does not keep the output file). Problems are located exactly as for `planlang bill --account`:
-a JSON line is parsed exactly (numbers as `Decimal`), and when an account is refused the line is
-read again by the located loader to say where.
+A problem with an account (malformed JSON, an unknown key, an unknown plan, a record a reader
+cannot read at all) does not stop the batch: every other account is billed and written, and every
+account that is not is *rejected*: reported with its file, line and account and its located
+diagnostics (`Problem`, passed to `run_batch`'s `report` and `reject`; `Summary.problems` counts
+them). Problems are located exactly as for `planlang bill --account`: a JSON line is parsed
+exactly (numbers as `Decimal`), and when an account is refused the line is read again by the
+located loader to say where. No exception raised for one account stops the batch: an exception
+from a reader is that account's PL424, one from billing an account that checks is its PL425.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ import csv
 import io
 import json
 import os
+import re
 import signal
+import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -35,7 +39,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from planlang.diagnostics import Diagnostic, PlanlangError, render_all
+from planlang.diagnostics import Diagnostic, PlanlangError, render_all, sorted_diagnostics
 from planlang.money import exact
 from planlang.source import Source
 
@@ -103,12 +107,12 @@ def _runner(catalog: Catalog, periods: tuple[str, ...]):
 class Entry:
     """One account of the input: its file, its line (0: the whole file is the account), its text.
 
-    `problem` is a diagnostic already rendered when the text could not even be read."""
+    `problem` is already known when the text could not even be read."""
 
     path: str
     line: int
     text: str
-    problem: str | None = None
+    problem: Problem | None = None
 
 
 @attrs.frozen(eq=False)
@@ -128,25 +132,27 @@ class LineSource(Source):
         return super().line_span(line - self.first_line + 1, column, length)
 
 
-def open_accounts(path: str, exclude: Path | None = None) -> Iterator[Entry]:
+def open_accounts(path: str, exclude: Iterable[Path] = ()) -> Iterator[Entry]:
     """The accounts of a JSON Lines file, an account file, a folder of them, or `-` (standard
     input, JSON Lines), read lazily. A path that does not exist, or a folder without account
-    files, raises PlanlangError (PL401) now, before anything is read."""
+    files, raises PlanlangError (PL401) now, before anything is read. A folder's files in
+    `exclude` (the outputs) are not read."""
     if path == "-":
         return _stdin_lines()
     files = account_files(path, exclude)
     return (entry for file in files for entry in _file_entries(file))
 
 
-def account_files(path: str, exclude: Path | None = None) -> list[Path]:
-    """The files an `--accounts` PATH names, in the order they are read."""
+def account_files(path: str, exclude: Iterable[Path] = ()) -> list[Path]:
+    """The files an `--accounts` PATH names, in the order they are read. In a folder, only
+    regular files are read (a named pipe there would block the batch)."""
     root = Path(path)
     if root.is_dir():
-        skip = exclude.resolve() if exclude is not None else None
+        skip = {p.resolve() for p in exclude}
         found = sorted(p for p in root.rglob("*")
                        if p.suffix.lower() in ACCOUNT_SUFFIXES and p.is_file()
                        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-                       and (skip is None or p.resolve() != skip))
+                       and p.resolve() not in skip)
         if not found:
             raise PlanlangError([Diagnostic(
                 "PL401", f"`{path}` holds no account files",
@@ -166,7 +172,8 @@ def _file_entries(path: Path) -> Iterator[Entry]:
         with path.open("rb") as lines:
             yield from _lines(str(path), lines)
     except OSError as error:
-        yield Entry(str(path), 0, "", _rendered("PL401", f"cannot read `{path}`: {error.strerror}"))
+        yield _unread(str(path), 0, None, [Diagnostic(
+            "PL401", f"cannot read `{path}`: {error.strerror or error}")])
 
 
 def _stdin_lines() -> Iterator[Entry]:
@@ -184,11 +191,11 @@ def _lines(name: str, lines: Iterable[bytes]) -> Iterator[Entry]:
         try:
             text = raw.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError as error:
-            source = LineSource(name, raw.decode("utf-8", errors="replace").rstrip("\r\n"),
-                                first_line=number)
-            yield Entry(name, number, "", render_all([Diagnostic(
+            shown = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            source = LineSource(name, shown, first_line=number)
+            yield _unread(name, number, shown, [Diagnostic(
                 "PL402", "line is not UTF-8 text", source.span(error.start, error.start + 1),
-                help="save the file as UTF-8")]))
+                help="save the file as UTF-8")])
             continue
         yield Entry(name, number, text)
 
@@ -198,21 +205,26 @@ def _whole_file(path: Path) -> Entry:
 
     source = read_source(path)
     if isinstance(source, Diagnostic):
-        return Entry(str(path), 0, "", render_all([source]))
+        return _unread(str(path), 0, None, [source])
     return Entry(str(path), 0, source.text)
 
 
-def _rendered(code: str, message: str) -> str:
-    return render_all([Diagnostic(code, message)])
+def _unread(path: str, line: int, record: str | None, diagnostics: list[Diagnostic]) -> Entry:
+    return Entry(path, line, "", Problem.of(path, line, None, record, diagnostics))
 
 
-def count_accounts(path: str, exclude: Path | None = None) -> int | None:
-    """How many accounts `open_accounts` will give (for a progress bar); None for standard input.
-    Reads the JSON Lines files once, in binary, counting non-blank lines."""
-    if path == "-":
+def count_accounts(path: str, exclude: Iterable[Path] = ()) -> int | None:
+    """How many accounts `open_accounts` will give (for a progress bar), or None when they cannot
+    be counted without using the input up: standard input, a pipe, a FIFO, a device. Only
+    regular files are read (once, in binary, counting non-blank lines): a stream is read once,
+    by the batch."""
+    if path == "-" or (not _regular(Path(path)) and not Path(path).is_dir()):
+        return None
+    files = account_files(path, exclude)
+    if not all(_regular(file) for file in files):
         return None
     total = 0
-    for file in account_files(path, exclude):
+    for file in files:
         if file.suffix.lower() in (".yaml", ".yml", ".json"):
             total += 1
             continue
@@ -224,21 +236,59 @@ def count_accounts(path: str, exclude: Path | None = None) -> int | None:
     return total
 
 
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 # ---- one account: parse, bill, or say what is wrong --------------------------------------------
 
 @attrs.frozen
 class Problem:
-    """An account that could not be billed, with its diagnostics rendered."""
+    """An account that could not be billed (a rejected record): where it is, its text, its
+    diagnostics rendered (`text`) and as data (`errors`)."""
 
     path: str
     line: int
     account: str | None
     text: str
+    record: str | None = None  # the JSON line as read; None for an account file
+    errors: tuple[dict[str, str | None], ...] = ()
+
+    @classmethod
+    def of(cls, path: str, line: int, account: str | None, record: str | None,
+           diagnostics: Sequence[Diagnostic]) -> Problem:
+        ordered = sorted_diagnostics(diagnostics)
+        errors = tuple({"code": d.code, "message": d.message,
+                        "location": d.span.location() if d.span is not None else None,
+                        "help": d.help} for d in ordered)
+        # a lone surrogate in a message (a name quoted from the account) is shown escaped
+        text = render_all(ordered).encode("utf-8", "backslashreplace").decode("utf-8")
+        return cls(path, line, account, text, record, errors)
 
     def report(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         name = f" `{self.account}`" if self.account else ""
         return f"{where}: account{name} not billed\n{self.text}"
+
+    def json_line(self) -> str:
+        """The line of the rejects file (JSON Lines) for this account."""
+        data = {"path": self.path, "line": self.line or None, "account": self.account,
+                "errors": list(self.errors), "record": self.record}
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+        if not _encodes(text):  # a lone surrogate in a message: escaped, still valid JSON
+            text = json.dumps(data, separators=(",", ":")) + "\n"
+        return text
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _NotPlain(ValueError):
@@ -286,11 +336,37 @@ def _document(entry: Entry) -> Document:
 
 def bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],
                explain: bool = True) -> list[Bill] | Problem:
-    """Bill one entry with `bill_one`, or return every problem with it, located."""
+    """Bill one entry with `bill_one`, or return every problem with it, located. Never raises
+    for one account's sake: a reader's exception is the account's PL424, a failure to bill an
+    account that checks its PL425 (a bug in planlang, reported with the account)."""
+    if entry.problem is not None:
+        return entry.problem
+    record = entry.text if entry.line else None
+    try:
+        return _bill_entry(catalog, entry, periods, explain)
+    except PlanlangError as error:
+        return Problem.of(entry.path, entry.line, None, record, error.diagnostics)
+    except _BillingFailed as failed:
+        return Problem.of(entry.path, entry.line, failed.account, record,
+                          [_failure("PL425", entry, failed.error)])
+    except Exception as error:  # noqa: BLE001 - a reader failed on this record: reject it
+        return Problem.of(entry.path, entry.line, None, record, [_failure("PL424", entry, error)])
+
+
+class _BillingFailed(Exception):
+    """An account that checks, yet billing it raised: a bug in planlang."""
+
+    def __init__(self, account: str | None, error: BaseException):
+        super().__init__(account, error)
+        self.account = account
+        self.error = error
+
+
+def _bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],
+                explain: bool) -> list[Bill] | Problem:
     from planlang.inputs import account_from
 
-    if entry.problem is not None:
-        return Problem(entry.path, entry.line, None, entry.problem)
+    record = entry.text if entry.line else None
     data: Any = None
     document: Document | None = None
     try:
@@ -301,8 +377,6 @@ def bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],
             data = document.data
     except _NotPlain:
         pass  # the located loader reads it below
-    except PlanlangError as error:  # malformed: nothing more to say
-        return Problem(entry.path, entry.line, None, render_all(error.diagnostics))
     failure: BaseException | None = None
     if data is not None:
         try:
@@ -314,13 +388,47 @@ def bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],
             document = _document(entry)
         account_from(document, catalog)
     except PlanlangError as error:
-        return Problem(entry.path, entry.line, _name(document.data if document else data),
-                       render_all(error.diagnostics))
+        return Problem.of(entry.path, entry.line, _name(document.data if document else data),
+                          record, error.diagnostics)
+    name = _name(document.data)
     if isinstance(failure, PlanlangError):  # found while billing (a walk too long): not located
-        return Problem(entry.path, entry.line, _name(data), render_all(failure.diagnostics))
+        return Problem.of(entry.path, entry.line, name, record, failure.diagnostics)
     if failure is None:  # read only by the located loader, and it finds nothing wrong
-        return bill_one(catalog, document.data, periods, explain)
-    raise failure  # the account checks, yet billing failed: a bug, shown as one
+        try:
+            return bill_one(catalog, document.data, periods, explain)
+        except PlanlangError as error:
+            return Problem.of(entry.path, entry.line, name, record, error.diagnostics)
+        except Exception as error:  # noqa: BLE001 - reported as the bug it is
+            failure = error
+    raise _BillingFailed(name, failure)  # the account checks, yet billing failed: a bug
+
+
+def _failure(code: str, entry: Entry, error: BaseException) -> Diagnostic:
+    """PL424 (a reader raised) or PL425 (billing raised), located at the record."""
+    source = (LineSource(entry.path, entry.text, first_line=entry.line) if entry.line
+              else Source(entry.path, entry.text))
+    if code == "PL424":
+        return Diagnostic("PL424", f"cannot read this account: {_what(error)}",
+                          source.span(0, 1), help="correct or remove this account; the others "
+                          "are billed")
+    return Diagnostic("PL425", f"planlang failed to bill this account: {_what(error)}",
+                      source.span(0, 1), help="this is a bug in planlang: please report it, "
+                      "with this account and the plan file; the others are billed")
+
+
+def _what(error: BaseException) -> str:
+    from decimal import DecimalException
+
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply"
+    if isinstance(error, (DecimalException, OverflowError)):
+        return "a number is out of range"
+    if isinstance(error, UnicodeError):
+        return "it holds text that is not valid Unicode"
+    if isinstance(error, MemoryError):
+        return "it is too large to hold in memory"
+    text = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+    return type(error).__name__ + (f": {text}" if text else "")
 
 
 def _name(data: Any) -> str | None:
@@ -377,8 +485,8 @@ def csv_header() -> str:
 
 @attrs.frozen
 class ChunkResult:
-    """What a chunk gives back: the output of its accounts before its first problem, and every
-    problem of the chunk, rendered."""
+    """What a chunk gives back: the output of every account it billed, and every account it did
+    not (its problems)."""
 
     text: str
     accounts: int
@@ -388,25 +496,56 @@ class ChunkResult:
 
 @exact
 def bill_chunk(job: Job, entries: Sequence[Entry]) -> ChunkResult:
-    """Bill a chunk of accounts and render their output: the same code in every mode."""
+    """Bill a chunk of accounts and render their output: the same code in every mode. The
+    output holds every account billed; the others are the chunk's problems."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
     problems: list[Problem] = []
     bills = 0
     for entry in entries:
         result = bill_entry(job.catalog, entry, job.periods, job.explain)
-        if isinstance(result, Problem):
-            problems.append(result)
-            continue
-        bills += len(result)
-        if problems:
-            continue  # the output stops before the first problem; the rest is only checked
-        for bill in result:
-            if job.format == "csv":
-                writer.writerows(csv_rows(bill, job.raw_csv))
+        if not isinstance(result, Problem):
+            try:
+                text = render_bills(job, result)
+            except Exception as error:  # noqa: BLE001 - one account's bug: reported, not fatal
+                result = Problem.of(entry.path, entry.line, None,
+                                    entry.text if entry.line else None,
+                                    [_failure("PL425", entry, error)])
             else:
-                out.write(bill_json(bill, job.explain))
+                if _encodes(text):
+                    out.write(text)
+                    bills += len(result)
+                    continue
+                result = Problem.of(entry.path, entry.line, None,
+                                    entry.text if entry.line else None, [_surrogate(entry)])
+        problems.append(result)
     return ChunkResult(out.getvalue(), len(entries), bills, tuple(problems))
+
+
+def render_bills(job: Job, bills: Sequence[Bill]) -> str:
+    """One account's output: its bills' JSON lines or CSV rows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for bill in bills:
+        if job.format == "csv":
+            writer.writerows(csv_rows(bill, job.raw_csv))
+        else:
+            out.write(bill_json(bill, job.explain))
+    return out.getvalue()
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _surrogate(entry: Entry) -> Diagnostic:
+    """An account whose text holds a lone surrogate (`"\\ud800"` in JSON): no UTF-8 output can
+    hold it. Located at the first such escape, if it is one."""
+    source = (LineSource(entry.path, entry.text, first_line=entry.line) if entry.line
+              else Source(entry.path, entry.text))
+    found = _SURROGATE_ESCAPE.search(entry.text)
+    span = source.span(found.start(), found.end()) if found else source.span(0, 1)
+    return Diagnostic("PL402", "the account's text holds a lone surrogate, which is not a "
+                      "character: no UTF-8 output can hold it", span,
+                      help="write the character itself, or a surrogate pair for one above U+FFFF")
 
 
 # ---- where chunks run ----------------------------------------------------------------------------
@@ -451,7 +590,30 @@ _WORKER_JOB: Job | None = None
 def _start_worker(job: Job) -> None:
     global _WORKER_JOB
     _WORKER_JOB = job
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # Ctrl-C is the parent's to handle (it goes to the terminal's whole process group): the
+    # parent cancels what is queued and shuts the pool down. SIGTERM keeps its default (the pool
+    # stops a broken pool's workers with it). A worker never outlives its parent, not even a
+    # parent killed by SIGKILL.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
+
+
+PARENT_POLL = 0.5  # seconds between a worker's looks at its parent
+
+
+def _exit_with_parent() -> None:
+    """A daemon thread that ends this worker process as soon as its parent is gone."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="planlang-parent-watch", daemon=True).start()
 
 
 def _pool_chunk(entries: list[Entry]) -> ChunkResult:
@@ -578,8 +740,8 @@ def _same_planlang(client: Any) -> None:
 class Summary:
     accounts: int = 0
     bills: int = 0
-    problems: int = 0
-    first_problem: str | None = None  # where the output stops
+    problems: int = 0  # accounts not billed (rejected)
+    first_problem: str | None = None  # where the first of them is
 
 
 def chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
@@ -594,11 +756,12 @@ def chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
 
 
 def run_batch(runner: Runner, entries: Iterable[Entry], out: IO[str],
-              report: Callable[[str], None], progress: Callable[[int], None] = lambda n: None
-              ) -> Summary:
-    """Bill `entries` chunk by chunk on `runner`, writing each chunk's output to `out` in input
-    order, with at most `runner.in_flight` chunks read ahead. Each problem is passed to `report`
-    (the first MAX_SHOWN_PROBLEMS; the rest are counted); the output stops before the first."""
+              report: Callable[[str], None], progress: Callable[[int], None] = lambda n: None,
+              reject: Callable[[Problem], None] = lambda problem: None) -> Summary:
+    """Bill `entries` chunk by chunk on `runner`, writing each chunk's output (every account
+    billed) to `out` in input order, with at most `runner.in_flight` chunks read ahead. Each
+    account not billed is passed to `reject`, and the first MAX_SHOWN_PROBLEMS of them, as text,
+    to `report` (the rest are counted)."""
     summary = Summary()
     pending: deque[Pending] = deque()
 
@@ -609,8 +772,7 @@ def run_batch(runner: Runner, entries: Iterable[Entry], out: IO[str],
             raise
         except _infrastructure_errors() as error:
             raise PlanlangError([Diagnostic("PL423", _describe(error))]) from None
-        if not summary.problems:
-            out.write(result.text)
+        out.write(result.text)
         for problem in result.problems:
             summary.problems += 1
             if summary.first_problem is None:
@@ -618,6 +780,7 @@ def run_batch(runner: Runner, entries: Iterable[Entry], out: IO[str],
                     else problem.path
             if summary.problems <= MAX_SHOWN_PROBLEMS:
                 report(problem.report())
+            reject(problem)
         summary.accounts += result.accounts
         summary.bills += result.bills
         progress(result.accounts)

@@ -1,16 +1,19 @@
 """The command line: `planlang check`, `planlang bill`, `planlang test`.
 
 Exit status: 0 when clean, 1 when the input has errors or a scenario fails, 2 for a wrong use of
-the command. Bad input never produces a traceback; output files are written whole or not at all.
+the command, 130 when interrupted (Ctrl-C), 143 on SIGTERM and 129 on SIGHUP. Bad input never
+produces a traceback; output files are written whole or not at all (planlang/outfile.py), and
+standard output and standard error are always UTF-8.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
+import signal
 import sys
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from textwrap import indent
 from typing import TYPE_CHECKING
@@ -19,6 +22,7 @@ from planlang.batch import CHUNK_SIZE
 from planlang.compile import compile_source, load_catalog, read_source
 from planlang.diagnostics import Diagnostic, PlanlangError, render, render_all
 from planlang.money import exact
+from planlang.outfile import Target, output_target, same_target, write_output
 
 if TYPE_CHECKING:
     from planlang.batch import Runner, Summary
@@ -54,18 +58,24 @@ def _parser() -> argparse.ArgumentParser:
                       "--account: the detailed billing CSV of a catalog of daily records)")
     bill.add_argument("--explain", action="store_true",
                       help="show each line's computation and the plan line behind it")
-    bill.add_argument("--out", metavar="FILE", help="write the output to FILE (whole or not at all)")
+    bill.add_argument("--out", metavar="FILE", help="write the output to FILE (whole or not at all; "
+                      "never over an input)")
     bill.add_argument("--raw-csv", action="store_true",
                       help="with --format csv, write tag and name values exactly, even those a "
                       "spreadsheet would run as formulas")
     batch = bill.add_argument_group("batch billing (with --accounts)")
-    batch.add_argument("--workers", type=_at_least_one, metavar="N",
-                       help="bill in N worker processes (default: in this process)")
+    batch.add_argument("--rejects", metavar="FILE",
+                       help="write the accounts not billed, with their errors, to FILE (JSON "
+                       "Lines; default with --out OUT.EXT: OUT.rejects.jsonl beside it)")
+    batch.add_argument("--workers", type=_bounded(MAX_WORKERS), metavar="N",
+                       help=f"bill in N worker processes, 1 to {MAX_WORKERS} (default: in this "
+                       "process)")
     batch.add_argument("--dask", metavar="ADDRESS",
                        help="bill on a running Dask cluster, e.g. tcp://scheduler:8786 "
                        "(needs planlang[dask])")
-    batch.add_argument("--chunk-size", type=_at_least_one, default=CHUNK_SIZE, metavar="N",
-                       help=f"accounts per task sent to a worker (default {CHUNK_SIZE:,})")
+    batch.add_argument("--chunk-size", type=_bounded(MAX_CHUNK_SIZE), default=CHUNK_SIZE,
+                       metavar="N", help=f"accounts per task sent to a worker, 1 to "
+                       f"{MAX_CHUNK_SIZE:,} (default {CHUNK_SIZE:,})")
     test = sub.add_parser("test", help="run scenario specs (files or folders)")
     test.add_argument("paths", nargs="+", metavar="PATH")
     test.add_argument("--show", action="store_true",
@@ -76,29 +86,89 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _at_least_one(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number, 1 or more, not `{text}`")
-    return number
+MAX_WORKERS = 256  # worker processes of one batch
+MAX_CHUNK_SIZE = 100_000  # accounts per chunk: what a worker holds at once
+
+
+def _bounded(most: int):
+    def whole_number(text: str) -> int:
+        try:
+            number = int(text) if len(text) <= 20 else 0
+        except ValueError:
+            number = 0
+        if not 1 <= number <= most:
+            raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {most:,}, "
+                                             f"not `{text[:40]}`")
+        return number
+
+    return whole_number
 
 
 @exact
 def main(argv: list[str] | None = None) -> int:
+    _utf8_streams()
     args = _parser().parse_args(argv)
+    with _stop_signals():
+        try:
+            return {"check": cmd_check, "bill": cmd_bill, "test": cmd_test}[args.command](args)
+        except PlanlangError as error:
+            print(render_all(error.diagnostics), file=sys.stderr)
+            return 2 if all(d.code in ("PL420", "PL421") for d in error.diagnostics) else 1
+        except Stopped as stop:
+            print(f"planlang: {stop.why}", file=sys.stderr)
+            return stop.status
+        except KeyboardInterrupt:
+            print("planlang: interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:
+            return 1
+
+
+def _utf8_streams() -> None:
+    """Standard output and standard error are UTF-8 whatever the locale or PYTHONIOENCODING
+    say: the bills hold `€` and the CSV a byte order mark. Diagnostics never fail to print."""
+    for stream, errors in ((sys.stdout, "strict"), (sys.stderr, "backslashreplace")):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (encoding.replace("_", "") != "utf8"
+                                        or getattr(stream, "errors", errors) != errors):
+            reconfigure(encoding="utf-8", errors=errors)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is, like Ctrl-C's KeyboardInterrupt: every
+    `finally` runs (the temporary file is removed, the workers and the Dask client shut down)."""
+
+    def __init__(self, number: int):
+        super().__init__(number)
+        self.status = 128 + number
+        self.why = "terminated" if number == signal.SIGTERM else "hung up"
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """Handle SIGTERM (what `timeout`, systemd and container runtimes send) and SIGHUP as Ctrl-C
+    is handled, unless they are ignored (`nohup`). The first one stops the program; any that
+    follow are ignored while it cleans up."""
+    numbers = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    before = {}
+
+    def stop(number: int, frame) -> None:
+        for other in numbers:
+            signal.signal(other, signal.SIG_IGN)
+        raise Stopped(number)
+
     try:
-        return {"check": cmd_check, "bill": cmd_bill, "test": cmd_test}[args.command](args)
-    except PlanlangError as error:
-        print(render_all(error.diagnostics), file=sys.stderr)
-        return 2 if all(d.code in ("PL420", "PL421") for d in error.diagnostics) else 1
-    except KeyboardInterrupt:
-        print("planlang: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 1
+        for number in numbers:
+            if signal.getsignal(number) is signal.SIG_DFL:
+                before[number] = signal.signal(number, stop)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        pass
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 def plan_files(paths: list[str]) -> tuple[list[Path], list[Diagnostic]]:
@@ -106,8 +176,8 @@ def plan_files(paths: list[str]) -> tuple[list[Path], list[Diagnostic]]:
     problems = []
     for name in paths:
         path = Path(name)
-        if path.is_dir():
-            inside = sorted(path.rglob("*.plan"))
+        if path.is_dir():  # regular files only: a named pipe called `x.plan` would block
+            inside = sorted(p for p in path.rglob("*.plan") if p.is_file())
             if not inside:
                 problems.append(Diagnostic("PL401", f"`{name}` holds no `.plan` files"))
             found += inside
@@ -140,9 +210,10 @@ def cmd_bill(args) -> int:
     periods = parse_periods(args.period)
     if args.accounts is not None:
         return bill_batch(args, periods)
-    if args.workers is not None or args.dask is not None:
-        raise PlanlangError([Diagnostic("PL421", f"{'--workers' if args.workers else '--dask'} "
-                                        "bills a batch of accounts",
+    given = [name for name, value in (("--workers", args.workers), ("--dask", args.dask),
+                                      ("--rejects", args.rejects)) if value is not None]
+    if given:
+        raise PlanlangError([Diagnostic("PL421", f"{given[0]} is for a batch of accounts",
                                         help="give the accounts with --accounts")])
     from planlang.engine import evaluate_periods
     from planlang.inputs import load_account
@@ -150,9 +221,11 @@ def cmd_bill(args) -> int:
     from planlang.results import to_data
 
     args.format = args.format or "table"
+    out = (output_target(args.out, [args.catalog, args.account]) if args.out is not None
+           else None)
     catalog = load_catalog(args.catalog)
     if catalog.records:
-        return bill_records(args, catalog, periods)
+        return bill_records(args, catalog, periods, out)
     if args.format == "csv":
         raise PlanlangError([Diagnostic("PL421", f"--format csv writes the detailed billing of "
                                         f"daily records, which `{catalog.name}` does not have",
@@ -164,16 +237,19 @@ def cmd_bill(args) -> int:
         text = json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
     else:
         text = "\n\n".join(bill_table(b, catalog.name, explain=args.explain) for b in bills) + "\n"
-    if args.out is not None:
-        if not args.out.strip():
-            raise PlanlangError([Diagnostic("PL421", "--out needs a file name")])
-        write_whole(Path(args.out), text)
-    else:
-        sys.stdout.write(text)
+    write_text(out, text)
     return 0
 
 
-def bill_records(args, catalog, periods) -> int:
+def write_text(out: Target | None, text: str) -> None:
+    """`text` to the output file, whole or not at all, or to standard output."""
+    if out is not None:
+        write_output(out, lambda stream: stream.write(text))
+    else:
+        sys.stdout.write(text)
+
+
+def bill_records(args, catalog, periods, out: Target | None) -> int:
     """Bill a catalog of daily records; the CSV is streamed, subscriber by subscriber."""
     from planlang.inputs import account_from, load_data
     from planlang.records_io import (
@@ -189,6 +265,8 @@ def bill_records(args, catalog, periods) -> int:
     document = load_data(args.account)
     prepared = account_from(document, catalog)
     source = SubscriberSource(catalog, prepared.account, document, Path(args.account))
+    if out is not None and source.path is not None:  # the subscribers' file is an input too
+        output_target(args.out, [source.path])
     if args.format != "csv":
         bills = bill_record_periods(catalog, prepared.account, source, periods)
         if args.format == "json":
@@ -198,10 +276,7 @@ def bill_records(args, catalog, periods) -> int:
         else:
             text = "\n\n".join(bill_table(b, catalog.name, explain=args.explain)
                                for b in bills) + "\n"
-        if args.out is not None:
-            write_whole(Path(args.out), text)
-        else:
-            sys.stdout.write(text)
+        write_text(out, text)
         return 0
     if len(periods) != 1:
         raise PlanlangError([Diagnostic("PL421", "--format csv writes one month's detailed "
@@ -209,23 +284,25 @@ def bill_records(args, catalog, periods) -> int:
     tag_keys = source.tag_keys()  # reads every subscriber once: errors come before any output
     balances = coupon_before(catalog, prepared.account, source, periods[0])
     records = period_records(catalog, prepared.account, source, periods[0], balances)
-    if args.out is None:
+    if out is None:
         write_csv(sys.stdout, records, tag_keys, args.raw_csv)
     else:
-        write_stream(Path(args.out), lambda out: write_csv(out, records, tag_keys, args.raw_csv))
+        write_output(out, lambda stream: write_csv(stream, records, tag_keys, args.raw_csv))
     return 0
 
 
 def bill_batch(args, periods: list[Period]) -> int:
     """Bill every account of `--accounts`, streamed, in this process, in worker processes or on a
-    Dask cluster; the output is the same byte for byte. If any account has a problem, every
-    problem is reported, the status is 1 and `--out` is not written."""
+    Dask cluster; the output is the same byte for byte. Every account that can be billed is; the
+    others are rejected: reported on standard error, written with their errors to the rejects
+    file, and the status is 1."""
     from planlang.batch import (
         MAX_SHOWN_PROBLEMS,
         DaskCluster,
         InProcess,
         Job,
         ProcessPool,
+        account_files,
         open_accounts,
     )
 
@@ -240,22 +317,21 @@ def bill_batch(args, periods: list[Period]) -> int:
     if args.workers is not None and args.dask is not None:
         raise PlanlangError([Diagnostic("PL421", "--workers and --dask are two ways to run a "
                                         "batch: give one of them")])
-    out = None
-    if args.out is not None:
-        if not args.out.strip():
-            raise PlanlangError([Diagnostic("PL421", "--out needs a file name")])
-        out = Path(args.out)
-        if args.accounts != "-" and Path(args.accounts).resolve() == out.resolve():
-            raise PlanlangError([Diagnostic("PL421", f"--out `{args.out}` would replace the "
-                                            "accounts being read",
-                                            help="write the output to another file")])
+    inputs: list[str | Path] = [args.catalog]
+    if args.accounts != "-":
+        inputs.append(args.accounts)
+        if Path(args.accounts).is_dir():  # and every account file in it (PL401 if none)
+            inputs += account_files(args.accounts)
+    out = output_target(args.out, inputs) if args.out is not None else None
+    rejects = _rejects_target(args, out, inputs)
     catalog = load_catalog(args.catalog)
     if catalog.records:
         raise PlanlangError([Diagnostic(
             "PL421", f"--accounts bills plan catalogs; `{catalog.name}` bills daily records",
             help="bill its accounts one at a time with --account")])
     job = Job(catalog, tuple(str(p) for p in periods), fmt, args.explain, args.raw_csv)
-    entries = open_accounts(args.accounts, exclude=out)  # PL401 now, before any work
+    written = [t.path for t in (out, rejects) if t is not None and not t.in_place]
+    entries = open_accounts(args.accounts, exclude=written)  # PL401 now, before any work
     runner: Runner
     if args.dask is not None:
         runner = DaskCluster(job, args.dask, args.chunk_size)
@@ -264,7 +340,7 @@ def bill_batch(args, periods: list[Period]) -> int:
     else:
         runner = InProcess(job, min(args.chunk_size, 100))
     try:
-        summary = _run_batch(args, runner, entries, out, fmt)
+        summary = _run_batch(args, runner, entries, out, rejects, written, fmt)
     finally:
         close = getattr(runner, "close", None)
         if close is not None:
@@ -273,18 +349,54 @@ def bill_batch(args, periods: list[Period]) -> int:
         return 0
     shown = (f" (the first {MAX_SHOWN_PROBLEMS} shown)"
              if summary.problems > MAX_SHOWN_PROBLEMS else "")
-    where = (f"`{args.out}` was not written" if out is not None
-             else f"the output stops before {summary.first_problem}")
+    billed = summary.accounts - summary.problems
+    where = f"`{args.out}`" if out is not None else "standard output"
+    kept = f", written with their errors to `{rejects.name}`" if rejects is not None else ""
     print(f"planlang: {summary.problems:,} of {summary.accounts:,} "
-          f"account{'s' * (summary.accounts != 1)} not billed{shown}; {where}", file=sys.stderr)
+          f"account{'s' * (summary.accounts != 1)} not billed{shown}{kept}; {billed:,} billed "
+          f"to {where}", file=sys.stderr)
     return 1
 
 
-def _run_batch(args, runner: Runner, entries, out: Path | None, fmt: str) -> Summary:
-    """Run the batch into `out` (or standard output), with a progress bar on a terminal."""
-    from planlang.batch import csv_header, run_batch
+REJECTS_SUFFIX = ".rejects.jsonl"
+NAME_MAX = 255  # bytes in a file name, on every common file system
 
-    bar = _progress_bar(args, out)
+
+def rejects_name(out: str) -> str:
+    """`bills.jsonl` → `bills.rejects.jsonl`, beside it; shortened to stay a valid file name."""
+    path = Path(out)
+    stem, dot, _ = path.name.rpartition(".")
+    base = stem if dot and stem else path.name
+    while len((base + REJECTS_SUFFIX).encode("utf-8", "surrogateescape")) > NAME_MAX:
+        base = base[:-1]
+    return str(path.with_name(base + REJECTS_SUFFIX))
+
+
+def _rejects_target(args, out: Target | None, inputs: list[str | Path]) -> Target | None:
+    """Where the rejected accounts go: `--rejects FILE`, else beside a `--out` file, else
+    nowhere (the problems are on standard error)."""
+    if args.rejects is not None:
+        target = output_target(args.rejects, inputs, "--rejects")
+    elif out is not None and not out.in_place:
+        target = output_target(rejects_name(args.out), inputs, "--rejects")
+    else:
+        return None
+    if out is not None and same_target(out, target):
+        raise PlanlangError([Diagnostic("PL421", f"--rejects `{target.name}` is the --out file",
+                                        help="write the rejected accounts to another file")])
+    return target
+
+
+def _run_batch(args, runner: Runner, entries, out: Target | None, rejects: Target | None,
+               written: list[Path], fmt: str) -> Summary:
+    """Run the batch into `out` (or standard output) and `rejects`, with a progress bar on a
+    terminal. The rejects file is written when an account is rejected, or rewritten (empty)
+    when it is there from an earlier run: it never describes another run than this one."""
+    from planlang.batch import Problem, csv_header, run_batch
+    from planlang.outfile import OutputFile
+
+    bar = _progress_bar(args, out, written)
+    rejected = OutputFile(rejects) if rejects is not None else None
     summaries: list[Summary] = []
 
     def report(text: str) -> None:
@@ -293,68 +405,48 @@ def _run_batch(args, runner: Runner, entries, out: Path | None, fmt: str) -> Sum
         else:
             print(text + "\n", file=sys.stderr)
 
+    def reject(problem: Problem) -> None:
+        if rejected is not None:
+            (rejected.stream or rejected.open()).write(problem.json_line())
+
     def write(stream) -> None:
         if fmt == "csv":
             stream.write(csv_header())
         summaries.append(run_batch(runner, entries, stream, report,
-                                   bar.update if bar is not None else lambda n: None))
-        if summaries[0].problems:
-            raise _NotBilled()  # write_stream then removes its temporary file
+                                   bar.update if bar is not None else lambda n: None, reject))
+        if rejected is not None:  # before the output is put in place
+            if rejected.stream is None and rejected.target.path.is_file():
+                rejected.open()
+            if rejected.stream is not None:
+                rejected.commit()
 
     try:
         if out is None:
             write(sys.stdout)
         else:
-            write_stream(out, write)
-    except _NotBilled:
-        pass
+            write_output(out, write)
+    except BaseException:
+        if rejected is not None:
+            rejected.discard()
+        raise
     finally:
         if bar is not None:
             bar.close()
     return summaries[0]
 
 
-class _NotBilled(Exception):
-    """Some accounts have problems: the output file is not kept."""
-
-
-def _progress_bar(args, out: Path | None):
+def _progress_bar(args, out: Target | None, written: list[Path]):
     """A progress bar on standard error when it is a terminal, unless the output itself goes to
-    the terminal; None otherwise."""
+    the terminal; None otherwise. It counts the accounts first only in regular files: a pipe,
+    a FIFO or standard input is read once, by the batch, and the bar then has no total."""
     if not sys.stderr.isatty() or (out is None and sys.stdout.isatty()):
         return None
     from tqdm import tqdm
 
     from planlang.batch import count_accounts
 
-    return tqdm(total=count_accounts(args.accounts, exclude=out), unit=" accounts",
+    return tqdm(total=count_accounts(args.accounts, exclude=written), unit=" accounts",
                 file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
-
-
-def write_stream(path: Path, write) -> None:
-    """Stream into a temporary file beside `path`, then rename: never a partial output file."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: it is a folder",
-                                        help="give a file name, e.g. `--out bill.csv`")])
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    except OSError as error:
-        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: {error.strerror}")]) \
-            from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            write(out)
-        os.replace(tmp, path)
-    except OSError as error:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise PlanlangError([Diagnostic("PL422", f"cannot write `{path}`: {error.strerror}")]) \
-            from None
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 MAX_PERIODS = 1200
@@ -384,11 +476,6 @@ def parse_periods(text: str) -> list[Period]:
     if periods[-1] < end:
         raise PlanlangError([Diagnostic("PL420", f"--period: more than {MAX_PERIODS} months")])
     return periods
-
-
-def write_whole(path: Path, text: str) -> None:
-    """Write `text` to `path` whole or not at all."""
-    write_stream(path, lambda out: out.write(text))
 
 
 def cmd_test(args) -> int:

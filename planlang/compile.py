@@ -46,6 +46,10 @@ def compile_source(source: Source) -> Compiled:
 def read_source(path: str | Path) -> Source | Diagnostic:
     """Read a text file as UTF-8 (a BOM is allowed), or a PL4xx diagnostic saying why not."""
     path = Path(path)
+    if path.is_fifo() or path.is_socket():  # reading would wait for a writer, maybe forever
+        return Diagnostic("PL401", f"`{path}` is a {'named pipe' if path.is_fifo() else 'socket'}"
+                          ", not a file", help="planlang reads plan, account and scenario files "
+                          "whole; a stream of accounts is read with `--accounts`")
     try:
         data = path.read_bytes()
     except IsADirectoryError:

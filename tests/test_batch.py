@@ -17,8 +17,12 @@ import io
 import json
 import os
 import random
+import re
 import signal
+import subprocess
 import sys
+import threading
+import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -284,9 +288,31 @@ BAD_REPORT = [
 ]
 
 
+REJECTS = [
+    {"path": "tests/data/batch/bad.jsonl", "line": 2, "account": None, "errors": [
+        {"code": "PL403", "message": "malformed JSON: Expecting property name enclosed in double "
+         "quotes", "location": "tests/data/batch/bad.jsonl:2:48",
+         "help": "each line of a JSON Lines file is one JSON object, keys in double quotes"}],
+     "record": '{"account": "broken", "plan": "Cellular-Small",, }'},
+    {"path": "tests/data/batch/bad.jsonl", "line": 3, "account": "typo", "errors": [
+        {"code": "PL404", "message": "unknown key `usgae` at `usgae`",
+         "location": "tests/data/batch/bad.jsonl:3:47", "help": "did you mean `usage`?"}],
+     "record": '{"account": "typo", "plan": "Cellular-Small", "usgae": {"data": {"daily": '
+               '{"2026-02-05": "1 GB"}}}}'},
+    {"path": "tests/data/batch/bad.jsonl", "line": 5, "account": "wrong-plan", "errors": [
+        {"code": "PL411", "message": "unknown plan `Cellular-Tiny`",
+         "location": "tests/data/batch/bad.jsonl:5:35",
+         "help": "plans: Cellular-Small, Cellular-Medium, Cellular-Large, Satellite-Small, "
+                 "Satellite-Medium, Satellite-Large"}],
+     "record": '{"account": "wrong-plan", "plan": "Cellular-Tiny"}'},
+]
+
+
 @pytest.mark.parametrize("mode", sorted(MODES))
-def test_bad_lines_are_reported_and_nothing_is_written(mode, dask_address, tmp_path, in_repo,
-                                                       capsys):
+def test_bad_lines_are_rejected_and_the_good_ones_billed(mode, dask_address, tmp_path, in_repo,
+                                                         capsys):
+    """One bad record out of five does not cost the good ones their bills: they are written,
+    the bad ones go to the rejects file beside --out with their located errors, status 1."""
     options = MODES[mode] + (("--dask", dask_address) if mode == "dask" else ())
     out = tmp_path / "out.jsonl"
     status, stdout, err = bill(capsys, EDGE, "tests/data/batch/bad.jsonl", "2026-02", out,
@@ -294,18 +320,88 @@ def test_bad_lines_are_reported_and_nothing_is_written(mode, dask_address, tmp_p
     assert (status, stdout) == (1, "")
     assert "Traceback" not in err
     headers = [line for line in err.splitlines() if "not billed" in line or "error[" in line]
+    rejects = tmp_path / "out.rejects.jsonl"
     assert headers == BAD_REPORT + [
-        f"planlang: 3 of 5 accounts not billed; `{out}` was not written"]
+        f"planlang: 3 of 5 accounts not billed, written with their errors to `{rejects}`; "
+        f"2 billed to `{out}`"]
     assert "  = help: did you mean `usage`?" in err
-    assert not out.exists() and list(tmp_path.iterdir()) == []  # nor a temporary file
+    assert [json.loads(line)["account"] for line in out.read_text("utf-8").splitlines()] == [
+        "good-1", "good-2"]
+    assert [json.loads(line) for line in rejects.read_text("utf-8").splitlines()] == REJECTS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "out.rejects.jsonl"]
 
 
-def test_on_standard_output_the_output_stops_before_the_first_problem(in_repo, capsys):
+def test_rejects_are_the_same_in_every_mode_and_chunk_size(tmp_path, in_repo, capsys,
+                                                           dask_address):
+    """The output and the rejects file, byte for byte, whatever runs the batch and however it
+    is cut into chunks: bad records spread over a batch of 120."""
+    accounts = tmp_path / "mixed.jsonl"
+    lines = []
+    for i in range(120):
+        if i % 17 == 5:
+            lines.append(json.dumps({"account": f"bad-{i}", "plan": "Nope"}))
+        elif i % 23 == 7:
+            lines.append(json.dumps({"account": f"broken-{i}"})[:-1] + ", ")
+        else:
+            lines.append(json.dumps({"account": f"ok-{i}", "plan": "Cellular-Small"}))
+    accounts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seen = set()
+    for options in [(), ("--chunk-size", "1"), ("--chunk-size", "7"),
+                    ("--workers", "1", "--chunk-size", "13"),
+                    ("--workers", "2", "--chunk-size", "5"),
+                    ("--dask", dask_address, "--chunk-size", "11")]:
+        out = tmp_path / "out.jsonl"
+        status, _, _ = bill(capsys, EDGE, accounts, "2026-02", out, *options)
+        assert status == 1
+        seen.add((out.read_bytes(), (tmp_path / "out.rejects.jsonl").read_bytes()))
+    [(output, rejects)] = seen
+    bad = [i for i in range(120) if i % 17 == 5 or i % 23 == 7]
+    assert [json.loads(line)["account"] for line in output.splitlines()] == [
+        f"ok-{i}" for i in range(120) if i not in bad]
+    assert [json.loads(line)["line"] for line in rejects.splitlines()] == [i + 1 for i in bad]
+
+
+def test_on_standard_output_every_good_account_is_billed(in_repo, capsys):
     status, out, err = bill(capsys, EDGE, "tests/data/batch/bad.jsonl", "2026-02", None)
     assert status == 1
-    assert [json.loads(line)["account"] for line in out.splitlines()] == ["good-1"]
-    assert err.endswith("planlang: 3 of 5 accounts not billed; the output stops before "
-                        "tests/data/batch/bad.jsonl:2\n")
+    assert [json.loads(line)["account"] for line in out.splitlines()] == ["good-1", "good-2"]
+    assert err.endswith("planlang: 3 of 5 accounts not billed; 2 billed to standard output\n")
+
+
+def test_rejects_option(tmp_path, in_repo, capsys):
+    """--rejects names the file (also without --out); a rejects file left by an earlier run is
+    emptied by a clean one; none is made when nothing is rejected."""
+    rejects = tmp_path / "bad" / "r.jsonl"
+    rejects.parent.mkdir()
+    status, out, _ = bill(capsys, EDGE, "tests/data/batch/bad.jsonl", "2026-02", None,
+                          "--rejects", str(rejects))
+    assert status == 1 and len(out.splitlines()) == 2
+    assert [json.loads(line) for line in rejects.read_text("utf-8").splitlines()] == REJECTS
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"account": "a", "plan": "Cellular-Small"}\n', encoding="utf-8")
+    assert bill(capsys, EDGE, good, "2026-02", None, "--rejects", str(rejects))[0] == 0
+    assert rejects.read_bytes() == b""  # emptied: it never tells of another run
+    out_file = tmp_path / "bills.jsonl"
+    assert bill(capsys, EDGE, good, "2026-02", out_file)[0] == 0
+    assert not (tmp_path / "bills.rejects.jsonl").exists()
+    # the rejects file must not be an input, nor the output
+    status, _, err = bill(capsys, EDGE, good, "2026-02", out_file, "--rejects", str(good))
+    assert status == 2 and "error[PL421]: --rejects `" in err and "an input" in err
+    status, _, err = bill(capsys, EDGE, good, "2026-02", out_file, "--rejects", str(out_file))
+    assert status == 2 and "is the --out file" in err
+    status, _, err = run_cli(["bill", EDGE, "--account", "examples/edge-device-account.yaml",
+                              "--period", "2026-02", "--rejects", str(rejects)], capsys)
+    assert status == 2 and "error[PL421]: --rejects is for a batch of accounts" in err
+
+
+def test_rejects_name_beside_the_output():
+    from planlang.cli import rejects_name
+
+    assert rejects_name("out/bills.jsonl") == "out/bills.rejects.jsonl"
+    assert rejects_name("bills.2026-02.csv") == "bills.2026-02.rejects.jsonl"
+    assert rejects_name("bills") == "bills.rejects.jsonl"
+    long = rejects_name("b" * 250 + ".csv")  # a valid name: its rejects' name is valid too
+    assert len(Path(long).name) == 255 and long.endswith("b.rejects.jsonl")
 
 
 def test_problems_json_reads_exactly(tmp_path, in_repo, capsys):
@@ -338,8 +434,8 @@ def test_many_problems_are_counted_not_all_printed(tmp_path, capsys):
     status, out, err = bill(capsys, str(REPO / EDGE), accounts, "2026-02", None)
     assert status == 1 and out == ""
     assert err.count("error[PL411]") == batch.MAX_SHOWN_PROBLEMS
-    assert err.endswith(f"planlang: 105 of 105 accounts not billed (the first 100 shown); the "
-                        f"output stops before {accounts}:1\n")
+    assert err.endswith("planlang: 105 of 105 accounts not billed (the first 100 shown); 0 billed "
+                        "to standard output\n")
 
 
 # ---- the command line ----------------------------------------------------------------------------
@@ -349,9 +445,17 @@ def test_many_problems_are_counted_not_all_printed(tmp_path, capsys):
      "argument --accounts: not allowed with argument --account"),
     ([], "one of the arguments --account --accounts is required"),
     (["--accounts", "tests/data/batch/folder", "--workers", "0"],
-     "argument --workers: expected a whole number, 1 or more, not `0`"),
+     "argument --workers: expected a whole number from 1 to 256, not `0`"),
+    (["--accounts", "tests/data/batch/folder", "--workers", "2147483647"],
+     "argument --workers: expected a whole number from 1 to 256, not `2147483647`"),
+    (["--accounts", "tests/data/batch/folder", "--workers", "257"],
+     "argument --workers: expected a whole number from 1 to 256, not `257`"),
+    (["--accounts", "tests/data/batch/folder", "--workers", "1" + "0" * 5000],
+     "argument --workers: expected a whole number from 1 to 256, not `1000000000"),
+    (["--accounts", "tests/data/batch/folder", "--chunk-size", "100001"],
+     "argument --chunk-size: expected a whole number from 1 to 100,000, not `100001`"),
     (["--account", "examples/edge-device-account.yaml", "--workers", "2"],
-     "--workers bills a batch of accounts"),
+     "--workers is for a batch of accounts"),
     (["--accounts", "tests/data/batch/folder", "--format", "table"],
      "--format table shows one account's bills"),
     (["--accounts", "tests/data/batch/folder", "--format", "csv", "--explain"],
@@ -359,7 +463,7 @@ def test_many_problems_are_counted_not_all_printed(tmp_path, capsys):
     (["--accounts", "tests/data/batch/folder", "--workers", "2", "--dask", "tcp://x:1"],
      "--workers and --dask are two ways to run a batch"),
     (["--accounts", "tests/data/batch/bad.jsonl", "--out", "tests/data/batch/bad.jsonl"],
-     "would replace the accounts being read"),
+     "`tests/data/batch/bad.jsonl` is an input of this command: it would be overwritten"),
 ])
 def test_wrong_uses_of_the_command(argv, message, in_repo, capsys):
     status, out, err = run_cli(["bill", EDGE, "--period", "2026-02", *argv], capsys)
@@ -530,3 +634,324 @@ def test_open_accounts_is_lazy(tmp_path):
     assert next(entries) == batch.Entry(str(accounts), 1, '{"account": "x", "plan": '
                                         '"Cellular-Small"}')
     assert batch.count_accounts(str(accounts)) == 5
+
+
+# ---- a record no reader can read: rejected, never the end of the batch --------------------------
+
+HOSTILE = [
+    '{"account": "deep", "plan": "Cellular-Small", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"account": "deep-3000", "plan": "Cellular-Small", "usage": ' + "[" * 3000 + "]" * 3000
+    + "}",
+    '{"account": "exponent", "plan": "Cellular-Small", "usage": {"data": {"daily": '
+    '{"2026-02-03": 1.5e-99999999999999999999}}}}',
+    '{"account": "digits", "plan": "Cellular-Small", "usage": {"data": {"daily": '
+    '{"2026-02-03": ' + "9" * 5000 + "}}}}",
+    '{"account": "\\ud800", "plan": "Cellular-Small"}',
+    '{"account": "surrogate-plan", "plan": "\\udfff"}',
+]
+
+
+def test_hostile_records_are_rejected_and_the_batch_goes_on(tmp_path, in_repo, capsys):
+    """Deep nesting, a huge exponent, lone surrogates: each is its record's rejection (whatever
+    its code), located on its line; every good record around them is billed, and the output and
+    the rejects are the same in this process and in worker processes."""
+    accounts = tmp_path / "hostile.jsonl"
+    lines = []
+    for i, bad in enumerate(HOSTILE):
+        lines += [json.dumps({"account": f"ok-{i}", "plan": "Cellular-Small"}), bad]
+    accounts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seen = set()
+    for options in [(), ("--workers", "2", "--chunk-size", "3")]:
+        out = tmp_path / "out.jsonl"
+        status, stdout, err = bill(capsys, EDGE, accounts, "2026-02", out, *options)
+        assert (status, stdout) == (1, ""), err
+        assert "Traceback" not in err
+        billed = [json.loads(line)["account"] for line in out.read_text("utf-8").splitlines()]
+        assert billed == [f"ok-{i}" for i in range(len(HOSTILE))]
+        rejects = [json.loads(line) for line in
+                   (tmp_path / "out.rejects.jsonl").read_text("utf-8").splitlines()]
+        assert [r["line"] for r in rejects] == [2 * i + 2 for i in range(len(HOSTILE))]
+        for reject in rejects:
+            [first, *_] = reject["errors"]
+            assert re.fullmatch(r"PL4\d\d", first["code"]), first
+            assert first["location"].startswith(f"{accounts}:{reject['line']}:")
+        seen.add((out.read_bytes(), (tmp_path / "out.rejects.jsonl").read_bytes()))
+    assert len(seen) == 1
+
+
+def _golden(name: str, text: str) -> None:
+    golden = GOLDEN / "generated" / f"{name}.out"
+    if UPDATE_GOLDEN:
+        golden.write_text(text, encoding="utf-8", newline="\n")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_a_reader_that_raises_rejects_only_its_record(monkeypatch, tmp_path, in_repo, capsys):
+    """Whatever exception a reader raises for one record (here RecursionError, as deep nesting
+    gave before the readers bounded it) is that record's PL424; the batch goes on."""
+    real_parse, real_document = batch.parse_line, batch._document
+
+    def parse(entry):
+        if "crash" in entry.text:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_parse(entry)
+
+    def document(entry):
+        if "crash" in entry.text:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_document(entry)
+
+    monkeypatch.setattr(batch, "parse_line", parse)
+    monkeypatch.setattr(batch, "_document", document)
+    accounts = "tests/data/batch/crash.jsonl"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tests" / "data" / "batch").mkdir(parents=True)
+    (tmp_path / accounts).write_text(
+        '{"account": "a", "plan": "Cellular-Small"}\n{"account": "crash", "plan": '
+        '"Cellular-Small"}\n{"account": "b", "plan": "Cellular-Small"}\n', encoding="utf-8")
+    status, out, err = bill(capsys, str(REPO / EDGE), accounts, "2026-02", None)
+    assert status == 1
+    assert [json.loads(line)["account"] for line in out.splitlines()] == ["a", "b"]
+    _golden("PL424-reader-raised", f"{err}[exit status {status}]\n")
+
+
+def test_billing_that_raises_rejects_only_its_account(monkeypatch, tmp_path, capsys):
+    """An account that checks, yet billing it raises (a bug in planlang): its PL425, reported
+    with the account; the batch goes on."""
+    real = batch.bill_one
+
+    def bill_one(catalog, data, periods, explain=True):
+        if data.get("account") == "unlucky":
+            raise ZeroDivisionError("division by zero")
+        return real(catalog, data, periods, explain)
+
+    monkeypatch.setattr(batch, "bill_one", bill_one)
+    monkeypatch.chdir(tmp_path)
+    accounts = Path("bug.jsonl")
+    accounts.write_text('{"account": "a", "plan": "Cellular-Small"}\n{"account": "unlucky", '
+                        '"plan": "Cellular-Small"}\n', encoding="utf-8")
+    status, out, err = bill(capsys, str(REPO / EDGE), accounts, "2026-02", None)
+    assert status == 1
+    assert [json.loads(line)["account"] for line in out.splitlines()] == ["a"]
+    _golden("PL425-billing-raised", f"{err}[exit status {status}]\n")
+
+
+def test_an_account_whose_output_cannot_be_utf8_is_rejected():
+    """A bill holding a lone surrogate (which reached it past the readers) cannot be written as
+    UTF-8: that account is rejected (PL402), located at the escape; the chunk goes on."""
+    catalog = load_catalog(REPO / EDGE)
+    job = batch.Job(catalog, ("2026-02",))
+    line = '{"account": "x\\udc80", "plan": "Cellular-Small"}'
+    result = batch.bill_chunk(job, [batch.Entry("s.jsonl", 1, line),
+                                    batch.Entry("s.jsonl", 2, '{"account": "y", "plan": '
+                                                '"Cellular-Small"}')])
+    assert json.loads(result.text)["account"] == "y"
+    [problem] = result.problems
+    assert problem.line == 1
+    assert problem.errors[0]["code"].startswith("PL4")
+    assert problem.json_line().encode("utf-8")  # the rejects line itself is writable
+
+
+# ---- the progress bar reads the input once; signals -------------------------------------------
+
+PLANLANG = REPO / ".venv" / "bin" / "planlang"
+TWO_ACCOUNTS = (DATA / "folder" / "more" / "accounts.jsonl").read_bytes()
+
+
+def run_on_a_terminal(argv: list[str], input: bytes | None = None, timeout: float = 120
+                      ) -> tuple[int, bytes, bytes]:
+    """Run planlang with standard error on a pseudo-terminal (so the progress bar shows) and
+    standard output on a pipe; returns the status, the output and what the terminal showed."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    process = subprocess.Popen([str(PLANLANG), *argv], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=slave, cwd=REPO)
+    os.close(slave)
+    shown: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the terminal closed
+                return
+            if not data:
+                return
+            shown.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        out, _ = process.communicate(input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"planlang did not finish in {timeout} s")
+    finally:
+        reader.join(timeout=5)
+        os.close(master)
+    return process.returncode, out, b"".join(shown)
+
+
+def test_progress_bar_does_not_use_up_a_pipe():
+    """`--accounts /dev/stdin` fed by a pipe, standard error on a terminal: the bar does not
+    count the accounts first (that would read the pipe to its end): both are billed."""
+    status, out, shown = run_on_a_terminal(["bill", EDGE, "--accounts", "/dev/stdin",
+                                            "--period", "2026-02"], input=TWO_ACCOUNTS)
+    assert status == 0, shown
+    assert [json.loads(line)["account"] for line in out.splitlines()] == ["site-c", "site-d"]
+    assert b"2 accounts" in shown  # the bar, without a total
+
+
+def test_progress_bar_does_not_block_on_a_fifo(tmp_path):
+    """A named FIFO as --accounts: read once, by the batch (counting it first would read it to
+    its end, then wait forever for a second writer)."""
+    fifo = tmp_path / "accounts.fifo"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as writer:
+            writer.write(TWO_ACCOUNTS)
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    status, out, shown = run_on_a_terminal(["bill", EDGE, "--accounts", str(fifo), "--period",
+                                            "2026-02"], timeout=60)
+    feeder.join(timeout=5)
+    assert status == 0, shown
+    assert [json.loads(line)["account"] for line in out.splitlines()] == ["site-c", "site-d"]
+
+
+def test_progress_bar_counts_a_regular_file_first(tmp_path):
+    accounts = tmp_path / "a.jsonl"
+    accounts.write_bytes(TWO_ACCOUNTS)
+    status, out, shown = run_on_a_terminal(["bill", EDGE, "--accounts", str(accounts),
+                                            "--period", "2026-02"])
+    assert status == 0 and len(out.splitlines()) == 2
+    assert b"2/2" in shown
+    assert batch.count_accounts(str(accounts)) == 2
+    assert batch.count_accounts("/dev/stdin") is None or os.path.isfile("/dev/stdin")
+    assert batch.count_accounts("-") is None
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat_file.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("options", [(), ("--workers", "2", "--chunk-size", "50")],
+                         ids=["in-process", "workers"])
+def test_sigterm_mid_batch_leaves_no_temporary_file_nor_process(options, tmp_path):
+    """SIGTERM (what `timeout`, systemd and container runtimes send) is handled as Ctrl-C is:
+    the temporary output file is removed, the worker processes are shut down, status 143."""
+    accounts = tmp_path / "many.jsonl"
+    rng = random.Random(7)
+    write_jsonl(accounts, [edge_account(rng, i) for i in range(40_000)])
+    work = tmp_path / "out"
+    work.mkdir()
+    out = work / "bills.jsonl"
+    process = subprocess.Popen([str(PLANLANG), "bill", EDGE, "--accounts", str(accounts),
+                                "--period", EDGE_PERIODS, "--out", str(out), *options],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            temporary = list(work.glob(".planlang-*.tmp"))
+            if temporary and temporary[0].stat().st_size > 100_000:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the batch ended before it could be stopped"
+        children = _children(process.pid)
+        if options:
+            assert len(children) >= 2, children  # the workers are running
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert err.decode().endswith("planlang: terminated\n")
+    assert "Traceback" not in err.decode()
+    assert list(work.iterdir()) == []  # no output, no temporary file
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if _alive(pid)], "orphaned child processes"
+
+
+def test_sigterm_mid_batch_on_dask(dask_address, tmp_path):
+    """SIGTERM with --dask: the temporary file is removed, the client closes, and the cluster is
+    left with none of the batch's chunks (they are released, not billed for nobody)."""
+    distributed = pytest.importorskip("distributed")
+    accounts = tmp_path / "many.jsonl"
+    rng = random.Random(8)
+    write_jsonl(accounts, [edge_account(rng, i) for i in range(40_000)])
+    out = tmp_path / "out" / "bills.jsonl"
+    out.parent.mkdir()
+    process = subprocess.Popen([str(PLANLANG), "bill", EDGE, "--accounts", str(accounts),
+                                "--period", EDGE_PERIODS, "--out", str(out), "--dask",
+                                dask_address, "--chunk-size", "100"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            temporary = list(out.parent.glob(".planlang-*.tmp"))
+            if temporary and temporary[0].stat().st_size > 100_000:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the batch ended before it could be stopped"
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert list(out.parent.iterdir()) == []
+    with distributed.Client(dask_address, set_as_default=False) as client:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+            if not left:
+                break
+            time.sleep(0.2)
+        assert left == 0
+
+
+def test_a_worker_exits_when_its_parent_is_gone():
+    """Even a parent killed with SIGKILL leaves no worker behind: each watches its parent."""
+    script = ("import sys, time; from planlang import batch; "
+              "batch.PARENT_POLL = 0.05; batch._exit_with_parent(); time.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c",
+                               "import subprocess, sys, time; "
+                               f"p = subprocess.Popen([sys.executable, '-c', {script!r}]); "
+                               "print(p.pid, flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    worker = int(parent.stdout.readline())
+    time.sleep(1)
+    assert _alive(worker)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)

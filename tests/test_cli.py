@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import subprocess
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -303,3 +306,207 @@ def test_test_command_subprocess_on_a_nonexistent_path(in_repo):
                             text=True, cwd=REPO)
     assert result.returncode != 0
     no_traceback(result.stdout, result.stderr)
+
+
+# ---- --out: never over an input, special files, permissions (planlang/outfile.py) -------------
+
+
+def test_out_never_replaces_an_input(in_repo, tmp_path, capsys):
+    """--out naming the account, the catalog (by another path, a symbolic link or a hard link)
+    is refused before anything is billed; the inputs are left as they were."""
+    account = tmp_path / "account.yaml"
+    account.write_bytes(EXAMPLE_ACCOUNT.read_bytes())
+    catalog = tmp_path / "flespi.plan"
+    catalog.write_bytes(FLESPI.read_bytes())
+    (tmp_path / "link.plan").symlink_to(catalog)
+    os.link(account, tmp_path / "hard.yaml")
+    for out in (account, tmp_path / "." / "account.yaml", catalog, tmp_path / "link.plan",
+                tmp_path / "hard.yaml"):
+        status, printed, err = run(["bill", str(catalog), "--account", str(account), "--period",
+                                    "2026-11", "--out", str(out)], capsys)
+        assert (status, printed) == (2, ""), err
+        assert "error[PL421]: --out `" in err and "is an input of this command" in err
+    assert account.read_bytes() == EXAMPLE_ACCOUNT.read_bytes()
+    assert catalog.read_bytes() == FLESPI.read_bytes()
+    assert (tmp_path / "link.plan").is_symlink()
+
+
+def test_out_never_replaces_an_account_file_of_the_folder(in_repo, tmp_path, capsys):
+    folder = tmp_path / "accounts"
+    folder.mkdir()
+    lines = '{"account": "a", "plan": "Cellular-Small"}\n'
+    (folder / "a.jsonl").write_text(lines, encoding="utf-8")
+    status, _, err = run(["bill", "catalogs/edge-device.plan", "--accounts", str(folder),
+                          "--period", "2026-02", "--out", str(folder / "a.jsonl")], capsys)
+    assert status == 2 and "is an input of this command" in err
+    assert (folder / "a.jsonl").read_text(encoding="utf-8") == lines
+    # a new file in the folder is written, and not read as accounts
+    status, _, err = run(["bill", "catalogs/edge-device.plan", "--accounts", str(folder),
+                          "--period", "2026-02", "--out", str(folder / "bills.csv"),
+                          "--format", "csv"], capsys)
+    assert status == 0, err
+    assert sorted(p.name for p in folder.iterdir()) == ["a.jsonl", "bills.csv"]
+
+
+def test_out_through_a_symbolic_link(in_repo, tmp_path, capsys):
+    """A link at --out stays a link; its target gets the output (replaced whole)."""
+    target = tmp_path / "real" / "bill.json"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    status, _, err = run(bill("--format", "json", "--out", str(link)), capsys)
+    assert status == 0, err
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert json.loads(target.read_text(encoding="utf-8"))["account"] == "acme-logistics"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["bill.json"]
+    dangling = tmp_path / "next.json"
+    dangling.symlink_to(tmp_path / "real" / "new.json")
+    assert run(bill("--format", "json", "--out", str(dangling)), capsys)[0] == 0
+    assert dangling.is_symlink() and (tmp_path / "real" / "new.json").is_file()
+
+
+def test_out_to_dev_null_and_a_fifo_is_written_in_place(in_repo, tmp_path, capsys):
+    status, printed, err = run(bill("--out", "/dev/null"), capsys)
+    assert (status, printed, err) == (0, "", "")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    status, _, err = run(bill("--format", "json", "--out", str(fifo)), capsys)
+    reader.join(timeout=60)
+    assert status == 0, err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still a FIFO
+    assert json.loads(got[0])["account"] == "acme-logistics"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # no temporary file
+
+
+def test_out_to_dev_stdout_subprocess(in_repo, tmp_path):
+    """/dev/stdout names standard output, written in place: on a pipe, and appended to a file
+    that standard output is (`>>`), not replacing it."""
+    result = subprocess.run([str(PLANLANG), *bill("--format", "json", "--out", "/dev/stdout")],
+                            capture_output=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["account"] == "acme-logistics"
+    log = tmp_path / "log.txt"
+    log.write_text("before\n")
+    with log.open("a") as out:
+        status = subprocess.run([str(PLANLANG), *bill("--out", "/dev/stdout")], stdout=out,
+                                cwd=REPO).returncode
+    assert status == 0
+    assert log.read_text(encoding="utf-8").startswith("before\nflespi · account acme-logistics")
+
+
+def test_out_keeps_the_mode_of_the_file_it_replaces(in_repo, tmp_path, capsys):
+    old = os.umask(0o027)
+    try:
+        new = tmp_path / "new.txt"
+        assert run(bill("--out", str(new)), capsys)[0] == 0
+        assert stat.S_IMODE(new.stat().st_mode) == 0o640  # 0666 & ~umask, as `>` gives
+        existing = tmp_path / "existing.txt"
+        existing.write_text("old")
+        existing.chmod(0o664)
+        assert run(bill("--out", str(existing)), capsys)[0] == 0
+        assert stat.S_IMODE(existing.stat().st_mode) == 0o664
+        assert existing.read_text(encoding="utf-8").startswith("flespi · account")
+    finally:
+        os.umask(old)
+
+
+def test_out_with_the_longest_file_name(in_repo, tmp_path, capsys):
+    """A valid 254-character name: the temporary file's name is short, beside it."""
+    out = tmp_path / ("b" * 250 + ".txt")
+    status, _, err = run(bill("--out", str(out)), capsys)
+    assert status == 0, err
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_out_cannot_be_a_block_device(tmp_path):
+    from planlang.diagnostics import PlanlangError
+    from planlang.outfile import output_target
+
+    devices = [p for p in Path("/dev").iterdir() if p.exists() and stat.S_ISBLK(p.stat().st_mode)]
+    if not devices:
+        pytest.skip("no block device here")
+    with pytest.raises(PlanlangError) as raised:
+        output_target(str(devices[0]))
+    assert raised.value.diagnostics[0].code == "PL422"
+    assert raised.value.diagnostics[0].message.endswith("it is a block device")
+
+
+def test_every_command_writes_through_the_one_function():
+    """bill, batch and the CSV write files only through planlang/outfile.py."""
+    for name in ("cli.py", "batch.py", "records_io.py"):
+        text = (REPO / "planlang" / name).read_text(encoding="utf-8")
+        assert "mkstemp" not in text and "os.replace" not in text and "os.rename" not in text
+
+
+# ---- output encoding ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", [{"PYTHONIOENCODING": "latin-1"},
+                                         {"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0"}])
+def test_output_is_utf8_whatever_the_locale(environment, in_repo):
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("PYTHONIOENCODING", "LANG", "LC_ALL", "LC_CTYPE")} | environment
+    table = subprocess.run([str(PLANLANG), *bill()], capture_output=True, cwd=REPO, env=env)
+    assert table.returncode == 0, table.stderr
+    assert "€130.00".encode() in table.stdout
+    batch_csv = subprocess.run([str(PLANLANG), "bill", CATALOG, "--accounts", ACCOUNT,
+                                "--period", "2026-11", "--format", "csv"], capture_output=True,
+                               cwd=REPO, env=env)
+    assert batch_csv.returncode == 0, batch_csv.stderr
+    assert batch_csv.stdout.startswith("\ufeffaccount,period,".encode())
+    error = subprocess.run([str(PLANLANG), "bill", CATALOG, "--account",
+                            "tests/golden/accounts/PL411-unknown-plan.yaml", "--period",
+                            "2026-11"], capture_output=True, cwd=REPO, env=env)
+    assert error.returncode == 1
+    no_traceback(error.stderr.decode("utf-8"))
+
+
+# ---- named pipes among the inputs ----------------------------------------------------------------
+
+
+def test_check_skips_a_named_pipe_in_a_folder(tmp_path, capsys):
+    """A FIFO named `*.plan` in a folder is not a plan file: reading it would block forever."""
+    (tmp_path / "good.plan").write_bytes(FLESPI.read_bytes())
+    os.mkfifo(tmp_path / "stuck.plan")
+    status, out, err = run(["check", str(tmp_path)], capsys)
+    assert status == 0, err
+    assert out == "checked 1 file: 0 errors, 0 warnings\n"
+
+
+def test_a_named_pipe_given_by_name_is_refused(tmp_path, monkeypatch, capsys):
+    """Named on the command line (to check, as a catalog or an account), a FIFO is PL401, at
+    once, not a wait for a writer that may never come."""
+    from conftest import GOLDEN, UPDATE_GOLDEN
+
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("plans.plan")
+    status, out, err = run(["check", "plans.plan"], capsys)
+    golden = GOLDEN / "generated" / "PL401-check-named-pipe.out"
+    if UPDATE_GOLDEN:
+        golden.write_text(err, encoding="utf-8", newline="\n")
+    assert err == golden.read_text(encoding="utf-8")
+    assert status == 1 and out == "checked 1 file: 1 error, 0 warnings\n"
+    status, _, err = run(["bill", str(FLESPI), "--account", "plans.plan", "--period", "2026-11"],
+                         capsys)
+    assert status == 1 and "error[PL401]: `plans.plan` is a named pipe, not a file" in err
+
+
+def test_out_never_replaces_the_subscribers_file(tmp_path, monkeypatch, capsys):
+    """A records catalog's account reads its SIMs from `subscribers_from`: an input too."""
+    from test_csv import CATALOG as RECORDS_CATALOG
+    from test_csv import write_streamed
+
+    write_streamed(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = (tmp_path / "sims.jsonl").read_bytes()
+    status, out, err = run(["bill", str(REPO / RECORDS_CATALOG), "--account", "account.yaml",
+                            "--period", "2026-11", "--format", "csv", "--out", "sims.jsonl"],
+                           capsys)
+    assert (status, out) == (2, ""), err
+    assert "error[PL421]: --out `sims.jsonl` is an input of this command" in err
+    assert (tmp_path / "sims.jsonl").read_bytes() == before
