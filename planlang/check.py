@@ -15,9 +15,10 @@ from fractions import Fraction
 import attrs
 
 from planlang import ast
+from planlang.build import MAX_FRACTION_DIGITS, MAX_WHOLE_DIGITS
 from planlang.diagnostics import ERROR, WARNING, Diagnostic, Label, did_you_mean, has_errors
 from planlang.model import Band, Catalog, ItemTerms, Meter, Plan, Refund, RuleRef, SlaLevel
-from planlang.money import MINOR_UNITS, format_number
+from planlang.money import MINOR_UNITS, format_number, fraction_to_decimal
 from planlang.source import Span
 from planlang.units import Unit, lookup, name_forms
 
@@ -52,6 +53,20 @@ class Value:
             assert self.unit is not None
             return f"`{self.unit.name}`"
         return "a percentage" if self.kind == "percent" else "a plain number"
+
+
+def decimal_places(value: Fraction) -> int | None:
+    """How many digits after the decimal point `value` takes written out exactly, or None when
+    its decimal expansion never ends (a third). Reads the denominator's factors of 2 and 5, so
+    it costs nothing however many places there are."""
+    rest, twos, fives = value.denominator, 0, 0
+    while rest % 2 == 0:
+        rest //= 2
+        twos += 1
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    return max(twos, fives) if rest == 1 else None
 
 
 #: The value of a clause that carries none (`not extendable`, `unlimited`, `capped by the customer`).
@@ -239,7 +254,8 @@ class Checker:
         if value is not None and (abs(value.number) >= MAX_MAGNITUDE
                                   or value.number.denominator > MAX_MAGNITUDE):
             self.error("PL236", "this value is out of range", expr.span,
-                       help="values have at most 18 digits before and after the decimal point")
+                       help=f"values have at most {MAX_WHOLE_DIGITS} digits before and "
+                       f"{MAX_FRACTION_DIGITS} after the decimal point")
             return None
         return value
 
@@ -433,9 +449,9 @@ class Checker:
                     self.error("PL252", f"a refund of {format_number(r.percent)}% is not between "
                                "0% and 100%", r.span, help="write the share of the plan fee refunded")
                 elif band is not None:
-                    refunds.append(Refund(Fraction(r.percent) / 100, band, self.rule(r)))
+                    refunds.append((Refund(Fraction(r.percent) / 100, band, self.rule(r)), r))
             self.check_band_layout(d, refunds, uptime_step)
-            slas[d.name.text] = SlaLevel(d.name.text, tuple(refunds), self.rule(d))
+            slas[d.name.text] = SlaLevel(d.name.text, tuple(r for r, _ in refunds), self.rule(d))
         return slas
 
     def check_band(self, r: ast.RefundRule) -> Band | None:
@@ -454,16 +470,23 @@ class Checker:
         to_f = (lambda x: None if x is None else Fraction(x))
         return Band(to_f(b.low), b.low_inclusive, to_f(b.high), b.high_inclusive)
 
-    def check_band_layout(self, d: ast.SlaDef, refunds: list[Refund], step: Fraction | None):
-        """Bands of one level must not overlap, and must leave no gap between them."""
-        ordered = sorted(refunds, key=lambda r: (r.band.low is not None, r.band.low or 0))
-        for before, after in zip(ordered, ordered[1:], strict=False):
+    def check_band_layout(self, d: ast.SlaDef, refunds: list[tuple[Refund, ast.RefundRule]],
+                          step: Fraction | None):
+        """Bands of one level must not overlap, and must leave no gap between them. Sorted by
+        their lower bound, each band is compared with the one reaching highest before it (its
+        neighbour, unless a wider band covers both): n log n, however many bands."""
+        ordered = sorted(refunds, key=lambda pair: (pair[0].band.low is not None,
+                                                    pair[0].band.low or 0))
+        reach: tuple[Refund, ast.RefundRule] | None = None
+        for after_pair in ordered:
+            if reach is None:
+                reach = after_pair
+                continue
+            (before, before_node), (after, node) = reach, after_pair
             b, a = before.band, after.band
             if a.low is None:  # both open below: they share every low uptime
                 a = attrs.evolve(a, low=Fraction(-1), low_inclusive=True)
-            node = next(r for r in d.refunds if self.rule(r) == after.rule)
-            other = label(next(r for r in d.refunds if self.rule(r) == before.rule).band.span,
-                          "this band")
+            other = label(before_node.band.span, "this band")
             if b.high is None or (a.low is not None and (
                     a.low < b.high or (a.low == b.high and a.low_inclusive and b.high_inclusive))):
                 self.error("PL250", f"uptime bands of SLA `{d.name.text}` overlap", node.band.span,
@@ -475,6 +498,9 @@ class Checker:
                            help="an uptime in the gap gets no refund: close it, or declare how "
                            "precisely uptime is measured with `uptime measured to 0.01%` in the "
                            "catalog header")
+            if b.high is not None and (a.high is None or a.high > b.high or (
+                    a.high == b.high and a.high_inclusive)):
+                reach = after_pair
 
     @staticmethod
     def _adjacent(below: Band, above: Band, step: Fraction | None) -> bool:
@@ -553,12 +579,18 @@ class Checker:
             self.error("PL235", f"{what} cannot be negative", expr.span,
                        help="write a positive amount; discounts are separate rules")
             return None
-        amount = Decimal(value.number.numerator) / Decimal(value.number.denominator)
-        if Fraction(amount) != value.number:
+        places = decimal_places(value.number)
+        if places is None:
             self.error("PL233", f"{what} is not an exact decimal amount", expr.span,
                        help="write the amount with a finite number of decimals, e.g. `€ 33.33`")
             return None
-        return amount
+        if places > MAX_FRACTION_DIGITS:
+            self.error("PL236", f"{what} has {places} digits after the decimal point, more than "
+                       f"{MAX_FRACTION_DIGITS}", expr.span,
+                       help=f"amounts have at most {MAX_WHOLE_DIGITS} digits before and "
+                       f"{MAX_FRACTION_DIGITS} after the decimal point")
+            return None
+        return fraction_to_decimal(value.number)
 
     def gather(self, plan: str, body, drafts, sla_of, slas: dict[str, SlaLevel]) -> None:
         for stmt in body:
@@ -740,7 +772,7 @@ class Checker:
                            if extra.per_count != 1 else extra.per_unit.text)
         return ItemTerms(
             name, included, price is not None,
-            Decimal(price.number.numerator) / Decimal(price.number.denominator) if price else None,
+            fraction_to_decimal(price.number) if price else None,
             block, block_label, maximum, values["Limit"].number if "Limit" in values else None,
             rule("Included"), rule("ExtraPrice"), rule("Maximum"), rule("Limit"),
             rule("NotExtendable"), "Unlimited" in c, "CustomerCap" in c, rule("Unlimited"),

@@ -10,6 +10,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.indenter import DedentError, Indenter
 
+from planlang.build import MAX_FRACTION_DIGITS, MAX_WHOLE_DIGITS, number_problem
 from planlang.diagnostics import Diagnostic
 from planlang.source import Source, Span
 from planlang.syntax_errors import SYNTAX_EXAMPLES, friendly_terminal
@@ -28,6 +29,55 @@ class PlanIndenter(Indenter):
     INDENT_type = "_INDENT"
     DEDENT_type = "_DEDENT"
     tab_len = 8
+
+    def process(self, stream):
+        return super().process(_bounded_nesting(stream))
+
+
+class _TooDeep(Exception):
+    """Raised from the token stream when an expression is certainly nested too deep."""
+
+    def __init__(self, token: Token):
+        super().__init__("too deep")
+        self.token = token
+
+
+_ADDITIVE = {"PLUS", "MINUS"}
+_MULTIPLICATIVE = {"MUL", "SLASH"}
+_IN_EXPRESSION = _ADDITIVE | _MULTIPLICATIVE | {"NUMBER", "NAME", "CURRENCY", "PERCENT", "_NL"}
+
+
+def _bounded_nesting(stream):
+    """Pass the tokens on, stopping at the first operator that makes its expression nested more
+    than MAX_DEPTH deep, before any tree is built: a sum of a million terms is refused after 101 of
+    them instead of after parsing it all. A lower bound of the depth: operators of one chain
+    (`a + b + c`) nest left to right, and every open parenthesis holding an operator adds a level.
+    The exact depth is still measured on the tree (`_scan`)."""
+    levels: list[list[int]] = [[0, 0, 0]]  # per open parenthesis: additive, multiplicative, any
+    with_operators = 0  # open levels (the outermost included) holding an operator
+    for token in stream:
+        kind = token.type
+        if kind == "LPAR":
+            levels.append([0, 0, 0])
+        elif kind == "RPAR":
+            if len(levels) > 1:
+                with_operators -= 1 if levels.pop()[2] else 0
+        elif kind in _ADDITIVE or kind in _MULTIPLICATIVE:
+            level = levels[-1]
+            if kind in _ADDITIVE:
+                level[0], level[1] = level[0] + 1, 0
+            else:
+                level[1] += 1
+            if not level[2]:
+                level[2] = 1
+                with_operators += 1
+            if with_operators + max(level[0], level[1]) - 1 > MAX_DEPTH:
+                raise _TooDeep(token)
+        elif kind not in _IN_EXPRESSION or (kind == "_NL" and len(levels) == 1):
+            if len(levels) == 1 and levels[0][2]:  # the expression ended
+                levels[0] = [0, 0, 0]
+                with_operators -= 1
+        yield token
 
 
 def grammar_text() -> str:
@@ -67,31 +117,53 @@ def parse_tree(source: Source) -> tuple[Tree | None, list[Diagnostic]]:
         ]
     try:
         tree = parser().parse(source.text + "\n")
+    except _TooDeep as too_deep:
+        start = too_deep.token.start_pos or 0
+        return None, [_too_deep_diagnostic(source.span(start, start + len(too_deep.token)))]
     except UnexpectedInput as error:
         return None, [syntax_diagnostic(source, error)]
     except DedentError as error:
         return None, [_dedent_diagnostic(source, error)]
     except (LarkError, RecursionError) as error:  # pragma: no cover - defensive
         return None, [Diagnostic("PL101", f"cannot parse this file: {error}", source.span(0, 0))]
-    deep = _too_deep(tree)
+    deep, numbers = _scan(tree)
     if deep is not None:
         start = getattr(deep.meta, "start_pos", 0) or 0
         end = getattr(deep.meta, "end_pos", start + 1) or start + 1
-        return None, [Diagnostic("PL107", f"this expression is nested more than {MAX_DEPTH} deep",
-                                 source.span(start, end),
-                                 help="split it with `let` values")]
+        return None, [_too_deep_diagnostic(source.span(start, end))]
+    if numbers:
+        return None, [
+            Diagnostic("PL236", problem, source.span(token.start_pos or 0, token.end_pos or 0),
+                       help=f"numbers have at most {MAX_WHOLE_DIGITS} digits before and "
+                       f"{MAX_FRACTION_DIGITS} after the decimal point")
+            for token, problem in numbers
+        ]
     return tree, []
 
 
-def _too_deep(tree: Tree) -> Tree | None:
-    """The first node deeper than MAX_DEPTH (walked without recursion), or None."""
+def _too_deep_diagnostic(span: Span) -> Diagnostic:
+    return Diagnostic("PL107", f"this expression is nested more than {MAX_DEPTH} deep", span,
+                      help="split it with `let` values")
+
+
+def _scan(tree: Tree) -> tuple[Tree | None, list[tuple[Token, str]]]:
+    """The first node deeper than MAX_DEPTH (walked without recursion), or None; and every number
+    outside the documented bounds with the reason (`number_problem`, the one bounded reader)."""
+    numbers = []
     stack = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            return node
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
-    return None
+            return node, []
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth + 1))
+            elif isinstance(child, Token) and child.type in ("NUMBER", "PERCENT"):
+                problem = number_problem(child)
+                if problem is not None:
+                    numbers.append((child, problem))
+    numbers.sort(key=lambda found: found[0].start_pos or 0)
+    return None, numbers
 
 
 def syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
