@@ -16,7 +16,7 @@ from planlang.check import check
 from planlang.diagnostics import Diagnostic, PlanlangError, has_errors, sorted_diagnostics
 from planlang.model import Catalog
 from planlang.parse import parse_tree
-from planlang.source import Source
+from planlang.source import Source, plan_text
 
 STAGES = ("parse", "build", "check")
 
@@ -32,6 +32,7 @@ class Compiled:
 
 
 def compile_source(source: Source) -> Compiled:
+    source = plan_text(source)  # CR and CRLF line ends read as LF
     tree, diagnostics = parse_tree(source)
     if tree is None:
         return Compiled(source, tuple(diagnostics), None, None)
