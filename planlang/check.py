@@ -9,8 +9,10 @@ when there is no error, returns the compiled `Catalog` the interpreter runs on.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from decimal import Decimal
 from fractions import Fraction
+from itertools import islice
 
 import attrs
 
@@ -21,6 +23,13 @@ from planlang.model import Band, Catalog, ItemTerms, Meter, Plan, Refund, RuleRe
 from planlang.money import MINOR_UNITS, format_number, fraction_to_decimal
 from planlang.source import Span
 from planlang.units import Unit, lookup, name_forms
+
+
+def listing(what: str, names: Collection[str]) -> str:
+    """`plans: Free, Start, Pro`, at most MAX_LISTED names (then `…, 2,000 in all`)."""
+    shown = list(islice(names, MAX_LISTED))
+    more = f", … ({len(names):,} in all)" if len(names) > MAX_LISTED else ""
+    return f"{what}: " + ", ".join(shown) + more
 
 
 def label(span: Span | None, message: str) -> tuple[Label, ...]:
@@ -35,6 +44,11 @@ MONTHLY_AGGREGATIONS = {"count": ("average", "maximum"), "snapshots": ("average"
                         "usage": ("sum", "average", "maximum")}
 MAX_DEFINITIONS = 10_000
 MAX_MAGNITUDE = 10**18
+#: Names compared for "did you mean" suggestions in one file: each comparison costs an edit
+#: distance, so without a budget a file of many unknown names among many known ones would take time
+#: quadratic in its size. Past the budget, a diagnostic keeps its generic help.
+MAX_COMPARED_NAMES = 50_000
+MAX_LISTED = 12  # names listed in a help line ("plans: A, B, …")
 
 
 @attrs.frozen
@@ -106,11 +120,20 @@ class Checker:
         self.suspension_rule: RuleRef | None = None
         self.commitments: dict[str, tuple[int, ast.Commitment]] = {}
         self.plan_sources: tuple[dict, dict] = ({}, {})  # plan definitions and item drafts
+        self.compare_budget = MAX_COMPARED_NAMES
         # Durations (commitments) are in months; a year is twelve of them.
         self.units["month"] = Unit("month", "month", Fraction(1))
         self.units["year"] = Unit("year", "month", Fraction(12))
 
     # ---- reporting ----
+    def suggest(self, name: str, candidates: Collection[str]) -> str | None:
+        """`did you mean `x`?` within the file's comparison budget (MAX_COMPARED_NAMES)."""
+        if len(candidates) > self.compare_budget:
+            self.compare_budget = 0
+            return None
+        self.compare_budget -= len(candidates)
+        return did_you_mean(name, candidates)
+
     def error(self, code: str, message: str, span: Span | None, help: str | None = None,
               labels: tuple[Label, ...] = (), severity: str = ERROR) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, help, severity, labels))
@@ -207,7 +230,7 @@ class Checker:
                 if setting.words.text not in BILLING_PERIODS:
                     self.error("PL215", f"unknown billing period `{setting.words.text}`",
                                setting.words.span,
-                               help=did_you_mean(setting.words.text, BILLING_PERIODS)
+                               help=self.suggest(setting.words.text, BILLING_PERIODS)
                                or "the billing period is `calendar month`")
             elif isinstance(setting, ast.SuspensionSetting):
                 self.suspension_rule = self.rule(setting)
@@ -274,7 +297,7 @@ class Checker:
             value = self.lets.get(expr.name.text)
             if value is None:
                 self.error("PL214", f"unknown value `{expr.name.text}`", expr.name.span,
-                           help=did_you_mean(expr.name.text, self.lets)
+                           help=self.suggest(expr.name.text, self.lets)
                            or "define it first with `let NAME = …`")
             return value
         left, right = self.evaluate(expr.left), self.evaluate(expr.right)
@@ -333,7 +356,7 @@ class Checker:
         unit = lookup(self.units, name.text)
         if unit is None:
             self.error("PL210", f"unknown unit `{name.text}`", name.span,
-                       help=did_you_mean(name.text, self.units)
+                       help=self.suggest(name.text, self.units)
                        or "declare it with `unit NAME` or `unit NAME = 1,000 OTHER`")
         return unit
 
@@ -365,7 +388,7 @@ class Checker:
         if isinstance(source, ast.SnapshotSource) and source.every is not None and (
                 source.every.text not in ("minute", "hour", "day")):
             self.error("PL215", f"unknown snapshot interval `{source.every.text}`",
-                       source.every.span, help=did_you_mean(source.every.text,
+                       source.every.span, help=self.suggest(source.every.text,
                                                             ("minute", "hour", "day"))
                        or "snapshots are taken every `minute`, `hour` or `day`")
         daily = self.meter_step(d, ast.DailyStep, DAILY_AGGREGATIONS[kind], "daily")
@@ -410,7 +433,7 @@ class Checker:
                        if aggregation.text in known else
                        f"unknown {word} aggregation `{aggregation.text}`")
             self.error("PL215", message, aggregation.span,
-                       help=did_you_mean(aggregation.text, allowed)
+                       help=self.suggest(aggregation.text, allowed)
                        or "use " + " or ".join(f"`{word} {a}`" for a in allowed))
             return None
         return aggregation.text
@@ -532,7 +555,7 @@ class Checker:
                 for name in d.names:
                     if name.text not in known:
                         self.error("PL212", f"unknown plan `{name.text}`", name.span,
-                                   help=did_you_mean(name.text, known)
+                                   help=self.suggest(name.text, known)
                                    or "define the plan with `plan NAME: € 0 per month` first")
                         continue
                     self.gather(name.text, d.body, drafts, sla_of, slas)
@@ -557,7 +580,7 @@ class Checker:
     def check_fee(self, d: ast.PlanDef) -> Decimal | None:
         if d.per.text not in FEE_PERIODS:
             self.error("PL215", f"unknown fee period `{d.per.text}`", d.per.span,
-                       help=did_you_mean(d.per.text, FEE_PERIODS)
+                       help=self.suggest(d.per.text, FEE_PERIODS)
                        or "plan fees are `per month`, the catalog's billing period")
         value = self.evaluate(d.fee)
         money = self.expect_money(value, d.fee, f"the fee of plan `{d.name.text}`")
@@ -619,7 +642,7 @@ class Checker:
                     continue
                 if stmt.level.text not in slas:
                     self.error("PL213", f"unknown SLA level `{stmt.level.text}`", stmt.level.span,
-                               help=did_you_mean(stmt.level.text, slas)
+                               help=self.suggest(stmt.level.text, slas)
                                or "define it with `sla NAME: no refund` or refund bands")
                 sla_of[plan] = stmt
                 continue
@@ -627,7 +650,7 @@ class Checker:
             if meter is None:
                 candidates = list(self.meters)
                 self.error("PL211", f"unknown item `{stmt.item.text}`", stmt.item.span,
-                           help=did_you_mean(stmt.item.text, candidates)
+                           help=self.suggest(stmt.item.text, candidates)
                            or f"declare how `{stmt.item.text}` is measured with a `meter` line")
                 continue
             draft = drafts[plan].setdefault(stmt.item.text, _ItemDraft(stmt.item))
@@ -658,7 +681,7 @@ class Checker:
             if element not in self.meters:
                 counted = [m for m, v in self.meters.items() if v.source == "count"]
                 self.error("PL211", f"unknown element `{clause.element.text}`",
-                           clause.element.span, help=did_you_mean(clause.element.text, counted)
+                           clause.element.span, help=self.suggest(clause.element.text, counted)
                            or "a limit per element names a counted item, e.g. `per channel`")
                 return None
             value = self.item_quantity(meter, clause.amount)

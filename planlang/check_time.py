@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from planlang import ast
-from planlang.check import Checker, label
-from planlang.diagnostics import did_you_mean
+from planlang.check import Checker, label, listing
 from planlang.model import (
     POLICIES,
     Calendar,
@@ -47,14 +46,14 @@ class TimeChecker:
         if name.text in self.plans:
             return True
         self.c.error("PL212", f"unknown plan `{name.text}`", name.span,
-                     help=did_you_mean(name.text, self.plans) or "plans: " + ", ".join(self.plans))
+                     help=self.c.suggest(name.text, self.plans) or listing("plans", self.plans))
         return False
 
     def item(self, name: ast.Name):
         meter = self.c.meters.get(name.text)
         if meter is None:
             self.c.error("PL211", f"unknown item `{name.text}`", name.span,
-                         help=did_you_mean(name.text, self.c.meters)
+                         help=self.c.suggest(name.text, self.c.meters)
                          or f"declare how `{name.text}` is measured with a `meter` line")
         return meter
 
@@ -189,7 +188,7 @@ class TimeChecker:
                 for name, is_default in stmt.policies:
                     if name.text not in POLICIES:
                         self.c.error("PL215", f"unknown exhaustion policy `{name.text}`", name.span,
-                                     help=did_you_mean(name.text, POLICIES)
+                                     help=self.c.suggest(name.text, POLICIES)
                                      or "policies: " + ", ".join(POLICIES))
                         ok = False
                         continue

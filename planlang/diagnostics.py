@@ -143,16 +143,20 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:
     scored = []
+    lowered = name.lower()
+    limit = max(1, len(name) // 3)
     for candidate in candidates:
-        distance = _edit_distance(name.lower(), candidate.lower())
-        limit = max(1, len(name) // 3)
+        if abs(len(candidate) - len(name)) > limit:
+            continue  # more insertions or deletions than the limit allows
+        distance = _edit_distance(lowered, candidate.lower(), limit)
         if distance <= limit:
             scored.append((distance, candidate))
     return min(scored)[1] if scored else None
 
 
-def _edit_distance(a: str, b: str) -> int:
-    """Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`."""
+def _edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`; once every
+    entry of a row is above `limit`, the answer is too, and `limit + 1` is returned at once."""
     rows = [list(range(len(b) + 1))]
     for i, ca in enumerate(a, 1):
         row = [i]
@@ -161,5 +165,7 @@ def _edit_distance(a: str, b: str) -> int:
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 cost = min(cost, rows[-2][j - 2] + 1)
             row.append(cost)
+        if limit is not None and min(row) > limit and (len(rows) < 2 or min(rows[-1]) > limit):
+            return limit + 1
         rows.append(row)
     return rows[-1][-1]

@@ -183,3 +183,80 @@ def test_deep_parentheses_without_operators_are_fine():
 
 def test_right_nested_operators_are_refused():
     assert codes("let x = " + "(1 + " * 150 + "1" + ")" * 150 + "\n") == ["PL107"]
+
+
+# ---- big but bounded: the right diagnostic --------------------------------------------------------
+
+
+def many_plans(n: int) -> str:
+    return "".join(f"plan P{i}: € {i + 1} per month\n" for i in range(n))
+
+
+def test_two_thousand_plans_and_eighty_rules_check_clean():
+    rules = "".join(f"change P{i * 25} to a higher plan: immediately\n" for i in range(80))
+    assert codes(many_plans(2_000) + rules) == []
+
+
+def test_one_conflict_among_many_rules_is_found_and_named():
+    rules = "".join(f"change P{i * 25} to a higher plan: immediately\n" for i in range(80))
+    rules += "change P500 to P1999: next month\nchange P500 to P1999: immediately\n"
+    rules += "change to a higher plan: immediately\nchange any plan to a higher plan: next month\n"
+    compiled = compile_source(Source("x.plan", HEADER + many_plans(2_000) + rules))
+    conflicts = [d for d in compiled.diagnostics if d.code == "PL274"]
+    assert [d.code for d in compiled.diagnostics] == ["PL274", "PL274"]
+    messages = sorted(d.message for d in conflicts)
+    assert messages[1] == "two change rules apply to a change from `P500` to `P1999`"
+    # P0 has a rule of its own, more specific than both general ones: P1 is the first plan without
+    assert messages[0] == "two change rules apply to a change from `P1` to `P2`"
+    assert {d.span.text.split(":")[0] for d in conflicts} == {
+        "change P500 to P1999", "change any plan to a higher plan"}
+
+
+def test_many_conflicts_are_reported_up_to_the_limit():
+    from planlang.check_time import MAX_CONFLICTS
+
+    rules = "".join(f"change P{i} to P{i + 1}: next month\nchange P{i} to P{i + 1}: immediately\n"
+                    for i in range(300))
+    found = codes(many_plans(400) + rules)
+    assert found == ["PL274"] * MAX_CONFLICTS
+
+
+def adjacent_bands(n: int) -> str:
+    return "".join(f"  refund 1% of the plan fee when uptime is from {10 * i / 1000:.3f}% to "
+                   f"{(10 * i + 9) / 1000:.3f}%\n" for i in range(n))
+
+
+PRECISE = "catalog demo\n  currency EUR\n  uptime measured to 0.001%\n\n"
+
+
+def bands_codes(text: str) -> list[str]:
+    return [d.code for d in compile_source(Source("x.plan", PRECISE + text)).diagnostics]
+
+
+def test_three_thousand_adjacent_bands_check_clean():
+    assert bands_codes("sla Gold:\n" + adjacent_bands(3_000)) == []
+
+
+def test_one_overlap_and_one_gap_among_thousands_of_bands():
+    bands = adjacent_bands(3_000).splitlines(keepends=True)
+    del bands[1_500]  # a gap
+    bands.append("  refund 2% of the plan fee when uptime is from 20.005% to 20.006%\n")  # overlap
+    assert sorted(bands_codes("sla Gold:\n" + "".join(bands))) == ["PL250", "PL251"]
+
+
+def test_a_wide_band_covering_others_overlaps_and_leaves_no_gap():
+    text = ("sla Gold:\n  refund 50% of the plan fee when uptime is from 0% to 50%\n"
+            "  refund 10% of the plan fee when uptime is from 10% to 20%\n"
+            "  refund 5% of the plan fee when uptime is from 30% to 40%\n"
+            "  refund 1% of the plan fee when uptime is above 50%\n")
+    assert bands_codes(text) == ["PL250", "PL250"]
+
+
+def test_thousands_of_unknown_names_are_each_reported_with_a_short_help():
+    refs = "".join(f"change Q{i} to P1: immediately\n" for i in range(2_000))
+    compiled = compile_source(Source("x.plan", HEADER + many_plans(2_000) + refs))
+    assert [d.code for d in compiled.diagnostics] == ["PL212"] * 2_000
+    helps = [d.help or "" for d in compiled.diagnostics]
+    assert helps[0].startswith("did you mean")
+    assert all(len(h) < 200 for h in helps)
+    assert helps[-1] == "plans: P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, … (2,000 in all)"
