@@ -3,19 +3,20 @@
 Checking must take time linear (or n log n) in the plan file's size. For each shape and size this
 prints the median seconds of the whole pipeline (`compile_source`: parse, build, check) and, timed in
 the same run on the same text, of parsing alone (`parse_tree`, Lark's LALR parser: the plainly
-written reference, linear by construction), and the ratio of each to the size before it. Doubling
-the lines should about double both; a quadratic step would show as a ratio near 4 for checking
-while parsing stays near 2.
+written reference, linear by construction), the ratio of each to the size before it, and the ratio
+of the two at the same size. Doubling the lines should about double both; a quadratic step would
+show as a ratio near 4 for checking while parsing stays near 2, and as a check/parse ratio that
+grows with the size (on a loaded machine, that last column is the steadiest).
 
 Shapes (every file checks without error unless the shape says "refused"):
 
-- `plans x rules`: N/2 plans, N/2 change rules of every kind (named to named, named to a higher
-  plan, any plan to a named plan, the general higher/lower rules): the conflict check (PL274) used to
-  try every rule on every pair of plans;
+- `plans x rules`: N/4 plans (a fee and an item each), N/2 change rules of every kind (named to
+  named, named to a higher plan, any plan to a named plan, the general higher/lower rules): the
+  conflict check (PL274) used to try every rule on every pair of plans;
 - `SLA bands`: one SLA level of N adjacent refund bands (`uptime measured to 0.001%`): the band
   layout check (PL250/PL251) used to look up each band's line among all of them;
-- `sums`: N `let` values, each a sum of 20 terms;
-- `numbers`: N `let` values of 36 digits (18 before the point, 18 after);
+- `sums`: N/2 `let` values, each a sum of 20 terms written over two lines;
+- `numbers`: N/2 `let` values, each of two 36-digit numbers (18 before the point, 18 after);
 - `one long sum (refused)`: one sum of 30·N terms, refused with PL107 at its 101st operator;
 - `one long number (refused)`: one number of 100·N digits, refused with PL236 before conversion.
 
@@ -43,23 +44,27 @@ HEADER = "catalog bench\n  currency EUR\n  uptime measured to 0.001%\n\n"
 
 
 def plans_and_rules(lines: int) -> str:
-    plans = max(4, lines // 2)
-    out = [f"plan P{i}: € {i + 1} per month" for i in range(plans)]
+    """N/4 plans of two lines (a fee, an item), N/2 change rules of every kind."""
+    plans = max(4, lines // 4)
+    out = ["meter devices: count including disabled, monthly maximum"]
+    for i in range(plans):
+        out += [f"plan P{i}: € {i + 1} per month", f"  devices: {i + 1} included"]
     out += ["change to a higher plan: immediately, prorated difference",
             "change to a lower plan: next month"]
-    for k in range(lines - plans - 2):
-        i = k % plans
-        kind = k % 3
+    rules = []
+    for k in range(lines - len(out)):
+        i, kind = divmod(k, 3)  # each kind names each plan once: no rule is written twice
         if kind == 0:
-            out.append(f"change P{i} to P{(i + 1) % plans}: next month")
+            rules.append(f"change P{i} to P{(i + 1) % plans}: next month")
         elif kind == 1:
-            out.append(f"change P{i} to a higher plan: immediately, full monthly fee")
+            rules.append(f"change P{i} to a higher plan: immediately, full monthly fee")
         else:
-            out.append(f"change to P{i}: next month, no refund")
-    return HEADER + "\n".join(dict.fromkeys(out)) + "\n"
+            rules.append(f"change to P{i}: next month, no refund")
+    return HEADER + "\n".join(out + rules) + "\n"
 
 
 def sla_bands(lines: int) -> str:
+    """One SLA level of N adjacent bands, 0.010% wide."""
     out = ["sla Gold:"]
     for i in range(lines):
         low = i * 10  # in thousandths of a percent: [10i, 10i + 9]
@@ -69,13 +74,17 @@ def sla_bands(lines: int) -> str:
 
 
 def sums(lines: int) -> str:
-    body = " + ".join(str(t) for t in range(1, 21))
-    return HEADER + "".join(f"let v{i} = {body}\n" for i in range(lines))
+    """N/2 values, each a sum of 20 terms over two lines (inside parentheses)."""
+    first = " + ".join(str(t) for t in range(1, 11))
+    second = " + ".join(str(t) for t in range(11, 21))
+    return HEADER + "".join(f"let v{i} = ({first} +\n  {second})\n" for i in range(lines // 2))
 
 
 def numbers(lines: int) -> str:
-    return HEADER + "".join(f"let v{i} = 123,456,789,012,345,678.123456789012345678\n"
-                            for i in range(lines))
+    """N/2 values, each the sum of two 36-digit numbers (18 digits before the point, 18 after)
+    over two lines."""
+    big = "123,456,789,012,345,678.123456789012345678"
+    return HEADER + "".join(f"let v{i} = ({big} -\n  {big})\n" for i in range(lines // 2))
 
 
 def one_long_sum(lines: int) -> str:
@@ -113,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args(argv)
     print(f"{'shape':<26} {'lines':>6} {'KB':>7} {'check s':>8} {'x prev':>6} "
-          f"{'parse s':>8} {'x prev':>6}")
+          f"{'parse s':>8} {'x prev':>6} {'check/parse':>11}")
     wrong = 0
     for name, (generate, expected) in SHAPES.items():
         previous: tuple[float, float] | None = None
@@ -129,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             ratios = (f"{check / previous[0]:>6.2f} {parse:>8.3f} {parse / previous[1]:>6.2f}"
                       if previous else f"{'':>6} {parse:>8.3f} {'':>6}")
             print(f"{name:<26} {text.count(chr(10)):>6} {len(text.encode()) / 1024:>7.0f} "
-                  f"{check:>8.3f} {ratios}")
+                  f"{check:>8.3f} {ratios} {check / parse:>11.2f}", flush=True)
             previous = (check, parse)
     return 1 if wrong else 0
 
