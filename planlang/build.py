@@ -15,10 +15,38 @@ from lark.exceptions import VisitError
 from planlang import ast
 from planlang.source import Source, Span
 
+#: The documented bounds of every number written in a plan file (docs/language.md, PL236).
+MAX_WHOLE_DIGITS = 18
+MAX_FRACTION_DIGITS = 18
+
+
+def number_problem(text: str) -> str | None:
+    """Why a number as written is out of bounds, or None. Counts digits without converting them
+    (converting a long run of digits to a number takes time quadratic in its length), so a
+    million-digit literal is refused as fast as a short one."""
+    whole, _, fraction = text.rstrip("%").replace(",", "").partition(".")
+    whole, fraction = whole.lstrip("0"), fraction.rstrip("0")
+    if len(whole) > MAX_WHOLE_DIGITS:
+        return (f"this number has {len(whole):,} digits before the decimal point, more than "
+                f"{MAX_WHOLE_DIGITS}")
+    if len(fraction) > MAX_FRACTION_DIGITS:
+        return (f"this number has {len(fraction):,} digits after the decimal point, more than "
+                f"{MAX_FRACTION_DIGITS}")
+    return None
+
 
 def number(text: str) -> Decimal:
-    """A number as written (`1,000`, `0.0004`, `99.89%`), read exactly."""
-    return Decimal(text.rstrip("%").replace(",", ""))
+    """The one reader of a number as written in a plan (`1,000`, `0.0004`, `99.89%`), exact and
+    bounded: every NUMBER and PERCENT token goes through it. `parse_tree` reports an out-of-range
+    number (PL236) before the builder runs, so the ValueError here cannot reach a user."""
+    problem = number_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    digits = text.rstrip("%").replace(",", "")
+    if len(digits) > MAX_WHOLE_DIGITS + MAX_FRACTION_DIGITS + 1:  # leading or trailing zeros
+        whole, _, fraction = digits.partition(".")
+        digits = f"{whole.lstrip('0') or '0'}.{fraction.rstrip('0') or '0'}"
+    return Decimal(digits)
 
 
 @v_args(meta=True)

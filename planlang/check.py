@@ -9,17 +9,27 @@ when there is no error, returns the compiled `Catalog` the interpreter runs on.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from decimal import Decimal
 from fractions import Fraction
+from itertools import islice
 
 import attrs
 
 from planlang import ast
+from planlang.build import MAX_FRACTION_DIGITS, MAX_WHOLE_DIGITS
 from planlang.diagnostics import ERROR, WARNING, Diagnostic, Label, did_you_mean, has_errors
 from planlang.model import Band, Catalog, ItemTerms, Meter, Plan, Refund, RuleRef, SlaLevel
 from planlang.money import MINOR_UNITS, exact_decimal, format_number
 from planlang.source import Span
 from planlang.units import Unit, lookup, name_forms
+
+
+def listing(what: str, names: Collection[str]) -> str:
+    """`plans: Free, Start, Pro`, at most MAX_LISTED names (then `…, 2,000 in all`)."""
+    shown = list(islice(names, MAX_LISTED))
+    more = f", … ({len(names):,} in all)" if len(names) > MAX_LISTED else ""
+    return f"{what}: " + ", ".join(shown) + more
 
 
 def label(span: Span | None, message: str) -> tuple[Label, ...]:
@@ -34,6 +44,11 @@ MONTHLY_AGGREGATIONS = {"count": ("average", "maximum"), "snapshots": ("average"
                         "usage": ("sum", "average", "maximum")}
 MAX_DEFINITIONS = 10_000
 MAX_MAGNITUDE = 10**18
+#: Names compared for "did you mean" suggestions in one file: each comparison costs an edit
+#: distance, so without a budget a file of many unknown names among many known ones would take time
+#: quadratic in its size. Past the budget, a diagnostic keeps its generic help.
+MAX_COMPARED_NAMES = 50_000
+MAX_LISTED = 12  # names listed in a help line ("plans: A, B, …")
 
 
 @attrs.frozen
@@ -52,6 +67,20 @@ class Value:
             assert self.unit is not None
             return f"`{self.unit.name}`"
         return "a percentage" if self.kind == "percent" else "a plain number"
+
+
+def decimal_places(value: Fraction) -> int | None:
+    """How many digits after the decimal point `value` takes written out exactly, or None when
+    its decimal expansion never ends (a third). Reads the denominator's factors of 2 and 5, so
+    it costs nothing however many places there are."""
+    rest, twos, fives = value.denominator, 0, 0
+    while rest % 2 == 0:
+        rest //= 2
+        twos += 1
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    return max(twos, fives) if rest == 1 else None
 
 
 #: The value of a clause that carries none (`not extendable`, `unlimited`, `capped by the customer`).
@@ -91,11 +120,20 @@ class Checker:
         self.suspension_rule: RuleRef | None = None
         self.commitments: dict[str, tuple[int, ast.Commitment]] = {}
         self.plan_sources: tuple[dict, dict] = ({}, {})  # plan definitions and item drafts
+        self.compare_budget = MAX_COMPARED_NAMES
         # Durations (commitments) are in months; a year is twelve of them.
         self.units["month"] = Unit("month", "month", Fraction(1))
         self.units["year"] = Unit("year", "month", Fraction(12))
 
     # ---- reporting ----
+    def suggest(self, name: str, candidates: Collection[str]) -> str | None:
+        """`did you mean `x`?` within the file's comparison budget (MAX_COMPARED_NAMES)."""
+        if len(candidates) > self.compare_budget:
+            self.compare_budget = 0
+            return None
+        self.compare_budget -= len(candidates)
+        return did_you_mean(name, candidates)
+
     def error(self, code: str, message: str, span: Span | None, help: str | None = None,
               labels: tuple[Label, ...] = (), severity: str = ERROR) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, help, severity, labels))
@@ -192,7 +230,7 @@ class Checker:
                 if setting.words.text not in BILLING_PERIODS:
                     self.error("PL215", f"unknown billing period `{setting.words.text}`",
                                setting.words.span,
-                               help=did_you_mean(setting.words.text, BILLING_PERIODS)
+                               help=self.suggest(setting.words.text, BILLING_PERIODS)
                                or "the billing period is `calendar month`")
             elif isinstance(setting, ast.SuspensionSetting):
                 self.suspension_rule = self.rule(setting)
@@ -239,7 +277,8 @@ class Checker:
         if value is not None and (abs(value.number) >= MAX_MAGNITUDE
                                   or value.number.denominator > MAX_MAGNITUDE):
             self.error("PL236", "this value is out of range", expr.span,
-                       help="values have at most 18 digits before and after the decimal point")
+                       help=f"values have at most {MAX_WHOLE_DIGITS} digits before and "
+                       f"{MAX_FRACTION_DIGITS} after the decimal point")
             return None
         return value
 
@@ -258,7 +297,7 @@ class Checker:
             value = self.lets.get(expr.name.text)
             if value is None:
                 self.error("PL214", f"unknown value `{expr.name.text}`", expr.name.span,
-                           help=did_you_mean(expr.name.text, self.lets)
+                           help=self.suggest(expr.name.text, self.lets)
                            or "define it first with `let NAME = …`")
             return value
         left, right = self.evaluate(expr.left), self.evaluate(expr.right)
@@ -317,7 +356,7 @@ class Checker:
         unit = lookup(self.units, name.text)
         if unit is None:
             self.error("PL210", f"unknown unit `{name.text}`", name.span,
-                       help=did_you_mean(name.text, self.units)
+                       help=self.suggest(name.text, self.units)
                        or "declare it with `unit NAME` or `unit NAME = 1,000 OTHER`")
         return unit
 
@@ -349,7 +388,7 @@ class Checker:
         if isinstance(source, ast.SnapshotSource) and source.every is not None and (
                 source.every.text not in ("minute", "hour", "day")):
             self.error("PL215", f"unknown snapshot interval `{source.every.text}`",
-                       source.every.span, help=did_you_mean(source.every.text,
+                       source.every.span, help=self.suggest(source.every.text,
                                                             ("minute", "hour", "day"))
                        or "snapshots are taken every `minute`, `hour` or `day`")
         daily = self.meter_step(d, ast.DailyStep, DAILY_AGGREGATIONS[kind], "daily")
@@ -394,7 +433,7 @@ class Checker:
                        if aggregation.text in known else
                        f"unknown {word} aggregation `{aggregation.text}`")
             self.error("PL215", message, aggregation.span,
-                       help=did_you_mean(aggregation.text, allowed)
+                       help=self.suggest(aggregation.text, allowed)
                        or "use " + " or ".join(f"`{word} {a}`" for a in allowed))
             return None
         return aggregation.text
@@ -433,9 +472,9 @@ class Checker:
                     self.error("PL252", f"a refund of {format_number(r.percent)}% is not between "
                                "0% and 100%", r.span, help="write the share of the plan fee refunded")
                 elif band is not None:
-                    refunds.append(Refund(Fraction(r.percent) / 100, band, self.rule(r)))
+                    refunds.append((Refund(Fraction(r.percent) / 100, band, self.rule(r)), r))
             self.check_band_layout(d, refunds, uptime_step)
-            slas[d.name.text] = SlaLevel(d.name.text, tuple(refunds), self.rule(d))
+            slas[d.name.text] = SlaLevel(d.name.text, tuple(r for r, _ in refunds), self.rule(d))
         return slas
 
     def check_band(self, r: ast.RefundRule) -> Band | None:
@@ -454,16 +493,23 @@ class Checker:
         to_f = (lambda x: None if x is None else Fraction(x))
         return Band(to_f(b.low), b.low_inclusive, to_f(b.high), b.high_inclusive)
 
-    def check_band_layout(self, d: ast.SlaDef, refunds: list[Refund], step: Fraction | None):
-        """Bands of one level must not overlap, and must leave no gap between them."""
-        ordered = sorted(refunds, key=lambda r: (r.band.low is not None, r.band.low or 0))
-        for before, after in zip(ordered, ordered[1:], strict=False):
+    def check_band_layout(self, d: ast.SlaDef, refunds: list[tuple[Refund, ast.RefundRule]],
+                          step: Fraction | None):
+        """Bands of one level must not overlap, and must leave no gap between them. Sorted by
+        their lower bound, each band is compared with the one reaching highest before it (its
+        neighbour, unless a wider band covers both): n log n, however many bands."""
+        ordered = sorted(refunds, key=lambda pair: (pair[0].band.low is not None,
+                                                    pair[0].band.low or 0))
+        reach: tuple[Refund, ast.RefundRule] | None = None
+        for after_pair in ordered:
+            if reach is None:
+                reach = after_pair
+                continue
+            (before, before_node), (after, node) = reach, after_pair
             b, a = before.band, after.band
             if a.low is None:  # both open below: they share every low uptime
                 a = attrs.evolve(a, low=Fraction(-1), low_inclusive=True)
-            node = next(r for r in d.refunds if self.rule(r) == after.rule)
-            other = label(next(r for r in d.refunds if self.rule(r) == before.rule).band.span,
-                          "this band")
+            other = label(before_node.band.span, "this band")
             if b.high is None or (a.low is not None and (
                     a.low < b.high or (a.low == b.high and a.low_inclusive and b.high_inclusive))):
                 self.error("PL250", f"uptime bands of SLA `{d.name.text}` overlap", node.band.span,
@@ -475,6 +521,9 @@ class Checker:
                            help="an uptime in the gap gets no refund: close it, or declare how "
                            "precisely uptime is measured with `uptime measured to 0.01%` in the "
                            "catalog header")
+            if b.high is not None and (a.high is None or a.high > b.high or (
+                    a.high == b.high and a.high_inclusive)):
+                reach = after_pair
 
     @staticmethod
     def _adjacent(below: Band, above: Band, step: Fraction | None) -> bool:
@@ -506,7 +555,7 @@ class Checker:
                 for name in d.names:
                     if name.text not in known:
                         self.error("PL212", f"unknown plan `{name.text}`", name.span,
-                                   help=did_you_mean(name.text, known)
+                                   help=self.suggest(name.text, known)
                                    or "define the plan with `plan NAME: € 0 per month` first")
                         continue
                     self.gather(name.text, d.body, drafts, sla_of, slas)
@@ -531,7 +580,7 @@ class Checker:
     def check_fee(self, d: ast.PlanDef) -> Decimal | None:
         if d.per.text not in FEE_PERIODS:
             self.error("PL215", f"unknown fee period `{d.per.text}`", d.per.span,
-                       help=did_you_mean(d.per.text, FEE_PERIODS)
+                       help=self.suggest(d.per.text, FEE_PERIODS)
                        or "plan fees are `per month`, the catalog's billing period")
         value = self.evaluate(d.fee)
         money = self.expect_money(value, d.fee, f"the fee of plan `{d.name.text}`")
@@ -553,12 +602,18 @@ class Checker:
             self.error("PL235", f"{what} cannot be negative", expr.span,
                        help="write a positive amount; discounts are separate rules")
             return None
-        amount = exact_decimal(value.number)
-        if amount is None:
+        places = decimal_places(value.number)
+        if places is None:
             self.error("PL233", f"{what} is not an exact decimal amount", expr.span,
                        help="write the amount with a finite number of decimals, e.g. `€ 33.33`")
             return None
-        return amount
+        if places > MAX_FRACTION_DIGITS:
+            self.error("PL236", f"{what} has {places} digits after the decimal point, more than "
+                       f"{MAX_FRACTION_DIGITS}", expr.span,
+                       help=f"amounts have at most {MAX_WHOLE_DIGITS} digits before and "
+                       f"{MAX_FRACTION_DIGITS} after the decimal point")
+            return None
+        return exact_decimal(value.number)
 
     def gather(self, plan: str, body, drafts, sla_of, slas: dict[str, SlaLevel]) -> None:
         for stmt in body:
@@ -587,7 +642,7 @@ class Checker:
                     continue
                 if stmt.level.text not in slas:
                     self.error("PL213", f"unknown SLA level `{stmt.level.text}`", stmt.level.span,
-                               help=did_you_mean(stmt.level.text, slas)
+                               help=self.suggest(stmt.level.text, slas)
                                or "define it with `sla NAME: no refund` or refund bands")
                 sla_of[plan] = stmt
                 continue
@@ -595,7 +650,7 @@ class Checker:
             if meter is None:
                 candidates = list(self.meters)
                 self.error("PL211", f"unknown item `{stmt.item.text}`", stmt.item.span,
-                           help=did_you_mean(stmt.item.text, candidates)
+                           help=self.suggest(stmt.item.text, candidates)
                            or f"declare how `{stmt.item.text}` is measured with a `meter` line")
                 continue
             draft = drafts[plan].setdefault(stmt.item.text, _ItemDraft(stmt.item))
@@ -626,7 +681,7 @@ class Checker:
             if element not in self.meters:
                 counted = [m for m, v in self.meters.items() if v.source == "count"]
                 self.error("PL211", f"unknown element `{clause.element.text}`",
-                           clause.element.span, help=did_you_mean(clause.element.text, counted)
+                           clause.element.span, help=self.suggest(clause.element.text, counted)
                            or "a limit per element names a counted item, e.g. `per channel`")
                 return None
             value = self.item_quantity(meter, clause.amount)

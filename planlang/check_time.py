@@ -8,12 +8,13 @@ outside 0–100%, preconditions on unknown items, calendar days out of order.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterator
 from fractions import Fraction
-from itertools import permutations
 
 from planlang import ast
-from planlang.check import Checker, label
-from planlang.diagnostics import did_you_mean
+from planlang.check import Checker, label, listing
 from planlang.model import (
     POLICIES,
     Calendar,
@@ -30,6 +31,9 @@ from planlang.money import format_number
 _EFFECTS = ("now", "next-month")
 _CHARGES = ("full", "prorated", "difference")
 _SPECIFICITY = {"names": 2, "higher": 1, "lower": 1, "any": 0}
+_LEVELS = range(5)  # specificities: 0 (any to any) … 4 (named plans to named plans)
+_DIRECTION = {"higher": 1, "lower": -1}
+MAX_CONFLICTS = 100
 
 
 class TimeChecker:
@@ -42,14 +46,14 @@ class TimeChecker:
         if name.text in self.plans:
             return True
         self.c.error("PL212", f"unknown plan `{name.text}`", name.span,
-                     help=did_you_mean(name.text, self.plans) or "plans: " + ", ".join(self.plans))
+                     help=self.c.suggest(name.text, self.plans) or listing("plans", self.plans))
         return False
 
     def item(self, name: ast.Name):
         meter = self.c.meters.get(name.text)
         if meter is None:
             self.c.error("PL211", f"unknown item `{name.text}`", name.span,
-                         help=did_you_mean(name.text, self.c.meters)
+                         help=self.c.suggest(name.text, self.c.meters)
                          or f"declare how `{name.text}` is measured with a `meter` line")
         return meter
 
@@ -126,21 +130,22 @@ class TimeChecker:
                           refund, deposit, tuple(requirements), self.c.rule(d), specificity)
 
     def check_conflicts(self, rules: list[tuple[ChangeRule, ast.ChangeDef]]) -> None:
-        ranks = {name: p.rank for name, p in self.plans.items()}
-        reported = set()
-        for old, new in permutations(self.plans, 2):
-            found = [(r, d) for r, d in rules if r.matches(ranks, old, new)]
-            if len(found) < 2:
-                continue
-            top = max(r.specificity for r, _ in found)
-            tied = [(r, d) for r, d in found if r.specificity == top]
-            key = tuple(id(d) for _, d in tied)
-            if len(tied) > 1 and key not in reported:
-                reported.add(key)
-                self.c.error("PL274", f"two change rules apply to a change from `{old}` to "
-                             f"`{new}`", tied[1][1].span,
-                             labels=label(tied[0][1].span, "the other rule"),
-                             help="name the plans of one rule more precisely, or merge the rules")
+        """PL274: two rules of the same specificity, and none more specific, apply to one change.
+
+        Reported once per pair of rules (the two first in the file among those tied), at most
+        MAX_CONFLICTS times. Never compares every pair of plans: `ConflictIndex` indexes the rules
+        by the plans they name, and the plans no rule names are answered together by rank."""
+        index = ConflictIndex(list(self.plans.values()), [r for r, _ in rules])
+        reported = 0
+        for old, new, first, second in index.conflicts():
+            if reported == MAX_CONFLICTS:
+                break
+            reported += 1
+            more = (f"; only the first {MAX_CONFLICTS} conflicts are shown"
+                    if reported == MAX_CONFLICTS else "")
+            self.c.error("PL274", f"two change rules apply to a change from `{old}` to `{new}`",
+                         rules[second][1].span, labels=label(rules[first][1].span, "the other rule"),
+                         help="name the plans of one rule more precisely, or merge the rules" + more)
 
     # ---- quotas ----
     def check_quotas(self, defs: list[ast.QuotaDef]) -> dict[str, QuotaRule]:
@@ -183,7 +188,7 @@ class TimeChecker:
                 for name, is_default in stmt.policies:
                     if name.text not in POLICIES:
                         self.c.error("PL215", f"unknown exhaustion policy `{name.text}`", name.span,
-                                     help=did_you_mean(name.text, POLICIES)
+                                     help=self.c.suggest(name.text, POLICIES)
                                      or "policies: " + ", ".join(POLICIES))
                         ok = False
                         continue
@@ -350,3 +355,131 @@ _GROUP_WORDS = {"effect": "when it takes effect", "charge": "how it is charged",
                 "roles": "who may make it", "no-refund": "`no refund`", "deposit": "its deposit"}
 _CLAUSE_TEXT = {"now": "immediately", "next-month": "next month", "full": "full monthly fee",
                 "prorated": "prorated by days", "difference": "prorated difference"}
+
+
+Levels = list[list[int]]  # per specificity, the indexes (file order) of the rules at that level
+
+
+def _levels() -> Levels:
+    return [[] for _ in _LEVELS]
+
+
+def _top(*parts: Levels) -> list[int]:
+    """The rules of the highest specificity any part has, in file order (two are enough)."""
+    for level in reversed(_LEVELS):
+        found = sorted(i for part in parts for i in part[level][:2])
+        if found:
+            return found[:2]
+    return []
+
+
+class ConflictIndex:
+    """Which change rules tie for a change from one plan to another, for every pair of plans,
+    in time near-linear in the plan file (the check used to try every rule on every pair).
+
+    A rule matches a change (old → new) by its source (named plans, or any), its target, and a
+    direction (a higher or lower plan, by rank). For each old plan, on each side of it (the plans
+    above, the plans below), the matching rules that name no target apply to every plan of that
+    side alike; the rules that name targets are indexed by target. Rules naming no source but
+    naming targets are the same for every old plan: each target's highest specificity among them
+    is computed once, and the targets are kept in rank order per such specificity, so each side's
+    question (is there a target where two rules tie at the top?) is a few binary searches.
+    Cost: O(P log P + the plan names listed in change rules + plans named on both sides of one
+    rule, multiplied) where P is the number of plans, plus the conflicts reported."""
+
+    def __init__(self, plans, rules: list[ChangeRule]):
+        self.names = [p.name for p in sorted(plans, key=lambda p: p.rank)]
+        self.rank = {name: i for i, name in enumerate(self.names)}
+        self.rules = rules
+        sides = (1, -1)
+        self.open_open = {side: _levels() for side in sides}  # no source named, no target named
+        self.open_named: dict[int, dict[int, Levels]] = {side: defaultdict(_levels)
+                                                          for side in sides}
+        self.by_source: dict[int, list[int]] = defaultdict(list)  # rules naming a source plan
+        self.sides: dict[int, list[int]] = {}  # the sides (1: a higher plan) each rule applies to
+        for i, rule in enumerate(rules):
+            directions = {_DIRECTION.get(rule.source_kind, 0), _DIRECTION.get(rule.target_kind, 0)}
+            if directions == {1, -1}:
+                continue  # `a higher plan to a lower plan`: no change is both
+            direction = max(directions, key=abs)
+            rule_sides = [side for side in sides if direction in (0, side)]
+            if rule.source_kind == "names":
+                for name in dict.fromkeys(rule.source):
+                    self.by_source[self.rank[name]].append(i)
+            elif rule.target_kind == "names":
+                for name in dict.fromkeys(rule.target):
+                    for side in rule_sides:
+                        self.open_named[side][self.rank[name]][rule.specificity].append(i)
+            else:
+                for side in rule_sides:
+                    self.open_open[side][rule.specificity].append(i)
+            self.sides[i] = rule_sides
+        # Per side, per top specificity of the source-less, target-naming rules (-1: none): the
+        # ranks of the targets, all of them and those where two such rules tie.
+        self.targets: dict[int, dict[int, tuple[list[int], list[int]]]] = {}
+        for side in sides:
+            by_top: dict[int, tuple[list[int], list[int]]] = {t: ([], []) for t in range(-1, 5)}
+            for target in range(len(self.names)):
+                levels = self.open_named[side].get(target)
+                top = max((t for t in _LEVELS if levels and levels[t]), default=-1)
+                by_top[top][0].append(target)
+                if levels is not None and top >= 0 and len(levels[top]) > 1:
+                    by_top[top][1].append(target)
+            self.targets[side] = by_top
+
+    def conflicts(self) -> Iterator[tuple[str, str, int, int]]:
+        """(old plan, new plan, first rule, second rule) for each tie found, each pair of rules
+        once, old plans in rank order."""
+        seen: set[tuple[int, int]] = set()
+        for old in range(len(self.names)):
+            for side in (-1, 1):
+                for new, tied in self._ties(old, side, seen):
+                    seen.add((tied[0], tied[1]))
+                    yield self.names[old], self.names[new], tied[0], tied[1]
+
+    def _ties(self, old: int, side: int,
+              seen: set[tuple[int, int]]) -> Iterator[tuple[int, list[int]]]:
+        """The targets on one side of `old` where two rules tie, with the two first tied rules;
+        each pair of rules not yet `seen`. Walking the plans no rule names by target stops at
+        the first pair already seen: past it, a class holds the same ties again."""
+        low, high = (old + 1, len(self.names)) if side == 1 else (0, old)
+        general = _levels()  # the rules naming `old` (or no source) and no target
+        named: dict[int, Levels] = defaultdict(_levels)  # and those naming targets, by target
+        for level in _LEVELS:
+            general[level] += self.open_open[side][level][:2]
+        for i in self.by_source.get(old, ()):
+            if side not in self.sides[i]:
+                continue
+            rule = self.rules[i]
+            if rule.target_kind != "names":
+                general[rule.specificity].append(i)
+                continue
+            for name in dict.fromkeys(rule.target):
+                target = self.rank[name]
+                if low <= target < high:
+                    named[target][rule.specificity].append(i)
+        for level in _LEVELS:
+            general[level].sort()
+        empty = _levels()
+        for target in sorted(named):
+            tied = _top(general, self.open_named[side].get(target, empty), named[target])
+            if len(tied) > 1 and (tied[0], tied[1]) not in seen:
+                yield target, tied
+        top = max((t for t in _LEVELS if general[t]), default=-1)
+        for target_top, (every, self_tied) in self.targets[side].items():
+            if target_top < top:
+                candidates = every if len(general[top]) > 1 else []
+            elif target_top > top:
+                candidates = self_tied
+            else:
+                candidates = every if top >= 0 else []
+            for position in range(bisect_left(candidates, low), bisect_right(candidates, high - 1)):
+                target = candidates[position]
+                if target in named:
+                    continue  # answered above, with the rules naming it
+                tied = _top(general, self.open_named[side].get(target, empty))
+                if len(tied) < 2:  # pragma: no cover - the classes above guarantee a tie
+                    continue
+                if (tied[0], tied[1]) in seen:
+                    break
+                yield target, tied

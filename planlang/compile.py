@@ -17,7 +17,7 @@ from planlang.diagnostics import Diagnostic, PlanlangError, has_errors, sorted_d
 from planlang.model import Catalog
 from planlang.money import exact
 from planlang.parse import parse_tree
-from planlang.source import Source
+from planlang.source import Source, plan_text
 
 STAGES = ("parse", "build", "check")
 
@@ -34,6 +34,7 @@ class Compiled:
 
 @exact
 def compile_source(source: Source) -> Compiled:
+    source = plan_text(source)  # CR and CRLF line ends read as LF
     tree, diagnostics = parse_tree(source)
     if tree is None:
         return Compiled(source, tuple(diagnostics), None, None)

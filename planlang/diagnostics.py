@@ -62,31 +62,58 @@ def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 MAX_SHOWN = 120  # characters of a source line shown around a span
 
 
+def escape(text: str) -> str:
+    """Text as a terminal may show it: every character that is not printable (escape sequences,
+    other controls, bidirectional overrides, zero-width and other invisible characters) written
+    as its escape, `\\x1b`, `\\u202e`. Names come from files planlang does not control; nothing
+    planlang prints may move the cursor, recolour the terminal or reorder the text around it."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else _escaped(ch) for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def _snippet(span: Span, gutter: int, note: str = "", mark: str = "^",
              show_line: bool = True) -> list[str]:
     line = span.line
-    text = "".join(ch if ch.isprintable() or ch == "\t" else "\ufffd"
-                   for ch in span.source.line_text(line))
+    raw = span.source.line_text(line)
     column = span.column
     # A span that runs past its line is underlined to the end of the line.
-    length = max(1, min(span.end - span.start, len(text) - column + 1))
-    if len(text) > MAX_SHOWN:  # show a window of a long line around the span
+    length = max(1, min(span.end - span.start, len(raw) - column + 1))
+    start, prefix, suffix = 0, "", ""
+    if len(raw) > MAX_SHOWN:  # show a window of a long line around the span
         start = max(0, column - 1 - MAX_SHOWN // 3)
-        shown = text[start:start + MAX_SHOWN]
-        text = ("…" if start else "") + shown + ("…" if start + MAX_SHOWN < len(text) else "")
-        column = column - start + (1 if start else 0)
-        length = max(1, min(length, len(text) - column + 1))
+        prefix = "…" if start else ""
+        suffix = "…" if start + MAX_SHOWN < len(raw) else ""
+        raw = raw[start:start + MAX_SHOWN]
+    # Each character as shown: a tab stays a tab, any other unprintable one is escaped (and the
+    # underline widened to match).
+    pieces = [ch if ch.isprintable() or ch == "\t" else _escaped(ch) for ch in raw]
+    first = min(column - 1 - start, len(pieces))
+    last = min(first + length, len(pieces))
+    before = len(prefix) + sum(len(p) for p in pieces[:first])
+    width = sum(len(p) for p in pieces[first:last])
+    width += min(first + length - last, len(suffix))  # into the `…` of a cut line
     pad = " " * gutter
-    underline = " " * (column - 1) + mark * length + (f" {note}" if note else "")
-    source_line = [f"{str(line).rjust(gutter)} | {text}"] if show_line else []
+    underline = " " * before + mark * max(1, width) + (f" {escape(note)}" if note else "")
+    source_line = [f"{str(line).rjust(gutter)} | {prefix}{''.join(pieces)}{suffix}"] \
+        if show_line else []
     return source_line + [f"{pad} | {underline.rstrip()}"]
 
 
 def render(diagnostic: Diagnostic) -> str:
-    """`file:line:col: error[CODE]: message`, the source line with the span underlined, the help."""
+    """`file:line:col: error[CODE]: message`, the source line with the span underlined, the help.
+    Everything shown goes through `escape`: the message, the source lines, the labels, the help,
+    the file names."""
     d = diagnostic
-    where = d.span.location() + ": " if d.span is not None else ""
-    out = [f"{where}{d.severity}[{d.code}]: {d.message}"]
+    where = escape(d.span.location()) + ": " if d.span is not None else ""
+    out = [f"{where}{d.severity}[{d.code}]: {escape(d.message)}"]
     spans = [d.span] if d.span is not None else []
     spans += [label.span for label in d.labels]
     gutter = max((len(str(s.line)) for s in spans), default=1)
@@ -95,12 +122,12 @@ def render(diagnostic: Diagnostic) -> str:
         out += _snippet(d.span, gutter)
     for label in d.labels:
         if d.span is None or label.span.path != d.span.path:
-            out.append(f"{' ' * gutter}--> {label.span.location()}")
+            out.append(f"{' ' * gutter}--> {escape(label.span.location())}")
         same_line = (d.span is not None and label.span.path == d.span.path
                      and label.span.line == d.span.line)
         out += _snippet(label.span, gutter, label.message, "-", show_line=not same_line)
     if d.help:
-        out.append(f"{' ' * gutter} = help: {d.help}")
+        out.append(f"{' ' * gutter} = help: {escape(d.help)}")
     return "\n".join(out)
 
 
@@ -116,16 +143,20 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:
     scored = []
+    lowered = name.lower()
+    limit = max(1, len(name) // 3)
     for candidate in candidates:
-        distance = _edit_distance(name.lower(), candidate.lower())
-        limit = max(1, len(name) // 3)
+        if abs(len(candidate) - len(name)) > limit:
+            continue  # more insertions or deletions than the limit allows
+        distance = _edit_distance(lowered, candidate.lower(), limit)
         if distance <= limit:
             scored.append((distance, candidate))
     return min(scored)[1] if scored else None
 
 
-def _edit_distance(a: str, b: str) -> int:
-    """Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`."""
+def _edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`; once every
+    entry of a row is above `limit`, the answer is too, and `limit + 1` is returned at once."""
     rows = [list(range(len(b) + 1))]
     for i, ca in enumerate(a, 1):
         row = [i]
@@ -134,5 +165,7 @@ def _edit_distance(a: str, b: str) -> int:
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 cost = min(cost, rows[-2][j - 2] + 1)
             row.append(cost)
+        if limit is not None and min(row) > limit and (len(rows) < 2 or min(rows[-1]) > limit):
+            return limit + 1
         rows.append(row)
     return rows[-1][-1]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from planlang.diagnostics import escape
 from planlang.money import exact, format_money, format_number
 from planlang.results import Bill, Decision
 
 
 @exact
 def bill_table(bill: Bill, catalog_name: str, explain: bool = False) -> str:
+    """The bill as a table. Names come from account files: every cell and line goes through
+    `escape`, so an escape sequence in an account or plan name is shown, never obeyed."""
     money = lambda v: format_money(v, bill.currency)  # noqa: E731
     daily = any(line.date for line in bill.lines)  # daily records: by date and subscriber
     rows: list[tuple[str, ...]]
@@ -23,6 +26,7 @@ def bill_table(bill: Bill, catalog_name: str, explain: bool = False) -> str:
                   money(line.unit_price), money(line.amount), str(line.rule))
                  for line in bill.lines]
         right = {3, 4}
+    rows = [tuple(escape(cell) for cell in r) for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     heading = (f"{catalog_name} · account {bill.account}" + (f" · plan {bill.plan}" if bill.plan
                                                               else "")
@@ -54,7 +58,7 @@ def bill_table(bill: Bill, catalog_name: str, explain: bool = False) -> str:
             out += _decision(message, explain)
     for note in bill.notes:
         out.append(f"note: {note}")
-    return "\n".join(out)
+    return "\n".join(escape(line) for line in out)
 
 
 def _steps(steps, rule: str) -> list[str]:

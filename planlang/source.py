@@ -43,6 +43,15 @@ class Source:
         return Span(self, start, start + max(length, 1))
 
 
+def plan_text(source: Source) -> Source:
+    """A plan file with its line ends made `\\n`: LF, CRLF and a lone CR (the line end of classic
+    Mac OS, and of some exports) all end a line, as editors show them. Offsets in the result are
+    the offsets every later stage and every diagnostic uses."""
+    if "\r" not in source.text:
+        return source
+    return Source(source.path, source.text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 @attrs.frozen
 class Span:
     """A half-open range of characters in a source. Spans never take part in node equality."""

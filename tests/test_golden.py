@@ -26,7 +26,7 @@ from conftest import GOLDEN, REPO, UPDATE_GOLDEN, rel, run_cli
 from planlang import cli
 from planlang.compile import compile_source, read_source
 from planlang.diagnostics import Diagnostic, render_all
-from planlang.source import Source
+from planlang.source import Source, plan_text
 
 PLAN_GOLDENS = sorted((GOLDEN / "plans").glob("*.plan"))
 ACCOUNT_GOLDENS = sorted((GOLDEN / "accounts").glob("*.yaml"))
@@ -80,6 +80,7 @@ def codes_in_output(text: str) -> set[str]:
 def test_plan_golden(path: Path, in_repo):
     source = read_source(rel(path))
     assert isinstance(source, Source)
+    source = plan_text(source)  # the text as the stages read it: CR line ends made LF
     actual, diagnostics = plan_output(source)
     compare(path.with_suffix(".out"), actual)
     assert code_of(path) in {d.code for d in diagnostics}
