@@ -27,6 +27,7 @@ import yaml
 from planlang.diagnostics import Diagnostic, Label, PlanlangError
 from planlang.source import Source, Span
 
+MAX_CHARS = 10_000_000  # characters of a YAML or JSON document (a JSON line read fast: any)
 MAX_NODES = 2_000_000  # values in a document, aliases expanded
 MAX_ALIAS_VALUES = 100_000  # values that aliases (`*name`) add to a document
 MAX_DEPTH = 200  # lists and mappings nested in one another
@@ -55,12 +56,16 @@ def _character_name(char: str) -> str:
     return f"{code} ({name})" if name else code
 
 
-class _ExactLoader(yaml.SafeLoader):
-    """SafeLoader with JSON's (YAML 1.2's) numbers, read exactly, and limits checked while the
-    document is composed: nesting depth, the values aliases add, the values in all."""
+class _Limits:
+    """The composer's limits, checked as each node is composed: nesting depth (aliases
+    expanded), the values aliases add, the values in all. Mixed into both loaders below."""
 
-    def __init__(self, text: str, source: Source):
-        super().__init__(text)
+    source: Source
+    anchors: dict[Any, Any]
+    check_event: Any
+    peek_event: Any
+
+    def _start(self, source: Source) -> None:
         self.source = source
         self.depth = -1  # the top value is at depth 0
         self.alias_values = 0
@@ -92,7 +97,7 @@ class _ExactLoader(yaml.SafeLoader):
                                       f"than {MAX_ALIAS_VALUES:,} values", "YAML aliases "
                                       "(`*name`) multiply what they refer to; write the data out "
                                       "instead")
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[misc]
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self._limit(self.peek_event().start_mark,
@@ -105,7 +110,7 @@ class _ExactLoader(yaml.SafeLoader):
                               f"document holds more than {MAX_NODES:,} values",
                               "split the data into several files, or name a JSON Lines file of "
                               "subscribers (`subscribers_from`)")
-        node = super().compose_node(parent, index)
+        node = super().compose_node(parent, index)  # type: ignore[misc]
         self.depth -= 1
         children = (node.value if isinstance(node, yaml.SequenceNode) else
                     [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
@@ -133,18 +138,47 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decima
 
 _INT_TAG, _FLOAT_TAG, _BOOL = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
                                "tag:yaml.org,2002:bool")
-_ExactLoader.add_constructor(_INT_TAG, _construct_int)
-_ExactLoader.add_constructor(_FLOAT_TAG, _construct_decimal)
-# YAML 1.2 booleans only: `on`, `off`, `yes` and `no` stay text (`on: 2026-11-20` is a key); JSON's
-# numbers only: YAML 1.1's `010` (octal), `0x10`, `1:30` (base 60), `1_000`, `+1`, `.inf` stay text.
-_ExactLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _INT_TAG, _FLOAT_TAG)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_ExactLoader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_ExactLoader.add_implicit_resolver(_INT_TAG, _INT, list("-0123456789"))
-_ExactLoader.add_implicit_resolver(_FLOAT_TAG, _FLOAT, list("-0123456789"))
+class _ExactLoader(_Limits, yaml.SafeLoader):
+    """The reference loader, in Python: PyYAML's scanner and parser, planlang's composer limits,
+    numbers and resolvers. Its messages are the ones shown for malformed YAML."""
+
+    def __init__(self, text: str, source: Source):
+        yaml.SafeLoader.__init__(self, text)
+        self._start(source)
+
+
+_CParser = getattr(getattr(yaml, "_yaml", None), "CParser", None)
+
+
+class _FastLoader(_Limits, yaml.composer.Composer, _CParser or yaml.parser.Parser,  # type: ignore[misc]
+                  yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """The same loader with libyaml's scanner and parser (about ten times as fast), used when
+    PyYAML has libyaml. Any error it finds is found again by `_ExactLoader`, whose message and
+    position are the ones shown, so that both give the same diagnostics."""
+
+    def __init__(self, text: str, source: Source):
+        _CParser.__init__(self, text)  # type: ignore[misc]
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self._start(source)
+
+
+for _loader in (_ExactLoader, _FastLoader):
+    _loader.add_constructor(_INT_TAG, _construct_int)
+    _loader.add_constructor(_FLOAT_TAG, _construct_decimal)
+    # YAML 1.2 booleans only: `on`, `off`, `yes` and `no` stay text (`on: 2026-11-20` is a key);
+    # JSON's numbers only: YAML 1.1's `010` (octal), `0x10`, `1:30` (base 60), `1_000`, `+1`,
+    # `.inf` stay text.
+    _loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers
+                if tag not in (_BOOL, _INT_TAG, _FLOAT_TAG)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _loader.add_implicit_resolver(
+        _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    _loader.add_implicit_resolver(_INT_TAG, _INT, list("-0123456789"))
+    _loader.add_implicit_resolver(_FLOAT_TAG, _FLOAT, list("-0123456789"))
 
 
 class Document:
@@ -180,17 +214,35 @@ def load_document(source: Source) -> Document:
         at = text.index("\x00")
         raise PlanlangError([Diagnostic("PL402", "file contains a NUL byte: is it a binary file?",
                                         source.span(at, at + 1), help="write YAML or JSON text")])
+    if len(text) > MAX_CHARS:
+        raise PlanlangError([Diagnostic(
+            "PL406", f"document holds more than {MAX_CHARS:,} characters", source.span(0, 0),
+            help="split the accounts, or name a JSON Lines file of subscribers "
+            "(`subscribers_from`), which is read line by line")])
     bad = _NOT_TEXT.search(text)
     if bad is not None:
         raise PlanlangError([_not_text(source, bad.start())])
+    if _CParser is not None:
+        try:
+            return _load(_FastLoader, document)
+        except (yaml.YAMLError, UnicodeError):
+            document = Document(source)  # read again by the reference loader, which says where
+    return _load(_ExactLoader, document)
+
+
+def _load(kind: type, document: Document) -> Document:
+    source = document.source
+    text = source.text
     loader = None
     try:
-        loader = _ExactLoader(text, source)
+        loader = kind(text, source)
         node = loader.get_single_node()
         if node is None:
             raise PlanlangError([Diagnostic("PL403", "file is empty", source.span(0, 0))])
         document.data = _construct(loader, node, (), document)
     except yaml.MarkedYAMLError as error:
+        if kind is not _ExactLoader:
+            raise
         mark = error.problem_mark or error.context_mark
         if (error.context_mark is not None and mark is not None
                 and not text[mark.index:].strip()):
@@ -201,9 +253,13 @@ def load_document(source: Source) -> Document:
                                         help="check the indentation and the quoting on this line")]
                             ) from None
     except yaml.reader.ReaderError as error:  # pragma: no cover - _NOT_TEXT finds these first
+        if kind is not _ExactLoader:
+            raise
         raise PlanlangError([_not_text(source, min(error.position, len(text) - 1))]) from None
     except (yaml.YAMLError, RecursionError, ValueError, ArithmeticError) as error:
         # pragma: no cover - defensive: the checks above and the limits come first
+        if kind is not _ExactLoader and isinstance(error, (yaml.YAMLError, UnicodeError)):
+            raise
         raise PlanlangError([Diagnostic("PL403", f"malformed document: {error}",
                                         source.span(0, 0))]) from None
     finally:
