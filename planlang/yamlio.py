@@ -274,8 +274,8 @@ def _not_text(source: Source, at: int) -> Diagnostic:
             else "the control character" if char < "\xa0" else "the non-character")
     return Diagnostic("PL402", f"file contains {what} {_character_name(char)}",
                       source.span(at, at + 1),
-                      help="remove it: account files and JSON lines are text, without control "
-                      "characters")
+                      help="remove it: account, scenario and JSON Lines files are text, without "
+                      "control characters")
 
 
 def _span(document: Document, node: yaml.Node) -> Span:
@@ -302,7 +302,9 @@ def _text(doc: Document, node: yaml.ScalarNode) -> None:
 def _key_text(key: Any) -> Any:
     """A key as its text: a day key `2026-01-05` and a quoted `"2026-01-05"` are one key, and so
     are `1` and `"1"` (what each key means is then compared where its type is known)."""
-    if isinstance(key, (int, Decimal)) and not isinstance(key, bool):
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, (int, Decimal)):
         return str(key)
     if hasattr(key, "isoformat"):
         return key.isoformat()
@@ -337,8 +339,8 @@ def _construct(loader, node: yaml.Node, path: Path, doc: Document):
             raise PlanlangError([Diagnostic("PL403", "a mapping key must be a plain value",
                                             _span(doc, key_node))])
         text = _key_text(key)
-        if text in written:
-            first = doc.key_spans.get(path + (written[text],))
+        if text in written or key in result:  # `1` and `1.0`, `1` and `true`: one dict key
+            first = doc.key_spans.get(path + (written.get(text, key),))
             raise PlanlangError([Diagnostic(
                 "PL405", f"duplicate key `{key_node.value}`", _span(doc, key_node),
                 help="each key appears once in a mapping; merge the two entries",

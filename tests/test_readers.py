@@ -435,3 +435,22 @@ def test_a_count_level_found_by_bisection_is_the_sum_of_the_changes_before(chang
     index, level = series.level_before(moment)
     assert index == sum(1 for t, _ in moments if t <= moment)
     assert level == sum((n for t, n in moments if t <= moment), Fraction(0))
+
+
+@pytest.mark.parametrize("text", ["a: {1: x, 1.0: y}", "a: {true: x, 1: y}", 'a: {true: x, "true": y}'])
+def test_keys_python_would_merge_are_duplicate_keys(text):
+    """`1` and `1.0` (or `true` and `1`) are one Python dict key: the second would overwrite."""
+    assert codes(lambda: load_document(Source("k.yaml", text))) == ["PL405"]
+
+
+def test_a_week_date_is_refused_in_every_mode(tmp_path):
+    """`2026-W45-4` is ten characters like a day: the compiled path must not take it as one."""
+    from planlang.compile import load_catalog
+
+    line = json.dumps({"account": "w", "plan": "Start", "usage": {"sms": {"events": [
+        {"on": "2026-W45-4", "amount": 5}]}}})
+    catalog = load_catalog(FLESPI)
+    entry = batch.Entry(str(tmp_path / "w.jsonl"), 1, line)
+    for explain in (False, True):
+        result = batch.bill_entry(catalog, entry, ["2026-11"], explain)
+        assert isinstance(result, batch.Problem) and "error[PL404]" in result.text
