@@ -253,11 +253,11 @@ def parse_line(entry: Entry) -> Any:
 
 
 def _document(entry: Entry) -> Document:
-    from planlang.yamlio import load_document
+    from planlang.yamlio import load_document, load_text
 
     if entry.line:
         return load_document(LineSource(entry.path, entry.text, first_line=entry.line))
-    return load_document(Source(entry.path, entry.text))
+    return load_text(Source(entry.path, entry.text))
 
 
 def bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],

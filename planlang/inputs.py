@@ -10,7 +10,7 @@ from planlang.engine.prepare import Prepared, prepare
 from planlang.model import Catalog
 from planlang.serde import located, structure
 from planlang.state import Account
-from planlang.yamlio import Document, load_document
+from planlang.yamlio import Document, load_text
 
 
 def load_data(path: str | Path) -> Document:
@@ -18,7 +18,7 @@ def load_data(path: str | Path) -> Document:
     source = read_source(path)
     if isinstance(source, Diagnostic):
         raise PlanlangError([source])
-    return load_document(source)
+    return load_text(source)
 
 
 def account_from(document: Document, catalog: Catalog, prefix: tuple = (), data=None) -> Prepared:

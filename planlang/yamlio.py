@@ -182,16 +182,28 @@ for _loader in (_ExactLoader, _FastLoader):
 
 
 class Document:
-    """Loaded data with the span of each value (`spans`) and of each mapping key (`key_spans`)."""
+    """Loaded data with the span of each value (`spans`) and of each mapping key (`key_spans`).
+    A document read fast from JSON (`load_text`) finds its spans only when a diagnostic asks."""
 
     def __init__(self, source: Source):
         self.source = source
         self.spans: dict[Path, Span] = {}
         self.key_spans: dict[Path, Span] = {}
         self.data: Any = None
+        self.located = True
+
+    def _locate(self) -> None:
+        if not self.located:
+            self.located = True
+            try:
+                found = load_document(self.source)
+            except PlanlangError:  # pragma: no cover - read_json accepted it: so does this
+                return
+            self.spans, self.key_spans = found.spans, found.key_spans
 
     def span(self, path: Path) -> Span:
         """The span of the deepest known value along `path`."""
+        self._locate()
         for n in range(len(path), -1, -1):
             found = self.spans.get(tuple(path[:n]))
             if found is not None:
@@ -199,7 +211,26 @@ class Document:
         return self.source.span(0, 0)
 
     def key_span(self, path: Path) -> Span:
+        self._locate()
         return self.key_spans.get(tuple(path)) or self.span(path)
+
+
+def load_text(source: Source) -> Document:
+    """A YAML or JSON file's document. JSON text (an object) is read at C speed by `json.loads`
+    (see `read_json`), its positions found only if a diagnostic needs them; YAML, and JSON that
+    is not plain, by `load_document`. Both give the same data and the same diagnostics."""
+    text = source.text
+    if text.lstrip().startswith("{") and len(text) <= MAX_CHARS:
+        try:
+            data = _plain_json(text)
+        except json.JSONDecodeError:  # YAML's flow mappings start with `{` too
+            data = _NOT_READ
+        if data is not _NOT_READ:
+            document = Document(source)
+            document.data = data
+            document.located = False
+            return document
+    return load_document(source)
 
 
 def load_document(source: Source) -> Document:
@@ -404,30 +435,43 @@ def _has_surrogates(data: Any) -> bool:
     return False
 
 
-def read_json(source: Source) -> Any:
-    """The data of one JSON text (a JSON Lines line, or a whole JSON file): numbers with a point
-    or an exponent as `Decimal` (`serde.json_number`), integers as `int`, read at C speed by
-    `json.loads` when the text is plain, within the limits and made of text. Anything else (a
-    repeated key, `NaN`, a number too long to convert, nesting beyond MAX_DEPTH, a control
-    character, a lone surrogate) is read by `load_document`, which raises PlanlangError saying
-    where and what is wrong; malformed JSON is PL403 at its position. Raises nothing else."""
+_NOT_READ = object()
+
+
+def _plain_json(text: str) -> Any:
+    """The data of plain JSON text, read by `json.loads`, or _NOT_READ; raises JSONDecodeError."""
     from planlang.serde import json_int, json_number
 
-    text = source.text
+    if _NOT_TEXT.search(text) or json_depth_exceeds(text):
+        return _NOT_READ
     try:
-        if _NOT_TEXT.search(text) or json_depth_exceeds(text):
-            raise _NotPlain("read by the located loader")
         data = json.loads(text, parse_float=json_number, parse_int=json_int,
                           parse_constant=_no_constant, object_pairs_hook=_no_repeats)
-        if _SURROGATE_ESCAPE.search(text) and _has_surrogates(data):
-            raise _NotPlain("a lone surrogate")
-        return data
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError, ArithmeticError):  # _NotPlain, UnreadNumber, …
+        return _NOT_READ
+    if _SURROGATE_ESCAPE.search(text) and _has_surrogates(data):
+        return _NOT_READ
+    return data
+
+
+def read_json(source: Source) -> Any:
+    """The data of one JSON text (a JSON Lines line): numbers with a point or an exponent as
+    `Decimal` (`serde.json_number`), integers as `int`, read at C speed by `json.loads` when the
+    text is plain, within the limits and made of text. Anything else (a repeated key, `NaN`, a
+    number too long to convert, nesting beyond MAX_DEPTH, a control character, a lone surrogate)
+    is read by `load_document`, which raises PlanlangError saying where and what is wrong;
+    malformed JSON is PL403 at its position. Raises nothing else."""
+    text = source.text
+    try:
+        data = _plain_json(text)
     except json.JSONDecodeError as error:
         at = min(error.pos, max(len(text) - 1, 0))
         raise PlanlangError([Diagnostic(
             "PL403", f"malformed JSON: {error.msg}", source.span(at, at + 1),
             help="each line of a JSON Lines file is one JSON object, keys in double quotes")]
         ) from None
-    except (ValueError, RecursionError, ArithmeticError):  # _NotPlain, UnreadNumber, …
-        pass
-    return load_document(source).data
+    if data is _NOT_READ:
+        return load_document(source).data
+    return data

@@ -454,3 +454,34 @@ def test_a_week_date_is_refused_in_every_mode(tmp_path):
     for explain in (False, True):
         result = batch.bill_entry(catalog, entry, ["2026-11"], explain)
         assert isinstance(result, batch.Problem) and "error[PL404]" in result.text
+
+
+def test_a_json_file_is_read_fast_and_located_only_when_needed(tmp_path):
+    from planlang.compile import load_catalog
+    from planlang.inputs import account_from
+    from planlang.yamlio import load_text
+
+    text = json.dumps({"account": "j", "plan": "Start", "usage": {"storage": {"daily": {
+        "2026-11-01": "4000 MB", "2026-11-02": 1.50, "2026-11-03": "10,5 GB"}}}}, indent=1)
+    fast = load_text(Source("a.json", text))
+    assert not fast.located  # read by json.loads: no positions made
+    assert fast.data == load_document(Source("a.json", text)).data
+    catalog = load_catalog(FLESPI)
+    found = diagnostics(lambda: account_from(fast, catalog))
+    slow = diagnostics(lambda: account_from(load_document(Source("a.json", text)), catalog))
+    assert render_all(found) == render_all(slow)
+    assert [d.code for d in found] == ["PL407"] and found[0].span.line == 9
+
+
+@pytest.mark.parametrize("text", ["{account: acme, plan: Start}\n", '{"a": 1} # comment\n',
+                                  '{"a": NaN}', '{"a": "\\ud800"}', '{"a": 1, "a": 2}'])
+def test_yaml_that_looks_like_json_is_read_as_yaml(text):
+    from planlang.yamlio import load_text
+
+    def both(load):
+        try:
+            return load(Source("y.yaml", text)).data
+        except PlanlangError as error:
+            return render_all(error.diagnostics)
+
+    assert both(load_text) == both(load_document)
