@@ -190,7 +190,8 @@ class Document:
         self.spans: dict[Path, Span] = {}
         self.key_spans: dict[Path, Span] = {}
         self.data: Any = None
-        self.located = True
+        self.located = True  # False: `spans` and `key_spans` are made when first asked for
+        self.record = True  # while loading: make `spans` and `key_spans`
 
     def _locate(self) -> None:
         if not self.located:
@@ -216,9 +217,9 @@ class Document:
 
 
 def load_text(source: Source) -> Document:
-    """A YAML or JSON file's document. JSON text (an object) is read at C speed by `json.loads`
-    (see `read_json`), its positions found only if a diagnostic needs them; YAML, and JSON that
-    is not plain, by `load_document`. Both give the same data and the same diagnostics."""
+    """A YAML or JSON file's document, its positions found only if a diagnostic needs them. JSON
+    text (an object) is read at C speed by `json.loads` (see `read_json`); YAML, and JSON that is
+    not plain, by `load_document`. Every way gives the same data and the same diagnostics."""
     text = source.text
     if text.lstrip().startswith("{") and len(text) <= MAX_CHARS:
         try:
@@ -230,10 +231,13 @@ def load_text(source: Source) -> Document:
             document.data = data
             document.located = False
             return document
-    return load_document(source)
+    try:
+        return load_document(source, locate=False)
+    except PlanlangError:
+        return load_document(source)  # again, making every position, to say where
 
 
-def load_document(source: Source) -> Document:
+def load_document(source: Source, locate: bool = True) -> Document:
     """Parse one YAML/JSON document; raise PlanlangError (PL402–PL406) with a location if bad.
     No other exception leaves it: what the YAML library raises is turned into a diagnostic here."""
     document = Document(source)
@@ -253,11 +257,13 @@ def load_document(source: Source) -> Document:
     bad = _NOT_TEXT.search(text)
     if bad is not None:
         raise PlanlangError([_not_text(source, bad.start())])
+    document.record = locate
     if _CParser is not None:
         try:
             return _load(_FastLoader, document)
         except (yaml.YAMLError, UnicodeError):
             document = Document(source)  # read again by the reference loader, which says where
+            document.record = locate
     return _load(_ExactLoader, document)
 
 
@@ -271,6 +277,7 @@ def _load(kind: type, document: Document) -> Document:
         if node is None:
             raise PlanlangError([Diagnostic("PL403", "file is empty", source.span(0, 0))])
         document.data = _construct(loader, node, (), document)
+        document.located = document.record
     except yaml.MarkedYAMLError as error:
         if kind is not _ExactLoader:
             raise
@@ -344,7 +351,8 @@ def _key_text(key: Any) -> Any:
 
 def _construct(loader, node: yaml.Node, path: Path, doc: Document):
     """The node's value (depth bounded by the composer's MAX_DEPTH: the recursion is too)."""
-    doc.spans.setdefault(path, _span(doc, node))
+    if doc.record:
+        doc.spans.setdefault(path, _span(doc, node))
     if isinstance(node, yaml.ScalarNode):
         _text(doc, node)
         try:
@@ -377,7 +385,8 @@ def _construct(loader, node: yaml.Node, path: Path, doc: Document):
                 help="each key appears once in a mapping; merge the two entries",
                 labels=(Label(first, "first given here"),) if first else ())])
         written[text] = key
-        doc.key_spans[path + (key,)] = _span(doc, key_node)
+        if doc.record:
+            doc.key_spans[path + (key,)] = _span(doc, key_node)
         result[key] = _construct(loader, value_node, path + (key,), doc)
     return result
 

@@ -485,3 +485,24 @@ def test_yaml_that_looks_like_json_is_read_as_yaml(text):
             return render_all(error.diagnostics)
 
     assert both(load_text) == both(load_document)
+
+
+def test_a_yaml_file_makes_its_positions_only_when_a_diagnostic_needs_them():
+    from planlang.compile import load_catalog
+    from planlang.inputs import account_from
+    from planlang.yamlio import load_text
+
+    text = ("account: y\nplan: Start\nusage:\n  storage:\n    daily:\n      2026-11-01: 4000 MB\n"
+            "      2026-11-02: 10,5 GB\n")
+    lazy = load_text(Source("a.yaml", text))
+    assert not lazy.located and not lazy.spans
+    assert lazy.data == load_document(Source("a.yaml", text)).data
+    catalog = load_catalog(FLESPI)
+    found = render_all(diagnostics(lambda: account_from(lazy, catalog)))
+    assert found == render_all(diagnostics(
+        lambda: account_from(load_document(Source("a.yaml", text)), catalog)))
+    assert found.startswith("a.yaml:7:19: error[PL407]")
+    # an error found while loading is shown with every position, labels included
+    duplicate = "account: y\nplan: Start\nplan: Pro\n"
+    assert render_all(diagnostics(lambda: load_text(Source("d.yaml", duplicate)))) == render_all(
+        diagnostics(lambda: load_document(Source("d.yaml", duplicate))))
