@@ -296,42 +296,20 @@ class _NotPlain(ValueError):
     NaN): the located loader reads it, and says what is wrong."""
 
 
-def _no_repeats(pairs: list[tuple[str, Any]]) -> dict:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise _NotPlain("repeated key")
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise _NotPlain(name)
-
-
 def parse_line(entry: Entry) -> Any:
-    """A JSON line's data, numbers with a decimal point as `Decimal`, or PlanlangError (PL403)
-    located on its line; `_NotPlain` when only the located loader can say what is wrong."""
-    from planlang.serde import json_number
+    """A JSON line's data (`yamlio.read_json`: numbers with a decimal point as `Decimal`), or
+    PlanlangError located on its line, for whatever is wrong with it as JSON."""
+    from planlang.yamlio import read_json
 
-    try:
-        return json.loads(entry.text, parse_float=json_number, parse_constant=_no_constant,
-                          object_pairs_hook=_no_repeats)
-    except json.JSONDecodeError as error:
-        source = LineSource(entry.path, entry.text, first_line=entry.line)
-        at = min(error.pos, max(len(entry.text) - 1, 0))
-        raise PlanlangError([Diagnostic(
-            "PL403", f"malformed JSON: {error.msg}", source.span(at, at + 1),
-            help="each line of a JSON Lines file is one JSON object, keys in double quotes")]
-        ) from None
-    except (_NotPlain, ValueError, RecursionError):
-        raise _NotPlain("read by the located loader") from None
+    return read_json(LineSource(entry.path, entry.text, first_line=entry.line))
 
 
 def _document(entry: Entry) -> Document:
-    from planlang.yamlio import load_document
+    from planlang.yamlio import load_document, load_text
 
     if entry.line:
         return load_document(LineSource(entry.path, entry.text, first_line=entry.line))
-    return load_document(Source(entry.path, entry.text))
+    return load_text(Source(entry.path, entry.text))
 
 
 def bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],

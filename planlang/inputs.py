@@ -11,7 +11,7 @@ from planlang.model import Catalog
 from planlang.money import exact
 from planlang.serde import located, structure
 from planlang.state import Account
-from planlang.yamlio import Document, load_document
+from planlang.yamlio import Document, load_text
 
 
 @exact
@@ -20,7 +20,7 @@ def load_data(path: str | Path) -> Document:
     source = read_source(path)
     if isinstance(source, Diagnostic):
         raise PlanlangError([source])
-    return load_document(source)
+    return load_text(source)
 
 
 @exact

@@ -11,7 +11,6 @@ line of a SIM. Files are written to a temporary name and renamed: never a partia
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
@@ -25,9 +24,8 @@ from planlang.model import Catalog
 from planlang.money import add, exact, total
 from planlang.results import Bill, ChargeLine
 from planlang.serde import converter, located, structure
-from planlang.source import Source
 from planlang.state import Account, Subscriber
-from planlang.yamlio import Document, load_document
+from planlang.yamlio import Document, load_document, read_json
 
 BASE_COLUMNS = ("date", "billItemName", "imsi", "vpgId", "unitPrice", "quantity", "amount")
 BOM = "\ufeff"
@@ -65,23 +63,27 @@ class SubscriberSource:
             yield from self._read_lines(self.path)
 
     def _read_lines(self, path: Path) -> Iterator[Subscriber]:
-        with path.open(encoding="utf-8-sig") as lines:
-            for number, line in enumerate(lines, 1):
-                if line.strip():
-                    yield self._subscriber(path, number, line)
+        with path.open("rb") as lines:
+            for number, raw in enumerate(lines, 1):
+                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                if raw.strip():
+                    yield self._subscriber(path, number, raw)
 
-    def _subscriber(self, path: Path, number: int, line: str) -> Subscriber:
+    def _subscriber(self, path: Path, number: int, raw: bytes) -> Subscriber:
         """One line's subscriber; any problem is reported at its file and line."""
-        text = line.rstrip("\r\n")
-        padded = Source(str(path), "\n" * (number - 1) + text)  # positions on the right line
+        from planlang.batch import LineSource
+
         try:
-            data = json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as error:
-            at = number - 1 + min(error.pos, max(len(text) - 1, 0))
-            raise PlanlangError([Diagnostic(
-                "PL403", f"malformed JSON: {error.msg}", padded.span(at, at + 1),
-                help="each line of a JSON Lines file is one JSON object, keys in double quotes")]
-            ) from None
+            text = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as error:
+            shown = LineSource(str(path), raw.decode("utf-8", errors="replace").rstrip("\r\n"),
+                               first_line=number)
+            raise PlanlangError([Diagnostic("PL402", "line is not UTF-8 text",
+                                            shown.span(error.start, error.start + 1),
+                                            help="save the file as UTF-8")]) from None
+        source = LineSource(str(path), text, first_line=number)
+        data = read_json(source)  # PlanlangError, located, for whatever is wrong as JSON
         try:
             subscriber = converter.structure(data, Subscriber)
             problems = check_subscriber(self.catalog, subscriber, ())
@@ -89,7 +91,7 @@ class SubscriberSource:
             problems = None
         if problems == []:
             return subscriber
-        document = load_document(padded)
+        document = load_document(source)
         subscriber = structure(document, Subscriber)  # raises located diagnostics
         problems = check_subscriber(self.catalog, subscriber, ())
         raise PlanlangError([located(document, p.path, p.code, p.message, p.help, p.on_key)

@@ -30,22 +30,104 @@ from planlang.money import fraction_to_decimal
 from planlang.state import Amount, DayValue, Event, Interval
 from planlang.yamlio import Document
 
-_AMOUNT = re.compile(r"^\s*([+-]?\d[\d,_]*(?:\.\d+)?)\s*([A-Za-z_][A-Za-z0-9_]*|%)?\s*$")
-
 
 class InputError(ValueError):
-    """A value that cannot be read; its message says what was expected."""
+    """A value that cannot be read; its message says what was expected. `code` is its
+    diagnostic's code (PL404 unless said otherwise), `on_key` that the key is at fault."""
+
+    def __init__(self, message: str, code: str = "PL404", on_key: bool = False,
+                 help: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.on_key = on_key
+        self.help = help
 
 
 MAX_DIGITS = 18  # an amount has at most this many digits before, and after, its decimal point
+#: Longer number text is out of range before it is converted (a 5,000-digit integer, a huge
+#: exponent): converting it would cost time or raise.
+MAX_NUMBER_CHARS = 100
+MAX_EXPONENT_DIGITS = 4
+
+# The one form of a number in an account, a scenario or a JSON line: ASCII digits, grouped by
+# commas in threes or not at all, no leading zero, an optional point with digits on both sides,
+# an optional exponent, an optional sign; then, in text, an optional unit.
+_INTEGER = r"(?:0|[1-9][0-9]{0,2}(?:,[0-9]{3})+|[1-9][0-9]*)"
+NUMBER_FORM = rf"[+-]?{_INTEGER}(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+_UNIT = r"[A-Za-z][A-Za-z0-9_]*|%"  # after a space or not (`10GB`)
+_AMOUNT = re.compile(rf"\s*({NUMBER_FORM})\s*({_UNIT})?\s*", re.ASCII)
+_WITH_UNIT = rf"(?:\s*(?:{_UNIT}))?\s*"
+_BASED = re.compile(r"\s*[+-]?0[xXoObB][0-9A-Za-z_]*\s*", re.ASCII)
+_SEXAGESIMAL = re.compile(rf"\s*[+-]?[0-9][0-9_]*(?::[0-9_]+)+(?:\.[0-9_]*)?{_WITH_UNIT}", re.ASCII)
+_NUMBERISH = re.compile(rf"\s*([+-]?[0-9.,_]*[0-9][0-9.,_]*(?:[eE][+-]?[0-9]+)?){_WITH_UNIT}",
+                        re.ASCII)
+_NOT_FINITE = re.compile(r"\s*[+-]?\.?(?:inf|infinity|nan)\s*", re.ASCII | re.IGNORECASE)
 
 
 def _bounded(value: Decimal, written: Any) -> Decimal:
     if not value.is_finite() or value.adjusted() >= MAX_DIGITS or (
             value != 0 and value.as_tuple().exponent < -MAX_DIGITS):  # type: ignore[operator]
-        raise InputError(f"`{written}` is out of range: numbers have at most {MAX_DIGITS} digits "
-                         "before and after the decimal point")
+        raise _out_of_range(written)
     return value
+
+
+def _out_of_range(written: Any) -> InputError:
+    shown = str(written)
+    if len(shown) > 40:
+        shown = f"{shown[:20]}…{shown[-10:]}"
+    return InputError(f"`{shown}` is out of range: numbers have at most {MAX_DIGITS} digits "
+                      "before and after the decimal point")
+
+
+def read_number(text: str) -> tuple[Decimal, str | None]:
+    """The one reader of a number written as text (`4000 MB`, `1,180`, `99.95%`): its exact
+    value and its unit. Refuses, with PL407 and a hint, every other way of writing a number
+    (a decimal comma `10,5`, commas not in threes, YAML 1.1's `010`, `0x10`, `1:30`, `1_000`,
+    `.inf`), and out-of-range numbers (more than MAX_DIGITS digits each side, or a text longer
+    than MAX_NUMBER_CHARS) with PL404, before converting them."""
+    match = _AMOUNT.fullmatch(text)
+    if match is None or _BASED.fullmatch(text):  # `0x10` is not 0 of the unit `x10`
+        raise _not_a_number(text)
+    number = match.group(1)
+    exponent = re.search(r"[eE][+-]?([0-9]+)$", number)
+    if len(number) > MAX_NUMBER_CHARS or (exponent and len(exponent.group(1).lstrip("0"))
+                                          > MAX_EXPONENT_DIGITS):
+        raise _out_of_range(text)
+    return _bounded(Decimal(number.replace(",", "")), text), match.group(2)
+
+
+def _not_a_number(text: str) -> InputError:
+    shown = text if len(text) <= 40 else f"{text[:20]}…{text[-10:]}"
+    if _BASED.fullmatch(text):
+        return InputError(f"`{shown}` is not a number planlang reads", "PL407",
+                          help="numbers are written in decimal digits, not in YAML's `0x` (base "
+                          "16), `0o` (base 8) or `0b` (base 2) forms: write `16` for `0x10`, or "
+                          "quote the text where text is expected")
+    if _SEXAGESIMAL.fullmatch(text):
+        return InputError(f"`{shown}` is not a number planlang reads", "PL407",
+                          help="YAML 1.1 reads `1:30` as 90 (base 60): write the number itself "
+                          "(`90`), or quote the text where text is expected")
+    if _NOT_FINITE.fullmatch(text):
+        return InputError(f"`{shown}` is not a finite number", "PL407",
+                          help="amounts are exact decimal numbers such as `4000` or `3.5 GB`")
+    match = _NUMBERISH.fullmatch(text)
+    if match is None:
+        return InputError(f"expected a number with an optional unit (e.g. `4000 MB`), not "
+                          f"`{shown}`")
+    number = match.group(1).lstrip("+-")
+    if "_" in number:
+        hint = "write the digits without `_`; group thousands with commas (`1,000`) if you like"
+    elif "," in number:
+        hint = ("commas group the digits in threes (`1,000,000`); the decimal point is `.` "
+                "(`10.5`, not `10,5`)")
+    elif re.match(r"0[0-9]", number):
+        hint = ("a number does not start with 0: YAML 1.1 reads `010` as 8, YAML 1.2 as 10; "
+                "write `10` (or quote it where text is expected)")
+    elif number.startswith(".") or number.endswith(".") or ".." in number or number.count(".") > 1:
+        hint = "write a digit on each side of the decimal point (`0.5`, `5.0`)"
+    else:  # pragma: no cover - every other numberish text is caught above
+        hint = "write digits, an optional decimal point and digits, and a unit"
+    return InputError(f"`{shown}` is not a number planlang reads", "PL407", help=hint)
 
 
 class Figure(Decimal):
@@ -56,15 +138,32 @@ class Figure(Decimal):
     __slots__ = ()
 
 
+class UnreadNumber(ValueError):
+    """A JSON number that the fast JSON reader leaves to the located loader, which says why."""
+
+
 def json_number(text: str) -> Decimal:
     """`json.loads`' `parse_float`: the number's exact Decimal, a `Figure` when its text shows it
     non-negative and within bounds (no sign, no exponent, at most MAX_DIGITS digits each side of
-    the point); any other number is checked where it is used, with its message."""
+    the point); any other number is checked where it is used, with its message. A number too
+    long, or with too large an exponent, to convert raises `UnreadNumber`."""
     if text[0] != "-" and "e" not in text and "E" not in text:
         point = text.find(".")
         if 0 < point <= MAX_DIGITS and len(text) - point <= MAX_DIGITS + 1:
             return Figure(text)
+    exponent = re.search(r"[eE][+-]?([0-9]+)$", text)
+    if len(text) > MAX_NUMBER_CHARS or (exponent and len(exponent.group(1).lstrip("0"))
+                                        > MAX_EXPONENT_DIGITS):
+        raise UnreadNumber(text)
     return Decimal(text)
+
+
+def json_int(text: str) -> int:
+    """`json.loads`' `parse_int`: the integer, or `UnreadNumber` when its text is too long to
+    convert (Python refuses integers of more than 4,300 digits; planlang's limit is lower)."""
+    if len(text) > MAX_NUMBER_CHARS:
+        raise UnreadNumber(text)
+    return int(text)
 
 
 def parse_amount(value: Any) -> Amount:
@@ -73,16 +172,14 @@ def parse_amount(value: Any) -> Amount:
                          "accepted" if isinstance(value, float) else "expected a number, not "
                          "true/false")
     if isinstance(value, int):
-        return Amount(_bounded(Decimal(value), value))
+        if abs(value) >= 10**MAX_DIGITS:  # refused before converting (str() of a huge int raises)
+            raise _out_of_range(value if value.bit_length() < 300 else "a number of over 90 digits")
+        return Amount(Decimal(value))
     if isinstance(value, Decimal):
         return Amount(_bounded(value, value))
     if isinstance(value, str):
-        match = _AMOUNT.match(value)
-        if match:
-            number = Decimal(match.group(1).replace(",", "").replace("_", ""))
-            return Amount(_bounded(number, value), match.group(2))
-        raise InputError(f"expected a number with an optional unit (e.g. `4000 MB`), not "
-                         f"`{value}`")
+        number, unit = read_number(value)
+        return Amount(number, unit)
     raise InputError(f"expected a number, not {_kind(value)}")
 
 
@@ -95,6 +192,12 @@ def parse_count(value: Any) -> int:
     return int(amount.value)
 
 
+# The one spelling of a day, and of an instant (a day, or a day and a time with an optional offset).
+_DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_INSTANT_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}"
+                           r"(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?", re.ASCII)
+
+
 def parse_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         moment = value
@@ -102,6 +205,8 @@ def parse_datetime(value: Any) -> dt.datetime:
         moment = dt.datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
         try:
+            if not _INSTANT_TEXT.fullmatch(value):
+                raise ValueError(value)  # other ISO 8601 forms (`20261105`, weeks) are refused
             moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise InputError(f"expected a date (2026-11-01) or a UTC time "
@@ -120,6 +225,8 @@ def parse_date(value: Any) -> dt.date:
         return value
     if isinstance(value, str):
         try:
+            if not _DAY_TEXT.fullmatch(value):
+                raise ValueError(value)  # `20261105` and `2026-W45-4` are refused
             return dt.date.fromisoformat(value)
         except ValueError:
             raise InputError(f"expected a day (2026-11-01), not `{value}`") from None
@@ -201,12 +308,23 @@ def _sequence_hook(conv: cattrs.Converter, cls: Any):
 def _mapping_hook(conv: cattrs.Converter, cls: Any):
     key_type, value_type = get_args(cls) or (Any, Any)
 
-    def entry(key: Any, item: Any) -> tuple:
-        return conv.structure(key, key_type), conv.structure(item, value_type)
-
     def structure_mapping(value: Any, _type) -> dict:
         if not isinstance(value, dict):
             raise InputError(f"expected a mapping, not {_kind(value)}")
+        first: dict[Any, Any] = {}  # each key as its meaning -> the key as written
+
+        def entry(key: Any, item: Any) -> tuple:
+            try:
+                meaning = conv.structure(key, key_type)
+            except InputError as error:  # the key is at fault: point at it
+                raise InputError(str(error), error.code, True, error.help) from None
+            if meaning in first:  # the same key spelled twice: `2026-01-05` and `"20260105"`
+                raise InputError(f"duplicate key `{key}`: the same {_what(key_type)} as "
+                                 f"`{_written(first[meaning])}`", "PL405", on_key=True,
+                                 help="each key appears once in a mapping; merge the two entries")
+            first[meaning] = key
+            return meaning, conv.structure(item, value_type)
+
         return dict(_gathered(((key, functools.partial(entry, key, item))
                                for key, item in value.items()), cls, value_type))
 
@@ -223,6 +341,14 @@ def _class_hook(conv: cattrs.Converter, cls: Any):
         return inner(value, _type)
 
     return structure_class
+
+
+def _written(key: Any) -> str:
+    return key.isoformat() if isinstance(key, (dt.date, dt.datetime)) else str(key)
+
+
+def _what(key_type: Any) -> str:
+    return {dt.date: "day", dt.datetime: "instant"}.get(key_type, "key")
 
 
 def make_converter() -> cattrs.Converter:
@@ -286,6 +412,7 @@ class Problem:
     message: str
     help: str | None = None
     on_key: bool = False
+    code: str = "PL404"
 
 
 def _problems(error: BaseException, path: tuple, cls: Any):
@@ -312,7 +439,7 @@ def _problems(error: BaseException, path: tuple, cls: Any):
                           + ", ".join(f"`{a}`" for a in allowed), on_key=True)
         return
     if isinstance(error, InputError):
-        yield Problem(path, str(error))
+        yield Problem(path, str(error), error.help, error.on_key, error.code)
         return
     if isinstance(error, (ValueError, TypeError, InvalidOperation, AttributeError)):
         yield Problem(path, _friendly(error, cls))
@@ -334,7 +461,7 @@ def _diagnostic(document: Document, problem: Problem) -> Diagnostic:
     span = document.key_span(problem.path) if problem.on_key else document.span(problem.path)
     where = _path_text(problem.path)
     message = f"{problem.message} at `{where}`" if where else problem.message
-    return Diagnostic("PL404", message, span, help=problem.help)
+    return Diagnostic(problem.code, message, span, help=problem.help)
 
 
 def _path_text(path: tuple) -> str:

@@ -423,7 +423,7 @@ def test_problems_json_reads_exactly(tmp_path, in_repo, capsys):
     assert exact["decisions"][0]["reasons"][0]["message"].startswith(
         "10.000000000000000001 GB is above the `Cellular-Small` limit of 10 GB")
     assert f"{accounts}:2:48: error[PL405]: duplicate key `plan`" in err
-    assert f"{accounts}:3:89: error[PL404]: expected a number with an optional unit" in err
+    assert f"{accounts}:3:89: error[PL407]: `NaN` is not a finite number" in err
     assert f"{accounts}:4:17: error[PL402]: line is not UTF-8 text" in err
     assert f"{accounts}:5:1: error[PL404]: expected a mapping, not a list" in err
 

@@ -65,6 +65,10 @@ VALUES = [
     "!!python/object:os.system x", "!!str 1", "!!int x", "!!float x", "<<", "|", ">", "- a",
     "? a", "'unclosed", '"unclosed', "{unclosed", "[unclosed", "\t", "\u00a0", "\ufeff",
     "ä", "😀", "\\x00", "%", "#", "@", "`",
+    # numbers in the forms the readers refuse (PL407) and text that is not text (PL402)
+    "010", "0x10", "0o17", "0b1", "1:30", "+12", '"10,5 GB"', '"1,0,0,0"', ".5", "5.", "NaN",
+    "1.5e-99999999999999999999", "9" * 5000, "\x07", "\x1b[31m", "\x7f", "\ufffe",
+    '"\\ud800"', '"\\ud83d\\ude00"', "[" * 300 + "]" * 300, "20261105", '"2026-11-01T01:00:00+01:00"',
 ]
 
 #: Characters inserted by character mutations (YAML's indicators and a few odd ones).

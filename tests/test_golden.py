@@ -186,6 +186,11 @@ BYTE_FILES = {
     "PL402-account-not-utf8": ("latin-1.yaml", "account: caf\xe9\nplan: Start\n".encode("latin-1"),
                                "bill"),
     "PL402-account-nul-byte": ("nul.yaml", b"account: acme\nplan: Start\x00\n", "bill"),
+    "PL402-account-control-character": ("bel.yaml", b"account: acme\x07\nplan: Start\n", "bill"),
+    "PL402-account-escape-sequence": ("esc.yaml", b"account: \x1b]0;pwned\x07acme\nplan: Start\n",
+                                      "bill"),
+    "PL402-account-non-character": ("fffe.yaml", "account: acme\ufffe\nplan: Start\n".encode(),
+                                    "bill"),
 }
 
 

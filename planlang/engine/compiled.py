@@ -622,7 +622,7 @@ class _Runner:
         for day, value in daily.items():
             month = day_months.get(day) if type(day) is str else None
             if month is None:
-                month = self.day_month(day)
+                month = self.day_month(day, daily)
             if type(value) is not Figure:  # not checked when read: checked here
                 value = self.checked(value, unit)
             sums[month] = sums[month] + value if month in sums else value
@@ -646,9 +646,12 @@ class _Runner:
                 sums[month] = sums[month] + value if month in sums else value
         return sums
 
-    def day_month(self, day) -> int:
-        """The month number of a day written `2026-11-05`; other spellings: the interpreter."""
+    def day_month(self, day, daily=None) -> int:
+        """The month number of a day written `2026-11-05`; other spellings: the interpreter,
+        and so is a day of `daily` given both as a date and as its text (PL405 there)."""
         if type(day) is dt.date:
+            if daily is not None and day.isoformat() in daily:
+                raise _Interpret
             return day.year * 12 + day.month - 1
         if type(day) is not str or len(day) != 10 or day[4] != "-" or day[7] != "-":
             raise _Interpret
@@ -724,7 +727,7 @@ class _Runner:
 def _instant(on) -> tuple[dt.datetime, dt.date]:
     """An event's instant, UTC, and its UTC day: a day (`2026-03-05`, from its midnight) or an
     instant (`2026-03-05T09:30:00Z`, any offset), read as the account reader reads them."""
-    if type(on) is str and len(on) == 10:
+    if type(on) is str and len(on) == 10 and on[4] == "-" and on[7] == "-":  # not `2026-W45-4`
         try:
             day = dt.date.fromisoformat(on)
         except ValueError:

@@ -136,7 +136,7 @@ def one_month(runner: _Runner):
         _read_value(out, 5, "value", unit_name)
         out(5, "number = day_months.get(day)")
         out(5, "if number is None:")
-        out(6, "number = day_month(day)")
+        out(6, "number = day_month(day, daily)")
         out(5, f"if number == {month}:")
         out(6, f"m{index} = value if m{index} is ZERO else m{index} + value")
         out(3, "else:  # usage events, or events and daily figures: the general reading")

@@ -35,6 +35,27 @@ class Series:
     sources: tuple[str, ...] = ()  # what was given, for the explanation
     events: tuple[tuple[dt.datetime, Fraction], ...] = ()  # usage in time order
     elements: dict[str, tuple[str, Fraction]] = attrs.Factory(dict)  # element: (kind, held)
+    # the change times and the level after each change, made once when first needed
+    _prefix: list = attrs.field(init=False, factory=list, eq=False, repr=False)
+
+    def level_before(self, moment: dt.datetime) -> tuple[int, Fraction]:
+        """The index of the first change after `moment`, and the level at `moment`: a bisection
+        of the changes (a month of a long walk does not add up every change before it)."""
+        if not self._prefix and self.changes:
+            level, levels = Fraction(0), []
+            for _, delta in self.changes:
+                level += delta
+                levels.append(level)
+            self._prefix.extend(([t for t, _ in self.changes], levels))
+        if not self.changes:
+            return 0, Fraction(0)
+        times, levels = self._prefix
+        index = bisect.bisect_right(times, moment)
+        return index, levels[index - 1] if index else Fraction(0)
+
+    def is_empty(self) -> bool:
+        return not (self.changes or self.daily or self.samples or self.usage or self.events
+                    or self.sources)
 
     def level_at(self, moment: dt.datetime) -> Fraction:
         """A count meter's level at an instant (a given day figure wins over intervals)."""
@@ -52,8 +73,22 @@ class Measurement:
     steps: tuple[Step, ...]
 
 
+_QUIET: dict[tuple[int, int], tuple[Meter, Measurement]] = {}
+
+
 def measure(meter: Meter, series: Series | None, period: Period) -> Measurement:
-    series = series or Series()
+    if series is None or series.is_empty():  # a quiet month: the same for every month this long
+        key = (id(meter), period.days)
+        known = _QUIET.get(key)
+        if known is None or known[0] is not meter:
+            if len(_QUIET) > 1000:
+                _QUIET.clear()
+            known = _QUIET[key] = (meter, _measure(meter, Series(), period))
+        return known[1]
+    return _measure(meter, series, period)
+
+
+def _measure(meter: Meter, series: Series, period: Period) -> Measurement:
     unit = meter.unit
     show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
     days = period.dates()
@@ -88,7 +123,7 @@ def measure(meter: Meter, series: Series | None, period: Period) -> Measurement:
 
 def daily_peaks(series: Series, period: Period) -> dict[dt.date, Fraction]:
     """The highest level of a count meter on each day of the period."""
-    peaks = _count_days(series.changes, period, "maximum")
+    peaks = _count_days(series, period, "maximum")
     for day, value in series.daily.items():
         if day in peaks:
             peaks[day] = value
@@ -102,7 +137,7 @@ def _default_daily(meter: Meter) -> str:
 def _daily_figures(meter: Meter, series: Series, period: Period) -> dict[dt.date, Fraction]:
     aggregation = meter.daily or _default_daily(meter)
     if meter.source == "count":
-        figures = _count_days(series.changes, period, aggregation)
+        figures = _count_days(series, period, aggregation)
     elif meter.source == "snapshots":
         figures = {}
         for day in period.dates():
@@ -126,13 +161,11 @@ def _daily_figures(meter: Meter, series: Series, period: Period) -> dict[dt.date
     return figures
 
 
-def _count_days(changes, period: Period, aggregation: str) -> dict[dt.date, Fraction]:
+def _count_days(series: Series, period: Period, aggregation: str) -> dict[dt.date, Fraction]:
     """Time-weighted average (or maximum) of a step function over each UTC day of the period."""
     figures: dict[dt.date, Fraction] = {}
-    index, level = 0, Fraction(0)
-    while index < len(changes) and changes[index][0] <= period.start:
-        level += changes[index][1]
-        index += 1
+    changes = series.changes
+    index, level = series.level_before(period.start)
     for day in period.dates():
         start, end = day_start(day), day_start(day) + DAY
         area, peak, cursor = Fraction(0), level, start
