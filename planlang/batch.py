@@ -291,11 +291,6 @@ def _encodes(text: str) -> bool:
     return True
 
 
-class _NotPlain(ValueError):
-    """A JSON line that json.loads reads differently from the located loader (a repeated key,
-    NaN): the located loader reads it, and says what is wrong."""
-
-
 def parse_line(entry: Entry) -> Any:
     """A JSON line's data (`yamlio.read_json`: numbers with a decimal point as `Decimal`), or
     PlanlangError located on its line, for whatever is wrong with it as JSON."""
@@ -347,14 +342,11 @@ def _bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],
     record = entry.text if entry.line else None
     data: Any = None
     document: Document | None = None
-    try:
-        if entry.line:
-            data = parse_line(entry)
-        else:
-            document = _document(entry)
-            data = document.data
-    except _NotPlain:
-        pass  # the located loader reads it below
+    if entry.line:
+        data = parse_line(entry)
+    else:
+        document = _document(entry)
+        data = document.data
     failure: BaseException | None = None
     if data is not None:
         try:
