@@ -13,11 +13,8 @@ from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import VisitError
 
 from planlang import ast
+from planlang.money import MAX_DIGITS
 from planlang.source import Source, Span
-
-#: The documented bounds of every number written in a plan file (docs/language.md, PL236).
-MAX_WHOLE_DIGITS = 18
-MAX_FRACTION_DIGITS = 18
 
 
 def number_problem(text: str) -> str | None:
@@ -26,12 +23,12 @@ def number_problem(text: str) -> str | None:
     million-digit literal is refused as fast as a short one."""
     whole, _, fraction = text.rstrip("%").replace(",", "").partition(".")
     whole, fraction = whole.lstrip("0"), fraction.rstrip("0")
-    if len(whole) > MAX_WHOLE_DIGITS:
+    if len(whole) > MAX_DIGITS:
         return (f"this number has {len(whole):,} digits before the decimal point, more than "
-                f"{MAX_WHOLE_DIGITS}")
-    if len(fraction) > MAX_FRACTION_DIGITS:
+                f"{MAX_DIGITS}")
+    if len(fraction) > MAX_DIGITS:
         return (f"this number has {len(fraction):,} digits after the decimal point, more than "
-                f"{MAX_FRACTION_DIGITS}")
+                f"{MAX_DIGITS}")
     return None
 
 
@@ -43,7 +40,7 @@ def number(text: str) -> Decimal:
     if problem is not None:
         raise ValueError(problem)
     digits = text.rstrip("%").replace(",", "")
-    if len(digits) > MAX_WHOLE_DIGITS + MAX_FRACTION_DIGITS + 1:  # leading or trailing zeros
+    if len(digits) > MAX_DIGITS + MAX_DIGITS + 1:  # leading or trailing zeros
         whole, _, fraction = digits.partition(".")
         digits = f"{whole.lstrip('0') or '0'}.{fraction.rstrip('0') or '0'}"
     return Decimal(digits)

@@ -17,10 +17,9 @@ from itertools import islice
 import attrs
 
 from planlang import ast
-from planlang.build import MAX_FRACTION_DIGITS, MAX_WHOLE_DIGITS
 from planlang.diagnostics import ERROR, WARNING, Diagnostic, Label, did_you_mean, has_errors
 from planlang.model import Band, Catalog, ItemTerms, Meter, Plan, Refund, RuleRef, SlaLevel
-from planlang.money import MINOR_UNITS, exact_decimal, format_number
+from planlang.money import MAX_DIGITS, MINOR_UNITS, decimal_places, exact_decimal, format_number
 from planlang.source import Span
 from planlang.units import Unit, lookup, name_forms
 
@@ -67,20 +66,6 @@ class Value:
             assert self.unit is not None
             return f"`{self.unit.name}`"
         return "a percentage" if self.kind == "percent" else "a plain number"
-
-
-def decimal_places(value: Fraction) -> int | None:
-    """How many digits after the decimal point `value` takes written out exactly, or None when
-    its decimal expansion never ends (a third). Reads the denominator's factors of 2 and 5, so
-    it costs nothing however many places there are."""
-    rest, twos, fives = value.denominator, 0, 0
-    while rest % 2 == 0:
-        rest //= 2
-        twos += 1
-    while rest % 5 == 0:
-        rest //= 5
-        fives += 1
-    return max(twos, fives) if rest == 1 else None
 
 
 #: The value of a clause that carries none (`not extendable`, `unlimited`, `capped by the customer`).
@@ -277,8 +262,8 @@ class Checker:
         if value is not None and (abs(value.number) >= MAX_MAGNITUDE
                                   or value.number.denominator > MAX_MAGNITUDE):
             self.error("PL236", "this value is out of range", expr.span,
-                       help=f"values have at most {MAX_WHOLE_DIGITS} digits before and "
-                       f"{MAX_FRACTION_DIGITS} after the decimal point")
+                       help=f"values have at most {MAX_DIGITS} digits before and "
+                       f"{MAX_DIGITS} after the decimal point")
             return None
         return value
 
@@ -607,11 +592,11 @@ class Checker:
             self.error("PL233", f"{what} is not an exact decimal amount", expr.span,
                        help="write the amount with a finite number of decimals, e.g. `€ 33.33`")
             return None
-        if places > MAX_FRACTION_DIGITS:
+        if places > MAX_DIGITS:
             self.error("PL236", f"{what} has {places} digits after the decimal point, more than "
-                       f"{MAX_FRACTION_DIGITS}", expr.span,
-                       help=f"amounts have at most {MAX_WHOLE_DIGITS} digits before and "
-                       f"{MAX_FRACTION_DIGITS} after the decimal point")
+                       f"{MAX_DIGITS}", expr.span,
+                       help=f"amounts have at most {MAX_DIGITS} digits before and "
+                       f"{MAX_DIGITS} after the decimal point")
             return None
         return exact_decimal(value.number)
 

@@ -119,14 +119,34 @@ def add(a: Decimal, b: Decimal) -> Decimal:
     return EXACT.add(a, b)
 
 
+#: The documented bounds of every figure planlang reads, in a plan file, an account, a scenario or
+#: JSON: at most this many digits before, and after, the decimal point (docs/guarantees.md).
+MAX_DIGITS = 18
+
+
+def within_bounds(value: Decimal) -> bool:
+    """Whether a figure is finite with at most MAX_DIGITS digits before and after its point."""
+    return value.is_finite() and value.adjusted() < MAX_DIGITS and (
+        not value or value.as_tuple().exponent >= -MAX_DIGITS)  # type: ignore[operator]
+
+
+def decimal_places(value: Fraction) -> int | None:
+    """How many digits after the point `value` takes written out exactly, or None when its
+    decimal expansion never ends (a third). Reads the denominator's factors of 2 and 5, so it
+    costs nothing however many places there are."""
+    rest = value.denominator
+    twos = (rest & -rest).bit_length() - 1
+    rest >>= twos
+    fives = 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    return max(twos, fives) if rest == 1 else None
+
+
 def terminates(value: Fraction) -> bool:
     """Whether `value` has a finite decimal expansion (its denominator is 2^a 5^b)."""
-    d = value.denominator
-    twos = (d & -d).bit_length() - 1
-    d >>= twos
-    while d % 5 == 0:
-        d //= 5
-    return d == 1
+    return decimal_places(value) is not None
 
 
 def exact_decimal(value: Fraction) -> Decimal | None:

@@ -11,8 +11,9 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.indenter import DedentError, Indenter
 
-from planlang.build import MAX_FRACTION_DIGITS, MAX_WHOLE_DIGITS, number_problem
+from planlang.build import number_problem
 from planlang.diagnostics import Diagnostic
+from planlang.money import MAX_DIGITS
 from planlang.source import Source, Span
 from planlang.syntax_errors import SYNTAX_EXAMPLES, friendly_terminal
 
@@ -135,8 +136,8 @@ def parse_tree(source: Source) -> tuple[Tree | None, list[Diagnostic]]:
     if numbers:
         return None, [
             Diagnostic("PL236", problem, source.span(token.start_pos or 0, token.end_pos or 0),
-                       help=f"numbers have at most {MAX_WHOLE_DIGITS} digits before and "
-                       f"{MAX_FRACTION_DIGITS} after the decimal point")
+                       help=f"numbers have at most {MAX_DIGITS} digits before and "
+                       f"{MAX_DIGITS} after the decimal point")
             for token, problem in numbers
         ]
     return tree, []

@@ -26,7 +26,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from planlang.diagnostics import Diagnostic, did_you_mean
-from planlang.money import fraction_to_decimal
+from planlang.money import MAX_DIGITS, fraction_to_decimal, within_bounds
 from planlang.state import Amount, DayValue, Event, Interval
 from planlang.yamlio import Document
 
@@ -43,7 +43,6 @@ class InputError(ValueError):
         self.help = help
 
 
-MAX_DIGITS = 18  # an amount has at most this many digits before, and after, its decimal point
 #: Longer number text is out of range before it is converted (a 5,000-digit integer, a huge
 #: exponent): converting it would cost time or raise.
 MAX_NUMBER_CHARS = 100
@@ -65,8 +64,7 @@ _NOT_FINITE = re.compile(r"\s*[+-]?\.?(?:inf|infinity|nan)\s*", re.ASCII | re.IG
 
 
 def _bounded(value: Decimal, written: Any) -> Decimal:
-    if not value.is_finite() or value.adjusted() >= MAX_DIGITS or (
-            value != 0 and value.as_tuple().exponent < -MAX_DIGITS):  # type: ignore[operator]
+    if not within_bounds(value):
         raise _out_of_range(written)
     return value
 

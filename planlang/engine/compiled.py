@@ -47,6 +47,7 @@ from planlang.engine.timeline import NOT_BILLED, status_reason
 from planlang.model import Catalog, Plan
 from planlang.money import (
     EXACT,
+    MAX_DIGITS,
     ROUNDING,
     exact,
     exact_decimal,
@@ -55,7 +56,7 @@ from planlang.money import (
     round_money,
 )
 from planlang.results import Bill, ChargeLine, Decision
-from planlang.serde import MAX_DIGITS, Figure, InputError, parse_amount, parse_datetime
+from planlang.serde import Figure, InputError, parse_amount, parse_datetime
 from planlang.units import lookup
 
 

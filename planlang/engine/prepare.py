@@ -17,8 +17,8 @@ from planlang.diagnostics import did_you_mean
 from planlang.engine.calendar import day_start
 from planlang.engine.metering import Series
 from planlang.model import Catalog, Meter
-from planlang.money import exact, format_number
-from planlang.serde import MAX_DIGITS, InputError, parse_period
+from planlang.money import MAX_DIGITS, exact, format_number, within_bounds
+from planlang.serde import InputError, parse_period
 from planlang.state import Account, Amount
 from planlang.units import lookup
 
@@ -316,8 +316,7 @@ def out_of_bounds(amount: Amount, path, problems) -> bool:
     digits before or after its point), reported as PL414. The readers refuse such a figure when
     they read a file (PL404); an `Account` built in Python reaches the engine through here."""
     value = amount.value
-    if value.is_finite() and value.adjusted() < MAX_DIGITS and (
-            not value or value.as_tuple().exponent >= -MAX_DIGITS):  # type: ignore[operator]
+    if within_bounds(value):
         return False
     text = str(amount)
     shown = text if len(text) <= 40 else text[:39] + "…"
