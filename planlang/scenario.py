@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from planlang.compile import load_catalog
-from planlang.diagnostics import Diagnostic, PlanlangError, render
+from planlang.diagnostics import Diagnostic, PlanlangError, escape, render
 from planlang.engine import evaluate_periods
 from planlang.engine.calendar import Period
 from planlang.inputs import account_from, load_data
@@ -98,15 +98,18 @@ class ScenarioResult:
         return not self.failures and self.error is None
 
     def report(self) -> str:
+        """What `planlang test` prints of this scenario. Names and values come from files planlang
+        does not control: each goes through `escape`, so a terminal shows them and obeys none."""
+        path, name = escape(str(self.path)), escape(str(self.name))
         if self.error is not None:
-            return f"ERROR {self.path}: {self.name}\n{self.error}"
+            return f"ERROR {path}: {name}\n{self.error}"  # a rendered diagnostic: escaped already
         if self.passed:
-            return f"ok    {self.path}: {self.name}"
-        out = [f"FAIL  {self.path}: {self.name}"]
+            return f"ok    {path}: {name}"
+        out = [f"FAIL  {path}: {name}"]
         for f in self.failures:
-            out.append(f"  {self.path}:{f.line}: {f.where}")
-            out.append(f"    expected: {f.expected}")
-            out.append(f"    actual:   {f.actual}")
+            out.append(f"  {path}:{f.line}: {escape(str(f.where))}")
+            out.append(f"    expected: {escape(str(f.expected))}")
+            out.append(f"    actual:   {escape(str(f.actual))}")
         return "\n".join(out)
 
 

@@ -98,3 +98,21 @@ def test_cr_line_ends_give_the_lines_an_editor_shows():
                                      "per month\r  sla Gold\r"))
     (d,) = compiled.diagnostics
     assert (d.code, d.span.line, d.span.text) == ("PL213", 5, "Gold")
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\u2066"], ids=["U+202E", "U+200B", "U+2066"])
+def test_the_scenario_report_escapes_names_and_values(tmp_path, capsys, char: str):
+    """`planlang test` prints a scenario's name and its expected and actual values: a character
+    the YAML reader lets through (a bidi override, a zero-width space) is shown escaped."""
+    spec = tmp_path / "odd.scenario.yaml"
+    spec.write_text(
+        f"scenario: a name with{char}an odd character\n"
+        f"catalog: {REPO / 'catalogs' / 'flespi.plan'}\n"
+        f"account: {{account: acme{char}x, plan: Start}}\n"
+        "periods:\n"
+        f"  2026-11: {{total: \"1.00\", lines: [{{item: \"plan{char}fee\", amount: \"1.00\"}}]}}\n",
+        encoding="utf-8")
+    status, out, _ = run_cli(["test", str(spec)], capsys)
+    assert status == 1 and out.startswith("FAIL")
+    assert terminal_safe(out)
+    assert f"with{escape(char)}an odd" in out and f"plan{escape(char)}fee" in out
