@@ -394,8 +394,20 @@ def hostile_subscriber_lines(rng: random.Random, kind: str, lines: list[str]) ->
 # ---- plans ---------------------------------------------------------------------------------------
 
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+#: The number positions outside expressions, where a 5,000-digit number once escaped PL236.
+_NUMBER_POSITIONS = (r"slack (\d+)%", r"refund (\d+)%", r"invoice on day (\d+)",
+                     r"per (\d[\d,]*) \w", r"for (\d+) months", r"(\d[\d,]*) included")
 PLAN_KINDS = ("huge-number", "lookalike-name", "invisible-name", "cr-only", "escape-name",
               "comma-amount")
+
+
+def huge_at_every_position(text: str) -> list[str]:
+    """The catalog once for each number position outside expressions, holding 5,000 digits."""
+    out = []
+    for pattern in _NUMBER_POSITIONS:
+        for m in re.finditer(pattern, text):
+            out.append(text[:m.start(1)] + "7" * HUGE_DIGITS + text[m.end(1):])
+    return out
 
 
 def hostile_plan(rng: random.Random, kind: str, text: str) -> str:
@@ -404,6 +416,11 @@ def hostile_plan(rng: random.Random, kind: str, text: str) -> str:
     invisible character in a plan name, CR-only line ends, an escape sequence in a name, or a
     decimal comma in an amount."""
     if kind == "huge-number":
+        special = [m for pattern in _NUMBER_POSITIONS for m in re.finditer(pattern, text)]
+        if special and rng.random() < 0.5:  # slack %, refund %, invoice day, per N, N months
+            m = rng.choice(special)
+            digits = rng.choice([HUGE_DIGITS, 400])
+            return text[:m.start(1)] + huge_digits(rng, digits) + text[m.end(1):]
         spots = [m for m in _NUMBER.finditer(text)
                  if not text[text.rfind("\n", 0, m.start()) + 1:m.start()].lstrip().startswith("#")]
         m = rng.choice(spots)
@@ -776,7 +793,8 @@ def mentions(text: str, ch: str) -> bool:
             or repr(ch)[1:-1] in text)
 
 
-def case_plan(rng: random.Random, kind: str, budget: float | None = None) -> Case:
+def case_plan(rng: random.Random, kind: str, budget: float | None = None,
+              given: tuple[str, str] | None = None) -> Case:
     """A catalog with one hostile change, checked; when it checks clean, its example account is
     billed by both evaluators, as `planlang bill` and a batch would (code generation included)."""
     from planlang.compile import compile_source
@@ -785,7 +803,10 @@ def case_plan(rng: random.Random, kind: str, budget: float | None = None) -> Cas
 
     key = rng.choice(["flespi", "edge", "coediting", "soracom-flux"])
     text = CATALOG[key].read_text(encoding="utf-8")
-    hostile = hostile_plan(rng, kind, text)
+    if given is not None:  # (catalog key, text) made by the caller
+        key, hostile = given
+    else:
+        hostile = hostile_plan(rng, kind, text)
     data = hostile.encode("utf-8", "surrogatepass")
     case = Case("plan", kind, ["check", "INPUT"], data, ".plan")
     started = time.monotonic()
@@ -840,9 +861,10 @@ def _bill_example(key: str, catalog) -> None:
     example, period = EXAMPLE_OF[key]
     data = json.loads(seed_record(example))
     periods = [str(p) for p in parse_periods(period)]
-    for explain in (False, True):
-        with contextlib.suppress(PlanlangError):
-            bill_one(catalog, data, periods, explain)
+    for months in ({tuple(periods), tuple(periods[:1])}):  # a runner is made per set of months
+        for explain in (False, True):
+            with contextlib.suppress(PlanlangError):
+                bill_one(catalog, json.loads(json.dumps(data)), list(months), explain)
 
 
 # ---- real processes: pipes, FIFOs, special outputs, signals, encodings ---------------------------
@@ -1217,4 +1239,147 @@ def case_process(rng: random.Random, kind: str, work: Path, budget: float | None
         if missing:
             case.findings.append(f"lost: {len(missing)} of {len(expect_bills)} accounts not "
                                  "billed (exit 0)")
+    return case
+
+
+# ---- money at the bounds: every mode agrees, totals add up, the caller's context is not used ----
+
+MONEY_PLAN = """catalog money
+  currency {currency}
+  billing period: calendar month
+
+unit byte
+unit MB = 1,000,000 bytes
+unit GB = 1,000,000,000 bytes
+unit TiB = 1,099,511,627,776 bytes
+
+meter storage in {meter_unit}: usage, monthly sum
+
+plan P: {sym} {fee} per month
+  storage: {included} {included_unit} included, then {sym} {price} per {per}
+"""
+UNIT_BYTES = {"byte": 1, "MB": 10 ** 6, "GB": 10 ** 9, "TiB": 1_099_511_627_776}
+
+
+def _grouped(value: Decimal) -> str:
+    """A plan-file number: groups of three before the point."""
+    sign, digits, exponent = value.as_tuple()
+    text = f"{value:f}"
+    whole, _, frac = text.partition(".")
+    return f"{int(whole):,}" + (f".{frac}" if frac else "")
+
+
+def _money_value(rng: random.Random, whole_digits: int, places: int) -> Decimal:
+    digits = rng.choice([1, 2, 3, whole_digits, whole_digits])
+    whole = rng.choice([10 ** digits - 1, rng.randrange(10 ** digits), 1, 0])
+    frac = rng.choice([0, rng.randrange(10 ** places), 10 ** places - 1, 5 * 10 ** (places - 1)])
+    return Decimal(whole) + Decimal(frac).scaleb(-places)
+
+
+def money_case(rng: random.Random) -> tuple[str, dict, Any]:
+    """(plan text, account data, expected total as a Fraction of the currency): a fee, an amount
+    included and a price per block, drawn up to the documented bounds (18 digits each side), and
+    the month's usage; the expected total is computed here by hand (started blocks beyond the
+    included amount, each line rounded half away from zero to the minor unit)."""
+    from fractions import Fraction
+    from math import ceil
+
+    currency, sym, places = rng.choice([("EUR", "€", 2), ("USD", "$", 2), ("JPY", "JPY", 0)])
+    fee = _money_value(rng, 15, places)
+    price = _money_value(rng, 15, places + rng.choice([0, 0, 2]))
+    if price == 0:
+        price = Decimal(1)
+    meter_unit = rng.choice(["GB", "TiB", "TiB", "MB", "byte"])
+    included_unit = rng.choice(["GB", "MB", "TiB"])
+    included = Decimal(rng.choice(["0", "1", "1.3", "10", "0.001", "999,999"]).replace(",", ""))
+    per_n = rng.choice([None, 1, 10, 100, 1000])
+    per_unit = rng.choice(["GB", "TiB", "MB"])
+    per = (f"{per_n:,} " if per_n else "") + per_unit
+    usage_unit = rng.choice(["GB", "MB", "byte"])
+    if rng.random() < 0.4:  # exactly the amount included
+        usage_unit = included_unit
+        usage = included
+    else:
+        usage = rng.choice([Decimal(rng.randrange(10 ** rng.randint(1, 18))),
+                            Decimal(10 ** rng.randint(1, 18) - 1), Decimal(0)])
+    usage = usage.quantize(Decimal(1)) if usage_unit == "byte" else usage
+    if rng.random() < 0.15:  # the largest price times the most blocks
+        fee = price = Decimal("999999999999999999.99") if places else Decimal(10 ** 18 - 1)
+        included, per_n, per_unit, usage, usage_unit = Decimal(0), None, "GB", Decimal(
+            10 ** 18 - 1), "GB"
+        per = "GB"
+    plan = MONEY_PLAN.format(currency=currency, sym=sym, fee=_grouped(fee), meter_unit=meter_unit,
+                             included=_grouped(included), included_unit=included_unit,
+                             price=_grouped(price), per=per)
+    account = {"account": "money", "plan": "P", "usage": {"storage": {"events": [
+        {"on": "2026-11-05", "amount": f"{usage:f} {usage_unit}"}]}}}
+    over = (Fraction(usage) * UNIT_BYTES[usage_unit]
+            - Fraction(included) * UNIT_BYTES[included_unit])
+    block = (per_n or 1) * UNIT_BYTES[per_unit]
+    blocks = ceil(over / block) if over > 0 else 0
+    quantum = Fraction(1, 10 ** places)
+
+    def rounded(value: Fraction) -> Fraction:  # half away from zero (values here are >= 0)
+        units = value / quantum
+        return (int(units) + (1 if units - int(units) >= Fraction(1, 2) else 0)) * quantum
+
+    expected = rounded(Fraction(fee)) + rounded(blocks * Fraction(price))
+    return plan, account, expected
+
+
+def case_money(rng: random.Random, budget: float | None = None) -> Case:
+    """Bill a money_case with the interpreter and the compiled path, in the default decimal
+    context and in a caller's odd one: one total, the hand computation's, equal to the sum of its
+    lines (issue 11 items 6, 7, 8)."""
+    import decimal
+    from fractions import Fraction
+
+    from planlang.batch import bill_one
+    from planlang.compile import compile_source
+    from planlang.results import to_data
+    from planlang.source import Source
+
+    plan, account, expected = money_case(rng)
+    case = Case("money", "bounds", ["bill", "INPUT", "--account", json.dumps(account),
+                                    "--period", "2026-11"], plan.encode(), ".plan")
+    started = time.monotonic()
+    try:
+        compiled = compile_source(Source("money.plan", plan))
+        if compiled.catalog is None or any(d.is_error for d in compiled.diagnostics):
+            case.status = 1
+            case.codes = [d.code for d in compiled.diagnostics]
+            return case
+        catalog = compiled.catalog
+        results = {}
+        for mode, explain in (("interpreter", True), ("compiled", False)):
+            results[mode] = to_data(bill_one(catalog, json.loads(json.dumps(account)),
+                                             ["2026-11"], explain)[0])
+            with decimal.localcontext(prec=rng.choice([3, 6, 12]),
+                                      rounding=rng.choice([decimal.ROUND_DOWN,
+                                                           decimal.ROUND_HALF_EVEN])):
+                odd = to_data(bill_one(catalog, json.loads(json.dumps(account)), ["2026-11"],
+                                       explain)[0])
+            if (odd["total"], [li["amount"] for li in odd["lines"]]) != (
+                    results[mode]["total"], [li["amount"] for li in results[mode]["lines"]]):
+                case.findings.append(f"context: the {mode} bills {odd['total']} in the caller's "
+                                     f"decimal context, {results[mode]['total']} otherwise")
+        for mode, data in results.items():
+            total = Fraction(Decimal(data["total"]))
+            lines = sum((Fraction(Decimal(li["amount"])) for li in data["lines"]), Fraction(0))
+            if total != lines:
+                case.findings.append(f"sum: the {mode}'s total {data['total']} is not the sum of "
+                                     f"its lines ({float(lines)!r})")
+            if total != expected:
+                case.findings.append(f"exact: the {mode} bills {data['total']}, by hand "
+                                     f"{Decimal(expected.numerator) / Decimal(expected.denominator):f}")
+        if results["interpreter"]["total"] != results["compiled"]["total"]:
+            case.findings.append(f"modes: the interpreter bills {results['interpreter']['total']}"
+                                 f", the compiled path {results['compiled']['total']}")
+        case.status = 0
+    except Exception as error:  # noqa: BLE001 - every escape is a finding
+        case.status = type(error).__name__
+        case.findings.append(f"traceback: {type(error).__name__}: {str(error)[:160]}")
+    case.elapsed = time.monotonic() - started
+    if budget is not None and case.elapsed > budget:
+        case.findings.append(f"slow: {case.elapsed:.1f}s (budget {budget:.0f}s)")
     return case

@@ -55,6 +55,12 @@ OPEN: dict[tuple[str, str], str] = {
     ("processes", "sigterm-workers"): "item 4: SIGTERM leaves the temporary file (and workers)",
     ("processes", "encoding"): "item 17: UnicodeEncodeError on a latin-1/ascii stdout",
     ("processes", "workers"): "item 16: --workers 10**30 raises OverflowError",
+    ("plan", "numbers-flespi"): "item 15: 5,000 digits in `slack`/`refund`/`invoice on day`",
+    ("plan", "numbers-coediting"): "item 15: 5,000 digits in a number outside expressions",
+    ("plan", "numbers-edge"): "item 15: `for <5,000 digits> months` checks, then crashes billing",
+    ("money", "modes"): "item 6: the compiled path rounds the amount included; modes differ",
+    ("money", "sum"): "item 7: 28-digit rounding: the total is not the sum of its lines",
+    ("money", "context"): "item 8: the caller's decimal context changes the bill",
 }
 
 #: Inputs per kind: (target, cases, hostile records per JSON Lines batch).
@@ -149,6 +155,42 @@ def test_process(kind, work):
     """A real `planlang` process: pipes, FIFOs, special outputs, signals, encodings."""
     _assert_clean([hostile.case_process(random.Random(f"ci-process-{kind}"), kind, work,
                                         timeout=PROCESS_TIMEOUT)], lost=True)
+
+
+@pytest.mark.parametrize("key", [pytest.param(k, marks=_marks("plan", f"numbers-{k}"))
+                                 for k in ("flespi", "edge", "coediting", "soracom-flux")])
+def test_plan_numbers_at_every_position(key):
+    """5,000 digits in every number position outside expressions: slack %, refund %, invoice
+    day, per-N units, `for N months`, amounts included; checked, and billed when clean."""
+    text = hostile.CATALOG[key].read_text(encoding="utf-8")
+    variants = hostile.huge_at_every_position(text)
+    assert variants or key == "soracom-flux"
+    _assert_clean([hostile.case_plan(random.Random(0), "huge-number", given=(key, v))
+                   for v in variants])
+
+
+MONEY_CASES = 60
+
+
+@pytest.fixture(scope="module")
+def money_findings() -> list[str]:
+    """Findings of MONEY_CASES plans and accounts at the bounds (tests/hostile.py money_case)."""
+    return [f for i in range(MONEY_CASES)
+            for f in hostile.case_money(random.Random(f"ci-money-{i}")).findings]
+
+
+@pytest.mark.parametrize("kinds", [
+    pytest.param(("modes", "exact"), id="modes-agree-with-the-hand-computation",
+                 marks=_marks("money", "modes")),
+    pytest.param(("sum",), id="total-is-the-sum-of-lines", marks=_marks("money", "sum")),
+    pytest.param(("context",), id="caller-context-not-used", marks=_marks("money", "context")),
+    pytest.param(("traceback",), id="no-exception"),
+])
+def test_money_at_the_bounds(kinds, money_findings):
+    """Fees, prices, amounts included and usage up to the documented 18+18 digits, billed by both
+    evaluators, in the default decimal context and in a caller's (prec 3–12)."""
+    found = [f for f in money_findings if f.split(":", 1)[0] in kinds]
+    assert not found, "\n".join(found[:10])
 
 
 # ---- the generators themselves -------------------------------------------------------------------

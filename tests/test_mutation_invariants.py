@@ -1,0 +1,291 @@
+"""Invariants of the money and the engine's rules that kill the mutants the rest of the suite let
+live (mutmut over planlang/money.py, engine/charges.py, engine/ladder.py; see bench/README.md,
+"Mutation testing").
+
+Every expected figure is worked out by hand from PRODUCT.md's conventions (exact values, ties
+rounded away from zero to the minor unit once per line, blocks started are blocks billed, a
+total is the sum of its lines), never copied from the program's output.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from planlang.compile import parse_catalog_text
+from planlang.engine import evaluate
+from planlang.money import (
+    MINOR_UNITS,
+    format_money,
+    format_number,
+    fraction_to_decimal,
+    round_money,
+    to_fraction,
+)
+from planlang.results import to_data
+from planlang.serde import converter
+from planlang.state import Account
+
+CATALOG = """\
+catalog invariants
+  currency EUR
+  billing period: calendar month
+  uptime measured to 0.01%
+
+unit MB
+unit GB = 1,000 MB
+
+meter realms: count including disabled
+meter channels: count including disabled, daily average, then monthly average, round up
+meter storage in MB: usage, monthly sum
+
+sla Gold:
+  refund 30% of the plan fee when uptime is from 99.01% to 99.89%
+  refund 70% of the plan fee when uptime is 99.0% or below
+
+plan Small: € 10.05 per month
+  realms: at most 2
+  channels: 2 included, then € 5 per channel, up to 10 channels
+  storage: 1 GB included, then € 2.5 per 100 MB
+  sla Gold
+"""
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return parse_catalog_text(CATALOG, "invariants.plan")
+
+
+def bill(catalog, **account):
+    data = to_data(evaluate(catalog, converter.structure(
+        {"account": "a", "plan": "Small", **account}, Account), "2026-11"))
+    assert Decimal(data["total"]) == sum((Decimal(li["amount"]) for li in data["lines"]),
+                                         Decimal(0)), "the total is the sum of its lines"
+    return data
+
+
+def lines(data, kind=None):
+    return [li for li in data["lines"] if kind is None or li["kind"] == kind]
+
+
+def decisions(data, kind):
+    return [d for d in data["decisions"] if d["kind"] == kind]
+
+
+# ---- money.py -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, currency, expected", [
+    (Fraction(5, 1000), "EUR", "0.01"),          # a tie goes away from zero
+    (Fraction(-5, 1000), "EUR", "-0.01"),
+    (Fraction(15, 1000), "EUR", "0.02"),         # not to even
+    (Fraction(-25, 1000), "EUR", "-0.03"),
+    (Fraction(4999, 1000000), "EUR", "0.00"),    # just below a tie
+    (Fraction(-4999, 1000000), "EUR", "0.00"),
+    (Fraction(1, 3), "USD", "0.33"),
+    (Fraction(2, 3), "USD", "0.67"),
+    (Fraction(1, 2), "JPY", "1"),
+    (Fraction(-1, 2), "JPY", "-1"),
+    (Fraction(5, 2), "JPY", "3"),
+    (Decimal("130"), "EUR", "130.00"),
+    (7, "CHF", "7.00"),
+    (Decimal("-0.001"), "GBP", "0.00"),
+])
+def test_round_money_half_away_from_zero(value, currency, expected):
+    amount = round_money(value, currency)
+    assert str(amount) == expected  # the value and the minor unit's places
+    assert amount.as_tuple().exponent == -MINOR_UNITS[currency]
+
+
+def test_round_money_is_exact_for_large_amounts():
+    # 18 digits before the point and a tie after the cents: no digit lost on the way.
+    assert str(round_money(Fraction(999_999_999_999_999_999_995, 1000), "EUR")) == \
+        "1000000000000000000.00"
+    assert str(round_money(Fraction(123_456_789_012_345_678_904, 1000), "EUR")) == \
+        "123456789012345678.90"
+
+
+def test_to_fraction_refuses_floats_and_keeps_exact_values():
+    with pytest.raises(TypeError):
+        to_fraction(0.1)  # type: ignore[arg-type]
+    half = Fraction(1, 2)
+    assert to_fraction(half) is half
+    assert to_fraction(Decimal("0.1")) == Fraction(1, 10)
+    assert to_fraction(3) == Fraction(3)
+
+
+@pytest.mark.parametrize("value, expected", [
+    (Fraction(1, 8), "0.125"),                                  # terminates: exact
+    (Fraction(3, 1), "3"),
+    (Fraction(2, 3), "0.666666666667"),                         # 12 places, rounded
+    (Fraction(1, 3), "0.333333333333"),
+    (Fraction(10 ** 30 + 1, 2), "500000000000000000000000000000.5"),  # more than 28 digits
+    (Fraction(1, 2 ** 20), "0.00000095367431640625"),            # 20 places, all kept
+    (Fraction(-7, 4), "-1.75"),
+])
+def test_fraction_to_decimal(value, expected):
+    result = fraction_to_decimal(value)
+    assert result == Decimal(expected)
+    assert result.as_tuple() == Decimal(expected).normalize().as_tuple() or "." not in expected \
+        or result.as_tuple().exponent == Decimal(expected).as_tuple().exponent
+
+
+def test_fraction_to_decimal_places():
+    assert str(fraction_to_decimal(Fraction(2, 3), places=3)) == "0.667"
+    assert str(fraction_to_decimal(Fraction(10 ** 20 + 1, 3), places=2)) == \
+        "33333333333333333333.67"
+
+
+@pytest.mark.parametrize("value, expected", [
+    (1000, "1,000"), (Decimal("1E+3"), "1,000"), (Decimal("4.50"), "4.5"),
+    (Decimal("0.0004"), "0.0004"), (Decimal("-1234.5"), "-1,234.5"), (Fraction(1, 3),
+                                                                         "0.333333333333"),
+    (Fraction(-5, 2), "-2.5"), (0, "0"), (Decimal("10.00"), "10"), (Fraction(1234567, 1),
+                                                                   "1,234,567"),
+])
+def test_format_number(value, expected):
+    assert format_number(value) == expected
+
+
+@pytest.mark.parametrize("amount, currency, expected", [
+    (Decimal("1234.5"), "EUR", "€1,234.50"), (Decimal("0.0004"), "USD", "$0.0004"),
+    (Decimal("-3"), "EUR", "-€3.00"), (Decimal("130"), "JPY", "¥130"),
+    (Decimal("5"), "CHF", "CHF 5.00"), (Decimal("2.5"), "GBP", "£2.50"),
+    (Decimal("1E+2"), "USD", "$100.00"),
+])
+def test_format_money(amount, currency, expected):
+    assert format_money(amount, currency) == expected
+
+
+# ---- charges.py: extras, limits, SLA refunds ---------------------------------------------------
+
+def test_blocks_started_beyond_the_amount_included(catalog):
+    # 1,250 MB - 1 GB (1,000 MB) included = 250 MB: 3 started blocks of 100 MB × €2.50 = €7.50.
+    data = bill(catalog, usage={"storage": {"events": [{"on": "2026-11-02",
+                                                        "amount": "1,250 MB"}]}})
+    [extra] = lines(data, "extra")
+    assert (extra["item"], extra["quantity"], extra["unit"], extra["unit_price"],
+            extra["amount"]) == ("storage", "3", "100 MB", "2.5", "7.50")
+    steps = {s["label"]: s["value"] for s in extra["steps"]}
+    assert steps["included"] == "1,000 MB"
+    assert steps["billable"] == "250 MB"
+    assert steps["blocks"] == "250 MB / 100 MB = 2.5, rounded up to 3"
+    assert steps["price"] == "€2.50 per 100 MB × 3 = €7.50"
+    assert data["total"] == "17.55"  # €10.05 + €7.50
+
+
+def test_exactly_the_amount_included_bills_no_extra(catalog):
+    for amount in ("1,000 MB", "1 GB", "999 MB"):
+        data = bill(catalog, usage={"storage": {"events": [{"on": "2026-11-02",
+                                                            "amount": amount}]}})
+        assert lines(data, "extra") == []
+        assert data["total"] == "10.05"
+    # One MB more is one whole block.
+    data = bill(catalog, usage={"storage": {"events": [{"on": "2026-11-02",
+                                                        "amount": "1,001 MB"}]}})
+    [extra] = lines(data, "extra")
+    assert (extra["quantity"], extra["amount"]) == ("1", "2.50")
+    assert {s["label"]: s["value"] for s in extra["steps"]}["blocks"] == \
+        "1 MB / 100 MB = 0.01, rounded up to 1"
+
+
+def test_whole_blocks_are_not_said_to_be_rounded(catalog):
+    data = bill(catalog, usage={"storage": {"events": [{"on": "2026-11-02",
+                                                        "amount": "1,300 MB"}]}})
+    [extra] = lines(data, "extra")
+    assert {s["label"]: s["value"] for s in extra["steps"]}["blocks"] == "300 MB / 100 MB = 3"
+    assert extra["amount"] == "7.50"
+
+
+def test_a_count_above_its_ceiling_bills_the_extra_and_decides_over_limit(catalog):
+    # 12 channels all month: 10 above the 2 included at €5 = €50, and 12 > the 10 allowed.
+    data = bill(catalog, usage={"channels": {"intervals": [{"from": "2026-10-01",
+                                                            "count": 12}]}})
+    [extra] = lines(data, "extra")
+    assert (extra["quantity"], extra["unit"], extra["amount"]) == ("10", "channel", "50.00")
+    [over] = decisions(data, "usage-over-limit")
+    assert (over["subject"], over["date"], over["outcome"]) == ("channels", "2026-11-30",
+                                                                "exceeded")
+    assert over["reasons"] == [{"code": "over-limit", "message":
+                                "12 channels measured; plan `Small` allows 10 channels"}]
+    assert over["rule"] == "invariants.plan:19"  # `up to 10 channels`
+
+
+def test_at_the_ceiling_is_not_over_it(catalog):
+    data = bill(catalog, usage={"channels": {"intervals": [{"from": "2026-10-01",
+                                                            "count": 10}]},
+                                "realms": {"intervals": [{"from": "2026-10-01", "count": 2}]}})
+    assert decisions(data, "usage-over-limit") == []
+    assert lines(data, "extra")[0]["amount"] == "40.00"
+
+
+def test_the_highest_count_of_the_period_and_its_first_day(catalog):
+    # Realms: 1 all along, 2 more on 10–11 November and 2 more on 20 November: 3 is the peak,
+    # first reached on the 10th; the plan allows 2.
+    data = bill(catalog, usage={"realms": {"intervals": [
+        {"from": "2026-10-01", "count": 1},
+        {"from": "2026-11-20", "to": "2026-11-21", "count": 2},
+        {"from": "2026-11-10", "to": "2026-11-12", "count": 2}]}})
+    [over] = decisions(data, "usage-over-limit")
+    assert (over["subject"], over["date"], over["outcome"]) == ("realms", "2026-11-10",
+                                                                "exceeded")
+    assert over["reasons"] == [{"code": "over-limit", "message":
+                                "3 realms on 2026-11-10; plan `Small` allows 2 realms"}]
+    assert over["steps"] == [{"label": "highest count", "value": "3 realms on 2026-11-10"}]
+    assert over["rule"] == "invariants.plan:18"  # `realms: at most 2`
+    # A higher peak later in the month is the one reported.
+    data = bill(catalog, usage={"realms": {"intervals": [
+        {"from": "2026-10-01", "count": 1},
+        {"from": "2026-11-10", "to": "2026-11-12", "count": 2},
+        {"from": "2026-11-25", "to": "2026-11-26", "count": 4}]}})
+    [over] = decisions(data, "usage-over-limit")
+    assert over["date"] == "2026-11-25"
+    assert over["reasons"][0]["message"] == "5 realms on 2026-11-25; plan `Small` allows 2 realms"
+
+
+def test_a_peak_outside_the_period_does_not_count(catalog):
+    data = bill(catalog, usage={"realms": {"intervals": [
+        {"from": "2026-10-01", "count": 1},
+        {"from": "2026-10-10", "to": "2026-10-12", "count": 5},
+        {"from": "2026-12-01", "to": "2026-12-03", "count": 5}]}})
+    assert decisions(data, "usage-over-limit") == []
+
+
+@pytest.mark.parametrize("uptime, percent, amount", [
+    ("99.5%", "30", "-3.02"),    # 30% of €10.05 = €3.015: the tie goes away from zero
+    ("99.01%", "30", "-3.02"),
+    ("99.89%", "30", "-3.02"),
+    ("99%", "70", "-7.04"),      # 70% of €10.05 = €7.035
+    ("42%", "70", "-7.04"),
+])
+def test_sla_refund_of_the_plan_fee(catalog, uptime, percent, amount):
+    data = bill(catalog, uptime={"2026-11": uptime})
+    [refund] = lines(data, "refund")
+    assert (refund["item"], refund["quantity"], refund["unit"], refund["amount"]) == (
+        "SLA refund", "1", f"{percent}% of the plan fee", amount)
+    exact = Fraction(-int(percent), 100) * Fraction("10.05")
+    assert Decimal(refund["unit_price"]) == Decimal(exact.numerator) / Decimal(exact.denominator)
+    [decision] = decisions(data, "sla-refund")
+    assert (decision["subject"], decision["date"], decision["outcome"]) == ("Gold", "2026-11-30",
+                                                                            "refunded")
+    shown = uptime.rstrip("%")
+    assert decision["reasons"] == [{"code": "uptime-in-band", "message": (
+        f"uptime {shown}% is {'from 99.01% to 99.89%' if percent == '30' else '99% or below'}"
+        f": {percent}% of the plan fee is refunded")}]
+    steps = {s["label"]: s["value"] for s in refund["steps"]}
+    assert steps["uptime"] == f"{shown}%"
+    assert steps["refund"] == f"{percent}% of €10.05 = €{amount.lstrip('-')}"
+    assert data["total"] == str(Decimal("10.05") + Decimal(amount))
+
+
+@pytest.mark.parametrize("uptime", ["99.9%", "100%", "99.95%"])
+def test_no_refund_above_the_bands(catalog, uptime):
+    data = bill(catalog, uptime={"2026-11": uptime})
+    assert lines(data, "refund") == [] and decisions(data, "sla-refund") == []
+    assert data["total"] == "10.05"
+
+
+def test_no_refund_without_uptime_for_the_period(catalog):
+    data = bill(catalog, uptime={"2026-10": "50%"})
+    assert lines(data, "refund") == []
