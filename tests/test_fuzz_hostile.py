@@ -31,6 +31,7 @@ OPEN: dict[tuple[str, str], str] = {
     ("account", "duplicate-key"): "item 11: a date key and its quoted twin both accepted",
     ("scenario", "deep"): "item 13: RecursionError in a scenario",
     ("scenario", "surrogate"): "item 13: a lone surrogate in a scenario",
+    ("scenario", "huge-number"): "item 13: a 5,000-character catalog path: OSError, not PL401",
     ("subscribers", "deep"): "item 14: RecursionError in a subscribers_from line",
     ("subscribers", "huge-number"): "item 14: a 5,000-digit integer",
     ("subscribers", "surrogate"): "item 14: a lone surrogate",
