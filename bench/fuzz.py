@@ -420,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.in_process and args.index is None:
         return run_children(plan, args)
     signal.signal(signal.SIGALRM, _alarm)
+    from planlang import cli
+
+    cli.load_catalog = hostile.cached_load_catalog  # each catalog parsed once per file
     found = 0
     with tempfile.TemporaryDirectory(prefix="planlang-fuzz-") as tmp:
         work = Path(tmp)

@@ -152,7 +152,9 @@ def test_format_number(value, expected):
     (Decimal("1234.5"), "EUR", "€1,234.50"), (Decimal("0.0004"), "USD", "$0.0004"),
     (Decimal("-3"), "EUR", "-€3.00"), (Decimal("130"), "JPY", "¥130"),
     (Decimal("5"), "CHF", "CHF 5.00"), (Decimal("2.5"), "GBP", "£2.50"),
-    (Decimal("1E+2"), "USD", "$100.00"),
+    (Decimal("1E+2"), "USD", "$100.00"), (Decimal("0"), "EUR", "€0.00"),
+    (Decimal("0.5"), "EUR", "€0.50"), (Decimal("-0.0004"), "USD", "-$0.0004"),
+    (Decimal("0.05"), "EUR", "€0.05"),
 ])
 def test_format_money(amount, currency, expected):
     assert format_money(amount, currency) == expected
@@ -289,3 +291,68 @@ def test_no_refund_above_the_bands(catalog, uptime):
 def test_no_refund_without_uptime_for_the_period(catalog):
     data = bill(catalog, uptime={"2026-10": "50%"})
     assert lines(data, "refund") == []
+
+
+ROUNDED = """\
+catalog rounded
+  currency EUR
+  billing period: calendar month
+
+unit MB
+unit GB = 1,000 MB
+
+meter archive in MB: usage, monthly sum, round up to 1 GB
+meter storage in MB: usage, monthly sum
+
+plan Small: € 10 per month
+  archive: 1 GB included, then € 3 per GB
+  storage: 1 GB included, not extendable
+
+plan Big: € 10 per month
+  archive: 1 GB included, then € 3 per MB
+  storage: 1 GB included, then € 1 per GB, up to 3 GB
+"""
+
+
+@pytest.fixture(scope="module")
+def rounded():
+    return parse_catalog_text(ROUNDED, "rounded.plan")
+
+
+def usage(archive: str, storage: str) -> dict:
+    return {"archive": {"events": [{"on": "2026-11-02", "amount": archive}]},
+            "storage": {"events": [{"on": "2026-11-02", "amount": storage}]}}
+
+
+def test_blocks_of_the_rounding_unit_or_the_meter_unit_need_no_division(rounded):
+    # Archive: 2,500 MB rounded up to 3 GB; 2 GB beyond the 1 GB included.
+    small = bill(rounded, plan="Small", usage=usage("2,500 MB", "500 MB"))
+    [archive] = lines(small, "extra")
+    assert (archive["quantity"], archive["unit"], archive["amount"]) == ("2", "GB", "6.00")
+    labels = [s["label"] for s in archive["steps"]]
+    assert "blocks" not in labels  # per GB, the unit the meter rounds to
+    assert labels[-3:] == ["included", "billable", "price"]
+    big = bill(rounded, plan="Big", usage=usage("2,500 MB", "4,500 MB"))
+    archive, storage = lines(big, "extra")
+    # Per MB, the meter's own unit: 2 GB = 2,000 MB × €3.
+    assert (archive["quantity"], archive["unit"], archive["amount"]) == ("2000", "MB", "6000.00")
+    assert "blocks" not in [s["label"] for s in archive["steps"]]
+    # Per GB of a meter in MB, not rounded: 3,500 MB / 1,000 MB = 3.5, so 4 blocks × €1.
+    assert (storage["quantity"], storage["unit"], storage["amount"]) == ("4", "GB", "4.00")
+    assert {s["label"]: s["value"] for s in storage["steps"]}["blocks"] == \
+        "3,500 MB / GB = 3.5, rounded up to 4"
+    assert big["total"] == "6014.00"
+
+
+def test_over_the_limit_names_the_rule_that_sets_the_ceiling(rounded):
+    small = bill(rounded, plan="Small", usage=usage("500 MB", "4,500 MB"))
+    [over] = decisions(small, "usage-over-limit")
+    assert over["rule"] == "rounded.plan:13"  # `1 GB included, not extendable`: the included rule
+    assert over["reasons"][0]["message"] == "4,500 MB measured; plan `Small` allows 1,000 MB"
+    assert [s["label"] for s in over["steps"]] == ["measured", "daily sum", "monthly sum"]
+    assert lines(small, "extra") == [] and small["total"] == "10.00"
+    big = bill(rounded, plan="Big", usage=usage("500 MB", "4,500 MB"))
+    [over] = decisions(big, "usage-over-limit")
+    assert over["rule"] == "rounded.plan:17"  # `up to 3 GB`: the limit rule
+    assert over["reasons"][0]["message"] == "4,500 MB measured; plan `Big` allows 3,000 MB"
+    assert over["steps"] == lines(big, "extra")[0]["steps"][:3]  # the measurement's own steps
