@@ -338,7 +338,7 @@ def run_hostile(tally: Tally, target: str, n: int, seed: int, timeout: float, bu
             for finding in case.findings:
                 what = finding.split(":", 1)[0]
                 tally.save(what, f"{kind}: {finding.splitlines()[0][:160]}", case.data,
-                           case.suffix, replay, f"{case.command()}\n\n{finding}")
+                           case.suffix, f"{replay}\n{case.command()}", finding)
         except Timeout:
             tally.tried += 1
             tally.status["timeout"] += 1
@@ -429,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         for target, n in plan.items():
             tally = run_target(target, n, args, work)
             print(report(tally), flush=True)
-            found += sum(tally.findings.values()) + tally.status["raised"] + tally.status["timeout"]
+            found += sum(tally.findings.values())
     print(f"\n{found} input{'s' * (found != 1)} with findings"
           + (f"; saved under {args.crashes}" if found else ""), flush=True)
     return 1 if found else 0

@@ -596,8 +596,13 @@ class Case:
         self.elapsed = 0.0
         self.inputs = 1  # hostile inputs in this run (a batch file may hold several)
 
-    def command(self, input_path: str = "INPUT") -> str:
-        return "planlang " + " ".join(a if a and " " not in a else repr(a) for a in self.argv)
+    def command(self) -> str:
+        """The command line, the hostile input file written INPUT (as saved by bench/fuzz.py)."""
+        hostile = {"accounts.jsonl", "account.yaml", "b-hostile.yaml", "sims.jsonl"}
+        words = [("INPUT" if Path(a).name in hostile or (self.target == "scenario"
+                                                          and a.endswith(".scenario.yaml"))
+                  else a) for a in self.argv]
+        return "planlang " + " ".join(a if a and " " not in a else repr(a) for a in words)
 
 
 #: Values that are not numbers a person meant, in any reading: an account that holds one where an
