@@ -88,18 +88,18 @@ TARGETS = ("plans-grammar", "plans-raw", "plans-mutated", "plans-hostile", "acco
 #: The long run: inputs per target, 1,000,000 in all. The in-process hostile targets carry most of
 #: it (hundreds of inputs a second); the grammar and process targets are slower and fewer.
 LONG = {
-    "jsonl-hostile": 600_000,
-    "accounts-hostile": 120_000,
-    "subscribers": 80_000,
-    "scenarios-hostile": 40_000,
-    "plans-hostile": 40_000,
-    "accounts": 40_000,
-    "scenarios": 30_000,
-    "plans-grammar": 20_000,
-    "plans-raw": 10_000,
-    "plans-mutated": 8_000,
-    "money": 10_000,
-    "processes": 2_000,
+    "jsonl-hostile": 500_000,
+    "subscribers": 150_000,
+    "accounts": 100_000,
+    "money": 80_000,
+    "plans-hostile": 60_000,
+    "scenarios": 40_000,
+    "accounts-hostile": 30_000,
+    "plans-mutated": 15_000,
+    "scenarios-hostile": 10_000,
+    "plans-grammar": 10_000,
+    "plans-raw": 4_000,
+    "processes": 1_000,
 }
 MEMORY = 1_500_000_000  # bytes of address space for each target's child process
 CODE = re.compile(r"(?:error|warning)\[(PL\d{3})\]")
@@ -310,7 +310,7 @@ def hostile_case(target: str, seed: int, index: int, work: Path, budget: float, 
     """Input number `index` of a hostile target: the same seed and index give the same input."""
     kinds, make = HOSTILE[target]
     rng = random.Random(f"{seed}-{target}-{index}")
-    kind = kinds[index % len(kinds)]
+    kind = rng.choices(kinds, [hostile.KIND_WEIGHTS.get(k, 1.0) for k in kinds])[0]
     if target == "plans-hostile":
         return kind, hostile.case_plan(rng, kind, budget)
     if target == "money":
@@ -410,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hostile-per-run", type=int, default=20,
                         help="hostile records per JSON Lines batch")
     parser.add_argument("--keep", type=int, default=20, help="inputs saved per kind of finding")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="targets run side by side, each in its own child process")
     parser.add_argument("--in-process", action="store_true",
                         help="run the targets in this process (no child, no memory limit)")
     parser.add_argument("--crashes", type=Path, default=Path(tempfile.gettempdir()) / "planlang-fuzz-crashes")
@@ -442,13 +444,28 @@ def run_children(plan: dict[str, int], args) -> int:
     options = ["--seed", str(args.seed), "--timeout", str(args.timeout), "--budget",
                str(args.budget), "--hostile-per-run", str(args.hostile_per_run), "--keep",
                str(args.keep), "--crashes", str(args.crashes)]
-    for target, n in plan.items():
+    running: list[tuple[str, subprocess.Popen]] = []
+
+    def reap(block: bool) -> None:
+        for target, child in list(running):
+            if block or child.poll() is not None:
+                status = child.wait()
+                running.remove((target, child))
+                statuses[target] = status
+                if status not in (0, 1):
+                    print(f"== {target}: the child process ended with status {status} "
+                          "(killed, or out of memory?)", flush=True)
+                if block:
+                    return
+
+    for target, n in plan.items():  # the largest first when they run side by side
+        while len(running) >= args.jobs:
+            time.sleep(0.2)
+            reap(False)
         command = [sys.executable, __file__, str(n), "--targets", target, "--in-process", *options]
-        child = subprocess.run(command, preexec_fn=_limit_memory(args.memory))
-        statuses[target] = child.returncode
-        if child.returncode not in (0, 1):
-            print(f"== {target}: the child process ended with status {child.returncode} "
-                  "(killed, or out of memory?)", flush=True)
+        running.append((target, subprocess.Popen(command, preexec_fn=_limit_memory(args.memory))))
+    while running:
+        reap(True)
     total = sum(plan.values())
     print(f"\n{total:,} inputs planned, {time.monotonic() - started:,.0f}s in all; targets with "
           f"findings: {', '.join(t for t, s in statuses.items() if s) or 'none'}", flush=True)

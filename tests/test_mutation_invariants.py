@@ -131,6 +131,14 @@ def test_fraction_to_decimal(value, expected):
         or result.as_tuple().exponent == Decimal(expected).as_tuple().exponent
 
 
+def test_fraction_to_decimal_with_a_large_odd_denominator():
+    # 1 / (2 × (10^20 + 1)) does not terminate: 12 places, all zero; integers stay exact.
+    tiny = fraction_to_decimal(Fraction(1, 2 * (10 ** 20 + 1)))
+    assert tiny == 0 and tiny.as_tuple().exponent == -12
+    third = fraction_to_decimal(Fraction(10 ** 20, 3 * 2 ** 70))
+    assert third == Decimal("0.028234431575")  # 0.02823443157514…
+
+
 def test_fraction_to_decimal_places():
     assert str(fraction_to_decimal(Fraction(2, 3), places=3)) == "0.667"
     assert str(fraction_to_decimal(Fraction(10 ** 20 + 1, 3), places=2)) == \
@@ -143,6 +151,8 @@ def test_fraction_to_decimal_places():
                                                                          "0.333333333333"),
     (Fraction(-5, 2), "-2.5"), (0, "0"), (Decimal("10.00"), "10"), (Fraction(1234567, 1),
                                                                    "1,234,567"),
+    (Decimal("1E-7"), "0.0000001"), (Fraction(1, 2 ** 20), "0.00000095367431640625"),
+    (Decimal("-0.5"), "-0.5"),
 ])
 def test_format_number(value, expected):
     assert format_number(value) == expected
