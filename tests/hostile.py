@@ -1058,6 +1058,15 @@ def _fifo_reader(path: Path, into: list[bytes], seconds: float = 20.0) -> Callab
     return feed
 
 
+def _writing(folder: Path) -> bool:
+    """Whether a batch has begun writing its temporary output file in `folder`."""
+    for path in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if path.name.startswith(".out") and path.stat().st_size > 0:
+                return True
+    return False
+
+
 def case_process(rng: random.Random, kind: str, work: Path, budget: float | None = None,
                  timeout: float = 30.0) -> Case:
     """One real `planlang` process, judged: see PROCESS_KINDS."""
@@ -1185,15 +1194,15 @@ def case_process(rng: random.Random, kind: str, work: Path, budget: float | None
         argv += ["--out", str(out_path)]
     elif kind.startswith(("sigterm", "sigint")):
         big = folder / "accounts.jsonl"
-        big.write_bytes(good_jsonl(rng.choice([2000, 4000])))
+        big.write_bytes(good_jsonl(20_000))  # ~20 s of billing: the signal comes mid-batch
         inputs.append(big)
         out_path = folder / "out.jsonl"
         argv = ["bill", edge, "--accounts", str(big), "--period", period, "--out", str(out_path)]
         if kind.endswith("workers"):
             argv += ["--workers", "2", "--chunk-size", "100"]
         sig = signal.SIGTERM if kind.startswith("sigterm") else signal.SIGINT
-        run_kw["signal_after"] = (sig, rng.uniform(0.0, 0.8))
-        run_kw["signal_when"] = lambda: any(p.name.startswith(".out") for p in folder.iterdir())
+        run_kw["signal_after"] = (sig, rng.uniform(0.0, 0.3))
+        run_kw["signal_when"] = lambda: _writing(folder)
         allowed = (0, 1, 2, *SIGNALLED)
     elif kind == "encoding":
         encoding = rng.choice(["latin-1", "ascii", "cp1252"])

@@ -139,6 +139,15 @@ def test_fraction_to_decimal_with_a_large_odd_denominator():
     assert third == Decimal("0.028234431575")  # 0.02823443157514…
 
 
+def test_fraction_to_decimal_with_powers_of_five():
+    # 1 / 5^15 = 2^15 / 10^15 terminates after 15 places; 1 / 5^40 after 40: kept exactly.
+    assert fraction_to_decimal(Fraction(1, 5 ** 15)) == Decimal("0.000000000032768")
+    assert fraction_to_decimal(Fraction(1, 5 ** 40)) == Decimal(2 ** 40).scaleb(-40)
+    assert fraction_to_decimal(Fraction(7, 2 ** 3 * 5 ** 6)) == Decimal("0.000056")
+    # 1 / (6 × 5) does not terminate (the 3): 12 places.
+    assert fraction_to_decimal(Fraction(1, 30)) == Decimal("0.033333333333")
+
+
 def test_fraction_to_decimal_places():
     assert str(fraction_to_decimal(Fraction(2, 3), places=3)) == "0.667"
     assert str(fraction_to_decimal(Fraction(10 ** 20 + 1, 3), places=2)) == \
