@@ -375,3 +375,52 @@ def test_over_the_limit_names_the_rule_that_sets_the_ceiling(rounded):
     assert over["rule"] == "rounded.plan:17"  # `up to 3 GB`: the limit rule
     assert over["reasons"][0]["message"] == "4,500 MB measured; plan `Big` allows 3,000 MB"
     assert over["steps"] == lines(big, "extra")[0]["steps"][:3]  # the measurement's own steps
+
+
+# ---- ladder.py: one tier at a time, by the tier's limit ------------------------------------------
+
+LADDER = """\
+catalog ladder
+  currency USD
+  billing period: calendar month
+
+unit GB
+
+meter data in GB: usage, monthly sum
+
+plan Small: $ 30 per month
+  data: at most 20 GB
+plan Medium: $ 55 per month
+  data: at most 30 GB
+plan Large: $ 90 per month
+  data: 40 GB included, then $ 30 per 10 GB
+
+ladder Tiers: Small, Medium, Large
+  by data
+  up when above the limit
+  down when below the lower limit for 2 months
+"""
+
+
+def test_a_ladder_step_is_decided_by_the_tier_limit():
+    """A tier limited `at most 20 GB` moves up above 20 GB, not above the (zero) amount included;
+    down after two evaluated months below the lower tier's limit; the wording names both."""
+    from planlang.engine import evaluate_periods
+
+    catalog = parse_catalog_text(LADDER, "ladder.plan")
+    account = converter.structure({"account": "a", "plan": "Small", "since": "2026-01", "usage": {
+        "data": {"daily": {"2026-01-10": "15 GB", "2026-02-10": "25 GB", "2026-03-10": "5 GB",
+                           "2026-04-10": "3 GB", "2026-05-10": "1 GB"}}}}, Account)
+    months = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"]
+    bills = [to_data(b) for b in evaluate_periods(catalog, account, months)]
+    assert [b["plan"] for b in bills] == ["Small", "Small", "Medium", "Medium", "Small"]
+    assert [b["total"] for b in bills] == ["30.00", "30.00", "55.00", "55.00", "30.00"]
+    changes = [(b["period"], d) for b in bills for d in b["decisions"]
+               if d["kind"] == "tier-change"]
+    assert [(p, d["date"], d["outcome"]) for p, d in changes] == [
+        ("2026-02", "2026-02-28", "scheduled"), ("2026-04", "2026-04-30", "scheduled")]
+    assert [r["message"] for r in changes[0][1]["reasons"]] == [
+        "25 GB is above the `Small` limit of 20 GB: one tier up"]
+    assert [r["message"] for r in changes[1][1]["reasons"]] == [
+        "usage stayed below the `Small` limit of 20 GB for 2 evaluated periods (5 GB, 3 GB): "
+        "one tier down"]
