@@ -6,6 +6,7 @@ when the plan cannot be used. A catalog is compiled once and shared by every acc
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import attrs
@@ -47,18 +48,15 @@ def compile_source(source: Source) -> Compiled:
 def read_source(path: str | Path) -> Source | Diagnostic:
     """Read a text file as UTF-8 (a BOM is allowed), or a PL4xx diagnostic saying why not."""
     path = Path(path)
-    if path.is_fifo() or path.is_socket():  # reading would wait for a writer, maybe forever
-        return Diagnostic("PL401", f"`{path}` is a {'named pipe' if path.is_fifo() else 'socket'}"
-                          ", not a file", help="planlang reads plan, account and scenario files "
-                          "whole; a stream of accounts is read with `--accounts`")
+    name = shown_path(str(path))
+    why = unreadable(path)
+    if why is not None:
+        return Diagnostic("PL401", f"`{name}` {why}",
+                          help=_STREAMS if why in (_PIPE, _SOCKET) else None)
     try:
         data = path.read_bytes()
-    except IsADirectoryError:
-        return Diagnostic("PL401", f"`{path}` is a folder, not a file")
-    except FileNotFoundError:
-        return Diagnostic("PL401", f"`{path}` does not exist")
     except OSError as error:
-        return Diagnostic("PL401", f"cannot read `{path}`: {error.strerror}")
+        return Diagnostic("PL401", f"`{name}` cannot be read: {error.strerror}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -66,6 +64,35 @@ def read_source(path: str | Path) -> Source | Diagnostic:
         return Diagnostic("PL402", "file is not UTF-8 text", source.span(error.start, error.start + 1),
                           help="save the file as UTF-8")
     return Source(str(path), text.replace("\r\n", "\n"))
+
+
+_PIPE, _SOCKET = "is a named pipe, not a file", "is a socket, not a file"
+_STREAMS = ("planlang reads plan, account and scenario files whole; a stream of accounts is read "
+            "with `--accounts`")
+
+
+def unreadable(path: Path) -> str | None:
+    """Why `path` is not a file planlang can read whole (`does not exist`, `is a folder, not a
+    file`, `is a named pipe, not a file`), or None. One stat, whose every failure is answered: a
+    name too long for the system raises from `Path.is_fifo()` and `Path.is_dir()`."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as error:
+        return f"cannot be read: {error.strerror}"
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if stat.S_ISFIFO(mode):  # reading would wait for a writer, maybe forever
+        return _PIPE
+    if stat.S_ISSOCK(mode):
+        return _SOCKET
+    return None
+
+
+def shown_path(name: str, most: int = 200) -> str:
+    """A file name as a message shows it: whole, or its start and end around `…` when long."""
+    return name if len(name) <= most else f"{name[:most // 2]}…{name[-most // 2:]}"
 
 
 @exact

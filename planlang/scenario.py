@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from planlang.compile import load_catalog
+from planlang.compile import load_catalog, shown_path, unreadable
 from planlang.diagnostics import Diagnostic, PlanlangError, escape, render
 from planlang.engine import evaluate_periods
 from planlang.engine.calendar import Period
@@ -108,9 +108,15 @@ class ScenarioResult:
         out = [f"FAIL  {path}: {name}"]
         for f in self.failures:
             out.append(f"  {path}:{f.line}: {escape(str(f.where))}")
-            out.append(f"    expected: {escape(str(f.expected))}")
-            out.append(f"    actual:   {escape(str(f.actual))}")
+            out.append(f"    expected: {_escape_lines(f.expected)}")
+            out.append(f"    actual:   {_escape_lines(f.actual)}")
         return "\n".join(out)
+
+
+def _escape_lines(value) -> str:
+    """A value as `escape` shows it, its line breaks kept (an actual error is a rendered diagnostic
+    of several lines, escaped already: escaping again changes nothing)."""
+    return "\n".join(escape(line) for line in str(value).split("\n"))
 
 
 def find_scenarios(paths: list[str]) -> tuple[list[Path], list[Diagnostic]]:
@@ -150,11 +156,11 @@ def run_spec(path: Path, document: Document, spec: ScenarioSpec) -> ScenarioResu
     catalog_path = (path.parent / spec.catalog).resolve()
     try:
         catalog = load_catalog(_relative(catalog_path))
-    except PlanlangError as error:
-        if all(d.code == "PL401" for d in error.diagnostics):
-            what = "is a folder" if catalog_path.is_dir() else "does not exist"
+    except PlanlangError:
+        why = unreadable(catalog_path)
+        if why is not None:
             raise PlanlangError([located(document, ("catalog",), "PL401",
-                                         f"catalog `{spec.catalog}` {what}",
+                                         f"catalog `{shown_path(spec.catalog)}` {why}",
                                          help="the path is relative to the scenario file")]) from None
         raise
     prepared = account_from(document, catalog, ("account",), spec.account)
