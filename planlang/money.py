@@ -94,7 +94,8 @@ def minor_unit(currency: str) -> Decimal:
 def round_money(value: Exact, currency: str) -> Decimal:
     """Round an exact value to the currency's minor unit, half up (ties away from zero)."""
     if isinstance(value, Decimal):
-        return value.quantize(_QUANTUM[currency], ROUND_HALF_UP, ROUNDING)
+        rounded = value.quantize(_QUANTUM[currency], ROUND_HALF_UP, ROUNDING)
+        return rounded if rounded else rounded.copy_abs()  # -0.001 is 0.00, never -0.00
     digits = MINOR_UNITS[currency]
     scaled = to_fraction(value) * 10**digits
     magnitude = abs(scaled)
