@@ -874,13 +874,7 @@ def test_sigterm_mid_batch_leaves_no_temporary_file_nor_process(options, tmp_pat
                                 "--period", EDGE_PERIODS, "--out", str(out), *options],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and process.poll() is None:
-            temporary = list(work.glob(".planlang-*.tmp"))
-            if temporary and temporary[0].stat().st_size > 100_000:
-                break
-            time.sleep(0.05)
-        assert process.poll() is None, "the batch ended before it could be stopped"
+        _wait_until_writing(process, work)
         children = _children(process.pid)
         if options:
             assert len(children) >= 2, children  # the workers are running
@@ -899,6 +893,18 @@ def test_sigterm_mid_batch_leaves_no_temporary_file_nor_process(options, tmp_pat
     assert not [pid for pid in children if _alive(pid)], "orphaned child processes"
 
 
+def _wait_until_writing(process: subprocess.Popen, folder: Path) -> None:
+    """Wait until the batch's temporary file in `folder` holds data: the signal then reaches a
+    batch in the middle of its work, not one starting or ending."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        temporary = list(folder.glob(".planlang-*.tmp"))
+        if temporary and temporary[0].stat().st_size > 100_000:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the batch ended before it could be stopped"
+
+
 def test_sigterm_mid_batch_on_dask(dask_address, tmp_path):
     """SIGTERM with --dask: the temporary file is removed, the client closes, and the cluster is
     left with none of the batch's chunks (they are released, not billed for nobody)."""
@@ -913,13 +919,7 @@ def test_sigterm_mid_batch_on_dask(dask_address, tmp_path):
                                 dask_address, "--chunk-size", "100"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and process.poll() is None:
-            temporary = list(out.parent.glob(".planlang-*.tmp"))
-            if temporary and temporary[0].stat().st_size > 100_000:
-                break
-            time.sleep(0.05)
-        assert process.poll() is None, "the batch ended before it could be stopped"
+        _wait_until_writing(process, out.parent)
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=120)
     finally:
