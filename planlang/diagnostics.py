@@ -119,13 +119,23 @@ def render(diagnostic: Diagnostic) -> str:
     gutter = max((len(str(s.line)) for s in spans), default=1)
     if d.span is not None:
         out.append(f"{' ' * gutter} |")
-        out += _snippet(d.span, gutter)
-    for label in d.labels:
-        if d.span is None or label.span.path != d.span.path:
-            out.append(f"{' ' * gutter}--> {escape(label.span.location())}")
-        same_line = (d.span is not None and label.span.path == d.span.path
-                     and label.span.line == d.span.line)
-        out += _snippet(label.span, gutter, label.message, "-", show_line=not same_line)
+    # The lines of the file at fault in the order the file has them (a "first given here" above
+    # the repeat), each label after the main span on a line they share; other files after.
+    here = d.span.path if d.span is not None else None
+    parts: list[tuple[Span, Label | None]] = [(d.span, None)] if d.span is not None else []
+    parts += [(label.span, label) for label in d.labels]
+    parts.sort(key=lambda part: (part[0].path != here, part[0].path != here and part[0].path,
+                                 part[0].line, part[1] is not None))
+    shown: set[tuple[str, int]] = set()
+    for span, label in parts:
+        if label is None:
+            out += _snippet(span, gutter)
+        else:
+            if span.path != here:
+                out.append(f"{' ' * gutter}--> {escape(span.location())}")
+            out += _snippet(span, gutter, label.message, "-",
+                            show_line=(span.path, span.line) not in shown)
+        shown.add((span.path, span.line))
     if d.help:
         out.append(f"{' ' * gutter} = help: {escape(d.help)}")
     return "\n".join(out)
