@@ -100,10 +100,8 @@ class _Limits:
             return super().compose_node(parent, index)  # type: ignore[misc]
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self._limit(self.peek_event().start_mark,
-                              f"document is nested more than {MAX_DEPTH} deep",
-                              "lists and mappings nest at most "
-                              f"{MAX_DEPTH} deep; flatten the data")
+            mark = self.peek_event().start_mark
+            raise _too_deep(self.source, mark.index if mark is not None else 0)
         self.values += 1
         if self.values > MAX_NODES:
             raise self._limit(self.peek_event().start_mark,
@@ -413,20 +411,32 @@ def _no_constant(name: str) -> Any:
 
 
 def json_depth_exceeds(text: str, limit: int = MAX_DEPTH) -> bool:
-    """Whether JSON text nests lists and objects more than `limit` deep: one linear pass over its
-    brackets outside strings, before anything recursive reads it."""
+    """Whether JSON text nests lists and objects more than `limit` deep."""
+    return json_too_deep(text, limit) is not None
+
+
+def json_too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """Where JSON text opens a list or object more than `limit` deep (its offset), or None: one
+    linear pass over its brackets outside strings, before anything recursive reads it."""
     if text.count("[") + text.count("{") <= limit:
-        return False
+        return None
     depth = 0
     for token in _JSON_TOKENS.finditer(text):
         char = token.group()
         if char in "[{":
             depth += 1
             if depth > limit:
-                return True
+                return token.start()
         elif char in "]}":
             depth -= 1
-    return False
+    return None
+
+
+def _too_deep(source: Source, at: int) -> PlanlangError:
+    """PL406 at the list or object nested MAX_DEPTH + 1 deep, as the composer says it."""
+    return PlanlangError([Diagnostic(
+        "PL406", f"document is nested more than {MAX_DEPTH} deep", source.span(at, at + 1),
+        help=f"lists and mappings nest at most {MAX_DEPTH} deep; flatten the data")])
 
 
 def _has_surrogates(data: Any) -> bool:
@@ -473,6 +483,11 @@ def read_json(source: Source) -> Any:
     is read by `load_document`, which raises PlanlangError saying where and what is wrong;
     malformed JSON is PL403 at its position. Raises nothing else."""
     text = source.text
+    # Said at once, where the composer would say it (it refuses the node below MAX_DEPTH + 1
+    # lists and mappings): the YAML reader's own scanner takes half a second on deep flow nesting.
+    deep = None if _NOT_TEXT.search(text) else json_too_deep(text, MAX_DEPTH + 1)
+    if deep is not None:
+        raise _too_deep(source, deep)
     try:
         data = _plain_json(text)
     except json.JSONDecodeError as error:

@@ -506,3 +506,27 @@ def test_a_yaml_file_makes_its_positions_only_when_a_diagnostic_needs_them():
     duplicate = "account: y\nplan: Start\nplan: Pro\n"
     assert render_all(diagnostics(lambda: load_text(Source("d.yaml", duplicate)))) == render_all(
         diagnostics(lambda: load_document(Source("d.yaml", duplicate))))
+
+
+def test_a_deep_json_line_is_refused_without_the_yaml_reader(monkeypatch):
+    """A JSON line nested past the limit is PL406 from one linear pass over its brackets, where
+    the composer would say it, without the YAML reader (whose scanner takes half a second on deep
+    flow nesting: a batch of such lines took minutes)."""
+    from planlang import yamlio
+
+    line = '{"account": "a", "plan": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    expected = None
+    try:
+        yamlio.load_document(Source("x.jsonl", line))
+    except PlanlangError as error:
+        expected = error.diagnostics[0]
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the YAML reader was asked to read a line too deep for it")
+
+    monkeypatch.setattr(yamlio, "load_document", refuse)
+    with pytest.raises(PlanlangError) as raised:
+        yamlio.read_json(Source("x.jsonl", line))
+    found = raised.value.diagnostics[0]
+    assert expected is not None and found.code == expected.code == "PL406"
+    assert (found.message, found.span.start) == (expected.message, expected.span.start)
