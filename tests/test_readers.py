@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -334,6 +333,10 @@ SUBSCRIBER_LINES = {
                      b'"2026-11-03":2}}}}', "PL405", 63),
     "lone surrogate": (b'{"imsi":"7","name":"\\udc00"}', "PL402", 20),
     "control character": (b'{"imsi":"8","name":"a\x1b[2Jb"}', "PL402", 22),
+    "a day's figure in another dimension": (b'{"imsi":"9","usage":{"sms_delivered":{"daily":'
+                                            b'{"2026-11-03":"1,000 GB"}}}}', "PL413", 61),
+    "a negative day's figure": (b'{"imsi":"10","usage":{"sms_delivered":{"daily":'
+                                b'{"2026-11-03":-2}}}}', "PL414", 62),
 }
 
 
@@ -352,11 +355,9 @@ def test_a_bad_subscriber_line_is_a_located_diagnostic(name, tmp_path, capsys):
 
 def test_an_alias_bomb_is_refused_while_composing():
     """On c4e9cb5 a 326-byte bomb took 7.7 s and 475 MB before PL406."""
-    start = time.process_time()
     found = diagnostics(lambda: load_document(Source("b.yaml", BAD_FILES["bomb.yaml"][0])))
-    assert [d.code for d in found] == ["PL406"]
+    assert [d.code for d in found] == ["PL406"]  # said by the composer, before any construction
     assert "aliases expand the document by more than 100,000 values" in found[0].message
-    assert time.process_time() - start < 1.0
 
 
 def test_an_alias_that_repeats_its_own_container_is_refused():
@@ -364,12 +365,16 @@ def test_an_alias_that_repeats_its_own_container_is_refused():
     assert [d.code for d in found] == ["PL406"] and "contains it" in found[0].message
 
 
-def test_a_document_over_the_size_limit_is_refused_before_it_is_parsed():
+def test_a_document_over_the_size_limit_is_refused_before_it_is_parsed(monkeypatch):
+    from planlang import yamlio
+
+    def parse(*_args, **_kwargs):
+        raise AssertionError("a document over the limit was parsed")
+
+    monkeypatch.setattr(yamlio, "_load", parse)
     text = "account: acme\n# " + "x" * MAX_CHARS + "\n"
-    start = time.process_time()
     found = diagnostics(lambda: load_document(Source("big.yaml", text)))
     assert [d.code for d in found] == ["PL406"] and "characters" in found[0].message
-    assert time.process_time() - start < 1.0
 
 
 def test_a_malformed_file_has_the_same_diagnostic_with_or_without_libyaml(monkeypatch):

@@ -100,17 +100,24 @@ def check_subscriber(catalog: Catalog, subscriber: Subscriber, path: tuple) -> l
                                         f"`{name}` needs its labels: "
                                         + ", ".join(f"`{m}`" for m in sorted(missing)),
                                         help="e.g. `labels: {country: jp, plan: plan01s}`"))
-            if _base(catalog, name, event.amount.value, event.amount.unit) is None:
-                problems.append(Problem(where + ("events", i, "amount"), "PL413",
-                                        f"`{name}` is measured in `{meter.unit.name}`, not "
-                                        f"`{event.amount.unit}`"))
-            elif event.amount.value < 0:
-                problems.append(Problem(where + ("events", i, "amount"), "PL414",
-                                        "usage cannot be negative"))
+            problems += _amount_problems(catalog, meter, event.amount, where + ("events", i, "amount"))
+        for day, value in data.daily.items():
+            problems += _amount_problems(catalog, meter, value.value, where + ("daily", day.isoformat()))
         if labels and data.daily:
             problems.append(Problem(where + ("daily",), "PL416", f"usage of `{name}` needs its "
                                     "labels: write it as `events` with `labels`", on_key=True))
     return problems
+
+
+def _amount_problems(catalog: Catalog, meter, amount, where) -> list[Problem]:
+    """A usage figure in a unit of the meter's dimension, and not negative (PL413, PL414): the
+    same for an event's amount and a day's figure."""
+    if _base(catalog, meter.name, amount.value, amount.unit) is None:
+        return [Problem(where, "PL413", f"`{meter.name}` is measured in `{meter.unit.name}`, not "
+                        f"`{amount.unit}`")]
+    if amount.value < 0:
+        return [Problem(where, "PL414", "usage cannot be negative")]
+    return []
 
 
 def _base(catalog: Catalog, meter_name: str, value: Decimal, unit_name: str | None):
