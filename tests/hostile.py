@@ -722,16 +722,35 @@ def case_account(rng: random.Random, kind: str, work: Path, budget: float | None
     return case
 
 
+#: Keys whose values are text (names, plans, statuses, labels): a value there is not a figure.
+_TEXT_KEYS = {"account", "plan", "name", "policy", "by", "user", "status", "to", "from_plan",
+              "country", "imsi", "scenario", "catalog", "reason", "id", "group", "tier", "item",
+              "subject", "request", "element", "kind", "outcome", "message", "rule", "sla"}
+
+
+def _as_figure(hostile: str, value: str) -> bool:
+    """Whether `value` was put where the file holds a figure, not where it holds text (billing an
+    account named `1,000 GB`, or a plan label `010`, as written is right)."""
+    for match in re.finditer(r"([\w\-:.\"']+):\s" + re.escape(value) + r"\s*(?:$|[,}#])", hostile,
+                             re.MULTILINE):
+        line_start = hostile.rfind("\n", 0, match.start()) + 1
+        if "#" in hostile[line_start:match.start()]:
+            continue  # in a comment
+        if match.group(1).strip("\"'") not in _TEXT_KEYS:
+            return True
+    return False
+
+
 def _misread(text: str, hostile: str | bytes, argv: list[str], path: Path, folder: Path) -> str:
     """A billed account holding a value that is not a number must have been refused; one with a
     decimal reading must bill as that reading."""
     if not isinstance(hostile, str):
         return ""
     for value in NOT_A_NUMBER:
-        if f": {value}" in hostile and f": {value}" not in text:
+        if _as_figure(hostile, value) and f": {value}" not in text:
             return f"misread: `{value}` was billed, not refused"
     for value, reading in DECIMAL_READING.items():
-        if f": {value}" in hostile and f": {value}" not in text:
+        if _as_figure(hostile, value) and f": {value}" not in text:
             _, billed, _, _ = run_inprocess(argv, cwd=folder)
             path.write_text(hostile.replace(f": {value}", f": {reading}"), encoding="utf-8")
             _, meant, _, _ = run_inprocess(argv, cwd=folder)
