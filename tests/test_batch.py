@@ -873,16 +873,14 @@ def test_sigterm_mid_batch_leaves_no_temporary_file_nor_process(options, tmp_pat
     process = subprocess.Popen([str(PLANLANG), "bill", EDGE, "--accounts", str(accounts),
                                 "--period", EDGE_PERIODS, "--out", str(out), *options],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
-    try:
-        _wait_until_writing(process, work)
-        children = _children(process.pid)
+    children: list[int] = []
+
+    def workers_running() -> None:
+        children.extend(_children(process.pid))
         if options:
             assert len(children) >= 2, children  # the workers are running
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
+
+    err = _terminate_mid_batch(process, work, workers_running)
     assert process.returncode == 128 + signal.SIGTERM, err
     assert err.decode().endswith("planlang: terminated\n")
     assert "Traceback" not in err.decode()
@@ -905,6 +903,20 @@ def _wait_until_writing(process: subprocess.Popen, folder: Path) -> None:
     assert process.poll() is None, "the batch ended before it could be stopped"
 
 
+def _terminate_mid_batch(process: subprocess.Popen, folder: Path, before=lambda: None) -> bytes:
+    """SIGTERM once the batch is writing (after `before()`); its standard error. The process is
+    killed if anything fails on the way, so no test leaves a batch running."""
+    try:
+        _wait_until_writing(process, folder)
+        before()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return err
+
+
 def test_sigterm_mid_batch_on_dask(dask_address, tmp_path):
     """SIGTERM with --dask: the temporary file is removed, the client closes, and the cluster is
     left with none of the batch's chunks (they are released, not billed for nobody)."""
@@ -918,13 +930,7 @@ def test_sigterm_mid_batch_on_dask(dask_address, tmp_path):
                                 "--period", EDGE_PERIODS, "--out", str(out), "--dask",
                                 dask_address, "--chunk-size", "100"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
-    try:
-        _wait_until_writing(process, out.parent)
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    err = _terminate_mid_batch(process, out.parent)
     assert process.returncode == 128 + signal.SIGTERM, err
     assert list(out.parent.iterdir()) == []
     with distributed.Client(dask_address, set_as_default=False) as client:
