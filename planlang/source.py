@@ -13,11 +13,22 @@ class Source:
 
     path: str
     text: str
-    _line_starts: tuple[int, ...] = attrs.field(init=False, repr=False)
+    _starts: tuple[int, ...] | None = attrs.field(init=False, default=None, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
-        object.__setattr__(self, "_line_starts", tuple(starts))
+    @property
+    def _line_starts(self) -> tuple[int, ...]:
+        """Where each line starts: indexed when a position is first asked for (a diagnostic), so
+        a source made for every line of a large file costs nothing until something is reported."""
+        starts = self._starts
+        if starts is None:
+            found = [0]
+            at = self.text.find("\n")
+            while at >= 0:
+                found.append(at + 1)
+                at = self.text.find("\n", at + 1)
+            starts = tuple(found)
+            object.__setattr__(self, "_starts", starts)
+        return starts
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
