@@ -14,6 +14,7 @@ of any size is billed in bounded memory (`iter_records`); amounts are rounded on
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -25,7 +26,7 @@ from planlang.diagnostics import did_you_mean
 from planlang.engine.calendar import DAY, Period, day_start
 from planlang.engine.prepare import Problem
 from planlang.model import STATUSES, Catalog, RecordRule, RuleRef
-from planlang.money import EXACT, fraction_to_decimal, round_money
+from planlang.money import EXACT, exact_decimal, fraction_to_decimal, round_money
 from planlang.money import add as money_add
 from planlang.state import Account, Subscriber
 from planlang.units import lookup
@@ -48,9 +49,137 @@ class Record:
     reduces: str | None = None  # a discount record: the record it reduces (`dataTrafficCharge`)
 
 
+# ---- what the catalog's records need, worked out once ------------------------------------------
+
+Quantity = int | Fraction  # base units, exactly: an int when whole (bytes, days, messages)
+Exact = Decimal | Fraction  # a price or a value: a Decimal when it has a finite decimal expansion
+
+
+@attrs.frozen(slots=True)
+class _Rated:
+    """A record rule and what rating its records takes, worked out once per catalog."""
+
+    rule: RecordRule
+    price: Exact  # per base unit, exactly
+    shown_price: Decimal  # as a record shows it (12 places)
+    allowance: Quantity
+    step: Quantity | None
+
+
+class _Prepared:
+    """The catalog's record rules, discounts, options, labels and usage units, looked up once
+    rather than for every subscriber, day and event."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.rated = tuple(_Rated(r, _exact(r.unit_price), fraction_to_decimal(r.unit_price, 12),
+                                  _quantity(r.allowance),
+                                  None if r.round_step is None else _quantity(r.round_step))
+                           for r in catalog.records)
+        self.free_tier = frozenset(d.record for d in catalog.discounts
+                                   if d.kind == "free-tier" and d.record)
+        self.options = {r.source for r in catalog.records if r.basis in ("option", "enable")
+                        and r.source}
+        self.labels: dict[str, set[str]] = defaultdict(set)  # usage meter: labels its records use
+        for r in catalog.records:
+            if r.source is not None:
+                self.labels[r.source].update(r.labels)
+        self._factors: dict[tuple[str, str | None], Quantity | None] = {}
+
+    def factor(self, meter_name: str, unit_name: str | None) -> Quantity | None:
+        """Base units of `meter_name` in one `unit_name` (None: the meter's unit), or None when
+        the unit is unknown or of another dimension."""
+        key = (meter_name, unit_name)
+        if key not in self._factors:
+            meter = self.catalog.meters[meter_name]
+            unit = meter.unit if unit_name is None else lookup(self.catalog.units, unit_name)
+            self._factors[key] = (None if unit is None or unit.dimension != meter.unit.dimension
+                                  else _quantity(unit.factor))
+        return self._factors[key]
+
+    def base(self, meter_name: str, value: Decimal, unit_name: str | None) -> Quantity:
+        """A usage figure in the meter's base units, exactly."""
+        factor = self.factor(meter_name, unit_name)
+        assert factor is not None  # checked by check_subscriber
+        numerator, denominator = value.as_integer_ratio()
+        return _quantity(Fraction(numerator * factor, denominator)
+                         if denominator != 1 or type(factor) is not int else numerator * factor)
+
+
+_LAST_PREPARED: tuple[Catalog | None, _Prepared | None] = (None, None)
+
+
+def _prepared(catalog: Catalog) -> _Prepared:
+    """The catalog's `_Prepared`, made again only when another catalog is billed."""
+    global _LAST_PREPARED
+    last, prepared = _LAST_PREPARED
+    if last is not catalog or prepared is None:
+        prepared = _Prepared(catalog)
+        _LAST_PREPARED = (catalog, prepared)
+    return prepared
+
+
+def _quantity(value: Fraction | int) -> Quantity:
+    """A whole value as an int (exact, and fast), any other as its Fraction."""
+    if type(value) is int:
+        return value
+    return value.numerator if value.denominator == 1 else value
+
+
+def _exact(value: Fraction) -> Exact:
+    """A Decimal when `value` has a finite decimal expansion, else the Fraction itself."""
+    decimal = exact_decimal(value)
+    return value if decimal is None else decimal
+
+
+def _times(price: Exact, quantity: Quantity) -> Exact:
+    """`price × quantity`, exactly; a Decimal whenever both have finite decimal expansions."""
+    if isinstance(price, Decimal):
+        if type(quantity) is int:
+            return EXACT.multiply(price, quantity)
+        decimal = exact_decimal(quantity)
+        if decimal is not None:
+            return EXACT.multiply(price, decimal)
+        return Fraction(price) * quantity
+    return price * quantity
+
+
+def _plus(a: Exact, b: Exact) -> Exact:
+    if isinstance(a, Decimal) and isinstance(b, Decimal):
+        return EXACT.add(a, b)
+    return Fraction(a) + Fraction(b)
+
+
+def _negated(value: Exact) -> Exact:
+    return EXACT.minus(value) if isinstance(value, Decimal) else -value
+
+
+def _shown_quantity(quantity: Quantity) -> Decimal:
+    """A quantity as a record shows it (exact, or to 6 places)."""
+    if type(quantity) is int:
+        return Decimal(quantity).normalize(EXACT)
+    return fraction_to_decimal(Fraction(quantity), 6)
+
+
+def _rational(value: Decimal) -> Quantity:
+    numerator, denominator = value.as_integer_ratio()
+    return numerator if denominator == 1 else Fraction(numerator, denominator)
+
+
+@functools.lru_cache(maxsize=4096)
+def _prefix_of(item: str, prefixes: frozenset[str]) -> str | None:
+    """The prefix (`dataTrafficCharge`) that `item` (`dataTrafficCharge-jp-plan01s`) is a record
+    of, or None."""
+    for prefix in prefixes:
+        if item == prefix or item.startswith(prefix + "-"):
+            return prefix
+    return None
+
+
 # ---- checking a subscriber against the catalog ------------------------------------------------
 
 def check_subscriber(catalog: Catalog, subscriber: Subscriber, path: tuple) -> list[Problem]:
+    prepared = _prepared(catalog)
     problems: list[Problem] = []
     if (subscriber.imsi is None) == (subscriber.vpg is None):
         problems.append(Problem(path, "PL416", "a subscriber has an `imsi`, a gateway a `vpg` id: "
@@ -66,7 +195,7 @@ def check_subscriber(catalog: Catalog, subscriber: Subscriber, path: tuple) -> l
             problems.append(Problem(where, "PL414", f"unknown status `{status}`",
                                     help=did_you_mean(status, STATUSES)
                                     or "statuses: " + ", ".join(STATUSES)))
-    options = {r.source for r in catalog.records if r.basis in ("option", "enable") and r.source}
+    options = prepared.options
     named = [(path + ("options", i), o) for i, o in enumerate(subscriber.options)] + [
         (path + ("timeline", i, key), getattr(e, key)) for i, e in enumerate(subscriber.timeline)
         for key in ("enable", "disable") if getattr(e, key) is not None]
@@ -92,40 +221,34 @@ def check_subscriber(catalog: Catalog, subscriber: Subscriber, path: tuple) -> l
             continue
         if data.intervals or data.snapshots or data.elements:
             problems.append(Problem(where, "PL413", f"`{name}` takes `events` or `daily` usage"))
-        labels = {label for r in catalog.records if r.source == name for label in r.labels}
+        labels = prepared.labels.get(name, set())
         for i, event in enumerate(data.events):
-            missing = labels - set(event.labels)
-            if missing:
+            if not labels.issubset(event.labels):
+                missing = labels - set(event.labels)
                 problems.append(Problem(where + ("events", i), "PL416", "usage of "
                                         f"`{name}` needs its labels: "
                                         + ", ".join(f"`{m}`" for m in sorted(missing)),
                                         help="e.g. `labels: {country: jp, plan: plan01s}`"))
-            problems += _amount_problems(catalog, meter, event.amount, where + ("events", i, "amount"))
+            if prepared.factor(name, event.amount.unit) is None or event.amount.value < 0:
+                problems += _amount_problems(prepared, meter, event.amount,
+                                             where + ("events", i, "amount"))
         for day, value in data.daily.items():
-            problems += _amount_problems(catalog, meter, value.value, where + ("daily", day.isoformat()))
+            problems += _amount_problems(prepared, meter, value.value, where + ("daily", day.isoformat()))
         if labels and data.daily:
             problems.append(Problem(where + ("daily",), "PL416", f"usage of `{name}` needs its "
                                     "labels: write it as `events` with `labels`", on_key=True))
     return problems
 
 
-def _amount_problems(catalog: Catalog, meter, amount, where) -> list[Problem]:
+def _amount_problems(prepared: _Prepared, meter, amount, where) -> list[Problem]:
     """A usage figure in a unit of the meter's dimension, and not negative (PL413, PL414): the
     same for an event's amount and a day's figure."""
-    if _base(catalog, meter.name, amount.value, amount.unit) is None:
+    if prepared.factor(meter.name, amount.unit) is None:
         return [Problem(where, "PL413", f"`{meter.name}` is measured in `{meter.unit.name}`, not "
                         f"`{amount.unit}`")]
     if amount.value < 0:
         return [Problem(where, "PL414", "usage cannot be negative")]
     return []
-
-
-def _base(catalog: Catalog, meter_name: str, value: Decimal, unit_name: str | None):
-    meter = catalog.meters[meter_name]
-    unit = meter.unit if unit_name is None else lookup(catalog.units, unit_name)
-    if unit is None or unit.dimension != meter.unit.dimension:
-        return None
-    return unit.to_base(Fraction(value))
 
 
 # ---- a subscriber's records for a period -------------------------------------------------------
@@ -139,92 +262,98 @@ class _Timeline:
         self.start_options = frozenset(subscriber.options)
         self.since = subscriber.status_since
 
-    def state_at(self, moment: dt.datetime) -> tuple[str, frozenset[str]]:
+    def states_at(self, moments: Iterable[dt.datetime]
+                  ) -> Iterator[tuple[str, frozenset[str]]]:
+        """The status and options at each of `moments` (in order): what the events before each
+        moment made of the start."""
         status, options = self.start_status, set(self.start_options)
+        events, at = self.events, 0
+        for moment in moments:
+            while at < len(events) and events[at].on < moment:
+                event = events[at]
+                status = event.status or status
+                if event.enable:
+                    options.add(event.enable)
+                if event.disable:
+                    options.discard(event.disable)
+                at += 1
+            yield status, frozenset(options)
+
+    def enabled_on(self, option: str | None) -> dict[dt.date, int]:
+        """{day: how many times `option` was turned on that day}."""
+        out: dict[dt.date, int] = defaultdict(int)
         for event in self.events:
-            if event.on >= moment:
-                break
-            status = event.status or status
-            if event.enable:
-                options.add(event.enable)
-            if event.disable:
-                options.discard(event.disable)
-        return status, frozenset(options)
+            if event.enable == option:
+                out[event.on.date()] += 1
+        return out
 
 
 def subscriber_records(catalog: Catalog, subscriber: Subscriber, period: Period
                        ) -> Iterator[Record]:
     """The subscriber's records for the period, day by day, then its monthly discounts."""
+    prepared = _prepared(catalog)
     timeline = _Timeline(subscriber)
-    usage = _usage_by_day(catalog, subscriber, period)
-    free_tier = {d.record for d in catalog.discounts if d.kind == "free-tier" and d.record}
+    usage = _usage_by_day(prepared, subscriber, period)
+    free_tier = prepared.free_tier
     imsi, vpg = (subscriber.imsi or "", subscriber.vpg or "")
     currency = catalog.currency
     anniversaries = _anniversaries(catalog, timeline, period)
-    rules = [r for r in catalog.records if r.region in ("All", subscriber.coverage)]
-    daily = [r for r in rules if not r.monthly]
+    rules = [r for r in prepared.rated if r.rule.region in ("All", subscriber.coverage)]
+    daily = [r for r in rules if not r.rule.monthly]
+    counted = {r.rule.name: (timeline.enabled_on(r.rule.source) if r.rule.basis == "enable"
+                             else _transitions(timeline, r.rule))
+               for r in daily if r.rule.basis in ("enable", "transition")}
     held: set[str] = set()  # monthly records whose condition held on some day
     data_records: list[Record] = []
-    for day in period.dates():
-        end = day_start(day) + DAY
-        status, options = timeline.state_at(end)
+    days = period.dates()
+    for day, (status, options) in zip(days, timeline.states_at(day_start(d) + DAY for d in days)):
         date = day.strftime("%Y%m%d")
-        for rule in rules:
+        for rated in rules:
+            rule = rated.rule
             if rule.monthly and ((rule.basis == "status" and status in rule.statuses and imsi)
                                  or (rule.basis == "option" and rule.source in options)):
                 held.add(rule.name)
-        for rule in daily:
-            if rule.basis == "status" and status in rule.statuses and imsi:
-                yield _record(date, rule.name, imsi, vpg, rule, Fraction(1), currency, subscriber)
-            elif rule.basis == "option" and rule.source in options:
-                yield _record(date, rule.name, imsi, vpg, rule, Fraction(1), currency, subscriber)
-            elif rule.basis == "enable":
-                count = sum(1 for e in timeline.events if e.enable == rule.source
-                            and e.on.date() == day)
+        for rated in daily:
+            rule = rated.rule
+            basis = rule.basis
+            if basis == "status" and status in rule.statuses and imsi:
+                yield _record(date, rule.name, imsi, vpg, rated, 1, currency, subscriber)
+            elif basis == "option" and rule.source in options:
+                yield _record(date, rule.name, imsi, vpg, rated, 1, currency, subscriber)
+            elif basis in ("enable", "transition"):
+                count = counted[rule.name].get(day)
                 if count:
-                    yield _record(date, rule.name, imsi, vpg, rule, Fraction(count), currency,
-                                  subscriber)
-            elif rule.basis == "transition":
-                count = _transitions(timeline, day, rule)
-                if count:
-                    yield _record(date, rule.name, imsi, vpg, rule, Fraction(count), currency,
-                                  subscriber)
-            elif rule.basis == "anniversary" and anniversaries.get((rule.name, day)):
-                yield _record(date, rule.name, imsi, vpg, rule,
-                              Fraction(anniversaries[(rule.name, day)]), currency, subscriber)
-            elif rule.basis == "usage":
+                    yield _record(date, rule.name, imsi, vpg, rated, count, currency, subscriber)
+            elif basis == "anniversary" and anniversaries.get((rule.name, day)):
+                yield _record(date, rule.name, imsi, vpg, rated, anniversaries[(rule.name, day)],
+                              currency, subscriber)
+            elif basis == "usage":
                 for labels, amount in sorted(usage.get((rule.source, day), {}).items()):
                     name = _fill(rule.name, labels)
-                    billable = max(Fraction(0), amount - rule.allowance)
+                    billable = amount - rated.allowance if amount > rated.allowance else 0
                     if billable:
-                        record = _record(date, name, imsi, vpg, rule, billable, currency,
+                        record = _record(date, name, imsi, vpg, rated, billable, currency,
                                          subscriber)
-                        if any(name == ref or name.startswith(f"{ref}-") for ref in free_tier):
+                        if _prefix_of(name, free_tier) is not None:
                             data_records.append(record)
                         yield record
-                    if rule.round_step and rule.rounded_name and billable:
-                        rounded = -(-billable // rule.round_step) * rule.round_step
+                    if rated.step and rule.rounded_name and billable:
+                        rounded = -(-billable // rated.step) * rated.step
                         if rounded > billable:
-                            yield _record(date, _fill(rule.rounded_name, labels), imsi, vpg, rule,
+                            yield _record(date, _fill(rule.rounded_name, labels), imsi, vpg, rated,
                                           rounded - billable, currency, subscriber)
-    for rule in rules:
-        if rule.monthly and rule.name in held:
-            yield _record(period_text(period), rule.name, imsi, vpg, rule, Fraction(1), currency,
+    for rated in rules:
+        if rated.rule.monthly and rated.rule.name in held:
+            yield _record(period_text(period), rated.rule.name, imsi, vpg, rated, 1, currency,
                           subscriber)
     yield from _free_tiers(catalog, period, imsi, vpg, subscriber, data_records)
 
 
-_PRICES: dict[Fraction, Decimal] = {}
-
-
-def _record(date, item, imsi, vpg, rule: RecordRule, quantity: Fraction, currency: str,
+def _record(date, item, imsi, vpg, rated: _Rated, quantity: Quantity, currency: str,
             subscriber) -> Record:
-    amount = round_money(rule.unit_price * quantity, currency)
-    price = _PRICES.get(rule.unit_price)
-    if price is None:
-        price = _PRICES[rule.unit_price] = fraction_to_decimal(rule.unit_price, 12)
-    return Record(date, item, imsi, vpg, price, fraction_to_decimal(quantity, 6), amount,
-                  rule.rule, subscriber)
+    amount = round_money(_times(rated.price, quantity), currency)
+    return Record(date, item, imsi, vpg, rated.shown_price, _shown_quantity(quantity), amount,
+                  rated.rule.rule, subscriber)
 
 
 def _fill(template: str, labels: tuple[tuple[str, str], ...]) -> str:
@@ -233,32 +362,38 @@ def _fill(template: str, labels: tuple[tuple[str, str], ...]) -> str:
     return template
 
 
-def _usage_by_day(catalog: Catalog, subscriber: Subscriber, period: Period):
+def _usage_by_day(prepared: _Prepared, subscriber: Subscriber, period: Period):
     """{(meter, day): {labels: amount in base units}} for the period's days."""
-    out: dict = defaultdict(lambda: defaultdict(Fraction))
+    out: dict = defaultdict(dict)
+    start, end = period.start, period.end
     for name, data in subscriber.usage.items():
-        labelled = {label for r in catalog.records if r.source == name for label in r.labels}
+        labelled = prepared.labels.get(name, set())
         for event in data.events:
-            if period.contains(event.on):
+            if start <= event.on < end:
                 labels = tuple(sorted((k, v) for k, v in event.labels.items() if k in labelled))
-                amount = _base(catalog, name, event.amount.value, event.amount.unit)
-                out[(name, event.on.date())][labels] += amount
+                amounts = out[(name, event.on.date())]
+                amounts[labels] = amounts.get(labels, 0) + prepared.base(
+                    name, event.amount.value, event.amount.unit)
         for day, value in data.daily.items():
             if period.first_day <= day <= period.last_day:
-                out[(name, day)][()] += _base(catalog, name, value.value.value, value.value.unit)
+                amounts = out[(name, day)]
+                amounts[()] = amounts.get((), 0) + prepared.base(name, value.value.value,
+                                                                 value.value.unit)
     return out
 
 
-def _transitions(timeline: _Timeline, day: dt.date, rule: RecordRule) -> int:
-    count, previous = 0, timeline.start_status
+def _transitions(timeline: _Timeline, rule: RecordRule) -> dict[dt.date, int]:
+    """{day: how many of the day's status changes `rule` bills}."""
+    out: dict[dt.date, int] = defaultdict(int)
+    previous = timeline.start_status
     for event in timeline.events:
         if event.status is None:
             continue
-        if event.on.date() == day and (not rule.statuses or previous in rule.statuses) and (
+        if (not rule.statuses or previous in rule.statuses) and (
                 event.status in rule.to_statuses and event.status != previous):
-            count += 1
+            out[event.on.date()] += 1
         previous = event.status
-    return count
+    return out
 
 
 def _anniversaries(catalog: Catalog, timeline: _Timeline, period: Period):
@@ -317,7 +452,9 @@ def _free_tiers(catalog: Catalog, period: Period, imsi: str, vpg: str, subscribe
     for discount in catalog.discounts:
         if discount.kind != "free-tier" or not imsi or discount.amount is None:
             continue
-        left, used, value = discount.amount, Fraction(0), Fraction(0)
+        left: Quantity = _quantity(discount.amount)
+        used: Quantity = 0
+        value: Exact = Decimal(0)
         price = Decimal(0)
         for record in data_records:
             if left <= 0:
@@ -325,20 +462,20 @@ def _free_tiers(catalog: Catalog, period: Period, imsi: str, vpg: str, subscribe
             if not (record.item == discount.record
                     or record.item.startswith(f"{discount.record}-")):
                 continue
-            quantity = Fraction(record.quantity)
+            quantity = _rational(record.quantity)
             price = price or record.unit_price
             if quantity <= left:
-                value += Fraction(record.amount)
+                value = _plus(value, record.amount)
                 take = quantity
             else:
                 take = left
-                value += take * Fraction(record.unit_price)
+                value = _plus(value, _times(record.unit_price, take))
             used += take
             left -= take
         if used:
-            amount = round_money(-value, catalog.currency)
+            amount = round_money(_negated(value), catalog.currency)
             yield Record(period_text(period), discount.name, imsi, vpg, EXACT.minus(price),
-                         fraction_to_decimal(used, 6), amount, discount.rule, subscriber,
+                         _shown_quantity(used), amount, discount.rule, subscriber,
                          "discount", discount.record)
 
 
@@ -352,9 +489,9 @@ class Totals:
 
     amount: Decimal = Decimal(0)
     by_record: dict[str, Decimal] = attrs.Factory(dict)  # prefix: amount, discounts included
-    count: dict[str, tuple[Fraction, Fraction]] = attrs.Factory(dict)  # prefix: (quantity, value)
+    count: dict[str, tuple[Decimal, Decimal]] = attrs.Factory(dict)  # prefix: (quantity, value)
 
-    def add(self, record: Record, prefixes: set[str]) -> None:
+    def add(self, record: Record, prefixes: frozenset[str]) -> None:
         self.amount = money_add(self.amount, record.amount)
         prefix = record.reduces if record.kind == "discount" else _prefix_of(record.item, prefixes)
         if prefix is None:
@@ -362,16 +499,10 @@ class Totals:
         self.by_record[prefix] = money_add(self.by_record.get(prefix, Decimal(0)),
                                            record.amount)
         if record.kind == "record":
-            quantity, value = self.count.get(prefix, (Fraction(0), Fraction(0)))
-            self.count[prefix] = (quantity + Fraction(record.quantity),
-                                  value + Fraction(record.quantity) * Fraction(record.unit_price))
-
-
-def _prefix_of(item: str, prefixes: set[str]) -> str | None:
-    for prefix in prefixes:
-        if item == prefix or item.startswith(prefix + "-"):
-            return prefix
-    return None
+            quantity, value = self.count.get(prefix, (Decimal(0), Decimal(0)))
+            self.count[prefix] = (EXACT.add(quantity, record.quantity),
+                                  EXACT.add(value, EXACT.multiply(record.quantity,
+                                                                  record.unit_price)))
 
 
 def account_discounts(catalog: Catalog, period: Period, totals: Totals,
@@ -392,7 +523,8 @@ def account_discounts(catalog: Catalog, period: Period, totals: Totals,
     for discount in catalog.discounts:
         if discount.kind != "volume" or discount.percent is None:
             continue
-        quantity, value = totals.count.get(discount.record or "", (Fraction(0), Fraction(0)))
+        counted, valued = totals.count.get(discount.record or "", (Decimal(0), Decimal(0)))
+        quantity, value = Fraction(counted), Fraction(valued)
         beyond = quantity - (discount.amount or Fraction(0))
         if beyond <= 0:
             continue
@@ -432,7 +564,7 @@ def iter_records(catalog: Catalog, account: Account, subscribers: Iterable[Subsc
                  period: Period, balances: dict[str, Fraction]) -> Iterator[Record]:
     """Every record of the period, subscriber by subscriber, then the account's discounts.
     `balances` (coupon name: balance) is updated to what is carried to the next period."""
-    prefixes = {d.record for d in catalog.discounts if d.record}
+    prefixes = frozenset(d.record for d in catalog.discounts if d.record)
     totals = Totals()
     for subscriber in subscribers:
         for record in subscriber_records(catalog, subscriber, period):
