@@ -60,6 +60,7 @@ _BASED = re.compile(r"\s*[+-]?0[xXoObB][0-9A-Za-z_]*\s*", re.ASCII)
 _SEXAGESIMAL = re.compile(rf"\s*[+-]?[0-9][0-9_]*(?::[0-9_]+)+(?:\.[0-9_]*)?{_WITH_UNIT}", re.ASCII)
 _NUMBERISH = re.compile(rf"\s*([+-]?[0-9.,_]*[0-9][0-9.,_]*(?:[eE][+-]?[0-9]+)?){_WITH_UNIT}",
                         re.ASCII)
+_EXPONENT = re.compile(r"[eE][+-]?([0-9]+)$")
 _NOT_FINITE = re.compile(r"\s*[+-]?\.?(?:inf|infinity|nan)\s*", re.ASCII | re.IGNORECASE)
 
 
@@ -84,10 +85,11 @@ def read_number(text: str) -> tuple[Decimal, str | None]:
     `.inf`), and out-of-range numbers (more than MAX_DIGITS digits each side, or a text longer
     than MAX_NUMBER_CHARS) with PL404, before converting them."""
     match = _AMOUNT.fullmatch(text)
-    if match is None or _BASED.fullmatch(text):  # `0x10` is not 0 of the unit `x10`
+    # `0x10` is not 0 of the unit `x10` (only a number read as 0 can be such a prefix)
+    if match is None or (match.group(1).lstrip("+-") == "0" and _BASED.fullmatch(text)):
         raise _not_a_number(text)
     number = match.group(1)
-    exponent = re.search(r"[eE][+-]?([0-9]+)$", number)
+    exponent = _EXPONENT.search(number) if "e" in number or "E" in number else None
     if len(number) > MAX_NUMBER_CHARS or (exponent and len(exponent.group(1).lstrip("0"))
                                           > MAX_EXPONENT_DIGITS):
         raise _out_of_range(text)
@@ -296,8 +298,12 @@ def _sequence_hook(conv: cattrs.Converter, cls: Any):
     def structure_sequence(value: Any, _type) -> tuple | list:
         if not isinstance(value, list):
             raise InputError(f"expected a list, not {_kind(value)}")
-        out = _gathered(((i, functools.partial(conv.structure, item, element))
-                         for i, item in enumerate(value)), cls, element)
+        if conv.detailed_validation:
+            out = _gathered(((i, functools.partial(conv.structure, item, element))
+                             for i, item in enumerate(value)), cls, element)
+        else:
+            hook = conv.get_structure_hook(element)
+            out = [hook(item, element) for item in value]
         return tuple(out) if get_origin(cls) is tuple else out
 
     return structure_sequence
@@ -309,6 +315,14 @@ def _mapping_hook(conv: cattrs.Converter, cls: Any):
     def structure_mapping(value: Any, _type) -> dict:
         if not isinstance(value, dict):
             raise InputError(f"expected a mapping, not {_kind(value)}")
+        if not conv.detailed_validation:
+            key_hook, value_hook = (conv.get_structure_hook(key_type),
+                                    conv.get_structure_hook(value_type))
+            out = {key_hook(key, key_type): value_hook(item, value_type)
+                   for key, item in value.items()}
+            if len(out) != len(value):
+                raise InputError("two keys mean the same", "PL405")
+            return out
         first: dict[Any, Any] = {}  # each key as its meaning -> the key as written
 
         def entry(key: Any, item: Any) -> tuple:
@@ -349,8 +363,11 @@ def _what(key_type: Any) -> str:
     return {dt.date: "day", dt.datetime: "instant"}.get(key_type, "key")
 
 
-def make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+def make_converter(detailed: bool = True) -> cattrs.Converter:
+    """The converter; without `detailed`, one that reads the same values and fails without
+    saying where (every item and key at once, no failures gathered): for a reader that reads
+    again with the detailed one to report."""
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=detailed)
     conv.register_structure_hook_factory(attrs.has, lambda t: _class_hook(conv, t))
     conv.register_structure_hook_factory(lambda t: get_origin(t) in (tuple, list),
                                          lambda t: _sequence_hook(conv, t))
@@ -387,6 +404,9 @@ def _decimal_text(value: Decimal) -> str:
 
 #: The project's one converter.
 converter = make_converter()
+#: The same reading, failing without saying where: for many records read first this way and,
+#: only when one fails, again with `converter` (whose failures are located).
+quick_converter = make_converter(detailed=False)
 
 
 def structure(document: Document, cls: type, prefix: tuple = (), data: Any = None):
