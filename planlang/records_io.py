@@ -23,7 +23,7 @@ from planlang.engine.records import Record, check_subscriber, coupon_balances, i
 from planlang.model import Catalog
 from planlang.money import add, exact, total
 from planlang.results import Bill, ChargeLine
-from planlang.serde import converter, located, structure
+from planlang.serde import located, quick_converter, structure
 from planlang.state import Account, Subscriber
 from planlang.yamlio import Document, load_document, read_json
 
@@ -85,7 +85,7 @@ class SubscriberSource:
         source = LineSource(str(path), text, first_line=number)
         data = read_json(source)  # PlanlangError, located, for whatever is wrong as JSON
         try:
-            subscriber = converter.structure(data, Subscriber)
+            subscriber = quick_converter.structure(data, Subscriber)
             problems = check_subscriber(self.catalog, subscriber, ())
         except Exception:  # noqa: BLE001 - structured again below, with positions
             problems = None
@@ -147,16 +147,21 @@ def safe_text(value: str) -> str:
     return value
 
 
-def csv_row(record: Record, tag_keys: list[str], raw: bool = False) -> list[str]:
-    row = [record.date, record.item, record.imsi, record.vpg, _plain(record.unit_price),
-           _plain(record.quantity), _plain(record.amount)]
-    subscriber = record.subscriber
+def _base_row(record: Record, unit_price: str) -> list[str]:
+    return [record.date, record.item, record.imsi, record.vpg, unit_price,
+            _plain(record.quantity), _plain(record.amount)]
+
+
+def subscriber_texts(subscriber: Subscriber | None, tag_keys: list[str],
+                     raw: bool = False) -> list[str]:
+    """A SIM's name, tag values and group, as the columns after `amount` show them (empty for a
+    gateway and for the account's records)."""
     if subscriber is None or not subscriber.imsi:
-        return row + [""] * (len(tag_keys) + 3)
+        return [""] * (len(tag_keys) + 3)
     group = subscriber.group
     texts = [subscriber.name or ""] + [subscriber.tags.get(k, "") for k in tag_keys] + [
         group.id if group else "", group.name if group else ""]
-    return row + (texts if raw else [safe_text(t) for t in texts])
+    return texts if raw else [safe_text(t) for t in texts]
 
 
 def csv_header(tag_keys: list[str], raw: bool = False) -> list[str]:
@@ -173,8 +178,20 @@ def write_csv(out: IO[str], records: Iterable[Record], tag_keys: list[str],
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(csv_header(tag_keys, raw))
     amounts = Decimal(0)
+    subscriber: Subscriber | None = None
+    texts = subscriber_texts(None, tag_keys, raw)
+    prices: dict[int, tuple[Decimal, str]] = {}  # a rule's unit price is one object: shown once
     for record in records:
-        writer.writerow(csv_row(record, tag_keys, raw))
+        if record.subscriber is not subscriber:  # a SIM's records come together
+            subscriber = record.subscriber
+            texts = subscriber_texts(subscriber, tag_keys, raw)
+        shown = prices.get(id(record.unit_price))
+        if shown is None or shown[0] is not record.unit_price:
+            if len(prices) > 1000:  # a discount's price is made per SIM: keep few
+                prices.clear()
+            shown = prices[id(record.unit_price)] = (record.unit_price,
+                                                     _plain(record.unit_price))
+        writer.writerow(_base_row(record, shown[1]) + texts)
         amounts = add(amounts, record.amount)
     return amounts
 

@@ -135,7 +135,7 @@ def _exact(value: Fraction) -> Exact:
 def _times(price: Exact, quantity: Quantity) -> Exact:
     """`price × quantity`, exactly; a Decimal whenever both have finite decimal expansions."""
     if isinstance(price, Decimal):
-        if type(quantity) is int:
+        if isinstance(quantity, int):
             return EXACT.multiply(price, quantity)
         decimal = exact_decimal(quantity)
         if decimal is not None:
@@ -298,37 +298,53 @@ def subscriber_records(catalog: Catalog, subscriber: Subscriber, period: Period
     imsi, vpg = (subscriber.imsi or "", subscriber.vpg or "")
     currency = catalog.currency
     anniversaries = _anniversaries(catalog, timeline, period)
-    rules = [r for r in prepared.rated if r.rule.region in ("All", subscriber.coverage)]
-    daily = [r for r in rules if not r.rule.monthly]
     counted = {r.rule.name: (timeline.enabled_on(r.rule.source) if r.rule.basis == "enable"
                              else _transitions(timeline, r.rule))
-               for r in daily if r.rule.basis in ("enable", "transition")}
+               for r in prepared.rated if r.rule.basis in ("enable", "transition")}
+    # The rules that can bill this subscriber, in the catalog's order: a SIM's record is never
+    # made for a status it is never in, an option it never has, usage it does not report.
+    statuses = {timeline.start_status} | {e.status for e in timeline.events if e.status}
+    options = set(timeline.start_options) | {e.enable for e in timeline.events if e.enable}
+    rules = [r for r in prepared.rated if r.rule.region in ("All", subscriber.coverage) and (
+        (r.rule.basis == "status" and imsi and not statuses.isdisjoint(r.rule.statuses))
+        or (r.rule.basis == "option" and r.rule.source in options)
+        or (r.rule.basis in ("enable", "transition") and counted[r.rule.name])
+        or (r.rule.basis == "anniversary" and any(name == r.rule.name
+                                                  for name, _ in anniversaries))
+        or (r.rule.basis == "usage" and r.rule.source in subscriber.usage))]
+    monthly = [r for r in rules if r.rule.monthly]
+    daily = [r for r in rules if not r.rule.monthly]
     held: set[str] = set()  # monthly records whose condition held on some day
     data_records: list[Record] = []
-    days = period.dates()
-    for day, (status, options) in zip(days, timeline.states_at(day_start(d) + DAY for d in days)):
-        date = day.strftime("%Y%m%d")
-        for rated in rules:
+    states = timeline.states_at(end for _, _, end in _days(period))
+    for (day, date, _), (status, on) in zip(_days(period), states, strict=True):
+        for rated in monthly:
             rule = rated.rule
-            if rule.monthly and ((rule.basis == "status" and status in rule.statuses and imsi)
-                                 or (rule.basis == "option" and rule.source in options)):
+            if (rule.basis == "status" and status in rule.statuses) or (
+                    rule.basis == "option" and rule.source in on):
                 held.add(rule.name)
         for rated in daily:
             rule = rated.rule
             basis = rule.basis
-            if basis == "status" and status in rule.statuses and imsi:
-                yield _record(date, rule.name, imsi, vpg, rated, 1, currency, subscriber)
-            elif basis == "option" and rule.source in options:
-                yield _record(date, rule.name, imsi, vpg, rated, 1, currency, subscriber)
+            if basis == "status":
+                if status in rule.statuses:
+                    yield _record(date, rule.name, imsi, vpg, rated, 1, currency, subscriber)
+            elif basis == "option":
+                if rule.source in on:
+                    yield _record(date, rule.name, imsi, vpg, rated, 1, currency, subscriber)
             elif basis in ("enable", "transition"):
                 count = counted[rule.name].get(day)
                 if count:
                     yield _record(date, rule.name, imsi, vpg, rated, count, currency, subscriber)
-            elif basis == "anniversary" and anniversaries.get((rule.name, day)):
-                yield _record(date, rule.name, imsi, vpg, rated, anniversaries[(rule.name, day)],
-                              currency, subscriber)
-            elif basis == "usage":
-                for labels, amount in sorted(usage.get((rule.source, day), {}).items()):
+            elif basis == "anniversary":
+                count = anniversaries.get((rule.name, day))
+                if count:
+                    yield _record(date, rule.name, imsi, vpg, rated, count, currency, subscriber)
+            else:  # usage
+                amounts = usage.get((rule.source, day))
+                if not amounts:
+                    continue
+                for labels, amount in sorted(amounts.items()):
                     name = _fill(rule.name, labels)
                     billable = amount - rated.allowance if amount > rated.allowance else 0
                     if billable:
@@ -342,18 +358,27 @@ def subscriber_records(catalog: Catalog, subscriber: Subscriber, period: Period
                         if rounded > billable:
                             yield _record(date, _fill(rule.rounded_name, labels), imsi, vpg, rated,
                                           rounded - billable, currency, subscriber)
-    for rated in rules:
-        if rated.rule.monthly and rated.rule.name in held:
+    for rated in monthly:
+        if rated.rule.name in held:
             yield _record(period_text(period), rated.rule.name, imsi, vpg, rated, 1, currency,
                           subscriber)
     yield from _free_tiers(catalog, period, imsi, vpg, subscriber, data_records)
 
 
+@functools.lru_cache(maxsize=64)
+def _days(period: Period) -> tuple[tuple[dt.date, str, dt.datetime], ...]:
+    """Each day of the period, as records date it (YYYYMMDD), and the instant it ends."""
+    return tuple((day, day.strftime("%Y%m%d"), day_start(day) + DAY) for day in period.dates())
+
+
 def _record(date, item, imsi, vpg, rated: _Rated, quantity: Quantity, currency: str,
             subscriber) -> Record:
-    amount = round_money(_times(rated.price, quantity), currency)
-    return Record(date, item, imsi, vpg, rated.shown_price, _shown_quantity(quantity), amount,
-                  rated.rule.rule, subscriber)
+    price = rated.price
+    value = (EXACT.multiply(price, quantity)
+             if isinstance(quantity, int) and isinstance(price, Decimal)
+             else _times(price, quantity))
+    return Record(date, item, imsi, vpg, rated.shown_price, _shown_quantity(quantity),
+                  round_money(value, currency), rated.rule.rule, subscriber)
 
 
 def _fill(template: str, labels: tuple[tuple[str, str], ...]) -> str:
