@@ -204,6 +204,46 @@ def test_bad_jsonl_line_keeps_an_existing_output(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "bill.csv").read_bytes() == b"previous\r\n"
 
 
+LATE_LINES = {  # a bad line near the end of a large file: its line, column and underline
+    "unknown-status": ('{"imsi": "295050910099999", "status": "activ"}', [
+        "sims.jsonl:4999:39: error[PL414]: unknown status `activ`",
+        "     |",
+        '4999 | {"imsi": "295050910099999", "status": "activ"}',
+        "     |                                       ^^^^^^^",
+        "     = help: did you mean `active`?"]),
+    "not-json": ('{"imsi": "295050910099999", "status": ', [
+        "sims.jsonl:4999:38: error[PL403]: malformed JSON: Expecting value",
+        "     |",
+        '4999 | {"imsi": "295050910099999", "status": ',
+        "     |                                      ^"]),
+    "wrong-unit": ('{"imsi": "295050910099999", "usage": {"data": {"events": [{"on": '
+                   '"2026-11-02T10:00:00Z", "amount": "5 hours", "labels": {"country": "jp", '
+                   '"plan": "x"}}]}}}', [
+                       "sims.jsonl:4999:100: error[PL413]: `data` is measured in `byte`, not "
+                       "`hours`",
+                       "     |",
+                       '4999 | …"on": "2026-11-02T10:00:00Z", "amount": "5 hours", "labels": '
+                       '{"country": "jp", "plan": "x"}}]}}}',
+                       "     |                                          ^^^^^^^^^"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LATE_LINES))
+def test_bad_line_late_in_a_large_file_is_located(name, tmp_path, monkeypatch, capsys):
+    """Each line is read with its own small located source: a bad line 4,999 is reported at
+    its line and column, underlined, as a bad first line is."""
+    bad, shown = LATE_LINES[name]
+    lines = [json.dumps({"imsi": f"2950509100{i:05d}", "status": "active"}) for i in range(5000)]
+    lines[4998] = bad
+    write_streamed(tmp_path, lines=lines)
+    monkeypatch.chdir(tmp_path)
+    status, out, err = bill([str(REPO / CATALOG), "--account", "account.yaml", "--period",
+                             "2026-11", "--format", "csv", "--out", "bill.csv"], capsys)
+    assert (status, out) == (1, "")
+    assert err.splitlines()[:len(shown)] == shown, err
+    assert not (tmp_path / "bill.csv").exists()
+
+
 # ---- streamed subscribers ----------------------------------------------------------------------------
 
 
