@@ -18,6 +18,7 @@ import datetime as dt
 import decimal
 import os
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 from planlang.compile import load_catalog
 from planlang.diagnostics import PlanlangError
 from planlang.engine.compiled import compile_catalog
+from planlang.money import exact_decimal
 from planlang.serde import json_number
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +80,7 @@ def valid_records(catalog_name: str):
         words = sorted(name for name, u in catalog.units.items()
                        if u.dimension == unit.dimension and u.factor <= unit.factor * 1000)
         return st.one_of(
+            st.sampled_from(edges(catalog, meter)),
             st.integers(0, 120),
             st.decimals(min_value=0, max_value=120, places=2, allow_nan=False,
                         allow_infinity=False).map(lambda d: json_number(str(d))),
@@ -124,6 +127,36 @@ def valid_records(catalog_name: str):
         return data
 
     return record()
+
+
+def edges(catalog, meter: str) -> list[Decimal]:
+    """The figures of `meter` (in its unit) where a bill changes: each plan's included amount and
+    limit, a few blocks beyond what is included, the ladder's top and its add-on blocks; each
+    exactly, a thousandth either side, and half a block above."""
+    unit = catalog.meters[meter].unit
+    amounts: set[Fraction] = set()
+    for plan in catalog.plans:
+        terms = plan.items.get(meter)
+        if terms is None:
+            continue
+        for amount in (terms.included, terms.limit, terms.ceiling()):
+            if amount is not None:
+                amounts.add(amount)
+        amounts.update(terms.included + k * terms.block for k in (1, 2, 3))
+        amounts.add(terms.included + terms.block * 3 / 2)
+    for ladder in catalog.ladders:
+        if ladder.item == meter and ladder.overflow_block:
+            top = catalog.plan(ladder.tiers[-1]).items[meter]
+            base = top.limit if top.limit is not None else top.included
+            amounts.update(base + k * ladder.overflow_block for k in (1, 2))
+    thousandth = Fraction(1, 1000)
+    found = set()
+    for amount in amounts:
+        for value in (unit.from_base(amount) + d for d in (0, thousandth, -thousandth)):
+            figure = exact_decimal(value) if value >= 0 else None
+            if figure is not None:
+                found.add(figure)
+    return sorted(found) or [Decimal(0)]
 
 
 def any_records(catalog_name: str):
