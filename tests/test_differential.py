@@ -19,12 +19,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import plain
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from reference import edge_device as ref_edge
 from reference import flespi as ref_flespi
 
 import planlang
+from planlang.batch import bill_one
 from planlang.engine import evaluate_periods
 from planlang.serde import converter
 from planlang.state import Account
@@ -56,8 +58,14 @@ def consecutive(first: str, count: int) -> list[str]:
 
 
 def planlang_bills(catalog, data: dict, periods: list[str]) -> list[dict]:
+    """planlang's bills of the account, as data: the explained bills (the interpreter), which the
+    batch's (`bill_one` without the steps: the compiled path for the accounts it covers) must
+    equal, less the steps."""
     account = converter.structure(data, Account)
-    return [planlang.to_data(bill) for bill in evaluate_periods(catalog, account, periods)]
+    bills = evaluate_periods(catalog, account, periods)
+    assert [plain(bill) for bill in bill_one(catalog, data, periods, explain=False)] == [
+        plain(bill) for bill in bills], f"the batch bills {data!r} otherwise"
+    return [planlang.to_data(bill) for bill in bills]
 
 
 def lines_of(bill: dict) -> list[tuple[str, str]]:
