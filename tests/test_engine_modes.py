@@ -108,18 +108,18 @@ unit GB = 1,000 MB
 
 meter data in GB: usage, monthly sum
 
+ladder Tiers: Small, Medium, Large
+  by data
+  above the top: one Small per started 10 GB
+  up when above the limit
+  down when below the lower limit for 2 months
+
 plan Small: $ 30 per month
   data: 10 GB included
 plan Medium: $ 55 per month
   data: 25 GB included, then $ 2.50 per 5 GB
 plan Large: $ 90 per month
   data: 40 GB included, then $ 30 per 10 GB
-
-ladder Tiers: Small, Medium, Large
-  by data
-  up when above the limit
-  down when below the lower limit for 2 months
-  above the top: one Small per started 10 GB
 """, "tiers.plan")
 
 

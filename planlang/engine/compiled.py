@@ -2,10 +2,11 @@
 
 `compile_catalog(catalog)` inspects the catalog once. For each list of periods it builds a runner
 (`CompiledCatalog.runner(periods)`) whose per-account work is plain dict lookups, comparisons and
-exact Decimal arithmetic on figures already in each meter's unit: every constant (a plan's fee
-line for a period, its limits, the ladder's neighbours, the dates) is computed once per catalog
-and period and shared by every account. A runner for one month bills through generated code
-(`engine/generated.py`); several months take the general walk (`_Runner.walk`).
+calls of the rules of `engine/rules.py` (the interpreter's own) on exact Decimals already in each
+meter's unit: every constant (a plan's fee line for a period, its limits, the ladder's neighbours,
+the dates) is computed once per catalog and period and shared by every account. A runner for one
+month bills through generated code (`engine/generated.py`); several months take the general walk
+(`_Runner.walk`).
 
 A runner returns `Outcome`s: for each billed period, the account's plan, next plan, total, lines
 and decisions, each line and decision naming the plan rule behind it. The explanation (the
@@ -18,9 +19,9 @@ The compiled path covers the common shape of a monthly billing run: plan fees, m
 down with look-back, add-ons above the top tier), suspension, and status changes on the timeline
 (days or instants). An account or catalog outside it (plan changes, quotas, element requests, SLA
 uptime, counts of elements, a billing calendar, daily records, a measurement in an awkward unit,
-or anything invalid) is evaluated by the interpreter instead, so every account gets the same
-result and the same errors whichever path runs: `tests/test_compiled.py` checks that on random
-accounts of every catalog.
+or anything invalid; `HANDLING` declares, field by field of the model, what the path covers) is
+evaluated by the interpreter instead, so every account gets the same result and the same errors
+whichever path runs: `tests/test_compiled.py` checks that on random accounts of every catalog.
 """
 
 from __future__ import annotations
@@ -254,18 +255,22 @@ def _fields(names: str, handling: Any) -> dict[str, Any]:
     return dict.fromkeys(names.split(), handling)
 
 
-_NONE = Only(lambda v: not v, "")  # a template: `why` is given where it is used
+def _unset(value: Any) -> bool:
+    return not value  # None, False, empty
+
+
 _SUM = Only(lambda v: (v or "sum") == "sum", "meter `{name}` is not a monthly sum of usage")
+_PER_ELEMENT = Only(_unset, "`{plan}` limits `{item}` per element or by a customer cap")
 
 HANDLING: dict[type, dict[str, Any]] = {
     Catalog: {
         **_fields("name path suspension_rule", WORDING),
         **_fields("currency units meters plans ladders suspended_not_billed", COMPUTED),
         **_fields("uptime_step slas changes", BY_ACCOUNT),
-        "records": Only(_NONE.test, "daily billing records"),
-        "discounts": Only(_NONE.test, "daily billing records"),
-        "calendar": Only(_NONE.test, "a billing calendar"),
-        "quotas": Only(_NONE.test, "quotas"),
+        "records": Only(_unset, "daily billing records"),
+        "discounts": Only(_unset, "daily billing records"),
+        "calendar": Only(_unset, "a billing calendar"),
+        "quotas": Only(_unset, "quotas"),
     },
     Meter: {
         **_fields("name round_unit rule", WORDING),
@@ -273,7 +278,7 @@ HANDLING: dict[type, dict[str, Any]] = {
         "source": Only(lambda v: v == "usage", _SUM.why),
         "daily": _SUM,
         "monthly": _SUM,
-        "round_direction": Only(_NONE.test, "meter `{name}` is rounded"),
+        "round_direction": Only(_unset, "meter `{name}` is rounded"),
         # without a count or a rounding (above), these change nothing
         **_fields("include_disabled round_step", OUTSIDE),
     },
@@ -286,10 +291,8 @@ HANDLING: dict[type, dict[str, Any]] = {
         **_fields("item block_label included_rule price_rule maximum_rule limit_rule "
                   "extend_rule unlimited_rule cap_rule element_rules", WORDING),
         **_fields("included extendable price block maximum limit unlimited", COMPUTED),
-        "customer_cap": Only(_NONE.test, "`{plan}` limits `{item}` per element or by a "
-                             "customer cap"),
-        "element_limits": Only(_NONE.test, "`{plan}` limits `{item}` per element or by a "
-                               "customer cap"),
+        "customer_cap": _PER_ELEMENT,
+        "element_limits": _PER_ELEMENT,
     },
     Ladder: {
         **_fields("name rule up_rule down_rule overflow_rule", WORDING),

@@ -15,9 +15,10 @@ that month, and compiles it (as attrs writes `__init__` methods and Jinja compil
   exactly, an unknown meter or plan, a bad status, a look-back off a ladder) sends the record to
   the interpreter, which bills it or refuses it with its own message.
 
-Its arithmetic is the general walk's, in `money.EXACT`: the runner's `batch` and `__call__` enter
-that context once for every record (call it through them, not directly), and the one rounding,
-to the minor unit, names `money.ROUNDING`.
+It has no arithmetic of its own: the rules of `engine/rules.py` (`extra`, `over_ceiling`,
+`ladder_move`, `add_ons`) and each tier's `rules.Rung` are bound as constants of the generated
+module and called, as the general walk calls them, in `money.EXACT`: the runner's `batch` and
+`__call__` enter that context once for every record (call it through them, not directly).
 
 The function's outcome is exactly the general walk's (`tests/test_compiled.py` checks both
 against the interpreter); `source` on the function gives the text for reading."""
