@@ -7,11 +7,12 @@ more is read, so memory does not grow with the number of accounts. The output is
 period, in input order: one JSON line (`to_data(bill)`, without the `steps` lists unless asked
 for), or CSV rows (one per charge line, then the account-period's total).
 
-Every account is billed by `bill_one`, the one place where an account meets an evaluator: the
-compiled path for the accounts it covers, the interpreter for the others and whenever the steps
-are asked for (`--explain`). The chunks run in this process, in a pool of worker processes, or on
-a Dask cluster: the same function (`bill_chunk`) makes each chunk's text, and the chunks are
-written in input order, so the three give byte-identical output.
+Every account is billed by `bill_one`, through the engine's one entry point
+(`engine.evaluate.bill_account`), which chooses the evaluator: the compiled path for the accounts
+it covers, the interpreter for the others and whenever the steps are asked for (`--explain`). The
+chunks run in this process, in a pool of worker processes, or on a Dask cluster: the same
+function (`bill_chunk`) makes each chunk's text, and the chunks are written in input order, so the
+three give byte-identical output.
 
 A problem with an account (malformed JSON, an unknown key, an unknown plan, a record a reader
 cannot read at all) does not stop the batch: every other account is billed and written, and every
@@ -67,38 +68,16 @@ def bill_one(catalog: Catalog, data: Any, periods: Sequence[str],
              explain: bool = True) -> list[Bill]:
     """Bill one account, given as the data of an account file, for `periods` ("YYYY-MM", in order).
 
-    The one function through which a batch bills an account. Without `explain`, the bills lack
-    the computation steps (which the output then leaves out), and the compiled path
-    (`engine/compiled.py`) bills the accounts it covers, the interpreter the others; with it, the
-    interpreter bills every account. Raises `PlanlangError`, or any other exception, when the data
-    cannot be billed; the caller (`bill_entry`) then reads the account again with the located
-    loader to say where.
+    The one function through which a batch bills an account, by the engine's one entry point
+    (`engine.evaluate.bill_account`, which chooses how). Without `explain`, the bills lack the
+    computation steps (which the output then leaves out), and the compiled path bills the
+    accounts it covers, the interpreter the others; with it, the interpreter bills every
+    account. Raises `PlanlangError`, or any other exception, when the data cannot be billed; the
+    caller (`bill_entry`) then reads the account again with the located loader to say where.
     """
-    if not explain:
-        return _runner(catalog, tuple(periods)).bills(data)
-    from planlang.engine import evaluate_periods
-    from planlang.serde import converter
-    from planlang.state import Account
+    from planlang.engine.evaluate import bill_account
 
-    account = converter.structure(data, Account)
-    return evaluate_periods(catalog, account, list(periods))
-
-
-_RUNNERS: dict[tuple[int, tuple[str, ...]], tuple[Catalog, Any]] = {}
-
-
-def _runner(catalog: Catalog, periods: tuple[str, ...]):
-    """The compiled runner of `catalog` for `periods`, made once per process (a worker keeps the
-    catalog it was given for its whole life)."""
-    key = (id(catalog), periods)
-    held = _RUNNERS.get(key)
-    if held is None or held[0] is not catalog:
-        from planlang.engine.compiled import compile_catalog
-
-        if len(_RUNNERS) >= 8:
-            _RUNNERS.clear()
-        held = _RUNNERS[key] = (catalog, compile_catalog(catalog).runner(periods))
-    return held[1]
+    return bill_account(catalog, data, periods, explain)
 
 
 # ---- the input -----------------------------------------------------------------------------------

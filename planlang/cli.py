@@ -215,7 +215,7 @@ def cmd_bill(args) -> int:
     if given:
         raise PlanlangError([Diagnostic("PL421", f"{given[0]} is for a batch of accounts",
                                         help="give the accounts with --accounts")])
-    from planlang.engine import evaluate_periods
+    from planlang.engine import bill_account
     from planlang.inputs import load_account
     from planlang.report import bill_table
     from planlang.results import to_data
@@ -231,7 +231,7 @@ def cmd_bill(args) -> int:
                                         f"daily records, which `{catalog.name}` does not have",
                                         help="use --format table or json")])
     prepared = load_account(args.account, catalog)
-    bills = evaluate_periods(catalog, prepared, periods)
+    bills = bill_account(catalog, prepared, periods)
     if args.format == "json":
         data = [to_data(b) for b in bills]
         text = json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
@@ -251,10 +251,10 @@ def write_text(out: Target | None, text: str) -> None:
 
 def bill_records(args, catalog, periods, out: Target | None) -> int:
     """Bill a catalog of daily records; the CSV is streamed, subscriber by subscriber."""
+    from planlang.engine import bill_account
     from planlang.inputs import account_from, load_data
     from planlang.records_io import (
         SubscriberSource,
-        bill_record_periods,
         coupon_before,
         period_records,
         write_csv,
@@ -268,7 +268,8 @@ def bill_records(args, catalog, periods, out: Target | None) -> int:
     if out is not None and source.path is not None:  # the subscribers' file is an input too
         output_target(args.out, [source.path])
     if args.format != "csv":
-        bills = bill_record_periods(catalog, prepared.account, source, periods)
+        bills = bill_account(catalog, prepared, periods, document=document,
+                             path=Path(args.account))
         if args.format == "json":
             data = [to_data(b) for b in bills]
             text = json.dumps(data[0] if len(data) == 1 else data, indent=2,

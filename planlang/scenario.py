@@ -16,11 +16,9 @@ import attrs
 
 from planlang.compile import load_catalog, shown_path, unreadable
 from planlang.diagnostics import Diagnostic, PlanlangError, escape, render
-from planlang.engine import evaluate_periods
-from planlang.engine.calendar import Period
+from planlang.engine import bill_account
 from planlang.inputs import account_from, load_data
 from planlang.money import exact, format_number
-from planlang.records_io import SubscriberSource, bill_record_periods
 from planlang.results import Bill, ChargeLine, Decision
 from planlang.serde import InputError, located, parse_period, structure
 from planlang.state import Amount
@@ -172,12 +170,9 @@ def run_spec(path: Path, document: Document, spec: ScenarioSpec) -> ScenarioResu
             raise PlanlangError([located(document, ("periods", key), "PL404", str(error),
                                          on_key=True)]) from None
     failures: list[Failure] = []
-    if catalog.records:  # subscribers are checked (and located) even with no period to bill
-        source = SubscriberSource(catalog, prepared.account, document, path, ("account",))
-        bills = bill_record_periods(catalog, prepared.account, source,
-                                    [Period.parse(p) for p in sorted(periods)])
-    else:
-        bills = evaluate_periods(catalog, prepared, sorted(periods))
+    # (a catalog's subscribers are checked, and located, even with no period to bill)
+    bills = bill_account(catalog, prepared, sorted(periods), document=document, path=path,
+                         prefix=("account",))
     for bill in bills:
         failures += compare_period(document, ("periods", bill.period), spec.periods[bill.period],
                                    bill)

@@ -1,7 +1,8 @@
 """A plan's charges for a period: extras beyond what is included, limits exceeded, SLA refunds.
 
 Used by the month walk (`planlang.engine.timeline`); each line is rounded once by `round_money`
-and carries its computation steps and the plan rule behind it.
+and carries its computation steps and the plan rule behind it. The arithmetic and the decisions
+are `engine/rules.py`'s, shared with the compiled path; the wording of the steps is here.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.metering import daily_peaks
 from planlang.engine.prepare import Prepared
 from planlang.model import Catalog, ItemTerms, Plan
-from planlang.money import format_money, format_number, fraction_to_decimal, round_money
+from planlang.money import format_money, format_number, fraction_to_decimal
 from planlang.results import ChargeLine, Decision, Reason, Step
 
 
@@ -23,27 +25,30 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
     unit = meter.round_unit  # billed figures are shown in the unit the meter rounds to
     show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
     measured = measurement.value
-    excess = max(Fraction(0), measured - terms.included)
     steps = list(measurement.steps)
     steps.append(Step("included", show(terms.included)))
     over = None
     ceiling = terms.ceiling()
-    if ceiling is not None and measured > ceiling and not quota:
+    if rules.over_ceiling(measured, ceiling) and not quota:
         rule = terms.limit_rule or terms.maximum_rule or terms.extend_rule or terms.included_rule
         over = Decision("usage-over-limit", terms.item, period.last_day, "exceeded",
                         (Reason("over-limit", f"{show(measured)} measured; plan `{plan.name}` "
                                 f"allows {show(ceiling)}"),), rule,
                         steps=tuple(measurement.steps))
-    if not terms.extendable or terms.price is None or excess == 0:
+    if not terms.extendable or terms.price is None:
         return None, over
-    blocks = -(-excess // terms.block)
+    charged = rules.extra(measured, terms.included, terms.block, Fraction(terms.price),
+                          catalog.currency)
+    if charged is None:
+        return None, over
+    blocks, amount = charged
+    excess = measured - terms.included
     steps.append(Step("billable", show(excess)))
     if terms.block != unit.factor and terms.block != meter.unit.factor:
         ratio = excess / terms.block
         steps.append(Step("blocks", f"{show(excess)} / {terms.block_label} = "
                           f"{format_number(ratio)}"
                           + ("" if ratio.denominator == 1 else f", rounded up to {blocks}")))
-    amount = round_money(Fraction(terms.price) * blocks, catalog.currency)
     steps.append(Step("price", f"{format_money(terms.price, catalog.currency)} per "
                       f"{terms.block_label} × {blocks} = {format_money(amount, catalog.currency)}"))
     assert terms.price_rule is not None
@@ -61,7 +66,7 @@ def peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTer
         return None
     peaks = daily_peaks(series, period)
     day, peak = max(peaks.items(), key=lambda kv: (kv[1], -kv[0].toordinal()))
-    if peak <= ceiling:
+    if not rules.over_ceiling(peak, ceiling):
         return None
     unit = catalog.meters[terms.item].unit
     show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
@@ -77,24 +82,20 @@ def sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared)
     if uptime is None or plan.sla is None:
         return None
     level = catalog.slas[plan.sla]
-    for refund in level.refunds:
-        if refund.band.contains(uptime):
-            exact = -refund.percent * Fraction(plan.fee)
-            amount = round_money(exact, catalog.currency)
-            if amount == 0:
-                return None
-            percent = format_number(refund.percent * 100)
-            steps = (Step("uptime", f"{format_number(uptime)}%"),
-                     Step("band", f"SLA {level.name}: {refund.band.describe()}"),
-                     Step("refund", f"{percent}% of {format_money(plan.fee, catalog.currency)} = "
-                          f"{format_money(-amount, catalog.currency)}"))
-            line = ChargeLine("refund", "SLA refund", plan.name, str(period), Decimal(1),
-                              f"{percent}% of the plan fee",
-                              fraction_to_decimal(exact), amount,
-                              refund.rule, steps)
-            decision = Decision("sla-refund", plan.sla, period.last_day, "refunded",
-                                (Reason("uptime-in-band", f"uptime {format_number(uptime)}% is "
-                                        f"{refund.band.describe()}: {percent}% of the plan fee is "
-                                        "refunded"),), refund.rule, steps=steps)
-            return line, decision
-    return None
+    refunded = rules.sla_refund(level.refunds, uptime, plan.fee, catalog.currency)
+    if refunded is None or refunded[2] == 0:
+        return None
+    refund, exact, amount = refunded
+    percent = format_number(refund.percent * 100)
+    steps = (Step("uptime", f"{format_number(uptime)}%"),
+             Step("band", f"SLA {level.name}: {refund.band.describe()}"),
+             Step("refund", f"{percent}% of {format_money(plan.fee, catalog.currency)} = "
+                  f"{format_money(-amount, catalog.currency)}"))
+    line = ChargeLine("refund", "SLA refund", plan.name, str(period), Decimal(1),
+                      f"{percent}% of the plan fee", fraction_to_decimal(exact), amount,
+                      refund.rule, steps)
+    decision = Decision("sla-refund", plan.sla, period.last_day, "refunded",
+                        (Reason("uptime-in-band", f"uptime {format_number(uptime)}% is "
+                                f"{refund.band.describe()}: {percent}% of the plan fee is "
+                                "refunded"),), refund.rule, steps=steps)
+    return line, decision

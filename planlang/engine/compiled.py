@@ -2,10 +2,11 @@
 
 `compile_catalog(catalog)` inspects the catalog once. For each list of periods it builds a runner
 (`CompiledCatalog.runner(periods)`) whose per-account work is plain dict lookups, comparisons and
-exact Decimal arithmetic on figures already in each meter's unit: every constant (a plan's fee
-line for a period, its limits, the ladder's neighbours, the dates) is computed once per catalog
-and period and shared by every account. A runner for one month bills through generated code
-(`engine/generated.py`); several months take the general walk (`_Runner.walk`).
+calls of the rules of `engine/rules.py` (the interpreter's own) on exact Decimals already in each
+meter's unit: every constant (a plan's fee line for a period, its limits, the ladder's neighbours,
+the dates) is computed once per catalog and period and shared by every account. A runner for one
+month bills through generated code (`engine/generated.py`); several months take the general walk
+(`_Runner.walk`).
 
 A runner returns `Outcome`s: for each billed period, the account's plan, next plan, total, lines
 and decisions, each line and decision naming the plan rule behind it. The explanation (the
@@ -18,18 +19,17 @@ The compiled path covers the common shape of a monthly billing run: plan fees, m
 down with look-back, add-ons above the top tier), suspension, and status changes on the timeline
 (days or instants). An account or catalog outside it (plan changes, quotas, element requests, SLA
 uptime, counts of elements, a billing calendar, daily records, a measurement in an awkward unit,
-or anything invalid) is evaluated by the interpreter instead, so every account gets the same
-result and the same errors whichever path runs: `tests/test_compiled.py` checks that on random
-accounts of every catalog.
+or anything invalid; `HANDLING` declares, field by field of the model, what the path covers) is
+evaluated by the interpreter instead, so every account gets the same result and the same errors
+whichever path runs: `tests/test_compiled.py` checks that on random accounts of every catalog.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import (
-    ROUND_HALF_UP,
     Context,
     Decimal,
     Inexact,
@@ -40,19 +40,38 @@ from decimal import (
 from operator import itemgetter
 from typing import Any
 
+import attrs
+
 from planlang.diagnostics import Diagnostic, PlanlangError
+from planlang.engine import rules
 from planlang.engine.calendar import Period
-from planlang.engine.ladder import addon_reason, tier_down_reason, tier_up_reason
+from planlang.engine.ladder import addon_reason, move_reason
+from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
 from planlang.engine.timeline import NOT_BILLED, status_reason
-from planlang.model import Catalog, Plan
+from planlang.model import (
+    Band,
+    Calendar,
+    Catalog,
+    ChangeRule,
+    DiscountRule,
+    ItemTerms,
+    Ladder,
+    Meter,
+    Notification,
+    Plan,
+    QuotaRule,
+    RecordRule,
+    Refund,
+    Requirement,
+    RuleRef,
+    SlaLevel,
+)
 from planlang.money import (
     EXACT,
     MAX_DIGITS,
-    ROUNDING,
     exact,
     exact_decimal,
     format_number,
-    minor_unit,
     round_money,
 )
 from planlang.results import Bill, ChargeLine, Decision
@@ -146,7 +165,6 @@ class CompiledCatalog:
         self.catalog = catalog
         self.reason = _unsupported(catalog)  # why the compiled path is off, or None
         self._runners: dict[tuple[str, ...], Any] = {}
-        self.places = minor_unit(catalog.currency)
 
     # ---- the public entry points ----
     @exact
@@ -207,32 +225,131 @@ def compile_catalog(catalog: Catalog) -> CompiledCatalog:
     return CompiledCatalog(catalog)
 
 
+# ---- what the compiled path covers, field by field of the model -------------------------------
+#
+# Every field of every class of `planlang/model.py` says here how the compiled path handles it
+# (`tests/test_engine_modes.py` fails for a field left out, so a new field must say it):
+#
+# - COMPUTED: the compiled path bills it, with the rules of `engine/rules.py`;
+# - WORDING: a name, label or rule reference, carried into the bills or their wording;
+# - BY_ACCOUNT: it matters only for account data the compiled path never takes (uptime, plan
+#   changes, requests, quota usage: keys outside `_ACCOUNT_KEYS` or a timeline event other than a
+#   status), which goes to the interpreter record by record;
+# - OUTSIDE: a part of a construct that the field holding it keeps off the compiled path;
+# - Only(test, why): the compiled path bills the catalog only when every such field's value
+#   passes `test`; otherwise the interpreter bills it, and `why` says so (`CompiledCatalog.reason`).
+
+
+class Only:
+    """The compiled path covers the field only for values passing `test`."""
+
+    def __init__(self, test: Callable[[Any], bool], why: str):
+        self.test = test
+        self.why = why
+
+
+COMPUTED, WORDING, BY_ACCOUNT, OUTSIDE = "computed", "wording", "by account", "outside"
+
+
+def _fields(names: str, handling: Any) -> dict[str, Any]:
+    return dict.fromkeys(names.split(), handling)
+
+
+def _unset(value: Any) -> bool:
+    return not value  # None, False, empty
+
+
+_SUM = Only(lambda v: (v or "sum") == "sum", "meter `{name}` is not a monthly sum of usage")
+_PER_ELEMENT = Only(_unset, "`{plan}` limits `{item}` per element or by a customer cap")
+
+HANDLING: dict[type, dict[str, Any]] = {
+    Catalog: {
+        **_fields("name path suspension_rule", WORDING),
+        **_fields("currency units meters plans ladders suspended_not_billed", COMPUTED),
+        **_fields("uptime_step slas changes", BY_ACCOUNT),
+        "records": Only(_unset, "daily billing records"),
+        "discounts": Only(_unset, "daily billing records"),
+        "calendar": Only(_unset, "a billing calendar"),
+        "quotas": Only(_unset, "quotas"),
+    },
+    Meter: {
+        **_fields("name round_unit rule", WORDING),
+        "unit": COMPUTED,
+        "source": Only(lambda v: v == "usage", _SUM.why),
+        "daily": _SUM,
+        "monthly": _SUM,
+        "round_direction": Only(_unset, "meter `{name}` is rounded"),
+        # without a count or a rounding (above), these change nothing
+        **_fields("include_disabled round_step", OUTSIDE),
+    },
+    Plan: {
+        **_fields("name fee_rule sla_rule commitment_rule", WORDING),
+        **_fields("fee items", COMPUTED),
+        **_fields("rank sla commitment_months", BY_ACCOUNT),
+    },
+    ItemTerms: {
+        **_fields("item block_label included_rule price_rule maximum_rule limit_rule "
+                  "extend_rule unlimited_rule cap_rule element_rules", WORDING),
+        **_fields("included extendable price block maximum limit unlimited", COMPUTED),
+        "customer_cap": _PER_ELEMENT,
+        "element_limits": _PER_ELEMENT,
+    },
+    Ladder: {
+        **_fields("name rule up_rule down_rule overflow_rule", WORDING),
+        **_fields("tiers item up down_periods overflow_plan overflow_block", COMPUTED),
+    },
+    RuleRef: _fields("file line text", WORDING),
+    # SLA refunds need the account's uptime; plan changes and their requirements, a timeline's
+    # change events; requests, the account's requests
+    SlaLevel: _fields("name refunds rule", BY_ACCOUNT),
+    Refund: _fields("percent band rule", BY_ACCOUNT),
+    Band: _fields("low low_inclusive high high_inclusive", BY_ACCOUNT),
+    ChangeRule: _fields("source_kind source target_kind target roles effective charge refund "
+                        "deposit requirements rule specificity", BY_ACCOUNT),
+    Requirement: _fields("item op amount message rule", BY_ACCOUNT),
+    # held by `Catalog.quotas`, `.calendar`, `.records` and `.discounts`: the interpreter's
+    QuotaRule: _fields("item slack notifications policies default_policy rule slack_rule "
+                       "policy_rule", OUTSIDE),
+    Notification: _fields("who remaining rule", OUTSIDE),
+    Calendar: _fields("invoice_day charge_day due_day reminder_day downgrade_day downgrade_plan "
+                      "restore rules", OUTSIDE),
+    RecordRule: _fields("name price per_label unit_price basis statuses to_statuses source "
+                        "allowance round_step rounded_name labels rule monthly region", OUTSIDE),
+    DiscountRule: _fields("name kind record amount percent rule", OUTSIDE),
+}
+
+
 def _unsupported(catalog: Catalog) -> str | None:
-    """Why the compiled path cannot bill this catalog's accounts, or None when it can."""
-    if catalog.records or catalog.discounts:
-        return "daily billing records"
-    if catalog.calendar is not None:
-        return "a billing calendar"
-    if catalog.quotas:
-        return "quotas"
-    for meter in catalog.meters.values():
-        if meter.source != "usage" or (meter.daily or "sum") != "sum" or (
-                meter.monthly or "sum") != "sum":
-            return f"meter `{meter.name}` is not a monthly sum of usage"
-        if meter.round_direction is not None:
-            return f"meter `{meter.name}` is rounded"
-    for plan in catalog.plans:
-        for terms in plan.items.values():
-            if terms.element_limits or terms.customer_cap:
-                return f"`{plan.name}` limits `{terms.item}` per element or by a customer cap"
+    """Why the compiled path cannot bill this catalog's accounts, or None when it can: the first
+    field (`HANDLING`) whose value it does not cover, in the model's order."""
+    return _outside(catalog, {})
+
+
+def _outside(value: Any, where: dict[str, str]) -> str | None:
+    handling = HANDLING[type(value)]
+    if isinstance(value, (Meter, Plan, Ladder)):
+        where = {**where, type(value).__name__.lower(): value.name, "name": value.name}
+    elif isinstance(value, ItemTerms):
+        where = {**where, "item": value.item}
+    fields = [(handling[f.name], getattr(value, f.name)) for f in attrs.fields(type(value))]
+    for how, held in fields:  # its own fields first, then the parts it holds
+        if isinstance(how, Only) and not how.test(held):
+            return how.why.format(**where)
+    for how, held in fields:
+        if how is COMPUTED:
+            for part in held.values() if isinstance(held, dict) else (
+                    held if isinstance(held, tuple) else (held,)):
+                if type(part) in HANDLING:
+                    why = _outside(part, where)
+                    if why is not None:
+                        return why
     return None
 
 
 class _Tier:
     """What the month loop needs of one plan, precomputed."""
 
-    __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "up", "down", "limit",
-                 "overflow")
+    __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon")
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -241,10 +358,8 @@ class _Tier:
         self.items: tuple = ()
         self.ladder: Any = None
         self.index = 0
-        self.up: Any = None
-        self.down: Any = None
-        self.limit: Any = None
-        self.overflow: Any = None
+        self.rung: rules.Rung | None = None  # its moves on its ladder, in the meter's unit
+        self.addon: Any = None  # the add-ons' fee and line rule, above the ladder's top
 
 
 class _Runner:
@@ -256,7 +371,6 @@ class _Runner:
         self.catalog = catalog
         self.asked = tuple(str(p) for p in periods)
         wanted = sorted(set(periods))
-        self.places = compiled.places
         self.suspend = catalog.suspended_not_billed
         self.suspension_rule = catalog.suspension_rule
         self.currency = catalog.currency
@@ -298,28 +412,15 @@ class _Runner:
             self.tiers[plan.name] = tier
         for ladder in catalog.ladders:
             unit = catalog.meters[ladder.item].unit
-            limits = []
-            for name in ladder.tiers:
-                terms = catalog.plan(name).items[ladder.item]  # type: ignore[union-attr]
-                limit = terms.limit if terms.limit is not None else terms.included
-                limits.append(exact_decimal(unit.from_base(limit)))
-            for i, name in enumerate(ladder.tiers):
+            scale = lambda v, u=unit: exact_decimal(u.from_base(v))  # noqa: E731
+            for name, rung in rules.rungs(catalog, ladder, scale).items():
                 tier = self.tiers[name]
                 tier.index = self.meter_index[ladder.item]
-                tier.limit = limits[i]
-                tier.up = (ladder.tiers[i + 1], ladder.up_rule) if ladder.up and i + 1 < len(
-                    ladder.tiers) else None
-                tier.down = (ladder.tiers[i - 1], limits[i - 1], ladder.down_periods,
-                             ladder.down_rule) if ladder.down_periods and i > 0 else None
-            top = limits[-1]
-            overflow = None
-            if ladder.overflow_plan and ladder.overflow_block:
-                overflow = (ladder.tiers[-1], top, exact_decimal(unit.from_base(
-                    ladder.overflow_block)), ladder.overflow_plan, self.tiers[
-                    ladder.overflow_plan].fee, ladder.overflow_rule or catalog.plan(
-                    ladder.overflow_plan).fee_rule, ladder.overflow_rule)  # type: ignore[union-attr]
-            for name in ladder.tiers:
-                self.tiers[name].overflow = overflow
+                tier.rung = rung
+                if rung.overflow is not None:  # the add-ons' fee and the rule of their line
+                    addon = catalog.plan(rung.overflow.plan)
+                    assert addon is not None
+                    tier.addon = (addon.fee, ladder.overflow_rule or addon.fee_rule)
         self.wanted_months = frozenset(_month(p) for p in wanted)
         self.first_month = _month(wanted[0])
         self.last_month = _month(wanted[-1])
@@ -345,9 +446,9 @@ class _Runner:
             period = Period(year, number + 1)
             fee_lines = {}
             for name, tier in self.tiers.items():
+                amount = rules.prorated_fee(tier.fee, period.days, period.days, self.currency)
                 fee_lines[name] = _new(Line, ("fee", "plan fee", name, Decimal(1), tier.fee,
-                                              round_money(tier.fee, self.currency),
-                                              tier.plan.fee_rule))
+                                              amount, tier.plan.fee_rule))
             info = (str(period), period.last_day, period.next().first_day, fee_lines)
             self.period_info[month] = info
         return info
@@ -399,26 +500,25 @@ class _Runner:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras."""
         total = fee_line[5]
         lines: tuple = (fee_line,)
-        places = self.places
+        currency = self.currency
         if addons is not None:
             addon_plan, count, fee, rule = addons
-            amount = (fee * count).quantize(places, ROUND_HALF_UP, ROUNDING)
+            amount = line_amount(fee, count, currency)
             lines += (_new(Line, ("add-on", "add-on subscription", addon_plan, Decimal(count),
                                   fee, amount, rule)),)
             total += amount
         base = month * self.width
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
             measured = figures.get(base + item, _ZERO)
-            if ceiling is not None and measured > ceiling:
+            if over_ceiling(measured, ceiling):
                 raise _Interpret  # a usage-over-limit decision: the interpreter words it
-            if priced and measured > included:
-                blocks, rest = divmod(measured - included, block)
-                if rest:
-                    blocks += 1
-                amount = (price * blocks).quantize(places, ROUND_HALF_UP, ROUNDING)
-                lines += (_new(Line, ("extra", item_name, tier.name, blocks, price, amount,
-                                      rule)),)
-                total += amount
+            if priced:
+                charged = extra(measured, included, block, price, currency)
+                if charged is not None:
+                    blocks, amount = charged
+                    lines += (_new(Line, ("extra", item_name, tier.name, blocks, price, amount,
+                                          rule)),)
+                    total += amount
         return lines, total
 
     def ladder_step(self, tier: _Tier, figures: dict, month: int, history: list,
@@ -427,39 +527,30 @@ class _Runner:
         """The ladder's evaluation at a billed month's end: (the plan scheduled for next month
         or None, the decisions with the new ones added, the add-ons for next month or None).
         With `trace`, each decision carries the figures its reason states, as an eighth item."""
-        if tier.ladder is None:
+        rung = tier.rung
+        if rung is None:
             return None, decisions, None
         usage = figures.get(month * self.width + tier.index, _ZERO)
         history.append(usage)
+        move = ladder_move(rung, usage, history)
         scheduled = None
-        up = tier.up
         ruling: tuple
-        if up is not None and usage > tier.limit:
-            scheduled = up[0]
-            ruling = ("tier-change", scheduled, last_day, "scheduled", "tier-up", up[1], next_first)
-            decisions += (_new(Ruling, ruling + ((usage, tier.limit),) if trace else ruling),)
-        elif tier.down is not None:
-            lower_name, lower, count, rule = tier.down
-            window = history[-count:]
-            if len(window) == count and max(window) < lower:
-                scheduled = lower_name
-                ruling = ("tier-change", scheduled, last_day, "scheduled", "tier-down", rule,
-                          next_first)
-                decisions += (_new(Ruling, ruling + ((lower, tuple(window)),) if trace
-                                   else ruling),)
+        if move is not None:
+            scheduled = move.plan
+            ruling = ("tier-change", scheduled, last_day, "scheduled", move.kind, move.rule,
+                      next_first)
+            decisions += (_new(Ruling, ruling + (move.figures,) if trace else ruling),)
         addons = None
-        overflow = tier.overflow
-        if overflow is not None:
-            top_name, top, block, addon_plan, fee, rule, decided = overflow
-            if usage > top and (scheduled or tier.name) == top_name:
-                count, rest = divmod(usage - top, block)
-                if rest:
-                    count += 1
-                addons = (addon_plan, int(count), fee, rule)
-                ruling = ("add-on", addon_plan, last_day, "scheduled", "above-top-tier", decided,
-                          next_first)
-                decisions += (_new(Ruling, ruling + ((usage - top, top, int(count), block),)
-                                   if trace else ruling),)
+        count = add_ons(rung, usage, scheduled or tier.name)
+        if count:
+            overflow = rung.overflow
+            assert overflow is not None
+            fee, rule = tier.addon
+            addons = (overflow.plan, int(count), fee, rule)
+            ruling = ("add-on", overflow.plan, last_day, "scheduled", "above-top-tier",
+                      overflow.rule, next_first)
+            decisions += (_new(Ruling, ruling + ((usage - overflow.top, overflow.top, int(count),
+                                                  overflow.block),) if trace else ruling),)
         return scheduled, decisions, addons
 
     # ---- bills, in the interpreter's words ----
@@ -486,12 +577,8 @@ class _Runner:
         show = self.shows[ladder.item] if ladder is not None else None  # its meter's figures
         for ruling in outcome.decisions:
             kind, subject, day, result, code, rule, effective = ruling[:7]
-            if code == "tier-up":
-                usage, limit = ruling[7]
-                reason = tier_up_reason(show, usage, outcome.plan, limit)
-            elif code == "tier-down":
-                lower, window = ruling[7]
-                reason = tier_down_reason(show, subject, lower, window)
+            if kind == "tier-change":
+                reason = move_reason(show, outcome.plan, Move(code, subject, rule, ruling[7]))
             elif code == "above-top-tier":
                 excess, top, count, block = ruling[7]
                 reason = addon_reason(show, excess, top, count, subject, block)

@@ -15,19 +15,19 @@ that month, and compiles it (as attrs writes `__init__` methods and Jinja compil
   exactly, an unknown meter or plan, a bad status, a look-back off a ladder) sends the record to
   the interpreter, which bills it or refuses it with its own message.
 
-Its arithmetic is the general walk's, in `money.EXACT`: the runner's `batch` and `__call__` enter
-that context once for every record (call it through them, not directly), and the one rounding,
-to the minor unit, names `money.ROUNDING`.
+It has no arithmetic of its own: the rules of `engine/rules.py` (`extra`, `over_ceiling`,
+`ladder_move`, `add_ons`) and each tier's `rules.Rung` are bound as constants of the generated
+module and called, as the general walk calls them, in `money.EXACT`: the runner's `batch` and
+`__call__` enter that context once for every record (call it through them, not directly).
 
 The function's outcome is exactly the general walk's (`tests/test_compiled.py` checks both
 against the interpreter); `source` on the function gives the text for reading."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP
 from typing import TYPE_CHECKING, Any
 
-from planlang.money import ROUNDING
+from planlang.engine import rules
 from planlang.serde import Figure
 
 if TYPE_CHECKING:
@@ -75,8 +75,9 @@ def one_month(runner: _Runner):
     names = out.names
     names.update(
         ZERO=c._ZERO, I=c._Interpret, Outcome=c.Outcome,
-        Line=c.Line, Ruling=c.Ruling, HALF_UP=ROUND_HALF_UP, ROUNDING=ROUNDING,
-        PLACES=runner.places, runner=runner,
+        Line=c.Line, Ruling=c.Ruling, CURRENCY=runner.currency, runner=runner,
+        extra=rules.extra, over_ceiling=rules.over_ceiling, ladder_move=rules.ladder_move,
+        add_ons=rules.add_ons,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
         checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
         meter_months=runner.meter_months,
@@ -192,23 +193,14 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         out(2, "raise I  # a look-back off a ladder: the interpreter says so")
     else:
         unit = out.constant(runner.meter_units[tier.ladder.item], "unit")
-        # the down rule's window needs the last `count - 1` figures of the look-back
-        count = tier.down[2] if tier.down is not None else 1
-        keep = "history.append(value)" if count > 2 else "last = value" if count == 2 else None
-        out(1, "history = []" if count > 2 else "last = None")
+        # the evaluated periods' usage, this month's added below (`rules.ladder_move`)
+        out(1, "history = []")
         out(1, "if lookback is not None:")
         out(2, "if type(lookback) is not list:")
         out(3, "raise I")
-        out(2, "if len(lookback) == 1:  # the common case, read without an iterator")
-        out(3, "value = lookback[0]")
+        out(2, "for value in lookback:")
         _read_value(out, 3, "value", unit)
-        if keep:
-            out(3, keep)
-        out(2, "else:")
-        out(3, "for value in lookback:")
-        _read_value(out, 4, "value", unit)
-        if keep:
-            out(4, keep)
+        out(3, "history.append(value)")
     if runner.suspend:
         suspension = out.constant(runner.suspension_rule, "rule")
         out(1, "if status == 'suspended':")
@@ -221,16 +213,14 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     alone = True  # whether `lines` is still the fee line alone wherever this extra is added
     for index, item, included, ceiling, priced, price, block, rule in tier.items:
         if ceiling is not None:
-            out(1, f"if m{index} > {out.constant(ceiling, 'ceiling')}:")
+            out(1, f"if over_ceiling(m{index}, {out.constant(ceiling, 'ceiling')}):")
             out(2, "raise I  # a usage-over-limit decision: the interpreter words it")
         if priced:
-            limit = out.constant(included, "included")
-            out(1, f"if m{index} > {limit}:")
-            out(2, f"blocks, rest = divmod(m{index} - {limit}, {out.constant(block, 'block')})")
-            out(2, "if rest:")
-            out(3, "blocks += 1")
             price_name = out.constant(price, "price")
-            out(2, f"amount = ({price_name} * blocks).quantize(PLACES, HALF_UP, ROUNDING)")
+            out(1, f"charged = extra(m{index}, {out.constant(included, 'included')}, "
+                f"{out.constant(block, 'block')}, {price_name}, CURRENCY)")
+            out(1, "if charged is not None:")
+            out(2, "blocks, amount = charged")
             extra = (f"Line(('extra', {item!r}, {plan!r}, blocks, {price_name}, amount, "
                      f"{out.constant(rule, 'rule')}))")
             if alone:
@@ -239,42 +229,34 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
             else:
                 out(2, f"lines += ({extra},)")
             out(2, "total += amount")
-    next_plan = repr(plan)
     if tier.ladder is None:
-        out(1, f"return Outcome((name, {month_key}, {plan!r}, {next_plan}, total, lines, "
+        out(1, f"return Outcome((name, {month_key}, {plan!r}, {plan!r}, total, lines, "
             "(), runner, record))")
         return
     usage = f"m{tier.index}"
-    out(1, f"scheduled = {plan!r}")
-    out(1, "decisions = ()")
-    first = "if"
-    if tier.up is not None:
-        upper, rule = tier.up
-        decision = out.constant((ruling("tier-change", upper, "tier-up", rule),), "ruling")
-        out(1, f"if {usage} > {out.constant(tier.limit, 'limit')}:")
-        out(2, f"scheduled = {upper!r}")
-        out(2, f"decisions = {decision}")
-        first = "elif"
-    if tier.down is not None:
-        lower_name, lower, count, rule = tier.down
-        decision = out.constant((ruling("tier-change", lower_name, "tier-down", rule),),
-                                "ruling")
-        lower_limit = out.constant(lower, "lower")
-        # the walk's window: the last `count` months of the look-back followed by this month
-        window = f"{usage} < {lower_limit}"
-        if count == 2:
-            window += f" and last is not None and last < {lower_limit}"
-        elif count > 2:
-            window += (f" and len(history) >= {count - 1} and "
-                       f"max(history[-{count - 1}:]) < {lower_limit}")
-        out(1, f"{first} {window}:")
-        out(2, f"scheduled = {lower_name!r}")
-        out(2, f"decisions = {decision}")
-    if tier.overflow is not None:
-        top_name, top, block, addon_plan, _fee, _rule, decided = tier.overflow
-        decision = out.constant((ruling("add-on", addon_plan, "above-top-tier", decided),),
-                                "ruling")
-        out(1, f"if {usage} > {out.constant(top, 'top')} and scheduled == {top_name!r}:")
+    rung = tier.rung
+    assert rung is not None
+    rung_name = out.constant(rung, "rung")
+    # the decisions a move gives, the same for every account (`rules.Move`: kind, plan, rule)
+    moves = {}
+    if rung.up is not None:
+        moves["tier-up"] = (ruling("tier-change", rung.up.plan, "tier-up", rung.up.rule),)
+    if rung.down is not None:
+        moves["tier-down"] = (ruling("tier-change", rung.down.plan, "tier-down",
+                                     rung.down.rule),)
+    out(1, f"history.append({usage})")
+    out(1, f"move = ladder_move({rung_name}, {usage}, history)")
+    out(1, "if move is None:")
+    out(2, f"scheduled = {plan!r}")
+    out(2, "decisions = ()")
+    out(1, "else:")
+    out(2, "scheduled = move.plan")
+    out(2, f"decisions = {out.constant(moves, 'moves')}[move.kind]")
+    if rung.overflow is not None:
+        overflow = rung.overflow
+        decision = out.constant((ruling("add-on", overflow.plan, "above-top-tier",
+                                        overflow.rule),), "ruling")
+        out(1, f"if add_ons({rung_name}, {usage}, scheduled):")
         out(2, f"decisions += {decision}")
     out(1, f"return Outcome((name, {month_key}, {plan!r}, scheduled, total, lines, "
         "decisions, runner, record))")

@@ -5,12 +5,21 @@ when this period's and the previous evaluated periods' usage (as many as the lad
 were all strictly below the next lower tier's limit. Usage above the top tier's limit adds, for
 the next period, one add-on subscription per started block. Suspended periods are not evaluated
 and do not count in the look-back.
+
+The decisions are `engine/rules.py`'s (`ladder_move`, `add_ons`), shared with the compiled path;
+this module words them, and `evaluate_ladder` returns what the ladder decides (`LadderStep`),
+which the month walk applies to the account's state.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from fractions import Fraction
 
+import attrs
+
+from planlang.engine import rules
+from planlang.model import RuleRef
 from planlang.money import format_number
 from planlang.results import Decision, Reason, Step
 
@@ -28,60 +37,64 @@ def tier_down_reason(show, lower_plan: str, lower, window) -> Reason:
                   f"{len(window)} evaluated periods ({shown}): one tier down")
 
 
+def move_reason(show, plan: str, move: rules.Move) -> Reason:
+    """The reason of a tier change decided on `plan` (`rules.ladder_move`)."""
+    if move.kind == "tier-up":
+        usage, limit = move.figures
+        return tier_up_reason(show, usage, plan, limit)
+    lower, window = move.figures
+    return tier_down_reason(show, move.plan, lower, window)
+
+
 def addon_reason(show, excess, top, count: int, addon_plan: str, block) -> Reason:
     return Reason("above-top-tier", f"{show(excess)} above the top tier's limit of {show(top)}: "
                   f"{count} × `{addon_plan}` next period, one per started {show(block)}")
 
 
 def tier_limit(catalog, plan_name: str, item: str) -> Fraction:
-    terms = catalog.plan(plan_name).items[item]
-    return terms.limit if terms.limit is not None else terms.included
+    return rules.tier_limit(catalog.plan(plan_name).items[item])
 
 
-def evaluate_ladder(run) -> None:
-    from planlang.engine.timeline import Scheduled
+@attrs.frozen
+class LadderStep:
+    """What a ladder decides at a period's end: the tier for the next period (`scheduled`: plan
+    and rule, or None), the add-ons for it (plan, count, rule, or None) and the decisions."""
 
-    catalog, state = run.catalog, run.state
-    ladder = catalog.ladder_of(state.plan)
-    if ladder is None:
-        return
-    usage = run.measure_item(ladder.item)
-    state.history.append(usage)
+    scheduled: tuple[str, RuleRef | None] | None = None
+    addons: tuple[str, int, RuleRef | None] | None = None
+    decisions: tuple[Decision, ...] = ()
+
+
+def evaluate_ladder(catalog, ladder, plan: str, usage: Fraction, history: list[Fraction],
+                    last_day: dt.date, starts: dt.date) -> LadderStep:
+    """The ladder's decisions for an account on `plan` whose evaluated periods' usage is
+    `history` (this period's, `usage`, last), for the period starting on `starts`."""
     unit = catalog.meters[ladder.item].unit
     show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
-    tiers = ladder.tiers
-    index = tiers.index(state.plan)
-    limit = tier_limit(catalog, state.plan, ladder.item)
-    starts = run.period.end.date()
-    if any(s.effective == starts for s in state.scheduled):
-        return  # a change requested for the next period stands
-    steps = [Step("usage", show(usage)), Step(f"{state.plan} limit", show(limit))]
-    move = None
-    if ladder.up and usage > limit and index + 1 < len(tiers):
-        move = (tiers[index + 1], tier_up_reason(show, usage, state.plan, limit), ladder.up_rule)
-    elif ladder.down_periods and index > 0:
-        lower = tier_limit(catalog, tiers[index - 1], ladder.item)
-        window = state.history[-ladder.down_periods:]
-        steps.append(Step(f"{tiers[index - 1]} limit", show(lower)))
-        steps.append(Step("look-back", ", ".join(show(u) for u in window)))
-        if len(window) == ladder.down_periods and all(u < lower for u in window):
-            move = (tiers[index - 1], tier_down_reason(show, tiers[index - 1], lower, window),
-                    ladder.down_rule)
+    rung = rules.rungs(catalog, ladder)[plan]
+    move = rules.ladder_move(rung, usage, history)
+    steps = [Step("usage", show(usage)), Step(f"{plan} limit", show(rung.limit))]
+    down = rung.down
+    if down is not None and (move is None or move.kind == "tier-down"):
+        steps.append(Step(f"{down.plan} limit", show(down.limit)))
+        steps.append(Step("look-back", ", ".join(show(u) for u in history[-down.periods:])))
+    decisions = []
     if move is not None:
-        plan, reason, rule = move
-        state.scheduled.append(Scheduled(starts, plan, rule, "tier-change"))
-        run.decisions.append(Decision("tier-change", plan, run.period.last_day, "scheduled",
-                                      (reason,), rule, steps=tuple(steps), effective=starts))
-    top = tier_limit(catalog, tiers[-1], ladder.item)
-    next_tier = move[0] if move is not None else state.plan
-    # Add-ons cover usage above the top tier for an account on the top tier next period.
-    if ladder.overflow_plan and ladder.overflow_block and usage > top and next_tier == tiers[-1]:
-        count = -(-(usage - top) // ladder.overflow_block)
-        state.addons = (ladder.overflow_plan, int(count), ladder.overflow_rule)
-        run.decisions.append(Decision(
-            "add-on", ladder.overflow_plan, run.period.last_day, "scheduled",
-            (addon_reason(show, usage - top, top, count, ladder.overflow_plan,
-                          ladder.overflow_block),), ladder.overflow_rule,
-            steps=(Step("usage", show(usage)), Step("top limit", show(top)),
-                   Step("add-ons", f"({show(usage - top)}) / {show(ladder.overflow_block)} "
+        decisions.append(Decision("tier-change", move.plan, last_day, "scheduled",
+                                  (move_reason(show, plan, move),), move.rule, steps=tuple(steps),
+                                  effective=starts))
+    count = rules.add_ons(rung, usage, move.plan if move is not None else plan)
+    addons = None
+    if count:
+        overflow = rung.overflow
+        assert overflow is not None
+        excess = usage - overflow.top
+        addons = (overflow.plan, int(count), overflow.rule)
+        decisions.append(Decision(
+            "add-on", overflow.plan, last_day, "scheduled",
+            (addon_reason(show, excess, overflow.top, count, overflow.plan, overflow.block),),
+            overflow.rule,
+            steps=(Step("usage", show(usage)), Step("top limit", show(overflow.top)),
+                   Step("add-ons", f"({show(excess)}) / {show(overflow.block)} "
                         f"rounded up = {count}")), effective=starts))
+    return LadderStep(None if move is None else (move.plan, move.rule), addons, tuple(decisions))

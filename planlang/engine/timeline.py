@@ -19,6 +19,7 @@ from fractions import Fraction
 import attrs
 
 from planlang.engine import quota as quotas
+from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change
 from planlang.engine.charges import item_charge, peak_over_limit, sla_refund
@@ -28,7 +29,7 @@ from planlang.engine.ladder import evaluate_ladder
 from planlang.engine.metering import Series, measure
 from planlang.engine.prepare import Prepared, caps_in_base
 from planlang.model import Catalog, RuleRef
-from planlang.money import EXACT, format_money, fraction_to_decimal, round_money
+from planlang.money import EXACT, format_money, fraction_to_decimal
 from planlang.money import total as money_total
 from planlang.results import Bill, ChargeLine, Decision, Reason, Step
 
@@ -233,7 +234,7 @@ class PeriodRun:
             if refund is not None:
                 lines.append(refund[0])
                 self.decisions.append(refund[1])
-            evaluate_ladder(self)
+            self.ladder_step()
         total = money_total((line.amount for line in lines), catalog.currency)
         if not suspended and catalog.calendar is not None:
             state.invoices[str(self.period)] = Invoice(str(self.period), total,
@@ -279,8 +280,7 @@ class PeriodRun:
                  seg: Segment, fee_text: str | None = None) -> ChargeLine:
         """A fee for `span` of the month's `days` (the plan ran `on_plan` days from seg.day)."""
         currency = self.catalog.currency
-        exact = Fraction(fee) * span / days
-        amount = round_money(exact, currency)
+        amount = rules.prorated_fee(fee, span, days, currency)
         first = dt.date(self.period.year, self.period.month, seg.day)
         steps = [Step("plan", plan.name)]
         if on_plan:
@@ -310,7 +310,7 @@ class PeriodRun:
         self.state.addons = None
         plan = self.catalog.plan(name)
         assert plan is not None
-        amount = round_money(Fraction(plan.fee) * count, self.catalog.currency)
+        amount = rules.line_amount(Fraction(plan.fee), count, self.catalog.currency)
         steps = (Step("add-on subscriptions", f"{count} × {name}"),
                  Step("price", f"{format_money(plan.fee, self.catalog.currency)} × {count} = "
                       f"{format_money(amount, self.catalog.currency)}"))
@@ -344,6 +344,26 @@ class PeriodRun:
             if over is not None:
                 self.decisions.append(over)
         return lines
+
+    def ladder_step(self) -> None:
+        """Evaluate the account's ladder at the period's end and apply what it decides."""
+        catalog, state = self.catalog, self.state
+        ladder = catalog.ladder_of(state.plan)
+        if ladder is None:
+            return
+        usage = self.measure_item(ladder.item)
+        state.history.append(usage)
+        starts = self.period.end.date()
+        if any(s.effective == starts for s in state.scheduled):
+            return  # a change requested for the next period stands
+        step = evaluate_ladder(catalog, ladder, state.plan, usage, state.history,
+                               self.period.last_day, starts)
+        if step.scheduled is not None:
+            plan, rule = step.scheduled
+            state.scheduled.append(Scheduled(starts, plan, rule, "tier-change"))
+        if step.addons is not None:
+            state.addons = step.addons
+        self.decisions += step.decisions
 
     def measure_item(self, item: str) -> Fraction:
         meter = self.catalog.meters[item]

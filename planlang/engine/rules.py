@@ -1,0 +1,173 @@
+"""The billing rules' arithmetic and decisions, each written once.
+
+Every way of billing calls these functions: the interpreter (`charges.py`, `ladder.py`,
+`timeline.py`) over exact `Fraction`s in base units, the compiled walk (`compiled.py`) over exact
+`Decimal`s in each meter's unit, and the one-month code `generated.py` writes, which binds them as
+constants of the generated module and calls them. They are small and pure: they take figures and
+return what they decide (a number, a tuple, a `Move`), never write into a shared object, and say
+nothing about wording (the reasons are `ladder.py`'s and `timeline.py`'s).
+
+The figures are non-negative and of one kind per call (all `Fraction`s or all `Decimal`s; a
+`Decimal` call runs in `money.EXACT`, as the compiled path does). Note that `Decimal`'s `//`
+truncates toward zero where `Fraction`'s floors: `divmod`, then one more for a remainder, is a
+ceiling for both on non-negative figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+from planlang.money import round_money
+
+# ---- rating ----------------------------------------------------------------------------------
+
+
+def started_blocks(amount, block):
+    """How many `block`s cover `amount`: a started block counts whole (`amount` ≥ 0, `block` > 0).
+    An `int` for Fractions, an integral `Decimal` for Decimals."""
+    blocks, rest = divmod(amount, block)
+    return blocks + 1 if rest else blocks
+
+
+def line_amount(unit_price, quantity, currency: str) -> Decimal:
+    """A charge line's amount: unit price × quantity, rounded once to the currency's minor unit
+    (`money.round_money`: half up)."""
+    return round_money(unit_price * quantity, currency)
+
+
+def extra(measured, included, block, price, currency: str):
+    """The extra charge for usage beyond what is included: (started blocks, amount), or None
+    when nothing is beyond it. `price` is per block."""
+    if measured <= included:
+        return None
+    blocks = started_blocks(measured - included, block)
+    return blocks, line_amount(price, blocks, currency)
+
+
+def over_ceiling(measured, ceiling) -> bool:
+    """Whether usage is above the most a plan allows of the item (None: unbounded)."""
+    return ceiling is not None and measured > ceiling
+
+
+def tier_limit(terms) -> Fraction:
+    """A tier's limit on its ladder's item (`ItemTerms`): its limit, else what it includes."""
+    return terms.limit if terms.limit is not None else terms.included
+
+
+# ---- proration and refunds -------------------------------------------------------------------
+
+
+def prorated_fee(fee, span: int, days: int, currency: str) -> Decimal:
+    """A fee for `span` of the period's `days`, rounded once (the whole fee when span == days)."""
+    return round_money(Fraction(fee) * span / days, currency)
+
+
+def sla_refund(refunds: Sequence[Any], uptime, fee, currency: str):
+    """The SLA refund for a period's `uptime`: (the `Refund` whose band holds it, the exact
+    refund, the amount rounded), or None when no band holds it. Refunds are negative."""
+    for refund in refunds:
+        if refund.band.contains(uptime):
+            exact = -refund.percent * Fraction(fee)
+            return refund, exact, round_money(exact, currency)
+    return None
+
+
+# ---- ladders ---------------------------------------------------------------------------------
+
+
+class Up(NamedTuple):
+    """A tier's move up: to `plan`, by `rule`."""
+
+    plan: str
+    rule: Any
+
+
+class Down(NamedTuple):
+    """A tier's move down: to `plan`, whose limit is `limit`, after `periods` evaluated periods
+    below it, by `rule`."""
+
+    plan: str
+    limit: Any
+    periods: int
+    rule: Any
+
+
+class Overflow(NamedTuple):
+    """Add-on subscriptions above a ladder's top tier: one `plan` per started `block` above the
+    `top` limit of the `top_plan` tier, by `rule`."""
+
+    top_plan: str
+    top: Any
+    block: Any
+    plan: str
+    rule: Any
+
+
+class Rung(NamedTuple):
+    """What a ladder's tier can do at a period's end."""
+
+    plan: str
+    limit: Any
+    up: Up | None
+    down: Down | None
+    overflow: Overflow | None
+
+
+class Move(NamedTuple):
+    """A tier change decided at a period's end: `kind` "tier-up" or "tier-down", to `plan`, by
+    `rule`; `figures` are what the reason states: (usage, limit) up, (lower limit, the
+    look-back window) down."""
+
+    kind: str
+    plan: str
+    rule: Any
+    figures: tuple
+
+
+def rungs(catalog, ladder, scale: Callable[[Fraction], Any] = Fraction) -> dict[str, Rung]:
+    """Every tier of `ladder` with its moves, the figures in base units or as `scale` gives them
+    (the compiled path: exact Decimals in the meter's unit)."""
+    names = ladder.tiers
+    limits = [scale(tier_limit(catalog.plan(name).items[ladder.item])) for name in names]
+    overflow = None
+    if ladder.overflow_plan and ladder.overflow_block:
+        overflow = Overflow(names[-1], limits[-1], scale(ladder.overflow_block),
+                            ladder.overflow_plan, ladder.overflow_rule)
+    out = {}
+    for i, name in enumerate(names):
+        up = Up(names[i + 1], ladder.up_rule) if ladder.up and i + 1 < len(names) else None
+        down = (Down(names[i - 1], limits[i - 1], ladder.down_periods, ladder.down_rule)
+                if ladder.down_periods and i > 0 else None)
+        out[name] = Rung(name, limits[i], up, down, overflow)
+    return out
+
+
+def ladder_move(rung: Rung, usage, history: Sequence) -> Move | None:
+    """One tier at a time: up when the period's `usage` is strictly above the tier's limit; down
+    when the last evaluated periods' usage (`history`, this period last), as many as the ladder
+    looks back, were all strictly below the lower tier's limit; else None."""
+    up = rung.up
+    if up is not None and usage > rung.limit:
+        return Move("tier-up", up.plan, up.rule, (usage, rung.limit))
+    down = rung.down
+    if down is not None:
+        window = history[-down.periods:]
+        if len(window) == down.periods and max(window) < down.limit:
+            return Move("tier-down", down.plan, down.rule, (down.limit, tuple(window)))
+    return None
+
+
+def add_ons(rung: Rung, usage, next_plan: str):
+    """Add-on subscriptions for the next period: one per started block of usage above the top
+    tier's limit, for an account on the top tier next period; 0 otherwise."""
+    overflow = rung.overflow
+    if overflow is None or usage <= overflow.top or next_plan != overflow.top_plan:
+        return 0
+    return started_blocks(usage - overflow.top, overflow.block)
+
+
+__all__ = ["started_blocks", "line_amount", "extra", "over_ceiling", "tier_limit", "prorated_fee",
+           "sla_refund", "Up", "Down", "Overflow", "Rung", "Move", "rungs", "ladder_move", "add_ons"]

@@ -1,0 +1,196 @@
+"""The evaluation modes and the one place that chooses between them.
+
+Every field of the model (`planlang/model.py`) must say how the compiled path handles it
+(`engine/compiled.HANDLING`): a new field left out fails here. The compiled path's coverage of a
+catalog is derived from that declaration, and the engine's one entry point (`bill_account`) gives
+the same figures whichever mode it picks. The rules themselves (`engine/rules.py`) are checked on
+both kinds of exact numbers the modes use.
+"""
+
+from __future__ import annotations
+
+import inspect
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from pathlib import Path
+
+import attrs
+import pytest
+
+from planlang import model
+from planlang.compile import load_catalog, parse_catalog_text
+from planlang.engine import bill_account, rules
+from planlang.engine.compiled import (
+    BY_ACCOUNT,
+    COMPUTED,
+    HANDLING,
+    OUTSIDE,
+    WORDING,
+    Only,
+    compile_catalog,
+)
+from planlang.money import EXACT
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_CLASSES = [cls for _, cls in inspect.getmembers(model, inspect.isclass)
+                 if attrs.has(cls) and cls.__module__ == model.__name__]
+
+
+def test_the_model_has_classes() -> None:
+    assert {"Catalog", "Plan", "ItemTerms", "Meter", "Ladder"} <= {c.__name__ for c in
+                                                                 MODEL_CLASSES}
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda c: c.__name__)
+def test_every_model_field_says_how_the_compiled_path_handles_it(cls) -> None:
+    declared = HANDLING.get(cls)
+    assert declared is not None, f"{cls.__name__} is not declared in engine/compiled.HANDLING"
+    fields = [f.name for f in attrs.fields(cls)]
+    missing = [name for name in fields if name not in declared]
+    unknown = [name for name in declared if name not in fields]
+    assert not missing, f"{cls.__name__}: say how the compiled path handles {missing}"
+    assert not unknown, f"{cls.__name__}: {unknown} are no fields of the model"
+    for name, how in declared.items():
+        assert how in (COMPUTED, WORDING, BY_ACCOUNT, OUTSIDE) or isinstance(how, Only), name
+
+
+def test_no_stale_declaration() -> None:
+    assert set(HANDLING) == set(MODEL_CLASSES)
+
+
+EDGE = load_catalog(str(ROOT / "catalogs" / "edge-device.plan"))
+
+
+def _with_meter(catalog, **changes):
+    meters = {name: attrs.evolve(m, **changes) for name, m in catalog.meters.items()}
+    return attrs.evolve(catalog, meters=meters)
+
+
+def _with_terms(catalog, **changes):
+    plans = tuple(attrs.evolve(p, items={n: attrs.evolve(t, **changes)
+                                         for n, t in p.items.items()}) for p in catalog.plans)
+    return attrs.evolve(catalog, plans=plans)
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (lambda c: _with_meter(c, source="count"), "meter `data` is not a monthly sum of usage"),
+    (lambda c: _with_meter(c, daily="average"), "meter `data` is not a monthly sum of usage"),
+    (lambda c: _with_meter(c, monthly="maximum"), "meter `data` is not a monthly sum of usage"),
+    (lambda c: _with_meter(c, round_direction="up"), "meter `data` is rounded"),
+    (lambda c: _with_terms(c, customer_cap=True),
+     "`Cellular-Small` limits `data` per element or by a customer cap"),
+    (lambda c: _with_terms(c, element_limits={"x": Fraction(1)}),
+     "`Cellular-Small` limits `data` per element or by a customer cap"),
+    (lambda c: attrs.evolve(c, calendar=model.Calendar(1, None, None, None, None, None, False,
+                                                       {})), "a billing calendar"),
+])
+def test_the_compiled_coverage_is_derived_from_the_declaration(change, why) -> None:
+    assert compile_catalog(EDGE).reason is None
+    assert compile_catalog(change(EDGE)).reason == why
+
+
+@pytest.mark.parametrize(("name", "compiles"), [
+    ("edge-device", True), ("coediting", False), ("flespi", False), ("soracom-air", False),
+    ("soracom-flux", False)])
+def test_shipped_catalogs(name, compiles) -> None:
+    catalog = load_catalog(str(ROOT / "catalogs" / f"{name}.plan"))
+    assert (compile_catalog(catalog).reason is None) is compiles
+
+
+TIERS = parse_catalog_text("""\
+catalog tiers
+  currency USD
+  billing period: calendar month
+  suspended accounts are not billed
+
+unit MB
+unit GB = 1,000 MB
+
+meter data in GB: usage, monthly sum
+
+ladder Tiers: Small, Medium, Large
+  by data
+  above the top: one Small per started 10 GB
+  up when above the limit
+  down when below the lower limit for 2 months
+
+plan Small: $ 30 per month
+  data: 10 GB included
+plan Medium: $ 55 per month
+  data: 25 GB included, then $ 2.50 per 5 GB
+plan Large: $ 90 per month
+  data: 40 GB included, then $ 30 per 10 GB
+""", "tiers.plan")
+
+
+def _figures(bills):
+    """What every mode must agree on: lines and decisions without the explanation."""
+    return [(b.period, b.plan, b.next_plan, b.total,
+             [(x.kind, x.item, x.plan, x.quantity, x.unit_price, x.amount, x.rule)
+              for x in b.lines],
+             [(d.kind, d.subject, d.date, d.outcome, d.reasons, d.rule, d.effective)
+              for d in b.decisions]) for b in bills]
+
+
+USAGES = ["0", "9.999", "10", "10.001 GB", "25", "25.001", "30", "30.001", "40", "40.001",
+          "50", "50.5", "120", "1 MB"]
+
+
+@pytest.mark.parametrize("plan", ["Small", "Medium", "Large"])
+@pytest.mark.parametrize("periods", [["2026-11"], ["2026-10", "2026-11"]])
+def test_the_modes_agree_on_priced_extras_and_the_ladder(plan, periods) -> None:
+    runner = compile_catalog(TIERS).runner(periods)
+    for index, usage in enumerate(USAGES):
+        record = {"account": f"a{index}", "plan": plan, "lookback": [Decimal("4")],
+                  "usage": {"data": {"daily": {"2026-10-03": usage, "2026-11-05": usage}}}}
+        explained = bill_account(TIERS, record, periods, explain=True)
+        fast = bill_account(TIERS, record, periods, explain=False)
+        assert _figures(fast) == _figures(explained), usage
+        assert all(outcome.compiled for outcome in runner(record))  # not the fallback
+
+
+def test_started_blocks_are_billed_on_the_compiled_path() -> None:
+    record = {"account": "a", "plan": "Large", "usage": {"data": {"daily": {
+        "2026-11-05": "40.001"}}}}
+    for explain in (False, True):
+        bill, = bill_account(TIERS, record, ["2026-11"], explain=explain)
+        extra = next(line for line in bill.lines if line.kind == "extra")
+        assert (extra.quantity, extra.amount) == (1, Decimal("30.00"))
+
+
+# ---- the rules, on both kinds of exact number ----
+
+@pytest.mark.parametrize(("amount", "block", "expected"), [
+    ("0", "10", 0), ("0.001", "10", 1), ("10", "10", 1), ("10.001", "10", 2), ("25", "10", 3),
+    ("7", "0.5", 14), ("7.01", "0.5", 15), ("1", "3", 1)])
+def test_started_blocks(amount, block, expected) -> None:
+    assert rules.started_blocks(Fraction(amount), Fraction(block)) == expected
+    with localcontext(EXACT):
+        assert rules.started_blocks(Decimal(amount), Decimal(block)) == expected
+
+
+def test_extra_and_line_amount() -> None:
+    assert rules.extra(Fraction(10), Fraction(10), Fraction(5), Fraction(2), "EUR") is None
+    with localcontext(EXACT):
+        assert rules.extra(Decimal("10.5"), Decimal(10), Decimal(5), Decimal("2.005"),
+                           "EUR") == (1, Decimal("2.01"))
+    assert rules.extra(Fraction(21), Fraction(10), Fraction(5), Fraction(1, 3), "JPY") == (
+        3, Decimal(1))
+
+
+def test_ladder_rules() -> None:
+    rung = rules.rungs(TIERS, TIERS.ladders[0])["Medium"]
+    gb = Fraction(1000)  # base units: MB
+    assert rules.ladder_move(rung, 25 * gb, [25 * gb]) is None
+    up = rules.ladder_move(rung, 25 * gb + 1, [25 * gb + 1])
+    assert (up.kind, up.plan, up.figures) == ("tier-up", "Large", (25 * gb + 1, 25 * gb))
+    assert rules.ladder_move(rung, 9 * gb, [9 * gb]) is None  # one period below: not yet
+    assert rules.ladder_move(rung, 9 * gb, [10 * gb, 9 * gb]) is None  # not strictly below
+    down = rules.ladder_move(rung, 9 * gb, [4 * gb, 9 * gb])
+    assert (down.kind, down.plan, down.figures) == ("tier-down", "Small",
+                                                    (10 * gb, (4 * gb, 9 * gb)))
+    top = rules.rungs(TIERS, TIERS.ladders[0])["Large"]
+    assert rules.add_ons(top, 40 * gb, "Large") == 0
+    assert rules.add_ons(top, 40 * gb + 1, "Large") == 1
+    assert rules.add_ons(top, 60 * gb + 1, "Large") == 3
+    assert rules.add_ons(top, 60 * gb + 1, "Medium") == 0  # leaving the top tier
