@@ -422,14 +422,11 @@ class Job:
 
 
 def bill_json(bill: Bill, explain: bool) -> str:
-    """One bill as one JSON line (with its line break)."""
-    from planlang.results import to_data
+    """One bill as one JSON line (with its line break): `to_data(bill)`, without the `steps`
+    lists unless `explain`."""
+    from planlang.results import json_line
 
-    data = to_data(bill)
-    if not explain:
-        for entry in data["lines"] + data["decisions"] + data["messages"]:
-            entry.pop("steps", None)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json_line(bill, steps=explain)
 
 
 def csv_rows(bill: Bill, raw: bool = False) -> list[list[str]]:
