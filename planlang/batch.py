@@ -121,6 +121,12 @@ class LineSource(Source):
 
     first_line: int = 1
 
+    def __attrs_post_init__(self) -> None:
+        if "\n" in self.text:
+            super().__attrs_post_init__()
+        else:  # one line, as every JSON line is: the index without a pass over its characters
+            object.__setattr__(self, "_line_starts", (0,))
+
     def position(self, offset: int) -> tuple[int, int]:
         line, column = super().position(offset)
         return line + self.first_line - 1, column
