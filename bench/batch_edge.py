@@ -36,6 +36,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from edge_year import written
 from workloads import PLANLANG, ROOT, revision, run_child
 
 CATALOG = ROOT / "catalogs" / "edge-device.plan"
@@ -48,16 +49,6 @@ PLAIN = ROOT / "bench" / "reference" / "edge_batch.py"
 
 LADDERS = {"Cellular": (10, 25, 40), "Satellite": (1, 5, 10)}  # tier limits in GB, lowest first
 LENGTH = (31, 28, 31)
-
-
-def figure(rng: random.Random, tenths: int):
-    """A day's data in GB: text with a decimal (`"15.3 GB"`), a JSON number (15.3) or a whole one."""
-    roll = rng.random()
-    if roll < 0.6:
-        return f"{tenths // 10}.{tenths % 10} GB"
-    if roll < 0.9 or tenths % 10:
-        return Decimal(tenths).scaleb(-1)
-    return tenths // 10
 
 
 def tenant(rng: random.Random, index: int) -> dict:
@@ -73,7 +64,7 @@ def tenant(rng: random.Random, index: int) -> dict:
         days = sorted(rng.sample(range(1, length + 1), rng.randint(1, 3)))
         cuts = sorted(rng.randint(0, total) for _ in days[1:])
         for day, low, high in zip(days, [0, *cuts], [*cuts, total], strict=True):
-            daily[f"2026-{month:02d}-{day:02d}"] = figure(rng, high - low)
+            daily[f"2026-{month:02d}-{day:02d}"] = written(high - low, rng)
     record: dict = {"account": f"edge-{index:07d}",
                     "plan": f"{ladder}-{('Small', 'Medium', 'Large')[tier]}",
                     "usage": {"data": {"daily": daily}}}
