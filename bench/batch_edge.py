@@ -6,7 +6,8 @@ For each N given (default 10,000, 100,000 and 1,000,000) this script
 1. generates, from a fixed seed, a JSON Lines file of N tenants of catalogs/edge-device.plan
    (`tenant`: either ladder, 1 to 3 days of data a month as `"15.3 GB"` text, JSON numbers with
    a point or whole numbers, around a level of the tenant's own so that tiers go up and down and
-   add-ons are added; 12% suspended in the quarter, most of them reactivated);
+   add-ons are added; 12% suspended in the quarter, most of them reactivated; above 100,000
+   tenants, the first 100,000 repeated);
 2. runs, each in a child process of its own (`workloads.run_child`: wall seconds and the largest
    single process's peak RSS), alternately, `--repeat` times (once at 1,000,000 and above):
    - `planlang bill catalogs/edge-device.plan --accounts FILE --period 2026-01..2026-03
@@ -16,6 +17,8 @@ For each N given (default 10,000, 100,000 and 1,000,000) this script
 3. checks that both outputs bill the same plan, total and next plan for every account-month;
 4. prints a table: N | run | median s | µs per account-month | ratio to the plain biller | peak RSS.
 
+`--stages N` only times, in this process, the stages of N tenants: reading the lines, billing,
+writing the bills (and writing them as the batch did before `results.json_line`).
 `--source DIR` bills with the planlang of another source tree (e.g. `git archive main | tar -x -C
 DIR`), for figures before and after a change from one run; `--quick` is N = 10,000 only.
 
@@ -89,7 +92,19 @@ def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+DRAWN = 100_000  # tenants drawn; a larger N repeats them (drawing a million takes minutes here)
+
+
 def generate(path: Path, n: int) -> None:
+    if n > DRAWN:
+        drawn = path.with_name(f"edge-{DRAWN}.jsonl")
+        if not drawn.exists():
+            generate(drawn, DRAWN)
+        lines = drawn.read_text(encoding="utf-8").splitlines(keepends=True)
+        with path.open("w", encoding="utf-8") as out:
+            for start in range(0, n, DRAWN):
+                out.writelines(lines[:n - start])
+        return
     rng = random.Random(SEED)
     with path.open("w", encoding="utf-8") as out:
         for index in range(n):
@@ -156,6 +171,47 @@ def bench(folder: Path, n: int, repeat: int, runs: dict[str, object]) -> list[di
     return rows
 
 
+def stages(folder: Path, n: int, repeat: int) -> str:
+    """Where one process's time goes, per account-month, over n tenants: reading the JSON lines
+    (`batch.parse_line`), billing (`batch.bill_one`), writing the bills (`results.json_line`, and
+    for comparison `json.dumps(to_data(bill))`, what the batch wrote before), medians of `repeat`."""
+    from planlang import batch
+    from planlang.compile import load_catalog
+    from planlang.results import json_line, to_data
+
+    accounts = folder / f"edge-{n}.jsonl"
+    if not accounts.exists():
+        generate(accounts, n)
+    catalog = load_catalog(CATALOG)
+    entries = list(batch.open_accounts(str(accounts)))
+    data = [batch.parse_line(entry) for entry in entries]
+    bills = [bill for record in data for bill in batch.bill_one(catalog, record, PERIODS, False)]
+
+    def before(bill) -> str:
+        out = to_data(bill)
+        for entry in out["lines"] + out["decisions"] + out["messages"]:
+            entry.pop("steps", None)
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+    work = {"read (parse_line)": lambda: [batch.parse_line(entry) for entry in entries],
+            "bill (bill_one)": lambda: [batch.bill_one(catalog, record, PERIODS, False)
+                                        for record in data],
+            "write (json_line)": lambda: [json_line(bill, False) for bill in bills],
+            "write before (json.dumps(to_data))": lambda: [before(bill) for bill in bills]}
+    times: dict[str, list[float]] = {name: [] for name in work}
+    for _ in range(repeat):
+        for name, run in work.items():
+            started = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - started)
+    months = len(bills)
+    lines = [f"in one process, {n:,} tenants x {len(PERIODS)} months, medians of {repeat}:",
+             "| stage | µs / account-month |", "| --- | ---: |"]
+    lines += [f"| {name} | {statistics.median(values) / months * 1e6:.1f} |"
+              for name, values in times.items()]
+    return "\n".join(lines)
+
+
 def table(rows: list[dict]) -> str:
     lines = ["| accounts | run | runs | median s | µs / account-month | ratio to plain | peak RSS MB "
              "| output |", "| ---: | --- | ---: | ---: | ---: | ---: | ---: | :---: |"]
@@ -178,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", action="append", default=[], metavar="DIR",
                         help="also time the planlang of the source tree DIR (repeatable)")
     parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep the inputs")
+    parser.add_argument("--stages", type=int, metavar="N",
+                        help="only time, in this process, the stages of N tenants: reading, "
+                        "billing, writing")
     args = parser.parse_args(argv)
     sizes = sorted(set(args.sizes or ([10_000] if args.quick else [10_000, 100_000, 1_000_000])))
     runs: dict[str, object] = {"plain biller": plain}
@@ -192,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="planlang-batch-edge-") as temporary:
         folder = Path(args.keep or temporary)
         folder.mkdir(parents=True, exist_ok=True)
+        if args.stages:
+            print(stages(folder, args.stages, args.repeat))
+            return 0
         for n in sizes:
             rows += bench(folder, n, 1 if n >= 1_000_000 else args.repeat, runs)
     print()
