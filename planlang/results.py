@@ -125,8 +125,8 @@ def json_line(bill: Bill, steps: bool = True) -> str:
 # in declaration order (the order `converter.unstructure` gives), each value through the
 # converter's unstructure hook for the field's declared type and then `json`'s own string
 # encoder; `rule` last, as `rule_text` (what `to_data` does); `steps` left out unless asked for.
-# A field of a type not handled here stops the writer from being made: its test fails, rather
-# than the writer quietly writing something else than `to_data`.
+# Text, Decimals, dates, tuples and attrs classes are written inline; a value of any other type
+# through its hook and `json.dumps` itself.
 
 _WRITERS: dict[tuple[type, bool], Callable[[Any], str]] = {}
 
@@ -181,10 +181,8 @@ def _expression(kind: Any, value: str, namespace: dict[str, Any], steps: bool) -
         helper = f"w{len(namespace)}"
         namespace[helper] = _writer(kind, steps)
         return f"{helper}({value})"
-    if typing.get_origin(kind) is tuple:
-        item, more = typing.get_args(kind)
-        if more is not Ellipsis:
-            raise TypeError(f"the JSON writer has no form for {kind}")
+    if typing.get_origin(kind) is tuple and typing.get_args(kind)[1:] == (Ellipsis,):
+        item = typing.get_args(kind)[0]
         helper = f"w{len(namespace)}"
         namespace[helper] = None  # the name taken before the item's expression takes others
         namespace[helper] = (_writer(item, steps) if attrs.has(item) else eval(
@@ -197,4 +195,14 @@ def _expression(kind: Any, value: str, namespace: dict[str, Any], steps: bool) -
         helper = f"h{len(namespace)}"
         namespace[helper] = hook
         return f"text({helper}({value}))"
-    raise TypeError(f"the JSON writer has no form for {kind}")
+    # any other type (an enum, a mapping, …): its hook's data, as `json.dumps` writes it
+    helper = f"h{len(namespace)}"
+    namespace[helper] = converter.get_unstructure_hook(kind)
+    namespace["dump"] = _dump
+    return f"dump({helper}({value}))"
+
+
+def _dump(data: Any) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

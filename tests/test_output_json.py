@@ -17,6 +17,7 @@ converter's hooks. These tests hold the two to
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -134,3 +135,29 @@ def test_a_value_of_another_type_is_written_through_to_data():
     for steps in (True, False):
         assert json_line(odd, steps) == reference(odd, steps)
     assert '"account":7' in json_line(odd) and '"unit":null' in json_line(odd)
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@attrs.frozen
+class Other:
+    """Fields of types a bill does not have today (an enum, a mapping, a list, a fixed tuple)."""
+
+    colour: Colour
+    counts: dict[str, int]
+    days: list[dt.date]
+    pair: tuple[str, Decimal]
+    maybe: Colour | None = None
+
+
+def test_fields_of_other_types_are_written_as_the_converter_gives_them():
+    from planlang.serde import converter
+
+    value = Other(Colour.BLUE, {"a\"": 1, "ü": 2}, [dt.date(2026, 1, 2)], ("x", Decimal("1.50")),
+                  Colour.RED)
+    for steps in (True, False):
+        assert _writer(Other, steps)(value) == json.dumps(
+            converter.unstructure(value), ensure_ascii=False, separators=(",", ":"))
