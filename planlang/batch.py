@@ -100,6 +100,12 @@ class LineSource(Source):
 
     first_line: int = 1
 
+    def __attrs_post_init__(self) -> None:
+        if "\n" in self.text:
+            super().__attrs_post_init__()
+        else:  # one line, as every JSON line is: the index without a pass over its characters
+            object.__setattr__(self, "_line_starts", (0,))
+
     def position(self, offset: int) -> tuple[int, int]:
         line, column = super().position(offset)
         return line + self.first_line - 1, column
@@ -401,14 +407,11 @@ class Job:
 
 
 def bill_json(bill: Bill, explain: bool) -> str:
-    """One bill as one JSON line (with its line break)."""
-    from planlang.results import to_data
+    """One bill as one JSON line (with its line break): `to_data(bill)`, without the `steps`
+    lists unless `explain`."""
+    from planlang.results import json_line
 
-    data = to_data(bill)
-    if not explain:
-        for entry in data["lines"] + data["decisions"] + data["messages"]:
-            entry.pop("steps", None)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json_line(bill, steps=explain)
 
 
 def csv_rows(bill: Bill, raw: bool = False) -> list[list[str]]:

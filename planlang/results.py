@@ -2,13 +2,21 @@
 
 Every line and decision names the plan rule (file, line) that produced it and carries its
 computation steps, so `planlang bill --explain` and the JSON output can show why. `to_data`
-unstructures a bill through the project's one converter into JSON-ready data (amounts as text).
+unstructures a bill through the project's one converter into JSON-ready data (amounts as text):
+the one definition of a bill's JSON form. `json_line` writes that form as one compact JSON line
+without building the data first, by a writer derived from the same classes and the converter's
+own hooks (`_writer`); tests/test_output_json.py holds it to `json.dumps(to_data(bill))`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import types
+import typing
+from collections.abc import Callable
 from decimal import Decimal
+from json.encoder import encode_basestring
+from typing import Any
 
 import attrs
 
@@ -80,6 +88,121 @@ def to_data(bill: Bill) -> dict:
 
     data = converter.unstructure(bill)
     for line in data["lines"] + data["decisions"] + data["messages"]:
-        rule = line.pop("rule")
-        line["rule"] = f"{rule['file']}:{rule['line']}" if rule else None
+        line["rule"] = rule_text(line.pop("rule"))  # last, as `file:line`
     return data
+
+
+def rule_text(rule: RuleRef | dict | None) -> str | None:
+    """The rule of a line or decision in the JSON form: `file:line`, or None."""
+    if not rule:
+        return None
+    if isinstance(rule, dict):
+        return f"{rule['file']}:{rule['line']}"
+    return f"{rule.file}:{rule.line}"
+
+
+def json_line(bill: Bill, steps: bool = True) -> str:
+    """`json.dumps(to_data(bill), ensure_ascii=False, separators=(",", ":")) + "\n"`, byte for
+    byte, written directly from the bill; without `steps`, the `steps` lists of its lines,
+    decisions and messages are left out. A value the derived writer cannot write (one whose type
+    is not its field's) is written through `to_data`."""
+    write = _writer(Bill, steps)
+    try:
+        return write(bill) + "\n"
+    except (TypeError, AttributeError):
+        import json
+
+        data = to_data(bill)
+        if not steps:
+            for entry in data["lines"] + data["decisions"] + data["messages"]:
+                entry.pop("steps", None)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+# ---- the writer of the JSON form, derived from the classes and the converter -------------------
+#
+# For each attrs class, one generated function writes an instance as compact JSON text: its fields
+# in declaration order (the order `converter.unstructure` gives), each value through the
+# converter's unstructure hook for the field's declared type and then `json`'s own string
+# encoder; `rule` last, as `rule_text` (what `to_data` does); `steps` left out unless asked for.
+# Text, Decimals, dates, tuples and attrs classes are written inline; a value of any other type
+# through its hook and `json.dumps` itself.
+
+_WRITERS: dict[tuple[type, bool], Callable[[Any], str]] = {}
+
+
+def _writer(cls: type, steps: bool) -> Callable[[Any], str]:
+    made = _WRITERS.get((cls, steps))
+    if made is None:
+        made = _WRITERS[(cls, steps)] = _make_writer(cls, steps)
+    return made
+
+
+def _make_writer(cls: type, steps: bool) -> Callable[[Any], str]:
+    """The writer of `cls`: one f-string, its keys as constant text, each value an expression."""
+    hints = typing.get_type_hints(cls)
+    names = [field.name for field in attrs.fields(cls) if steps or field.name != "steps"]
+    if "rule" in names:  # `to_data` moves it last
+        names.remove("rule")
+        names.append("rule")
+    namespace: dict[str, Any] = {"text": encode_basestring, "rule_text": rule_text}
+    pieces = []
+    for index, name in enumerate(names):
+        key = ("{" if index == 0 else ",") + encode_basestring(name) + ":"
+        value = (_expression(str | None, "rule_text(o.rule)", namespace, steps) if name == "rule"
+                 else _expression(hints[name], f"o.{name}", namespace, steps))
+        pieces.append(_literal(key) + "{" + value + "}")
+    body = "".join(pieces) + "}}"  # the closing brace, as f-string text
+    source = "def write(o):\n    return f'" + body + "'\n"
+    exec(compile(source, f"<json writer of {cls.__name__}>", "exec"), namespace)
+    namespace["write"].source = source
+    return namespace["write"]
+
+
+def _literal(text: str) -> str:
+    """Constant text inside the generated f'…' string."""
+    assert "'" not in text and "\\" not in text and "\n" not in text, text
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _expression(kind: Any, value: str, namespace: dict[str, Any], steps: bool) -> str:
+    """Source text of an expression (inside the f-string: no `'`) that writes `value`, of the
+    declared type `kind`, as JSON: as the converter unstructures it, then as `json.dumps`."""
+    from cattrs.fns import identity
+
+    from planlang.serde import converter
+
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None
+        [inner] = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        local = f"v{len(namespace)}"  # the value, evaluated once
+        return (f'"null" if ({local} := {value}) is None else '
+                f"{_expression(inner, local, namespace, steps)}")
+    if attrs.has(kind):
+        helper = f"w{len(namespace)}"
+        namespace[helper] = _writer(kind, steps)
+        return f"{helper}({value})"
+    if typing.get_origin(kind) is tuple and typing.get_args(kind)[1:] == (Ellipsis,):
+        item = typing.get_args(kind)[0]
+        helper = f"w{len(namespace)}"
+        namespace[helper] = None  # the name taken before the item's expression takes others
+        namespace[helper] = (_writer(item, steps) if attrs.has(item) else eval(
+            f"lambda item: {_expression(item, 'item', namespace, steps)}", namespace))
+        return f'"[" + ",".join(map({helper}, {value})) + "]" if {value} else "[]"'
+    if kind in (str, Decimal, dt.date):  # the converter gives them as text
+        hook = converter.get_unstructure_hook(kind)
+        if hook is identity:
+            return f"text({value})"
+        helper = f"h{len(namespace)}"
+        namespace[helper] = hook
+        return f"text({helper}({value}))"
+    # any other type (an enum, a mapping, …): its hook's data, as `json.dumps` writes it
+    helper = f"h{len(namespace)}"
+    namespace[helper] = converter.get_unstructure_hook(kind)
+    namespace["dump"] = _dump
+    return f"dump({helper}({value}))"
+
+
+def _dump(data: Any) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

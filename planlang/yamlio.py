@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -457,15 +458,34 @@ def _has_surrogates(data: Any) -> bool:
 _NOT_READ = object()
 
 
+_DECODERS = threading.local()  # one decoder a thread, made when first used
+
+
+def _decoder() -> json.JSONDecoder:
+    decoder = getattr(_DECODERS, "decoder", None)
+    if decoder is None:
+        from planlang.serde import json_int, json_number  # serde imports this module
+
+        decoder = _DECODERS.decoder = json.JSONDecoder(
+            parse_float=json_number, parse_int=json_int, parse_constant=_no_constant,
+            object_pairs_hook=_no_repeats)
+    return decoder
+
+
 def _plain_json(text: str) -> Any:
     """The data of plain JSON text, read by `json.loads`, or _NOT_READ; raises JSONDecodeError."""
-    from planlang.serde import json_int, json_number
-
     if _NOT_TEXT.search(text) or json_depth_exceeds(text):
         return _NOT_READ
+    return _decode_plain(text)
+
+
+def _decode_plain(text: str) -> Any:
+    """`_plain_json` of text already seen to be text and within MAX_DEPTH: `json.loads` with
+    planlang's number readers and hooks, through one decoder made once."""
+    if text.startswith("\ufeff"):  # as `json.loads` says it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
     try:
-        data = json.loads(text, parse_float=json_number, parse_int=json_int,
-                          parse_constant=_no_constant, object_pairs_hook=_no_repeats)
+        data = _decoder().decode(text)
     except json.JSONDecodeError:
         raise
     except (ValueError, RecursionError, ArithmeticError):  # _NotPlain, UnreadNumber, …
@@ -483,13 +503,15 @@ def read_json(source: Source) -> Any:
     is read by `load_document`, which raises PlanlangError saying where and what is wrong;
     malformed JSON is PL403 at its position. Raises nothing else."""
     text = source.text
+    if _NOT_TEXT.search(text):
+        return load_document(source).data
     # Said at once, where the composer would say it (it refuses the node below MAX_DEPTH + 1
     # lists and mappings): the YAML reader's own scanner takes half a second on deep flow nesting.
-    deep = None if _NOT_TEXT.search(text) else json_too_deep(text, MAX_DEPTH + 1)
+    deep = json_too_deep(text, MAX_DEPTH + 1)
     if deep is not None:
         raise _too_deep(source, deep)
     try:
-        data = _plain_json(text)
+        data = _NOT_READ if json_depth_exceeds(text) else _decode_plain(text)
     except json.JSONDecodeError as error:
         at = min(error.pos, max(len(text) - 1, 0))
         raise PlanlangError([Diagnostic(
