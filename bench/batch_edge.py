@@ -119,7 +119,7 @@ def planlang(accounts: Path, out: Path, source: str | None, *extra: str) -> list
     if source is None:
         return command
     # the planlang of another source tree, with this environment's libraries
-    return ["env", f"PYTHONPATH={source}", sys.executable, "-m", "planlang.cli", *command[1:]]
+    return ["env", f"PYTHONPATH={source}", sys.executable, "-m", "planlang.drivers.cli", *command[1:]]
 
 
 def plain(accounts: Path, out: Path) -> list[str]:
@@ -175,9 +175,9 @@ def stages(folder: Path, n: int, repeat: int) -> str:
     """Where one process's time goes, per account-month, over n tenants: reading the JSON lines
     (`batch.parse_line`), billing (`batch.bill_one`), writing the bills (`results.json_line`, and
     for comparison `json.dumps(to_data(bill))`, what the batch wrote before), medians of `repeat`."""
-    from planlang import batch
+    from planlang.drivers import batch
     from planlang.compile import load_catalog
-    from planlang.results import json_line, to_data
+    from planlang.engine.results import json_line, to_data
 
     accounts = folder / f"edge-{n}.jsonl"
     if not accounts.exists():

@@ -8,7 +8,7 @@
 2. Cold: `planlang check catalogs/` and `planlang bill catalogs/flespi.plan --account
    examples/flespi-account.yaml --period 2026-11` run as subprocesses from the venv, C times each
    (`--cold-reps`, default 5), median; with, for scale, the start of a bare Python
-   (`python -c pass`) and of one importing the CLI (`python -c "import planlang.cli"`).
+   (`python -c pass`) and of one importing the CLI (`python -c "import planlang.drivers.cli"`).
 3. Prints a table: what | lines | median ms | runs.
 
 Run from the repository root: `.venv/bin/python bench/catalogs.py`.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 _SCRIPT = Path(sys.executable).parent / "planlang"  # the venv's console script, if there is one
-PLANLANG = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "planlang.cli"]
+PLANLANG = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "planlang.drivers.cli"]
 
 
 def first_compile(path: Path) -> float:
@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     colds = [
         ("cold: `python -c pass` (a bare Python start, for scale)", cold([sys.executable, "-c", "pass"],
                                                                     args.cold_reps)),
-        ("cold: `python -c \"import planlang.cli\"` (Python and planlang imported)",
-         cold([sys.executable, "-c", "import planlang.cli"], args.cold_reps)),
+        ("cold: `python -c \"import planlang.drivers.cli\"` (Python and planlang imported)",
+         cold([sys.executable, "-c", "import planlang.drivers.cli"], args.cold_reps)),
         ("cold: `planlang check catalogs/`", cold(check_all, args.cold_reps)),
         ("cold: `planlang bill catalogs/flespi.plan --account examples/flespi-account.yaml --period "
          "2026-11`", cold(bill, args.cold_reps)),

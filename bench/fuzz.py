@@ -423,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.in_process and args.index is None:
         return run_children(plan, args)
     signal.signal(signal.SIGALRM, _alarm)
-    from planlang import cli
+    from planlang.drivers import cli
 
     cli.load_catalog = hostile.cached_load_catalog  # each catalog parsed once per file
     found = 0

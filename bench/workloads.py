@@ -8,7 +8,7 @@ biller (`bench/reference/`). `main` reads the options (`--n`, `--quick`, …), m
 
 1. finds the planlang engines: the compiled engine (`planlang.engine.compiled.compile_catalog`,
    `CompiledCatalog.bill_periods(record, periods)`) when it is importable, and always the
-   interpreter (`planlang.serde.converter.structure(record, Account)`, `planlang.prepare`,
+   interpreter (`planlang.inputs.convert.converter.structure(record, Account)`, `planlang.prepare`,
    `planlang.engine.evaluate_periods`: the cheapest public way from a dict to bills, no file);
 2. warms each engine up on 200 accounts, then times it R times (`--reps`) over its accounts, chunk
    by chunk: only the billing calls are timed (for planlang, from the dict to its result; for the
@@ -125,8 +125,8 @@ def hand_written(bill_one: Callable[[dict, list[str]], list[Result]]) -> Engine:
 def interpreter(catalog, limit: int | None) -> Engine:
     from planlang import prepare
     from planlang.engine import evaluate_periods
-    from planlang.serde import converter
-    from planlang.state import Account
+    from planlang.inputs.convert import converter
+    from planlang.inputs.account import Account
 
     structure = converter.structure
 
@@ -431,7 +431,7 @@ def main(argv: list[str] | None, doc: str, make: Callable[[int, int], dict], *, 
 # ---- planlang in a child process (bench/soracom_csv.py, bench/batch_memory.py) ------------------
 
 _SCRIPT = Path(sys.executable).parent / "planlang"  # the venv's console script, if there is one
-PLANLANG = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "planlang.cli"]
+PLANLANG = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "planlang.drivers.cli"]
 
 # One wrapper per run: it times its one child and reports that child's peak RSS (KiB on Linux).
 WRAPPER = """

@@ -15,10 +15,11 @@ _HOMES = {
     "parse_catalog_text": "planlang.compile", "Diagnostic": "planlang.diagnostics",
     "PlanlangError": "planlang.diagnostics", "render": "planlang.diagnostics",
     "evaluate": "planlang.engine", "prepare": "planlang.engine",
-    "load_account": "planlang.inputs", "Catalog": "planlang.model", "Bill": "planlang.results",
-    "ChargeLine": "planlang.results", "Decision": "planlang.results",
-    "Reason": "planlang.results", "Step": "planlang.results", "to_data": "planlang.results",
-    "Account": "planlang.state",
+    "load_account": "planlang.engine.load", "Catalog": "planlang.model",
+    "Bill": "planlang.engine.results", "ChargeLine": "planlang.engine.results",
+    "Decision": "planlang.engine.results", "Reason": "planlang.engine.results",
+    "Step": "planlang.engine.results", "to_data": "planlang.engine.results",
+    "Account": "planlang.inputs.account",
 }
 
 

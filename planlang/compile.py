@@ -1,26 +1,47 @@
 """The pipeline, written once: source text → parse tree → AST → checked, compiled catalog.
 
-STAGES names the order; `load_catalog` runs it and raises `PlanlangError` with every diagnostic
-when the plan cannot be used. A catalog is compiled once and shared by every account evaluated.
+`STAGES` is the pipeline: each stage takes the source and what the stage before it produced, and
+returns what it produced (None: nothing usable) and its diagnostics. `compile_source` runs them in
+order and stops at the first that produces nothing; `load_catalog` raises `PlanlangError` with
+every diagnostic when the plan cannot be used. A catalog is compiled once and shared by every
+account evaluated.
 """
 
 from __future__ import annotations
 
 import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
-from planlang import ast
-from planlang.build import build
-from planlang.check import check
+from planlang.check.catalog import check
 from planlang.diagnostics import Diagnostic, PlanlangError, has_errors, sorted_diagnostics
 from planlang.model import Catalog
 from planlang.money import exact
-from planlang.parse import parse_tree
 from planlang.source import Source, plan_text
+from planlang.syntax import ast
+from planlang.syntax.build import build
+from planlang.syntax.parse import parse_tree
 
-STAGES = ("parse", "build", "check")
+
+def _parse(source: Source, _: None) -> tuple[Any, Sequence[Diagnostic]]:
+    return parse_tree(source)
+
+
+def _build(source: Source, tree: Any) -> tuple[ast.PlanFile, Sequence[Diagnostic]]:
+    return build(tree, source), ()
+
+
+def _check(source: Source, plan_file: ast.PlanFile) -> tuple[Catalog | None, Sequence[Diagnostic]]:
+    result = check(plan_file, source.path)
+    return result.catalog, result.diagnostics
+
+
+#: The stages in order: (name, stage); a stage is `(source, previous) -> (product, diagnostics)`.
+STAGES: tuple[tuple[str, Callable[[Source, Any], tuple[Any, Sequence[Diagnostic]]]], ...] = (
+    ("parse", _parse), ("build", _build), ("check", _check))
 
 
 @attrs.frozen
@@ -36,13 +57,17 @@ class Compiled:
 @exact
 def compile_source(source: Source) -> Compiled:
     source = plan_text(source)  # CR and CRLF line ends read as LF
-    tree, diagnostics = parse_tree(source)
-    if tree is None:
-        return Compiled(source, tuple(diagnostics), None, None)
-    plan_file = build(tree, source)
-    result = check(plan_file, source.path)
-    return Compiled(source, tuple(sorted_diagnostics(result.diagnostics)), plan_file,
-                    result.catalog)
+    products: dict[str, Any] = {}
+    diagnostics: list[Diagnostic] = []
+    product: Any = None
+    for name, stage in STAGES:
+        product, found = stage(source, product)
+        diagnostics += found
+        if product is None:
+            break
+        products[name] = product
+    return Compiled(source, tuple(sorted_diagnostics(diagnostics)), products.get("build"),
+                    products.get("check"))
 
 
 def read_source(path: str | Path) -> Source | Diagnostic:

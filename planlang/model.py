@@ -6,12 +6,124 @@ charges and decisions carry as their provenance.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
 
 import attrs
 
 from planlang.units import Unit
+
+# ---- the closed sets of the language: each a `StrEnum`, equal to (and written as) its word --------
+
+class MeterSource(StrEnum):
+    """What a meter reads: counts of elements, snapshots of a level, or usage events."""
+
+    COUNT = "count"
+    SNAPSHOTS = "snapshots"
+    USAGE = "usage"
+
+
+class Aggregation(StrEnum):
+    AVERAGE = "average"
+    MAXIMUM = "maximum"
+    SUM = "sum"
+
+
+class Direction(StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+
+class Comparison(StrEnum):
+    AT_MOST = "at most"
+    AT_LEAST = "at least"
+
+
+class PlanSet(StrEnum):
+    """Which plans a change rule's side names: listed ones, any, or higher/lower than the other."""
+
+    NAMES = "names"
+    ANY = "any"
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class Effective(StrEnum):
+    NOW = "now"
+    NEXT_MONTH = "next-month"
+
+
+class Charge(StrEnum):
+    """How a plan change is charged in its month."""
+
+    FULL = "full"
+    PRORATED = "prorated"
+    DIFFERENCE = "difference"
+    NONE = "none"
+
+
+class Policy(StrEnum):
+    """What happens when a quota is used up."""
+
+    AUTO_UPGRADE = "auto_upgrade"
+    MANUAL_UPGRADE = "manual_upgrade"
+    WAIT_FOR_RESET = "wait_for_reset"
+
+
+class Status(StrEnum):
+    """A subscriber's (or an account's) status."""
+
+    READY = "ready"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    SUSPENDED = "suspended"
+    STANDBY = "standby"
+
+
+class Region(StrEnum):
+    ALL = "All"
+    GLOBAL = "Global"
+    JAPAN = "Japan"
+
+
+class RecordBasis(StrEnum):
+    """What a daily billing record is billed on."""
+
+    STATUS = "status"
+    OPTION = "option"  # every day an option is on
+    ENABLE = "enable"  # each time an option is turned on
+    USAGE = "usage"
+    TRANSITION = "transition"
+    ANNIVERSARY = "anniversary"
+
+
+class DiscountKind(StrEnum):
+    FREE_TIER = "free-tier"
+    VOLUME = "volume"
+    COUPON = "coupon"
+
+
+def _aggregation(value: str | None) -> Aggregation | None:
+    return None if value is None else Aggregation(value)
+
+
+def _direction(value: str | None) -> Direction | None:
+    return None if value is None else Direction(value)
+
+
+def _policies(values: Iterable[str]) -> tuple[Policy, ...]:
+    return tuple(Policy(value) for value in values)
+
+
+def _statuses(values: Iterable[str]) -> tuple[Status, ...]:
+    return tuple(Status(value) for value in values)
+
+
+POLICIES = tuple(Policy)
+STATUSES = tuple(Status)
+REGIONS = tuple(Region)
 
 
 @attrs.frozen(order=True)
@@ -30,11 +142,11 @@ class RuleRef:
 class Meter:
     name: str
     unit: Unit  # the unit quantities are shown in (its dimension's base holds the values)
-    source: str  # "count", "snapshots" or "usage"
+    source: MeterSource = attrs.field(converter=MeterSource)
     include_disabled: bool
-    daily: str | None  # "average", "maximum", "sum" or None
-    monthly: str | None  # "average", "maximum", "sum" or None
-    round_direction: str | None  # "up", "down" or None
+    daily: Aggregation | None = attrs.field(converter=_aggregation)  # None: the default
+    monthly: Aggregation | None = attrs.field(converter=_aggregation)
+    round_direction: Direction | None = attrs.field(converter=_direction)
     round_step: Fraction  # in base units of the dimension
     round_unit: Unit
     rule: RuleRef
@@ -140,7 +252,7 @@ class Requirement:
     """A precondition of a plan change: the account's count of an item at most / at least N."""
 
     item: str
-    op: str  # "at most" or "at least"
+    op: Comparison = attrs.field(converter=Comparison)
     amount: Fraction  # base units
     message: str
     rule: RuleRef
@@ -153,13 +265,13 @@ class Requirement:
 class ChangeRule:
     """How a plan change between matching plans is made, takes effect and is charged."""
 
-    source_kind: str  # "names", "any", "higher", "lower"; a None source is "any"
+    source_kind: PlanSet = attrs.field(converter=PlanSet)  # a None source is "any"
     source: tuple[str, ...]
-    target_kind: str
+    target_kind: PlanSet = attrs.field(converter=PlanSet)
     target: tuple[str, ...]
     roles: tuple[str, ...]  # empty: anyone
-    effective: str  # "now" or "next-month"
-    charge: str  # "full", "prorated", "difference" or "none"
+    effective: Effective = attrs.field(converter=Effective)
+    charge: Charge = attrs.field(converter=Charge)
     refund: bool  # False when the rule says `no refund`
     deposit: Decimal | None
     requirements: tuple[Requirement, ...]
@@ -201,14 +313,12 @@ class QuotaRule:
     item: str
     slack: Fraction  # share over the quota still allowed
     notifications: tuple[Notification, ...]
-    policies: tuple[str, ...]
-    default_policy: str
+    policies: tuple[Policy, ...] = attrs.field(converter=_policies)
+    default_policy: Policy = attrs.field(converter=Policy)
     rule: RuleRef
     slack_rule: RuleRef | None = None
     policy_rule: RuleRef | None = None
 
-
-POLICIES = ("auto_upgrade", "manual_upgrade", "wait_for_reset")
 
 
 @attrs.frozen
@@ -240,9 +350,6 @@ class Calendar:
     rules: dict[str, RuleRef]
 
 
-STATUSES = ("ready", "active", "inactive", "suspended", "standby")
-REGIONS = ("All", "Global", "Japan")
-
 
 @attrs.frozen
 class RecordRule:
@@ -252,9 +359,9 @@ class RecordRule:
     price: Decimal  # as written, per `per_label`
     per_label: str  # `MB`, `day`, `each`
     unit_price: Fraction  # per base unit of the quantity (per byte, per day, per each)
-    basis: str  # "status", "option", "usage", "transition", "anniversary"
-    statuses: tuple[str, ...]
-    to_statuses: tuple[str, ...]
+    basis: RecordBasis = attrs.field(converter=RecordBasis)
+    statuses: tuple[Status, ...] = attrs.field(converter=_statuses)
+    to_statuses: tuple[Status, ...] = attrs.field(converter=_statuses)
     source: str | None  # the option, or the usage meter
     allowance: Fraction  # base units a day not billed
     round_step: Fraction | None  # base units: a day's usage rounded up to this step
@@ -262,7 +369,7 @@ class RecordRule:
     labels: tuple[str, ...]  # the placeholders of `name`
     rule: RuleRef
     monthly: bool = False  # one record a month (dated YYYYMM) instead of one a day
-    region: str = "All"  # `All`, `Global` or `Japan`: the subscribers it applies to
+    region: Region = attrs.field(default=Region.ALL, converter=Region)  # the subscribers it applies to
 
     @property
     def prefix(self) -> str:
@@ -273,7 +380,7 @@ class RecordRule:
 @attrs.frozen
 class DiscountRule:
     name: str
-    kind: str  # "free-tier", "volume", "coupon"
+    kind: DiscountKind = attrs.field(converter=DiscountKind)
     record: str | None  # the record prefix it reduces
     amount: Fraction | None  # base units (free per subscriber, or the volume threshold)
     percent: Fraction | None

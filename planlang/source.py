@@ -92,3 +92,20 @@ class Span:
 
     def cover(self, other: Span) -> Span:
         return Span(self.source, min(self.start, other.start), max(self.end, other.end))
+
+
+@attrs.frozen(eq=False)
+class LineSource(Source):
+    """The text of one line of a file, numbered as that line: diagnostics say `file:LINE:col`."""
+
+    first_line: int = 1
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line, column = super().position(offset)
+        return line + self.first_line - 1, column
+
+    def line_text(self, line: int) -> str:
+        return super().line_text(line - self.first_line + 1)
+
+    def line_span(self, line: int, column: int = 1, length: int = 1):
+        return super().line_span(line - self.first_line + 1, column, length)

@@ -32,7 +32,7 @@ def rel(path: Path) -> str:
 def plain(bill) -> dict:
     """A bill's data (`results.to_data`) less the computation steps: what the batch writes
     without `--explain`, and what every evaluation mode must agree on."""
-    from planlang.results import to_data
+    from planlang.engine.results import to_data
 
     data = to_data(bill)
     for entry in data["lines"] + data["decisions"] + data["messages"]:
@@ -41,8 +41,8 @@ def plain(bill) -> dict:
 
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    """planlang.cli.main in-process; argparse's own exits become the status."""
-    from planlang import cli
+    """planlang.drivers.cli.main in-process; argparse's own exits become the status."""
+    from planlang.drivers import cli
 
     try:
         status = cli.main(argv)

@@ -159,8 +159,8 @@ def seed_record(example: str, keep: int = 0) -> str:
     """An example account as one JSON line (JSON text, so callers get a fresh copy each time);
     with `keep`, every list and mapping below the top cut to its first `keep` entries (at least
     three keys): the same shapes, billed in a fraction of the time."""
+    from planlang.inputs.documents import load_document
     from planlang.source import Source
-    from planlang.yamlio import load_document
 
     path = REPO / "examples" / example
     data = _plain(load_document(Source(str(path), path.read_text(encoding="utf-8"))).data)
@@ -487,7 +487,7 @@ def judge(status: Any, out: str, err: str, *, folder: Path | None = None,
     `status`, `traceback`, `no-code`, `temp-file`, `input-modified`, `raw-control`, `slow`."""
     found = []
     both = out + err
-    if isinstance(status, str):  # an exception escaped planlang.cli.main
+    if isinstance(status, str):  # an exception escaped planlang.drivers.cli.main
         found.append("traceback: " + status)
     elif "Traceback (most recent call last)" in both:
         found.append("traceback: " + _last_line(both))
@@ -558,9 +558,9 @@ class Captured:
 
 
 def run_inprocess(argv: list[str], cwd: Path | None = None) -> tuple[Any, str, str, float]:
-    """planlang.cli.main(argv) with catalogs cached, standard streams captured and the working
+    """planlang.drivers.cli.main(argv) with catalogs cached, standard streams captured and the working
     folder set: (status or the escaping exception, stdout, stderr, seconds)."""
-    from planlang import cli
+    from planlang.drivers import cli
 
     captured = Captured()
     previous = os.getcwd()
@@ -782,8 +782,8 @@ def case_scenario(rng: random.Random, kind: str, work: Path, budget: float | Non
 def soracom_seed() -> tuple[str, list[str]]:
     """The Soracom Air example as an account naming `sims.jsonl`, and that file's lines: its SIM
     three times (three IMSIs)."""
+    from planlang.inputs.documents import load_document
     from planlang.source import Source
-    from planlang.yamlio import load_document
 
     path = REPO / "examples" / "soracom-air-account.yaml"
     data = _plain(load_document(Source(str(path), path.read_text(encoding="utf-8"))).data)
@@ -913,9 +913,9 @@ EXAMPLE_OF = {"flespi": ("flespi-account.yaml", "2026-11"),
 def _bill_example(key: str, catalog) -> None:
     """Bill the catalog's example account with the compiled path and the interpreter; a refusal
     (PlanlangError) is an answer, any other exception a finding (raised)."""
-    from planlang.batch import bill_one
-    from planlang.cli import parse_periods
     from planlang.diagnostics import PlanlangError
+    from planlang.drivers.batch import bill_one
+    from planlang.drivers.cli import parse_periods
 
     example, period = EXAMPLE_OF[key]
     data = json.loads(seed_record(example))
@@ -989,7 +989,7 @@ def run_process(argv: list[str], cwd: Path, *, stdin: bytes | None = None,
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         started = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "planlang.cli", *argv], cwd=cwd,
+            [sys.executable, "-m", "planlang.drivers.cli", *argv], cwd=cwd,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=out_file, stderr=slave if slave is not None else err_file,
             env={**os.environ, "COLUMNS": "100", **(env or {})}, start_new_session=True,
@@ -1402,9 +1402,9 @@ def case_money(rng: random.Random, budget: float | None = None) -> Case:
     import decimal
     from fractions import Fraction
 
-    from planlang.batch import bill_one
     from planlang.compile import compile_source
-    from planlang.results import to_data
+    from planlang.drivers.batch import bill_one
+    from planlang.engine.results import to_data
     from planlang.source import Source
 
     plan, account, expected = money_case(rng)

@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from planlang.parse import PlanIndenter, grammar_text
+from planlang.syntax.parse import PlanIndenter, grammar_text
 
 # ---- plan text from the grammar ----------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
 def fresh_parser() -> Lark:
-    """The grammar with planlang.parse.parser()'s options, built without Lark's cache: a parser
+    """The grammar with planlang.syntax.parse.parser()'s options, built without Lark's cache: a parser
     loaded from the cache has no `.grammar`, which hypothesis.extra.lark needs."""
     return Lark(grammar_text(), parser="lalr", postlex=PlanIndenter(), propagate_positions=True,
                 maybe_placeholders=False, strict=True)

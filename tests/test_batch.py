@@ -1,4 +1,4 @@
-"""Batch billing: `planlang bill CATALOG --accounts FILE.jsonl|DIR` (planlang/batch.py).
+"""Batch billing: `planlang bill CATALOG --accounts FILE.jsonl|DIR` (planlang/drivers/batch.py).
 
 - A few hundred varied accounts of catalogs/edge-device.plan and catalogs/flespi.plan, generated
   from a fixed seed, give byte-identical JSON Lines and CSV in this process, with `--workers 2`
@@ -30,12 +30,12 @@ from pathlib import Path
 import pytest
 from conftest import GOLDEN, REPO, UPDATE_GOLDEN, run_cli
 
-from planlang import batch
 from planlang.compile import load_catalog
 from planlang.diagnostics import PlanlangError
+from planlang.drivers import batch
 from planlang.engine import evaluate_periods
-from planlang.inputs import load_account
-from planlang.results import to_data
+from planlang.engine.load import load_account
+from planlang.engine.results import to_data
 
 DATA = REPO / "tests" / "data" / "batch"
 EDGE = "catalogs/edge-device.plan"
@@ -395,7 +395,7 @@ def test_rejects_option(tmp_path, in_repo, capsys):
 
 
 def test_rejects_name_beside_the_output():
-    from planlang.cli import rejects_name
+    from planlang.drivers.cli import rejects_name
 
     assert rejects_name("out/bills.jsonl") == "out/bills.rejects.jsonl"
     assert rejects_name("bills.2026-02.csv") == "bills.2026-02.rejects.jsonl"
@@ -945,7 +945,7 @@ def test_sigterm_mid_batch_on_dask(dask_address, tmp_path):
 
 def test_a_worker_exits_when_its_parent_is_gone():
     """Even a parent killed with SIGKILL leaves no worker behind: each watches its parent."""
-    script = ("import sys, time; from planlang import batch; "
+    script = ("import sys, time; from planlang.drivers import batch; "
               "batch.PARENT_POLL = 0.05; batch._exit_with_parent(); time.sleep(60)")
     parent = subprocess.Popen([sys.executable, "-c",
                                "import subprocess, sys, time; "

@@ -10,10 +10,10 @@ import pytest
 from conftest import CATALOGS, rel
 from lark import Token, Tree
 
-from planlang import ast
-from planlang.build import Builder, build
-from planlang.parse import parse_tree, parser
 from planlang.source import Source, Span
+from planlang.syntax import ast
+from planlang.syntax.build import Builder, build
+from planlang.syntax.parse import parse_tree, parser
 
 assert CATALOGS, "no catalogs/*.plan found"
 

@@ -13,13 +13,13 @@ from itertools import permutations
 
 import pytest
 
-from planlang import ast
-from planlang.build import build
-from planlang.check import Checker
-from planlang.check_time import ConflictIndex, TimeChecker
+from planlang.check.catalog import Checker
+from planlang.check.timing import ConflictIndex, TimeChecker
 from planlang.compile import compile_source
-from planlang.parse import parse_tree
 from planlang.source import Source
+from planlang.syntax import ast
+from planlang.syntax.build import build
+from planlang.syntax.parse import parse_tree
 
 HEADER = "catalog demo\n  currency EUR\n\n"
 
@@ -213,7 +213,7 @@ def test_one_conflict_among_many_rules_is_found_and_named():
 
 
 def test_many_conflicts_are_reported_up_to_the_limit():
-    from planlang.check_time import MAX_CONFLICTS
+    from planlang.check.timing import MAX_CONFLICTS
 
     rules = "".join(f"change P{i} to P{i + 1}: next month\nchange P{i} to P{i + 1}: immediately\n"
                     for i in range(300))

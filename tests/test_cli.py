@@ -308,7 +308,7 @@ def test_test_command_subprocess_on_a_nonexistent_path(in_repo):
     no_traceback(result.stdout, result.stderr)
 
 
-# ---- --out: never over an input, special files, permissions (planlang/outfile.py) -------------
+# ---- --out: never over an input, special files, permissions (planlang/outputs/files.py) -------------
 
 
 def test_out_never_replaces_an_input(in_repo, tmp_path, capsys):
@@ -425,7 +425,7 @@ def test_out_with_the_longest_file_name(in_repo, tmp_path, capsys):
 
 def test_out_cannot_be_a_block_device(tmp_path):
     from planlang.diagnostics import PlanlangError
-    from planlang.outfile import output_target
+    from planlang.outputs.files import output_target
 
     devices = [p for p in Path("/dev").iterdir() if p.exists() and stat.S_ISBLK(p.stat().st_mode)]
     if not devices:
@@ -437,10 +437,12 @@ def test_out_cannot_be_a_block_device(tmp_path):
 
 
 def test_every_command_writes_through_the_one_function():
-    """bill, batch and the CSV write files only through planlang/outfile.py."""
-    for name in ("cli.py", "batch.py", "records_io.py"):
-        text = (REPO / "planlang" / name).read_text(encoding="utf-8")
-        assert "mkstemp" not in text and "os.replace" not in text and "os.rename" not in text
+    """bill, batch and the CSV write files only through planlang/outputs/files.py."""
+    writer = REPO / "planlang" / "outputs" / "files.py"
+    for path in sorted((REPO / "planlang").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if path != writer:
+            assert "mkstemp" not in text and "os.replace" not in text and "os.rename" not in text, path
 
 
 # ---- output encoding ---------------------------------------------------------------------------

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 from planlang.compile import load_catalog
 from planlang.diagnostics import PlanlangError
 from planlang.engine.compiled import compile_catalog
+from planlang.inputs.documents import json_number
 from planlang.money import exact_decimal
-from planlang.serde import json_number
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
@@ -400,9 +400,9 @@ def test_an_included_amount_in_another_unit_is_converted_exactly(tmp_path, capsy
     $10 (issue 11, item 6). Every mode bills $10 now, the command line's too."""
     import json
 
-    from planlang.batch import bill_one
-    from planlang.cli import main
     from planlang.compile import parse_catalog_text
+    from planlang.drivers.batch import bill_one
+    from planlang.drivers.cli import main
 
     catalog = parse_catalog_text(TIB, "tib.plan")
     record = {"account": "a", "plan": "Base", "usage": {"storage": {"daily": {
@@ -445,8 +445,8 @@ def test_an_included_amount_in_another_unit_is_converted_exactly(tmp_path, capsy
 def test_a_ladders_limit_in_another_unit_is_converted_exactly():
     """The same for a ladder's limit: rounded down at 28 digits, a usage of exactly the limit was
     above it, and the compiled path scheduled a tier-up the interpreter does not."""
-    from planlang.batch import bill_one
     from planlang.compile import parse_catalog_text
+    from planlang.drivers.batch import bill_one
 
     catalog = parse_catalog_text(TIB.replace(", then $ 25 per TiB", "").replace(
         "plan Base", "plan Small") + "plan Large: $ 20 per month\n  storage: 2 GB included\n\n"

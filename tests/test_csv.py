@@ -24,7 +24,7 @@ import pytest
 import yaml
 from conftest import GOLDEN, REPO, UPDATE_GOLDEN, rel
 
-from planlang import cli
+from planlang.drivers import cli
 
 CATALOG = "catalogs/soracom-air.plan"
 CSV_GOLDENS = sorted((GOLDEN / "csv").glob("*.yaml"))

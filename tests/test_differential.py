@@ -26,10 +26,10 @@ from reference import edge_device as ref_edge
 from reference import flespi as ref_flespi
 
 import planlang
-from planlang.batch import bill_one
+from planlang.drivers.batch import bill_one
 from planlang.engine import evaluate_periods
-from planlang.serde import converter
-from planlang.state import Account
+from planlang.inputs.account import Account
+from planlang.inputs.convert import converter
 
 REPO = Path(__file__).resolve().parents[1]
 FLESPI = planlang.load_catalog(str(REPO / "catalogs" / "flespi.plan"))

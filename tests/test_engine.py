@@ -19,9 +19,9 @@ from planlang.engine import evaluate, prepare
 from planlang.engine.calendar import Period
 from planlang.engine.decisions import allows, decide_request
 from planlang.engine.metering import Series, measure
+from planlang.inputs.account import Account, Amount, DayValue, Interval, MeterData, Request, UsageEvent
 from planlang.money import EXACT, round_money
-from planlang.report import bill_table
-from planlang.state import Account, Amount, DayValue, Interval, MeterData, Request, UsageEvent
+from planlang.outputs.table import bill_table
 
 UTC = dt.timezone.utc
 
@@ -533,8 +533,8 @@ change Plus to Basic: immediately, prorated by days, no refund
 def _bill_after_change(old: str, new: str, day: int):
     from planlang.compile import parse_catalog_text
     from planlang.engine import evaluate
-    from planlang.serde import converter
-    from planlang.state import Account
+    from planlang.inputs.account import Account
+    from planlang.inputs.convert import converter
 
     catalog = parse_catalog_text(_CHANGES, "demo.plan")
     account = converter.structure({"account": "a", "plan": old, "timeline": [
@@ -568,7 +568,7 @@ def test_no_refund_keeps_the_plan_left_at_its_full_fee():
     ("", ""),
 ])
 def test_csv_text_that_looks_like_a_formula_is_written_as_text(value, written):
-    from planlang.records_io import safe_text
+    from planlang.engine.subscribers import safe_text
 
     assert safe_text(value) == written
 
@@ -651,7 +651,7 @@ def test_daily_records_and_their_csv_ignore_the_callers_context():
     import io
 
     import planlang
-    from planlang.records_io import SubscriberSource, period_records, write_csv
+    from planlang.engine.subscribers import SubscriberSource, period_records, write_csv
 
     def run() -> tuple:
         catalog = planlang.load_catalog("catalogs/soracom-air.plan")
@@ -670,7 +670,7 @@ def test_daily_records_and_their_csv_ignore_the_callers_context():
 
 
 def test_scenarios_ignore_the_callers_context():
-    from planlang.scenario import run_paths
+    from planlang.drivers.scenario import run_paths
 
     with decimal.localcontext(_hostile_context()):
         results, problems = run_paths(["tests/scenarios/flespi", "tests/scenarios/edge-device"])
@@ -771,8 +771,12 @@ def test_every_public_entry_point_enters_planlangs_context():
     import inspect
 
     import planlang
-    from planlang import batch, cli, compile, inputs, records_io, report, results, scenario
-    from planlang.engine import compiled
+    from planlang import compile
+    from planlang.drivers import batch, cli, scenario
+    from planlang.engine import compiled, results
+    from planlang.engine import load as inputs
+    from planlang.engine import subscribers as records_io
+    from planlang.outputs import table as report
 
     evaluate_module = importlib.import_module("planlang.engine.evaluate")
     prepare_module = importlib.import_module("planlang.engine.prepare")

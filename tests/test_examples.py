@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from planlang.cli import main
+from planlang.drivers.cli import main
 
 EXAMPLES = {
     "flespi-account.yaml": ("flespi.plan", "2026-11", "221.00"),

@@ -16,12 +16,12 @@ from strategies import accounts, grammar_text_raw, grammar_text_readable, mutate
 from planlang.compile import Compiled, compile_source, load_catalog
 from planlang.diagnostics import render_all
 from planlang.engine import evaluate
-from planlang.inputs import account_from
-from planlang.results import to_data
-from planlang.serde import converter
+from planlang.engine.load import account_from
+from planlang.engine.results import to_data
+from planlang.inputs.account import Account
+from planlang.inputs.convert import converter
+from planlang.inputs.documents import load_document
 from planlang.source import Source
-from planlang.state import Account
-from planlang.yamlio import load_document
 
 # CI-friendly and reproducible by default (derandomized, no example database);
 # PLANLANG_FUZZ_EXAMPLES=5000 for a deeper, random run.

@@ -3,7 +3,7 @@
 The bundled accounts (examples/*.yaml) and scenarios (tests/scenarios/**/*.scenario.yaml) are
 mutated (lines and characters deleted, duplicated, swapped; values' types changed: a number where
 text is expected, a list where a mapping is, null, true, huge or odd numbers, broken dates, YAML
-anchors and aliases) and fed to `planlang bill` and `planlang test` through planlang.cli.main.
+anchors and aliases) and fed to `planlang bill` and `planlang test` through planlang.drivers.cli.main.
 Only the diagnostics are asserted: the exit status is 0, 1 or 2, no Python exception escapes and
 nothing prints a traceback.
 
@@ -141,8 +141,8 @@ CODE = re.compile(r"(?:error|warning)\[(PL\d{3})\]")
 
 
 def run_main(argv: list[str]) -> int:
-    """planlang.cli.main, with argparse's SystemExit turned into its status."""
-    from planlang import cli
+    """planlang.drivers.cli.main, with argparse's SystemExit turned into its status."""
+    from planlang.drivers import cli
 
     try:
         return cli.main(argv)

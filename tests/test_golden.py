@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from conftest import GOLDEN, REPO, UPDATE_GOLDEN, rel, run_cli
 
-from planlang import cli
 from planlang.compile import compile_source, read_source
 from planlang.diagnostics import Diagnostic, render_all
+from planlang.drivers import cli
 from planlang.source import Source, plan_text
 
 PLAN_GOLDENS = sorted((GOLDEN / "plans").glob("*.plan"))

@@ -38,8 +38,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 import planlang
 from planlang.engine import evaluate_periods
 from planlang.engine.calendar import Period
-from planlang.serde import converter
-from planlang.state import Account
+from planlang.inputs.account import Account
+from planlang.inputs.convert import converter
 
 REPO = Path(__file__).resolve().parents[1]
 NAMES = ["flespi", "soracom-flux", "coediting", "edge-device", "soracom-air"]

@@ -38,7 +38,9 @@ import pytest
 from conftest import REPO, SUMMARY, plain, rel, run_cli
 from test_compiled import figures_of
 
-from planlang.batch import (
+from planlang.compile import load_catalog
+from planlang.diagnostics import PlanlangError, sorted_diagnostics
+from planlang.drivers.batch import (
     Entry,
     InProcess,
     Job,
@@ -48,12 +50,10 @@ from planlang.batch import (
     parse_line,
     run_batch,
 )
-from planlang.compile import load_catalog
-from planlang.diagnostics import PlanlangError, sorted_diagnostics
+from planlang.drivers.scenario import ScenarioSpec, _relative, find_scenarios, run_spec
 from planlang.engine.compiled import compile_catalog
-from planlang.inputs import load_data
-from planlang.scenario import ScenarioSpec, _relative, find_scenarios, run_spec
-from planlang.serde import structure
+from planlang.engine.load import load_data
+from planlang.inputs.convert import structure
 
 SCENARIOS = REPO / "tests" / "scenarios"
 CHUNK = 4  # accounts per chunk: several chunks per group, so that their order is exercised

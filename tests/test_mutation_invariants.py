@@ -16,6 +16,9 @@ import pytest
 
 from planlang.compile import parse_catalog_text
 from planlang.engine import evaluate
+from planlang.engine.results import to_data
+from planlang.inputs.account import Account
+from planlang.inputs.convert import converter
 from planlang.money import (
     MINOR_UNITS,
     format_money,
@@ -24,9 +27,6 @@ from planlang.money import (
     round_money,
     to_fraction,
 )
-from planlang.results import to_data
-from planlang.serde import converter
-from planlang.state import Account
 
 CATALOG = """\
 catalog invariants

@@ -28,10 +28,10 @@ from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planlang import batch
 from planlang.compile import load_catalog
-from planlang.model import RuleRef
-from planlang.results import (
+from planlang.drivers import batch
+from planlang.drivers.scenario import run_file
+from planlang.engine.results import (
     Bill,
     ChargeLine,
     Decision,
@@ -41,7 +41,7 @@ from planlang.results import (
     json_line,
     to_data,
 )
-from planlang.scenario import run_file
+from planlang.model import RuleRef
 
 SCENARIOS = sorted((REPO / "tests" / "scenarios").rglob("*.scenario.yaml"))
 
@@ -154,7 +154,7 @@ class Other:
 
 
 def test_fields_of_other_types_are_written_as_the_converter_gives_them():
-    from planlang.serde import converter
+    from planlang.inputs.convert import converter
 
     value = Other(Colour.BLUE, {"a\"": 1, "ü": 2}, [dt.date(2026, 1, 2)], ("x", Decimal("1.50")),
                   Colour.RED)

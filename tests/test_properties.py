@@ -19,17 +19,18 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import planlang
-from planlang.batch import bill_json, bill_one
 from planlang.compile import parse_catalog_text
+from planlang.drivers.batch import bill_json, bill_one
 from planlang.engine import evaluate_periods
 from planlang.engine.calendar import Period
 from planlang.engine.compiled import compile_catalog
 from planlang.engine.ladder import tier_limit
+from planlang.engine.results import to_data
+from planlang.inputs.account import Account
+from planlang.inputs.convert import converter
+from planlang.inputs.documents import json_number
 from planlang.money import MINOR_UNITS
-from planlang.report import bill_table
-from planlang.results import to_data
-from planlang.serde import converter, json_number
-from planlang.state import Account
+from planlang.outputs.table import bill_table
 
 EDGE = planlang.load_catalog("catalogs/edge-device.plan")
 COEDITING = planlang.load_catalog("catalogs/coediting.plan")

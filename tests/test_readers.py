@@ -20,11 +20,11 @@ from conftest import REPO, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planlang import batch
 from planlang.diagnostics import PlanlangError, render_all
-from planlang.serde import InputError, parse_amount, read_number
+from planlang.drivers import batch
+from planlang.inputs.convert import InputError, parse_amount, read_number
+from planlang.inputs.documents import MAX_CHARS, MAX_DEPTH, load_document, read_json
 from planlang.source import Source
-from planlang.yamlio import MAX_CHARS, MAX_DEPTH, load_document, read_json
 
 FLESPI = str(REPO / "catalogs" / "flespi.plan")
 SORACOM = str(REPO / "catalogs" / "soracom-air.plan")
@@ -149,7 +149,7 @@ def test_yaml_1_1_forms_in_an_account_are_refused_where_a_number_is_expected(tmp
 
 def _account(text: str) -> list[str]:
     from planlang.compile import load_catalog
-    from planlang.inputs import account_from
+    from planlang.engine.load import account_from
 
     catalog = load_catalog(FLESPI)
     return codes(lambda: account_from(load_document(Source("a.yaml", text)), catalog))
@@ -174,7 +174,7 @@ def test_an_instant_spelled_twice_is_a_duplicate_key():
 
 def _instants():
     from planlang.compile import load_catalog
-    from planlang.inputs import account_from
+    from planlang.engine.load import account_from
 
     text = ("account: a\nplan: Start\nusage:\n  storage:\n    snapshots:\n"
             "      2026-11-01T00:00:00Z: 1 GB\n      \"2026-11-01T01:00:00+01:00\": 2 GB\n")
@@ -192,7 +192,7 @@ def test_a_day_has_one_spelling_in_json_lines_too(tmp_path):
 
 @pytest.mark.parametrize("text", ["20261105", "2026-W45-4", "2026-11-5", "2026-11-05T10", "\u0662026-11-05"])
 def test_days_and_instants_have_one_spelling(text):
-    from planlang.serde import parse_date, parse_datetime
+    from planlang.inputs.convert import parse_date, parse_datetime
 
     with pytest.raises(InputError):
         parse_date(text)
@@ -244,7 +244,7 @@ def test_an_escaped_surrogate_pair_is_its_character():
 
 
 def test_json_depth_is_scanned_before_anything_recursive_reads_it():
-    from planlang.yamlio import json_depth_exceeds
+    from planlang.inputs.documents import json_depth_exceeds
 
     assert not json_depth_exceeds('{"a": "[[[[[[["}', 3)  # brackets in strings do not nest
     assert not json_depth_exceeds('[[["\\"[[[["]]]', 3)
@@ -366,7 +366,7 @@ def test_an_alias_that_repeats_its_own_container_is_refused():
 
 
 def test_a_document_over_the_size_limit_is_refused_before_it_is_parsed(monkeypatch):
-    from planlang import yamlio
+    from planlang.inputs import documents as yamlio
 
     def parse(*_args, **_kwargs):
         raise AssertionError("a document over the limit was parsed")
@@ -378,7 +378,7 @@ def test_a_document_over_the_size_limit_is_refused_before_it_is_parsed(monkeypat
 
 
 def test_a_malformed_file_has_the_same_diagnostic_with_or_without_libyaml(monkeypatch):
-    from planlang import yamlio
+    from planlang.inputs import documents as yamlio
 
     texts = ["account: [acme\nplan: Start\n", "a: 'x\n", "a:\n\t- 1\n", "a: !!python/object x\n",
              "a: *nope\n", "- a\nb: c\n", 'a: "\\ud800"\n']
@@ -391,7 +391,7 @@ def test_a_malformed_file_has_the_same_diagnostic_with_or_without_libyaml(monkey
 
 
 def test_both_loaders_read_the_same_data(monkeypatch):
-    from planlang import yamlio
+    from planlang.inputs import documents as yamlio
 
     text = (REPO / "examples" / "soracom-air-account.yaml").read_text(encoding="utf-8")
     fast = load_document(Source("a.yaml", text))
@@ -419,7 +419,7 @@ def test_a_quiet_month_is_measured_once_and_measured_the_same(monkeypatch):
     monkeypatch.setattr(metering, "_measure", lambda *a: calls.append(a) or real(*a))
     metering._QUIET.clear()
     from planlang.engine import evaluate_periods
-    from planlang.state import Account
+    from planlang.inputs.account import Account
 
     evaluate_periods(catalog, Account(account="a", plan="Start", since="1927-01"), ["2026-11"])
     assert len(calls) <= 4 * len(catalog.meters)  # month lengths 28-31, not 1,199 months
@@ -463,8 +463,8 @@ def test_a_week_date_is_refused_in_every_mode(tmp_path):
 
 def test_a_json_file_is_read_fast_and_located_only_when_needed(tmp_path):
     from planlang.compile import load_catalog
-    from planlang.inputs import account_from
-    from planlang.yamlio import load_text
+    from planlang.engine.load import account_from
+    from planlang.inputs.documents import load_text
 
     text = json.dumps({"account": "j", "plan": "Start", "usage": {"storage": {"daily": {
         "2026-11-01": "4000 MB", "2026-11-02": 1.50, "2026-11-03": "10,5 GB"}}}}, indent=1)
@@ -481,7 +481,7 @@ def test_a_json_file_is_read_fast_and_located_only_when_needed(tmp_path):
 @pytest.mark.parametrize("text", ["{account: acme, plan: Start}\n", '{"a": 1} # comment\n',
                                   '{"a": NaN}', '{"a": "\\ud800"}', '{"a": 1, "a": 2}'])
 def test_yaml_that_looks_like_json_is_read_as_yaml(text):
-    from planlang.yamlio import load_text
+    from planlang.inputs.documents import load_text
 
     def both(load):
         try:
@@ -494,8 +494,8 @@ def test_yaml_that_looks_like_json_is_read_as_yaml(text):
 
 def test_a_yaml_file_makes_its_positions_only_when_a_diagnostic_needs_them():
     from planlang.compile import load_catalog
-    from planlang.inputs import account_from
-    from planlang.yamlio import load_text
+    from planlang.engine.load import account_from
+    from planlang.inputs.documents import load_text
 
     text = ("account: y\nplan: Start\nusage:\n  storage:\n    daily:\n      2026-11-01: 4000 MB\n"
             "      2026-11-02: 10,5 GB\n")
@@ -517,7 +517,7 @@ def test_a_deep_json_line_is_refused_without_the_yaml_reader(monkeypatch):
     """A JSON line nested past the limit is PL406 from one linear pass over its brackets, where
     the composer would say it, without the YAML reader (whose scanner takes half a second on deep
     flow nesting: a batch of such lines took minutes)."""
-    from planlang import yamlio
+    from planlang.inputs import documents as yamlio
 
     line = '{"account": "a", "plan": ' + "[" * 100_000 + "]" * 100_000 + "}"
     expected = None

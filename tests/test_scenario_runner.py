@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planlang.scenario import run_file
+from planlang.drivers.scenario import run_file
 
 CATALOG = Path(__file__).resolve().parent.parent / "catalogs" / "flespi.plan"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from planlang.compile import compile_source
-from planlang.parse import parse_tree
 from planlang.source import Source
-from planlang.syntax_errors import SYNTAX_EXAMPLES
+from planlang.syntax.errors import SYNTAX_EXAMPLES
+from planlang.syntax.parse import parse_tree
 
 CASES = [(key, i, snippet) for key, example in SYNTAX_EXAMPLES.items()
          for i, snippet in enumerate(example.snippets)]

@@ -1,7 +1,7 @@
 """planlang's rows of the tier workload: the plan file `bench/tier.plan`, billed by planlang.
 
 Each account of the workload becomes a planlang account record, as planlang's JSON reader gives
-it (numbers are exact Decimals, read from their JSON text by `planlang.serde.json_number`, which
+it (numbers are exact Decimals, read from their JSON text by `planlang.inputs.convert.json_number`, which
 checks their bounds as it reads them): its plan (the tier), its status, the month's data usage as a
 daily figure and the previous month's figure as the ladder's look-back. That conversion is done
 in `setup`, untimed, as the other engines' inputs are built untimed; the "from JSON text" row
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from planlang.compile import load_catalog
 from planlang.engine.compiled import compile_catalog
-from planlang.serde import json_number
+from planlang.inputs.documents import json_number
 
 PLAN = Path(__file__).resolve().parent.parent / "tier.plan"
 PERIOD = "2026-11"

@@ -12,8 +12,8 @@ import datetime as dt
 from fractions import Fraction
 
 from planlang.engine.prepare import commitment_months
+from planlang.engine.results import Decision, Reason, Step
 from planlang.money import format_money, format_number
-from planlang.results import Decision, Reason, Step
 
 _CHARGES = {
     "full": "the full monthly fee of the new plan is charged for this month",
@@ -94,7 +94,7 @@ def decide_change(run, event) -> None:
         run.switch_plan(new, event.on, rule.charge, rule.rule, rule.refund)
         when = "takes effect immediately"
     else:
-        from planlang.engine.timeline import Scheduled
+        from planlang.engine.state import Scheduled
 
         effective = run.period.end.date()
         state.scheduled.append(Scheduled(effective, new, rule.rule, "plan-change"))

@@ -14,9 +14,9 @@ from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.metering import daily_peaks
 from planlang.engine.prepare import Prepared
+from planlang.engine.results import ChargeLine, Decision, Reason, Step
 from planlang.model import Catalog, ItemTerms, Plan
 from planlang.money import format_money, format_number, fraction_to_decimal
-from planlang.results import ChargeLine, Decision, Reason, Step
 
 
 def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, measurement,

@@ -46,8 +46,20 @@ from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.ladder import addon_reason, move_reason
+from planlang.engine.outcomes import (
+    _ZERO,
+    Line,
+    Outcome,
+    Ruling,
+    _Interpret,
+    _new,
+    _outcomes_of,
+)
+from planlang.engine.results import Bill, ChargeLine, Decision
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
 from planlang.engine.timeline import NOT_BILLED, status_reason
+from planlang.inputs.convert import InputError, parse_amount, parse_datetime
+from planlang.inputs.documents import Figure
 from planlang.model import (
     Band,
     Calendar,
@@ -74,83 +86,7 @@ from planlang.money import (
     format_number,
     round_money,
 )
-from planlang.results import Bill, ChargeLine, Decision
-from planlang.serde import Figure, InputError, parse_amount, parse_datetime
 from planlang.units import lookup
-
-
-class Line(tuple):
-    """A charge line's figures: kind, item, plan, quantity, unit price, amount and its rule."""
-
-    __slots__ = ()
-    kind = property(itemgetter(0))
-    item = property(itemgetter(1))
-    plan = property(itemgetter(2))
-    quantity = property(itemgetter(3))
-    unit_price = property(itemgetter(4))
-    amount = property(itemgetter(5))
-    rule = property(itemgetter(6))
-
-
-class Ruling(tuple):
-    """A decision's figures: kind, subject, date, outcome, reason code, rule, effective date."""
-
-    __slots__ = ()
-    kind = property(itemgetter(0))
-    subject = property(itemgetter(1))
-    date = property(itemgetter(2))
-    outcome = property(itemgetter(3))
-    code = property(itemgetter(4))
-    rule = property(itemgetter(5))
-    effective = property(itemgetter(6))
-
-
-class Outcome(tuple):
-    """One account's result for one period: account, period, plan, next plan, total, lines,
-    decisions. `bill()` gives the full `Bill`, with every step explained."""
-
-    __slots__ = ()
-    account = property(itemgetter(0))
-    period = property(itemgetter(1))
-    plan = property(itemgetter(2))
-    next_plan = property(itemgetter(3))
-    total = property(itemgetter(4))
-    lines = property(itemgetter(5))
-    decisions = property(itemgetter(6))
-
-    def bill(self) -> Bill:
-        """The explained `Bill` for this account and period, as the interpreter gives it."""
-        source = self[7]
-        if isinstance(source, Bill):
-            return source
-        return next(b for b in source.compiled.interpret(self[8], source.asked)
-                    if b.period == self[1])
-
-    @property
-    def compiled(self) -> bool:
-        """Whether the compiled path produced these figures (False: the interpreter did)."""
-        return not isinstance(self[7], Bill)
-
-
-_new = tuple.__new__
-
-
-def _outcomes_of(bills: Sequence[Bill]) -> list[Outcome]:
-    out = []
-    for bill in bills:
-        lines = tuple(_new(Line, (x.kind, x.item, x.plan, x.quantity, x.unit_price, x.amount,
-                                  x.rule)) for x in bill.lines)
-        decisions = tuple(_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
-                                        d.reasons[0].code if d.reasons else None, d.rule,
-                                        d.effective)) for d in bill.decisions)
-        out.append(_new(Outcome, (bill.account, bill.period, bill.plan, bill.next_plan,
-                                  bill.total, lines, decisions, bill, None)))
-    return out
-
-
-class _Interpret(Exception):
-    """Raised inside the compiled loop: this account needs the interpreter."""
-
 
 _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline"))
 _EVENT_KEYS = frozenset(("on", "status"))
@@ -195,9 +131,9 @@ class CompiledCatalog:
     def interpret(self, record: dict, periods: Sequence[str]) -> list[Bill]:
         """The interpreter's bills for `record` (raises PlanlangError for a bad account)."""
         from planlang.engine.evaluate import evaluate_periods
-        from planlang.inputs import account_from
+        from planlang.engine.load import account_from
+        from planlang.inputs.documents import Document
         from planlang.source import Source
-        from planlang.yamlio import Document
 
         document = Document(Source("<account>", ""))
         document.data = record
@@ -832,7 +768,6 @@ def _month(period: Period) -> int:
     return period.year * 12 + period.month - 1
 
 
-_ZERO = Decimal(0)
 _FINEST = Decimal(1).scaleb(-MAX_DIGITS, EXACT)
 # Quantizing to _FINEST in this context raises, as the account reader refuses them, for a figure
 # with more than MAX_DIGITS digits after the point, even zeros (Rounded), and for one of

@@ -10,10 +10,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 from planlang.engine.prepare import Prepared
+from planlang.engine.results import Decision, Reason, Step
+from planlang.inputs.account import Request
 from planlang.model import Catalog, ItemTerms, Plan, RuleRef
 from planlang.money import format_money, format_number
-from planlang.results import Decision, Reason, Step
-from planlang.state import Request
 
 
 def allows(terms: ItemTerms | None, wanted: Fraction) -> bool:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 from planlang.engine.calendar import Period, day_start
+from planlang.engine.results import Decision, Reason
 from planlang.money import format_money
-from planlang.results import Decision, Reason
 
 
 def _previous(period: Period) -> str:

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from planlang.engine import rules
-from planlang.serde import Figure
+from planlang.engine import outcomes, rules
+from planlang.engine.outcomes import Ruling
+from planlang.inputs.documents import Figure
 
 if TYPE_CHECKING:
     from planlang.engine.compiled import _Runner, _Tier
@@ -67,15 +68,13 @@ class _Writer:
 def one_month(runner: _Runner):
     """The generated function billing an account record for `runner`'s single month: record ->
     its `Outcome`, from the interpreter when the record is outside the compiled path."""
-    from planlang.engine import compiled as c
-
     month = runner.last_month
     key, last_day, _, fee_lines = runner.info(month)
     out = _Writer()
     names = out.names
     names.update(
-        ZERO=c._ZERO, I=c._Interpret, Outcome=c.Outcome,
-        Line=c.Line, Ruling=c.Ruling, CURRENCY=runner.currency, runner=runner,
+        ZERO=outcomes._ZERO, I=outcomes._Interpret, Outcome=outcomes.Outcome,
+        Line=outcomes.Line, Ruling=outcomes.Ruling, CURRENCY=runner.currency, runner=runner,
         extra=rules.extra, over_ceiling=rules.over_ceiling, ladder_move=rules.ladder_move,
         add_ons=rules.add_ons,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
@@ -178,8 +177,6 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
           last: str) -> None:
     """A plan's steps for the month, in the general walk's order: look-back, suspension, fee,
     extras, ladder. Names in scope: name, record, status, m0.. (each meter's figure), lookback."""
-    from planlang.engine.compiled import Ruling
-
     plan = tier.name
     _, last_day, next_first, _ = runner.info(runner.last_month)
 

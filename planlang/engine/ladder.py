@@ -19,9 +19,9 @@ from fractions import Fraction
 import attrs
 
 from planlang.engine import rules
+from planlang.engine.results import Decision, Reason, Step
 from planlang.model import RuleRef
 from planlang.money import format_number
-from planlang.results import Decision, Reason, Step
 
 
 # The reasons' wording, shared with the compiled path's bills (engine/compiled.py); `show` writes

@@ -17,9 +17,9 @@ from fractions import Fraction
 import attrs
 
 from planlang.engine.calendar import DAY, Period, day_start
+from planlang.engine.results import Step
 from planlang.model import Meter
 from planlang.money import format_number
-from planlang.results import Step
 
 SECONDS_PER_DAY = 86_400
 

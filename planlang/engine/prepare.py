@@ -16,10 +16,10 @@ import attrs
 from planlang.diagnostics import did_you_mean
 from planlang.engine.calendar import day_start
 from planlang.engine.metering import Series
+from planlang.inputs.account import Account, Amount
+from planlang.inputs.convert import InputError, parse_period
 from planlang.model import Catalog, Meter
 from planlang.money import MAX_DIGITS, exact, format_number, within_bounds
-from planlang.serde import InputError, parse_period
-from planlang.state import Account, Amount
 from planlang.units import lookup
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+from planlang.engine.results import Decision, Reason, Step
 from planlang.money import format_number
-from planlang.results import Decision, Reason, Step
 
 
 def decided_items(catalog) -> list[str]:

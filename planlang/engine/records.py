@@ -25,10 +25,10 @@ import attrs
 from planlang.diagnostics import did_you_mean
 from planlang.engine.calendar import DAY, Period, day_start
 from planlang.engine.prepare import Problem
+from planlang.inputs.account import Account, Subscriber
 from planlang.model import STATUSES, Catalog, RecordRule, RuleRef
 from planlang.money import EXACT, exact_decimal, fraction_to_decimal, round_money
 from planlang.money import add as money_add
-from planlang.state import Account, Subscriber
 from planlang.units import lookup
 
 

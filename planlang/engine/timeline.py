@@ -16,8 +16,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
-import attrs
-
 from planlang.engine import quota as quotas
 from planlang.engine import rules
 from planlang.engine.calendar import Period
@@ -28,52 +26,11 @@ from planlang.engine.dunning import dunning_events, pay
 from planlang.engine.ladder import evaluate_ladder
 from planlang.engine.metering import Series, measure
 from planlang.engine.prepare import Prepared, caps_in_base
+from planlang.engine.results import Bill, ChargeLine, Decision, Reason, Step
+from planlang.engine.state import Invoice, Scheduled, Segment, State
 from planlang.model import Catalog, RuleRef
 from planlang.money import EXACT, format_money, fraction_to_decimal
 from planlang.money import total as money_total
-from planlang.results import Bill, ChargeLine, Decision, Reason, Step
-
-
-@attrs.define
-class Invoice:
-    period: str
-    total: Decimal
-    paid: bool = False
-
-
-@attrs.define
-class Scheduled:
-    effective: dt.date
-    plan: str
-    rule: RuleRef | None
-    kind: str  # "plan-change" or "tier-change"
-
-
-@attrs.define
-class State:
-    """What an account carries from one period to the next."""
-
-    plan: str
-    status: str
-    caps: dict[str, Fraction]
-    policy: str | None
-    scheduled: list[Scheduled] = attrs.Factory(list)
-    addons: tuple[str, int, RuleRef | None] | None = None  # add-on plan, count, rule
-    history: list[Fraction] = attrs.Factory(list)  # ladder usage of the evaluated periods
-    commitment_until: dt.date | None = None
-    invoices: dict[str, Invoice] = attrs.Factory(dict)
-    restore_plan: str | None = None  # the plan to give back when a downgraded account pays
-
-
-@attrs.frozen
-class Segment:
-    """A stretch of the period on one plan, from `day` (1-based) to the next segment."""
-
-    day: int
-    plan: str
-    charge: str  # "start" (on it when the period began), "full", "prorated", "difference", "none"
-    rule: RuleRef | None
-    refund: bool = True  # False: the plan left at this change keeps its full fee (`no refund`)
 
 
 def start_state(catalog: Catalog, prepared: Prepared) -> State:
@@ -370,4 +327,4 @@ class PeriodRun:
         return measure(meter, self.prepared.series.get(item), self.period).raw
 
 
-__all__ = ["run", "State", "PeriodRun", "Segment"]
+__all__ = ["run", "PeriodRun"]

@@ -12,28 +12,18 @@ from collections import defaultdict
 from collections.abc import Collection
 from decimal import Decimal
 from fractions import Fraction
-from itertools import islice
 
 import attrs
 
-from planlang import ast
+from planlang.check.common import label
+from planlang.check.records import RecordChecker
+from planlang.check.timing import TimeChecker
 from planlang.diagnostics import ERROR, WARNING, Diagnostic, Label, did_you_mean, has_errors
 from planlang.model import Band, Catalog, ItemTerms, Meter, Plan, Refund, RuleRef, SlaLevel
 from planlang.money import MAX_DIGITS, MINOR_UNITS, decimal_places, exact_decimal, format_number
 from planlang.source import Span
+from planlang.syntax import ast
 from planlang.units import Unit, lookup, name_forms
-
-
-def listing(what: str, names: Collection[str]) -> str:
-    """`plans: Free, Start, Pro`, at most MAX_LISTED names (then `…, 2,000 in all`)."""
-    shown = list(islice(names, MAX_LISTED))
-    more = f", … ({len(names):,} in all)" if len(names) > MAX_LISTED else ""
-    return f"{what}: " + ", ".join(shown) + more
-
-
-def label(span: Span | None, message: str) -> tuple[Label, ...]:
-    """A secondary label, or none when the node has no position."""
-    return (Label(span, message),) if span is not None else ()
 
 BILLING_PERIODS = ("calendar month",)
 FEE_PERIODS = ("month",)
@@ -47,7 +37,6 @@ MAX_MAGNITUDE = 10**18
 #: distance, so without a budget a file of many unknown names among many known ones would take time
 #: quadratic in its size. Past the budget, a diagnostic keeps its generic help.
 MAX_COMPARED_NAMES = 50_000
-MAX_LISTED = 12  # names listed in a help line ("plans: A, B, …")
 
 
 @attrs.frozen
@@ -163,8 +152,6 @@ class Checker:
             self.check_meter(d)
         slas = self.check_slas([d for d in defs if isinstance(d, ast.SlaDef)], header)
         plans = self.check_plans(defs, slas)
-        from planlang.check_time import TimeChecker
-
         timed = TimeChecker(self, plans)
         changes = timed.check_changes([d for d in defs if isinstance(d, ast.ChangeDef)])
         quotas = timed.check_quotas([d for d in defs if isinstance(d, ast.QuotaDef)])
@@ -172,8 +159,6 @@ class Checker:
         calendar = timed.check_calendar([d for d in defs if isinstance(d, ast.CalendarDef)])
         if not has_errors(self.diagnostics):  # an unknown plan would make the order look wrong
             self.check_orders(plans, ladders)
-        from planlang.check_records import RecordChecker
-
         record_checker = RecordChecker(self)
         records = record_checker.check_records([d for d in defs if isinstance(d, ast.RecordDef)])
         discounts = record_checker.check_discounts(

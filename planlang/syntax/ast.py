@@ -1,7 +1,7 @@
 """The syntax tree: frozen attrs nodes that mirror the source, each with a span equality ignores.
 
 Two parses of the same text compare equal whatever the whitespace and comments, because `span` is
-declared with `eq=False`. Nodes are built from Lark's parse tree by `planlang.build`.
+declared with `eq=False`. Nodes are built from Lark's parse tree by `planlang.syntax.build`.
 """
 
 from __future__ import annotations

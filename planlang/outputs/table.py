@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from planlang.diagnostics import escape
+from planlang.engine.results import Bill, Decision
 from planlang.money import exact, format_money, format_number
-from planlang.results import Bill, Decision
 
 
 @exact

@@ -7,11 +7,11 @@ from pathlib import Path
 from planlang.compile import read_source
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine.prepare import Prepared, prepare
+from planlang.inputs.account import Account
+from planlang.inputs.convert import located, structure
+from planlang.inputs.documents import Document, load_text
 from planlang.model import Catalog
 from planlang.money import exact
-from planlang.serde import located, structure
-from planlang.state import Account
-from planlang.yamlio import Document, load_text
 
 
 @exact

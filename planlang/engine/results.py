@@ -84,7 +84,7 @@ class Bill:
 
 @exact
 def to_data(bill: Bill) -> dict:
-    from planlang.serde import converter
+    from planlang.inputs.convert import converter
 
     data = converter.unstructure(bill)
     for line in data["lines"] + data["decisions"] + data["messages"]:
@@ -170,7 +170,7 @@ def _expression(kind: Any, value: str, namespace: dict[str, Any], steps: bool) -
     declared type `kind`, as JSON: as the converter unstructures it, then as `json.dumps`."""
     from cattrs.fns import identity
 
-    from planlang.serde import converter
+    from planlang.inputs.convert import converter
 
     if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None
         [inner] = [arg for arg in typing.get_args(kind) if arg is not type(None)]

@@ -1,6 +1,6 @@
 """Checks of the rules that act between months: plan changes, quotas, ladders, the billing calendar.
 
-Part of the checker (`planlang.check`), split out to keep each module to one concern. Broken rules
+Part of the checker (`planlang.check.catalog`), split out to keep each module to one concern. Broken rules
 are caught before they bill anyone: conflicting change rules, ladders whose limits do not increase
 (their up and down conditions could both hold), tiers without a limit, notification thresholds
 outside 0–100%, preconditions on unknown items, calendar days out of order.
@@ -12,9 +12,9 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from planlang import ast
-from planlang.check import Checker, label, listing
+from planlang.check.common import label, listing
 from planlang.model import (
     POLICIES,
     Calendar,
@@ -27,6 +27,10 @@ from planlang.model import (
     RuleRef,
 )
 from planlang.money import format_number
+from planlang.syntax import ast
+
+if TYPE_CHECKING:
+    from planlang.check.catalog import Checker
 
 _EFFECTS = ("now", "next-month")
 _CHARGES = ("full", "prorated", "difference")

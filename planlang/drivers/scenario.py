@@ -17,12 +17,12 @@ import attrs
 from planlang.compile import load_catalog, shown_path, unreadable
 from planlang.diagnostics import Diagnostic, PlanlangError, escape, render
 from planlang.engine import bill_account
-from planlang.inputs import account_from, load_data
+from planlang.engine.load import account_from, load_data
+from planlang.engine.results import Bill, ChargeLine, Decision
+from planlang.inputs.account import Amount
+from planlang.inputs.convert import InputError, located, parse_period, structure
+from planlang.inputs.documents import Document
 from planlang.money import exact, format_number
-from planlang.results import Bill, ChargeLine, Decision
-from planlang.serde import InputError, located, parse_period, structure
-from planlang.state import Amount
-from planlang.yamlio import Document
 
 SUFFIX = ".scenario.yaml"
 

@@ -8,7 +8,7 @@ period, in input order: one JSON line (`to_data(bill)`, without the `steps` list
 for), or CSV rows (one per charge line, then the account-period's total).
 
 Every account is billed by `bill_one`, through the engine's one entry point
-(`engine.evaluate.bill_account`), which chooses the evaluator: the compiled path for the accounts
+(`engine.billing.bill_account`), which chooses the evaluator: the compiled path for the accounts
 it covers, the interpreter for the others and whenever the steps are asked for (`--explain`). The
 chunks run in this process, in a pool of worker processes, or on a Dask cluster: the same
 function (`bill_chunk`) makes each chunk's text, and the chunks are written in input order, so the
@@ -42,12 +42,12 @@ import attrs
 
 from planlang.diagnostics import Diagnostic, PlanlangError, render_all, sorted_diagnostics
 from planlang.money import exact
-from planlang.source import Source
+from planlang.source import LineSource, Source
 
 if TYPE_CHECKING:
+    from planlang.engine.results import Bill
+    from planlang.inputs.documents import Document
     from planlang.model import Catalog
-    from planlang.results import Bill
-    from planlang.yamlio import Document
 
 # The engine and the readers are imported where they are used, so that `planlang check`, whose
 # command line imports this module, starts without them.
@@ -69,13 +69,13 @@ def bill_one(catalog: Catalog, data: Any, periods: Sequence[str],
     """Bill one account, given as the data of an account file, for `periods` ("YYYY-MM", in order).
 
     The one function through which a batch bills an account, by the engine's one entry point
-    (`engine.evaluate.bill_account`, which chooses how). Without `explain`, the bills lack the
+    (`engine.billing.bill_account`, which chooses how). Without `explain`, the bills lack the
     computation steps (which the output then leaves out), and the compiled path bills the
     accounts it covers, the interpreter the others; with it, the interpreter bills every
     account. Raises `PlanlangError`, or any other exception, when the data cannot be billed; the
     caller (`bill_entry`) then reads the account again with the located loader to say where.
     """
-    from planlang.engine.evaluate import bill_account
+    from planlang.engine.billing import bill_account
 
     return bill_account(catalog, data, periods, explain)
 
@@ -92,29 +92,6 @@ class Entry:
     line: int
     text: str
     problem: Problem | None = None
-
-
-@attrs.frozen(eq=False)
-class LineSource(Source):
-    """The text of one line of a file, numbered as that line: diagnostics say `file:LINE:col`."""
-
-    first_line: int = 1
-
-    def __attrs_post_init__(self) -> None:
-        if "\n" in self.text:
-            super().__attrs_post_init__()
-        else:  # one line, as every JSON line is: the index without a pass over its characters
-            object.__setattr__(self, "_line_starts", (0,))
-
-    def position(self, offset: int) -> tuple[int, int]:
-        line, column = super().position(offset)
-        return line + self.first_line - 1, column
-
-    def line_text(self, line: int) -> str:
-        return super().line_text(line - self.first_line + 1)
-
-    def line_span(self, line: int, column: int = 1, length: int = 1):
-        return super().line_span(line - self.first_line + 1, column, length)
 
 
 def open_accounts(path: str, exclude: Iterable[Path] = ()) -> Iterator[Entry]:
@@ -277,15 +254,15 @@ def _encodes(text: str) -> bool:
 
 
 def parse_line(entry: Entry) -> Any:
-    """A JSON line's data (`yamlio.read_json`: numbers with a decimal point as `Decimal`), or
+    """A JSON line's data (`inputs.documents.read_json`: numbers with a decimal point as `Decimal`), or
     PlanlangError located on its line, for whatever is wrong with it as JSON."""
-    from planlang.yamlio import read_json
+    from planlang.inputs.documents import read_json
 
     return read_json(LineSource(entry.path, entry.text, first_line=entry.line))
 
 
 def _document(entry: Entry) -> Document:
-    from planlang.yamlio import load_document, load_text
+    from planlang.inputs.documents import load_document, load_text
 
     if entry.line:
         return load_document(LineSource(entry.path, entry.text, first_line=entry.line))
@@ -322,7 +299,7 @@ class _BillingFailed(Exception):
 
 def _bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],
                 explain: bool) -> list[Bill] | Problem:
-    from planlang.inputs import account_from
+    from planlang.engine.load import account_from
 
     record = entry.text if entry.line else None
     data: Any = None
@@ -409,15 +386,15 @@ class Job:
 def bill_json(bill: Bill, explain: bool) -> str:
     """One bill as one JSON line (with its line break): `to_data(bill)`, without the `steps`
     lists unless `explain`."""
-    from planlang.results import json_line
+    from planlang.engine.results import json_line
 
     return json_line(bill, steps=explain)
 
 
 def csv_rows(bill: Bill, raw: bool = False) -> list[list[str]]:
     """One row per charge line of the bill, then its total row."""
-    from planlang.records_io import safe_text
-    from planlang.results import to_data
+    from planlang.engine.results import to_data
+    from planlang.engine.subscribers import safe_text
 
     data = to_data(bill)
     rows = [[data["account"], line["period"], line["plan"], line["kind"], line["item"],

@@ -26,9 +26,13 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from planlang.diagnostics import Diagnostic, did_you_mean
+from planlang.inputs.account import Amount, DayValue, Event, Interval
+from planlang.inputs.documents import (  # the JSON readers' numbers, used here and by the engine
+    MAX_EXPONENT_DIGITS,
+    MAX_NUMBER_CHARS,
+    Document,
+)
 from planlang.money import MAX_DIGITS, fraction_to_decimal, within_bounds
-from planlang.state import Amount, DayValue, Event, Interval
-from planlang.yamlio import Document
 
 
 class InputError(ValueError):
@@ -45,8 +49,6 @@ class InputError(ValueError):
 
 #: Longer number text is out of range before it is converted (a 5,000-digit integer, a huge
 #: exponent): converting it would cost time or raise.
-MAX_NUMBER_CHARS = 100
-MAX_EXPONENT_DIGITS = 4
 
 # The one form of a number in an account, a scenario or a JSON line: ASCII digits, grouped by
 # commas in threes or not at all, no leading zero, an optional point with digits on both sides,
@@ -128,42 +130,6 @@ def _not_a_number(text: str) -> InputError:
     else:  # pragma: no cover - every other numberish text is caught above
         hint = "write digits, an optional decimal point and digits, and a unit"
     return InputError(f"`{shown}` is not a number planlang reads", "PL407", help=hint)
-
-
-class Figure(Decimal):
-    """A number as planlang's JSON readers give it when it is non-negative and within bounds (at
-    most MAX_DIGITS digits before and after the point): exactly a `Decimal`, whose type tells the
-    compiled path that it was checked when read (`json_number` makes them; nothing else should)."""
-
-    __slots__ = ()
-
-
-class UnreadNumber(ValueError):
-    """A JSON number that the fast JSON reader leaves to the located loader, which says why."""
-
-
-def json_number(text: str) -> Decimal:
-    """`json.loads`' `parse_float`: the number's exact Decimal, a `Figure` when its text shows it
-    non-negative and within bounds (no sign, no exponent, at most MAX_DIGITS digits each side of
-    the point); any other number is checked where it is used, with its message. A number too
-    long, or with too large an exponent, to convert raises `UnreadNumber`."""
-    if text[0] != "-" and "e" not in text and "E" not in text:
-        point = text.find(".")
-        if 0 < point <= MAX_DIGITS and len(text) - point <= MAX_DIGITS + 1:
-            return Figure(text)
-    exponent = re.search(r"[eE][+-]?([0-9]+)$", text)
-    if len(text) > MAX_NUMBER_CHARS or (exponent and len(exponent.group(1).lstrip("0"))
-                                        > MAX_EXPONENT_DIGITS):
-        raise UnreadNumber(text)
-    return Decimal(text)
-
-
-def json_int(text: str) -> int:
-    """`json.loads`' `parse_int`: the integer, or `UnreadNumber` when its text is too long to
-    convert (Python refuses integers of more than 4,300 digits; planlang's limit is lower)."""
-    if len(text) > MAX_NUMBER_CHARS:
-        raise UnreadNumber(text)
-    return int(text)
 
 
 def parse_amount(value: Any) -> Amount:

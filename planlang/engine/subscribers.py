@@ -20,12 +20,12 @@ from typing import IO
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine.calendar import Period
 from planlang.engine.records import Record, check_subscriber, coupon_balances, iter_records
+from planlang.engine.results import Bill, ChargeLine
+from planlang.inputs.account import Account, Subscriber
+from planlang.inputs.convert import located, quick_converter, structure
+from planlang.inputs.documents import Document, load_document, read_json
 from planlang.model import Catalog
 from planlang.money import add, exact, total
-from planlang.results import Bill, ChargeLine
-from planlang.serde import located, quick_converter, structure
-from planlang.state import Account, Subscriber
-from planlang.yamlio import Document, load_document, read_json
 
 BASE_COLUMNS = ("date", "billItemName", "imsi", "vpgId", "unitPrice", "quantity", "amount")
 BOM = "\ufeff"
@@ -72,7 +72,7 @@ class SubscriberSource:
 
     def _subscriber(self, path: Path, number: int, raw: bytes) -> Subscriber:
         """One line's subscriber; any problem is reported at its file and line."""
-        from planlang.batch import LineSource
+        from planlang.source import LineSource
 
         try:
             text = raw.decode("utf-8").rstrip("\r\n")

@@ -12,9 +12,9 @@ from decimal import Decimal
 from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import VisitError
 
-from planlang import ast
 from planlang.money import MAX_DIGITS
 from planlang.source import Source, Span
+from planlang.syntax import ast
 
 
 def number_problem(text: str) -> str | None:

@@ -2,7 +2,7 @@
 
 Exit status: 0 when clean, 1 when the input has errors or a scenario fails, 2 for a wrong use of
 the command, 130 when interrupted (Ctrl-C), 143 on SIGTERM and 129 on SIGHUP. Bad input never
-produces a traceback; output files are written whole or not at all (planlang/outfile.py), and
+produces a traceback; output files are written whole or not at all (planlang/outputs/files.py), and
 standard output and standard error are always UTF-8.
 """
 
@@ -18,14 +18,14 @@ from pathlib import Path
 from textwrap import indent
 from typing import TYPE_CHECKING
 
-from planlang.batch import CHUNK_SIZE
 from planlang.compile import compile_source, load_catalog, read_source
 from planlang.diagnostics import Diagnostic, PlanlangError, render, render_all
+from planlang.drivers.batch import CHUNK_SIZE
 from planlang.money import exact
-from planlang.outfile import Target, output_target, same_target, write_output
+from planlang.outputs.files import Target, output_target, same_target, write_output
 
 if TYPE_CHECKING:
-    from planlang.batch import Runner, Summary
+    from planlang.drivers.batch import Runner, Summary
     from planlang.engine.calendar import Period
 
 # The engine, the readers and the batch machinery are imported by the commands that use them:
@@ -216,9 +216,9 @@ def cmd_bill(args) -> int:
         raise PlanlangError([Diagnostic("PL421", f"{given[0]} is for a batch of accounts",
                                         help="give the accounts with --accounts")])
     from planlang.engine import bill_account
-    from planlang.inputs import load_account
-    from planlang.report import bill_table
-    from planlang.results import to_data
+    from planlang.engine.load import load_account
+    from planlang.engine.results import to_data
+    from planlang.outputs.table import bill_table
 
     args.format = args.format or "table"
     out = (output_target(args.out, [args.catalog, args.account]) if args.out is not None
@@ -252,15 +252,15 @@ def write_text(out: Target | None, text: str) -> None:
 def bill_records(args, catalog, periods, out: Target | None) -> int:
     """Bill a catalog of daily records; the CSV is streamed, subscriber by subscriber."""
     from planlang.engine import bill_account
-    from planlang.inputs import account_from, load_data
-    from planlang.records_io import (
+    from planlang.engine.load import account_from, load_data
+    from planlang.engine.results import to_data
+    from planlang.engine.subscribers import (
         SubscriberSource,
         coupon_before,
         period_records,
         write_csv,
     )
-    from planlang.report import bill_table
-    from planlang.results import to_data
+    from planlang.outputs.table import bill_table
 
     document = load_data(args.account)
     prepared = account_from(document, catalog)
@@ -297,7 +297,7 @@ def bill_batch(args, periods: list[Period]) -> int:
     Dask cluster; the output is the same byte for byte. Every account that can be billed is; the
     others are rejected: reported on standard error, written with their errors to the rejects
     file, and the status is 1."""
-    from planlang.batch import (
+    from planlang.drivers.batch import (
         MAX_SHOWN_PROBLEMS,
         DaskCluster,
         InProcess,
@@ -393,8 +393,8 @@ def _run_batch(args, runner: Runner, entries, out: Target | None, rejects: Targe
     """Run the batch into `out` (or standard output) and `rejects`, with a progress bar on a
     terminal. The rejects file is written when an account is rejected, or rewritten (empty)
     when it is there from an earlier run: it never describes another run than this one."""
-    from planlang.batch import Problem, csv_header, run_batch
-    from planlang.outfile import OutputFile
+    from planlang.drivers.batch import Problem, csv_header, run_batch
+    from planlang.outputs.files import OutputFile
 
     bar = _progress_bar(args, out, written)
     rejected = OutputFile(rejects) if rejects is not None else None
@@ -444,7 +444,7 @@ def _progress_bar(args, out: Target | None, written: list[Path]):
         return None
     from tqdm import tqdm
 
-    from planlang.batch import count_accounts
+    from planlang.drivers.batch import count_accounts
 
     return tqdm(total=count_accounts(args.accounts, exclude=written), unit=" accounts",
                 file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
@@ -480,8 +480,8 @@ def parse_periods(text: str) -> list[Period]:
 
 
 def cmd_test(args) -> int:
-    from planlang.report import bill_table
-    from planlang.scenario import run_paths
+    from planlang.drivers.scenario import run_paths
+    from planlang.outputs.table import bill_table
 
     results, problems = run_paths(args.paths)
     for problem in problems:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from planlang import ast
-from planlang.check import Checker
 from planlang.model import REGIONS, STATUSES, DiscountRule, RecordRule
+from planlang.syntax import ast
+
+if TYPE_CHECKING:
+    from planlang.check.catalog import Checker
 
 _LABEL = re.compile(r"<([a-z]+)>")
 

@@ -8,7 +8,7 @@ text can fail to load is a located diagnostic, never an exception: characters th
 below (PL406), which are checked while the document is composed, before anything is built or
 recursed into. Numbers are read as JSON and YAML 1.2 write them (`-?digits[.digits][e±digits]`,
 integers and exact Decimals, never floats); every other plain scalar (`010`, `0x10`, `1:30`,
-`1_000`, `+12`, `.inf`) stays text, which the one number reader (`serde.read_number`) refuses or
+`1_000`, `+12`, `.inf`) stays text, which the one number reader (`inputs.convert.read_number`) refuses or
 reads where a number is expected. Only the safe YAML tags are understood.
 
 `read_json` reads a JSON text (a JSON Lines line) with `json.loads` when it is plain, and falls
@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from planlang.diagnostics import Diagnostic, Label, PlanlangError
+from planlang.money import MAX_DIGITS
 from planlang.source import Source, Span
 
 MAX_CHARS = 10_000_000  # characters of a YAML or JSON document (a JSON line read fast: any)
@@ -33,6 +34,7 @@ MAX_NODES = 2_000_000  # values in a document, aliases expanded
 MAX_ALIAS_VALUES = 100_000  # values that aliases (`*name`) add to a document
 MAX_DEPTH = 200  # lists and mappings nested in one another
 MAX_NUMBER_CHARS = 100  # a longer plain number stays text (refused where a number is expected)
+MAX_EXPONENT_DIGITS = 4  # a longer exponent is refused before converting
 _PLAIN_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 
 Path = tuple[Any, ...]
@@ -455,6 +457,42 @@ def _has_surrogates(data: Any) -> bool:
     return False
 
 
+class Figure(Decimal):
+    """A number as planlang's JSON readers give it when it is non-negative and within bounds (at
+    most MAX_DIGITS digits before and after the point): exactly a `Decimal`, whose type tells the
+    compiled path that it was checked when read (`json_number` makes them; nothing else should)."""
+
+    __slots__ = ()
+
+
+class UnreadNumber(ValueError):
+    """A JSON number that the fast JSON reader leaves to the located loader, which says why."""
+
+
+def json_number(text: str) -> Decimal:
+    """`json.loads`' `parse_float`: the number's exact Decimal, a `Figure` when its text shows it
+    non-negative and within bounds (no sign, no exponent, at most MAX_DIGITS digits each side of
+    the point); any other number is checked where it is used, with its message. A number too
+    long, or with too large an exponent, to convert raises `UnreadNumber`."""
+    if text[0] != "-" and "e" not in text and "E" not in text:
+        point = text.find(".")
+        if 0 < point <= MAX_DIGITS and len(text) - point <= MAX_DIGITS + 1:
+            return Figure(text)
+    exponent = re.search(r"[eE][+-]?([0-9]+)$", text)
+    if len(text) > MAX_NUMBER_CHARS or (exponent and len(exponent.group(1).lstrip("0"))
+                                        > MAX_EXPONENT_DIGITS):
+        raise UnreadNumber(text)
+    return Decimal(text)
+
+
+def json_int(text: str) -> int:
+    """`json.loads`' `parse_int`: the integer, or `UnreadNumber` when its text is too long to
+    convert (Python refuses integers of more than 4,300 digits; planlang's limit is lower)."""
+    if len(text) > MAX_NUMBER_CHARS:
+        raise UnreadNumber(text)
+    return int(text)
+
+
 _NOT_READ = object()
 
 
@@ -464,8 +502,6 @@ _DECODERS = threading.local()  # one decoder a thread, made when first used
 def _decoder() -> json.JSONDecoder:
     decoder = getattr(_DECODERS, "decoder", None)
     if decoder is None:
-        from planlang.serde import json_int, json_number  # serde imports this module
-
         decoder = _DECODERS.decoder = json.JSONDecoder(
             parse_float=json_number, parse_int=json_int, parse_constant=_no_constant,
             object_pairs_hook=_no_repeats)
@@ -497,7 +533,7 @@ def _decode_plain(text: str) -> Any:
 
 def read_json(source: Source) -> Any:
     """The data of one JSON text (a JSON Lines line): numbers with a point or an exponent as
-    `Decimal` (`serde.json_number`), integers as `int`, read at C speed by `json.loads` when the
+    `Decimal` (`inputs.convert.json_number`), integers as `int`, read at C speed by `json.loads` when the
     text is plain, within the limits and made of text. Anything else (a repeated key, `NaN`, a
     number too long to convert, nesting beyond MAX_DEPTH, a control character, a lone surrogate)
     is read by `load_document`, which raises PlanlangError saying where and what is wrong;

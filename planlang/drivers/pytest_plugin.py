@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from planlang.scenario import SUFFIX, run_file
+from planlang.drivers.scenario import SUFFIX, run_file
 
 
 def pytest_collect_file(parent, file_path: Path):

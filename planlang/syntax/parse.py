@@ -11,11 +11,11 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.indenter import DedentError, Indenter
 
-from planlang.build import number_problem
 from planlang.diagnostics import Diagnostic
 from planlang.money import MAX_DIGITS
 from planlang.source import Source, Span
-from planlang.syntax_errors import SYNTAX_EXAMPLES, friendly_terminal
+from planlang.syntax.build import number_problem
+from planlang.syntax.errors import SYNTAX_EXAMPLES, friendly_terminal
 
 MAX_PLAN_BYTES = 2_000_000
 MAX_DEPTH = 100

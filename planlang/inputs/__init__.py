@@ -1,0 +1,1 @@
+"""Inputs: account and scenario documents, the one converter, the account's data."""
