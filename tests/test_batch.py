@@ -943,6 +943,15 @@ def test_sigterm_mid_batch_on_dask(dask_address, tmp_path):
         assert left == 0
 
 
+def test_a_worker_whose_parent_died_before_it_looked_exits():
+    """The pool passes its own pid: a worker that first looks after its parent died (and was
+    adopted by another process) still sees that its parent is gone."""
+    script = ("import sys, time; from planlang.drivers import batch; "
+              "batch.PARENT_POLL = 0.05; batch._exit_with_parent(2**22 + 1); time.sleep(60)")
+    done = subprocess.run([sys.executable, "-c", script], timeout=30)
+    assert done.returncode == 1
+
+
 def test_a_worker_exits_when_its_parent_is_gone():
     """Even a parent killed with SIGKILL leaves no worker behind: each watches its parent."""
     script = ("import sys, time; from planlang.drivers import batch; "

@@ -516,7 +516,7 @@ class InProcess:
 _WORKER_JOB: Job | None = None
 
 
-def _start_worker(job: Job) -> None:
+def _start_worker(job: Job, parent: int | None = None) -> None:
     global _WORKER_JOB
     _WORKER_JOB = job
     # Ctrl-C is the parent's to handle (it goes to the terminal's whole process group): the
@@ -524,18 +524,21 @@ def _start_worker(job: Job) -> None:
     # stops a broken pool's workers with it). A worker never outlives its parent, not even a
     # parent killed by SIGKILL.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _exit_with_parent()
+    _exit_with_parent(parent)
 
 
 PARENT_POLL = 0.5  # seconds between a worker's looks at its parent
 
 
-def _exit_with_parent() -> None:
-    """A daemon thread that ends this worker process as soon as its parent is gone."""
+def _exit_with_parent(parent: int | None = None) -> None:
+    """A daemon thread that ends this worker process as soon as its parent is gone. `parent` is
+    the pid of the process that started it, as that process knew itself: a parent that died before
+    this worker first looked would otherwise be taken for the process that adopted it."""
     import threading
     import time
 
-    parent = os.getppid()
+    if parent is None:
+        parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -561,7 +564,7 @@ class ProcessPool:
         self.in_flight = 2 * workers
         # spawn: the same on every platform, and safe beside the threads of a progress bar
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_start_worker, initargs=(job,))
+                                        initializer=_start_worker, initargs=(job, os.getpid()))
 
     def submit(self, entries: list[Entry]) -> Pending:
         return self.pool.submit(_pool_chunk, entries)
