@@ -107,9 +107,8 @@ class Overflow(NamedTuple):
 
 
 class Rung(NamedTuple):
-    """What a ladder's tier can do at a period's end."""
+    """What a ladder's tier (the plan it is keyed by in `rungs`) can do at a period's end."""
 
-    plan: str
     limit: Any
     up: Up | None
     down: Down | None
@@ -141,7 +140,7 @@ def rungs(catalog, ladder, scale: Callable[[Fraction], Any] = Fraction) -> dict[
         up = Up(names[i + 1], ladder.up_rule) if ladder.up and i + 1 < len(names) else None
         down = (Down(names[i - 1], limits[i - 1], ladder.down_periods, ladder.down_rule)
                 if ladder.down_periods and i > 0 else None)
-        out[name] = Rung(name, limits[i], up, down, overflow)
+        out[name] = Rung(limits[i], up, down, overflow)
     return out
 
 
