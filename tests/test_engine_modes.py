@@ -19,7 +19,9 @@ import pytest
 
 from planlang import model
 from planlang.compile import load_catalog, parse_catalog_text
+from planlang.diagnostics import PlanlangError
 from planlang.engine import bill_account, rules
+from planlang.engine.billing import compiled_runner
 from planlang.engine.compiled import (
     BY_ACCOUNT,
     COMPUTED,
@@ -156,6 +158,69 @@ def test_started_blocks_are_billed_on_the_compiled_path() -> None:
         bill, = bill_account(TIERS, record, ["2026-11"], explain=explain)
         extra = next(line for line in bill.lines if line.kind == "extra")
         assert (extra.quantity, extra.amount) == (1, Decimal("30.00"))
+
+
+# ---- a monthly run's bills come from the generated month ----
+
+MONTH = "2026-11"
+
+
+def _month_records(catalog) -> list[dict]:
+    """Accounts of every plan around every limit, one month of usage and a look-back below
+    every lower limit (so tiers go up, down and past the top), a suspended one and one whose
+    timeline suspends it (the general walk, from inside the generated month)."""
+    records = []
+    for plan in catalog.plans:
+        for usage in ["0", "0.5", "9.999", "10.001", "25.001", "40", "40.001", "61.5", "120"]:
+            records.append({"account": f"{plan.name}-{usage}", "plan": plan.name,
+                            "lookback": [Decimal("0.5")],
+                            "usage": {"data": {"daily": {f"{MONTH}-05": usage}}}})
+        records.append({"account": f"{plan.name}-off", "plan": plan.name,
+                        "status": "suspended"})
+        records.append({"account": f"{plan.name}-later", "plan": plan.name,
+                        "timeline": [{"on": f"{MONTH}-20", "status": "suspended"}]})
+    return records
+
+
+@pytest.mark.parametrize(("catalog", "codes"), [
+    (load_catalog(str(ROOT / "bench" / "tier.plan")), {"tier-up", "tier-down", "suspended"}),
+    (EDGE, {"tier-up", "tier-down", "above-top-tier", "suspended"}),
+    (TIERS, {"tier-up", "tier-down", "above-top-tier", "suspended"}),
+], ids=["tier", "edge-device", "tiers"])
+def test_a_monthly_run_bills_through_the_generated_month(catalog, codes, monkeypatch) -> None:
+    """`bill_account` without explanation, for one month: each account billed by the runner's
+    generated month (`one_month`), traced, with the same bills as the general walk traced and
+    the same figures as the interpreter's; an account it cannot bill gets the interpreter's
+    error through it."""
+    runner = compiled_runner(catalog, (MONTH,))
+    generated = runner.one_month
+    assert generated is not None
+    calls = []
+
+    def counted(record, trace=False):
+        calls.append(trace)
+        return generated(record, trace)
+
+    monkeypatch.setattr(runner, "one_month", counted)
+    records = _month_records(catalog)
+    seen = set()
+    for record in records:
+        fast = bill_account(catalog, record, [MONTH], explain=False)
+        with localcontext(EXACT):
+            walked = [runner.bill_of(outcome) for outcome in runner.walk(record, trace=True)]
+        assert fast == walked, record["account"]
+        assert _figures(fast) == _figures(bill_account(catalog, record, [MONTH])), record
+        seen |= {reason.code for bill in fast for d in bill.decisions for reason in d.reasons}
+    assert calls == [True] * len(records)
+    assert codes <= seen  # the decisions whose reasons need the traced figures were made
+    unknown = {"account": "x", "plan": "Nowhere"}
+    with pytest.raises(PlanlangError) as fast_error:
+        bill_account(catalog, unknown, [MONTH], explain=False)
+    with pytest.raises(PlanlangError) as explained_error:
+        bill_account(catalog, unknown, [MONTH])
+    assert ([d.code for d in fast_error.value.diagnostics]
+            == [d.code for d in explained_error.value.diagnostics])
+    assert len(calls) == len(records) + 1
 
 
 # ---- the rules, on both kinds of exact number ----

@@ -5,8 +5,8 @@
 calls of the rules of `engine/rules.py` (the interpreter's own) on exact Decimals already in each
 meter's unit: every constant (a plan's fee line for a period, its limits, the ladder's neighbours,
 the dates) is computed once per catalog and period and shared by every account. A runner for one
-month bills through generated code (`engine/generated.py`); several months take the general walk
-(`_Runner.walk`).
+month bills through generated code (`engine/generated.py`), and so do its `bills`; several months
+take the general walk (`_Runner.walk`).
 
 A runner returns `Outcome`s: for each billed period, the account's plan, next plan, total, lines
 and decisions, each line and decision naming the plan rule behind it. The explanation (the
@@ -54,6 +54,7 @@ from planlang.engine.outcomes import (
     _Interpret,
     _new,
     _outcomes_of,
+    addon_figures,
 )
 from planlang.engine.results import Bill, ChargeLine, Decision
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
@@ -485,17 +486,21 @@ class _Runner:
             addons = (overflow.plan, int(count), fee, rule)
             ruling = ("add-on", overflow.plan, last_day, "scheduled", "above-top-tier",
                       overflow.rule, next_first)
-            decisions += (_new(Ruling, ruling + ((usage - overflow.top, overflow.top, int(count),
-                                                  overflow.block),) if trace else ruling),)
+            decisions += (_new(Ruling, ruling + (addon_figures(overflow, usage, count),)
+                               if trace else ruling),)
         return scheduled, decisions, addons
 
     # ---- bills, in the interpreter's words ----
     def bills(self, record: dict) -> list[Bill]:
         """The record's bills as the interpreter gives them, less the computation steps: the
-        figures from the compiled walk, the reasons in the interpreter's own words (the
-        functions of engine/ladder.py and engine/timeline.py); a record outside the compiled
-        path gets the interpreter's bills (and a bad one its errors)."""
+        figures from the compiled walk (the generated month for a one-month runner), traced,
+        the reasons in the interpreter's own words (the functions of engine/ladder.py and
+        engine/timeline.py); a record outside the compiled path gets the interpreter's bills
+        (and a bad one its errors)."""
         with localcontext(EXACT):
+            if self.one_month is not None:  # it falls back by itself, to the interpreter's bill
+                outcome = self.one_month(record, True)
+                return [self.bill_of(outcome) if outcome.compiled else outcome[7]]
             try:
                 outcomes = self.walk(record, trace=True)
             except (_Interpret, ArithmeticError):

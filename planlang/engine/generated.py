@@ -17,11 +17,15 @@ that month, and compiles it (as attrs writes `__init__` methods and Jinja compil
 
 It has no arithmetic of its own: the rules of `engine/rules.py` (`extra`, `over_ceiling`,
 `ladder_move`, `add_ons`) and each tier's `rules.Rung` are bound as constants of the generated
-module and called, as the general walk calls them, in `money.EXACT`: the runner's `batch` and
-`__call__` enter that context once for every record (call it through them, not directly).
+module and called, as the general walk calls them, in `money.EXACT`: the runner's `batch`,
+`__call__` and `bills` enter that context once for every record (call it through them, not
+directly).
 
 The function's outcome is exactly the general walk's (`tests/test_compiled.py` checks both
-against the interpreter); `source` on the function gives the text for reading."""
+against the interpreter), with `trace` too (`one_month(record, True)`, what the runner's `bills`
+calls): then each decision it makes carries the figures its reason states, as the general walk's
+do with `trace` (`outcomes.addon_figures`, `rules.Move.figures`), made only when a decision is.
+`source` on the function gives the text for reading."""
 
 from __future__ import annotations
 
@@ -76,7 +80,7 @@ def one_month(runner: _Runner):
         ZERO=outcomes._ZERO, I=outcomes._Interpret, Outcome=outcomes.Outcome,
         Line=outcomes.Line, Ruling=outcomes.Ruling, CURRENCY=runner.currency, runner=runner,
         extra=rules.extra, over_ceiling=rules.over_ceiling, ladder_move=rules.ladder_move,
-        add_ons=rules.add_ons,
+        add_ons=rules.add_ons, new=outcomes._new, addon_figures=outcomes.addon_figures,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
         checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
         meter_months=runner.meter_months,
@@ -91,7 +95,7 @@ def one_month(runner: _Runner):
         functions = {}
         for number, (plan_name, tier) in enumerate(runner.tiers.items()):
             functions[plan_name] = f"plan{number}"
-            out(0, f"def plan{number}(name, record, status, {arguments}lookback):")
+            out(0, f"def plan{number}(name, record, status, {arguments}lookback, trace):")
             out.base = 1
             _plan(out, runner, tier, fee_lines[plan_name], month_key, last)
             out.base = 0
@@ -100,7 +104,7 @@ def one_month(runner: _Runner):
         out(0, "")
 
     # ---- the entry point: the record's shape, its figures, then its plan's steps ----
-    out(0, "def one_month(record):")
+    out(0, "def one_month(record, trace=False):")
     out(1, "try:")
     out.base = 1  # the body, in the try
     out(1, "if type(record) is not dict:")
@@ -112,7 +116,7 @@ def one_month(runner: _Runner):
     out(1, "lookback = record.get('lookback')")
     out(1, "if len(record) != 2 + (status is not None) + (usage is not None) + "
         "(lookback is not None):")
-    out(2, "return walk(record)[0]  # a timeline, a start date, ...: the general walk")
+    out(2, "return walk(record, trace)[0]  # a timeline, a start date, ...: the general walk")
     out(1, "if type(name) is not str or not name:")
     out(2, "raise I")
     out(1, "if status is not None and status != 'active' and status != 'suspended':")
@@ -152,7 +156,7 @@ def one_month(runner: _Runner):
         out(1, "bill = PLANS.get(plan)")
         out(1, "if bill is None:")
         out(2, "raise I  # a plan the catalog does not have")
-        out(1, f"return bill(name, record, status, {arguments}lookback)")
+        out(1, f"return bill(name, record, status, {arguments}lookback, trace)")
     out.base = 0
     out(1, "except (I, ArithmeticError):  # decimal's errors are ArithmeticErrors")
     out(2, "return fallback(record)  # the interpreter, with its errors for a bad account")
@@ -176,7 +180,8 @@ def _read_value(out: _Writer, indent: int, value: str, unit: str) -> None:
 def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
           last: str) -> None:
     """A plan's steps for the month, in the general walk's order: look-back, suspension, fee,
-    extras, ladder. Names in scope: name, record, status, m0.. (each meter's figure), lookback."""
+    extras, ladder. Names in scope: name, record, status, m0.. (each meter's figure), lookback,
+    trace."""
     plan = tier.name
     _, last_day, next_first, _ = runner.info(runner.last_month)
 
@@ -235,12 +240,15 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     assert rung is not None
     rung_name = out.constant(rung, "rung")
     # the decisions a move gives, the same for every account (`rules.Move`: kind, plan, rule)
+    # With `trace`, a decision made carries the figures its reason states: a move's own
+    # (`rules.Move.figures`), an add-on's from `outcomes.addon_figures`, as the general walk's.
     moves = {}
     if rung.up is not None:
         moves["tier-up"] = (ruling("tier-change", rung.up.plan, "tier-up", rung.up.rule),)
     if rung.down is not None:
         moves["tier-down"] = (ruling("tier-change", rung.down.plan, "tier-down",
                                      rung.down.rule),)
+    moves_name = out.constant(moves, "moves")
     out(1, f"history.append({usage})")
     out(1, f"move = ladder_move({rung_name}, {usage}, history)")
     out(1, "if move is None:")
@@ -248,12 +256,18 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     out(2, "decisions = ()")
     out(1, "else:")
     out(2, "scheduled = move.plan")
-    out(2, f"decisions = {out.constant(moves, 'moves')}[move.kind]")
+    out(2, f"decisions = {moves_name}[move.kind]")
+    out(2, "if trace:")
+    out(3, "decisions = (new(Ruling, decisions[0] + (move.figures,)),)")
     if rung.overflow is not None:
         overflow = rung.overflow
         decision = out.constant((ruling("add-on", overflow.plan, "above-top-tier",
                                         overflow.rule),), "ruling")
-        out(1, f"if add_ons({rung_name}, {usage}, scheduled):")
-        out(2, f"decisions += {decision}")
+        out(1, f"if count := add_ons({rung_name}, {usage}, scheduled):")
+        out(2, "if trace:")
+        out(3, f"decisions += (new(Ruling, {decision}[0] + (addon_figures("
+            f"{out.constant(overflow, 'overflow')}, {usage}, count),)),)")
+        out(2, "else:")
+        out(3, f"decisions += {decision}")
     out(1, f"return Outcome((name, {month_key}, {plan!r}, scheduled, total, lines, "
         "decisions, runner, record))")
