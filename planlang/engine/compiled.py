@@ -54,7 +54,6 @@ from planlang.engine.outcomes import (
     _Interpret,
     _new,
     _outcomes_of,
-    addon_figures,
 )
 from planlang.engine.results import Bill, ChargeLine, Decision
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
@@ -486,7 +485,7 @@ class _Runner:
             addons = (overflow.plan, int(count), fee, rule)
             ruling = ("add-on", overflow.plan, last_day, "scheduled", "above-top-tier",
                       overflow.rule, next_first)
-            decisions += (_new(Ruling, ruling + (addon_figures(overflow, usage, count),)
+            decisions += (_new(Ruling, ruling + (rules.addon_figures(overflow, usage, count),)
                                if trace else ruling),)
         return scheduled, decisions, addons
 

@@ -24,7 +24,7 @@ directly).
 The function's outcome is exactly the general walk's (`tests/test_compiled.py` checks both
 against the interpreter), with `trace` too (`one_month(record, True)`, what the runner's `bills`
 calls): then each decision it makes carries the figures its reason states, as the general walk's
-do with `trace` (`outcomes.addon_figures`, `rules.Move.figures`), made only when a decision is.
+do with `trace` (`rules.addon_figures`, `rules.Move.figures`), made only when a decision is.
 `source` on the function gives the text for reading."""
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def one_month(runner: _Runner):
         ZERO=outcomes._ZERO, I=outcomes._Interpret, Outcome=outcomes.Outcome,
         Line=outcomes.Line, Ruling=outcomes.Ruling, CURRENCY=runner.currency, runner=runner,
         extra=rules.extra, over_ceiling=rules.over_ceiling, ladder_move=rules.ladder_move,
-        add_ons=rules.add_ons, new=outcomes._new, addon_figures=outcomes.addon_figures,
+        add_ons=rules.add_ons, new=outcomes._new, addon_figures=rules.addon_figures,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
         checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
         meter_months=runner.meter_months,
@@ -241,7 +241,7 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     rung_name = out.constant(rung, "rung")
     # the decisions a move gives, the same for every account (`rules.Move`: kind, plan, rule)
     # With `trace`, a decision made carries the figures its reason states: a move's own
-    # (`rules.Move.figures`), an add-on's from `outcomes.addon_figures`, as the general walk's.
+    # (`rules.Move.figures`), an add-on's from `rules.addon_figures`, as the general walk's.
     moves = {}
     if rung.up is not None:
         moves["tier-up"] = (ruling("tier-change", rung.up.plan, "tier-up", rung.up.rule),)

@@ -88,13 +88,13 @@ def evaluate_ladder(catalog, ladder, plan: str, usage: Fraction, history: list[F
     if count:
         overflow = rung.overflow
         assert overflow is not None
-        excess = usage - overflow.top
-        addons = (overflow.plan, int(count), overflow.rule)
+        excess, top, count, block = rules.addon_figures(overflow, usage, count)
+        addons = (overflow.plan, count, overflow.rule)
         decisions.append(Decision(
             "add-on", overflow.plan, last_day, "scheduled",
-            (addon_reason(show, excess, overflow.top, count, overflow.plan, overflow.block),),
+            (addon_reason(show, excess, top, count, overflow.plan, block),),
             overflow.rule,
-            steps=(Step("usage", show(usage)), Step("top limit", show(overflow.top)),
-                   Step("add-ons", f"({show(excess)}) / {show(overflow.block)} "
+            steps=(Step("usage", show(usage)), Step("top limit", show(top)),
+                   Step("add-ons", f"({show(excess)}) / {show(block)} "
                         f"rounded up = {count}")), effective=starts))
     return LadderStep(None if move is None else (move.plan, move.rule), addons, tuple(decisions))

@@ -3,7 +3,7 @@
 `Line`, `Ruling` and `Outcome` are what the compiled walk (`compiled.py`) and the code it
 generates (`generated.py`) both make; `_Interpret` is what either raises to send an account to the
 interpreter. With `trace`, a `Ruling` made by either carries, as an eighth item, the figures its
-reason states (`rules.Move.figures`, `addon_figures`), for the bills' wording.
+reason states (`rules.Move.figures`, `rules.addon_figures`), for the bills' wording.
 """
 
 from __future__ import annotations
@@ -71,13 +71,6 @@ class Outcome(tuple):
 
 
 _new = tuple.__new__
-
-
-def addon_figures(overflow, usage, count) -> tuple:
-    """The figures the reason of an add-on decision states (`ladder.addon_reason`): the usage
-    above the top tier's limit, that limit, the number of add-ons (`rules.add_ons`) and the
-    block. The general walk and the generated month both attach them with `trace`."""
-    return usage - overflow.top, overflow.top, int(count), overflow.block
 
 
 def _outcomes_of(bills: Sequence[Bill]) -> list[Outcome]:

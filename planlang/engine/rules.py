@@ -168,5 +168,14 @@ def add_ons(rung: Rung, usage, next_plan: str):
     return started_blocks(usage - overflow.top, overflow.block)
 
 
+def addon_figures(overflow, usage, count) -> tuple:
+    """The figures the reason of an add-on decision states (`ladder.addon_reason`): the usage
+    above the top tier's limit, that limit, the number of add-ons (`rules.add_ons`) and the
+    block. The interpreter words them; the compiled walk and the generated month attach them with
+    `trace` for the bills' wording."""
+    return usage - overflow.top, overflow.top, int(count), overflow.block
+
+
 __all__ = ["started_blocks", "line_amount", "extra", "over_ceiling", "tier_limit", "prorated_fee",
-           "sla_refund", "Up", "Down", "Overflow", "Rung", "Move", "rungs", "ladder_move", "add_ons"]
+           "sla_refund", "Up", "Down", "Overflow", "Rung", "Move", "rungs", "ladder_move", "add_ons",
+           "addon_figures"]
