@@ -108,11 +108,17 @@ def round_money(value: Exact, currency: str) -> Decimal:
 
 def total(amounts: Iterable[Decimal], currency: str) -> Decimal:
     """The sum of amounts (of a currency's minor unit or finer), exactly: a bill's total."""
-    out = round_money(0, currency)
+    out = _zero(currency)
     add = EXACT.add
     for amount in amounts:
         out = add(out, amount)
     return out
+
+
+@functools.cache
+def _zero(currency: str) -> Decimal:
+    """Nothing, in a currency's minor unit (`0.00`): where a total starts."""
+    return round_money(0, currency)
 
 
 def add(a: Decimal, b: Decimal) -> Decimal:

@@ -243,6 +243,26 @@ def test_extra_and_line_amount() -> None:
         3, Decimal(1))
 
 
+def test_bill_total_is_the_sum_of_the_rounded_lines() -> None:
+    """One total for every mode: the interpreter's ChargeLines and the compiled path's Lines, in
+    the currency's minor unit even with no line (a month not billed), whatever the context."""
+    from planlang.engine.outcomes import Line, _new
+    from planlang.engine.results import ChargeLine
+
+    lines = [ChargeLine("fee", "plan fee", "P", "2026-11", Decimal(1), "month", Decimal(30),
+                        Decimal("30.00"), None),
+             ChargeLine("extra", "data", "P", "2026-11", Decimal(3), "GB", Decimal("2.005"),
+                        Decimal("6.02"), None)]
+    compiled = [_new(Line, ("fee", "plan fee", "P", Decimal(1), Decimal(30), Decimal("30.00"),
+                            None))]
+    with localcontext() as context:
+        context.prec = 2  # the caller's context changes nothing
+        assert str(rules.bill_total(lines, "USD")) == "36.02"
+        assert str(rules.bill_total(compiled, "USD")) == "30.00"
+        assert str(rules.bill_total((), "USD")) == "0.00"
+        assert str(rules.bill_total((), "JPY")) == "0"
+
+
 def test_ladder_rules() -> None:
     rung = rules.rungs(TIERS, TIERS.ladders[0])["Medium"]
     gb = Fraction(1000)  # base units: MB

@@ -84,7 +84,6 @@ from planlang.money import (
     exact,
     exact_decimal,
     format_number,
-    round_money,
 )
 from planlang.units import lookup
 
@@ -361,7 +360,7 @@ class _Runner:
         self.first_month = _month(wanted[0])
         self.last_month = _month(wanted[-1])
         self.asked_months = tuple(_month(p) for p in periods)
-        self.nothing = round_money(_ZERO, self.currency)  # the total of a month not billed
+        self.nothing = rules.bill_total((), self.currency)  # the total of a month not billed
         self.period_info: dict[int, tuple] = {}
         self.day_months: dict[str, int] = {}  # "2026-11-05" -> its month number, days seen valid
         self.since_months: dict[str, int] = {}
@@ -434,7 +433,6 @@ class _Runner:
     def charges(self, tier: _Tier, figures: dict, month: int, fee_line: Line,
                 addons: tuple | None) -> tuple[tuple, Decimal]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras."""
-        total = fee_line[5]
         lines: tuple = (fee_line,)
         currency = self.currency
         if addons is not None:
@@ -442,7 +440,6 @@ class _Runner:
             amount = line_amount(fee, count, currency)
             lines += (_new(Line, ("add-on", "add-on subscription", addon_plan, Decimal(count),
                                   fee, amount, rule)),)
-            total += amount
         base = month * self.width
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
             measured = figures.get(base + item, _ZERO)
@@ -454,8 +451,7 @@ class _Runner:
                     blocks, amount = charged
                     lines += (_new(Line, ("extra", item_name, tier.name, blocks, price, amount,
                                           rule)),)
-                    total += amount
-        return lines, total
+        return lines, rules.bill_total(lines, currency)
 
     def ladder_step(self, tier: _Tier, figures: dict, month: int, history: list,
                     last_day: dt.date, next_first: dt.date, decisions: tuple,

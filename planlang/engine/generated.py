@@ -80,7 +80,8 @@ def one_month(runner: _Runner):
         ZERO=outcomes._ZERO, I=outcomes._Interpret, Outcome=outcomes.Outcome,
         Line=outcomes.Line, Ruling=outcomes.Ruling, CURRENCY=runner.currency, runner=runner,
         extra=rules.extra, over_ceiling=rules.over_ceiling, ladder_move=rules.ladder_move,
-        add_ons=rules.add_ons, new=outcomes._new, addon_figures=rules.addon_figures,
+        add_ons=rules.add_ons, bill_total=rules.bill_total, new=outcomes._new,
+        addon_figures=rules.addon_figures,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
         checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
         meter_months=runner.meter_months,
@@ -209,9 +210,8 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         out(2, f"return Outcome((name, {month_key}, {plan!r}, {plan!r}, NOTHING, (), "
             f"(Ruling(('not-billed', name, {last}, 'suspended', 'suspended', {suspension}, "
             f"None)),), runner, record))")
-    fee = fee_line[5]
-    out(1, f"total = {out.constant(fee, 'fee')}")
-    out(1, f"lines = {out.constant((fee_line,), 'fee_lines')}")  # one tuple for every account
+    fee_lines = (fee_line,)
+    out(1, f"lines = {out.constant(fee_lines, 'fee_lines')}")  # one tuple for every account
     alone = True  # whether `lines` is still the fee line alone wherever this extra is added
     for index, item, included, ceiling, priced, price, block, rule in tier.items:
         if ceiling is not None:
@@ -230,7 +230,14 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
                 alone = False
             else:
                 out(2, f"lines += ({extra},)")
-            out(2, "total += amount")
+    # The total is `rules.bill_total` of the lines: worked out here once for the fee line alone,
+    # for each account only when it has more lines.
+    fee_total = out.constant(rules.bill_total(fee_lines, runner.currency), "fee_total")
+    if alone:
+        out(1, f"total = {fee_total}")
+    else:
+        out(1, f"total = {fee_total} if lines is {out.constant(fee_lines, 'fee_lines')} else "
+            "bill_total(lines, CURRENCY)")
     if tier.ladder is None:
         out(1, f"return Outcome((name, {month_key}, {plan!r}, {plan!r}, total, lines, "
             "(), runner, record))")

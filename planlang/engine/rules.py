@@ -20,7 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from planlang.money import round_money
+from planlang.money import round_money, total
 
 # ---- rating ----------------------------------------------------------------------------------
 
@@ -55,6 +55,12 @@ def over_ceiling(measured, ceiling) -> bool:
 def tier_limit(terms) -> Fraction:
     """A tier's limit on its ladder's item (`ItemTerms`): its limit, else what it includes."""
     return terms.limit if terms.limit is not None else terms.included
+
+
+def bill_total(lines, currency: str) -> Decimal:
+    """A bill's total: the sum of its lines' amounts, each already rounded (`money.total`). The
+    lines are `ChargeLine`s or the compiled path's `Line`s (both have `amount`)."""
+    return total((line.amount for line in lines), currency)
 
 
 # ---- proration and refunds -------------------------------------------------------------------
@@ -178,4 +184,4 @@ def addon_figures(overflow, usage, count) -> tuple:
 
 __all__ = ["started_blocks", "line_amount", "extra", "over_ceiling", "tier_limit", "prorated_fee",
            "sla_refund", "Up", "Down", "Overflow", "Rung", "Move", "rungs", "ladder_move", "add_ons",
-           "addon_figures"]
+           "addon_figures", "bill_total"]

@@ -30,7 +30,6 @@ from planlang.engine.results import Bill, ChargeLine, Decision, Reason, Step
 from planlang.engine.state import Invoice, Scheduled, Segment, State
 from planlang.model import Catalog, RuleRef
 from planlang.money import EXACT, format_money, fraction_to_decimal
-from planlang.money import total as money_total
 
 
 def start_state(catalog: Catalog, prepared: Prepared) -> State:
@@ -192,7 +191,7 @@ class PeriodRun:
                 lines.append(refund[0])
                 self.decisions.append(refund[1])
             self.ladder_step()
-        total = money_total((line.amount for line in lines), catalog.currency)
+        total = rules.bill_total(lines, catalog.currency)
         if not suspended and catalog.calendar is not None:
             state.invoices[str(self.period)] = Invoice(str(self.period), total,
                                                        paid=total <= 0)
