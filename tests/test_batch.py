@@ -917,6 +917,30 @@ def _terminate_mid_batch(process: subprocess.Popen, folder: Path, before=lambda:
     return err
 
 
+def test_a_stop_landing_in_a_finaliser_is_raised_at_the_batchs_next_step():
+    """Python ignores an exception raised inside `__del__` (a Dask future being collected): the
+    handler then only records the stop, and the batch raises it before its next chunk, so the
+    output is not kept."""
+    import sys as _sys
+
+    from planlang.drivers import stopping
+
+    class Finalised:
+        def __del__(self):
+            stopping.request(signal.SIGTERM, _sys._getframe())
+
+    try:
+        Finalised()  # collected at once: the request is recorded, nothing raised
+        with pytest.raises(stopping.Stopped) as stopped:
+            batch.run_batch(batch.InProcess(None), iter([batch.Entry("a.jsonl", 1, "{}")]),
+                            io.StringIO(), lambda text: None)
+        assert stopped.value.status == 128 + signal.SIGTERM
+        with pytest.raises(stopping.Stopped):  # anywhere else, it is raised where it lands
+            stopping.request(signal.SIGTERM, _sys._getframe())
+    finally:
+        stopping.clear()
+
+
 def test_sigterm_mid_batch_on_dask(dask_address, tmp_path):
     """SIGTERM with --dask: the temporary file is removed, the client closes, and the cluster is
     left with none of the batch's chunks (they are released, not billed for nobody)."""

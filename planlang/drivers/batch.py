@@ -41,6 +41,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 import attrs
 
 from planlang.diagnostics import Diagnostic, PlanlangError, render_all, sorted_diagnostics
+from planlang.drivers.stopping import raise_if_requested
 from planlang.money import exact
 from planlang.source import LineSource, Source
 
@@ -718,11 +719,14 @@ def run_batch(runner: Runner, entries: Iterable[Entry], out: IO[str],
         progress(result.accounts)
 
     for chunk in chunks(entries, runner.chunk_size):
+        raise_if_requested()
         pending.append(runner.submit(chunk))
         while len(pending) >= runner.in_flight:
             take(pending.popleft())
     while pending:
+        raise_if_requested()
         take(pending.popleft())
+    raise_if_requested()  # before the output is kept
     return summary
 
 

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 
 from planlang.compile import compile_source, load_catalog, read_source
 from planlang.diagnostics import Diagnostic, PlanlangError, render, render_all
+from planlang.drivers import stopping
 from planlang.drivers.batch import CHUNK_SIZE
+from planlang.drivers.stopping import Stopped
 from planlang.money import exact
 from planlang.outputs.files import Target, output_target, same_target, write_output
 
@@ -110,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     with _stop_signals():
         try:
-            return {"check": cmd_check, "bill": cmd_bill, "test": cmd_test}[args.command](args)
+            status = {"check": cmd_check, "bill": cmd_bill, "test": cmd_test}[args.command](args)
+            stopping.raise_if_requested()  # a stop that landed where it could not be raised
+            return status
         except PlanlangError as error:
             print(render_all(error.diagnostics), file=sys.stderr)
             return 2 if all(d.code in ("PL420", "PL421") for d in error.diagnostics) else 1
@@ -135,16 +139,6 @@ def _utf8_streams() -> None:
             reconfigure(encoding="utf-8", errors=errors)
 
 
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised where the program is, like Ctrl-C's KeyboardInterrupt: every
-    `finally` runs (the temporary file is removed, the workers and the Dask client shut down)."""
-
-    def __init__(self, number: int):
-        super().__init__(number)
-        self.status = 128 + number
-        self.why = "terminated" if number == signal.SIGTERM else "hung up"
-
-
 @contextlib.contextmanager
 def _stop_signals() -> Iterator[None]:
     """Handle SIGTERM (what `timeout`, systemd and container runtimes send) and SIGHUP as Ctrl-C
@@ -156,7 +150,7 @@ def _stop_signals() -> Iterator[None]:
     def stop(number: int, frame) -> None:
         for other in numbers:
             signal.signal(other, signal.SIG_IGN)
-        raise Stopped(number)
+        stopping.request(number, frame)
 
     try:
         for number in numbers:
@@ -167,6 +161,7 @@ def _stop_signals() -> Iterator[None]:
     try:
         yield
     finally:
+        stopping.clear()
         for number, handler in before.items():
             signal.signal(number, handler)
 
