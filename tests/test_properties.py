@@ -21,10 +21,9 @@ from hypothesis import strategies as st
 import planlang
 from planlang.compile import parse_catalog_text
 from planlang.drivers.batch import bill_json, bill_one
-from planlang.engine import evaluate_periods
+from planlang.engine import evaluate_periods, rules
 from planlang.engine.calendar import Period
 from planlang.engine.compiled import compile_catalog
-from planlang.engine.ladder import tier_limit
 from planlang.engine.results import to_data
 from planlang.inputs.account import Account
 from planlang.inputs.convert import converter
@@ -96,7 +95,7 @@ def test_ladder_never_moves_down_while_a_look_back_period_reached_the_lower_limi
         evaluated.append(usage.get(bill.period, Fraction(0)))
         for decision in bill.decisions:
             if decision.kind == "tier-change" and decision.reasons[0].code == "tier-down":
-                lower = tier_limit(EDGE, decision.subject, ladder.item)
+                lower = rules.tier_limit(EDGE.plan(decision.subject).items[ladder.item])
                 window = evaluated[-ladder.down_periods:]
                 assert len(window) == ladder.down_periods
                 assert all(u < lower for u in window), (bill.period, window, lower)

@@ -51,8 +51,17 @@ def addon_reason(show, excess, top, count: int, addon_plan: str, block) -> Reaso
                   f"{count} × `{addon_plan}` next period, one per started {show(block)}")
 
 
-def tier_limit(catalog, plan_name: str, item: str) -> Fraction:
-    return rules.tier_limit(catalog.plan(plan_name).items[item])
+_RUNGS: dict[int, tuple] = {}  # id(ladder): (ladder, its rungs in base units), made once
+
+
+def _rungs(catalog, ladder) -> dict[str, rules.Rung]:
+    """`rules.rungs` of a ladder, worked out once: an account's every evaluated period needs them."""
+    held = _RUNGS.get(id(ladder))
+    if held is None or held[0] is not ladder:
+        if len(_RUNGS) > 1000:
+            _RUNGS.clear()
+        held = _RUNGS[id(ladder)] = (ladder, rules.rungs(catalog, ladder))
+    return held[1]
 
 
 @attrs.frozen
@@ -71,7 +80,7 @@ def evaluate_ladder(catalog, ladder, plan: str, usage: Fraction, history: list[F
     `history` (this period's, `usage`, last), for the period starting on `starts`."""
     unit = catalog.meters[ladder.item].unit
     show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
-    rung = rules.rungs(catalog, ladder)[plan]
+    rung = _rungs(catalog, ladder)[plan]
     move = rules.ladder_move(rung, usage, history)
     steps = [Step("usage", show(usage)), Step(f"{plan} limit", show(rung.limit))]
     down = rung.down
