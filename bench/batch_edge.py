@@ -175,8 +175,8 @@ def stages(folder: Path, n: int, repeat: int) -> str:
     """Where one process's time goes, per account-month, over n tenants: reading the JSON lines
     (`batch.parse_line`), billing (`batch.bill_one`), writing the bills (`results.json_line`, and
     for comparison `json.dumps(to_data(bill))`, what the batch wrote before), medians of `repeat`."""
-    from planlang.drivers import batch
     from planlang.compile import load_catalog
+    from planlang.drivers import batch
     from planlang.engine.results import json_line, to_data
 
     accounts = folder / f"edge-{n}.jsonl"

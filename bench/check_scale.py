@@ -37,8 +37,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from planlang.compile import compile_source  # noqa: E402
-from planlang.syntax.parse import parse_tree  # noqa: E402
 from planlang.source import Source  # noqa: E402
+from planlang.syntax.parse import parse_tree  # noqa: E402
 
 HEADER = "catalog bench\n  currency EUR\n  uptime measured to 0.001%\n\n"
 

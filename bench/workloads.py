@@ -125,8 +125,8 @@ def hand_written(bill_one: Callable[[dict, list[str]], list[Result]]) -> Engine:
 def interpreter(catalog, limit: int | None) -> Engine:
     from planlang import prepare
     from planlang.engine import evaluate_periods
-    from planlang.inputs.convert import converter
     from planlang.inputs.account import Account
+    from planlang.inputs.convert import converter
 
     structure = converter.structure
 

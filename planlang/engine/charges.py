@@ -86,16 +86,25 @@ def sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared)
     if refunded is None or refunded[2] == 0:
         return None
     refund, exact, amount = refunded
-    percent = format_number(refund.percent * 100)
     steps = (Step("uptime", f"{format_number(uptime)}%"),
              Step("band", f"SLA {level.name}: {refund.band.describe()}"),
-             Step("refund", f"{percent}% of {format_money(plan.fee, catalog.currency)} = "
+             Step("refund", f"{format_number(refund.percent * 100)}% of "
+                  f"{format_money(plan.fee, catalog.currency)} = "
                   f"{format_money(-amount, catalog.currency)}"))
     line = ChargeLine("refund", "SLA refund", plan.name, str(period), Decimal(1),
-                      f"{percent}% of the plan fee", fraction_to_decimal(exact), amount,
-                      refund.rule, steps)
+                      refund_unit(refund), fraction_to_decimal(exact), amount, refund.rule, steps)
     decision = Decision("sla-refund", plan.sla, period.last_day, "refunded",
-                        (Reason("uptime-in-band", f"uptime {format_number(uptime)}% is "
-                                f"{refund.band.describe()}: {percent}% of the plan fee is "
-                                "refunded"),), refund.rule, steps=steps)
+                        (refund_reason(uptime, refund),), refund.rule, steps=steps)
     return line, decision
+
+
+def refund_unit(refund) -> str:
+    """The unit of an SLA refund's line: `30% of the plan fee`."""
+    return f"{format_number(refund.percent * 100)}% of the plan fee"
+
+
+def refund_reason(uptime, refund) -> Reason:
+    """Why an SLA refund is given: the month's uptime is in the refund's band."""
+    return Reason("uptime-in-band", f"uptime {format_number(uptime)}% is "
+                  f"{refund.band.describe()}: {format_number(refund.percent * 100)}% of the plan "
+                  "fee is refunded")

@@ -14,12 +14,14 @@ computation steps) is produced on demand by `Outcome.bill()`, which gives exactl
 interpreter gives; `runner.bills(record)` gives the bills less their steps, the reasons in the
 interpreter's words, without running the interpreter (the batch writes those).
 
-The compiled path covers the common shape of a monthly billing run: plan fees, metered usage
-(daily figures and usage events) summed over the month beyond what is included, tier ladders (up,
-down with look-back, add-ons above the top tier), suspension, and status changes on the timeline
-(days or instants). An account or catalog outside it (plan changes, quotas, element requests, SLA
-uptime, counts of elements, a billing calendar, daily records, a measurement in an awkward unit,
-or anything invalid; `HANDLING` declares, field by field of the model, what the path covers) is
+The compiled path covers the common shape of a monthly billing run: plan fees, every meter's
+figures (usage events and day figures, counts from their intervals or per day, daily and monthly
+sums, averages and maxima, rounding: `_Meter`), extras beyond what is included, SLA refunds, the
+billing calendar's messages for invoices an automatic charge settles, tier ladders (up, down with
+look-back, add-ons above the top tier), suspension, and status changes on the timeline (days or
+instants). An account or catalog outside it (plan changes, element requests, payments by hand,
+snapshots, quotas, daily records, usage over a limit, a measurement in an awkward unit, or
+anything invalid; `HANDLING` declares, field by field of the model, what the path covers) is
 evaluated by the interpreter instead, so every account gets the same result and the same errors
 whichever path runs: `tests/test_compiled.py` checks that on random accounts of every catalog.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from decimal import (
     Context,
@@ -37,6 +40,7 @@ from decimal import (
     Rounded,
     localcontext,
 )
+from fractions import Fraction
 from operator import itemgetter
 from typing import Any
 
@@ -45,7 +49,10 @@ import attrs
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine import rules
 from planlang.engine.calendar import Period
+from planlang.engine.charges import refund_reason, refund_unit
+from planlang.engine.dunning import charged, issued, settled_by_charge
 from planlang.engine.ladder import addon_reason, move_reason
+from planlang.engine.metering import level_spans
 from planlang.engine.outcomes import (
     _ZERO,
     Line,
@@ -55,10 +62,17 @@ from planlang.engine.outcomes import (
     _new,
     _outcomes_of,
 )
-from planlang.engine.results import Bill, ChargeLine, Decision
+from planlang.engine.prepare import uptime_percent
+from planlang.engine.results import Bill, ChargeLine, Decision, Reason
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
 from planlang.engine.timeline import NOT_BILLED, status_reason
-from planlang.inputs.convert import InputError, parse_amount, parse_datetime
+from planlang.inputs.convert import (
+    InputError,
+    parse_amount,
+    parse_count,
+    parse_datetime,
+    parse_period,
+)
 from planlang.inputs.documents import Figure
 from planlang.model import (
     Band,
@@ -83,14 +97,24 @@ from planlang.money import (
     MAX_DIGITS,
     exact,
     exact_decimal,
+    format_money,
     format_number,
+    fraction_to_decimal,
 )
 from planlang.units import lookup
 
-_ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline"))
+_ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline",
+                           "uptime", "automatic_charge"))
 _EVENT_KEYS = frozenset(("on", "status"))
 _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
-_METER_KEYS = frozenset(("daily", "events"))
+_METER_KEYS = frozenset(("daily", "events"))  # a usage meter's
+_DAY_KEYS = frozenset(("daily",))  # a count or snapshot meter's that the compiled path reads
+_DAY_COUNT_KEYS = frozenset(("count", "disabled"))
+_SPAN_KEYS = frozenset(("intervals", "daily"))  # a count meter's
+_INTERVAL_KEYS = frozenset(("from", "to", "count", "disabled"))
+_DAY = dt.timedelta(days=1)
+_DAY_SECONDS = Decimal(86_400)
+_ONE = Decimal(1)
 
 
 class CompiledCatalog:
@@ -194,60 +218,61 @@ def _unset(value: Any) -> bool:
     return not value  # None, False, empty
 
 
-_SUM = Only(lambda v: (v or "sum") == "sum", "meter `{name}` is not a monthly sum of usage")
-_PER_ELEMENT = Only(_unset, "`{plan}` limits `{item}` per element or by a customer cap")
 
 HANDLING: dict[type, dict[str, Any]] = {
     Catalog: {
         **_fields("name path suspension_rule", WORDING),
-        **_fields("currency units meters plans ladders suspended_not_billed", COMPUTED),
-        **_fields("uptime_step slas changes", BY_ACCOUNT),
+        **_fields("currency units meters plans ladders suspended_not_billed uptime_step slas",
+                  COMPUTED),
+        # the billing calendar's steps fall in the month after a billed one, on its invoice: a
+        # walk reaching such a month with an invoice owed goes to the interpreter (`walk`)
+        "calendar": COMPUTED,
+        "changes": BY_ACCOUNT,
         "records": Only(_unset, "daily billing records"),
         "discounts": Only(_unset, "daily billing records"),
-        "calendar": Only(_unset, "a billing calendar"),
         "quotas": Only(_unset, "quotas"),
     },
     Meter: {
         **_fields("name round_unit rule", WORDING),
-        "unit": COMPUTED,
-        "source": Only(lambda v: v == "usage", _SUM.why),
-        "daily": _SUM,
-        "monthly": _SUM,
-        "round_direction": Only(_unset, "meter `{name}` is rounded"),
-        # without a count or a rounding (above), these change nothing
-        **_fields("include_disabled round_step", OUTSIDE),
+        # day figures (`daily`) of any meter, usage events; intervals of elements and
+        # snapshots go to the interpreter record by record (`_Meter`)
+        **_fields("unit source include_disabled daily monthly round_direction round_step",
+                  COMPUTED),
     },
     Plan: {
         **_fields("name fee_rule sla_rule commitment_rule", WORDING),
-        **_fields("fee items", COMPUTED),
-        **_fields("rank sla commitment_months", BY_ACCOUNT),
+        **_fields("fee items sla", COMPUTED),
+        **_fields("rank commitment_months", BY_ACCOUNT),
     },
     ItemTerms: {
         **_fields("item block_label included_rule price_rule maximum_rule limit_rule "
                   "extend_rule unlimited_rule cap_rule element_rules", WORDING),
-        **_fields("included extendable price block maximum limit unlimited", COMPUTED),
-        "customer_cap": _PER_ELEMENT,
-        "element_limits": _PER_ELEMENT,
+        # (per-element limits bound only `store` requests, the interpreter's; they count in
+        # `ItemTerms.ceiling`)
+        **_fields("included extendable price block maximum limit unlimited element_limits",
+                  COMPUTED),
+        "customer_cap": Only(_unset, "`{plan}` limits `{item}` by a customer cap"),
     },
     Ladder: {
         **_fields("name rule up_rule down_rule overflow_rule", WORDING),
         **_fields("tiers item up down_periods overflow_plan overflow_block", COMPUTED),
     },
     RuleRef: _fields("file line text", WORDING),
-    # SLA refunds need the account's uptime; plan changes and their requirements, a timeline's
-    # change events; requests, the account's requests
-    SlaLevel: _fields("name refunds rule", BY_ACCOUNT),
-    Refund: _fields("percent band rule", BY_ACCOUNT),
-    Band: _fields("low low_inclusive high high_inclusive", BY_ACCOUNT),
+    SlaLevel: {"refunds": COMPUTED, **_fields("name rule", WORDING)},
+    Refund: {**_fields("percent band", COMPUTED), "rule": WORDING},
+    Band: _fields("low low_inclusive high high_inclusive", COMPUTED),
+    # plan changes and their requirements need a timeline's change events; requests, the
+    # account's requests
     ChangeRule: _fields("source_kind source target_kind target roles effective charge refund "
                         "deposit requirements rule specificity", BY_ACCOUNT),
     Requirement: _fields("item op amount message rule", BY_ACCOUNT),
-    # held by `Catalog.quotas`, `.calendar`, `.records` and `.discounts`: the interpreter's
+    # held by `Catalog.quotas`, `.records` and `.discounts`: the interpreter's
     QuotaRule: _fields("item slack notifications policies default_policy rule slack_rule "
                        "policy_rule", OUTSIDE),
     Notification: _fields("who remaining rule", OUTSIDE),
+    # (the calendar's steps: only for an invoice owed, which sends the walk to the interpreter)
     Calendar: _fields("invoice_day charge_day due_day reminder_day downgrade_day downgrade_plan "
-                      "restore rules", OUTSIDE),
+                      "restore rules", BY_ACCOUNT),
     RecordRule: _fields("name price per_label unit_price basis statuses to_statuses source "
                         "allowance round_step rounded_name labels rule monthly region", OUTSIDE),
     DiscountRule: _fields("name kind record amount percent rule", OUTSIDE),
@@ -284,7 +309,7 @@ def _outside(value: Any, where: dict[str, str]) -> str | None:
 class _Tier:
     """What the month loop needs of one plan, precomputed."""
 
-    __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon")
+    __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon", "sla")
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -295,6 +320,55 @@ class _Tier:
         self.index = 0
         self.rung: rules.Rung | None = None  # its moves on its ladder, in the meter's unit
         self.addon: Any = None  # the add-ons' fee and line rule, above the ladder's top
+        self.sla: tuple | None = None  # its SLA level's refunds, when it has any
+
+
+class _Meter:
+    """What the month loop needs of one meter: how its figures are read and measured.
+
+    Its data is read from day figures (`daily`: a number, `15.3 GB`, or for a count meter
+    `{count, disabled}`) and, for a usage meter, usage events (summed per UTC day, or their
+    largest with `daily maximum`), a day's figure replacing its events; anything else (intervals
+    of elements, snapshots) goes to the interpreter. A period's figure is `rules.metered` of the
+    day figures' total and highest (`figure`), or for a meter with no monthly step, the highest
+    day (what the plan's ceiling is compared with)."""
+
+    __slots__ = ("offset", "unit", "usage", "keys", "spans", "counted", "subtract", "largest", "monthly",
+                 "direction", "step", "plain", "peak")
+
+    def __init__(self, offset: int, meter: Meter):
+        self.offset = offset
+        self.unit = meter.unit
+        self.usage = usage = meter.source == "usage"
+        self.keys = _METER_KEYS if usage else _DAY_KEYS
+        self.counted = meter.source == "count"  # its day figures may be `{count, disabled}`
+        # intervals: the time-weighted average of a day, then the period's sum or average, or
+        # its highest day (no monthly step); other steps over intervals: the interpreter's
+        self.spans = self.counted and meter.daily != "maximum" and meter.monthly != "maximum"
+        self.subtract = self.counted and not meter.include_disabled
+        self.largest = usage and meter.daily == "maximum"  # a day's largest usage event
+        self.monthly = meter.monthly
+        self.direction = meter.round_direction
+        self.step = None
+        if self.direction is not None:
+            self.step = exact_decimal(meter.unit.from_base(meter.round_step))
+            if self.step is None:
+                raise _Unsupported(f"meter `{meter.name}` rounds in awkward units")
+        self.peak = meter.monthly is None
+        self.plain = not self.peak and meter.monthly in (None, "sum") and self.direction is None
+
+    def figure(self, days: int, total: Decimal, highest: Any, scale: int = 1) -> Decimal:
+        """The period's figure from its day figures' `total` (in units × `scale`) and highest
+        (in units), the period having `days` days."""
+        if self.peak:
+            return highest
+        if scale != 1:  # exact or not at all (Inexact, an ArithmeticError: the interpreter)
+            step = None if self.step is None else self.step * scale
+            return rules.metered(self.monthly, total, highest, days, self.direction,
+                                 step) / scale
+        if self.plain:
+            return total
+        return rules.metered(self.monthly, total, highest, days, self.direction, self.step)
 
 
 class _Runner:
@@ -308,12 +382,27 @@ class _Runner:
         wanted = sorted(set(periods))
         self.suspend = catalog.suspended_not_billed
         self.suspension_rule = catalog.suspension_rule
+        self.calendar = catalog.calendar is not None
+        # a billing calendar's messages for an invoice an automatic charge settles: (day, order,
+        # outcome, code, rule), in the order the walk gives them; None: an invoice owed takes
+        # steps only the interpreter's walk takes (`dunning.settled_by_charge`)
+        self.notices: tuple | None = None
+        if catalog.calendar is not None and settled_by_charge(catalog.calendar):
+            calendar = catalog.calendar
+            notices = [(calendar.charge_day, 1, "charged", "automatic-charge-succeeded",
+                        calendar.rules["charge"])]
+            if calendar.invoice_day is not None:
+                notices.append((calendar.invoice_day, 0, "invoiced", "invoice-issued",
+                                calendar.rules["invoice"]))
+            self.notices = tuple(sorted(notices, key=itemgetter(0, 1)))
         self.currency = catalog.currency
         # meters: name -> (index, unit factor) ; per-unit conversions of written amounts
         self.meter_names = list(catalog.meters)
         self.meter_index = {name: i for i, name in enumerate(self.meter_names)}
         self.width = max(1, len(self.meter_names))  # figures are keyed month * width + meter
         self.meter_units = {name: m.unit for name, m in catalog.meters.items()}
+        self.meters = {name: _Meter(i, m) for i, (name, m) in enumerate(catalog.meters.items())}
+        self.month_days: dict[int, int] = {}
         self.unit_cache: dict[tuple[str, str], Decimal | None] = {}
         self.tiers: dict[str, _Tier] = {}
         # for bills: each extra's unit (its block, `10 GB`) and each meter's figures written out
@@ -338,14 +427,26 @@ class _Runner:
                 if included is None or block is None or (ceiling is not None
                                                          and scale(ceiling) is None):
                     raise _Unsupported(f"`{plan.name}` has limits in awkward units")
-                priced = terms.extendable and terms.price is not None
+                meter = catalog.meters[name]
+                if meter.monthly is None:  # measured for its highest day against the ceiling
+                    priced = False
+                    if meter.source != "count":
+                        ceiling = None
+                else:
+                    priced = terms.extendable and terms.price is not None
                 items.append((self.meter_index[name], name, included,
                               None if on_ladder or ceiling is None else scale(ceiling),
                               priced, terms.price, block, terms.price_rule))
             tier.items = tuple(items)
             tier.ladder = ladder
+            if plan.sla is not None and catalog.slas[plan.sla].refunds:
+                tier.sla = catalog.slas[plan.sla].refunds
             self.tiers[plan.name] = tier
+        self.refund_units = {refund.rule: refund_unit(refund) for level in catalog.slas.values()
+                             for refund in level.refunds}
         for ladder in catalog.ladders:
+            if not self.meters[ladder.item].plain:  # the ladder reads the unrounded figure
+                raise _Unsupported(f"the ladder's item `{ladder.item}` is not a monthly sum")
             unit = catalog.meters[ladder.item].unit
             scale = lambda v, u=unit: exact_decimal(u.from_base(v))  # noqa: E731
             for name, rung in rules.rungs(catalog, ladder, scale).items():
@@ -431,8 +532,10 @@ class _Runner:
         return self.compiled._fallback(record, self.asked)[0]
 
     def charges(self, tier: _Tier, figures: dict, month: int, fee_line: Line,
-                addons: tuple | None) -> tuple[tuple, Decimal]:
-        """A billed month's lines and total: the fee, the add-ons decided last month, extras."""
+                addons: tuple | None, uptime=None) -> tuple[tuple, Decimal, Any]:
+        """A billed month's lines and total: the fee, the add-ons decided last month, extras,
+        the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
+        refund given, as (its `Refund`, the uptime), or None."""
         lines: tuple = (fee_line,)
         currency = self.currency
         if addons is not None:
@@ -451,7 +554,15 @@ class _Runner:
                     blocks, amount = charged
                     lines += (_new(Line, ("extra", item_name, tier.name, blocks, price, amount,
                                           rule)),)
-        return lines, rules.bill_total(lines, currency)
+        given = None
+        if uptime is not None and tier.sla is not None:
+            refunded = rules.sla_refund(tier.sla, uptime, tier.fee, currency)
+            if refunded is not None and refunded[2] != 0:
+                refund, exact_refund, amount = refunded
+                lines += (_new(Line, ("refund", "SLA refund", tier.name, _ONE,
+                                      fraction_to_decimal(exact_refund), amount, refund.rule)),)
+                given = (refund, uptime)
+        return lines, rules.bill_total(lines, currency), given
 
     def ladder_step(self, tier: _Tier, figures: dict, month: int, history: list,
                     last_day: dt.date, next_first: dt.date, decisions: tuple,
@@ -505,6 +616,7 @@ class _Runner:
     def bill_of(self, outcome: Outcome) -> Bill:
         period = outcome.period
         lines = tuple(ChargeLine(line.kind, line.item, line.plan, period, line.quantity,
+                                 self.refund_units[line.rule] if line.kind == "refund" else
                                  self.line_units.get((line.plan, line.item), "month"),
                                  line.unit_price, line.amount, line.rule)
                       for line in outcome.lines)
@@ -520,12 +632,22 @@ class _Runner:
                 reason = addon_reason(show, excess, top, count, subject, block)
             elif kind == "not-billed":
                 reason = NOT_BILLED
+            elif kind == "sla-refund":
+                refund, uptime = ruling[7]
+                reason = refund_reason(uptime, refund)
             else:  # a change of status
                 reason = status_reason(result, day)
             decisions.append(Decision(kind, subject, day, result, (reason,), rule,
                                       effective=effective))
+        messages = []
+        for ruling in outcome.messages:
+            invoice, day, result, code, rule, _, total = ruling[1:]
+            money = format_money(total, self.currency)
+            said = issued(invoice, money) if code == "invoice-issued" else charged(invoice, money)
+            messages.append(Decision("billing-message", invoice, day, result,
+                                     (Reason(code, said),), rule))
         return Bill(outcome.account, outcome.plan, period, self.currency, lines, outcome.total,
-                    tuple(decisions), next_plan=outcome.next_plan)
+                    tuple(decisions), next_plan=outcome.next_plan, messages=tuple(messages))
 
     def walk(self, record: dict, trace: bool = False) -> list[Outcome]:
         """Any walk: from the account's first month (`since`, its timeline) to the last asked.
@@ -551,15 +673,22 @@ class _Runner:
         events = self.status_events(record["timeline"]) if "timeline" in record else []
         if events:
             month = min(month, events[0][1].year * 12 + events[0][1].month - 1)
-        figures = self.figures(record["usage"]) if "usage" in record else _NO_FIGURES
+        figures = self.figures(record["usage"], month) if "usage" in record else _NO_FIGURES
+        uptimes = self.uptimes(record["uptime"]) if "uptime" in record else _NO_FIGURES
         history = self.lookback(record["lookback"], tier) if "lookback" in record else []
         last = self.last_month
         if last - month >= 1200:
             raise _Interpret  # the interpreter refuses such a walk, with its message
         scheduled = None
         addons = None
+        if "automatic_charge" in record and record["automatic_charge"] is not True:
+            raise _Interpret  # invoices paid by hand: the interpreter's walk
+        owed = None  # the last month's outcome, when its invoice is due (a billing calendar's)
         results = {}
         while month <= last:
+            messages = ()
+            if owed is not None:
+                messages = self.invoice_messages(owed, month)
             key, last_day, next_first, fee_lines = self.period_info.get(month) or self.info(month)
             if scheduled is not None:
                 tier = self.tiers[scheduled]
@@ -578,14 +707,32 @@ class _Runner:
                 total = self.nothing
                 lines: tuple = ()
             else:
-                lines, total = self.charges(tier, figures, month, fee_lines[plan], addons)
+                lines, total, refund = self.charges(tier, figures, month, fee_lines[plan],
+                                                    addons, uptimes.get(month))
+                if refund is not None:
+                    ruling = ("sla-refund", tier.plan.sla, last_day, "refunded", "uptime-in-band",
+                              refund[0].rule, None)
+                    decisions += (_new(Ruling, ruling + (refund,) if trace else ruling),)
                 scheduled, decisions, addons = self.ladder_step(
                     tier, figures, month, history, last_day, next_first, decisions, trace)
+            outcome = _new(Outcome, (name, key, plan, scheduled or plan, total, lines, decisions,
+                                     self, record) + ((messages,) if messages else ()))
             if month in self.wanted_months:
-                results[month] = _new(Outcome, (name, key, plan, scheduled or plan, total, lines,
-                                                decisions, self, record))
+                results[month] = outcome
+            owed = outcome if self.calendar and total > 0 else None
             month += 1
         return [results[m] for m in self.asked_months]
+
+    def invoice_messages(self, owed: Outcome, month: int) -> tuple:
+        """The billing messages in `month` for the invoice of the month before (`owed`), which
+        an automatic charge settles; an invoice that stays due: the interpreter's walk."""
+        if self.notices is None:
+            raise _Interpret
+        year, number = divmod(month, 12)
+        return tuple(_new(Ruling, ("billing-message", owed.period,
+                                   dt.date(year, number + 1, day), outcome, code, rule, None,
+                                   owed.total))
+                     for day, _, outcome, code, rule in self.notices)
 
     def month_of(self, text) -> int:
         if type(text) is not str:
@@ -617,58 +764,200 @@ class _Runner:
         out.sort(key=itemgetter(0))  # stable: events of one instant keep the file's order
         return out
 
-    def figures(self, usage) -> dict:
-        """Each month's sum of each meter, in the meter's unit, keyed month * width + meter."""
+    def figures(self, usage, first: int) -> dict:
+        """Each month's figure of each meter (`_Meter.figure`), in the meter's unit, keyed
+        month * width + meter, for the months from `first` to the last asked."""
         if type(usage) is not dict:
             raise _Interpret
-        sums: dict[int, Decimal] = {}
-        units = self.meter_units
+        out: dict[int, Decimal] = {}
+        meters = self.meters
         width = self.width
-        for meter, data in usage.items():
-            unit = units.get(meter)
-            if unit is None:
+        for name, data in usage.items():
+            meter = meters.get(name)
+            if meter is None:
                 raise _Interpret
-            offset = self.meter_index[meter]
-            for month, value in self.meter_months(data, unit).items():
-                sums[month * width + offset] = value
-        return sums
+            offset = meter.offset
+            for month, got in self.meter_months(data, meter, first, self.last_month).items():
+                out[month * width + offset] = meter.figure(self.days_of(month), *got)
+        return out
 
-    def meter_months(self, data, unit) -> dict[int, Decimal]:
-        """A usage meter's data (`daily` figures, usage `events`) summed by month, in `unit`:
-        the events of each UTC day added up, a day's figure given in `daily` replacing them."""
-        if type(data) is not dict or not data or not _METER_KEYS.issuperset(data):
+    def month_figure(self, data, meter: _Meter, month: int) -> Decimal:
+        """One meter's figure for one month (what `figures` gives for it)."""
+        got = self.meter_months(data, meter, month, month).get(month)
+        if got is None:
+            return _ZERO
+        return meter.figure(self.days_of(month), *got)
+
+    def days_of(self, month: int) -> int:
+        days = self.month_days.get(month)
+        if days is None:
+            year, number = divmod(month, 12)
+            days = self.month_days[month] = Period(year, number + 1).days
+        return days
+
+    def meter_months(self, data, meter: _Meter, first: int,
+                     last: int) -> dict[int, tuple]:
+        """A meter's data (day figures, a usage meter's events, a count's intervals) by month:
+        (the total of its day figures, the highest of them; None for a meter that sums) and for
+        intervals, from month `first` to `last`, the scale of the total (`interval_months`).
+        A day's events are added up (or the largest taken, `_Meter.largest`), a day's figure
+        given in `daily` replaces them."""
+        if type(data) is not dict or not data:
             raise _Interpret
-        sums: dict[int, Decimal] = {}
+        if not meter.keys.issuperset(data):
+            if meter.spans and "intervals" in data and _SPAN_KEYS.issuperset(data):
+                return self.interval_months(data, meter, first, last)
+            raise _Interpret
+        totals: dict[int, Decimal] = {}
+        highest: dict[int, Decimal] = {}
+        track = not meter.plain
+        unit = meter.unit
         daily = data.get("daily", _NO_FIGURES)
         if type(daily) is not dict:
             raise _Interpret
         day_months = self.day_months
+        figures = []
         for day, value in daily.items():
             month = day_months.get(day) if type(day) is str else None
             if month is None:
                 month = self.day_month(day, daily)
             if type(value) is not Figure:  # not checked when read: checked here
-                value = self.checked(value, unit)
-            sums[month] = sums[month] + value if month in sums else value
+                value = (self.day_count(value, meter) if type(value) is dict
+                         else self.checked(value, unit))
+            figures.append((month, value))
         if "events" in data:
-            events = data["events"]
-            if type(events) is not list:
+            figures += self.event_days(data["events"], daily, meter)
+        for month, value in figures:
+            if month in totals:
+                totals[month] += value
+                if track and value > highest[month]:
+                    highest[month] = value
+            else:
+                totals[month] = highest[month] = value
+        return {month: (total, highest[month] if track else None)
+                for month, total in totals.items()}
+
+    def interval_months(self, data: dict, meter: _Meter, first: int,
+                        last: int) -> dict[int, tuple]:
+        """A count meter's months from `first` to `last` from the intervals of its elements (and
+        day figures given, which replace their days): (the total of the day figures, in counts ×
+        seconds: the areas of `metering.level_spans`, the interpreter's; the highest level of a
+        day; the seconds of a day, by which the total is scaled)."""
+        changes = self.changes(data["intervals"], meter)
+        daily = data.get("daily", _NO_FIGURES)
+        if type(daily) is not dict:
+            raise _Interpret
+        given: dict[dt.date, Decimal] = {}
+        for day, value in daily.items():
+            self.day_month(day, daily)  # as the days of `daily` are checked
+            date = day if type(day) is dt.date else dt.date.fromisoformat(day)
+            if type(value) is not Figure:
+                value = (self.day_count(value, meter) if type(value) is dict
+                         else self.checked(value, meter.unit))
+            given[date] = value
+        times = [moment for moment, _ in changes]
+        out = {}
+        for month in range(first, last + 1):
+            year, number = divmod(month, 12)
+            start = dt.datetime(year, number + 1, 1, tzinfo=dt.timezone.utc)
+            index = bisect_right(times, start)
+            level = sum((delta for _, delta in changes[:index]), _ZERO)
+            bounds = [start + day * _DAY for day in range(self.days_of(month) + 1)]
+            total = highest = _ZERO
+            for day, (area, peak) in enumerate(level_spans(changes, index, level, bounds)):
+                value = given.get(bounds[day].date()) if given else None
+                if value is not None:
+                    area, peak = value * _DAY_SECONDS, value
+                total += area
+                if peak > highest:
+                    highest = peak
+            out[month] = (total, highest, _DAY_SECONDS)
+        return out
+
+    def changes(self, intervals, meter: _Meter) -> list[tuple[dt.datetime, Decimal]]:
+        """The intervals of elements as (instant, change of the count) in time order, read and
+        checked as the account reader and `prepare` read them; anything else: the interpreter."""
+        if type(intervals) is not list:
+            raise _Interpret
+        changes = []
+        for interval in intervals:
+            if (type(interval) is not dict or "from" not in interval or "count" not in interval
+                    or not _INTERVAL_KEYS.issuperset(interval)):
                 raise _Interpret
-            days: dict[dt.date, Decimal] = {}
-            for event in events:
-                if type(event) is not dict or event.keys() != _USAGE_EVENT_KEYS:
+            try:
+                count = parse_count(interval["count"])
+                disabled = parse_count(interval.get("disabled", 0))
+            except InputError:
+                raise _Interpret from None
+            if disabled > count:
+                raise _Interpret
+            start = _instant(interval["from"])[0]
+            counted = Decimal(count - disabled if meter.subtract else count)
+            changes.append((start, counted))
+            if interval.get("to") is not None:
+                end = _instant(interval["to"])[0]
+                if end <= start:
                     raise _Interpret
-                day = _instant(event["on"])[1]
-                value = event["amount"]
-                if type(value) is not Figure:
-                    value = self.checked(value, unit)
-                days[day] = days[day] + value if day in days else value
-            for day, value in days.items():
-                if day.isoformat() in daily or day in daily:
-                    continue  # the day's figure stands
-                month = day.year * 12 + day.month - 1
-                sums[month] = sums[month] + value if month in sums else value
-        return sums
+                changes.append((end, -counted))
+        changes.sort(key=itemgetter(0))  # stable, as the interpreter's
+        return changes
+
+    def event_days(self, events, daily: dict, meter: _Meter) -> list[tuple[int, Decimal]]:
+        """A usage meter's events as one figure per UTC day not given in `daily`: (the day's
+        month number, its figure)."""
+        if type(events) is not list:
+            raise _Interpret
+        days: dict[dt.date, Decimal] = {}
+        largest = meter.largest
+        for event in events:
+            if type(event) is not dict or event.keys() != _USAGE_EVENT_KEYS:
+                raise _Interpret
+            day = _instant(event["on"])[1]
+            value = event["amount"]
+            if type(value) is not Figure:
+                value = self.checked(value, meter.unit)
+            if day not in days:
+                days[day] = value
+            elif largest:
+                days[day] = max(days[day], value)
+            else:
+                days[day] += value
+        return [(day.year * 12 + day.month - 1, value) for day, value in days.items()
+                if not (day.isoformat() in daily or day in daily)]  # the day's figure stands
+
+    def day_count(self, value: dict, meter: _Meter) -> Decimal:
+        """A count meter's day figure written `{count: 5, disabled: 1}`, read as the account
+        reader reads it (`convert.parse_count` for the disabled part): the disabled elements
+        count unless the meter leaves them out."""
+        if not meter.counted or "count" not in value or not _DAY_COUNT_KEYS.issuperset(value):
+            raise _Interpret
+        count = self.checked(value["count"], meter.unit)
+        try:
+            disabled = parse_count(value.get("disabled", 0))
+        except InputError:
+            raise _Interpret from None
+        if meter.subtract:
+            count -= disabled
+            if count < 0:
+                raise _Interpret
+        return count
+
+    def uptimes(self, data) -> dict[int, Fraction]:
+        """The account's uptime by month number, percent, read and checked as the account reader
+        and `prepare.uptime_percent` read it."""
+        if type(data) is not dict:
+            raise _Interpret
+        out = {}
+        for period, value in data.items():
+            try:
+                month = _month(Period.parse(parse_period(period)))
+                percent = uptime_percent(self.catalog, parse_amount(value), (), [])
+            except (InputError, ValueError):
+                raise _Interpret from None
+            if percent is None:
+                raise _Interpret
+            out[month] = percent
+        return out
 
     def day_month(self, day, daily=None) -> int:
         """The month number of a day written `2026-11-05`; other spellings: the interpreter,
@@ -785,7 +1074,7 @@ class _Interpreted:
         self.periods = periods
 
     def __call__(self, record: dict) -> list[Outcome]:
-        return self.compiled._fallback(record, self.periods) if self.periods else []
+        return self.compiled._fallback(record, self.periods)  # checked even with no period
 
     def bills(self, record: dict) -> list[Bill]:
         return self.compiled.interpret(record, self.periods)

@@ -44,15 +44,15 @@ def dunning_events(run):
     if calendar.invoice_day is not None:
         day = calendar.invoice_day
         steps.append((at(day), lambda day=day: notice(
-            "invoiced", "invoice-issued", f"the {invoice.period} invoice of {money} is issued",
-            rules["invoice"], at(day))))
+            "invoiced", "invoice-issued", issued(invoice.period, money), rules["invoice"],
+            at(day))))
     if calendar.charge_day is not None and automatic:
         # "We will indicate the success or failure of automatic charge with an additional
         # billing message."
         def charge(day=calendar.charge_day):
             invoice.paid = True
-            notice("charged", "automatic-charge-succeeded", f"the {invoice.period} invoice of "
-                   f"{money} is paid by automatic charge", rules["charge"], at(day))
+            notice("charged", "automatic-charge-succeeded", charged(invoice.period, money),
+                   rules["charge"], at(day))
         steps.append((at(calendar.charge_day), charge))
     if calendar.due_day is not None:
         day = calendar.due_day
@@ -80,6 +80,26 @@ def dunning_events(run):
                    "until it pays", rules["downgrade"], moment)
         steps.append((at(day), downgrade))
     return steps
+
+
+def issued(period: str, money: str) -> str:
+    """The billing message of an invoice issued."""
+    return f"the {period} invoice of {money} is issued"
+
+
+def charged(period: str, money: str) -> str:
+    """The billing message of an invoice paid by automatic charge."""
+    return f"the {period} invoice of {money} is paid by automatic charge"
+
+
+def settled_by_charge(calendar) -> bool:
+    """Whether an automatic charge that works settles an invoice before any step of the
+    calendar that an unpaid invoice takes (due, reminder, downgrade): then an invoice gives its
+    billing messages and nothing else."""
+    if calendar.charge_day is None:
+        return False
+    later = (calendar.due_day, calendar.reminder_day, calendar.downgrade_day)
+    return all(day is None or calendar.charge_day <= day for day in later)
 
 
 def pay(run, event) -> None:

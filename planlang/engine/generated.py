@@ -84,9 +84,9 @@ def one_month(runner: _Runner):
         addon_figures=rules.addon_figures,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
         checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
-        meter_months=runner.meter_months,
+        month_figure=runner.month_figure,
     )
-    meters = [(i, name, runner.meter_units[name]) for i, name in enumerate(runner.meter_names)]
+    meters = [(i, name, runner.meters[name]) for i, name in enumerate(runner.meter_names)]
     month_key = out.constant(key, "key")
     last = out.constant(last_day, "last_day")
 
@@ -127,14 +127,18 @@ def one_month(runner: _Runner):
     out(1, "if usage is not None:")
     out(2, "if type(usage) is not dict:")
     out(3, "raise I")
-    for index, meter, _ in meters:
-        out(2, f"d{index} = usage.get({meter!r})")
+    for index, name, _ in meters:
+        out(2, f"d{index} = usage.get({name!r})")
     present = " + ".join(f"(d{index} is not None)" for index, _, _ in meters) or "0"
     out(2, f"if len(usage) != {present}:")
     out(3, "raise I  # a meter the catalog does not have")
-    for index, _, unit in meters:
-        unit_name = out.constant(unit, "unit")
+    for index, _, spec in meters:
+        meter_name = out.constant(spec, "meter")
         out(2, f"if d{index} is not None:")
+        if not (spec.plain and spec.usage):  # the figure `_Meter` measures
+            out(3, f"m{index} = month_figure(d{index}, {meter_name}, {month})")
+            continue
+        unit_name = out.constant(spec.unit, "unit")
         out(3, f"if type(d{index}) is dict and len(d{index}) == 1 and "
             f"type(daily := d{index}.get('daily')) is dict:")
         out(4, "for day, value in daily.items():  # daily figures alone: the common case")
@@ -145,7 +149,7 @@ def one_month(runner: _Runner):
         out(5, f"if number == {month}:")
         out(6, f"m{index} = value if m{index} is ZERO else m{index} + value")
         out(3, "else:  # usage events, or events and daily figures: the general reading")
-        out(4, f"m{index} = meter_months(d{index}, {unit_name}).get({month}, ZERO)")
+        out(4, f"m{index} = month_figure(d{index}, {meter_name}, {month})")
     if inline:  # a few plans: each plan's steps in place, the plan found by comparisons
         for number, (plan_name, tier) in enumerate(runner.tiers.items()):
             out(1, f"{'el' if number else ''}if plan == {plan_name!r}:")

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 import attrs
 
+from planlang.engine import rules
 from planlang.engine.calendar import DAY, Period, day_start
 from planlang.engine.results import Step
 from planlang.model import Meter
@@ -98,23 +99,18 @@ def _measure(meter: Meter, series: Series, period: Period) -> Measurement:
                       _runs(days, daily, unit.from_base)))
     monthly = meter.monthly or "sum"
     values = [daily[d] for d in days]
+    total, highest = sum(values, Fraction(0)), max(values)
+    raw = rules.monthly(monthly, total, highest, len(days))
     if monthly == "average":
-        raw = sum(values, Fraction(0)) / len(days)
         steps.append(Step("monthly average", f"{_sum_text(days, daily, unit.from_base)} / "
                           f"{len(days)} days = {show(raw)}"))
-    elif monthly == "maximum":
-        raw = max(values)
-        steps.append(Step("monthly maximum", show(raw)))
     else:
-        raw = sum(values, Fraction(0))
-        steps.append(Step("monthly sum", show(raw)))
-    value = raw
+        steps.append(Step(f"monthly {monthly}", show(raw)))
+    value = rules.metered(monthly, total, highest, len(days), meter.round_direction,
+                          meter.round_step)
     if meter.round_direction is not None:
-        step = meter.round_step
-        whole = -(-raw // step) if meter.round_direction == "up" else raw // step
-        value = whole * step
         shown = f"{format_number(meter.round_unit.from_base(value))} {meter.round_unit.name}"
-        size = meter.round_unit.from_base(step)
+        size = meter.round_unit.from_base(meter.round_step)
         to = (f"whole {meter.round_unit.name}" if size == 1
               else f"{format_number(size)} {meter.round_unit.name}")
         steps.append(Step(f"rounded {meter.round_direction} to {to}", shown))
@@ -163,22 +159,38 @@ def _daily_figures(meter: Meter, series: Series, period: Period) -> dict[dt.date
 
 def _count_days(series: Series, period: Period, aggregation: str) -> dict[dt.date, Fraction]:
     """Time-weighted average (or maximum) of a step function over each UTC day of the period."""
-    figures: dict[dt.date, Fraction] = {}
-    changes = series.changes
     index, level = series.level_before(period.start)
-    for day in period.dates():
-        start, end = day_start(day), day_start(day) + DAY
-        area, peak, cursor = Fraction(0), level, start
-        while index < len(changes) and changes[index][0] < end:
+    days = period.dates()
+    bounds = [day_start(day) for day in days] + [day_start(days[-1]) + DAY]
+    spans = level_spans(series.changes, index, level, bounds)
+    return {day: peak if aggregation == "maximum" else area / SECONDS_PER_DAY
+            for day, (area, peak) in zip(days, spans, strict=True)}
+
+
+def level_spans(changes, index: int, level, bounds: list[dt.datetime]) -> list[tuple]:
+    """A count's step function over consecutive spans (`bounds`: the first span's start, then
+    each span's end): for each span, the area under it (the level times whole seconds, each
+    stretch between two changes truncated to whole seconds) and the highest level in it.
+    `changes` are (moment, change of level) in time order; `index` is the first of them after
+    the first span's start, and `level` the level then. The interpreter's daily figures come
+    from it and so do the compiled path's; exact for Fractions and Decimals alike."""
+    out = []
+    cursor = bounds[0]
+    count = len(changes)
+    for end in bounds[1:]:
+        area, peak = level * 0, level
+        while index < count and changes[index][0] < end:
             moment, delta = changes[index]
             area += level * int((moment - cursor).total_seconds())
             level += delta
-            peak = max(peak, level)
+            if level > peak:
+                peak = level
             cursor = moment
             index += 1
         area += level * int((end - cursor).total_seconds())
-        figures[day] = peak if aggregation == "maximum" else area / SECONDS_PER_DAY
-    return figures
+        cursor = end
+        out.append((area, peak))
+    return out
 
 
 def _runs(days, figures, convert) -> str:

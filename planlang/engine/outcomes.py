@@ -45,7 +45,9 @@ class Ruling(tuple):
 
 class Outcome(tuple):
     """One account's result for one period: account, period, plan, next plan, total, lines,
-    decisions. `bill()` gives the full `Bill`, with every step explained."""
+    decisions; then its source (the runner, or the interpreter's `Bill`) and the record; and
+    the billing messages when there are any (`Ruling`s whose eighth item is the invoice's
+    total). `bill()` gives the full `Bill`, with every step explained."""
 
     __slots__ = ()
     account = property(itemgetter(0))
@@ -55,6 +57,10 @@ class Outcome(tuple):
     total = property(itemgetter(4))
     lines = property(itemgetter(5))
     decisions = property(itemgetter(6))
+
+    @property
+    def messages(self) -> tuple:
+        return self[9] if len(self) > 9 else ()
 
     def bill(self) -> Bill:
         """The explained `Bill` for this account and period, as the interpreter gives it."""

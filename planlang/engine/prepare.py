@@ -74,13 +74,8 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
             problems.append(Problem(path, "PL414", f"uptime is given per month: {error}",
                                     on_key=True))
             continue
-        value = _percent(amount, path, problems)
-        step = catalog.uptime_step
-        if value is not None and step is not None and value % step:
-            problems.append(Problem(path, "PL414", f"uptime {amount.value}% is more precise than "
-                                    f"the catalog measures it ({format_number(step)}%)",
-                                    help="round the uptime to the catalog's precision"))
-        elif value is not None:
+        value = uptime_percent(catalog, amount, path, problems)
+        if value is not None:
             uptime[str(period)] = value
     lookback = _lookback(catalog, account, problems)
     if problems:
@@ -224,6 +219,20 @@ def caps_in_base(catalog: Catalog, caps) -> dict[str, Fraction]:
         assert unit is not None
         out[name] = unit.to_base(Fraction(amount.value))
     return out
+
+
+def uptime_percent(catalog: Catalog, amount: Amount, path, problems) -> Fraction | None:
+    """A month's uptime as a percentage, or None with the problem reported: a percentage
+    between 0% and 100%, no finer than the catalog measures it (the compiled path reads uptime
+    through this too)."""
+    value = _percent(amount, path, problems)
+    step = catalog.uptime_step
+    if value is not None and step is not None and value % step:
+        problems.append(Problem(path, "PL414", f"uptime {amount.value}% is more precise than "
+                                f"the catalog measures it ({format_number(step)}%)",
+                                help="round the uptime to the catalog's precision"))
+        return None
+    return value
 
 
 def _percent(amount: Amount, path, problems) -> Fraction | None:

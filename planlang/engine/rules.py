@@ -22,6 +22,38 @@ from typing import Any, NamedTuple
 
 from planlang.money import round_money, total
 
+# ---- metering ----------------------------------------------------------------------------------
+
+
+def monthly(aggregation, total, highest, days: int):
+    """A meter's figure for a period from its day figures: their `total`, the `highest` and the
+    period's number of `days` (a day without a figure counts as 0): the average, the maximum or
+    the sum, as the meter's monthly step (`Aggregation`, None: the sum) says. Exact for
+    Fractions; the compiled path calls `metered`, which never divides inexactly."""
+    if aggregation == "average":
+        return total / days
+    if aggregation == "maximum":
+        return highest
+    return total
+
+
+def rounded(value, direction, step):
+    """`value` rounded up or down (`Direction`) to a whole number of `step`s; None: as it is."""
+    if direction is None:
+        return value
+    whole, rest = divmod(value, step)
+    return (whole + 1 if rest and direction == "up" else whole) * step
+
+
+def metered(aggregation, total, highest, days: int, direction, step):
+    """The figure a meter bills for a period: its monthly step (`monthly`), then its rounding
+    (`rounded`). An average that is rounded is rounded straight from the total (`total` over
+    `days` × `step`), so exact Decimals stay exact where the average itself would not be."""
+    if aggregation == "average" and direction is not None:
+        return rounded(total, direction, step * days) / days
+    return rounded(monthly(aggregation, total, highest, days), direction, step)
+
+
 # ---- rating ----------------------------------------------------------------------------------
 
 
@@ -182,6 +214,6 @@ def addon_figures(overflow, usage, count) -> tuple:
     return usage - overflow.top, overflow.top, int(count), overflow.block
 
 
-__all__ = ["started_blocks", "line_amount", "extra", "over_ceiling", "tier_limit", "prorated_fee",
-           "sla_refund", "Up", "Down", "Overflow", "Rung", "Move", "rungs", "ladder_move", "add_ons",
-           "addon_figures", "bill_total"]
+__all__ = ["monthly", "rounded", "metered", "started_blocks", "line_amount", "extra",
+           "over_ceiling", "tier_limit", "prorated_fee", "sla_refund", "Up", "Down", "Overflow",
+           "Rung", "Move", "rungs", "ladder_move", "add_ons", "addon_figures", "bill_total"]
