@@ -110,6 +110,8 @@ _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
 _METER_KEYS = frozenset(("daily", "events"))  # a usage meter's
 _DAY_KEYS = frozenset(("daily",))  # a count or snapshot meter's that the compiled path reads
 _DAY_COUNT_KEYS = frozenset(("count", "disabled"))
+_READ_KINDS = frozenset((Figure, int))  # figures checked when read, and whole numbers
+_KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value written
 _SPAN_KEYS = frozenset(("intervals", "daily"))  # a count meter's
 _INTERVAL_KEYS = frozenset(("from", "to", "count", "disabled"))
 _DAY = dt.timedelta(days=1)
@@ -403,6 +405,10 @@ class _Runner:
         self.meter_units = {name: m.unit for name, m in catalog.meters.items()}
         self.meters = {name: _Meter(i, m) for i, (name, m) in enumerate(catalog.meters.items())}
         self.month_days: dict[int, int] = {}
+        # each month of the run with the days of it written `2026-11-05`
+        self.day_sets = tuple(
+            (month, frozenset(day.isoformat() for day in _period(month).dates()))
+            for month in range(_month(min(periods)), _month(max(periods)) + 1))
         self.unit_cache: dict[tuple[str, str], Decimal | None] = {}
         self.tiers: dict[str, _Tier] = {}
         # for bills: each extra's unit (its block, `10 GB`) and each meter's figures written out
@@ -466,6 +472,7 @@ class _Runner:
         self.day_months: dict[str, int] = {}  # "2026-11-05" -> its month number, days seen valid
         self.since_months: dict[str, int] = {}
         self.readings: dict[tuple[str, str], Decimal] = {}  # ("15.3 GB", "GB") -> 15.3
+        self.uptime_readings: dict[tuple, tuple[int, Fraction]] = {}  # ("2026-11", "99.9%")
         # A monthly run's month as generated straight-line code (record -> Outcome): the
         # general walk's steps with this catalog's and this month's constants bound.
         self.one_month = None
@@ -532,10 +539,11 @@ class _Runner:
         return self.compiled._fallback(record, self.asked)[0]
 
     def charges(self, tier: _Tier, figures: dict, month: int, fee_line: Line,
-                addons: tuple | None, uptime=None) -> tuple[tuple, Decimal, Any]:
+                addons: tuple | None, uptime=None, last_day: dt.date | None = None,
+                trace: bool = False) -> tuple[tuple, Decimal, Ruling | None]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
-        refund given, as (its `Refund`, the uptime), or None."""
+        refund's decision (`refund`), or None."""
         lines: tuple = (fee_line,)
         currency = self.currency
         if addons is not None:
@@ -554,15 +562,29 @@ class _Runner:
                     blocks, amount = charged
                     lines += (_new(Line, ("extra", item_name, tier.name, blocks, price, amount,
                                           rule)),)
-        given = None
+        ruling = None
         if uptime is not None and tier.sla is not None:
-            refunded = rules.sla_refund(tier.sla, uptime, tier.fee, currency)
-            if refunded is not None and refunded[2] != 0:
-                refund, exact_refund, amount = refunded
-                lines += (_new(Line, ("refund", "SLA refund", tier.name, _ONE,
-                                      fraction_to_decimal(exact_refund), amount, refund.rule)),)
-                given = (refund, uptime)
-        return lines, rules.bill_total(lines, currency), given
+            refunded = self.refund(tier, uptime, last_day, trace)
+            if refunded is not None:
+                lines += (refunded[0],)
+                ruling = refunded[1]
+        return lines, rules.bill_total(lines, currency), ruling
+
+    def refund(self, tier: _Tier, uptime: Fraction, last_day: dt.date | None,
+               trace: bool = False) -> tuple[Line, Ruling] | None:
+        """The SLA refund of a month with `uptime` on a plan whose SLA refunds (`rules.sla_refund`):
+        its line and its decision (with `trace`, carrying the refund and the uptime, which its
+        reason states), or None when no band holds the uptime."""
+        assert tier.sla is not None
+        refunded = rules.sla_refund(tier.sla, uptime, tier.fee, self.currency)
+        if refunded is None or refunded[2] == 0:
+            return None
+        refund, exact_refund, amount = refunded
+        line = _new(Line, ("refund", "SLA refund", tier.name, _ONE,
+                           fraction_to_decimal(exact_refund), amount, refund.rule))
+        ruling = ("sla-refund", tier.plan.sla, last_day, "refunded", "uptime-in-band",
+                  refund.rule, None)
+        return line, _new(Ruling, ruling + ((refund, uptime),) if trace else ruling)
 
     def ladder_step(self, tier: _Tier, figures: dict, month: int, history: list,
                     last_day: dt.date, next_first: dt.date, decisions: tuple,
@@ -708,11 +730,9 @@ class _Runner:
                 lines: tuple = ()
             else:
                 lines, total, refund = self.charges(tier, figures, month, fee_lines[plan],
-                                                    addons, uptimes.get(month))
+                                                    addons, uptimes.get(month), last_day, trace)
                 if refund is not None:
-                    ruling = ("sla-refund", tier.plan.sla, last_day, "refunded", "uptime-in-band",
-                              refund[0].rule, None)
-                    decisions += (_new(Ruling, ruling + (refund,) if trace else ruling),)
+                    decisions += (refund,)
                 scheduled, decisions, addons = self.ladder_step(
                     tier, figures, month, history, last_day, next_first, decisions, trace)
             outcome = _new(Outcome, (name, key, plan, scheduled or plan, total, lines, decisions,
@@ -808,33 +828,72 @@ class _Runner:
             if meter.spans and "intervals" in data and _SPAN_KEYS.issuperset(data):
                 return self.interval_months(data, meter, first, last)
             raise _Interpret
-        totals: dict[int, Decimal] = {}
-        highest: dict[int, Decimal] = {}
-        track = not meter.plain
-        unit = meter.unit
         daily = data.get("daily", _NO_FIGURES)
         if type(daily) is not dict:
             raise _Interpret
+        unit = meter.unit
+        track = not meter.plain
+        if len(data) == 1 and daily:  # day figures alone: of one month of the run's, mostly
+            keys = daily.keys()
+            for month, days in self.day_sets:
+                if keys <= days:  # every day written `2026-11-05`, all of this month
+                    figures = list(daily.values())
+                    kinds = set(map(type, figures))
+                    if not kinds <= _READ_KINDS:
+                        if dict in kinds:
+                            break  # `{count, disabled}`: read one by one, below
+                        figures = [v if type(v) is Figure else self.checked(v, unit)
+                                  for v in figures]
+                    elif int in kinds and not 0 <= min(figures) <= max(figures) < _LARGEST_INT:
+                        break  # the general reading says which figure is at fault
+                    return {month: (sum(figures, _ZERO), _ZERO + max(figures) if track else None)}
         day_months = self.day_months
-        figures = []
+        lead: int | None = None  # the month of the first figure
+        months: list[int] | None = None  # each figure's month, once one of another month is seen
+        values: list[Any] = []
         for day, value in daily.items():
-            month = day_months.get(day) if type(day) is str else None
-            if month is None:
-                month = self.day_month(day, daily)
-            if type(value) is not Figure:  # not checked when read: checked here
-                value = (self.day_count(value, meter) if type(value) is dict
-                         else self.checked(value, unit))
-            figures.append((month, value))
+            seen = day_months.get(day)  # the days seen (text); anything else: `day_month`
+            month = self.day_month(day, daily) if seen is None else seen
+            kind = type(value)
+            if kind is not Figure:  # not checked when read: checked here
+                if kind is int and 0 <= value < _LARGEST_INT:
+                    pass  # summed as it is: the sums start from a Decimal zero
+                elif kind is dict:
+                    value = self.day_count(value, meter)
+                else:
+                    value = self.checked(value, unit)
+            if month != lead:
+                if lead is None:
+                    lead = month
+                elif months is None:
+                    months = [lead] * len(values)
+            if months is not None:
+                months.append(month)
+            values.append(value)
         if "events" in data:
-            figures += self.event_days(data["events"], daily, meter)
-        for month, value in figures:
+            for month, value in self.event_days(data["events"], daily, meter):
+                if lead is None:
+                    lead = month
+                elif months is None and month != lead:
+                    months = [lead] * len(values)
+                if months is not None:
+                    months.append(month)
+                values.append(value)
+        if lead is None:
+            return {}
+        if months is None:  # one month: the usual case
+            return {lead: (sum(values, _ZERO), _ZERO + max(values) if track else None)}
+        totals: dict[int, Decimal] = {}
+        highest: dict[int, Decimal] = {}
+        for month, value in zip(months, values, strict=True):
             if month in totals:
                 totals[month] += value
-                if track and value > highest[month]:
+                if value > highest[month]:
                     highest[month] = value
             else:
-                totals[month] = highest[month] = value
-        return {month: (total, highest[month] if track else None)
+                totals[month] = _ZERO + value
+                highest[month] = value
+        return {month: (total, _ZERO + highest[month] if track else None)
                 for month, total in totals.items()}
 
     def interval_months(self, data: dict, meter: _Meter, first: int,
@@ -932,10 +991,12 @@ class _Runner:
         if not meter.counted or "count" not in value or not _DAY_COUNT_KEYS.issuperset(value):
             raise _Interpret
         count = self.checked(value["count"], meter.unit)
-        try:
-            disabled = parse_count(value.get("disabled", 0))
-        except InputError:
-            raise _Interpret from None
+        disabled = value.get("disabled", 0)
+        if type(disabled) is not int or not 0 <= disabled < _LARGEST_INT:  # else: the reader
+            try:
+                disabled = parse_count(disabled)
+            except InputError:
+                raise _Interpret from None
         if meter.subtract:
             count -= disabled
             if count < 0:
@@ -948,15 +1009,22 @@ class _Runner:
         if type(data) is not dict:
             raise _Interpret
         out = {}
+        known = self.uptime_readings
         for period, value in data.items():
-            try:
-                month = _month(Period.parse(parse_period(period)))
-                percent = uptime_percent(self.catalog, parse_amount(value), (), [])
-            except (InputError, ValueError):
-                raise _Interpret from None
-            if percent is None:
-                raise _Interpret
-            out[month] = percent
+            key = (period, value)  # (a Figure is a Decimal: its key equals its number's)
+            reading = known.get(key) if type(period) is str and type(value) in _KEYS else None
+            if reading is None:
+                try:
+                    month = _month(Period.parse(parse_period(period)))
+                    percent = uptime_percent(self.catalog, parse_amount(value), (), [])
+                except (InputError, ValueError):
+                    raise _Interpret from None
+                if percent is None:
+                    raise _Interpret
+                reading = (month, percent)
+                if type(value) in _KEYS and len(known) < 100_000:
+                    known[key] = reading
+            out[reading[0]] = reading[1]
         return out
 
     def day_month(self, day, daily=None) -> int:
@@ -1055,6 +1123,11 @@ def _instant(on) -> tuple[dt.datetime, dt.date]:
 
 def _month(period: Period) -> int:
     return period.year * 12 + period.month - 1
+
+
+def _period(month: int) -> Period:
+    year, number = divmod(month, 12)
+    return Period(year, number + 1)
 
 
 _FINEST = Decimal(1).scaleb(-MAX_DIGITS, EXACT)
