@@ -16,11 +16,12 @@ interpreter's words, without running the interpreter (the batch writes those).
 
 The compiled path covers the common shape of a monthly billing run: plan fees, every meter's
 figures (usage events and day figures, counts from their intervals or per day, daily and monthly
-sums, averages and maxima, rounding: `_Meter`), extras beyond what is included, SLA refunds, the
-billing calendar's messages for invoices an automatic charge settles, tier ladders (up, down with
-look-back, add-ons above the top tier), suspension, and status changes on the timeline (days or
-instants). An account or catalog outside it (plan changes, element requests, payments by hand,
-snapshots, quotas, daily records, usage over a limit, a measurement in an awkward unit, or
+sums, averages and maxima, rounding: `_Meter`), extras beyond what is included, usage decided
+event by event (quotas, customer caps: `_Runner.consume`), SLA refunds, the billing calendar's
+messages for invoices an automatic charge settles, tier ladders (up, down with look-back, add-ons
+above the top tier), suspension, and status changes on the timeline (days or instants). An
+account or catalog outside it (plan changes, element requests, an `auto_upgrade` that moves the
+account, payments by hand, snapshots, daily records, usage over a limit, a measurement in an awkward unit, or
 anything invalid; `HANDLING` declares, field by field of the model, what the path covers) is
 evaluated by the interpreter instead, so every account gets the same result and the same errors
 whichever path runs: `tests/test_compiled.py` checks that on random accounts of every catalog.
@@ -63,6 +64,7 @@ from planlang.engine.outcomes import (
     _outcomes_of,
 )
 from planlang.engine.prepare import uptime_percent
+from planlang.engine.quota import decided_items, notice_reason, refusal_reason, unavailable
 from planlang.engine.results import Bill, ChargeLine, Decision, Reason
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
 from planlang.engine.timeline import NOT_BILLED, status_reason
@@ -75,6 +77,7 @@ from planlang.inputs.convert import (
 )
 from planlang.inputs.documents import Figure
 from planlang.model import (
+    POLICIES,
     Band,
     Calendar,
     Catalog,
@@ -104,7 +107,7 @@ from planlang.money import (
 from planlang.units import lookup
 
 _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline",
-                           "uptime", "automatic_charge"))
+                           "uptime", "automatic_charge", "caps", "policy"))
 _EVENT_KEYS = frozenset(("on", "status"))
 _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
 _METER_KEYS = frozenset(("daily", "events"))  # a usage meter's
@@ -232,7 +235,8 @@ HANDLING: dict[type, dict[str, Any]] = {
         "changes": BY_ACCOUNT,
         "records": Only(_unset, "daily billing records"),
         "discounts": Only(_unset, "daily billing records"),
-        "quotas": Only(_unset, "quotas"),
+        # usage decided event by event (`quota.decided_items`): `_Runner.consume`
+        "quotas": COMPUTED,
     },
     Meter: {
         **_fields("name round_unit rule", WORDING),
@@ -253,7 +257,7 @@ HANDLING: dict[type, dict[str, Any]] = {
         # `ItemTerms.ceiling`)
         **_fields("included extendable price block maximum limit unlimited element_limits",
                   COMPUTED),
-        "customer_cap": Only(_unset, "`{plan}` limits `{item}` by a customer cap"),
+        "customer_cap": COMPUTED,
     },
     Ladder: {
         **_fields("name rule up_rule down_rule overflow_rule", WORDING),
@@ -268,10 +272,11 @@ HANDLING: dict[type, dict[str, Any]] = {
     ChangeRule: _fields("source_kind source target_kind target roles effective charge refund "
                         "deposit requirements rule specificity", BY_ACCOUNT),
     Requirement: _fields("item op amount message rule", BY_ACCOUNT),
-    # held by `Catalog.quotas`, `.records` and `.discounts`: the interpreter's
-    QuotaRule: _fields("item slack notifications policies default_policy rule slack_rule "
-                       "policy_rule", OUTSIDE),
-    Notification: _fields("who remaining rule", OUTSIDE),
+    # (an `auto_upgrade` that happens changes the plan: the interpreter's walk)
+    QuotaRule: {**_fields("item slack notifications policies default_policy", COMPUTED),
+                **_fields("rule slack_rule policy_rule", WORDING)},
+    Notification: {"remaining": COMPUTED, **_fields("who rule", WORDING)},
+    # held by `Catalog.records` and `.discounts`: the interpreter's
     # (the calendar's steps: only for an invoice owed, which sends the walk to the interpreter)
     Calendar: _fields("invoice_day charge_day due_day reminder_day downgrade_day downgrade_plan "
                       "restore rules", BY_ACCOUNT),
@@ -311,7 +316,8 @@ def _outside(value: Any, where: dict[str, str]) -> str | None:
 class _Tier:
     """What the month loop needs of one plan, precomputed."""
 
-    __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon", "sla")
+    __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon", "sla",
+                 "quotas")
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -323,6 +329,34 @@ class _Tier:
         self.rung: rules.Rung | None = None  # its moves on its ladder, in the meter's unit
         self.addon: Any = None  # the add-ons' fee and line rule, above the ladder's top
         self.sla: tuple | None = None  # its SLA level's refunds, when it has any
+        self.quotas: dict[str, _Quota | None] = {}  # each item decided event by event: its terms
+
+
+class _Quota:
+    """A plan's terms for an item whose usage is decided event by event (`engine/quota.py`), in
+    the meter's unit: its quota (None: none), the quota's rule and slack, and its notifications
+    with the use at which each is due (`rules.notice_threshold`)."""
+
+    __slots__ = ("terms", "quota", "rule", "slack", "notices", "upgrade")
+
+    def __init__(self, catalog: Catalog, plan: Plan, terms: ItemTerms, scale: Callable):
+        rule = catalog.quotas.get(terms.item)
+        self.terms = terms
+        self.rule = rule
+        self.quota = None if terms.limit is None else scale(terms.limit)
+        self.slack = exact_decimal(rule.slack) if rule is not None else _ZERO
+        self.notices: tuple = ()
+        if rule is not None and terms.limit is not None:
+            self.notices = tuple(
+                (index, note, scale(rules.notice_threshold(terms.limit, note.remaining)))
+                for index, note in enumerate(rule.notifications))
+        if self.quota is None and terms.limit is not None or self.slack is None or any(
+                threshold is None for _, _, threshold in self.notices):
+            raise _Unsupported(f"`{plan.name}` has a quota in awkward units")
+        # the plan `auto_upgrade` would move to, when that policy may apply
+        self.upgrade = None
+        if rule is not None and "auto_upgrade" in rule.policies and terms.limit is not None:
+            self.upgrade = catalog.next_plan(plan.name)
 
 
 class _Meter:
@@ -404,6 +438,9 @@ class _Runner:
         self.width = max(1, len(self.meter_names))  # figures are keyed month * width + meter
         self.meter_units = {name: m.unit for name, m in catalog.meters.items()}
         self.meters = {name: _Meter(i, m) for i, (name, m) in enumerate(catalog.meters.items())}
+        # the items whose usage is decided event by event (quotas, customer caps), in the order
+        # the interpreter takes them
+        self.decided = tuple(decided_items(catalog))
         self.month_days: dict[int, int] = {}
         # each month of the run with the days of it written `2026-11-05`
         self.day_sets = tuple(
@@ -447,10 +484,17 @@ class _Runner:
             tier.ladder = ladder
             if plan.sla is not None and catalog.slas[plan.sla].refunds:
                 tier.sla = catalog.slas[plan.sla].refunds
+            for name in self.decided:
+                terms = plan.items.get(name)
+                unit = catalog.meters[name].unit
+                tier.quotas[name] = None if terms is None else _Quota(
+                    catalog, plan, terms, lambda v, u=unit: exact_decimal(u.from_base(v)))
             self.tiers[plan.name] = tier
         self.refund_units = {refund.rule: refund_unit(refund) for level in catalog.slas.values()
                              for refund in level.refunds}
         for ladder in catalog.ladders:
+            if ladder.item in self.decided:
+                raise _Unsupported(f"the ladder's item `{ladder.item}` is decided event by event")
             if not self.meters[ladder.item].plain:  # the ladder reads the unrounded figure
                 raise _Unsupported(f"the ladder's item `{ladder.item}` is not a monthly sum")
             unit = catalog.meters[ladder.item].unit
@@ -476,7 +520,7 @@ class _Runner:
         # A monthly run's month as generated straight-line code (record -> Outcome): the
         # general walk's steps with this catalog's and this month's constants bound.
         self.one_month = None
-        if len(self.asked_months) == 1:
+        if len(self.asked_months) == 1 and not self.decided:
             from planlang.engine.generated import one_month
 
             self.one_month = one_month(self)
@@ -540,10 +584,12 @@ class _Runner:
 
     def charges(self, tier: _Tier, figures: dict, month: int, fee_line: Line,
                 addons: tuple | None, uptime=None, last_day: dt.date | None = None,
-                trace: bool = False) -> tuple[tuple, Decimal, Ruling | None]:
+                trace: bool = False,
+                consumed: dict | None = None) -> tuple[tuple, Decimal, Ruling | None]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
-        refund's decision (`refund`), or None."""
+        refund's decision (`refund`), or None. The items `consumed` (decided event by event)
+        are billed for what was allowed, which their limit does not bound."""
         lines: tuple = (fee_line,)
         currency = self.currency
         if addons is not None:
@@ -554,7 +600,7 @@ class _Runner:
         base = month * self.width
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
             measured = figures.get(base + item, _ZERO)
-            if over_ceiling(measured, ceiling):
+            if over_ceiling(measured, ceiling) and not (consumed and item_name in consumed):
                 raise _Interpret  # a usage-over-limit decision: the interpreter words it
             if priced:
                 charged = extra(measured, included, block, price, currency)
@@ -657,6 +703,15 @@ class _Runner:
             elif kind == "sla-refund":
                 refund, uptime = ruling[7]
                 reason = refund_reason(uptime, refund)
+            elif kind == "notification":
+                note, plan, after, quota = ruling[7]
+                reason = notice_reason(note, plan, after, quota, self.meter_units[subject])
+            elif code == "not-available":
+                reason = unavailable(subject, ruling[7][0])
+            elif kind == "quota-refusal":
+                plan, refused, quota, slack, cap, policy, resets = ruling[7]
+                reason = refusal_reason(self.shows[subject], refused, plan, quota, slack, cap,
+                                        policy, resets)
             else:  # a change of status
                 reason = status_reason(result, day)
             decisions.append(Decision(kind, subject, day, result, (reason,), rule,
@@ -697,6 +752,15 @@ class _Runner:
             month = min(month, events[0][1].year * 12 + events[0][1].month - 1)
         figures = self.figures(record["usage"], month) if "usage" in record else _NO_FIGURES
         uptimes = self.uptimes(record["uptime"]) if "uptime" in record else _NO_FIGURES
+        timed = None  # the usage of each item decided event by event, in time order
+        if self.decided and "usage" in record:
+            timed = self.decided_usage(record["usage"])
+        caps = self.caps(record["caps"]) if "caps" in record else _NO_FIGURES
+        policy = None
+        if "policy" in record:
+            policy = record["policy"]
+            if type(policy) is not str or policy not in POLICIES:
+                raise _Interpret
         history = self.lookback(record["lookback"], tier) if "lookback" in record else []
         last = self.last_month
         if last - month >= 1200:
@@ -715,12 +779,22 @@ class _Runner:
             if scheduled is not None:
                 tier = self.tiers[scheduled]
             decisions: tuple = ()
+            changed: list[tuple] = []  # (instant, 1, place, status ruling), merged with the usage decided
             while events and events[0][1] <= last_day:
-                _, day, new = events.pop(0)
+                moment, day, new = events.pop(0)
                 if new != status and self.suspend:
-                    decisions += (_new(Ruling, ("status", name, day, new, "status-" + new,
-                                                self.suspension_rule, day)),)
+                    changed.append((moment, 1, len(changed), _new(Ruling, (
+                        "status", name, day, new, "status-" + new, self.suspension_rule, day))))
                 status = new
+            consumed = None
+            if timed:  # usage decided event by event, with the status changes in time order
+                consumed, decided = self.consume(tier, timed, month, next_first, caps, policy,
+                                                 trace)
+                if decided:
+                    changed = sorted(changed + decided, key=itemgetter(0, 1, 2))
+                for item, used in consumed.items():
+                    figures[month * self.width + self.meters[item].offset] = used
+            decisions = tuple(ruling for *_, ruling in changed)
             plan = tier.name
             if self.suspend and status == "suspended":
                 scheduled = None  # a suspended month is neither billed nor evaluated
@@ -730,11 +804,14 @@ class _Runner:
                 lines: tuple = ()
             else:
                 lines, total, refund = self.charges(tier, figures, month, fee_lines[plan],
-                                                    addons, uptimes.get(month), last_day, trace)
+                                                    addons, uptimes.get(month), last_day, trace,
+                                                    consumed)
                 if refund is not None:
                     decisions += (refund,)
                 scheduled, decisions, addons = self.ladder_step(
                     tier, figures, month, history, last_day, next_first, decisions, trace)
+            if consumed:  # the interpreter's order: by date, then as decided
+                decisions = tuple(sorted(decisions, key=itemgetter(2)))
             outcome = _new(Outcome, (name, key, plan, scheduled or plan, total, lines, decisions,
                                      self, record) + ((messages,) if messages else ()))
             if month in self.wanted_months:
@@ -742,6 +819,114 @@ class _Runner:
             owed = outcome if self.calendar and total > 0 else None
             month += 1
         return [results[m] for m in self.asked_months]
+
+    def decided_usage(self, usage) -> dict[str, list[tuple[dt.datetime, Decimal]]]:
+        """The usage of each item decided event by event, as (instant, amount) in time order:
+        its events, then its day figures (from the day's start), as the account reader gives
+        them (`prepare`: a day's figure does not replace its events here)."""
+        if type(usage) is not dict:
+            raise _Interpret
+        out = {}
+        for item in self.decided:
+            data = usage.get(item)
+            if data is None:
+                continue
+            meter = self.meters[item]
+            if type(data) is not dict or not _METER_KEYS.issuperset(data):
+                raise _Interpret
+            timed = []
+            for event in data.get("events", ()):
+                if type(event) is not dict or event.keys() != _USAGE_EVENT_KEYS:
+                    raise _Interpret
+                value = event["amount"]
+                timed.append((_instant(event["on"])[0],
+                              value if type(value) is Figure else self.checked(value, meter.unit)))
+            daily = data.get("daily", _NO_FIGURES)
+            if type(daily) is not dict:
+                raise _Interpret
+            for day, value in daily.items():
+                self.day_month(day, daily)  # as the days of `daily` are checked
+                date = day if type(day) is dt.date else dt.date.fromisoformat(day)
+                timed.append((dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc),
+                              value if type(value) is Figure else self.checked(value, meter.unit)))
+            timed.sort(key=itemgetter(0))  # stable: one instant's in the order given
+            out[item] = timed
+        return out
+
+    def caps(self, caps) -> dict[str, Decimal]:
+        """The customer's caps, by item, in the meter's unit, checked as `prepare` checks them."""
+        if type(caps) is not dict:
+            raise _Interpret
+        out = {}
+        for item, amount in caps.items():
+            meter = self.meters.get(item) if type(item) is str else None
+            if meter is None:
+                raise _Interpret
+            out[item] = amount if type(amount) is Figure else self.checked(amount, meter.unit)
+        return out
+
+    def consume(self, tier: _Tier, timed: dict, month: int, resets: dt.date, caps: dict,
+                policy: str | None, trace: bool = False) -> tuple[dict[str, Decimal], list]:
+        """The month's usage of the items decided event by event, taken in time order as
+        `quota.consume` takes it (`rules.quota_ceiling`, `rules.quota_take`,
+        `rules.notice_threshold`): what each item was allowed, and the decisions made, as
+        (instant, 2, the use's place among its item's, `Ruling`), with `trace` the `Ruling`
+        carrying what its reason states. A use that an `auto_upgrade` policy answers by moving the account to
+        the next plan: the interpreter's walk."""
+        period = _period(month)
+        start, end = period.start, period.end
+        uses = []
+        for item in self.decided:
+            within = [use for use in timed.get(item, ()) if start <= use[0] < end]
+            uses += [(moment, index, item, amount)
+                     for index, (moment, amount) in enumerate(within)]
+        uses.sort(key=itemgetter(0, 1))  # stable: one instant's in the items' order
+        used: dict[str, Decimal] = {}
+        notified: set[tuple[str, int]] = set()
+        decided = []
+
+        def ruling(*figures) -> Ruling:
+            return _new(Ruling, figures if trace else figures[:7])
+
+        for moment, index, item, amount in uses:
+            terms = tier.quotas[item]
+            before = used.get(item, _ZERO)
+            day = moment.date()
+            if terms is None:  # not on this plan
+                if amount > 0:
+                    decided.append((moment, 2, index, ruling(
+                        "quota-refusal", item, day, "refused", "not-available", None, None,
+                        (tier.name,))))
+                used[item] = before
+                continue
+            rule = terms.rule
+            chosen = policy or (rule.default_policy if rule is not None else "wait_for_reset")
+            if (terms.upgrade is not None and terms.quota is not None and amount > 0
+                    and chosen == "auto_upgrade" and amount >= terms.quota - before):
+                raise _Interpret  # the account moves to the next plan: the interpreter's walk
+            cap = caps.get(item) if terms.terms.customer_cap else None
+            ceiling = rules.quota_ceiling(terms.quota, terms.slack, cap)
+            take = rules.quota_take(before, amount, ceiling) if amount > 0 else _ZERO
+            after = before + take
+            if amount > 0:
+                for number, note, threshold in terms.notices:
+                    if after >= threshold and (item, number) not in notified:
+                        notified.add((item, number))
+                        decided.append((moment, 2, index, ruling(
+                            "notification", item, day, "sent",
+                            "quota-exhausted" if note.remaining is None else "quota-remaining",
+                            note.rule, None, (note, tier.name, after, terms.quota))))
+                refused = amount - take
+                if refused:
+                    capped = cap is not None and ceiling == cap
+                    decided.append((moment, 2, index, ruling(
+                        "quota-refusal", item, day, "refused",
+                        "cap-reached" if capped else "quota-exceeded",
+                        terms.terms.cap_rule if capped else terms.terms.limit_rule, None,
+                        (tier.name, refused, terms.quota, rule.slack if rule else 0,
+                         cap if capped else None, chosen, resets))))
+            used[item] = after
+        return used, decided
 
     def invoice_messages(self, owed: Outcome, month: int) -> tuple:
         """The billing messages in `month` for the invoice of the month before (`owed`), which

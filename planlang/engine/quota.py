@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+from planlang.engine import rules
 from planlang.engine.results import Decision, Reason, Step
 from planlang.money import format_number
 
@@ -47,8 +48,7 @@ def consume(run, item: str, moment: dt.datetime, amount: Fraction) -> None:
         plan = catalog.plan(state.plan)
         terms = plan.items.get(item)
         if terms is None:
-            _refuse(run, item, moment, remaining, "not-available",
-                    f"`{item}` is not available on plan `{plan.name}`", None)
+            _refuse(run, item, moment, unavailable(item, plan.name), None)
             break
         quota = terms.limit
         policy = state.policy or (rule.default_policy if rule else "wait_for_reset")
@@ -64,11 +64,9 @@ def consume(run, item: str, moment: dt.datetime, amount: Fraction) -> None:
             _auto_upgrade(run, item, plan.name, upgrade_to, moment, rule)
             continue
         slack = rule.slack if rule else Fraction(0)
-        ceiling = None if quota is None else quota * (1 + slack)
         cap = state.caps.get(item) if terms.customer_cap else None
-        if cap is not None and (ceiling is None or cap < ceiling):
-            ceiling = cap
-        take = remaining if ceiling is None else min(remaining, max(Fraction(0), ceiling - used))
+        ceiling = rules.quota_ceiling(quota, slack, cap)
+        take = rules.quota_take(used, remaining, ceiling)
         if quota is not None and rule is not None:
             _notify(run, item, plan.name, used, used + take, quota, moment)
         used += take
@@ -76,19 +74,11 @@ def consume(run, item: str, moment: dt.datetime, amount: Fraction) -> None:
         remaining = Fraction(0)
         if refused:
             show = _shower(catalog, item)
-            if cap is not None and ceiling == cap:
-                code, text, why = "cap-reached", (f"the customer's monthly cap of {show(cap)} is "
-                                                  "reached"), terms.cap_rule
-            else:
-                assert quota is not None
-                over = f" and its {format_number(slack * 100)}% slack" if slack else ""
-                after = ("the admin must choose a higher plan" if policy == "manual_upgrade"
-                         else "until the quota resets on "
-                         + run.period.end.date().isoformat())
-                code, text, why = "quota-exceeded", (f"the `{plan.name}` quota of {show(quota)}"
-                                                     f"{over} is used up; refused {after}"), (
-                    terms.limit_rule)
-            _refuse(run, item, moment, refused, code, f"{show(refused)} refused: {text}", why,
+            capped = cap is not None and ceiling == cap
+            reason = refusal_reason(show, refused, plan.name, quota, slack, cap if capped else None,
+                                    policy, run.period.end.date())
+            why = terms.cap_rule if capped else terms.limit_rule
+            _refuse(run, item, moment, reason, why,
                     (Step("used before", show(used - take)), Step("requested", show(take + refused)),
                      Step("allowed", show(take))))
     run.used[item] = used
@@ -99,9 +89,38 @@ def _shower(catalog, item: str):
     return lambda v: f"{format_number(unit.from_base(v))} {unit.name}"
 
 
-def _refuse(run, item, moment, amount, code, message, rule, steps=()) -> None:
-    run.decisions.append(Decision("quota-refusal", item, moment.date(), "refused",
-                                  (Reason(code, message),), rule, steps=tuple(steps)))
+def unavailable(item: str, plan: str) -> Reason:
+    """Why a use of an item the plan does not offer is refused."""
+    return Reason("not-available", f"`{item}` is not available on plan `{plan}`")
+
+
+def refusal_reason(show, refused, plan: str, quota, slack, cap, policy: str,
+                   resets: dt.date) -> Reason:
+    """Why `refused` of a use is refused: the customer's `cap` is reached (when the cap is what
+    bounds it, else None), or the plan's `quota` with its `slack` is used up (then what the
+    exhaustion `policy` says follows: an upgrade by the admin, or the quota's reset)."""
+    if cap is not None:
+        return Reason("cap-reached", f"{show(refused)} refused: the customer's monthly cap of "
+                      f"{show(cap)} is reached")
+    assert quota is not None
+    over = f" and its {format_number(slack * 100)}% slack" if slack else ""
+    after = ("the admin must choose a higher plan" if policy == "manual_upgrade"
+             else "until the quota resets on " + resets.isoformat())
+    return Reason("quota-exceeded", f"{show(refused)} refused: the `{plan}` quota of {show(quota)}"
+                  f"{over} is used up; refused {after}")
+
+
+def notice_reason(note, plan: str, after, quota, unit) -> Reason:
+    """What a quota's notification says: to whom, how much is left, on which plan, how much of
+    the quota is used (`after`, `quota`: in `unit`)."""
+    code = "quota-exhausted" if note.remaining is None else "quota-remaining"
+    return Reason(code, f"to the {note.who}: {note.describe()} on plan `{plan}` "
+                  f"({format_number(after)} of {format_number(quota)} {unit.name} used)")
+
+
+def _refuse(run, item, moment, reason: Reason, rule, steps=()) -> None:
+    run.decisions.append(Decision("quota-refusal", item, moment.date(), "refused", (reason,),
+                                  rule, steps=tuple(steps)))
 
 
 def _notify(run, item, plan, before, after, quota, moment) -> None:
@@ -111,15 +130,14 @@ def _notify(run, item, plan, before, after, quota, moment) -> None:
     unit = run.catalog.meters[item].unit
     show = lambda v: f"{format_number(unit.from_base(v))}"  # noqa: E731
     for index, note in enumerate(rule.notifications):
-        threshold = quota if note.remaining is None else quota * (1 - note.remaining)
+        threshold = rules.notice_threshold(quota, note.remaining)
         key = (item, plan, index)
         if after >= threshold and key not in run.notified:
             run.notified.add(key)
-            code = "quota-exhausted" if note.remaining is None else "quota-remaining"
             run.decisions.append(Decision(
                 "notification", item, moment.date(), "sent",
-                (Reason(code, f"to the {note.who}: {note.describe()} on plan `{plan}` "
-                        f"({show(after)} of {show(quota)} {unit.name} used)"),), note.rule,
+                (notice_reason(note, plan, unit.from_base(after), unit.from_base(quota), unit),),
+                note.rule,
                 steps=(Step("quota", f"{show(quota)} {unit.name} on `{plan}`"),
                        Step("threshold", f"{show(threshold)} {unit.name} used"),
                        Step("used", f"{show(after)} {unit.name}"))))
