@@ -115,9 +115,12 @@ def one_month(runner: _Runner):
     out(1, "status = record.get('status')")
     out(1, "usage = record.get('usage')")
     out(1, "lookback = record.get('lookback')")
-    out(1, "uptime = record.get('uptime')")
+    # uptime only where a plan refunds by it (else the general walk checks it, and ignores it)
+    refunds = any(tier.sla is not None for tier in runner.tiers.values())
+    if refunds:
+        out(1, "uptime = record.get('uptime')")
     out(1, "if len(record) != 2 + (status is not None) + (usage is not None) + "
-        "(lookback is not None) + (uptime is not None):")
+        "(lookback is not None)" + (" + (uptime is not None):" if refunds else ":"))
     out(2, "return walk(record, trace)[0]  # a timeline, a start date, ...: the general walk")
     out(1, "if type(name) is not str or not name:")
     out(2, "raise I")
@@ -151,7 +154,10 @@ def one_month(runner: _Runner):
         out(6, f"m{index} = value if m{index} is ZERO else m{index} + value")
         out(3, "else:  # usage events, or events and daily figures: the general reading")
         out(4, f"m{index} = month_figure(d{index}, {meter_name}, {month})")
-    out(1, f"up = None if uptime is None else uptimes(uptime).get({month})  # checked, every month")
+    if refunds:
+        out(1, f"up = None if uptime is None else uptimes(uptime).get({month})  # checks them all")
+    elif not inline:
+        out(1, "up = None")
     if inline:  # a few plans: each plan's steps in place, the plan found by comparisons
         for number, (plan_name, tier) in enumerate(runner.tiers.items()):
             out(1, f"{'el' if number else ''}if plan == {plan_name!r}:")
@@ -236,7 +242,7 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
                 alone = False
             else:
                 out(2, f"lines += ({extra},)")
-    sla = "()"  # the refund's decision, before the ladder's
+    sla = ""  # the refund's decision, before the ladder's
     if tier.sla is not None:
         sla = "sla"
         out(1, "sla = ()")
@@ -256,7 +262,7 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
             "bill_total(lines, CURRENCY)")
     if tier.ladder is None:
         out(1, f"return Outcome((name, {month_key}, {plan!r}, {plan!r}, total, lines, "
-            f"{sla}, runner, record))")
+            f"{sla or '()'}, runner, record))")
         return
     usage = f"m{tier.index}"
     rung = tier.rung
@@ -276,12 +282,13 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     out(1, f"move = ladder_move({rung_name}, {usage}, history)")
     out(1, "if move is None:")
     out(2, f"scheduled = {plan!r}")
-    out(2, f"decisions = {sla}")
+    then = f"{sla} + " if sla else ""
+    out(2, f"decisions = {sla or '()'}")
     out(1, "else:")
     out(2, "scheduled = move.plan")
-    out(2, f"decisions = {sla} + {moves_name}[move.kind]")
+    out(2, f"decisions = {then}{moves_name}[move.kind]")
     out(2, "if trace:")
-    out(3, f"decisions = {sla} + (new(Ruling, {moves_name}[move.kind][0] + (move.figures,)),)")
+    out(3, f"decisions = {then}(new(Ruling, {moves_name}[move.kind][0] + (move.figures,)),)")
     if rung.overflow is not None:
         overflow = rung.overflow
         decision = out.constant((ruling("add-on", overflow.plan, "above-top-tier",
