@@ -168,9 +168,8 @@ def valid_records(catalog_name: str):
         capped = [name for name in catalog.meters
                   if any(p.items.get(name) and p.items[name].customer_cap for p in catalog.plans)]
         if capped and draw(st.booleans()):
-            data["caps"] = draw(st.dictionaries(st.sampled_from(capped),
-                                                st.one_of(figure(capped[0]), st.integers(0, 300)),
-                                                max_size=len(capped)))
+            data["caps"] = draw(st.fixed_dictionaries({}, optional={
+                name: st.one_of(figure(name), st.integers(0, 300)) for name in capped}))
         if catalog.quotas and draw(st.integers(0, 3)) == 0:
             data["policy"] = draw(st.sampled_from(["wait_for_reset", "manual_upgrade",
                                                    "auto_upgrade"]))
