@@ -513,6 +513,7 @@ class _Runner:
         self.asked_months = tuple(_month(p) for p in periods)
         self.nothing = rules.bill_total((), self.currency)  # the total of a month not billed
         self.period_info: dict[int, tuple] = {}
+        self.fee_totals: dict[int, Decimal] = {}  # by the id of a fee line kept in `period_info`
         self.day_months: dict[str, int] = {}  # "2026-11-05" -> its month number, days seen valid
         self.since_months: dict[str, int] = {}
         self.readings: dict[tuple[str, str], Decimal] = {}  # ("15.3 GB", "GB") -> 15.3
@@ -534,8 +535,9 @@ class _Runner:
             fee_lines = {}
             for name, tier in self.tiers.items():
                 amount = rules.prorated_fee(tier.fee, period.days, period.days, self.currency)
-                fee_lines[name] = _new(Line, ("fee", "plan fee", name, Decimal(1), tier.fee,
-                                              amount, tier.plan.fee_rule))
+                line = fee_lines[name] = _new(Line, ("fee", "plan fee", name, Decimal(1),
+                                                     tier.fee, amount, tier.plan.fee_rule))
+                self.fee_totals[id(line)] = rules.bill_total((line,), self.currency)
             info = (str(period), period.last_day, period.next().first_day, fee_lines)
             self.period_info[month] = info
         return info
@@ -614,6 +616,8 @@ class _Runner:
             if refunded is not None:
                 lines += (refunded[0],)
                 ruling = refunded[1]
+        if len(lines) == 1:  # the fee alone: its total worked out once (`info`)
+            return lines, self.fee_totals[id(fee_line)], ruling
         return lines, rules.bill_total(lines, currency), ruling
 
     def refund(self, tier: _Tier, uptime: Fraction, last_day: dt.date | None,
