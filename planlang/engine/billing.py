@@ -45,9 +45,12 @@ def bill_account(catalog: Catalog, account: dict | Account | Prepared,
     if isinstance(account, dict):
         if not explain:
             return compiled_runner(catalog, tuple(str(p) for p in periods)).bills(account)
-        from planlang.inputs.convert import converter
+        from planlang.inputs.convert import converter, quick_converter
 
-        account = converter.structure(account, Account)
+        try:  # the quick reading; a bad account is read again in detail, to say what is wrong
+            account = quick_converter.structure(account, Account)
+        except Exception:  # noqa: BLE001 - whatever it is, the detailed reading reports it
+            account = converter.structure(account, Account)
     return interpret(catalog, account, periods, document=document, path=path, prefix=prefix)
 
 
