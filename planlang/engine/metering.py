@@ -204,7 +204,7 @@ def _runs(days, figures, convert) -> str:
             runs[-1][1] += 1
         else:
             runs.append([value, 1])
-    shown = runs if len(runs) <= 8 else runs[:4] + [None] + runs[-4:]  # None: those left out
+    shown: list[list | None] = [*runs] if len(runs) <= 8 else [*runs[:4], None, *runs[-4:]]
     return ", ".join(f"… {len(runs) - 8} more runs …" if run is None else
                      f"{format_number(convert(run[0]))} × {run[1]} day{'s' if run[1] > 1 else ''}"
                      for run in shown)
