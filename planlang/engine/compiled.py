@@ -826,8 +826,8 @@ class _Runner:
 
     def decided_usage(self, usage) -> dict[str, list[tuple[dt.datetime, Decimal]]]:
         """The usage of each item decided event by event, as (instant, amount) in time order:
-        its events, then its day figures (from the day's start), as the account reader gives
-        them (`prepare`: a day's figure does not replace its events here)."""
+        its events, then its day figures (from the day's start), a day's figure replacing that
+        day's events, as the account reader gives them (`prepare._series`)."""
         if type(usage) is not dict:
             raise _Interpret
         out = {}
@@ -848,11 +848,15 @@ class _Runner:
             daily = data.get("daily", _NO_FIGURES)
             if type(daily) is not dict:
                 raise _Interpret
+            days = []
             for day, value in daily.items():
                 self.day_month(day, daily)  # as the days of `daily` are checked
                 date = day if type(day) is dt.date else dt.date.fromisoformat(day)
-                timed.append((dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc),
-                              value if type(value) is Figure else self.checked(value, meter.unit)))
+                days.append((dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc),
+                             value if type(value) is Figure else self.checked(value, meter.unit)))
+            if days:
+                given = {moment.date() for moment, _ in days}
+                timed = [use for use in timed if use[0].date() not in given] + days
             timed.sort(key=itemgetter(0))  # stable: one instant's in the order given
             out[item] = timed
         return out
