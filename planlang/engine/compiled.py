@@ -30,6 +30,7 @@ whichever path runs: `tests/test_compiled.py` checks that on random accounts of 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
@@ -50,7 +51,12 @@ import attrs
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine import rules
 from planlang.engine.calendar import Period
-from planlang.engine.charges import refund_reason, refund_unit
+from planlang.engine.charges import (
+    over_limit_reason,
+    over_limit_rule,
+    refund_reason,
+    refund_unit,
+)
 from planlang.engine.dunning import charged, issued, settled_by_charge
 from planlang.engine.ladder import addon_reason, move_reason
 from planlang.engine.metering import level_spans
@@ -317,7 +323,7 @@ class _Tier:
     """What the month loop needs of one plan, precomputed."""
 
     __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon", "sla",
-                 "quotas")
+                 "quotas", "limits")
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -330,6 +336,7 @@ class _Tier:
         self.addon: Any = None  # the add-ons' fee and line rule, above the ladder's top
         self.sla: tuple | None = None  # its SLA level's refunds, when it has any
         self.quotas: dict[str, _Quota | None] = {}  # each item decided event by event: its terms
+        self.limits: dict[str, tuple] = {}  # item: (the rule an over-limit decision names, peak)
 
 
 class _Quota:
@@ -453,6 +460,9 @@ class _Runner:
                            for name, terms in plan.items.items()}
         self.shows = {name: (lambda v, u=m.unit.name: f"{format_number(v)} {u}")
                       for name, m in catalog.meters.items()}
+        # figures in the unit each meter rounds to (what an over-limit decision states)
+        self.round_shows = {name: functools.partial(_in_round_unit, m)
+                            for name, m in catalog.meters.items()}
         for plan in catalog.plans:
             tier = _Tier(plan)
             items = []
@@ -480,6 +490,8 @@ class _Runner:
                 items.append((self.meter_index[name], name, included,
                               None if on_ladder or ceiling is None else scale(ceiling),
                               priced, terms.price, block, terms.price_rule))
+                tier.limits[name] = (over_limit_rule(terms, peak=meter.monthly is None),
+                                     meter.monthly is None)
             tier.items = tuple(items)
             tier.ladder = ladder
             if plan.sla is not None and catalog.slas[plan.sla].refunds:
@@ -587,11 +599,13 @@ class _Runner:
     def charges(self, tier: _Tier, figures: dict, month: int, fee_line: Line,
                 addons: tuple | None, uptime=None, last_day: dt.date | None = None,
                 trace: bool = False,
-                consumed: dict | None = None) -> tuple[tuple, Decimal, Ruling | None]:
+                consumed: dict | None = None, usage: Any = None) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
-        refund's decision (`refund`), or None. The items `consumed` (decided event by event)
-        are billed for what was allowed, which their limit does not bound."""
+        decisions they make: usage over a plan's limit (the period's figure, or a count's
+        highest day, found in the account's `usage`), then the refund (`refund`). The items
+        `consumed` (decided event by event) are billed for what was allowed, which their limit
+        does not bound."""
         lines: tuple = (fee_line,)
         currency = self.currency
         if addons is not None:
@@ -600,25 +614,63 @@ class _Runner:
             lines += (_new(Line, ("add-on", "add-on subscription", addon_plan, Decimal(count),
                                   fee, amount, rule)),)
         base = month * self.width
+        decisions: tuple = ()
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
             measured = figures.get(base + item, _ZERO)
             if over_ceiling(measured, ceiling) and not (consumed and item_name in consumed):
-                raise _Interpret  # a usage-over-limit decision: the interpreter words it
+                decisions += (self.over_limit(tier, item_name, measured, ceiling, month,
+                                              last_day, usage, trace),)
             if priced:
                 charged = extra(measured, included, block, price, currency)
                 if charged is not None:
                     blocks, amount = charged
                     lines += (_new(Line, ("extra", item_name, tier.name, blocks, price, amount,
                                           rule)),)
-        ruling = None
         if uptime is not None and tier.sla is not None:
             refunded = self.refund(tier, uptime, last_day, trace)
             if refunded is not None:
                 lines += (refunded[0],)
-                ruling = refunded[1]
+                decisions += (refunded[1],)
         if len(lines) == 1:  # the fee alone: its total worked out once (`info`)
-            return lines, self.fee_totals[id(fee_line)], ruling
-        return lines, rules.bill_total(lines, currency), ruling
+            return lines, self.fee_totals[id(fee_line)], decisions
+        return lines, rules.bill_total(lines, currency), decisions
+
+    def over_limit(self, tier: _Tier, item: str, measured: Decimal, ceiling: Decimal, month: int,
+                   last_day: dt.date | None, usage: Any, trace: bool) -> Ruling:
+        """The decision on usage over a plan's limit (`charges.over_limit_rule`): at the period's
+        end for the period's figure; for a count measured by its highest day, on the first day
+        it was that high."""
+        rule, peak = tier.limits[item]
+        day = last_day
+        if peak:
+            day = min(date for date, value in self.day_peaks(usage[item], self.meters[item], month)
+                      if value == measured)
+        ruling = ("usage-over-limit", item, day, "exceeded", "over-limit", rule, None)
+        return _new(Ruling, ruling + ((measured, ceiling, tier.name, day if peak else None),)
+                    if trace else ruling)
+
+    def day_peaks(self, data: dict, meter: _Meter, month: int) -> list[tuple[dt.date, Any]]:
+        """A count meter's highest level on each day of `month` with elements (a day's figure
+        given replacing it), as the account reader and `metering.daily_peaks` give them."""
+        period = _period(month)
+        given = {}
+        daily = data.get("daily", _NO_FIGURES)
+        for day, value in daily.items():
+            date = day if type(day) is dt.date else dt.date.fromisoformat(day)
+            if period.first_day <= date <= period.last_day:
+                given[date] = (self.day_count(value, meter) if type(value) is dict
+                               else value if type(value) is Figure
+                               else self.checked(value, meter.unit))
+        if "intervals" not in data:
+            return list(given.items())
+        changes = self.changes(data["intervals"], meter)
+        times = [moment for moment, _ in changes]
+        index = bisect_right(times, period.start)
+        level = sum((delta for _, delta in changes[:index]), _ZERO)
+        dates = period.dates()
+        bounds = [period.start + day * _DAY for day in range(len(dates) + 1)]
+        return [(date, given.get(date, peak)) for date, (_, peak)
+                in zip(dates, level_spans(changes, index, level, bounds), strict=True)]
 
     def refund(self, tier: _Tier, uptime: Fraction, last_day: dt.date | None,
                trace: bool = False) -> tuple[Line, Ruling] | None:
@@ -707,6 +759,10 @@ class _Runner:
             elif kind == "sla-refund":
                 refund, uptime = ruling[7]
                 reason = refund_reason(uptime, refund)
+            elif kind == "usage-over-limit":
+                measured, ceiling, plan, peak_day = ruling[7]
+                show = self.shows[subject] if peak_day is not None else self.round_shows[subject]
+                reason = over_limit_reason(show, measured, peak_day, plan, ceiling)
             elif kind == "notification":
                 note, plan, after, quota = ruling[7]
                 reason = notice_reason(note, plan, after, quota, self.meter_units[subject])
@@ -791,6 +847,7 @@ class _Runner:
                         "status", name, day, new, "status-" + new, self.suspension_rule, day))))
                 status = new
             consumed = None
+            dated = False  # whether decisions were made on days before the month's last
             if timed:  # usage decided event by event, with the status changes in time order
                 consumed, decided = self.consume(tier, timed, month, next_first, caps, policy,
                                                  trace)
@@ -798,6 +855,7 @@ class _Runner:
                     changed = sorted(changed + decided, key=itemgetter(0, 1, 2))
                 for item, used in consumed.items():
                     figures[month * self.width + self.meters[item].offset] = used
+                dated = bool(decided)
             decisions = tuple(ruling for *_, ruling in changed)
             plan = tier.name
             if self.suspend and status == "suspended":
@@ -807,14 +865,15 @@ class _Runner:
                 total = self.nothing
                 lines: tuple = ()
             else:
-                lines, total, refund = self.charges(tier, figures, month, fee_lines[plan],
-                                                    addons, uptimes.get(month), last_day, trace,
-                                                    consumed)
-                if refund is not None:
-                    decisions += (refund,)
+                lines, total, made = self.charges(tier, figures, month, fee_lines[plan],
+                                                  addons, uptimes.get(month), last_day, trace,
+                                                  consumed, record.get("usage"))
+                if made:
+                    decisions += made
+                    dated = dated or any(ruling.date != last_day for ruling in made)
                 scheduled, decisions, addons = self.ladder_step(
                     tier, figures, month, history, last_day, next_first, decisions, trace)
-            if consumed:  # the interpreter's order: by date, then as decided
+            if dated:  # decisions on days: the interpreter's order, by date, then as made
                 decisions = tuple(sorted(decisions, key=itemgetter(2)))
             outcome = _new(Outcome, (name, key, plan, scheduled or plan, total, lines, decisions,
                                      self, record) + ((messages,) if messages else ()))
@@ -1312,6 +1371,12 @@ def _instant(on) -> tuple[dt.datetime, dt.date]:
     except InputError:
         raise _Interpret from None
     return moment, moment.date()
+
+
+def _in_round_unit(meter: Meter, value: Decimal) -> str:
+    """A figure in the meter's unit written in the unit it rounds to: `5 GB`."""
+    base = meter.unit.to_base(Fraction(value))
+    return f"{format_number(meter.round_unit.from_base(base))} {meter.round_unit.name}"
 
 
 def _month(period: Period) -> int:

@@ -228,7 +228,7 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     for index, item, included, ceiling, priced, price, block, rule in tier.items:
         if ceiling is not None:
             out(1, f"if over_ceiling(m{index}, {out.constant(ceiling, 'ceiling')}):")
-            out(2, "raise I  # a usage-over-limit decision: the interpreter words it")
+            out(2, "return walk(record, trace)[0]  # a usage-over-limit decision: the walk's")
         if priced:
             price_name = out.constant(price, "price")
             out(1, f"charged = extra(m{index}, {out.constant(included, 'included')}, "
