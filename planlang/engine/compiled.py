@@ -16,13 +16,13 @@ interpreter's words, without running the interpreter (the batch writes those).
 
 The compiled path covers the common shape of a monthly billing run: plan fees, every meter's
 figures (usage events and day figures, counts from their intervals or per day, daily and monthly
-sums, averages and maxima, rounding: `_Meter`), extras beyond what is included, usage decided
-event by event (quotas, customer caps: `_Runner.consume`), SLA refunds, the billing calendar's
-messages for invoices an automatic charge settles, tier ladders (up, down with look-back, add-ons
-above the top tier), suspension, and status changes on the timeline (days or instants). An
-account or catalog outside it (plan changes, element requests, an `auto_upgrade` that moves the
-account, payments by hand, snapshots, daily records, usage over a limit, a measurement in an awkward unit, or
-anything invalid; `HANDLING` declares, field by field of the model, what the path covers) is
+sums, averages and maxima, rounding: `_Meter`), extras beyond what is included, usage over a
+plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer caps:
+`_Runner.consume`), SLA refunds, the billing calendar's messages for invoices an automatic charge
+settles, tier ladders (up, down with look-back, add-ons above the top tier), suspension, and
+status changes on the timeline (days or instants). An account or catalog outside it (plan
+changes, element requests, an `auto_upgrade` that moves the account, payments by hand,
+snapshots, daily records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by field of the model, what the path covers) is
 evaluated by the interpreter instead, so every account gets the same result and the same errors
 whichever path runs: `tests/test_compiled.py` checks that on random accounts of every catalog.
 """
