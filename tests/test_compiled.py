@@ -133,8 +133,13 @@ def valid_records(catalog_name: str):
                                                              max_size=4)}, optional={
                     "daily": st.dictionaries(good_days, day_count(meter), max_size=3)}))
         if source == "snapshots":
-            return st.fixed_dictionaries({"daily": st.dictionaries(good_days, figure(meter),
-                                                                   max_size=8)})
+            return st.one_of(
+                st.fixed_dictionaries({"daily": st.dictionaries(good_days, figure(meter),
+                                                                max_size=8)}),
+                st.fixed_dictionaries({"snapshots": st.dictionaries(
+                    st.one_of(good_instants, good_days), figure(meter), min_size=1,
+                    max_size=8)}, optional={
+                    "daily": st.dictionaries(good_days, figure(meter), max_size=2)}))
         return st.one_of(
             st.fixed_dictionaries({"daily": st.dictionaries(good_days, figure(meter),
                                                             max_size=6)}),

@@ -237,7 +237,6 @@ def test_every_mode_bills_the_spec_alike(spec, batches):
 # The specs of a compiled catalog whose account the compiled path leaves to the interpreter,
 # and why: what the account holds that the compiled walk does not take (`engine/compiled.py`).
 REQUESTS = "element requests (create, store), decided one by one by the interpreter's walk"
-SNAPSHOTS = "snapshots: a day's average of any number of them"
 CHANGES = "plan changes on the timeline"
 PAID_BY_HAND = "invoices paid by hand (`automatic_charge: false`, payments on the timeline)"
 AUTO_UPGRADE = "an `auto_upgrade` policy moving the account to the next plan mid-month"
@@ -254,7 +253,6 @@ INTERPRETED = {
     "flespi/start-devices-maximum.scenario.yaml": REQUESTS,
     "flespi/start-extra-channel-allowed.scenario.yaml": REQUESTS,
     "flespi/times-with-offsets-are-utc.scenario.yaml": REQUESTS,
-    "flespi/storage-seed-example-snapshots.scenario.yaml": SNAPSHOTS,
     "flespi-billing/deposit-refused-keeps-free.scenario.yaml": CHANGES,
     "flespi-billing/deposit-required-for-first-commercial-plan.scenario.yaml": CHANGES,
     "flespi-billing/enterprise-from-free-needs-deposit-and-commitment.scenario.yaml": CHANGES,

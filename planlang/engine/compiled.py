@@ -15,16 +15,17 @@ interpreter gives; `runner.bills(record)` gives the bills less their steps, the 
 interpreter's words, without running the interpreter (the batch writes those).
 
 The compiled path covers the common shape of a monthly billing run: plan fees, every meter's
-figures (usage events and day figures, counts from their intervals or per day, daily and monthly
-sums, averages and maxima, rounding: `_Meter`), extras beyond what is included, usage over a
-plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer caps:
-`_Runner.consume`), SLA refunds, the billing calendar's messages for invoices an automatic charge
-settles, tier ladders (up, down with look-back, add-ons above the top tier), suspension, and
-status changes on the timeline (days or instants). An account or catalog outside it (plan
-changes, element requests, an `auto_upgrade` that moves the account, payments by hand,
-snapshots, daily records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by field of the model, what the path covers) is
-evaluated by the interpreter instead, so every account gets the same result and the same errors
-whichever path runs: `tests/test_compiled.py` checks that on random accounts of every catalog.
+figures (usage events and day figures, counts from their intervals or per day, snapshots, daily
+and monthly sums, averages and maxima, rounding: `_Meter`), extras beyond what is included,
+usage over a plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer
+caps: `_Runner.consume`), SLA refunds, the billing calendar's messages for invoices an automatic
+charge settles, tier ladders (up, down with look-back, add-ons above the top tier), suspension,
+and status changes on the timeline (days or instants). An account or catalog outside it (plan
+changes, element requests, an `auto_upgrade` that moves the account, payments by hand, daily
+records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by
+field of the model, what the path covers) is evaluated by the interpreter instead, so every
+account gets the same result and the same errors whichever path runs: `tests/test_compiled.py`
+checks that on random accounts of every catalog.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ _DAY_COUNT_KEYS = frozenset(("count", "disabled"))
 _READ_KINDS = frozenset((Figure, int))  # figures checked when read, and whole numbers
 _KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value written
 _SPAN_KEYS = frozenset(("intervals", "daily"))  # a count meter's
+_SAMPLE_KEYS = frozenset(("snapshots", "daily"))  # a snapshots meter's
 _INTERVAL_KEYS = frozenset(("from", "to", "count", "disabled"))
 _DAY = dt.timedelta(days=1)
 _DAY_SECONDS = Decimal(86_400)
@@ -376,8 +378,8 @@ class _Meter:
     day figures' total and highest (`figure`), or for a meter with no monthly step, the highest
     day (what the plan's ceiling is compared with)."""
 
-    __slots__ = ("offset", "unit", "usage", "keys", "spans", "counted", "subtract", "largest", "monthly",
-                 "direction", "step", "plain", "peak")
+    __slots__ = ("offset", "unit", "usage", "keys", "spans", "sampled", "averaged", "counted",
+                 "subtract", "largest", "monthly", "direction", "step", "plain", "peak")
 
     def __init__(self, offset: int, meter: Meter):
         self.offset = offset
@@ -388,6 +390,8 @@ class _Meter:
         # intervals: the time-weighted average of a day, then the period's sum or average, or
         # its highest day (no monthly step); other steps over intervals: the interpreter's
         self.spans = self.counted and meter.daily != "maximum" and meter.monthly != "maximum"
+        self.sampled = meter.source == "snapshots"  # its snapshots: a day's average or maximum
+        self.averaged = meter.daily != "maximum"
         self.subtract = self.counted and not meter.include_disabled
         self.largest = usage and meter.daily == "maximum"  # a day's largest usage event
         self.monthly = meter.monthly
@@ -400,9 +404,19 @@ class _Meter:
         self.peak = meter.monthly is None
         self.plain = not self.peak and meter.monthly in (None, "sum") and self.direction is None
 
-    def figure(self, days: int, total: Decimal, highest: Any, scale: int = 1) -> Decimal:
+    def figure(self, days: int, total: Any, highest: Any, scale: int = 1) -> Decimal:
         """The period's figure from its day figures' `total` (in units × `scale`) and highest
-        (in units), the period having `days` days."""
+        (in units), the period having `days` days. Snapshots' totals are Fractions (a day's
+        average of any number of them): their figure is worked out in Fractions, then taken
+        as a Decimal when it is one exactly (rounded, it always is; else: the interpreter)."""
+        if type(total) is Fraction:
+            value = highest if self.peak else rules.metered(
+                self.monthly, total, highest, days, self.direction,
+                None if self.step is None else Fraction(self.step))
+            exact = exact_decimal(value)
+            if exact is None:
+                raise _Interpret
+            return exact
         if self.peak:
             return highest
         if scale != 1:  # exact or not at all (Inexact, an ArithmeticError: the interpreter)
@@ -1079,6 +1093,8 @@ class _Runner:
         if not meter.keys.issuperset(data):
             if meter.spans and "intervals" in data and _SPAN_KEYS.issuperset(data):
                 return self.interval_months(data, meter, first, last)
+            if meter.sampled and "snapshots" in data and _SAMPLE_KEYS.issuperset(data):
+                return self.snapshot_months(data, meter)
             raise _Interpret
         daily = data.get("daily", _NO_FIGURES)
         if type(daily) is not dict:
@@ -1183,6 +1199,42 @@ class _Runner:
                 if peak > highest:
                     highest = peak
             out[month] = (total, highest, _DAY_SECONDS)
+        return out
+
+    def snapshot_months(self, data: dict, meter: _Meter) -> dict[int, tuple]:
+        """A snapshots meter's months: each day's figure the average (or the largest) of the
+        snapshots taken that UTC day, a day's figure given in `daily` replacing it, as
+        `prepare._series` and `metering._daily_figures` give it; (the total of the day
+        figures, their highest), as Fractions."""
+        snapshots = data["snapshots"]
+        daily = data.get("daily", _NO_FIGURES)
+        if type(snapshots) is not dict or type(daily) is not dict:
+            raise _Interpret
+        samples: dict[dt.date, list] = {}
+        seen = set()
+        for on, value in snapshots.items():
+            moment = _instant(on)[0]
+            if moment in seen:
+                raise _Interpret  # one instant written twice: the reader says so
+            seen.add(moment)
+            if type(value) is not Figure:
+                value = self.checked(value, meter.unit)
+            samples.setdefault(moment.date(), []).append(value)
+        figures: dict[dt.date, Fraction] = {
+            day: Fraction(sum(values, _ZERO)) / len(values) if meter.averaged
+            else Fraction(max(values)) for day, values in samples.items()}
+        for day, value in daily.items():
+            self.day_month(day, daily)  # as the days of `daily` are checked
+            figures[day if type(day) is dt.date else dt.date.fromisoformat(day)] = Fraction(
+                value if type(value) is Figure else self.checked(value, meter.unit))
+        out: dict[int, tuple] = {}
+        for day, value in figures.items():
+            month = day.year * 12 + day.month - 1
+            if month in out:
+                total, highest = out[month]
+                out[month] = (total + value, max(highest, value))
+            else:
+                out[month] = (value, value)
         return out
 
     def changes(self, intervals, meter: _Meter) -> list[tuple[dt.datetime, Decimal]]:
