@@ -19,7 +19,7 @@ from fractions import Fraction
 from planlang.engine import quota as quotas
 from planlang.engine import rules
 from planlang.engine.calendar import Period
-from planlang.engine.changes import decide_change
+from planlang.engine.changes import decide_change, level
 from planlang.engine.charges import item_charge, peak_over_limit, sla_refund
 from planlang.engine.decisions import decide_request
 from planlang.engine.dunning import dunning_events, pay
@@ -138,7 +138,7 @@ class PeriodRun:
     def timeline_event(self, event) -> None:
         state = self.state
         if event.change_plan is not None:
-            decide_change(self, event)
+            self.change_plan(event)
         elif event.status is not None:
             if event.status != state.status and self.catalog.suspended_not_billed:
                 self.decisions.append(Decision(
@@ -152,6 +152,22 @@ class PeriodRun:
             state.caps.update(caps_in_base(self.catalog, event.cap))
         elif event.policy is not None:
             state.policy = event.policy
+
+    def change_plan(self, event) -> None:
+        """A plan change request: decided by `changes.decide_change`, applied here."""
+        state = self.state
+        decided = decide_change(self.catalog, state, event, self.period.end.date(),
+                                lambda item, moment: level(self, item, moment))
+        rule = decided.rule
+        if rule is not None:  # allowed
+            if decided.now:
+                self.switch_plan(event.change_plan, event.on, rule.charge, rule.rule, rule.refund)
+            else:
+                assert decided.effective is not None
+                state.scheduled.append(Scheduled(decided.effective, event.change_plan, rule.rule,
+                                                 "plan-change"))
+            state.commitment_until = decided.commitment_until
+        self.decisions.append(decided.decision)
 
     def request(self, request) -> None:
         plan = self.catalog.plan(self.state.plan)
