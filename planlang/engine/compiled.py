@@ -71,7 +71,15 @@ from planlang.engine.outcomes import (
     _outcomes_of,
 )
 from planlang.engine.prepare import uptime_percent
-from planlang.engine.quota import decided_items, notice_reason, refusal_reason, unavailable
+from planlang.engine.quota import (
+    chosen_policy,
+    decided_items,
+    notice_reason,
+    refusal_reason,
+    take_use,
+    thresholds_of,
+    unavailable,
+)
 from planlang.engine.results import Bill, ChargeLine, Decision, Reason
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
 from planlang.engine.timeline import NOT_BILLED, status_reason
@@ -354,13 +362,11 @@ class _Quota:
         self.rule = rule
         self.quota = None if terms.limit is None else scale(terms.limit)
         self.slack = exact_decimal(rule.slack) if rule is not None else _ZERO
-        self.notices: tuple = ()
-        if rule is not None and terms.limit is not None:
-            self.notices = tuple(
-                (index, note, scale(rules.notice_threshold(terms.limit, note.remaining)))
-                for index, note in enumerate(rule.notifications))
+        # each notification's index and the use at which it is due, in the meter's unit
+        self.notices = tuple((index, scale(threshold))
+                             for index, threshold in thresholds_of(rule, terms.limit))
         if self.quota is None and terms.limit is not None or self.slack is None or any(
-                threshold is None for _, _, threshold in self.notices):
+                threshold is None for _, threshold in self.notices):
             raise _Unsupported(f"`{plan.name}` has a quota in awkward units")
         # the plan `auto_upgrade` would move to, when that policy may apply
         self.upgrade = None
@@ -963,7 +969,7 @@ class _Runner:
                      for index, (moment, amount) in enumerate(within)]
         uses.sort(key=itemgetter(0, 1))  # stable: one instant's in the items' order
         used: dict[str, Decimal] = {}
-        notified: set[tuple[str, int]] = set()
+        notified: dict[str, set[int]] = {}  # each item's notifications sent, on this plan
         decided = []
 
         def ruling(*figures) -> Ruling:
@@ -972,40 +978,43 @@ class _Runner:
         for moment, index, item, amount in uses:
             terms = tier.quotas[item]
             before = used.get(item, _ZERO)
+            used[item] = before
+            if not amount > 0:
+                continue  # nothing asked: nothing decided (`quota.consume`)
             day = moment.date()
-            if terms is None:  # not on this plan
-                if amount > 0:
-                    decided.append((moment, 2, index, ruling(
-                        "quota-refusal", item, day, "refused", "not-available", None, None,
-                        (tier.name,))))
-                used[item] = before
+            rule = terms.rule if terms is not None else None
+            chosen = chosen_policy(policy, rule)
+            cap = caps.get(item) if terms is not None and terms.terms.customer_cap else None
+            sent = notified.setdefault(item, set())
+            taken = take_use(terms is not None, terms and terms.quota,
+                             terms.slack if terms is not None else _ZERO, cap,
+                             terms is not None and terms.upgrade is not None
+                             and chosen == "auto_upgrade",
+                             before, amount, terms.notices if terms is not None else (), sent)
+            if taken.code == "not-available":
+                decided.append((moment, 2, index, ruling(
+                    "quota-refusal", item, day, "refused", "not-available", None, None,
+                    (tier.name,))))
                 continue
-            rule = terms.rule
-            chosen = policy or (rule.default_policy if rule is not None else "wait_for_reset")
-            if (terms.upgrade is not None and terms.quota is not None and amount > 0
-                    and chosen == "auto_upgrade" and amount >= terms.quota - before):
+            if taken.code == "auto-upgrade":
                 raise _Interpret  # the account moves to the next plan: the interpreter's walk
-            cap = caps.get(item) if terms.terms.customer_cap else None
-            ceiling = rules.quota_ceiling(terms.quota, terms.slack, cap)
-            take = rules.quota_take(before, amount, ceiling) if amount > 0 else _ZERO
-            after = before + take
-            if amount > 0:
-                for number, note, threshold in terms.notices:
-                    if after >= threshold and (item, number) not in notified:
-                        notified.add((item, number))
-                        decided.append((moment, 2, index, ruling(
-                            "notification", item, day, "sent",
-                            "quota-exhausted" if note.remaining is None else "quota-remaining",
-                            note.rule, None, (note, tier.name, after, terms.quota))))
-                refused = amount - take
-                if refused:
-                    capped = cap is not None and ceiling == cap
-                    decided.append((moment, 2, index, ruling(
-                        "quota-refusal", item, day, "refused",
-                        "cap-reached" if capped else "quota-exceeded",
-                        terms.terms.cap_rule if capped else terms.terms.limit_rule, None,
-                        (tier.name, refused, terms.quota, rule.slack if rule else 0,
-                         cap if capped else None, chosen, resets))))
+            assert terms is not None
+            after = before + taken.taken
+            for number in taken.notices:  # (due only under a quota rule)
+                assert rule is not None
+                sent.add(number)
+                note = rule.notifications[number]
+                decided.append((moment, 2, index, ruling(
+                    "notification", item, day, "sent",
+                    "quota-exhausted" if note.remaining is None else "quota-remaining",
+                    note.rule, None, (note, tier.name, after, terms.quota))))
+            if taken.refused:
+                capped = taken.code == "cap-reached"
+                decided.append((moment, 2, index, ruling(
+                    "quota-refusal", item, day, "refused", taken.code,
+                    terms.terms.cap_rule if capped else terms.terms.limit_rule, None,
+                    (tier.name, taken.refused, terms.quota, rule.slack if rule else 0,
+                     cap if capped else None, chosen, resets))))
             used[item] = after
         return used, decided
 

@@ -10,7 +10,11 @@ before and after) and the rest of the usage counts against the new quota.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Sequence
 from fractions import Fraction
+from typing import Any
+
+import attrs
 
 from planlang.engine import rules
 from planlang.engine.results import Decision, Reason, Step
@@ -39,6 +43,61 @@ def usage_events(catalog, prepared, period):
     return out
 
 
+@attrs.frozen
+class Use:
+    """What one use of an item decided event by event gets on a plan (`take_use`): `taken` of
+    it; the notifications it makes due (their indexes in the quota's rule); then `code` says
+    what happens to the rest: None (nothing is left), "auto-upgrade" (the account moves to the
+    next plan, where the rest is used), "not-available" (the plan does not offer the item: all
+    of it is refused), "cap-reached" or "quota-exceeded" (`refused` is refused)."""
+
+    taken: Any
+    refused: Any
+    notices: tuple[int, ...] = ()
+    code: str | None = None
+
+
+def chosen_policy(policy: str | None, rule) -> str:
+    """The exhaustion policy in force: the account's, else its quota rule's default."""
+    return policy or (rule.default_policy if rule is not None else "wait_for_reset")
+
+
+def take_use(offered: bool, quota, slack, cap, upgrade: bool, used, amount,
+             thresholds: Sequence[tuple[int, Any]], notified: Collection[int]) -> Use:
+    """A use of `amount`, `used` being allowed already this period on a plan that `offered`
+    the item or not, with its `quota` (None: none) and `slack`, the customer's `cap` (None:
+    none), whether an `auto_upgrade` policy may move the account to a next plan (`upgrade`),
+    and its notifications' `thresholds` ((index, use at which it is due), `rules.
+    notice_threshold`) of which those `notified` were sent. The interpreter (`consume`) and the
+    compiled walk both take each use through it; it decides, they word and apply."""
+    if not offered:
+        return Use(used * 0, amount, (), "not-available")
+    if upgrade and quota is not None and amount >= quota - used:
+        taken = max(quota - used, used * 0)
+        return Use(taken, amount - taken, _due(thresholds, notified, used + taken),
+                   "auto-upgrade")
+    ceiling = rules.quota_ceiling(quota, slack, cap)
+    taken = rules.quota_take(used, amount, ceiling)
+    refused = amount - taken
+    code = None if not refused else (
+        "cap-reached" if cap is not None and ceiling == cap else "quota-exceeded")
+    return Use(taken, refused, _due(thresholds, notified, used + taken), code)
+
+
+def _due(thresholds, notified, after) -> tuple[int, ...]:
+    return tuple(index for index, threshold in thresholds
+                 if after >= threshold and index not in notified)
+
+
+def thresholds_of(rule, quota) -> tuple[tuple[int, Any], ...]:
+    """Each notification of a quota's `rule` with the use at which it is due; none without a
+    rule or a quota."""
+    if rule is None or quota is None:
+        return ()
+    return tuple((index, rules.notice_threshold(quota, note.remaining))
+                 for index, note in enumerate(rule.notifications))
+
+
 def consume(run, item: str, moment: dt.datetime, amount: Fraction) -> None:
     catalog, state = run.catalog, run.state
     rule = catalog.quotas.get(item)
@@ -47,40 +106,42 @@ def consume(run, item: str, moment: dt.datetime, amount: Fraction) -> None:
     while remaining > 0:
         plan = catalog.plan(state.plan)
         terms = plan.items.get(item)
-        if terms is None:
+        policy = chosen_policy(state.policy, rule)
+        upgrade_to = catalog.next_plan(plan.name)
+        quota = terms.limit if terms is not None else None
+        slack = rule.slack if rule else Fraction(0)
+        cap = state.caps.get(item) if terms is not None and terms.customer_cap else None
+        notified = {index for (name, on, index) in run.notified
+                    if name == item and on == plan.name}
+        taken = take_use(terms is not None, quota, slack, cap,
+                         rule is not None and policy == "auto_upgrade"
+                         and "auto_upgrade" in rule.policies and upgrade_to is not None,
+                         used, remaining, thresholds_of(rule, quota), notified)
+        if taken.code == "not-available":
             _refuse(run, item, moment, unavailable(item, plan.name), None)
             break
-        quota = terms.limit
-        policy = state.policy or (rule.default_policy if rule else "wait_for_reset")
-        upgrade_to = catalog.next_plan(plan.name)
-        if (quota is not None and rule is not None and policy == "auto_upgrade"
-                and "auto_upgrade" in rule.policies and upgrade_to is not None
-                and remaining >= quota - used):
-            take = max(quota - used, Fraction(0))
-            _notify(run, item, plan.name, used, used + take, quota, moment)
-            used += take
-            remaining -= take
+        assert terms is not None
+        for index in taken.notices:
+            run.notified.add((item, plan.name, index))
+            _notify(run, item, plan.name, index, used + taken.taken, quota, moment)
+        used += taken.taken
+        if taken.code == "auto-upgrade":
+            remaining = taken.refused
             run.used[item] = used
+            assert upgrade_to is not None and rule is not None
             _auto_upgrade(run, item, plan.name, upgrade_to, moment, rule)
             continue
-        slack = rule.slack if rule else Fraction(0)
-        cap = state.caps.get(item) if terms.customer_cap else None
-        ceiling = rules.quota_ceiling(quota, slack, cap)
-        take = rules.quota_take(used, remaining, ceiling)
-        if quota is not None and rule is not None:
-            _notify(run, item, plan.name, used, used + take, quota, moment)
-        used += take
-        refused = remaining - take
         remaining = Fraction(0)
-        if refused:
+        if taken.refused:
             show = _shower(catalog, item)
-            capped = cap is not None and ceiling == cap
-            reason = refusal_reason(show, refused, plan.name, quota, slack, cap if capped else None,
-                                    policy, run.period.end.date())
+            capped = taken.code == "cap-reached"
+            reason = refusal_reason(show, taken.refused, plan.name, quota, slack,
+                                    cap if capped else None, policy, run.period.end.date())
             why = terms.cap_rule if capped else terms.limit_rule
             _refuse(run, item, moment, reason, why,
-                    (Step("used before", show(used - take)), Step("requested", show(take + refused)),
-                     Step("allowed", show(take))))
+                    (Step("used before", show(used - taken.taken)),
+                     Step("requested", show(taken.taken + taken.refused)),
+                     Step("allowed", show(taken.taken))))
     run.used[item] = used
 
 
@@ -123,24 +184,18 @@ def _refuse(run, item, moment, reason: Reason, rule, steps=()) -> None:
                                   rule, steps=tuple(steps)))
 
 
-def _notify(run, item, plan, before, after, quota, moment) -> None:
-    rule = run.catalog.quotas.get(item)
-    if rule is None:
-        return
+def _notify(run, item, plan, index, after, quota, moment) -> None:
+    note = run.catalog.quotas[item].notifications[index]
     unit = run.catalog.meters[item].unit
     show = lambda v: f"{format_number(unit.from_base(v))}"  # noqa: E731
-    for index, note in enumerate(rule.notifications):
-        threshold = rules.notice_threshold(quota, note.remaining)
-        key = (item, plan, index)
-        if after >= threshold and key not in run.notified:
-            run.notified.add(key)
-            run.decisions.append(Decision(
-                "notification", item, moment.date(), "sent",
-                (notice_reason(note, plan, unit.from_base(after), unit.from_base(quota), unit),),
-                note.rule,
-                steps=(Step("quota", f"{show(quota)} {unit.name} on `{plan}`"),
-                       Step("threshold", f"{show(threshold)} {unit.name} used"),
-                       Step("used", f"{show(after)} {unit.name}"))))
+    threshold = rules.notice_threshold(quota, note.remaining)
+    run.decisions.append(Decision(
+        "notification", item, moment.date(), "sent",
+        (notice_reason(note, plan, unit.from_base(after), unit.from_base(quota), unit),),
+        note.rule,
+        steps=(Step("quota", f"{show(quota)} {unit.name} on `{plan}`"),
+               Step("threshold", f"{show(threshold)} {unit.name} used"),
+               Step("used", f"{show(after)} {unit.name}"))))
 
 
 def _auto_upgrade(run, item, old, new, moment, rule) -> None:
