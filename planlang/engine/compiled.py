@@ -858,8 +858,7 @@ class _Runner:
             key, last_day, next_first, fee_lines = self.period_info.get(month) or self.info(month)
             if scheduled is not None:
                 tier = self.tiers[scheduled]
-            decisions: tuple = ()
-            changed: list[tuple] = []  # (instant, 1, place, status ruling), merged with the usage decided
+            changed: list[tuple] = []  # (instant, 1, place, ruling), merged with the usage decided
             while events and events[0][1] <= last_day:
                 moment, day, new = events.pop(0)
                 if new != status and self.suspend:
@@ -876,7 +875,7 @@ class _Runner:
                 for item, used in consumed.items():
                     figures[month * self.width + self.meters[item].offset] = used
                 dated = bool(decided)
-            decisions = tuple(ruling for *_, ruling in changed)
+            decisions: tuple = tuple(ruling for *_, ruling in changed) if changed else ()
             plan = tier.name
             if self.suspend and status == "suspended":
                 scheduled = None  # a suspended month is neither billed nor evaluated
