@@ -16,12 +16,14 @@ import calendar
 import datetime as dt
 import os
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from conftest import plain
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from reference import coediting as ref_coediting
 from reference import edge_device as ref_edge
 from reference import flespi as ref_flespi
 
@@ -34,6 +36,7 @@ from planlang.inputs.convert import converter
 REPO = Path(__file__).resolve().parents[1]
 FLESPI = planlang.load_catalog(str(REPO / "catalogs" / "flespi.plan"))
 EDGE = planlang.load_catalog(str(REPO / "catalogs" / "edge-device.plan"))
+COEDITING = planlang.load_catalog(str(REPO / "catalogs" / "coediting.plan"))
 
 EXAMPLES = int(os.environ.get("PLANLANG_DIFF_EXAMPLES", "250"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -72,8 +75,30 @@ def lines_of(bill: dict) -> list[tuple[str, str]]:
     return sorted((line["item"], str(line["amount"])) for line in bill["lines"])
 
 
+def day(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def decisions_of(bill: dict, kinds: set[str]) -> list[tuple]:
+    """planlang's decisions of these kinds as the reference writes them: (kind, subject, day,
+    outcome, reason codes, effective day, amount refused)."""
+    out = []
+    for decision in bill["decisions"]:
+        if decision["kind"] not in kinds:
+            continue
+        refused = None
+        if decision["kind"] == "quota-refusal":  # "300 sessions refused: ..."
+            refused = Fraction(Decimal(decision["reasons"][0]["message"].split()[0]
+                                       .replace(",", "")))
+        effective = decision["effective"]
+        out.append((decision["kind"], decision["subject"], day(decision["date"]),
+                     decision["outcome"], "+".join(r["code"] for r in decision["reasons"]),
+                     None if effective is None else day(effective), refused))
+    return out
+
+
 def compare(data: dict, ours: list[dict], theirs: list[dict], *, plans: bool,
-            record: bool = True) -> None:
+            record: bool = True, decisions: set[str] = frozenset()) -> None:
     assert [b["period"] for b in theirs] == [b["period"] for b in ours]
     for mine, bill in zip(ours, theirs, strict=True):
         if record:  # shown by --hypothesis-show-statistics
@@ -95,6 +120,14 @@ def compare(data: dict, ours: list[dict], theirs: list[dict], *, plans: bool,
             if mine.get("billed", True):
                 assert bill["plan"] == mine["plan"], (
                     f"plan differs in {where}: planlang {bill['plan']}, reference {mine['plan']}")
+        if decisions:
+            if record:
+                for decision in mine["decisions"]:
+                    event(f"decision: {decision[0]} {decision[4]}")
+            theirs_decided = decisions_of(bill, decisions)
+            assert sorted(theirs_decided, key=repr) == sorted(mine["decisions"], key=repr), (
+                f"decisions differ in {where}:\n planlang  {theirs_decided}\n"
+                f" reference {mine['decisions']}")
 
 
 # ---- instants and periods -----------------------------------------------------------------------
@@ -325,3 +358,65 @@ def test_not_billed_month_total_is_written_in_cents():
     assert mine["total"] == "0.00"
     assert bill["lines"] == []
     assert str(bill["total"]) == "0.00"
+
+
+# ---- co-editing accounts --------------------------------------------------------------------------
+
+
+@st.composite
+def session_amounts(draw, quota: int) -> int:
+    """Sessions in one event: often a whole number of half-percents of a quota (so that the
+    notification thresholds, the quota and its slack are reached exactly), else any number."""
+    if draw(st.booleans()):
+        return quota * draw(st.integers(0, 110)) // 200
+    return draw(st.integers(0, quota // 2))
+
+
+@st.composite
+def coediting_accounts(draw) -> tuple[dict, list[str]]:
+    months = consecutive(draw(periods()), draw(st.sampled_from([1, 1, 2, 3])))
+    plan = draw(st.sampled_from(ref_coediting.PLANS))
+    quotas = [quota for _, quota, _ in ref_coediting.TIERS]
+    events, timeline = [], []
+    for period in months:
+        start, days = month_start(period)
+        quota = quotas[min(ref_coediting.PLANS.index(plan) + draw(st.integers(0, 1)),
+                           len(quotas) - 1)]
+        for _ in range(draw(st.integers(0, 6))):
+            events.append({"on": draw(instant_texts(start, days, before=1, after=1)),
+                           "amount": draw(session_amounts(quota))})
+        for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
+            at = written(draw(instants(start, days, before=0, after=0)), 0, draw(st.booleans()))
+            if draw(st.integers(0, 3)):
+                timeline.append({"on": at,
+                                 "change_plan": draw(st.sampled_from(ref_coediting.PLANS)),
+                                 "by": draw(st.sampled_from(["admin", "admin", "admin", "member"]))})
+            else:
+                timeline.append({"on": at, "policy": draw(st.sampled_from(ref_coediting.POLICIES))})
+    data = {"account": "diff-coediting", "plan": plan,
+            "usage": {"sessions": {"events": events}}, "timeline": timeline}
+    policy = draw(st.sampled_from([None, *ref_coediting.POLICIES, "auto_upgrade"]))
+    if policy is not None:
+        data["policy"] = policy
+    return data, months
+
+
+@SETTINGS
+@given(coediting_accounts())
+def test_coediting_agrees_with_reference(case):
+    data, months = case
+    compare(data, ref_coediting.bill_periods(data, months),
+            planlang_bills(COEDITING, data, months), plans=True,
+            decisions={"notification", "quota-refusal", "plan-change"})
+
+
+def test_of_two_drops_asked_in_one_month_the_last_is_the_next_plan():
+    """Two drops to lower tiers in one month both take effect on the 1st: the later one stands,
+    and the bill's next plan names the plan the next month is billed on (it named the first)."""
+    data = {"account": "diff-coediting", "plan": "Tier-100k",
+            "timeline": [{"on": "2024-01-05", "change_plan": "Tier-25k", "by": "admin"},
+                         {"on": "2024-01-06", "change_plan": "Tier-50k", "by": "admin"}]}
+    january, february = planlang_bills(COEDITING, data, ["2024-01", "2024-02"])
+    assert (january["next_plan"], february["plan"]) == ("Tier-50k", "Tier-50k")
+    compare(data, ref_coediting.bill_periods(data, ["2024-01", "2024-02"]), [january, february],
+            plans=True, record=False, decisions={"plan-change"})

@@ -1,6 +1,6 @@
-"""An independent reference biller for the flespi and edge-device catalogs.
+"""Independent reference billers for the flespi, edge-device, coediting and soracom-flux catalogs.
 
-Written from the seeds (shared/seeds/003 and 004), PRODUCT.md and docs/language.md and
+Written from the seeds (shared/seeds/000, 001, 003 and 004), PRODUCT.md and docs/language.md and
 docs/accounts.md only: it shares no code with planlang and imports nothing from it. The price
 tables are hard-coded below as plain Python data; all arithmetic is exact (fractions and decimals).
 
@@ -9,7 +9,7 @@ period, a dict: ``period``, ``plan``, ``next_plan``, ``total`` (a Decimal string
 and ``lines``, a list of ``(item, amount)`` with the amount a Decimal string with two decimals.
 """
 
-from . import edge_device, flespi
+from . import coediting, edge_device, flespi
 from .common import money
 
-__all__ = ["edge_device", "flespi", "money"]
+__all__ = ["coediting", "edge_device", "flespi", "money"]

@@ -1,0 +1,145 @@
+"""Reference biller for the co-editing service (shared/seeds/001, PRODUCT.md "coediting").
+
+Walks the account's months in order from the first one asked for. Within a month, the timeline's
+events (plan changes, policies) and the session events are taken in time order; at the same
+instant the timeline's events come first, and each kind keeps the order of the account file.
+
+- The quota (the tier's sessions a month) starts again from zero on the first of each month.
+- A session event is allowed as far as it fits; with `auto_upgrade`, below the top tier, the
+  moment the month's sessions reach the quota the account moves to the next tier (the admin is
+  notified before and after) and the rest of the event counts on the new tier's quota; otherwise
+  sessions are allowed up to 5% over the quota and the rest of the event is refused.
+- The account holder is notified when the month's sessions reach 90% and 99% of the quota and the
+  quota itself, each once per tier per month.
+- Only the admin changes the tier: up immediately, down from the first of next month; asking for
+  the tier the account is on is refused.
+- The bill: the fee of the tier the month started on, and for each upgrade (manual or automatic)
+  the new fee minus the old one × the days from the change to the month's end (the day of the
+  change counting) / the days of the month, a `prorated difference` line, each rounded once.
+- Decisions are compared as (kind, subject, day, outcome, reason, effective day, amount refused).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from .common import fmt, instant, money, month_bounds, next_period
+
+# PRODUCT.md (assumed): tiers in order, sessions a month and fee in USD a month.
+TIERS = [("Tier-25k", 25_000, 49), ("Tier-50k", 50_000, 89), ("Tier-100k", 100_000, 159),
+         ("Tier-200k", 200_000, 289), ("Tier-500k", 500_000, 649)]
+PLANS = [name for name, _, _ in TIERS]
+POLICIES = ["auto_upgrade", "manual_upgrade", "wait_for_reset"]
+SLACK = Fraction(5, 100)  # assumed
+# "A first email notification will be sent with 10% of quota remaining and a second notification
+# will be sent when the quota is down to 1%. A final notification ... when the quota is
+# completely exhausted": the share of the quota used at each.
+THRESHOLDS = [(Fraction(90, 100), "quota-remaining"), (Fraction(99, 100), "quota-remaining"),
+              (Fraction(1), "quota-exhausted")]
+
+
+def _month_events(account: dict, period: str) -> list[tuple]:
+    """The month's events in time order: (instant, 0 for the timeline or 1 for usage, index, event)."""
+    start, end, _ = month_bounds(period)
+    events = []
+    for index, event in enumerate(account.get("timeline") or ()):
+        events.append((instant(event["on"]), 0, index, event))
+    sessions = ((account.get("usage") or {}).get("sessions") or {}).get("events") or ()
+    for index, event in enumerate(sessions):
+        events.append((instant(event["on"]), 1, index, event))
+    return sorted((e for e in events if start <= e[0] < end), key=lambda e: e[:3])
+
+
+def bill_periods(account: dict, periods: list[str]) -> list[dict]:
+    """Bills for consecutive `periods`, walking from the first."""
+    tier = PLANS.index(account["plan"])
+    policy = account.get("policy") or "wait_for_reset"
+    scheduled: int | None = None  # a lower tier from the first of next month
+    bills = []
+    period = periods[0]
+    for expected in periods:
+        assert period == expected, "the reference walks consecutive months"
+        if scheduled is not None:
+            tier, scheduled = scheduled, None
+        _, _, days = month_bounds(period)
+        lines: list[tuple[str, Fraction]] = [("plan fee", Fraction(TIERS[tier][2]))]
+        upgraded_on: dict = {}  # day: (the tier before the day's first upgrade, its line's index)
+        decisions: list[tuple] = []
+        used = Fraction(0)
+        fired: set[tuple[int, Fraction]] = set()
+
+        def upgrade(to: int, day, reason: str) -> None:
+            nonlocal tier
+            # Several changes on one day: the last one stands, as one difference from the tier
+            # the account was on before the day's first change.
+            days_left = days - day.day + 1
+            before, index = upgraded_on.setdefault(day, (tier, len(lines)))
+            line = ("prorated difference", Fraction(TIERS[to][2] - TIERS[before][2]) * days_left / days)
+            lines[index:index + 1] = [line]
+            decisions.append(("plan-change", PLANS[to], day, "allowed", reason, day, None))
+            tier = to
+
+        def notify(day) -> None:
+            quota = TIERS[tier][1]
+            for share, reason in THRESHOLDS:
+                if used >= share * quota and (tier, share) not in fired:
+                    fired.add((tier, share))
+                    decisions.append(("notification", "sessions", day, "sent", reason, None,
+                                      None))
+
+        for at, kind, _, event in _month_events(account, period):
+            day = at.date()
+            if kind == 0 and "policy" in event:
+                policy = event["policy"]
+            elif kind == 0 and "change_plan" in event:
+                to = PLANS.index(event["change_plan"])
+                if to == tier:
+                    decisions.append(("plan-change", PLANS[to], day, "refused",
+                                      "already-on-plan", None, None))
+                elif event.get("by") != "admin":
+                    decisions.append(("plan-change", PLANS[to], day, "refused",
+                                      "role-not-allowed", None, None))
+                elif to > tier:
+                    upgrade(to, day, "change-allowed")
+                else:
+                    scheduled = to
+                    decisions.append(("plan-change", PLANS[to], day, "allowed", "change-allowed",
+                                      next_month_day(period), None))
+            elif kind == 1:
+                amount = Fraction(Decimal(str(event["amount"])))
+                while True:
+                    quota = TIERS[tier][1]
+                    if policy == "auto_upgrade" and tier < len(TIERS) - 1:
+                        part = min(amount, max(quota - used, Fraction(0)))
+                        used += part
+                        amount -= part
+                        notify(day)
+                        if used < quota:
+                            break
+                        decisions.append(("notification", "sessions", day, "sent",
+                                          "upgrade-pending", None, None))
+                        upgrade(tier + 1, day, "auto-upgrade")
+                        decisions.append(("notification", "sessions", day, "sent",
+                                          "upgrade-done", None, None))
+                        continue
+                    part = min(amount, max(quota * (1 + SLACK) - used, Fraction(0)))
+                    used += part
+                    notify(day)
+                    if amount > part:
+                        decisions.append(("quota-refusal", "sessions", day, "refused",
+                                          "quota-exceeded", None, amount - part))
+                    break
+        rounded = [(item, money(amount)) for item, amount in lines]
+        total = sum((amount for _, amount in rounded), Decimal("0.00"))
+        next_tier = tier if scheduled is None else scheduled
+        bills.append({"period": period, "plan": PLANS[tier], "next_plan": PLANS[next_tier],
+                      "total": fmt(total), "lines": [(item, fmt(a)) for item, a in rounded],
+                      "decisions": decisions})
+        period = next_period(period)
+    return bills
+
+
+def next_month_day(period: str):
+    start, end, _ = month_bounds(period)
+    return end.date()
