@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from reference import coediting as ref_coediting
 from reference import edge_device as ref_edge
 from reference import flespi as ref_flespi
+from reference import soracom_flux as ref_flux
 
 import planlang
 from planlang.drivers.batch import bill_one
@@ -37,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 FLESPI = planlang.load_catalog(str(REPO / "catalogs" / "flespi.plan"))
 EDGE = planlang.load_catalog(str(REPO / "catalogs" / "edge-device.plan"))
 COEDITING = planlang.load_catalog(str(REPO / "catalogs" / "coediting.plan"))
+FLUX = planlang.load_catalog(str(REPO / "catalogs" / "soracom-flux.plan"))
 
 EXAMPLES = int(os.environ.get("PLANLANG_DIFF_EXAMPLES", "250"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -81,12 +83,13 @@ def day(value) -> dt.date:
 
 def decisions_of(bill: dict, kinds: set[str]) -> list[tuple]:
     """planlang's decisions of these kinds as the reference writes them: (kind, subject, day,
-    outcome, reason codes, effective day, amount refused)."""
+    outcome, reason codes, effective day, detail): the detail is the amount refused (a
+    quota-refusal) or the lowest plan that would allow it (a create decision)."""
     out = []
     for decision in bill["decisions"]:
         if decision["kind"] not in kinds:
             continue
-        refused = None
+        refused = decision["lowest_plan"]
         if decision["kind"] == "quota-refusal":  # "300 sessions refused: ..."
             refused = Fraction(Decimal(decision["reasons"][0]["message"].split()[0]
                                        .replace(",", "")))
@@ -408,6 +411,86 @@ def test_coediting_agrees_with_reference(case):
     compare(data, ref_coediting.bill_periods(data, months),
             planlang_bills(COEDITING, data, months), plans=True,
             decisions={"notification", "quota-refusal", "plan-change"})
+
+
+# ---- Soracom Flux accounts ------------------------------------------------------------------------
+
+
+@st.composite
+def element_intervals(draw, start, days, scale) -> dict:
+    """Apps or timers over the months: a few intervals, some before the first month."""
+    intervals = []
+    for _ in range(draw(st.integers(0, 3))):
+        begin = draw(instants(start, days, before=40, after=0))
+        count = draw(st.integers(0, scale))
+        interval = {"from": written(begin, draw(st.sampled_from([0, 0, 9])), draw(st.booleans())),
+                    "count": count}
+        if draw(st.booleans()):
+            interval["disabled"] = draw(st.integers(0, count))
+        if draw(st.booleans()):
+            interval["to"] = written(begin + dt.timedelta(hours=draw(st.integers(1, 24 * 40))), 0,
+                                     draw(st.booleans()))
+        intervals.append(interval)
+    return {"intervals": intervals}
+
+
+@st.composite
+def flux_amounts(draw, bundle: int) -> int:
+    """Usage in one event: often a whole number of fifths of a bundle or limit, else any."""
+    if draw(st.booleans()):
+        return bundle * draw(st.integers(0, 8)) // 5
+    return draw(st.integers(0, bundle))
+
+
+@st.composite
+def flux_accounts(draw) -> tuple[dict, list[str]]:
+    months = consecutive(draw(periods()), draw(st.sampled_from([1, 1, 2, 3])))
+    start, _ = month_start(months[0])
+    days = sum(month_start(period)[1] for period in months)
+    plan = draw(st.sampled_from(ref_flux.ORDER + ["Developer", "Standard"]))
+    scale = draw(st.sampled_from(ref_flux.ORDER))  # usage around which plan's bundles
+    _, apps, events, credits, notifications = ref_flux.PLANS[scale]
+    bundles = {"events": events, "credits": credits, "notifications": notifications}
+    usage: dict = {"apps": draw(element_intervals(start, days, draw(st.sampled_from([3, 6, apps]))))}
+    if draw(st.booleans()):
+        usage["timers"] = draw(element_intervals(start, days, 3))
+    for item, bundle in bundles.items():
+        if draw(st.integers(0, 3)):
+            usage[item] = {"events": [
+                {"on": draw(instant_texts(start, days, before=1, after=1)),
+                 "amount": draw(flux_amounts(bundle))} for _ in range(draw(st.integers(0, 6)))]}
+    timeline, requests = [], []
+    for period in months:
+        month, month_days = month_start(period)
+        for _ in range(draw(st.sampled_from([0, 1, 1, 2]))):
+            at = written(draw(instants(month, month_days, before=0, after=0)), 0,
+                         draw(st.booleans()))
+            if draw(st.integers(0, 3)):
+                timeline.append({"on": at, "change_plan": draw(st.sampled_from(ref_flux.ORDER)),
+                                 "by": draw(st.sampled_from(["root", "root", "root", "sam"]))})
+            else:
+                timeline.append({"on": at, "cap": {item: draw(flux_amounts(bundles[item]))
+                                                   for item in draw(st.sets(
+                                                       st.sampled_from(ref_flux.CAPPED),
+                                                       min_size=1))}})
+        for _ in range(draw(st.integers(0, 2))):
+            item = draw(st.sampled_from(["apps", "apps", "timers"]))
+            requests.append({"on": draw(instant_texts(month, month_days, before=0, after=0)),
+                             "create": item, "count": draw(st.integers(1, apps))})
+    data = {"account": "diff-flux", "plan": plan, "usage": usage, "timeline": timeline,
+            "requests": requests}
+    if draw(st.booleans()):
+        data["caps"] = {item: draw(flux_amounts(bundles[item]))
+                        for item in draw(st.sets(st.sampled_from(ref_flux.CAPPED), min_size=1))}
+    return data, months
+
+
+@SETTINGS
+@given(flux_accounts())
+def test_soracom_flux_agrees_with_reference(case):
+    data, months = case
+    compare(data, ref_flux.bill_periods(data, months), planlang_bills(FLUX, data, months),
+            plans=True, decisions={"quota-refusal", "plan-change", "create"})
 
 
 def test_of_two_drops_asked_in_one_month_the_last_is_the_next_plan():

@@ -6,10 +6,11 @@ tables are hard-coded below as plain Python data; all arithmetic is exact (fract
 
 Each biller takes an account as plain data (the dict an account YAML file holds) and returns, per
 period, a dict: ``period``, ``plan``, ``next_plan``, ``total`` (a Decimal string with two decimals)
-and ``lines``, a list of ``(item, amount)`` with the amount a Decimal string with two decimals.
+and ``lines``, a list of ``(item, amount)`` with the amount a Decimal string with two decimals;
+the coediting and soracom-flux billers add ``decisions``, a list of tuples (see each module).
 """
 
-from . import coediting, edge_device, flespi
+from . import coediting, edge_device, flespi, soracom_flux
 from .common import money
 
-__all__ = ["coediting", "edge_device", "flespi", "money"]
+__all__ = ["coediting", "edge_device", "flespi", "money", "soracom_flux"]

@@ -108,6 +108,8 @@ def bill_periods(account: dict, periods: list[str]) -> list[dict]:
                                       next_month_day(period), None))
             elif kind == 1:
                 amount = Fraction(Decimal(str(event["amount"])))
+                if amount == 0:  # no sessions: nothing reaches a threshold or the quota
+                    continue
                 while True:
                     quota = TIERS[tier][1]
                     if policy == "auto_upgrade" and tier < len(TIERS) - 1:
