@@ -26,7 +26,9 @@ from hypothesis import strategies as st
 from reference import coediting as ref_coediting
 from reference import edge_device as ref_edge
 from reference import flespi as ref_flespi
+from reference import soracom_air as ref_air
 from reference import soracom_flux as ref_flux
+from reference.common import instant
 
 import planlang
 from planlang.drivers.batch import bill_one
@@ -39,6 +41,7 @@ FLESPI = planlang.load_catalog(str(REPO / "catalogs" / "flespi.plan"))
 EDGE = planlang.load_catalog(str(REPO / "catalogs" / "edge-device.plan"))
 COEDITING = planlang.load_catalog(str(REPO / "catalogs" / "coediting.plan"))
 FLUX = planlang.load_catalog(str(REPO / "catalogs" / "soracom-flux.plan"))
+AIR = planlang.load_catalog(str(REPO / "catalogs" / "soracom-air.plan"))
 
 EXAMPLES = int(os.environ.get("PLANLANG_DIFF_EXAMPLES", "250"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -459,14 +462,26 @@ def flux_accounts(draw) -> tuple[dict, list[str]]:
             usage[item] = {"events": [
                 {"on": draw(instant_texts(start, days, before=1, after=1)),
                  "amount": draw(flux_amounts(bundle))} for _ in range(draw(st.integers(0, 6)))]}
+    # the instants elements appear and go, inside the months: a change or a request made then
+    edges = [edge for item in ("apps", "timers") for interval in usage.get(item, {}).get(
+        "intervals", ()) for edge in (interval["from"], interval.get("to")) if edge is not None
+        and months[0] <= instant(edge).strftime("%Y-%m") <= months[-1]]
+
+    def moment(month, month_days):
+        if edges and draw(st.integers(0, 2)) == 0:
+            return draw(st.sampled_from(edges))
+        return written(draw(instants(month, month_days, before=0, after=0)), 0,
+                       draw(st.booleans()))
+
     timeline, requests = [], []
     for period in months:
         month, month_days = month_start(period)
         for _ in range(draw(st.sampled_from([0, 1, 1, 2]))):
-            at = written(draw(instants(month, month_days, before=0, after=0)), 0,
-                         draw(st.booleans()))
+            at = moment(month, month_days)
             if draw(st.integers(0, 3)):
-                timeline.append({"on": at, "change_plan": draw(st.sampled_from(ref_flux.ORDER)),
+                timeline.append({"on": at, "change_plan": draw(st.sampled_from(
+                                     ["Developer", "Standard", "Developer", "Standard",
+                                      "Enterprise"])),
                                  "by": draw(st.sampled_from(["root", "root", "root", "sam"]))})
             else:
                 timeline.append({"on": at, "cap": {item: draw(flux_amounts(bundles[item]))
@@ -475,7 +490,7 @@ def flux_accounts(draw) -> tuple[dict, list[str]]:
                                                        min_size=1))}})
         for _ in range(draw(st.integers(0, 2))):
             item = draw(st.sampled_from(["apps", "apps", "timers"]))
-            requests.append({"on": draw(instant_texts(month, month_days, before=0, after=0)),
+            requests.append({"on": moment(month, month_days),
                              "create": item, "count": draw(st.integers(1, apps))})
     data = {"account": "diff-flux", "plan": plan, "usage": usage, "timeline": timeline,
             "requests": requests}
@@ -491,6 +506,120 @@ def test_soracom_flux_agrees_with_reference(case):
     data, months = case
     compare(data, ref_flux.bill_periods(data, months), planlang_bills(FLUX, data, months),
             plans=True, decisions={"quota-refusal", "plan-change", "create"})
+
+
+# ---- Soracom Air accounts -------------------------------------------------------------------------
+
+
+def records_of(bill: dict) -> list[tuple]:
+    """planlang's records as the reference writes them: (date, item, subject, quantity, amount)."""
+    return sorted(((line["date"], line["item"], line["subject"],
+                    Fraction(Decimal(str(line["quantity"]))), str(line["amount"]))
+                   for line in bill["lines"]), key=repr)
+
+
+def compare_records(data: dict, ours: list[dict], theirs: list[dict]) -> None:
+    assert [b["period"] for b in theirs] == [b["period"] for b in ours]
+    for mine, bill in zip(ours, theirs, strict=True):
+        for item in sorted({line[1].split("-")[0] for line in mine["lines"]}):
+            event(f"record: {item}")
+        where = f"{bill['period']} of {data!r}"
+        theirs_records, mine_records = records_of(bill), sorted(mine["lines"], key=repr)
+        missing = [r for r in mine_records if r not in theirs_records]
+        extra = [r for r in theirs_records if r not in mine_records]
+        assert not missing and not extra, (
+            f"records differ in {where}:\n only planlang  {extra}\n only reference {missing}")
+        assert Decimal(str(bill["total"])) == Decimal(mine["total"]), (
+            f"total differs in {where}: planlang {bill['total']}, reference {mine['total']}")
+
+
+LABELS = st.fixed_dictionaries({"country": st.sampled_from(["jp", "us"]),
+                                "plan": st.sampled_from(["plan01s", "planX1"])})
+DATA_AMOUNTS = st.one_of(
+    st.integers(0, 150_000_000).map(lambda n: f"{n} bytes"),
+    st.integers(0, 30_000).map(lambda n: f"{Decimal(n) / 100} MB"),
+    st.sampled_from(["1 bytes", "1024 bytes", "1025 bytes", "100 MB", "99.999999 MB"]),
+)
+BIG_DATA = st.one_of(  # toward the account's 1 TB a month, and at it
+    st.integers(200_000, 700_000).map(lambda n: f"{n:,} MB"),
+    st.sampled_from(["1 TB", "1,000,000 MB", "999,999.999999 MB", "1000000001024 bytes"]))
+
+
+@st.composite
+def air_usage(draw, start, days, amounts) -> dict:
+    if draw(st.booleans()):
+        return {"events": [{"on": draw(instant_texts(start, days, before=1, after=1)),
+                            "amount": draw(amounts)} for _ in range(draw(st.integers(1, 4)))]}
+    return {"daily": {(start + dt.timedelta(days=day)).date().isoformat(): draw(amounts)
+                      for day in draw(st.sets(st.integers(0, days - 1), min_size=1, max_size=4))}}
+
+
+@st.composite
+def air_subscriber(draw, index: int, start, days, big: bool) -> dict:
+    if draw(st.integers(0, 6)) == 0:
+        hours = st.one_of(st.integers(0, 24), st.integers(0, 48).map(lambda h: f"{Decimal(h) / 2} hours"))
+        return {"vpg": f"vpg-{index:04d}", "usage": {"vpg_hours": draw(air_usage(start, days, hours))}}
+    sim: dict = {"imsi": f"29505091000{index:04d}"}
+    status = draw(st.sampled_from([None, *ref_air.STATUSES]))
+    if status is not None:
+        sim["status"] = status
+    if status in ref_air.PAUSED and draw(st.integers(0, 2)):  # anniversaries in the months
+        since = start.date() + dt.timedelta(days=draw(st.integers(0, days - 1)))
+        years = draw(st.integers(0, 3))
+        sim["status_since"] = dt.date(since.year - years, since.month,
+                                      min(since.day, 28)).isoformat()
+    if draw(st.booleans()):
+        sim["options"] = sorted(draw(st.sets(st.sampled_from(list(ref_air.OPTIONS)), min_size=1)))
+    timeline = []
+    for _ in range(draw(st.sampled_from([0, 0, 1, 2, 4]))):
+        at = draw(instant_texts(start, days, before=0, after=0))
+        if draw(st.integers(0, 2)):
+            timeline.append({"on": at, "status": draw(st.sampled_from(ref_air.STATUSES))})
+        else:
+            timeline.append({"on": at, draw(st.sampled_from(["enable", "disable"])):
+                             draw(st.sampled_from(list(ref_air.OPTIONS)))})
+    if timeline:
+        sim["timeline"] = timeline
+    usage = {}
+    if draw(st.booleans()):
+        amounts = st.one_of(DATA_AMOUNTS, BIG_DATA, BIG_DATA) if big else DATA_AMOUNTS
+        usage["data"] = {"events": [
+            {"on": draw(instant_texts(start, days, before=1, after=1)), "amount": draw(amounts),
+             "labels": draw(LABELS)} for _ in range(draw(st.integers(1, 5)))]}
+    for meter in ref_air.SMS:
+        if draw(st.integers(0, 3)) == 0:
+            usage[meter] = draw(air_usage(start, days, st.integers(0, 5)))
+    if draw(st.integers(0, 3)) == 0:
+        usage["harvest_requests"] = draw(air_usage(
+            start, days, st.one_of(st.integers(0, 5000), st.integers(1995, 2005))))
+    if usage:
+        sim["usage"] = usage
+    return sim
+
+
+@st.composite
+def air_accounts(draw) -> tuple[dict, list[str]]:
+    months = consecutive(draw(periods()), draw(st.sampled_from([1, 1, 2])))
+    start, _ = month_start(months[0])
+    days = sum(month_start(period)[1] for period in months)
+    big = draw(st.integers(0, 4)) == 0
+    data: dict = {"account": "diff-air", "subscribers": [
+        draw(air_subscriber(index, start, days, big)) for index in range(draw(st.integers(1, 4)))]}
+    cents = st.integers(0, 500).map(lambda n: str(Decimal(n) / 100))
+    if draw(st.booleans()):
+        data["coupon"] = draw(cents)
+    timeline = [{"on": draw(instant_texts(start, days, before=0, after=0)), "coupon": draw(cents)}
+                for _ in range(draw(st.sampled_from([0, 0, 1, 2])))]
+    if timeline:
+        data["timeline"] = timeline
+    return data, months
+
+
+@SETTINGS
+@given(air_accounts())
+def test_soracom_air_agrees_with_reference(case):
+    data, months = case
+    compare_records(data, ref_air.bill_periods(data, months), planlang_bills(AIR, data, months))
 
 
 def test_of_two_drops_asked_in_one_month_the_last_is_the_next_plan():
