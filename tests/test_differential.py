@@ -13,8 +13,12 @@ The number of accounts per property is PLANLANG_DIFF_EXAMPLES (default 250); a l
 from __future__ import annotations
 
 import calendar
+import csv
 import datetime as dt
+import io
+import json
 import os
+import tempfile
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -31,6 +35,7 @@ from reference import soracom_flux as ref_flux
 from reference.common import instant
 
 import planlang
+from planlang.drivers import cli
 from planlang.drivers.batch import bill_one
 from planlang.engine import evaluate_periods
 from planlang.inputs.account import Account
@@ -545,6 +550,11 @@ BIG_DATA = st.one_of(  # toward the account's 1 TB a month, and at it
     st.sampled_from(["1 TB", "1,000,000 MB", "999,999.999999 MB", "1000000001024 bytes"]))
 
 
+# names, tag values and group names: commas and double quotes are quoted, formula-like text
+# is written after an apostrophe, a number is not
+CSV_TEXTS = st.sampled_from(["MySIM", "a,b", 'say "hi"', "=SUM(A1)", "-5", "@x", "+1", "ä ü", ""])
+
+
 @st.composite
 def air_usage(draw, start, days, amounts) -> dict:
     if draw(st.booleans()):
@@ -560,6 +570,13 @@ def air_subscriber(draw, index: int, start, days, big: bool) -> dict:
         hours = st.one_of(st.integers(0, 24), st.integers(0, 48).map(lambda h: f"{Decimal(h) / 2} hours"))
         return {"vpg": f"vpg-{index:04d}", "usage": {"vpg_hours": draw(air_usage(start, days, hours))}}
     sim: dict = {"imsi": f"29505091000{index:04d}"}
+    if draw(st.booleans()):
+        sim["name"] = draw(CSV_TEXTS)
+    if draw(st.booleans()):
+        sim["tags"] = draw(st.dictionaries(st.sampled_from(["site", "Owner", "=k", "a,b"]),
+                                           CSV_TEXTS, max_size=3))
+    if draw(st.integers(0, 2)) == 0:
+        sim["group"] = {"id": f"abcdef00-0000-0000-0000-{index:012d}", "name": draw(CSV_TEXTS)}
     status = draw(st.sampled_from([None, *ref_air.STATUSES]))
     if status is not None:
         sim["status"] = status
@@ -615,11 +632,39 @@ def air_accounts(draw) -> tuple[dict, list[str]]:
     return data, months
 
 
+def planlang_csv(data: dict, period: str) -> tuple[list[str], list[dict[str, str]], str]:
+    """`planlang bill catalogs/soracom-air.plan --account A --period P --format csv`, in
+    process: the CSV's header and rows, parsed by header as the seed says to, and its text."""
+    with tempfile.TemporaryDirectory() as folder:
+        account, out = Path(folder) / "account.json", Path(folder) / "bill.csv"
+        account.write_text(json.dumps(data), encoding="utf-8")
+        status = cli.main(["bill", str(REPO / "catalogs" / "soracom-air.plan"), "--account",
+                           str(account), "--period", period, "--format", "csv", "--out", str(out)])
+        assert status == 0, f"planlang bill --format csv refused {data!r}"
+        text = out.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff") and text.endswith("\r\n"), "UTF-8 with a BOM, CRLF line ends"
+    reader = csv.DictReader(io.StringIO(text[1:], newline=""))
+    return list(reader.fieldnames or ()), list(reader), text
+
+
 @SETTINGS
 @given(air_accounts())
 def test_soracom_air_agrees_with_reference(case):
+    """Every record and total of every month; the first month's detailed billing CSV, row by row
+    (the SIM's name, tags and group on each of its rows) and its amount column summing to the
+    month's total."""
     data, months = case
-    compare_records(data, ref_air.bill_periods(data, months), planlang_bills(AIR, data, months))
+    ours = ref_air.bill_periods(data, months)
+    compare_records(data, ours, planlang_bills(AIR, data, months))
+    header, rows, _ = planlang_csv(data, months[0])  # a walk from the same month
+    expected_header, expected_rows = ours[0]["csv"]
+    assert header == expected_header, f"CSV header of {data!r}: {header} != {expected_header}"
+    missing = [row for row in expected_rows if row not in rows]
+    extra = [row for row in rows if row not in expected_rows]
+    assert not missing and not extra and len(rows) == len(expected_rows), (
+        f"CSV rows differ for {months[0]} of {data!r}:\n only planlang  {extra}\n"
+        f" only reference {missing}")
+    assert sum((Decimal(row["amount"]) for row in rows), Decimal(0)) == Decimal(ours[0]["total"])
 
 
 def test_of_two_drops_asked_in_one_month_the_last_is_the_next_plan():

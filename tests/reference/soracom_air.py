@@ -15,12 +15,18 @@ any offset. A day is a UTC day. For each subscriber (SIM) or gateway (VPG) and e
 
 Then, dated YYYYMM: per SIM, the free tier, minus what its first 100 MB of data records (in date
 order) were billed, a record covered whole at its billed amount and the one the 100 MB end in for
-the part covered, rounded once; for the account, 20% of the value of the month's data beyond 1 TB;
+the part covered, rounded once; for the account, 20% of the value of the month's data beyond 1 TB
+(no record when that rounds to 0.00);
 last, the coupon (the account's `coupon` and its timeline's `coupon` events credited by the month's
 end), at most what the month adds up to, the rest carried to the next month.
 
 Each record: (date, item, subject, quantity, amount); every amount rounded once, half up, to the
-cent. Bills: ``period``, ``total`` and ``lines`` (those records).
+cent. Bills: ``period``, ``total``, ``lines`` (those records) and ``csv``, the detailed billing
+CSV's header and rows as the seed describes them: `date, billItemName, imsi, vpgId, unitPrice,
+quantity, amount`, then `name`, every tag key of the account's SIMs (sorted) and `group:groupId`,
+`group:name`, filled on each of a SIM's rows; a text a spreadsheet would take for a formula
+(starting with =, +, -, @, a tab or a carriage return, and not a number) written after an
+apostrophe.
 """
 
 from __future__ import annotations
@@ -169,11 +175,11 @@ def _records(sub: dict, period: str) -> list[tuple]:
                          daily["harvest_requests"][day] - HARVEST_FREE))
         if hours.get(day):
             rows.append(("virtualPrivateGatewayTypeECharge", VPG_HOUR, hours[day]))
-        out += [(date, item, subject, Fraction(figure), money(price * figure))
+        out += [(date, item, subject, Fraction(figure), money(price * figure), price)
                 for item, price, figure in rows]
     if imsi is not None:  # the free tier: the first 100 MB of the month's data records
         left, used, value = Fraction(FREE_TIER), Fraction(0), Fraction(0)
-        for _, item, _, figure, amount in out:
+        for _, item, _, figure, amount, _ in out:
             if not item.startswith("dataTrafficCharge-") or left <= 0:
                 continue
             take = min(figure, left)
@@ -181,7 +187,7 @@ def _records(sub: dict, period: str) -> list[tuple]:
             used, left = used + take, left - take
         if used:
             out.append((period.replace("-", ""), "dataTrafficFreeTier", subject, used,
-                        money(-value)))
+                        money(-value), -BYTE))
     return out
 
 
@@ -197,23 +203,66 @@ def bill_periods(account: dict, periods: list[str]) -> list[dict]:
         start, end, _ = month_bounds(period)
         balance += sum((value for when, _, value in credits if start <= when < end), Fraction(0))
         records = []
-        for sub in account.get("subscribers") or ():
+        subscribers = account.get("subscribers") or ()
+        for sub in subscribers:
             records += _records(sub, period)
         month = period.replace("-", "")
-        traffic = sum((figure for _, item, _, figure, _ in records
+        traffic = sum((figure for _, item, _, figure, _, _ in records
                        if item.startswith("dataTrafficCharge-")), Fraction(0))
-        if traffic > VOLUME_FROM:
-            amount = money(-VOLUME_SHARE * BYTE * (traffic - VOLUME_FROM))
+        price = -VOLUME_SHARE * BYTE
+        if traffic > VOLUME_FROM and money(price * (traffic - VOLUME_FROM)):  # none of 0.00
             records.append((month, "soracomAirDataChargeTieredVolumeDiscount", None,
-                            traffic - VOLUME_FROM, amount))
-        owed = sum((amount for *_, amount in records), Decimal("0.00"))
+                            traffic - VOLUME_FROM, money(price * (traffic - VOLUME_FROM)), price))
+        owed = sum((record[4] for record in records), Decimal("0.00"))
         if owed > 0 and balance > 0:
             applied = min(money(balance), owed)
-            records.append((month, "chargeCoupon", None, Fraction(1), -applied))
+            records.append((month, "chargeCoupon", None, Fraction(1), -applied,
+                            -applied))  # its unit price is an amount of money: `-0.30`
             balance -= Fraction(applied)
-        total = sum((amount for *_, amount in records), Decimal("0.00"))
+        total = sum((record[4] for record in records), Decimal("0.00"))
         bills.append({"period": period, "total": fmt(total),
                       "lines": [(date, item, subject, figure, fmt(amount))
-                                for date, item, subject, figure, amount in records]})
+                                for date, item, subject, figure, amount, _ in records],
+                      "csv": _csv(subscribers, records)})
         period = next_period(period)
     return bills
+
+
+def _safe(text: str) -> str:
+    if text.startswith(("=", "+", "-", "@", "\t", "\r")):
+        try:
+            Decimal(text)
+        except ArithmeticError:
+            return "'" + text
+    return text
+
+
+def _plain(value: Fraction | Decimal) -> str:
+    """A price or a quantity as the CSV writes it: `0.4`, `24`, `0.000000002`; money `-1.60`."""
+    if isinstance(value, Decimal):
+        return str(value)
+    return format(Decimal(value.numerator) / Decimal(value.denominator), "f").rstrip("0").rstrip(
+        ".") if value.denominator != 1 else str(value.numerator)
+
+
+def _csv(subscribers, records) -> tuple[list[str], list[dict[str, str]]]:
+    """The detailed billing CSV's header and rows (as a csv.DictReader reads them)."""
+    tag_keys = sorted({key for sub in subscribers for key in sub.get("tags") or {}})
+    header = ["date", "billItemName", "imsi", "vpgId", "unitPrice", "quantity", "amount", "name",
+              *[_safe(key) for key in tag_keys], "group:groupId", "group:name"]
+    texts = {}
+    for sub in subscribers:
+        if sub.get("imsi") is not None:
+            group, tags = sub.get("group") or {}, sub.get("tags") or {}
+            texts[sub["imsi"]] = [_safe(str(t)) for t in [
+                sub.get("name") or "", *[tags.get(key, "") for key in tag_keys],
+                group.get("id", ""), group.get("name", "")]]
+    blank = [""] * (len(tag_keys) + 3)
+    vpgs = {sub["vpg"] for sub in subscribers if sub.get("vpg") is not None}
+    rows = []
+    for date, item, subject, figure, amount, price in records:
+        imsi = "" if subject is None or subject in vpgs else subject
+        vpg = subject if subject in vpgs else ""
+        rows.append(dict(zip(header, [date, item, imsi, vpg, _plain(price), _plain(figure),
+                                      fmt(amount), *texts.get(imsi, blank)], strict=True)))
+    return header, rows
