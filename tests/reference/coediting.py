@@ -51,97 +51,104 @@ def _month_events(account: dict, period: str) -> list[tuple]:
     return sorted((e for e in events if start <= e[0] < end), key=lambda e: e[:3])
 
 
+class _Account:
+    """The account as the walk carries it, and its month being billed."""
+
+    def __init__(self, account: dict):
+        self.tier = PLANS.index(account["plan"])
+        self.policy = account.get("policy") or "wait_for_reset"
+        self.scheduled: int | None = None  # a lower tier from the first of next month
+
+    def begin(self, period: str) -> None:
+        if self.scheduled is not None:
+            self.tier, self.scheduled = self.scheduled, None
+        self.days = month_bounds(period)[2]
+        self.next_first = month_bounds(period)[1].date()
+        self.lines: list[tuple[str, Fraction]] = [("plan fee", Fraction(TIERS[self.tier][2]))]
+        self.upgraded_on: dict = {}  # day: (the tier before the day's first upgrade, line index)
+        self.decisions: list[tuple] = []
+        self.used = Fraction(0)
+        self.fired: set[tuple[int, Fraction]] = set()
+
+    def decide(self, kind: str, subject: str, day, outcome: str, reason: str, effective=None,
+               refused=None) -> None:
+        self.decisions.append((kind, subject, day, outcome, reason, effective, refused))
+
+    def upgrade(self, to: int, day, reason: str) -> None:
+        # Several changes on one day: the last one stands, as one difference from the tier the
+        # account was on before the day's first change.
+        days_left = self.days - day.day + 1
+        before, index = self.upgraded_on.setdefault(day, (self.tier, len(self.lines)))
+        difference = Fraction(TIERS[to][2] - TIERS[before][2]) * days_left / self.days
+        self.lines[index:index + 1] = [("prorated difference", difference)]
+        self.decide("plan-change", PLANS[to], day, "allowed", reason, day)
+        self.tier = to
+
+    def notify(self, day) -> None:
+        quota = TIERS[self.tier][1]
+        for share, reason in THRESHOLDS:
+            if self.used >= share * quota and (self.tier, share) not in self.fired:
+                self.fired.add((self.tier, share))
+                self.decide("notification", "sessions", day, "sent", reason)
+
+    def change(self, event: dict, day) -> None:
+        to = PLANS.index(event["change_plan"])
+        if to == self.tier:
+            self.decide("plan-change", PLANS[to], day, "refused", "already-on-plan")
+        elif event.get("by") != "admin":
+            self.decide("plan-change", PLANS[to], day, "refused", "role-not-allowed")
+        elif to > self.tier:
+            self.upgrade(to, day, "change-allowed")
+        else:
+            self.scheduled = to
+            self.decide("plan-change", PLANS[to], day, "allowed", "change-allowed",
+                        self.next_first)
+
+    def sessions(self, amount: Fraction, day) -> None:
+        if amount == 0:  # no sessions: nothing reaches a threshold or the quota
+            return
+        while True:
+            quota = TIERS[self.tier][1]
+            if self.policy == "auto_upgrade" and self.tier < len(TIERS) - 1:
+                part = min(amount, max(quota - self.used, Fraction(0)))
+                self.used += part
+                amount -= part
+                self.notify(day)
+                if self.used < quota:
+                    return
+                self.decide("notification", "sessions", day, "sent", "upgrade-pending")
+                self.upgrade(self.tier + 1, day, "auto-upgrade")
+                self.decide("notification", "sessions", day, "sent", "upgrade-done")
+                continue
+            part = min(amount, max(quota * (1 + SLACK) - self.used, Fraction(0)))
+            self.used += part
+            self.notify(day)
+            if amount > part:
+                self.decide("quota-refusal", "sessions", day, "refused", "quota-exceeded",
+                            refused=amount - part)
+            return
+
+
 def bill_periods(account: dict, periods: list[str]) -> list[dict]:
     """Bills for consecutive `periods`, walking from the first."""
-    tier = PLANS.index(account["plan"])
-    policy = account.get("policy") or "wait_for_reset"
-    scheduled: int | None = None  # a lower tier from the first of next month
+    state = _Account(account)
     bills = []
     period = periods[0]
     for expected in periods:
         assert period == expected, "the reference walks consecutive months"
-        if scheduled is not None:
-            tier, scheduled = scheduled, None
-        _, _, days = month_bounds(period)
-        lines: list[tuple[str, Fraction]] = [("plan fee", Fraction(TIERS[tier][2]))]
-        upgraded_on: dict = {}  # day: (the tier before the day's first upgrade, its line's index)
-        decisions: list[tuple] = []
-        used = Fraction(0)
-        fired: set[tuple[int, Fraction]] = set()
-
-        def upgrade(to: int, day, reason: str) -> None:
-            nonlocal tier
-            # Several changes on one day: the last one stands, as one difference from the tier
-            # the account was on before the day's first change.
-            days_left = days - day.day + 1
-            before, index = upgraded_on.setdefault(day, (tier, len(lines)))
-            line = ("prorated difference", Fraction(TIERS[to][2] - TIERS[before][2]) * days_left / days)
-            lines[index:index + 1] = [line]
-            decisions.append(("plan-change", PLANS[to], day, "allowed", reason, day, None))
-            tier = to
-
-        def notify(day) -> None:
-            quota = TIERS[tier][1]
-            for share, reason in THRESHOLDS:
-                if used >= share * quota and (tier, share) not in fired:
-                    fired.add((tier, share))
-                    decisions.append(("notification", "sessions", day, "sent", reason, None,
-                                      None))
-
+        state.begin(period)
         for at, kind, _, event in _month_events(account, period):
-            day = at.date()
             if kind == 0 and "policy" in event:
-                policy = event["policy"]
+                state.policy = event["policy"]
             elif kind == 0 and "change_plan" in event:
-                to = PLANS.index(event["change_plan"])
-                if to == tier:
-                    decisions.append(("plan-change", PLANS[to], day, "refused",
-                                      "already-on-plan", None, None))
-                elif event.get("by") != "admin":
-                    decisions.append(("plan-change", PLANS[to], day, "refused",
-                                      "role-not-allowed", None, None))
-                elif to > tier:
-                    upgrade(to, day, "change-allowed")
-                else:
-                    scheduled = to
-                    decisions.append(("plan-change", PLANS[to], day, "allowed", "change-allowed",
-                                      next_month_day(period), None))
+                state.change(event, at.date())
             elif kind == 1:
-                amount = Fraction(Decimal(str(event["amount"])))
-                if amount == 0:  # no sessions: nothing reaches a threshold or the quota
-                    continue
-                while True:
-                    quota = TIERS[tier][1]
-                    if policy == "auto_upgrade" and tier < len(TIERS) - 1:
-                        part = min(amount, max(quota - used, Fraction(0)))
-                        used += part
-                        amount -= part
-                        notify(day)
-                        if used < quota:
-                            break
-                        decisions.append(("notification", "sessions", day, "sent",
-                                          "upgrade-pending", None, None))
-                        upgrade(tier + 1, day, "auto-upgrade")
-                        decisions.append(("notification", "sessions", day, "sent",
-                                          "upgrade-done", None, None))
-                        continue
-                    part = min(amount, max(quota * (1 + SLACK) - used, Fraction(0)))
-                    used += part
-                    notify(day)
-                    if amount > part:
-                        decisions.append(("quota-refusal", "sessions", day, "refused",
-                                          "quota-exceeded", None, amount - part))
-                    break
-        rounded = [(item, money(amount)) for item, amount in lines]
+                state.sessions(Fraction(Decimal(str(event["amount"]))), at.date())
+        rounded = [(item, money(amount)) for item, amount in state.lines]
         total = sum((amount for _, amount in rounded), Decimal("0.00"))
-        next_tier = tier if scheduled is None else scheduled
-        bills.append({"period": period, "plan": PLANS[tier], "next_plan": PLANS[next_tier],
+        next_tier = state.tier if state.scheduled is None else state.scheduled
+        bills.append({"period": period, "plan": PLANS[state.tier], "next_plan": PLANS[next_tier],
                       "total": fmt(total), "lines": [(item, fmt(a)) for item, a in rounded],
-                      "decisions": decisions})
+                      "decisions": state.decisions})
         period = next_period(period)
     return bills
-
-
-def next_month_day(period: str):
-    start, end, _ = month_bounds(period)
-    return end.date()

@@ -59,7 +59,7 @@ def _month_events(account: dict, period: str) -> list[tuple]:
     start, end, _ = month_bounds(period)
     events = [(instant(e["on"]), 0, i, "timeline", e)
               for i, e in enumerate(account.get("timeline") or ())]
-    for n, item in enumerate(USAGE):
+    for item in USAGE:
         usage = ((account.get("usage") or {}).get(item) or {}).get("events") or ()
         events += [(instant(e["on"]), 1, i, item, e) for i, e in enumerate(usage)]
     events += [(instant(r["on"]), 2, i, "request", r)
