@@ -75,18 +75,19 @@ def _timeline(sub: dict) -> list[tuple]:
     return sorted((instant(e["on"]), i, e) for i, e in enumerate(sub.get("timeline") or ()))
 
 
-def _state_at(sub: dict, events: list[tuple], at: dt.datetime) -> tuple[str, set[str]]:
-    """The status and options of a subscriber just before the instant `at`."""
-    status, options = sub.get("status") or "active", set(sub.get("options") or ())
-    for when, _, event in events:
-        if when >= at:
-            break
-        status = event.get("status", status)
-        if "enable" in event:
-            options.add(event["enable"])
-        if "disable" in event:
-            options.discard(event["disable"])
-    return status, options
+def _day_ends(sub: dict, events: list[tuple], days: list[dt.date]) -> dict:
+    """{day: (status, options)} at the end of each day (its last instant): one pass over the
+    days and the events in time order."""
+    status, options = sub.get("status") or "active", frozenset(sub.get("options") or ())
+    ends, pending = {}, list(reversed(events))
+    for day in days:
+        end = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc) + dt.timedelta(1)
+        while pending and pending[-1][0] < end:
+            event = pending.pop()[2]
+            status = event.get("status", status)
+            options = (options | {event.get("enable")}) - {event.get("disable"), None}
+        ends[day] = status, options
+    return ends
 
 
 def _activations(sub: dict, events: list[tuple]) -> dict[dt.date, int]:
@@ -146,10 +147,11 @@ def _records(sub: dict, period: str) -> list[tuple]:
     daily = {meter: _usage(sub, meter, EACH, "") for meter in (*SMS, "harvest_requests")}
     hours = _usage(sub, "vpg_hours", HOURS, "hour")
     out = []
-    for day in _days(period):
+    days = _days(period)
+    ends = _day_ends(sub, events, days)
+    for day in days:
         date = day.strftime("%Y%m%d")
-        end = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc) + dt.timedelta(1)
-        status, options = _state_at(sub, events, end)
+        status, options = ends[day]
         rows = []
         if imsi is not None:
             rows.append((BASIC[status][0], BASIC[status][1], 1))
@@ -228,13 +230,19 @@ def bill_periods(account: dict, periods: list[str]) -> list[dict]:
     return bills
 
 
+FORMULA_STARTS = "=+-@\t\r"  # a spreadsheet runs a text starting so as a formula
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(text) is not None
+    except ArithmeticError:
+        return False
+
+
 def _safe(text: str) -> str:
-    if text.startswith(("=", "+", "-", "@", "\t", "\r")):
-        try:
-            Decimal(text)
-        except ArithmeticError:
-            return "'" + text
-    return text
+    """Formula-like text after an apostrophe (a spreadsheet shows it as text); numbers as such."""
+    return "'" + text if text[:1] and text[0] in FORMULA_STARTS and not _is_number(text) else text
 
 
 def _plain(value: Fraction | Decimal) -> str:
