@@ -416,8 +416,14 @@ def coediting_accounts(draw) -> tuple[dict, list[str]]:
                                  "by": draw(st.sampled_from(["admin", "admin", "admin", "member"]))})
             else:
                 timeline.append({"on": at, "policy": draw(st.sampled_from(ref_coediting.POLICIES))})
-    data = {"account": "diff-coediting", "plan": plan,
-            "usage": {"sessions": {"events": events}}, "timeline": timeline}
+    sessions: dict = {"events": events}
+    if draw(st.integers(0, 4)) == 0:  # a day's figure replaces the day's events
+        start, days = month_start(months[0])
+        sessions["daily"] = {
+            (start + dt.timedelta(days=day)).date().isoformat(): draw(session_amounts(quotas[0]))
+            for day in draw(st.sets(st.integers(0, days - 1), min_size=1, max_size=3))}
+    data = {"account": "diff-coediting", "plan": plan, "usage": {"sessions": sessions},
+            "timeline": timeline}
     policy = draw(st.sampled_from([None, *ref_coediting.POLICIES, "auto_upgrade"]))
     if policy is not None:
         data["policy"] = policy
@@ -479,6 +485,10 @@ def flux_accounts(draw) -> tuple[dict, list[str]]:
             usage[item] = {"events": [
                 {"on": draw(instant_texts(start, days, before=1, after=1)),
                  "amount": draw(flux_amounts(bundle))} for _ in range(draw(st.integers(0, 6)))]}
+            if draw(st.integers(0, 4)) == 0:  # a day's figure replaces the day's events
+                usage[item]["daily"] = {
+                    (start + dt.timedelta(days=day)).date().isoformat(): draw(flux_amounts(bundle))
+                    for day in draw(st.sets(st.integers(0, days - 1), min_size=1, max_size=3))}
     # the instants elements appear and go, inside the months: a change or a request made then
     edges = [edge for item in ("apps", "timers") for interval in usage.get(item, {}).get(
         "intervals", ()) for edge in (interval["from"], interval.get("to")) if edge is not None
@@ -689,3 +699,16 @@ def test_of_two_drops_asked_in_one_month_the_last_is_the_next_plan():
     assert (january["next_plan"], february["plan"]) == ("Tier-50k", "Tier-50k")
     compare(data, ref_coediting.bill_periods(data, ["2024-01", "2024-02"]), [january, february],
             plans=True, record=False, decisions={"plan-change"})
+
+
+def test_a_days_figure_replaces_the_days_events_of_usage_decided_event_by_event():
+    """A `daily` figure replaces the day's events (docs/accounts.md) also for usage decided event
+    by event (a cap, a quota): 20,000 events on 1 January given as 1 for the day are 1 event, not
+    20,001, and cost nothing on Developer (it added the day's figure to the events)."""
+    data = {"account": "diff-flux", "plan": "Developer", "usage": {"events": {
+        "events": [{"on": "2024-01-01T05:00:00Z", "amount": 20000}],
+        "daily": {"2024-01-01": 1}}}}
+    (bill,) = planlang_bills(FLUX, data, ["2024-01"])
+    assert str(bill["total"]) == "0.00"
+    compare(data, ref_flux.bill_periods(data, ["2024-01"]), [bill], plans=True, record=False,
+            decisions={"quota-refusal"})

@@ -24,7 +24,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from .common import fmt, instant, money, month_bounds, next_period
+from .common import fmt, instant, money, month_bounds, next_period, usage_events
 
 # PRODUCT.md (assumed): tiers in order, sessions a month and fee in USD a month.
 TIERS = [("Tier-25k", 25_000, 49), ("Tier-50k", 50_000, 89), ("Tier-100k", 100_000, 159),
@@ -45,9 +45,9 @@ def _month_events(account: dict, period: str) -> list[tuple]:
     events = []
     for index, event in enumerate(account.get("timeline") or ()):
         events.append((instant(event["on"]), 0, index, event))
-    sessions = ((account.get("usage") or {}).get("sessions") or {}).get("events") or ()
-    for index, event in enumerate(sessions):
-        events.append((instant(event["on"]), 1, index, event))
+    sessions = usage_events((account.get("usage") or {}).get("sessions") or {})
+    for index, (at, amount) in enumerate(sessions):
+        events.append((at, 1, index, {"amount": amount}))
     return sorted((e for e in events if start <= e[0] < end), key=lambda e: e[:3])
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from .common import fmt, instant, money, month_bounds, next_period
+from .common import fmt, instant, money, month_bounds, next_period, usage_events
 
 # PRODUCT.md (assumed): fee, apps at most, events and credits included, notifications at most.
 PLANS = {"Developer": (0, 3, 10_000, 1_000, 100),
@@ -60,8 +60,8 @@ def _month_events(account: dict, period: str) -> list[tuple]:
     events = [(instant(e["on"]), 0, i, "timeline", e)
               for i, e in enumerate(account.get("timeline") or ())]
     for item in USAGE:
-        usage = ((account.get("usage") or {}).get(item) or {}).get("events") or ()
-        events += [(instant(e["on"]), 1, i, item, e) for i, e in enumerate(usage)]
+        usage = usage_events((account.get("usage") or {}).get(item) or {})
+        events += [(at, 1, i, item, {"amount": amount}) for i, (at, amount) in enumerate(usage)]
     events += [(instant(r["on"]), 2, i, "request", r)
                for i, r in enumerate(account.get("requests") or ())]
     return sorted((e for e in events if start <= e[0] < end), key=lambda e: e[:3])
