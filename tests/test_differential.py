@@ -545,10 +545,10 @@ def records_of(bill: dict) -> list[tuple]:
                    for line in bill["lines"]), key=repr)
 
 
-def compare_records(data: dict, ours: list[dict], theirs: list[dict]) -> None:
+def compare_records(data: dict, ours: list[dict], theirs: list[dict], record: bool = True) -> None:
     assert [b["period"] for b in theirs] == [b["period"] for b in ours]
     for mine, bill in zip(ours, theirs, strict=True):
-        for item in sorted({line[1].split("-")[0] for line in mine["lines"]}):
+        for item in sorted({line[1].split("-")[0] for line in mine["lines"]} if record else ()):
             event(f"record: {item}")
         where = f"{bill['period']} of {data!r}"
         theirs_records, mine_records = records_of(bill), sorted(mine["lines"], key=repr)
@@ -579,11 +579,17 @@ CSV_TEXTS = st.sampled_from(["MySIM", "a,b", 'say "hi"', "=SUM(A1)", "-5", "@x",
 
 @st.composite
 def air_usage(draw, start, days, amounts) -> dict:
-    if draw(st.booleans()):
-        return {"events": [{"on": draw(instant_texts(start, days, before=1, after=1)),
-                            "amount": draw(amounts)} for _ in range(draw(st.integers(1, 4)))]}
-    return {"daily": {(start + dt.timedelta(days=day)).date().isoformat(): draw(amounts)
-                      for day in draw(st.sets(st.integers(0, days - 1), min_size=1, max_size=4))}}
+    """Events, days' figures (which replace the day's events), or both."""
+    usage = {}
+    kinds = draw(st.sampled_from([["events"], ["daily"], ["events", "daily"]]))
+    if "events" in kinds:
+        usage["events"] = [{"on": draw(instant_texts(start, days, before=1, after=1)),
+                            "amount": draw(amounts)} for _ in range(draw(st.integers(1, 4)))]
+    if "daily" in kinds:
+        usage["daily"] = {(start + dt.timedelta(days=day)).date().isoformat(): draw(amounts)
+                          for day in draw(st.sets(st.integers(0, days - 1), min_size=1,
+                                                  max_size=4))}
+    return usage
 
 
 @st.composite
@@ -699,6 +705,18 @@ def test_of_two_drops_asked_in_one_month_the_last_is_the_next_plan():
     assert (january["next_plan"], february["plan"]) == ("Tier-50k", "Tier-50k")
     compare(data, ref_coediting.bill_periods(data, ["2024-01", "2024-02"]), [january, february],
             plans=True, record=False, decisions={"plan-change"})
+
+
+def test_a_days_figure_replaces_the_days_events_of_a_subscriber():
+    """Likewise for a subscriber's usage (docs/accounts.md): 7 SMS delivered on 1 January given
+    as 2 for the day are one record of 2 (it was a record of 9)."""
+    data = {"account": "diff-air", "subscribers": [{"imsi": "295050910000001", "usage": {
+        "sms_delivered": {"events": [{"on": "2024-01-01T05:00:00Z", "amount": 7}],
+                          "daily": {"2024-01-01": 2}}}}]}
+    (bill,) = planlang_bills(AIR, data, ["2024-01"])
+    assert [(line["quantity"], line["amount"]) for line in bill["lines"]
+            if line["item"] == "soracomSmsDeliveryCharge"] == [("2", "0.02")]
+    compare_records(data, ref_air.bill_periods(data, ["2024-01"]), [bill], record=False)
 
 
 def test_a_days_figure_replaces_the_days_events_of_usage_decided_event_by_event():
