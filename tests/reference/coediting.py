@@ -1,8 +1,9 @@
 """Reference biller for the co-editing service (shared/seeds/001, PRODUCT.md "coediting").
 
 Walks the account's months in order from the first one asked for. Within a month, the timeline's
-events (plan changes, policies) and the session events are taken in time order; at the same
-instant the timeline's events come first, and each kind keeps the order of the account file.
+events (plan changes, policies) and the session events are taken in time order (a day's figure,
+`daily`, replaces that day's events with one at 00:00); at the same instant the timeline's events
+come first, and each kind keeps the order of the account file.
 
 - The quota (the tier's sessions a month) starts again from zero on the first of each month.
 - A session event is allowed as far as it fits; with `auto_upgrade`, below the top tier, the

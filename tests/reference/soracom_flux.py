@@ -1,8 +1,9 @@
 """Reference biller for Soracom Flux (shared/seeds/000, PRODUCT.md "soracom-flux").
 
 Walks the account's months in order from the first one asked for. Within a month the events are
-taken in time order; at the same instant: timeline events (plan changes, caps), then usage
-(events, credits, notifications), then create requests; each kind keeps the order of the file.
+taken in time order (a day's figure, `daily`, replaces that day's events with one at 00:00); at
+the same instant: timeline events (plan changes, caps), then usage (events, credits,
+notifications), then create requests; each kind keeps the order of the file.
 
 - Usage is decided event by event: events and credits are allowed up to the customer's cap (no cap:
   all of it), notifications up to the plan's monthly limit; the rest of an event is refused. The
