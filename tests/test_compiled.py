@@ -192,6 +192,12 @@ def valid_records(catalog_name: str):
                                        "cap": st.fixed_dictionaries({}, optional={
                                            name: st.integers(0, 300) for name in capped})})),
                 min_size=1, max_size=2))
+        counted = [name for name, meter in catalog.meters.items() if meter.source == "count"]
+        if counted and draw(st.integers(0, 3)) == 0:  # requests to create elements
+            data["requests"] = draw(st.lists(st.fixed_dictionaries({
+                "on": st.one_of(good_days, good_instants),
+                "create": st.sampled_from(counted), "count": st.integers(1, 2000)}),
+                min_size=1, max_size=3))
         if catalog.changes and draw(st.integers(0, 2)) == 0:  # plan change requests
             data["timeline"] = data.get("timeline", []) + draw(st.lists(change, min_size=1,
                                                                        max_size=3))

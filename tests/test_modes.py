@@ -236,22 +236,11 @@ def test_every_mode_bills_the_spec_alike(spec, batches):
 
 # The specs of a compiled catalog whose account the compiled path leaves to the interpreter,
 # and why: what the account holds that the compiled walk does not take (`engine/compiled.py`).
-REQUESTS = "element requests (create, store), decided one by one by the interpreter's walk"
+STORE = "a request to store an amount in an element (an element's own limit)"
 PAID_BY_HAND = "invoices paid by hand (`automatic_charge: false`, payments on the timeline)"
 AUTO_UPGRADE = "an `auto_upgrade` policy moving the account to the next plan mid-month"
 INTERPRETED = {
-    "flespi/enterprise-realms-limit-reached.scenario.yaml": REQUESTS,
-    "flespi/free-cannot-extend-channels.scenario.yaml": REQUESTS,
-    "flespi/free-devices-not-extendable.scenario.yaml": REQUESTS,
-    "flespi/free-storage-per-element.scenario.yaml": REQUESTS,
-    "flespi/no-plan-allows-request.scenario.yaml": REQUESTS,
-    "flespi/pro-limits-lowest-plan.scenario.yaml": REQUESTS,
-    "flespi/seed-examples-together.scenario.yaml": REQUESTS,
-    "flespi/start-calculators-limit-reached.scenario.yaml": REQUESTS,
-    "flespi/start-calculators-within-limit.scenario.yaml": REQUESTS,
-    "flespi/start-devices-maximum.scenario.yaml": REQUESTS,
-    "flespi/start-extra-channel-allowed.scenario.yaml": REQUESTS,
-    "flespi/times-with-offsets-are-utc.scenario.yaml": REQUESTS,
+    "flespi/free-storage-per-element.scenario.yaml": STORE,
     "flespi-billing/first-invoice-prorated-half-month.scenario.yaml": PAID_BY_HAND,
     "flespi-billing/sla-refunds-across-months.scenario.yaml": PAID_BY_HAND,
     "flespi-billing/paid-after-reminder-no-downgrade.scenario.yaml": PAID_BY_HAND,
@@ -261,10 +250,6 @@ INTERPRETED = {
     "coediting/auto-upgrade-enabled-mid-month.scenario.yaml": AUTO_UPGRADE,
     "coediting/auto-upgraded-stays-until-admin-drops.scenario.yaml": AUTO_UPGRADE,
     "coediting/two-auto-upgrades-in-one-month.scenario.yaml": AUTO_UPGRADE,
-    "invariants/flux-create-not-available-cites-the-plan.scenario.yaml": REQUESTS,
-    "invariants/flux-create-unlimited-timers-cites-its-rule.scenario.yaml": REQUESTS,
-    "soracom-flux/developer-no-timers-three-apps.scenario.yaml": REQUESTS,
-    "soracom-flux/standard-bundles-limits-and-overage.scenario.yaml": REQUESTS,
 }
 
 

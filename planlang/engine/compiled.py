@@ -21,9 +21,10 @@ usage over a plan's limit (`_Runner.over_limit`), usage decided event by event (
 caps: `_Runner.take`), SLA refunds, the billing calendar's messages for invoices an automatic
 charge settles, tier ladders (up, down with look-back, add-ons above the top tier), suspension,
 status changes and plan change requests on the timeline (days or instants; a change decided by
-`changes.decide_change`, its fees by `timeline.fee_lines`). An account or catalog outside it
-(element requests, an `auto_upgrade` that moves the account, payments by hand, daily records, a
-measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by field of the
+`changes.decide_change`, its fees by `timeline.fee_lines`), requests to create elements
+(`decisions.decide_create`). An account or catalog outside it
+(requests to store in an element, an `auto_upgrade` that moves the account, payments by hand,
+daily records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by field of the
 model, what the path covers) is evaluated by the interpreter instead, so every account gets the
 same result and the same errors whichever path runs: `tests/test_compiled.py` checks that on
 random accounts of every catalog.
@@ -60,6 +61,7 @@ from planlang.engine.charges import (
     refund_reason,
     refund_unit,
 )
+from planlang.engine.decisions import decide_create
 from planlang.engine.dunning import charged, issued, settled_by_charge
 from planlang.engine.ladder import addon_reason, move_reason
 from planlang.engine.metering import level_spans
@@ -86,7 +88,7 @@ from planlang.engine.results import Bill, ChargeLine, Decision, Reason
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
 from planlang.engine.state import Segment, State
 from planlang.engine.timeline import NOT_BILLED, fee_lines, status_reason, switched
-from planlang.inputs.account import Event
+from planlang.inputs.account import Event, Request
 from planlang.inputs.convert import (
     InputError,
     parse_amount,
@@ -811,9 +813,8 @@ class _Runner:
             elif kind == "sla-refund":
                 refund, uptime = ruling[7]
                 reason = refund_reason(uptime, refund)
-            elif kind == "plan-change":  # decided, and worded, by `changes.decide_change`
-                decisions.append(Decision(kind, subject, day, result, ruling[7].reasons, rule,
-                                          effective=effective))
+            elif kind in ("plan-change", "create"):  # decided and worded by `decide_change`,
+                decisions.append(attrs.evolve(ruling[7], steps=()))  # `decide_create`
                 continue
             elif kind == "usage-over-limit":
                 measured, ceiling, plan, peak_day = ruling[7]
@@ -885,8 +886,7 @@ class _Runner:
         addons = None
         if "automatic_charge" in record and record["automatic_charge"] is not True:
             raise _Interpret  # invoices paid by hand: the interpreter's walk
-        if "requests" in record and record["requests"] != []:
-            raise _Interpret  # element requests: the interpreter's walk decides them
+        requests = self.requests(record["requests"]) if "requests" in record else []
         owed = None  # the last month's outcome, when its invoice is due (a billing calendar's)
         committed = None  # the day a commitment to the plan runs until
         results = {}
@@ -907,6 +907,13 @@ class _Runner:
             while events and events[0][1] <= last_day:
                 moment, _, new = events.pop(0)
                 stream.append((moment, 1, len(stream), new))
+            if requests:  # element requests, after the timeline's and the uses (priority 3)
+                period = _period(month)
+                within = [(request.on, 3, index, request)
+                          for index, request in enumerate(requests)
+                          if period.start <= request.on < period.end]
+                if within:
+                    stream = sorted(stream + within, key=itemgetter(0, 1, 2))
             consumed: dict[str, Decimal] | None = None
             if timed:
                 consumed = {}
@@ -915,7 +922,14 @@ class _Runner:
                 if uses:
                     stream = sorted(stream + uses, key=itemgetter(0, 1, 2))
             for moment, kind, index, new in stream:
-                if kind == 2:  # a use: (item, amount)
+                if kind == 3:  # an element request: `decisions.decide_create`
+                    decision = decide_create(self.catalog, tier.plan, new, self.level_at(
+                        record.get("usage"), consumed, new.create, moment))
+                    made_on.append(_new(Ruling, (
+                        "create", decision.subject, decision.date, decision.outcome,
+                        decision.reasons[0].code, decision.rule, None) + (
+                        (decision,) if trace else ())))
+                elif kind == 2:  # a use: (item, amount)
                     assert consumed is not None
                     self.take(tier, new[0], new[1], moment, index, consumed, notified, caps,
                               policy, next_first, trace, made_on)
@@ -1153,6 +1167,26 @@ class _Runner:
             moment, day = _instant(event["on"])
             out.append((moment, day, status))
         out.sort(key=itemgetter(0))  # stable: events of one instant keep the file's order
+        return out
+
+    def requests(self, requests) -> list[Request]:
+        """The account's element requests, read by the account reader's own converter and
+        checked as `prepare` checks them: requests to create counted elements; to store an
+        amount in an element, or anything else: the interpreter."""
+        if type(requests) is not list:
+            raise _Interpret
+        out = []
+        for request in requests:
+            if type(request) is not dict or "store" in request:
+                raise _Interpret
+            try:
+                read = quick_converter.structure(request, Request)
+            except Exception:  # noqa: BLE001 - whatever it is, the interpreter says what is wrong
+                raise _Interpret from None
+            meter = self.catalog.meters.get(read.create) if read.create is not None else None
+            if meter is None or meter.source != "count" or read.count < 1:
+                raise _Interpret
+            out.append(read)
         return out
 
     def change_event(self, event: dict) -> tuple:

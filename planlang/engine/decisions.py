@@ -27,11 +27,18 @@ def decide_request(catalog: Catalog, plan: Plan, prepared: Prepared, request: Re
     if request.store is not None:
         return decide_store(catalog, plan, prepared, request)
     assert request.create is not None
+    series = prepared.series.get(request.create)
+    return decide_create(catalog, plan, request,
+                         series.level_at(request.on) if series else Fraction(0))
+
+
+def decide_create(catalog: Catalog, plan: Plan, request: Request, current: Fraction) -> Decision:
+    """May the account, on `plan`, create `request.count` more elements of an item of which it
+    has `current` (base units) then? The interpreter's walk and the compiled walk both ask it."""
+    assert request.create is not None
     meter = catalog.meters[request.create]
     unit = meter.unit
     show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
-    series = prepared.series.get(request.create)
-    current = series.level_at(request.on) if series else Fraction(0)
     wanted = current + unit.to_base(Fraction(request.count))
     terms = plan.items.get(request.create)
     steps = (Step("current", show(current)), Step("requested", f"{format_number(request.count)} more"),
