@@ -63,7 +63,7 @@ from planlang.engine.outcomes import (
     _outcomes_of,
 )
 from planlang.engine.prepare import uptime_percent
-from planlang.engine.results import Bill, ChargeLine, Decision, Reason
+from planlang.engine.results import Bill, ChargeLine, Decision, Reason, json_line, json_writer
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
 from planlang.engine.timeline import NOT_BILLED, status_reason
 from planlang.inputs.convert import (
@@ -115,6 +115,15 @@ _INTERVAL_KEYS = frozenset(("from", "to", "count", "disabled"))
 _DAY = dt.timedelta(days=1)
 _DAY_SECONDS = Decimal(86_400)
 _ONE = Decimal(1)
+# A bill's values from an `Outcome` (`o`) of the period PERIOD, and its charge lines' from a
+# `Line`, as `_Runner.bill_of` gives them: the JSON lines written straight from outcomes
+# (`_Runner.bill_writer`) read them; a field not named takes its default.
+_BILL_VALUES = {"account": "o[0]", "plan": "o[2]", "period": "PERIOD", "currency": "CURRENCY",
+                "lines": "o[5]", "total": "o[4]", "decisions": "decisions(o)",
+                "next_plan": "o[3]", "messages": "messages(o)"}
+_LINE_VALUES = {"kind": "o[0]", "item": "o[1]", "plan": "o[2]", "period": "PERIOD",
+                "quantity": "o[3]", "unit": "unit(o)", "unit_price": "o[4]", "amount": "o[5]",
+                "rule": "o[6]"}
 
 
 class CompiledCatalog:
@@ -408,8 +417,8 @@ class _Runner:
         # for bills: each extra's unit (its block, `10 GB`) and each meter's figures written out
         self.line_units = {(plan.name, name): terms.block_label for plan in catalog.plans
                            for name, terms in plan.items.items()}
-        self.shows = {name: (lambda v, u=m.unit.name: f"{format_number(v)} {u}")
-                      for name, m in catalog.meters.items()}
+        self.shows = {name: _shown(m.unit.name) for name, m in catalog.meters.items()}
+        self.writers: dict[str, Callable[[Outcome], str]] = {}  # by period: `bill_writer`
         for plan in catalog.plans:
             tier = _Tier(plan)
             items = []
@@ -604,22 +613,43 @@ class _Runner:
         engine/timeline.py); a record outside the compiled path gets the interpreter's bills
         (and a bad one its errors)."""
         with localcontext(EXACT):
-            if self.one_month is not None:  # it falls back by itself, to the interpreter's bill
-                outcome = self.one_month(record, True)
-                return [self.bill_of(outcome) if outcome.compiled else outcome[7]]
-            try:
-                outcomes = self.walk(record, trace=True)
-            except (_Interpret, ArithmeticError):
-                return self.compiled.interpret(record, self.asked)
-            return [self.bill_of(outcome) for outcome in outcomes]
+            return [self.bill_of(x) if type(x) is Outcome else x for x in self.traced(record)]
+
+    def json_lines(self, record: dict) -> list[str]:
+        """`results.json_line(bill, steps=False)` of each of `bills(record)`, byte for byte,
+        written straight from the traced outcomes without making the bills (`bill_writer`)."""
+        with localcontext(EXACT):
+            return [self.bill_writer(x[1])(x) + "\n" if type(x) is Outcome else json_line(x, False)
+                    for x in self.traced(record)]
+
+    def traced(self, record: dict) -> list:
+        """The record's outcomes, traced, from the compiled walk (the generated month for a
+        one-month runner); for a record outside the compiled path the interpreter's bills (and
+        for a bad one its errors)."""
+        if self.one_month is not None:  # it falls back by itself, to the interpreter's bill
+            outcome = self.one_month(record, True)
+            return [outcome if outcome.compiled else outcome[7]]
+        try:
+            return self.walk(record, trace=True)
+        except (_Interpret, ArithmeticError):
+            return self.compiled.interpret(record, self.asked)
 
     def bill_of(self, outcome: Outcome) -> Bill:
         period = outcome.period
         lines = tuple(ChargeLine(line.kind, line.item, line.plan, period, line.quantity,
-                                 self.refund_units[line.rule] if line.kind == "refund" else
-                                 self.line_units.get((line.plan, line.item), "month"),
-                                 line.unit_price, line.amount, line.rule)
+                                 self.line_unit(line), line.unit_price, line.amount, line.rule)
                       for line in outcome.lines)
+        return Bill(outcome.account, outcome.plan, period, self.currency, lines, outcome.total,
+                    self.decisions_of(outcome), next_plan=outcome.next_plan,
+                    messages=self.messages_of(outcome))
+
+    def line_unit(self, line: Line) -> str:
+        """The unit of a charge line: an SLA refund's, an extra's block (`10 GB`), or `month`."""
+        if line.kind == "refund":
+            return self.refund_units[line.rule]
+        return self.line_units.get((line.plan, line.item), "month")
+
+    def decisions_of(self, outcome: Outcome) -> tuple[Decision, ...]:
         decisions = []
         ladder = self.tiers[outcome.plan].ladder
         show = self.shows[ladder.item] if ladder is not None else None  # its meter's figures
@@ -639,6 +669,9 @@ class _Runner:
                 reason = status_reason(result, day)
             decisions.append(Decision(kind, subject, day, result, (reason,), rule,
                                       effective=effective))
+        return tuple(decisions)
+
+    def messages_of(self, outcome: Outcome) -> tuple[Decision, ...]:
         messages = []
         for ruling in outcome.messages:
             invoice, day, result, code, rule, _, total = ruling[1:]
@@ -646,8 +679,28 @@ class _Runner:
             said = issued(invoice, money) if code == "invoice-issued" else charged(invoice, money)
             messages.append(Decision("billing-message", invoice, day, result,
                                      (Reason(code, said),), rule))
-        return Bill(outcome.account, outcome.plan, period, self.currency, lines, outcome.total,
-                    tuple(decisions), next_plan=outcome.next_plan, messages=tuple(messages))
+        return tuple(messages)
+
+    def bill_writer(self, period: str) -> Callable[[Outcome], str]:
+        """The JSON form of `bill_of(outcome)` for an outcome of `period` (no newline), written
+        from the outcome (`results.json_writer`: the keys, order and hooks of `json_line`), with
+        the same values as `bill_of`: `_BILL_VALUES`, `_LINE_VALUES`. The month's fee lines,
+        shared by every account, are written once."""
+        writer = self.writers.get(period)
+        if writer is None:
+            names = {"PERIOD": period, "CURRENCY": self.currency, "unit": self.line_unit,
+                     "decisions": self.decisions_of, "messages": self.messages_of}
+            line = json_writer(ChargeLine, False, _LINE_VALUES, names)
+            fees = {id(fee): (fee, line(fee))
+                    for fee in self.info(_month(Period.parse(period)))[3].values()}
+
+            def write_line(o: Line) -> str:
+                held = fees.get(id(o))
+                return held[1] if held is not None and held[0] is o else line(o)
+
+            writer = self.writers[period] = json_writer(Bill, False, _BILL_VALUES, names,
+                                                        {"lines": write_line})
+        return writer
 
     def walk(self, record: dict, trace: bool = False) -> list[Outcome]:
         """Any walk: from the account's first month (`since`, its timeline) to the last asked.
@@ -1037,6 +1090,22 @@ class _Runner:
         raise _Interpret
 
 
+def _shown(unit: str) -> Callable[[Decimal], str]:
+    """A figure written with its unit in a reason (`15.4 GB`), as `format_number` writes it (its
+    text depends on the value alone: kept for the figures accounts give again and again)."""
+    kept: dict[Decimal, str] = {}
+
+    def show(value: Decimal) -> str:
+        text = kept.get(value) if value else None  # (0 and -0 are equal, and written apart)
+        if text is None:
+            text = f"{format_number(value)} {unit}"
+            if value and len(kept) < 100_000:
+                kept[value] = text
+        return text
+
+    return show
+
+
 def _instant(on) -> tuple[dt.datetime, dt.date]:
     """An event's instant, UTC, and its UTC day: a day (`2026-03-05`, from its midnight) or an
     instant (`2026-03-05T09:30:00Z`, any offset), read as the account reader reads them."""
@@ -1078,6 +1147,9 @@ class _Interpreted:
 
     def bills(self, record: dict) -> list[Bill]:
         return self.compiled.interpret(record, self.periods)
+
+    def json_lines(self, record: dict) -> list[str]:
+        return [json_line(bill, False) for bill in self.bills(record)]
 
     def batch(self, records: Iterable[dict]) -> list[Outcome]:
         out: list[Outcome] = []
