@@ -121,8 +121,10 @@ def planlang(accounts: Path, out: Path, source: str | None, *extra: str) -> list
                f"{PERIODS[0]}..{PERIODS[-1]}", "--format", "json", "--out", str(out), *extra]
     if source is None:
         return command
-    # the planlang of another source tree, with this environment's libraries
-    return ["env", f"PYTHONPATH={source}", sys.executable, "-m", "planlang.drivers.cli", *command[1:]]
+    # the planlang of another source tree, with this environment's libraries; `-P`: without it,
+    # `-m` puts the current folder (this tree) before PYTHONPATH, and this tree's planlang ran
+    return ["env", f"PYTHONPATH={source}", sys.executable, "-P", "-m", "planlang.drivers.cli",
+            *command[1:]]
 
 
 def plain(accounts: Path, out: Path) -> list[str]:

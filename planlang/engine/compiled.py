@@ -63,7 +63,15 @@ from planlang.engine.outcomes import (
     _outcomes_of,
 )
 from planlang.engine.prepare import uptime_percent
-from planlang.engine.results import Bill, ChargeLine, Decision, Reason, json_line, json_writer
+from planlang.engine.results import (
+    Bill,
+    ChargeLine,
+    Decision,
+    Reason,
+    json_line,
+    json_maker,
+    json_writer,
+)
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
 from planlang.engine.timeline import NOT_BILLED, status_reason
 from planlang.inputs.convert import (
@@ -116,8 +124,8 @@ _DAY = dt.timedelta(days=1)
 _DAY_SECONDS = Decimal(86_400)
 _ONE = Decimal(1)
 # A bill's values from an `Outcome` (`o`) of the period PERIOD, and its charge lines' from a
-# `Line`, as `_Runner.bill_of` gives them: the JSON lines written straight from outcomes
-# (`_Runner.bill_writer`) read them; a field not named takes its default.
+# `Line`: `_Runner.bill_of` makes the bills, and `_Runner.json_lines` writes their JSON straight
+# from the outcomes, by this one table (`_Runner.outputs`); a field not named takes its default.
 _BILL_VALUES = {"account": "o[0]", "plan": "o[2]", "period": "PERIOD", "currency": "CURRENCY",
                 "lines": "o[5]", "total": "o[4]", "decisions": "decisions(o)",
                 "next_plan": "o[3]", "messages": "messages(o)"}
@@ -418,7 +426,7 @@ class _Runner:
         self.line_units = {(plan.name, name): terms.block_label for plan in catalog.plans
                            for name, terms in plan.items.items()}
         self.shows = {name: _shown(m.unit.name) for name, m in catalog.meters.items()}
-        self.writers: dict[str, Callable[[Outcome], str]] = {}  # by period: `bill_writer`
+        self.made: dict[str, tuple] = {}  # by period: `outputs`
         for plan in catalog.plans:
             tier = _Tier(plan)
             items = []
@@ -617,9 +625,9 @@ class _Runner:
 
     def json_lines(self, record: dict) -> list[str]:
         """`results.json_line(bill, steps=False)` of each of `bills(record)`, byte for byte,
-        written straight from the traced outcomes without making the bills (`bill_writer`)."""
+        written straight from the traced outcomes without making the bills (`outputs`)."""
         with localcontext(EXACT):
-            return [self.bill_writer(x[1])(x) + "\n" if type(x) is Outcome else json_line(x, False)
+            return [self.outputs(x[1])[1](x) + "\n" if type(x) is Outcome else json_line(x, False)
                     for x in self.traced(record)]
 
     def traced(self, record: dict) -> list:
@@ -635,13 +643,7 @@ class _Runner:
             return self.compiled.interpret(record, self.asked)
 
     def bill_of(self, outcome: Outcome) -> Bill:
-        period = outcome.period
-        lines = tuple(ChargeLine(line.kind, line.item, line.plan, period, line.quantity,
-                                 self.line_unit(line), line.unit_price, line.amount, line.rule)
-                      for line in outcome.lines)
-        return Bill(outcome.account, outcome.plan, period, self.currency, lines, outcome.total,
-                    self.decisions_of(outcome), next_plan=outcome.next_plan,
-                    messages=self.messages_of(outcome))
+        return self.outputs(outcome.period)[0](outcome)
 
     def line_unit(self, line: Line) -> str:
         """The unit of a charge line: an SLA refund's, an extra's block (`10 GB`), or `month`."""
@@ -681,13 +683,14 @@ class _Runner:
                                      (Reason(code, said),), rule))
         return tuple(messages)
 
-    def bill_writer(self, period: str) -> Callable[[Outcome], str]:
-        """The JSON form of `bill_of(outcome)` for an outcome of `period` (no newline), written
-        from the outcome (`results.json_writer`: the keys, order and hooks of `json_line`), with
-        the same values as `bill_of`: `_BILL_VALUES`, `_LINE_VALUES`. The month's fee lines,
-        shared by every account, are written once."""
-        writer = self.writers.get(period)
-        if writer is None:
+    def outputs(self, period: str) -> tuple[Callable[[Outcome], Bill], Callable[[Outcome], str]]:
+        """For an outcome of `period`: its `Bill` (`bill_of`), and that bill's JSON form (no line
+        break) written straight from the outcome (`json_lines`), both from one table of values,
+        `_BILL_VALUES` and `_LINE_VALUES` (`results.json_maker`, `results.json_writer`: the keys,
+        order and hooks of `json_line`). The month's fee lines, shared by every account, are
+        written once."""
+        made = self.made.get(period)
+        if made is None:
             names = {"PERIOD": period, "CURRENCY": self.currency, "unit": self.line_unit,
                      "decisions": self.decisions_of, "messages": self.messages_of}
             line = json_writer(ChargeLine, False, _LINE_VALUES, names)
@@ -698,9 +701,11 @@ class _Runner:
                 held = fees.get(id(o))
                 return held[1] if held is not None and held[0] is o else line(o)
 
-            writer = self.writers[period] = json_writer(Bill, False, _BILL_VALUES, names,
-                                                        {"lines": write_line})
-        return writer
+            made = self.made[period] = (
+                json_maker(Bill, _BILL_VALUES, names,
+                           {"lines": json_maker(ChargeLine, _LINE_VALUES, names)}),
+                json_writer(Bill, False, _BILL_VALUES, names, {"lines": write_line}))
+        return made
 
     def walk(self, record: dict, trace: bool = False) -> list[Outcome]:
         """Any walk: from the account's first month (`since`, its timeline) to the last asked.
