@@ -127,11 +127,14 @@ _ONE = Decimal(1)
 # `Line`: `_Runner.bill_of` makes the bills, and `_Runner.json_lines` writes their JSON straight
 # from the outcomes, by this one table (`_Runner.outputs`); a field not named takes its default.
 _BILL_VALUES = {"account": "o[0]", "plan": "o[2]", "period": "PERIOD", "currency": "CURRENCY",
-                "lines": "o[5]", "total": "o[4]", "decisions": "decisions(o)",
+                "lines": "o[5]", "total": "o[4]", "decisions": "worded(o)",
                 "next_plan": "o[3]", "messages": "messages(o)"}
 _LINE_VALUES = {"kind": "o[0]", "item": "o[1]", "plan": "o[2]", "period": "PERIOD",
                 "quantity": "o[3]", "unit": "unit(o)", "unit_price": "o[4]", "amount": "o[5]",
                 "rule": "o[6]"}
+# …and its decisions' from a `Ruling` worded (`_Runner.worded`)
+_DECISION_VALUES = {"kind": "o[0]", "subject": "o[1]", "date": "o[2]", "outcome": "o[3]",
+                    "reasons": "o[6]", "rule": "o[4]", "effective": "o[5]"}
 
 
 class CompiledCatalog:
@@ -651,7 +654,9 @@ class _Runner:
             return self.refund_units[line.rule]
         return self.line_units.get((line.plan, line.item), "month")
 
-    def decisions_of(self, outcome: Outcome) -> tuple[Decision, ...]:
+    def worded(self, outcome: Outcome) -> tuple[tuple, ...]:
+        """The outcome's decisions with their reasons in the interpreter's words: (kind, subject,
+        date, outcome, rule, effective date, reasons), as `_DECISION_VALUES` reads them."""
         decisions = []
         ladder = self.tiers[outcome.plan].ladder
         show = self.shows[ladder.item] if ladder is not None else None  # its meter's figures
@@ -669,8 +674,7 @@ class _Runner:
                 reason = refund_reason(uptime, refund)
             else:  # a change of status
                 reason = status_reason(result, day)
-            decisions.append(Decision(kind, subject, day, result, (reason,), rule,
-                                      effective=effective))
+            decisions.append((kind, subject, day, result, rule, effective, (reason,)))
         return tuple(decisions)
 
     def messages_of(self, outcome: Outcome) -> tuple[Decision, ...]:
@@ -686,13 +690,13 @@ class _Runner:
     def outputs(self, period: str) -> tuple[Callable[[Outcome], Bill], Callable[[Outcome], str]]:
         """For an outcome of `period`: its `Bill` (`bill_of`), and that bill's JSON form (no line
         break) written straight from the outcome (`json_lines`), both from one table of values,
-        `_BILL_VALUES` and `_LINE_VALUES` (`results.json_maker`, `results.json_writer`: the keys,
-        order and hooks of `json_line`). The month's fee lines, shared by every account, are
-        written once."""
+        `_BILL_VALUES`, `_LINE_VALUES`, `_DECISION_VALUES` (`results.json_maker`,
+        `results.json_writer`: the keys, order and hooks of `json_line`). The month's fee lines,
+        shared by every account, are written once."""
         made = self.made.get(period)
         if made is None:
             names = {"PERIOD": period, "CURRENCY": self.currency, "unit": self.line_unit,
-                     "decisions": self.decisions_of, "messages": self.messages_of}
+                     "worded": self.worded, "messages": self.messages_of}
             line = json_writer(ChargeLine, False, _LINE_VALUES, names)
             fees = {id(fee): (fee, line(fee))
                     for fee in self.info(_month(Period.parse(period)))[3].values()}
@@ -703,8 +707,11 @@ class _Runner:
 
             made = self.made[period] = (
                 json_maker(Bill, _BILL_VALUES, names,
-                           {"lines": json_maker(ChargeLine, _LINE_VALUES, names)}),
-                json_writer(Bill, False, _BILL_VALUES, names, {"lines": write_line}))
+                           {"lines": json_maker(ChargeLine, _LINE_VALUES, names),
+                            "decisions": json_maker(Decision, _DECISION_VALUES, names)}),
+                json_writer(Bill, False, _BILL_VALUES, names,
+                            {"lines": write_line,
+                             "decisions": json_writer(Decision, False, _DECISION_VALUES, names)}))
         return made
 
     def walk(self, record: dict, trace: bool = False) -> list[Outcome]:
