@@ -237,10 +237,9 @@ def test_every_mode_bills_the_spec_alike(spec, batches):
 # The specs of a compiled catalog whose account the compiled path leaves to the interpreter,
 # and why: what the account holds that the compiled walk does not take (`engine/compiled.py`).
 REQUESTS = "element requests (create, store), decided one by one by the interpreter's walk"
-OVER_LIMIT = "usage over a plan's limit: a decision the interpreter words"
-SNAPSHOTS = "snapshots: a day's average of any number of them"
 CHANGES = "plan changes on the timeline"
 PAID_BY_HAND = "invoices paid by hand (`automatic_charge: false`, payments on the timeline)"
+AUTO_UPGRADE = "an `auto_upgrade` policy moving the account to the next plan mid-month"
 INTERPRETED = {
     "flespi/enterprise-realms-limit-reached.scenario.yaml": REQUESTS,
     "flespi/free-cannot-extend-channels.scenario.yaml": REQUESTS,
@@ -254,8 +253,6 @@ INTERPRETED = {
     "flespi/start-devices-maximum.scenario.yaml": REQUESTS,
     "flespi/start-extra-channel-allowed.scenario.yaml": REQUESTS,
     "flespi/times-with-offsets-are-utc.scenario.yaml": REQUESTS,
-    "flespi/free-usage-over-limit-not-charged.scenario.yaml": OVER_LIMIT,
-    "flespi/storage-seed-example-snapshots.scenario.yaml": SNAPSHOTS,
     "flespi-billing/deposit-refused-keeps-free.scenario.yaml": CHANGES,
     "flespi-billing/deposit-required-for-first-commercial-plan.scenario.yaml": CHANGES,
     "flespi-billing/enterprise-from-free-needs-deposit-and-commitment.scenario.yaml": CHANGES,
@@ -269,6 +266,33 @@ INTERPRETED = {
     "flespi-billing/paid-after-reminder-no-downgrade.scenario.yaml": PAID_BY_HAND,
     "flespi-billing/unpaid-invoice-downgrades-to-free-payment-restores.scenario.yaml": PAID_BY_HAND,
     "flespi-billing/unpaid-invoice-stays-on-free-until-paid.scenario.yaml": PAID_BY_HAND,
+    "coediting/auto-upgrade-100k-to-200k.scenario.yaml": AUTO_UPGRADE,
+    "coediting/auto-upgrade-enabled-mid-month.scenario.yaml": AUTO_UPGRADE,
+    "coediting/auto-upgraded-stays-until-admin-drops.scenario.yaml": AUTO_UPGRADE,
+    "coediting/two-auto-upgrades-in-one-month.scenario.yaml": AUTO_UPGRADE,
+    "coediting/downgrade-next-month.scenario.yaml": CHANGES,
+    "coediting/manual-upgrade-after-refusal.scenario.yaml": CHANGES,
+    "coediting/manual-upgrade-before-quota-hit.scenario.yaml": CHANGES,
+    "coediting/manual-upgrade-on-first-day.scenario.yaml": CHANGES,
+    "coediting/manual-upgrade-skipping-tiers.scenario.yaml": CHANGES,
+    "coediting/non-admin-cannot-change-tier.scenario.yaml": CHANGES,
+    "soracom-flux/cancel-after-removing-apps-and-timers.scenario.yaml": CHANGES,
+    "soracom-flux/cancel-refused-five-apps-two-timers-apps.scenario.yaml": CHANGES,
+    "soracom-flux/cancel-refused-five-apps-two-timers-timers.scenario.yaml": CHANGES,
+    "soracom-flux/cancel-refused-four-apps.scenario.yaml": CHANGES,
+    "soracom-flux/cancel-refused-one-timer.scenario.yaml": CHANGES,
+    "soracom-flux/cancel-standard-february-17.scenario.yaml": CHANGES,
+    "soracom-flux/caps-set-when-subscribing.scenario.yaml": CHANGES,
+    "soracom-flux/change-without-rule-refused.scenario.yaml": CHANGES,
+    "soracom-flux/sam-user-cannot-cancel.scenario.yaml": CHANGES,
+    "soracom-flux/sam-user-cannot-subscribe.scenario.yaml": CHANGES,
+    "soracom-flux/subscribe-on-last-day-full-fee.scenario.yaml": CHANGES,
+    "soracom-flux/subscribe-standard-mid-month.scenario.yaml": CHANGES,
+    "soracom-flux/subscribe-then-cancel-no-refund.scenario.yaml": CHANGES,
+    "invariants/flux-create-not-available-cites-the-plan.scenario.yaml": REQUESTS,
+    "invariants/flux-create-unlimited-timers-cites-its-rule.scenario.yaml": REQUESTS,
+    "soracom-flux/developer-no-timers-three-apps.scenario.yaml": REQUESTS,
+    "soracom-flux/standard-bundles-limits-and-overage.scenario.yaml": REQUESTS,
 }
 
 

@@ -46,9 +46,12 @@ def bill_account(catalog: Catalog, account: dict | Account | Prepared,
     if runner is not None:
         return runner.bills(account)
     if isinstance(account, dict):
-        from planlang.inputs.convert import converter
+        from planlang.inputs.convert import converter, quick_converter
 
-        account = converter.structure(account, Account)
+        try:  # the quick reading; a bad account is read again in detail, to say what is wrong
+            account = quick_converter.structure(account, Account)
+        except Exception:  # noqa: BLE001 - whatever it is, the detailed reading reports it
+            account = converter.structure(account, Account)
     return interpret(catalog, account, periods, document=document, path=path, prefix=prefix)
 
 

@@ -9,10 +9,15 @@ new plan) or on the first day of the next period, and is charged as its rule say
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from fractions import Fraction
+
+import attrs
 
 from planlang.engine.prepare import commitment_months
 from planlang.engine.results import Decision, Reason, Step
+from planlang.engine.state import State
+from planlang.model import Catalog, ChangeRule
 from planlang.money import format_money, format_number
 
 _CHARGES = {
@@ -34,13 +39,29 @@ def level(run, item: str, moment: dt.datetime) -> Fraction:
     return series.level_at(moment) if series is not None else Fraction(0)
 
 
-def decide_change(run, event) -> None:
-    catalog, state = run.catalog, run.state
+@attrs.frozen
+class ChangeDecided:
+    """What a plan change request decides: its `decision`; for an allowed one, the change rule
+    that allows it, whether it takes effect `now` (else on the first day of the next period,
+    `effective`), and until when the account is committed afterwards."""
+
+    decision: Decision
+    rule: ChangeRule | None = None
+    now: bool = False
+    effective: dt.date | None = None
+    commitment_until: dt.date | None = None
+
+
+def decide_change(catalog: Catalog, state: State, event, period_end: dt.date,
+                  level_of: Callable[[str, dt.datetime], Fraction]) -> ChangeDecided:
+    """Decide the plan change `event` asks for, the account being in `state`, in a period
+    ending on `period_end`; `level_of(item, moment)` is an item's level then (`level`). It
+    changes nothing: the walk applies what it returns."""
     old, new, date = state.plan, event.change_plan, event.on.date()
     steps = [Step("from", old), Step("to", new), Step("requested by", event.by or "(not said)")]
 
-    def refuse(reasons, rule=None):
-        run.decisions.append(Decision("plan-change", new, date, "refused", tuple(reasons), rule,
+    def refuse(reasons, rule=None) -> ChangeDecided:
+        return ChangeDecided(Decision("plan-change", new, date, "refused", tuple(reasons), rule,
                                       steps=tuple(steps)))
 
     asked = catalog.plan(new)
@@ -59,7 +80,7 @@ def decide_change(run, event) -> None:
                               f"`{new}`; `{event.by or 'an unnamed user'}` may not"))
     for requirement in rule.requirements:
         unit = catalog.meters[requirement.item].unit
-        value = level(run, requirement.item, event.on)
+        value = level_of(requirement.item, event.on)
         shown = f"{format_number(unit.from_base(value))} {unit.name}"
         need = f"{requirement.op} {format_number(unit.from_base(requirement.amount))}"
         steps.append(Step(f"{requirement.item}", f"{shown} (required: {need})"))
@@ -89,25 +110,20 @@ def decide_change(run, event) -> None:
                               "plan is allowed before then"))
     if reasons:
         return refuse(reasons, rule.rule)
-    if rule.effective == "now":
-        effective = date
-        run.switch_plan(new, event.on, rule.charge, rule.rule, rule.refund)
-        when = "takes effect immediately"
-    else:
-        from planlang.engine.state import Scheduled
-
-        effective = run.period.end.date()
-        state.scheduled.append(Scheduled(effective, new, rule.rule, "plan-change"))
-        when = f"takes effect on {effective.isoformat()}"
+    now = rule.effective == "now"
+    effective = date if now else period_end
+    when = "takes effect immediately" if now else f"takes effect on {effective.isoformat()}"
     months = target.commitment_months and commitment_months(event.commitment)
+    until = state.commitment_until
     if months:
-        state.commitment_until = _add_months(effective, months)
-    elif not upgrade or state.commitment_until is None or effective >= state.commitment_until:
-        state.commitment_until = None  # an upgrade during a commitment keeps it running
+        until = _add_months(effective, months)
+    elif not upgrade or until is None or effective >= until:
+        until = None  # an upgrade during a commitment keeps it running
     text = f"{when}; {_CHARGES[rule.charge]}" + ("" if rule.refund else "; no refund")
-    run.decisions.append(Decision("plan-change", new, date, "allowed",
+    return ChangeDecided(Decision("plan-change", new, date, "allowed",
                                   (Reason("change-allowed", text),), rule.rule,
-                                  steps=tuple(steps), effective=effective))
+                                  steps=tuple(steps), effective=effective),
+                         rule, now, effective, until)
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

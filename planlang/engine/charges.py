@@ -30,11 +30,9 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
     over = None
     ceiling = terms.ceiling()
     if rules.over_ceiling(measured, ceiling) and not quota:
-        rule = terms.limit_rule or terms.maximum_rule or terms.extend_rule or terms.included_rule
         over = Decision("usage-over-limit", terms.item, period.last_day, "exceeded",
-                        (Reason("over-limit", f"{show(measured)} measured; plan `{plan.name}` "
-                                f"allows {show(ceiling)}"),), rule,
-                        steps=tuple(measurement.steps))
+                        (over_limit_reason(show, measured, None, plan.name, ceiling),),
+                        over_limit_rule(terms), steps=tuple(measurement.steps))
     if not terms.extendable or terms.price is None:
         return None, over
     charged = rules.extra(measured, terms.included, terms.block, Fraction(terms.price),
@@ -71,10 +69,24 @@ def peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTer
     unit = catalog.meters[terms.item].unit
     show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
     return Decision("usage-over-limit", terms.item, day, "exceeded",
-                    (Reason("over-limit", f"{show(peak)} on {day.isoformat()}; plan `{plan.name}` "
-                            f"allows {show(ceiling)}"),),
-                    terms.limit_rule or terms.extend_rule or terms.included_rule,
+                    (over_limit_reason(show, peak, day, plan.name, ceiling),),
+                    over_limit_rule(terms, peak=True),
                     steps=(Step("highest count", f"{show(peak)} on {day.isoformat()}"),))
+
+
+def over_limit_rule(terms: ItemTerms, peak: bool = False):
+    """The plan line a usage-over-limit decision names: the item's limit, its maximum (for a
+    period's figure; a count's highest day has none), its `not extendable`, what it includes."""
+    if peak:
+        return terms.limit_rule or terms.extend_rule or terms.included_rule
+    return terms.limit_rule or terms.maximum_rule or terms.extend_rule or terms.included_rule
+
+
+def over_limit_reason(show, measured, day, plan: str, ceiling) -> Reason:
+    """Why usage is over a plan's limit: the period's figure (`day` None) or a count's highest,
+    on `day`, against what the plan allows; `show` writes a figure with its unit."""
+    when = "measured" if day is None else f"on {day.isoformat()}"
+    return Reason("over-limit", f"{show(measured)} {when}; plan `{plan}` allows {show(ceiling)}")
 
 
 def sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared):

@@ -15,20 +15,23 @@ interpreter gives; `runner.bills(record)` gives the bills less their steps, the 
 interpreter's words, without running the interpreter (the batch writes those).
 
 The compiled path covers the common shape of a monthly billing run: plan fees, every meter's
-figures (usage events and day figures, counts from their intervals or per day, daily and monthly
-sums, averages and maxima, rounding: `_Meter`), extras beyond what is included, SLA refunds, the
-billing calendar's messages for invoices an automatic charge settles, tier ladders (up, down with
-look-back, add-ons above the top tier), suspension, and status changes on the timeline (days or
-instants). An account or catalog outside it (plan changes, element requests, payments by hand,
-snapshots, quotas, daily records, usage over a limit, a measurement in an awkward unit, or
-anything invalid; `HANDLING` declares, field by field of the model, what the path covers) is
-evaluated by the interpreter instead, so every account gets the same result and the same errors
-whichever path runs: `tests/test_compiled.py` checks that on random accounts of every catalog.
+figures (usage events and day figures, counts from their intervals or per day, snapshots, daily
+and monthly sums, averages and maxima, rounding: `_Meter`), extras beyond what is included,
+usage over a plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer
+caps: `_Runner.consume`), SLA refunds, the billing calendar's messages for invoices an automatic
+charge settles, tier ladders (up, down with look-back, add-ons above the top tier), suspension,
+and status changes on the timeline (days or instants). An account or catalog outside it (plan
+changes, element requests, an `auto_upgrade` that moves the account, payments by hand, daily
+records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by
+field of the model, what the path covers) is evaluated by the interpreter instead, so every
+account gets the same result and the same errors whichever path runs: `tests/test_compiled.py`
+checks that on random accounts of every catalog.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
@@ -49,7 +52,12 @@ import attrs
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine import rules
 from planlang.engine.calendar import Period
-from planlang.engine.charges import refund_reason, refund_unit
+from planlang.engine.charges import (
+    over_limit_reason,
+    over_limit_rule,
+    refund_reason,
+    refund_unit,
+)
 from planlang.engine.dunning import charged, issued, settled_by_charge
 from planlang.engine.ladder import addon_reason, move_reason
 from planlang.engine.metering import level_spans
@@ -63,6 +71,15 @@ from planlang.engine.outcomes import (
     _outcomes_of,
 )
 from planlang.engine.prepare import uptime_percent
+from planlang.engine.quota import (
+    chosen_policy,
+    decided_items,
+    notice_reason,
+    refusal_reason,
+    take_use,
+    thresholds_of,
+    unavailable,
+)
 from planlang.engine.results import (
     Bill,
     ChargeLine,
@@ -83,6 +100,7 @@ from planlang.inputs.convert import (
 )
 from planlang.inputs.documents import Figure
 from planlang.model import (
+    POLICIES,
     Band,
     Calendar,
     Catalog,
@@ -112,13 +130,16 @@ from planlang.money import (
 from planlang.units import lookup
 
 _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline",
-                           "uptime", "automatic_charge"))
+                           "uptime", "automatic_charge", "caps", "policy"))
 _EVENT_KEYS = frozenset(("on", "status"))
 _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
 _METER_KEYS = frozenset(("daily", "events"))  # a usage meter's
 _DAY_KEYS = frozenset(("daily",))  # a count or snapshot meter's that the compiled path reads
 _DAY_COUNT_KEYS = frozenset(("count", "disabled"))
+_READ_KINDS = frozenset((Figure, int))  # figures checked when read, and whole numbers
+_KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value written
 _SPAN_KEYS = frozenset(("intervals", "daily"))  # a count meter's
+_SAMPLE_KEYS = frozenset(("snapshots", "daily"))  # a snapshots meter's
 _INTERVAL_KEYS = frozenset(("from", "to", "count", "disabled"))
 _DAY = dt.timedelta(days=1)
 _DAY_SECONDS = Decimal(86_400)
@@ -250,7 +271,8 @@ HANDLING: dict[type, dict[str, Any]] = {
         "changes": BY_ACCOUNT,
         "records": Only(_unset, "daily billing records"),
         "discounts": Only(_unset, "daily billing records"),
-        "quotas": Only(_unset, "quotas"),
+        # usage decided event by event (`quota.decided_items`): `_Runner.consume`
+        "quotas": COMPUTED,
     },
     Meter: {
         **_fields("name round_unit rule", WORDING),
@@ -271,7 +293,7 @@ HANDLING: dict[type, dict[str, Any]] = {
         # `ItemTerms.ceiling`)
         **_fields("included extendable price block maximum limit unlimited element_limits",
                   COMPUTED),
-        "customer_cap": Only(_unset, "`{plan}` limits `{item}` by a customer cap"),
+        "customer_cap": COMPUTED,
     },
     Ladder: {
         **_fields("name rule up_rule down_rule overflow_rule", WORDING),
@@ -286,10 +308,11 @@ HANDLING: dict[type, dict[str, Any]] = {
     ChangeRule: _fields("source_kind source target_kind target roles effective charge refund "
                         "deposit requirements rule specificity", BY_ACCOUNT),
     Requirement: _fields("item op amount message rule", BY_ACCOUNT),
-    # held by `Catalog.quotas`, `.records` and `.discounts`: the interpreter's
-    QuotaRule: _fields("item slack notifications policies default_policy rule slack_rule "
-                       "policy_rule", OUTSIDE),
-    Notification: _fields("who remaining rule", OUTSIDE),
+    # (an `auto_upgrade` that happens changes the plan: the interpreter's walk)
+    QuotaRule: {**_fields("item slack notifications policies default_policy", COMPUTED),
+                **_fields("rule slack_rule policy_rule", WORDING)},
+    Notification: {"remaining": COMPUTED, **_fields("who rule", WORDING)},
+    # held by `Catalog.records` and `.discounts`: the interpreter's
     # (the calendar's steps: only for an invoice owed, which sends the walk to the interpreter)
     Calendar: _fields("invoice_day charge_day due_day reminder_day downgrade_day downgrade_plan "
                       "restore rules", BY_ACCOUNT),
@@ -329,7 +352,8 @@ def _outside(value: Any, where: dict[str, str]) -> str | None:
 class _Tier:
     """What the month loop needs of one plan, precomputed."""
 
-    __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon", "sla")
+    __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon", "sla",
+                 "quotas", "limits")
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -341,6 +365,33 @@ class _Tier:
         self.rung: rules.Rung | None = None  # its moves on its ladder, in the meter's unit
         self.addon: Any = None  # the add-ons' fee and line rule, above the ladder's top
         self.sla: tuple | None = None  # its SLA level's refunds, when it has any
+        self.quotas: dict[str, _Quota | None] = {}  # each item decided event by event: its terms
+        self.limits: dict[str, tuple] = {}  # item: (the rule an over-limit decision names, peak)
+
+
+class _Quota:
+    """A plan's terms for an item whose usage is decided event by event (`engine/quota.py`), in
+    the meter's unit: its quota (None: none), the quota's rule and slack, and its notifications
+    with the use at which each is due (`rules.notice_threshold`)."""
+
+    __slots__ = ("terms", "quota", "rule", "slack", "notices", "upgrade")
+
+    def __init__(self, catalog: Catalog, plan: Plan, terms: ItemTerms, scale: Callable):
+        rule = catalog.quotas.get(terms.item)
+        self.terms = terms
+        self.rule = rule
+        self.quota = None if terms.limit is None else scale(terms.limit)
+        self.slack = exact_decimal(rule.slack) if rule is not None else _ZERO
+        # each notification's index and the use at which it is due, in the meter's unit
+        self.notices = tuple((index, scale(threshold))
+                             for index, threshold in thresholds_of(rule, terms.limit))
+        if self.quota is None and terms.limit is not None or self.slack is None or any(
+                threshold is None for _, threshold in self.notices):
+            raise _Unsupported(f"`{plan.name}` has a quota in awkward units")
+        # the plan `auto_upgrade` would move to, when that policy may apply
+        self.upgrade = None
+        if rule is not None and "auto_upgrade" in rule.policies and terms.limit is not None:
+            self.upgrade = catalog.next_plan(plan.name)
 
 
 class _Meter:
@@ -353,8 +404,8 @@ class _Meter:
     day figures' total and highest (`figure`), or for a meter with no monthly step, the highest
     day (what the plan's ceiling is compared with)."""
 
-    __slots__ = ("offset", "unit", "usage", "keys", "spans", "counted", "subtract", "largest", "monthly",
-                 "direction", "step", "plain", "peak")
+    __slots__ = ("offset", "unit", "usage", "keys", "spans", "sampled", "averaged", "counted",
+                 "subtract", "largest", "monthly", "direction", "step", "plain", "peak")
 
     def __init__(self, offset: int, meter: Meter):
         self.offset = offset
@@ -365,6 +416,8 @@ class _Meter:
         # intervals: the time-weighted average of a day, then the period's sum or average, or
         # its highest day (no monthly step); other steps over intervals: the interpreter's
         self.spans = self.counted and meter.daily != "maximum" and meter.monthly != "maximum"
+        self.sampled = meter.source == "snapshots"  # its snapshots: a day's average or maximum
+        self.averaged = meter.daily != "maximum"
         self.subtract = self.counted and not meter.include_disabled
         self.largest = usage and meter.daily == "maximum"  # a day's largest usage event
         self.monthly = meter.monthly
@@ -377,9 +430,19 @@ class _Meter:
         self.peak = meter.monthly is None
         self.plain = not self.peak and meter.monthly in (None, "sum") and self.direction is None
 
-    def figure(self, days: int, total: Decimal, highest: Any, scale: int = 1) -> Decimal:
+    def figure(self, days: int, total: Any, highest: Any, scale: int = 1) -> Decimal:
         """The period's figure from its day figures' `total` (in units × `scale`) and highest
-        (in units), the period having `days` days."""
+        (in units), the period having `days` days. Snapshots' totals are Fractions (a day's
+        average of any number of them): their figure is worked out in Fractions, then taken
+        as a Decimal when it is one exactly (rounded, it always is; else: the interpreter)."""
+        if type(total) is Fraction:
+            value = highest if self.peak else rules.metered(
+                self.monthly, total, highest, days, self.direction,
+                None if self.step is None else Fraction(self.step))
+            exact = exact_decimal(value)
+            if exact is None:
+                raise _Interpret
+            return exact
         if self.peak:
             return highest
         if scale != 1:  # exact or not at all (Inexact, an ArithmeticError: the interpreter)
@@ -422,7 +485,14 @@ class _Runner:
         self.width = max(1, len(self.meter_names))  # figures are keyed month * width + meter
         self.meter_units = {name: m.unit for name, m in catalog.meters.items()}
         self.meters = {name: _Meter(i, m) for i, (name, m) in enumerate(catalog.meters.items())}
+        # the items whose usage is decided event by event (quotas, customer caps), in the order
+        # the interpreter takes them
+        self.decided = tuple(decided_items(catalog))
         self.month_days: dict[int, int] = {}
+        # each month of the run with the days of it written `2026-11-05`
+        self.day_sets = tuple(
+            (month, frozenset(day.isoformat() for day in _period(month).dates()))
+            for month in range(_month(min(periods)), _month(max(periods)) + 1))
         self.unit_cache: dict[tuple[str, str], Decimal | None] = {}
         self.tiers: dict[str, _Tier] = {}
         # for bills: each extra's unit (its block, `10 GB`) and each meter's figures written out
@@ -430,6 +500,9 @@ class _Runner:
                            for name, terms in plan.items.items()}
         self.shows = {name: _shown(m.unit.name) for name, m in catalog.meters.items()}
         self.made: dict[str, tuple] = {}  # by period: `outputs`
+        # figures in the unit each meter rounds to (what an over-limit decision states)
+        self.round_shows = {name: functools.partial(_in_round_unit, m)
+                            for name, m in catalog.meters.items()}
         for plan in catalog.plans:
             tier = _Tier(plan)
             items = []
@@ -457,14 +530,23 @@ class _Runner:
                 items.append((self.meter_index[name], name, included,
                               None if on_ladder or ceiling is None else scale(ceiling),
                               priced, terms.price, block, terms.price_rule))
+                tier.limits[name] = (over_limit_rule(terms, peak=meter.monthly is None),
+                                     meter.monthly is None)
             tier.items = tuple(items)
             tier.ladder = ladder
             if plan.sla is not None and catalog.slas[plan.sla].refunds:
                 tier.sla = catalog.slas[plan.sla].refunds
+            for name in self.decided:
+                terms = plan.items.get(name)
+                unit = catalog.meters[name].unit
+                tier.quotas[name] = None if terms is None else _Quota(
+                    catalog, plan, terms, lambda v, u=unit: exact_decimal(u.from_base(v)))
             self.tiers[plan.name] = tier
         self.refund_units = {refund.rule: refund_unit(refund) for level in catalog.slas.values()
                              for refund in level.refunds}
         for ladder in catalog.ladders:
+            if ladder.item in self.decided:
+                raise _Unsupported(f"the ladder's item `{ladder.item}` is decided event by event")
             if not self.meters[ladder.item].plain:  # the ladder reads the unrounded figure
                 raise _Unsupported(f"the ladder's item `{ladder.item}` is not a monthly sum")
             unit = catalog.meters[ladder.item].unit
@@ -483,13 +565,15 @@ class _Runner:
         self.asked_months = tuple(_month(p) for p in periods)
         self.nothing = rules.bill_total((), self.currency)  # the total of a month not billed
         self.period_info: dict[int, tuple] = {}
+        self.fee_totals: dict[int, Decimal] = {}  # by the id of a fee line kept in `period_info`
         self.day_months: dict[str, int] = {}  # "2026-11-05" -> its month number, days seen valid
         self.since_months: dict[str, int] = {}
         self.readings: dict[tuple[str, str], Decimal] = {}  # ("15.3 GB", "GB") -> 15.3
+        self.uptime_readings: dict[tuple, tuple[int, Fraction]] = {}  # ("2026-11", "99.9%")
         # A monthly run's month as generated straight-line code (record -> Outcome): the
         # general walk's steps with this catalog's and this month's constants bound.
         self.one_month = None
-        if len(self.asked_months) == 1:
+        if len(self.asked_months) == 1 and not self.decided:
             from planlang.engine.generated import one_month
 
             self.one_month = one_month(self)
@@ -503,8 +587,9 @@ class _Runner:
             fee_lines = {}
             for name, tier in self.tiers.items():
                 amount = rules.prorated_fee(tier.fee, period.days, period.days, self.currency)
-                fee_lines[name] = _new(Line, ("fee", "plan fee", name, Decimal(1), tier.fee,
-                                              amount, tier.plan.fee_rule))
+                line = fee_lines[name] = _new(Line, ("fee", "plan fee", name, Decimal(1),
+                                                     tier.fee, amount, tier.plan.fee_rule))
+                self.fee_totals[id(line)] = rules.bill_total((line,), self.currency)
             info = (str(period), period.last_day, period.next().first_day, fee_lines)
             self.period_info[month] = info
         return info
@@ -552,10 +637,15 @@ class _Runner:
         return self.compiled._fallback(record, self.asked)[0]
 
     def charges(self, tier: _Tier, figures: dict, month: int, fee_line: Line,
-                addons: tuple | None, uptime=None) -> tuple[tuple, Decimal, Any]:
+                addons: tuple | None, uptime=None, last_day: dt.date | None = None,
+                trace: bool = False,
+                consumed: dict | None = None, usage: Any = None) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
-        refund given, as (its `Refund`, the uptime), or None."""
+        decisions they make: usage over a plan's limit (the period's figure, or a count's
+        highest day, found in the account's `usage`), then the refund (`refund`). The items
+        `consumed` (decided event by event) are billed for what was allowed, which their limit
+        does not bound."""
         lines: tuple = (fee_line,)
         currency = self.currency
         if addons is not None:
@@ -564,25 +654,79 @@ class _Runner:
             lines += (_new(Line, ("add-on", "add-on subscription", addon_plan, Decimal(count),
                                   fee, amount, rule)),)
         base = month * self.width
+        decisions: tuple = ()
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
             measured = figures.get(base + item, _ZERO)
-            if over_ceiling(measured, ceiling):
-                raise _Interpret  # a usage-over-limit decision: the interpreter words it
+            if over_ceiling(measured, ceiling) and not (consumed and item_name in consumed):
+                decisions += (self.over_limit(tier, item_name, measured, ceiling, month,
+                                              last_day, usage, trace),)
             if priced:
                 charged = extra(measured, included, block, price, currency)
                 if charged is not None:
                     blocks, amount = charged
                     lines += (_new(Line, ("extra", item_name, tier.name, blocks, price, amount,
                                           rule)),)
-        given = None
         if uptime is not None and tier.sla is not None:
-            refunded = rules.sla_refund(tier.sla, uptime, tier.fee, currency)
-            if refunded is not None and refunded[2] != 0:
-                refund, exact_refund, amount = refunded
-                lines += (_new(Line, ("refund", "SLA refund", tier.name, _ONE,
-                                      fraction_to_decimal(exact_refund), amount, refund.rule)),)
-                given = (refund, uptime)
-        return lines, rules.bill_total(lines, currency), given
+            refunded = self.refund(tier, uptime, last_day, trace)
+            if refunded is not None:
+                lines += (refunded[0],)
+                decisions += (refunded[1],)
+        if len(lines) == 1:  # the fee alone: its total worked out once (`info`)
+            return lines, self.fee_totals[id(fee_line)], decisions
+        return lines, rules.bill_total(lines, currency), decisions
+
+    def over_limit(self, tier: _Tier, item: str, measured: Decimal, ceiling: Decimal, month: int,
+                   last_day: dt.date | None, usage: Any, trace: bool) -> Ruling:
+        """The decision on usage over a plan's limit (`charges.over_limit_rule`): at the period's
+        end for the period's figure; for a count measured by its highest day, on the first day
+        it was that high."""
+        rule, peak = tier.limits[item]
+        day = last_day
+        if peak:
+            day = min(date for date, value in self.day_peaks(usage[item], self.meters[item], month)
+                      if value == measured)
+        ruling = ("usage-over-limit", item, day, "exceeded", "over-limit", rule, None)
+        return _new(Ruling, ruling + ((measured, ceiling, tier.name, day if peak else None),)
+                    if trace else ruling)
+
+    def day_peaks(self, data: dict, meter: _Meter, month: int) -> list[tuple[dt.date, Any]]:
+        """A count meter's highest level on each day of `month` with elements (a day's figure
+        given replacing it), as the account reader and `metering.daily_peaks` give them."""
+        period = _period(month)
+        given = {}
+        daily = data.get("daily", _NO_FIGURES)
+        for day, value in daily.items():
+            date = day if type(day) is dt.date else dt.date.fromisoformat(day)
+            if period.first_day <= date <= period.last_day:
+                given[date] = (self.day_count(value, meter) if type(value) is dict
+                               else value if type(value) is Figure
+                               else self.checked(value, meter.unit))
+        if "intervals" not in data:
+            return list(given.items())
+        changes = self.changes(data["intervals"], meter)
+        times = [moment for moment, _ in changes]
+        index = bisect_right(times, period.start)
+        level = sum((delta for _, delta in changes[:index]), _ZERO)
+        dates = period.dates()
+        bounds = [period.start + day * _DAY for day in range(len(dates) + 1)]
+        return [(date, given.get(date, peak)) for date, (_, peak)
+                in zip(dates, level_spans(changes, index, level, bounds), strict=True)]
+
+    def refund(self, tier: _Tier, uptime: Fraction, last_day: dt.date | None,
+               trace: bool = False) -> tuple[Line, Ruling] | None:
+        """The SLA refund of a month with `uptime` on a plan whose SLA refunds (`rules.sla_refund`):
+        its line and its decision (with `trace`, carrying the refund and the uptime, which its
+        reason states), or None when no band holds the uptime."""
+        assert tier.sla is not None
+        refunded = rules.sla_refund(tier.sla, uptime, tier.fee, self.currency)
+        if refunded is None or refunded[2] == 0:
+            return None
+        refund, exact_refund, amount = refunded
+        line = _new(Line, ("refund", "SLA refund", tier.name, _ONE,
+                           fraction_to_decimal(exact_refund), amount, refund.rule))
+        ruling = ("sla-refund", tier.plan.sla, last_day, "refunded", "uptime-in-band",
+                  refund.rule, None)
+        return line, _new(Ruling, ruling + ((refund, uptime),) if trace else ruling)
 
     def ladder_step(self, tier: _Tier, figures: dict, month: int, history: list,
                     last_day: dt.date, next_first: dt.date, decisions: tuple,
@@ -672,6 +816,19 @@ class _Runner:
             elif kind == "sla-refund":
                 refund, uptime = ruling[7]
                 reason = refund_reason(uptime, refund)
+            elif kind == "usage-over-limit":
+                measured, ceiling, plan, peak_day = ruling[7]
+                show = self.shows[subject] if peak_day is not None else self.round_shows[subject]
+                reason = over_limit_reason(show, measured, peak_day, plan, ceiling)
+            elif kind == "notification":
+                note, plan, after, quota = ruling[7]
+                reason = notice_reason(note, plan, after, quota, self.meter_units[subject])
+            elif code == "not-available":
+                reason = unavailable(subject, ruling[7][0])
+            elif kind == "quota-refusal":
+                plan, refused, quota, slack, cap, policy, resets = ruling[7]
+                reason = refusal_reason(self.shows[subject], refused, plan, quota, slack, cap,
+                                        policy, resets)
             else:  # a change of status
                 reason = status_reason(result, day)
             decisions.append((kind, subject, day, result, rule, effective, (reason,)))
@@ -740,6 +897,15 @@ class _Runner:
             month = min(month, events[0][1].year * 12 + events[0][1].month - 1)
         figures = self.figures(record["usage"], month) if "usage" in record else _NO_FIGURES
         uptimes = self.uptimes(record["uptime"]) if "uptime" in record else _NO_FIGURES
+        timed = None  # the usage of each item decided event by event, in time order
+        if self.decided and "usage" in record:
+            timed = self.decided_usage(record["usage"])
+        caps = self.caps(record["caps"]) if "caps" in record else _NO_FIGURES
+        policy = None
+        if "policy" in record:
+            policy = record["policy"]
+            if type(policy) is not str or policy not in POLICIES:
+                raise _Interpret
         history = self.lookback(record["lookback"], tier) if "lookback" in record else []
         last = self.last_month
         if last - month >= 1200:
@@ -757,13 +923,24 @@ class _Runner:
             key, last_day, next_first, fee_lines = self.period_info.get(month) or self.info(month)
             if scheduled is not None:
                 tier = self.tiers[scheduled]
-            decisions: tuple = ()
+            changed: list[tuple] = []  # (instant, 1, place, ruling), merged with the usage decided
             while events and events[0][1] <= last_day:
-                _, day, new = events.pop(0)
+                moment, day, new = events.pop(0)
                 if new != status and self.suspend:
-                    decisions += (_new(Ruling, ("status", name, day, new, "status-" + new,
-                                                self.suspension_rule, day)),)
+                    changed.append((moment, 1, len(changed), _new(Ruling, (
+                        "status", name, day, new, "status-" + new, self.suspension_rule, day))))
                 status = new
+            consumed = None
+            dated = False  # whether decisions were made on days before the month's last
+            if timed:  # usage decided event by event, with the status changes in time order
+                consumed, decided = self.consume(tier, timed, month, next_first, caps, policy,
+                                                 trace)
+                if decided:
+                    changed = sorted(changed + decided, key=itemgetter(0, 1, 2))
+                for item, used in consumed.items():
+                    figures[month * self.width + self.meters[item].offset] = used
+                dated = bool(decided)
+            decisions: tuple = tuple(ruling for *_, ruling in changed) if changed else ()
             plan = tier.name
             if self.suspend and status == "suspended":
                 scheduled = None  # a suspended month is neither billed nor evaluated
@@ -772,14 +949,16 @@ class _Runner:
                 total = self.nothing
                 lines: tuple = ()
             else:
-                lines, total, refund = self.charges(tier, figures, month, fee_lines[plan],
-                                                    addons, uptimes.get(month))
-                if refund is not None:
-                    ruling = ("sla-refund", tier.plan.sla, last_day, "refunded", "uptime-in-band",
-                              refund[0].rule, None)
-                    decisions += (_new(Ruling, ruling + (refund,) if trace else ruling),)
+                lines, total, made = self.charges(tier, figures, month, fee_lines[plan],
+                                                  addons, uptimes.get(month), last_day, trace,
+                                                  consumed, record.get("usage"))
+                if made:
+                    decisions += made
+                    dated = dated or any(ruling.date != last_day for ruling in made)
                 scheduled, decisions, addons = self.ladder_step(
                     tier, figures, month, history, last_day, next_first, decisions, trace)
+            if dated:  # decisions on days: the interpreter's order, by date, then as made
+                decisions = tuple(sorted(decisions, key=itemgetter(2)))
             outcome = _new(Outcome, (name, key, plan, scheduled or plan, total, lines, decisions,
                                      self, record) + ((messages,) if messages else ()))
             if month in self.wanted_months:
@@ -787,6 +966,121 @@ class _Runner:
             owed = outcome if self.calendar and total > 0 else None
             month += 1
         return [results[m] for m in self.asked_months]
+
+    def decided_usage(self, usage) -> dict[str, list[tuple[dt.datetime, Decimal]]]:
+        """The usage of each item decided event by event, as (instant, amount) in time order:
+        its events, then its day figures (from the day's start), a day's figure replacing that
+        day's events, as the account reader gives them (`prepare._series`)."""
+        if type(usage) is not dict:
+            raise _Interpret
+        out = {}
+        for item in self.decided:
+            data = usage.get(item)
+            if data is None:
+                continue
+            meter = self.meters[item]
+            if type(data) is not dict or not _METER_KEYS.issuperset(data):
+                raise _Interpret
+            timed = []
+            for event in data.get("events", ()):
+                if type(event) is not dict or event.keys() != _USAGE_EVENT_KEYS:
+                    raise _Interpret
+                value = event["amount"]
+                timed.append((_instant(event["on"])[0],
+                              value if type(value) is Figure else self.checked(value, meter.unit)))
+            daily = data.get("daily", _NO_FIGURES)
+            if type(daily) is not dict:
+                raise _Interpret
+            days = []
+            for day, value in daily.items():
+                self.day_month(day, daily)  # as the days of `daily` are checked
+                date = day if type(day) is dt.date else dt.date.fromisoformat(day)
+                days.append((dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc),
+                             value if type(value) is Figure else self.checked(value, meter.unit)))
+            if days:
+                given = {moment.date() for moment, _ in days}
+                timed = [use for use in timed if use[0].date() not in given] + days
+            timed.sort(key=itemgetter(0))  # stable: one instant's in the order given
+            out[item] = timed
+        return out
+
+    def caps(self, caps) -> dict[str, Decimal]:
+        """The customer's caps, by item, in the meter's unit, checked as `prepare` checks them."""
+        if type(caps) is not dict:
+            raise _Interpret
+        out = {}
+        for item, amount in caps.items():
+            meter = self.meters.get(item) if type(item) is str else None
+            if meter is None:
+                raise _Interpret
+            out[item] = amount if type(amount) is Figure else self.checked(amount, meter.unit)
+        return out
+
+    def consume(self, tier: _Tier, timed: dict, month: int, resets: dt.date, caps: dict,
+                policy: str | None, trace: bool = False) -> tuple[dict[str, Decimal], list]:
+        """The month's usage of the items decided event by event, taken in time order as
+        `quota.consume` takes it (`rules.quota_ceiling`, `rules.quota_take`,
+        `rules.notice_threshold`): what each item was allowed, and the decisions made, as
+        (instant, 2, the use's place among its item's, `Ruling`), with `trace` the `Ruling`
+        carrying what its reason states. A use that an `auto_upgrade` policy answers by moving the account to
+        the next plan: the interpreter's walk."""
+        period = _period(month)
+        start, end = period.start, period.end
+        uses = []
+        for item in self.decided:
+            within = [use for use in timed.get(item, ()) if start <= use[0] < end]
+            uses += [(moment, index, item, amount)
+                     for index, (moment, amount) in enumerate(within)]
+        uses.sort(key=itemgetter(0, 1))  # stable: one instant's in the items' order
+        used: dict[str, Decimal] = {}
+        notified: dict[str, set[int]] = {}  # each item's notifications sent, on this plan
+        decided = []
+
+        def ruling(*figures) -> Ruling:
+            return _new(Ruling, figures if trace else figures[:7])
+
+        for moment, index, item, amount in uses:
+            terms = tier.quotas[item]
+            before = used.get(item, _ZERO)
+            used[item] = before
+            if not amount > 0:
+                continue  # nothing asked: nothing decided (`quota.consume`)
+            day = moment.date()
+            rule = terms.rule if terms is not None else None
+            chosen = chosen_policy(policy, rule)
+            cap = caps.get(item) if terms is not None and terms.terms.customer_cap else None
+            sent = notified.setdefault(item, set())
+            taken = take_use(terms is not None, terms and terms.quota,
+                             terms.slack if terms is not None else _ZERO, cap,
+                             terms is not None and terms.upgrade is not None
+                             and chosen == "auto_upgrade",
+                             before, amount, terms.notices if terms is not None else (), sent)
+            if taken.code == "not-available":
+                decided.append((moment, 2, index, ruling(
+                    "quota-refusal", item, day, "refused", "not-available", None, None,
+                    (tier.name,))))
+                continue
+            if taken.code == "auto-upgrade":
+                raise _Interpret  # the account moves to the next plan: the interpreter's walk
+            assert terms is not None
+            after = before + taken.taken
+            for number in taken.notices:  # (due only under a quota rule)
+                assert rule is not None
+                sent.add(number)
+                note = rule.notifications[number]
+                decided.append((moment, 2, index, ruling(
+                    "notification", item, day, "sent",
+                    "quota-exhausted" if note.remaining is None else "quota-remaining",
+                    note.rule, None, (note, tier.name, after, terms.quota))))
+            if taken.refused:
+                capped = taken.code == "cap-reached"
+                decided.append((moment, 2, index, ruling(
+                    "quota-refusal", item, day, "refused", taken.code,
+                    terms.terms.cap_rule if capped else terms.terms.limit_rule, None,
+                    (tier.name, taken.refused, terms.quota, rule.slack if rule else 0,
+                     cap if capped else None, chosen, resets))))
+            used[item] = after
+        return used, decided
 
     def invoice_messages(self, owed: Outcome, month: int) -> tuple:
         """The billing messages in `month` for the invoice of the month before (`owed`), which
@@ -872,34 +1166,75 @@ class _Runner:
         if not meter.keys.issuperset(data):
             if meter.spans and "intervals" in data and _SPAN_KEYS.issuperset(data):
                 return self.interval_months(data, meter, first, last)
+            if meter.sampled and "snapshots" in data and _SAMPLE_KEYS.issuperset(data):
+                return self.snapshot_months(data, meter)
             raise _Interpret
-        totals: dict[int, Decimal] = {}
-        highest: dict[int, Decimal] = {}
-        track = not meter.plain
-        unit = meter.unit
         daily = data.get("daily", _NO_FIGURES)
         if type(daily) is not dict:
             raise _Interpret
+        unit = meter.unit
+        track = not meter.plain
+        if len(data) == 1 and daily:  # day figures alone: of one month of the run's, mostly
+            keys = daily.keys()
+            for month, days in self.day_sets:
+                if keys <= days:  # every day written `2026-11-05`, all of this month
+                    figures = list(daily.values())
+                    kinds = set(map(type, figures))
+                    if not kinds <= _READ_KINDS:
+                        if dict in kinds:
+                            break  # `{count, disabled}`: read one by one, below
+                        figures = [v if type(v) is Figure else self.checked(v, unit)
+                                  for v in figures]
+                    elif int in kinds and not 0 <= min(figures) <= max(figures) < _LARGEST_INT:
+                        break  # the general reading says which figure is at fault
+                    return {month: (sum(figures, _ZERO), _ZERO + max(figures) if track else None)}
         day_months = self.day_months
-        figures = []
+        lead: int | None = None  # the month of the first figure
+        months: list[int] | None = None  # each figure's month, once one of another month is seen
+        values: list[Any] = []
         for day, value in daily.items():
-            month = day_months.get(day) if type(day) is str else None
-            if month is None:
-                month = self.day_month(day, daily)
-            if type(value) is not Figure:  # not checked when read: checked here
-                value = (self.day_count(value, meter) if type(value) is dict
-                         else self.checked(value, unit))
-            figures.append((month, value))
+            seen = day_months.get(day)  # the days seen (text); anything else: `day_month`
+            month = self.day_month(day, daily) if seen is None else seen
+            kind = type(value)
+            if kind is not Figure:  # not checked when read: checked here
+                if kind is int and 0 <= value < _LARGEST_INT:
+                    pass  # summed as it is: the sums start from a Decimal zero
+                elif kind is dict:
+                    value = self.day_count(value, meter)
+                else:
+                    value = self.checked(value, unit)
+            if month != lead:
+                if lead is None:
+                    lead = month
+                elif months is None:
+                    months = [lead] * len(values)
+            if months is not None:
+                months.append(month)
+            values.append(value)
         if "events" in data:
-            figures += self.event_days(data["events"], daily, meter)
-        for month, value in figures:
+            for month, value in self.event_days(data["events"], daily, meter):
+                if lead is None:
+                    lead = month
+                elif months is None and month != lead:
+                    months = [lead] * len(values)
+                if months is not None:
+                    months.append(month)
+                values.append(value)
+        if lead is None:
+            return {}
+        if months is None:  # one month: the usual case
+            return {lead: (sum(values, _ZERO), _ZERO + max(values) if track else None)}
+        totals: dict[int, Decimal] = {}
+        highest: dict[int, Decimal] = {}
+        for month, value in zip(months, values, strict=True):
             if month in totals:
                 totals[month] += value
-                if track and value > highest[month]:
+                if value > highest[month]:
                     highest[month] = value
             else:
-                totals[month] = highest[month] = value
-        return {month: (total, highest[month] if track else None)
+                totals[month] = _ZERO + value
+                highest[month] = value
+        return {month: (total, _ZERO + highest[month] if track else None)
                 for month, total in totals.items()}
 
     def interval_months(self, data: dict, meter: _Meter, first: int,
@@ -937,6 +1272,42 @@ class _Runner:
                 if peak > highest:
                     highest = peak
             out[month] = (total, highest, _DAY_SECONDS)
+        return out
+
+    def snapshot_months(self, data: dict, meter: _Meter) -> dict[int, tuple]:
+        """A snapshots meter's months: each day's figure the average (or the largest) of the
+        snapshots taken that UTC day, a day's figure given in `daily` replacing it, as
+        `prepare._series` and `metering._daily_figures` give it; (the total of the day
+        figures, their highest), as Fractions."""
+        snapshots = data["snapshots"]
+        daily = data.get("daily", _NO_FIGURES)
+        if type(snapshots) is not dict or type(daily) is not dict:
+            raise _Interpret
+        samples: dict[dt.date, list] = {}
+        seen = set()
+        for on, value in snapshots.items():
+            moment = _instant(on)[0]
+            if moment in seen:
+                raise _Interpret  # one instant written twice: the reader says so
+            seen.add(moment)
+            if type(value) is not Figure:
+                value = self.checked(value, meter.unit)
+            samples.setdefault(moment.date(), []).append(value)
+        figures: dict[dt.date, Fraction] = {
+            day: Fraction(sum(values, _ZERO)) / len(values) if meter.averaged
+            else Fraction(max(values)) for day, values in samples.items()}
+        for day, value in daily.items():
+            self.day_month(day, daily)  # as the days of `daily` are checked
+            figures[day if type(day) is dt.date else dt.date.fromisoformat(day)] = Fraction(
+                value if type(value) is Figure else self.checked(value, meter.unit))
+        out: dict[int, tuple] = {}
+        for day, value in figures.items():
+            month = day.year * 12 + day.month - 1
+            if month in out:
+                total, highest = out[month]
+                out[month] = (total + value, max(highest, value))
+            else:
+                out[month] = (value, value)
         return out
 
     def changes(self, intervals, meter: _Meter) -> list[tuple[dt.datetime, Decimal]]:
@@ -997,10 +1368,12 @@ class _Runner:
         if not meter.counted or "count" not in value or not _DAY_COUNT_KEYS.issuperset(value):
             raise _Interpret
         count = self.checked(value["count"], meter.unit)
-        try:
-            disabled = parse_count(value.get("disabled", 0))
-        except InputError:
-            raise _Interpret from None
+        disabled = value.get("disabled", 0)
+        if type(disabled) is not int or not 0 <= disabled < _LARGEST_INT:  # else: the reader
+            try:
+                disabled = parse_count(disabled)
+            except InputError:
+                raise _Interpret from None
         if meter.subtract:
             count -= disabled
             if count < 0:
@@ -1013,15 +1386,22 @@ class _Runner:
         if type(data) is not dict:
             raise _Interpret
         out = {}
+        known = self.uptime_readings
         for period, value in data.items():
-            try:
-                month = _month(Period.parse(parse_period(period)))
-                percent = uptime_percent(self.catalog, parse_amount(value), (), [])
-            except (InputError, ValueError):
-                raise _Interpret from None
-            if percent is None:
-                raise _Interpret
-            out[month] = percent
+            key = (period, value)  # (a Figure is a Decimal: its key equals its number's)
+            reading = known.get(key) if type(period) is str and type(value) in _KEYS else None
+            if reading is None:
+                try:
+                    month = _month(Period.parse(parse_period(period)))
+                    percent = uptime_percent(self.catalog, parse_amount(value), (), [])
+                except (InputError, ValueError):
+                    raise _Interpret from None
+                if percent is None:
+                    raise _Interpret
+                reading = (month, percent)
+                if type(value) in _KEYS and len(known) < 100_000:
+                    known[key] = reading
+            out[reading[0]] = reading[1]
         return out
 
     def day_month(self, day, daily=None) -> int:
@@ -1134,8 +1514,19 @@ def _instant(on) -> tuple[dt.datetime, dt.date]:
     return moment, moment.date()
 
 
+def _in_round_unit(meter: Meter, value: Decimal) -> str:
+    """A figure in the meter's unit written in the unit it rounds to: `5 GB`."""
+    base = meter.unit.to_base(Fraction(value))
+    return f"{format_number(meter.round_unit.from_base(base))} {meter.round_unit.name}"
+
+
 def _month(period: Period) -> int:
     return period.year * 12 + period.month - 1
+
+
+def _period(month: int) -> Period:
+    year, number = divmod(month, 12)
+    return Period(year, number + 1)
 
 
 _FINEST = Decimal(1).scaleb(-MAX_DIGITS, EXACT)

@@ -84,7 +84,7 @@ def one_month(runner: _Runner):
         addon_figures=rules.addon_figures,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
         checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
-        month_figure=runner.month_figure,
+        month_figure=runner.month_figure, uptimes=runner.uptimes, refund=runner.refund,
     )
     meters = [(i, name, runner.meters[name]) for i, name in enumerate(runner.meter_names)]
     month_key = out.constant(key, "key")
@@ -96,7 +96,7 @@ def one_month(runner: _Runner):
         functions = {}
         for number, (plan_name, tier) in enumerate(runner.tiers.items()):
             functions[plan_name] = f"plan{number}"
-            out(0, f"def plan{number}(name, record, status, {arguments}lookback, trace):")
+            out(0, f"def plan{number}(name, record, status, {arguments}lookback, up, trace):")
             out.base = 1
             _plan(out, runner, tier, fee_lines[plan_name], month_key, last)
             out.base = 0
@@ -115,8 +115,12 @@ def one_month(runner: _Runner):
     out(1, "status = record.get('status')")
     out(1, "usage = record.get('usage')")
     out(1, "lookback = record.get('lookback')")
+    # uptime only where a plan refunds by it (else the general walk checks it, and ignores it)
+    refunds = any(tier.sla is not None for tier in runner.tiers.values())
+    if refunds:
+        out(1, "uptime = record.get('uptime')")
     out(1, "if len(record) != 2 + (status is not None) + (usage is not None) + "
-        "(lookback is not None):")
+        "(lookback is not None)" + (" + (uptime is not None):" if refunds else ":"))
     out(2, "return walk(record, trace)[0]  # a timeline, a start date, ...: the general walk")
     out(1, "if type(name) is not str or not name:")
     out(2, "raise I")
@@ -150,6 +154,10 @@ def one_month(runner: _Runner):
         out(6, f"m{index} = value if m{index} is ZERO else m{index} + value")
         out(3, "else:  # usage events, or events and daily figures: the general reading")
         out(4, f"m{index} = month_figure(d{index}, {meter_name}, {month})")
+    if refunds:
+        out(1, f"up = None if uptime is None else uptimes(uptime).get({month})  # checks them all")
+    elif not inline:
+        out(1, "up = None")
     if inline:  # a few plans: each plan's steps in place, the plan found by comparisons
         for number, (plan_name, tier) in enumerate(runner.tiers.items()):
             out(1, f"{'el' if number else ''}if plan == {plan_name!r}:")
@@ -161,7 +169,7 @@ def one_month(runner: _Runner):
         out(1, "bill = PLANS.get(plan)")
         out(1, "if bill is None:")
         out(2, "raise I  # a plan the catalog does not have")
-        out(1, f"return bill(name, record, status, {arguments}lookback, trace)")
+        out(1, f"return bill(name, record, status, {arguments}lookback, up, trace)")
     out.base = 0
     out(1, "except (I, ArithmeticError):  # decimal's errors are ArithmeticErrors")
     out(2, "return fallback(record)  # the interpreter, with its errors for a bad account")
@@ -185,8 +193,8 @@ def _read_value(out: _Writer, indent: int, value: str, unit: str) -> None:
 def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
           last: str) -> None:
     """A plan's steps for the month, in the general walk's order: look-back, suspension, fee,
-    extras, ladder. Names in scope: name, record, status, m0.. (each meter's figure), lookback,
-    trace."""
+    extras, SLA refund, ladder. Names in scope: name, record, status, m0.. (each meter's figure),
+    lookback, up (the month's uptime or None), trace."""
     plan = tier.name
     _, last_day, next_first, _ = runner.info(runner.last_month)
 
@@ -220,7 +228,7 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     for index, item, included, ceiling, priced, price, block, rule in tier.items:
         if ceiling is not None:
             out(1, f"if over_ceiling(m{index}, {out.constant(ceiling, 'ceiling')}):")
-            out(2, "raise I  # a usage-over-limit decision: the interpreter words it")
+            out(2, "return walk(record, trace)[0]  # a usage-over-limit decision: the walk's")
         if priced:
             price_name = out.constant(price, "price")
             out(1, f"charged = extra(m{index}, {out.constant(included, 'included')}, "
@@ -234,6 +242,16 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
                 alone = False
             else:
                 out(2, f"lines += ({extra},)")
+    sla = ""  # the refund's decision, before the ladder's
+    if tier.sla is not None:
+        sla = "sla"
+        out(1, "sla = ()")
+        out(1, "if up is not None:")
+        out(2, f"refunded = refund({out.constant(tier, 'tier')}, up, {last}, trace)")
+        out(2, "if refunded is not None:")
+        out(3, "lines += (refunded[0],)")
+        out(3, "sla = (refunded[1],)")
+        alone = False
     # The total is `rules.bill_total` of the lines: worked out here once for the fee line alone,
     # for each account only when it has more lines.
     fee_total = out.constant(rules.bill_total(fee_lines, runner.currency), "fee_total")
@@ -244,7 +262,7 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
             "bill_total(lines, CURRENCY)")
     if tier.ladder is None:
         out(1, f"return Outcome((name, {month_key}, {plan!r}, {plan!r}, total, lines, "
-            "(), runner, record))")
+            f"{sla or '()'}, runner, record))")
         return
     usage = f"m{tier.index}"
     rung = tier.rung
@@ -264,12 +282,13 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     out(1, f"move = ladder_move({rung_name}, {usage}, history)")
     out(1, "if move is None:")
     out(2, f"scheduled = {plan!r}")
-    out(2, "decisions = ()")
+    then = f"{sla} + " if sla else ""
+    out(2, f"decisions = {sla or '()'}")
     out(1, "else:")
     out(2, "scheduled = move.plan")
-    out(2, f"decisions = {moves_name}[move.kind]")
+    out(2, f"decisions = {then}{moves_name}[move.kind]")
     out(2, "if trace:")
-    out(3, "decisions = (new(Ruling, decisions[0] + (move.figures,)),)")
+    out(3, f"decisions = {then}(new(Ruling, {moves_name}[move.kind][0] + (move.figures,)),)")
     if rung.overflow is not None:
         overflow = rung.overflow
         decision = out.constant((ruling("add-on", overflow.plan, "above-top-tier",

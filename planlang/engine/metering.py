@@ -159,8 +159,10 @@ def _daily_figures(meter: Meter, series: Series, period: Period) -> dict[dt.date
 
 def _count_days(series: Series, period: Period, aggregation: str) -> dict[dt.date, Fraction]:
     """Time-weighted average (or maximum) of a step function over each UTC day of the period."""
-    index, level = series.level_before(period.start)
     days = period.dates()
+    if not series.changes:  # no intervals: no element all day (a day's figure given replaces it)
+        return dict.fromkeys(days, Fraction(0))
+    index, level = series.level_before(period.start)
     bounds = [day_start(day) for day in days] + [day_start(days[-1]) + DAY]
     spans = level_spans(series.changes, index, level, bounds)
     return {day: peak if aggregation == "maximum" else area / SECONDS_PER_DAY
@@ -202,19 +204,24 @@ def _runs(days, figures, convert) -> str:
             runs[-1][1] += 1
         else:
             runs.append([value, 1])
-    parts = [f"{format_number(convert(v))} × {n} day{'s' if n > 1 else ''}" for v, n in runs]
-    if len(parts) > 8:
-        parts = parts[:4] + [f"… {len(parts) - 8} more runs …"] + parts[-4:]
-    return ", ".join(parts)
+    shown: list[list | None] = [*runs] if len(runs) <= 8 else [*runs[:4], None, *runs[-4:]]
+    return ", ".join(f"… {len(runs) - 8} more runs …" if run is None else
+                     f"{format_number(convert(run[0]))} × {run[1]} day{'s' if run[1] > 1 else ''}"
+                     for run in shown)
 
 
 def _sum_text(days, figures, convert) -> str:
-    groups: dict[Fraction, int] = defaultdict(int)
+    """`(5 × 15 + 4 × 15)`: the day figures' sum by distinct figure, in the order first seen; the
+    sum alone for more than six distinct figures."""
+    groups: dict[tuple[int, int], int] = defaultdict(int)  # a Fraction's hash is slow to work out
     order: list[Fraction] = []
     for day in days:
-        if figures[day] not in groups:
-            order.append(figures[day])
-        groups[figures[day]] += 1
-    if len(order) > 6:
-        return format_number(convert(sum((figures[d] for d in days), Fraction(0))))
-    return "(" + " + ".join(f"{format_number(convert(v))} × {groups[v]}" for v in order) + ")"
+        value = figures[day]
+        key = (value.numerator, value.denominator)
+        if key not in groups:
+            order.append(value)
+            if len(order) > 6:
+                return format_number(convert(sum((figures[d] for d in days), Fraction(0))))
+        groups[key] += 1
+    return "(" + " + ".join(f"{format_number(convert(v))} × {groups[(v.numerator, v.denominator)]}"
+                            for v in order) + ")"

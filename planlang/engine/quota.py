@@ -10,8 +10,13 @@ before and after) and the rest of the usage counts against the new quota.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Sequence
 from fractions import Fraction
+from typing import Any
 
+import attrs
+
+from planlang.engine import rules
 from planlang.engine.results import Decision, Reason, Step
 from planlang.money import format_number
 
@@ -38,6 +43,61 @@ def usage_events(catalog, prepared, period):
     return out
 
 
+@attrs.frozen
+class Use:
+    """What one use of an item decided event by event gets on a plan (`take_use`): `taken` of
+    it; the notifications it makes due (their indexes in the quota's rule); then `code` says
+    what happens to the rest: None (nothing is left), "auto-upgrade" (the account moves to the
+    next plan, where the rest is used), "not-available" (the plan does not offer the item: all
+    of it is refused), "cap-reached" or "quota-exceeded" (`refused` is refused)."""
+
+    taken: Any
+    refused: Any
+    notices: tuple[int, ...] = ()
+    code: str | None = None
+
+
+def chosen_policy(policy: str | None, rule) -> str:
+    """The exhaustion policy in force: the account's, else its quota rule's default."""
+    return policy or (rule.default_policy if rule is not None else "wait_for_reset")
+
+
+def take_use(offered: bool, quota, slack, cap, upgrade: bool, used, amount,
+             thresholds: Sequence[tuple[int, Any]], notified: Collection[int]) -> Use:
+    """A use of `amount`, `used` being allowed already this period on a plan that `offered`
+    the item or not, with its `quota` (None: none) and `slack`, the customer's `cap` (None:
+    none), whether an `auto_upgrade` policy may move the account to a next plan (`upgrade`),
+    and its notifications' `thresholds` ((index, use at which it is due), `rules.
+    notice_threshold`) of which those `notified` were sent. The interpreter (`consume`) and the
+    compiled walk both take each use through it; it decides, they word and apply."""
+    if not offered:
+        return Use(used * 0, amount, (), "not-available")
+    if upgrade and quota is not None and amount >= quota - used:
+        taken = max(quota - used, used * 0)
+        return Use(taken, amount - taken, _due(thresholds, notified, used + taken),
+                   "auto-upgrade")
+    ceiling = rules.quota_ceiling(quota, slack, cap)
+    taken = rules.quota_take(used, amount, ceiling)
+    refused = amount - taken
+    code = None if not refused else (
+        "cap-reached" if cap is not None and ceiling == cap else "quota-exceeded")
+    return Use(taken, refused, _due(thresholds, notified, used + taken), code)
+
+
+def _due(thresholds, notified, after) -> tuple[int, ...]:
+    return tuple(index for index, threshold in thresholds
+                 if after >= threshold and index not in notified)
+
+
+def thresholds_of(rule, quota) -> tuple[tuple[int, Any], ...]:
+    """Each notification of a quota's `rule` with the use at which it is due; none without a
+    rule or a quota."""
+    if rule is None or quota is None:
+        return ()
+    return tuple((index, rules.notice_threshold(quota, note.remaining))
+                 for index, note in enumerate(rule.notifications))
+
+
 def consume(run, item: str, moment: dt.datetime, amount: Fraction) -> None:
     catalog, state = run.catalog, run.state
     rule = catalog.quotas.get(item)
@@ -46,51 +106,42 @@ def consume(run, item: str, moment: dt.datetime, amount: Fraction) -> None:
     while remaining > 0:
         plan = catalog.plan(state.plan)
         terms = plan.items.get(item)
-        if terms is None:
-            _refuse(run, item, moment, remaining, "not-available",
-                    f"`{item}` is not available on plan `{plan.name}`", None)
-            break
-        quota = terms.limit
-        policy = state.policy or (rule.default_policy if rule else "wait_for_reset")
+        policy = chosen_policy(state.policy, rule)
         upgrade_to = catalog.next_plan(plan.name)
-        if (quota is not None and rule is not None and policy == "auto_upgrade"
-                and "auto_upgrade" in rule.policies and upgrade_to is not None
-                and remaining >= quota - used):
-            take = max(quota - used, Fraction(0))
-            _notify(run, item, plan.name, used, used + take, quota, moment)
-            used += take
-            remaining -= take
+        quota = terms.limit if terms is not None else None
+        slack = rule.slack if rule else Fraction(0)
+        cap = state.caps.get(item) if terms is not None and terms.customer_cap else None
+        notified = {index for (name, on, index) in run.notified
+                    if name == item and on == plan.name}
+        taken = take_use(terms is not None, quota, slack, cap,
+                         rule is not None and policy == "auto_upgrade"
+                         and "auto_upgrade" in rule.policies and upgrade_to is not None,
+                         used, remaining, thresholds_of(rule, quota), notified)
+        if taken.code == "not-available":
+            _refuse(run, item, moment, unavailable(item, plan.name), None)
+            break
+        assert terms is not None
+        for index in taken.notices:
+            run.notified.add((item, plan.name, index))
+            _notify(run, item, plan.name, index, used + taken.taken, quota, moment)
+        used += taken.taken
+        if taken.code == "auto-upgrade":
+            remaining = taken.refused
             run.used[item] = used
+            assert upgrade_to is not None and rule is not None
             _auto_upgrade(run, item, plan.name, upgrade_to, moment, rule)
             continue
-        slack = rule.slack if rule else Fraction(0)
-        ceiling = None if quota is None else quota * (1 + slack)
-        cap = state.caps.get(item) if terms.customer_cap else None
-        if cap is not None and (ceiling is None or cap < ceiling):
-            ceiling = cap
-        take = remaining if ceiling is None else min(remaining, max(Fraction(0), ceiling - used))
-        if quota is not None and rule is not None:
-            _notify(run, item, plan.name, used, used + take, quota, moment)
-        used += take
-        refused = remaining - take
         remaining = Fraction(0)
-        if refused:
+        if taken.refused:
             show = _shower(catalog, item)
-            if cap is not None and ceiling == cap:
-                code, text, why = "cap-reached", (f"the customer's monthly cap of {show(cap)} is "
-                                                  "reached"), terms.cap_rule
-            else:
-                assert quota is not None
-                over = f" and its {format_number(slack * 100)}% slack" if slack else ""
-                after = ("the admin must choose a higher plan" if policy == "manual_upgrade"
-                         else "until the quota resets on "
-                         + run.period.end.date().isoformat())
-                code, text, why = "quota-exceeded", (f"the `{plan.name}` quota of {show(quota)}"
-                                                     f"{over} is used up; refused {after}"), (
-                    terms.limit_rule)
-            _refuse(run, item, moment, refused, code, f"{show(refused)} refused: {text}", why,
-                    (Step("used before", show(used - take)), Step("requested", show(take + refused)),
-                     Step("allowed", show(take))))
+            capped = taken.code == "cap-reached"
+            reason = refusal_reason(show, taken.refused, plan.name, quota, slack,
+                                    cap if capped else None, policy, run.period.end.date())
+            why = terms.cap_rule if capped else terms.limit_rule
+            _refuse(run, item, moment, reason, why,
+                    (Step("used before", show(used - taken.taken)),
+                     Step("requested", show(taken.taken + taken.refused)),
+                     Step("allowed", show(taken.taken))))
     run.used[item] = used
 
 
@@ -99,30 +150,52 @@ def _shower(catalog, item: str):
     return lambda v: f"{format_number(unit.from_base(v))} {unit.name}"
 
 
-def _refuse(run, item, moment, amount, code, message, rule, steps=()) -> None:
-    run.decisions.append(Decision("quota-refusal", item, moment.date(), "refused",
-                                  (Reason(code, message),), rule, steps=tuple(steps)))
+def unavailable(item: str, plan: str) -> Reason:
+    """Why a use of an item the plan does not offer is refused."""
+    return Reason("not-available", f"`{item}` is not available on plan `{plan}`")
 
 
-def _notify(run, item, plan, before, after, quota, moment) -> None:
-    rule = run.catalog.quotas.get(item)
-    if rule is None:
-        return
+def refusal_reason(show, refused, plan: str, quota, slack, cap, policy: str,
+                   resets: dt.date) -> Reason:
+    """Why `refused` of a use is refused: the customer's `cap` is reached (when the cap is what
+    bounds it, else None), or the plan's `quota` with its `slack` is used up (then what the
+    exhaustion `policy` says follows: an upgrade by the admin, or the quota's reset)."""
+    if cap is not None:
+        return Reason("cap-reached", f"{show(refused)} refused: the customer's monthly cap of "
+                      f"{show(cap)} is reached")
+    assert quota is not None
+    over = f" and its {format_number(slack * 100)}% slack" if slack else ""
+    after = ("the admin must choose a higher plan" if policy == "manual_upgrade"
+             else "until the quota resets on " + resets.isoformat())
+    return Reason("quota-exceeded", f"{show(refused)} refused: the `{plan}` quota of {show(quota)}"
+                  f"{over} is used up; refused {after}")
+
+
+def notice_reason(note, plan: str, after, quota, unit) -> Reason:
+    """What a quota's notification says: to whom, how much is left, on which plan, how much of
+    the quota is used (`after`, `quota`: in `unit`)."""
+    code = "quota-exhausted" if note.remaining is None else "quota-remaining"
+    return Reason(code, f"to the {note.who}: {note.describe()} on plan `{plan}` "
+                  f"({format_number(after)} of {format_number(quota)} {unit.name} used)")
+
+
+def _refuse(run, item, moment, reason: Reason, rule, steps=()) -> None:
+    run.decisions.append(Decision("quota-refusal", item, moment.date(), "refused", (reason,),
+                                  rule, steps=tuple(steps)))
+
+
+def _notify(run, item, plan, index, after, quota, moment) -> None:
+    note = run.catalog.quotas[item].notifications[index]
     unit = run.catalog.meters[item].unit
     show = lambda v: f"{format_number(unit.from_base(v))}"  # noqa: E731
-    for index, note in enumerate(rule.notifications):
-        threshold = quota if note.remaining is None else quota * (1 - note.remaining)
-        key = (item, plan, index)
-        if after >= threshold and key not in run.notified:
-            run.notified.add(key)
-            code = "quota-exhausted" if note.remaining is None else "quota-remaining"
-            run.decisions.append(Decision(
-                "notification", item, moment.date(), "sent",
-                (Reason(code, f"to the {note.who}: {note.describe()} on plan `{plan}` "
-                        f"({show(after)} of {show(quota)} {unit.name} used)"),), note.rule,
-                steps=(Step("quota", f"{show(quota)} {unit.name} on `{plan}`"),
-                       Step("threshold", f"{show(threshold)} {unit.name} used"),
-                       Step("used", f"{show(after)} {unit.name}"))))
+    threshold = rules.notice_threshold(quota, note.remaining)
+    run.decisions.append(Decision(
+        "notification", item, moment.date(), "sent",
+        (notice_reason(note, plan, unit.from_base(after), unit.from_base(quota), unit),),
+        note.rule,
+        steps=(Step("quota", f"{show(quota)} {unit.name} on `{plan}`"),
+               Step("threshold", f"{show(threshold)} {unit.name} used"),
+               Step("used", f"{show(after)} {unit.name}"))))
 
 
 def _auto_upgrade(run, item, old, new, moment, rule) -> None:

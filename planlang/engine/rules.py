@@ -113,6 +113,30 @@ def sla_refund(refunds: Sequence[Any], uptime, fee, currency: str):
     return None
 
 
+# ---- quotas ------------------------------------------------------------------------------------
+
+
+def quota_ceiling(quota, slack, cap):
+    """The most a period may use of an item decided event by event: its `quota` with its
+    `slack` (a share over it), or the customer's `cap` when that is lower; None: unbounded."""
+    ceiling = None if quota is None else quota * (1 + slack)
+    if cap is not None and (ceiling is None or cap < ceiling):
+        ceiling = cap
+    return ceiling
+
+
+def quota_take(used, amount, ceiling):
+    """What a use of `amount` is allowed, `used` being allowed already this period; the rest is
+    refused."""
+    return amount if ceiling is None else min(amount, max(used * 0, ceiling - used))
+
+
+def notice_threshold(quota, remaining):
+    """The use at which a quota's notification is due: when `remaining` (a share of the quota)
+    is left, or the whole quota (None: when it is exhausted)."""
+    return quota if remaining is None else quota * (1 - remaining)
+
+
 # ---- ladders ---------------------------------------------------------------------------------
 
 
@@ -216,4 +240,5 @@ def addon_figures(overflow, usage, count) -> tuple:
 
 __all__ = ["monthly", "rounded", "metered", "started_blocks", "line_amount", "extra",
            "over_ceiling", "tier_limit", "prorated_fee", "sla_refund", "Up", "Down", "Overflow",
-           "Rung", "Move", "rungs", "ladder_move", "add_ons", "addon_figures", "bill_total"]
+           "Rung", "Move", "rungs", "ladder_move", "add_ons", "addon_figures", "bill_total",
+           "quota_ceiling", "quota_take", "notice_threshold"]

@@ -19,7 +19,7 @@ from fractions import Fraction
 from planlang.engine import quota as quotas
 from planlang.engine import rules
 from planlang.engine.calendar import Period
-from planlang.engine.changes import decide_change
+from planlang.engine.changes import decide_change, level
 from planlang.engine.charges import item_charge, peak_over_limit, sla_refund
 from planlang.engine.decisions import decide_request
 from planlang.engine.dunning import dunning_events, pay
@@ -138,7 +138,7 @@ class PeriodRun:
     def timeline_event(self, event) -> None:
         state = self.state
         if event.change_plan is not None:
-            decide_change(self, event)
+            self.change_plan(event)
         elif event.status is not None:
             if event.status != state.status and self.catalog.suspended_not_billed:
                 self.decisions.append(Decision(
@@ -153,6 +153,22 @@ class PeriodRun:
         elif event.policy is not None:
             state.policy = event.policy
 
+    def change_plan(self, event) -> None:
+        """A plan change request: decided by `changes.decide_change`, applied here."""
+        state = self.state
+        decided = decide_change(self.catalog, state, event, self.period.end.date(),
+                                lambda item, moment: level(self, item, moment))
+        rule = decided.rule
+        if rule is not None:  # allowed
+            if decided.now:
+                self.switch_plan(event.change_plan, event.on, rule.charge, rule.rule, rule.refund)
+            else:
+                assert decided.effective is not None
+                state.scheduled.append(Scheduled(decided.effective, event.change_plan, rule.rule,
+                                                 "plan-change"))
+            state.commitment_until = decided.commitment_until
+        self.decisions.append(decided.decision)
+
     def request(self, request) -> None:
         plan = self.catalog.plan(self.state.plan)
         assert plan is not None
@@ -165,11 +181,7 @@ class PeriodRun:
                     rule: RuleRef | None, refund: bool = True) -> None:
         """The account is on `plan` from the day of `moment` on (that day counts for it)."""
         self.state.plan = plan
-        day = moment.date().day if moment > self.period.start else 1
-        # The plan the period began on stays first (it may run zero days); a later change on
-        # the same day replaces an earlier one.
-        self.segments = [self.segments[0]] + [s for s in self.segments[1:] if s.day < day]
-        self.segments.append(Segment(day, plan, charge, rule, refund))
+        self.segments = switched(self.segments, self.period, plan, moment, charge, rule, refund)
 
     # ---- billing ----
     def finish(self) -> Bill:
@@ -203,61 +215,7 @@ class PeriodRun:
                     messages=tuple(self.messages))
 
     def fee_lines(self) -> list[ChargeLine]:
-        days = self.period.days
-        lines = []
-        for index, seg in enumerate(self.segments):
-            plan = self.catalog.plan(seg.plan)
-            assert plan is not None
-            end = self.segments[index + 1].day if index + 1 < len(self.segments) else days + 1
-            span = end - seg.day
-            after = self.segments[index + 1] if index + 1 < len(self.segments) else None
-            # The plan left is prorated by its days, unless the change says `no refund`.
-            following = after.charge if after is not None and after.refund else None
-            if seg.charge == "none":
-                continue
-            if seg.charge == "difference":  # from the change to the month's end
-                previous = self.catalog.plan(self.segments[index - 1].plan)
-                assert previous is not None
-                to_end = days - seg.day + 1
-                lines.append(self.fee_line(plan, EXACT.subtract(plan.fee, previous.fee), span, to_end,
-                                           days,
-                                           "prorated difference", seg,
-                                           f"({format_money(plan.fee, self.catalog.currency)} − "
-                                           f"{format_money(previous.fee, self.catalog.currency)})"))
-            elif seg.charge == "full" or (seg.charge == "start" and following != "prorated"):
-                lines.append(self.fee_line(plan, plan.fee, span, days, days, "plan fee", seg))
-            elif span:  # prorated: this segment's days only
-                lines.append(self.fee_line(plan, plan.fee, span, span, days,
-                                           "plan fee" if span == days else "plan fee (prorated)",
-                                           seg))
-        return lines
-
-    def fee_line(self, plan, fee: Decimal, on_plan: int, span: int, days: int, item: str,
-                 seg: Segment, fee_text: str | None = None) -> ChargeLine:
-        """A fee for `span` of the month's `days` (the plan ran `on_plan` days from seg.day)."""
-        currency = self.catalog.currency
-        amount = rules.prorated_fee(fee, span, days, currency)
-        first = dt.date(self.period.year, self.period.month, seg.day)
-        steps = [Step("plan", plan.name)]
-        if on_plan:
-            last = dt.date(self.period.year, self.period.month, seg.day + on_plan - 1)
-            steps.append(Step("on the plan", f"{first.isoformat()} to {last.isoformat()}: "
-                              f"{on_plan} of {days} days"))
-        else:
-            steps.append(Step("on the plan", f"changed on {first.isoformat()}, its first day"))
-        shown = fee_text or format_money(fee, currency)
-        if span == days:
-            steps.append(Step("monthly fee", format_money(amount, currency)))
-            quantity, unit, unit_price = Decimal(1), "month", fee
-        else:
-            steps.append(Step("proration", f"{shown} × {span} / {days} = "
-                              f"{format_money(amount, currency)}"))
-            quantity, unit = Decimal(span), f"day of {days}"
-            unit_price = fraction_to_decimal(Fraction(fee) / days, places=6)
-        rule = seg.rule if seg.charge in ("difference", "prorated", "full") and seg.rule else (
-            plan.fee_rule)
-        return ChargeLine("fee", item, plan.name, str(self.period), quantity, unit, unit_price,
-                          amount, rule, tuple(steps))
+        return fee_lines(self.catalog, self.period, self.segments)
 
     def addon_lines(self) -> list[ChargeLine]:
         if self.state.addons is None:
@@ -326,4 +284,75 @@ class PeriodRun:
         return measure(meter, self.prepared.series.get(item), self.period).raw
 
 
-__all__ = ["run", "PeriodRun"]
+
+def switched(segments: list[Segment], period: Period, plan: str, moment: dt.datetime, charge: str,
+             rule: RuleRef | None, refund: bool = True) -> list[Segment]:
+    """The period's segments once the account is on `plan` from the day of `moment` on (that day
+    counts for it). The plan the period began on stays first (it may run zero days); a later
+    change on the same day replaces an earlier one."""
+    day = moment.date().day if moment > period.start else 1
+    return [segments[0], *(s for s in segments[1:] if s.day < day),
+            Segment(day, plan, charge, rule, refund)]
+
+
+def fee_lines(catalog: Catalog, period: Period, segments: list[Segment]) -> list[ChargeLine]:
+    """A period's fee lines from its segments: each plan's fee as its change rule charges it
+    (the interpreter's walk and the compiled walk both bill a change of plan by it)."""
+    days = period.days
+    lines = []
+    for index, seg in enumerate(segments):
+        plan = catalog.plan(seg.plan)
+        assert plan is not None
+        end = segments[index + 1].day if index + 1 < len(segments) else days + 1
+        span = end - seg.day
+        after = segments[index + 1] if index + 1 < len(segments) else None
+        # The plan left is prorated by its days, unless the change says `no refund`.
+        following = after.charge if after is not None and after.refund else None
+        if seg.charge == "none":
+            continue
+        if seg.charge == "difference":  # from the change to the month's end
+            previous = catalog.plan(segments[index - 1].plan)
+            assert previous is not None
+            to_end = days - seg.day + 1
+            lines.append(_fee_line(
+                catalog, period, plan, EXACT.subtract(plan.fee, previous.fee), span, to_end, days,
+                "prorated difference", seg, f"({format_money(plan.fee, catalog.currency)} − "
+                f"{format_money(previous.fee, catalog.currency)})"))
+        elif seg.charge == "full" or (seg.charge == "start" and following != "prorated"):
+            lines.append(_fee_line(catalog, period, plan, plan.fee, span, days, days, "plan fee",
+                                   seg))
+        elif span:  # prorated: this segment's days only
+            lines.append(_fee_line(catalog, period, plan, plan.fee, span, span, days,
+                                   "plan fee" if span == days else "plan fee (prorated)", seg))
+    return lines
+
+
+def _fee_line(catalog: Catalog, period: Period, plan, fee: Decimal, on_plan: int, span: int,
+              days: int, item: str, seg: Segment, fee_text: str | None = None) -> ChargeLine:
+    """A fee for `span` of the month's `days` (the plan ran `on_plan` days from seg.day)."""
+    currency = catalog.currency
+    amount = rules.prorated_fee(fee, span, days, currency)
+    first = dt.date(period.year, period.month, seg.day)
+    steps = [Step("plan", plan.name)]
+    if on_plan:
+        last = dt.date(period.year, period.month, seg.day + on_plan - 1)
+        steps.append(Step("on the plan", f"{first.isoformat()} to {last.isoformat()}: "
+                          f"{on_plan} of {days} days"))
+    else:
+        steps.append(Step("on the plan", f"changed on {first.isoformat()}, its first day"))
+    shown = fee_text or format_money(fee, currency)
+    if span == days:
+        steps.append(Step("monthly fee", format_money(amount, currency)))
+        quantity, unit, unit_price = Decimal(1), "month", fee
+    else:
+        steps.append(Step("proration", f"{shown} × {span} / {days} = "
+                          f"{format_money(amount, currency)}"))
+        quantity, unit = Decimal(span), f"day of {days}"
+        unit_price = fraction_to_decimal(Fraction(fee) / days, places=6)
+    rule = seg.rule if seg.charge in ("difference", "prorated", "full") and seg.rule else (
+        plan.fee_rule)
+    return ChargeLine("fee", item, plan.name, str(period), quantity, unit, unit_price,
+                      amount, rule, tuple(steps))
+
+
+__all__ = ["run", "PeriodRun", "fee_lines", "switched"]
