@@ -183,7 +183,18 @@ def valid_records(catalog_name: str):
             data["timeline"] = draw(st.lists(st.fixed_dictionaries({
                 "on": st.one_of(good_days, good_instants),
                 "status": st.sampled_from(["active", "suspended"])}), max_size=3))
+        if catalog.changes and draw(st.integers(0, 2)) == 0:  # plan change requests
+            data["timeline"] = data.get("timeline", []) + draw(st.lists(change, min_size=1,
+                                                                       max_size=3))
         return data
+
+    roles = sorted({role for rule in catalog.changes for role in rule.roles})
+    change = st.fixed_dictionaries({
+        "on": st.one_of(good_days, good_instants),
+        "change_plan": st.sampled_from([p.name for p in catalog.plans])}, optional={
+        "by": st.sampled_from(roles or ["admin"]),
+        "deposit": st.sampled_from(["200", "100", 200]),
+        "commitment": st.sampled_from(["6 months", "1 year", "3 months"])})
 
     return record()
 

@@ -1,39 +1,56 @@
-"""Differential tests: planlang against an independent reference biller (tests/reference/).
+"""Differential tests: planlang against independent reference billers (tests/reference/).
 
-The reference is written from the seeds, PRODUCT.md and the docs alone, shares no code with
-planlang, and hard-codes the flespi and edge-device price tables. Hypothesis draws random accounts
-as plain data (what an account file holds); both billers bill them, and every total, every line
-amount and (for edge devices) the plan and the next plan must agree exactly.
+The references are written from the seeds, PRODUCT.md and the docs alone, share no code with
+planlang, and hard-code the price tables of the five catalogs. Hypothesis draws random accounts as
+plain data (what an account file holds); both billers bill them, and every total, every line
+amount (every record, for soracom-air, and its detailed billing CSV), the plan and the next plan,
+and (coediting, soracom-flux) every notification, refusal, plan change and create decision must
+agree exactly. bench/README.md ("The reference billers' long run") says what each draws.
 
-The number of accounts per property is PLANLANG_DIFF_EXAMPLES (default 250); a large run:
+The number of accounts per property is PLANLANG_DIFF_EXAMPLES (default 250); the long run:
 
-    PLANLANG_DIFF_EXAMPLES=5000 .venv/bin/pytest tests/test_differential.py
+    PLANLANG_DIFF_EXAMPLES=5000 python3 dev.py test -q tests/test_differential.py \
+        -k "agrees_with_reference and not band" --hypothesis-show-statistics
 """
 
 from __future__ import annotations
 
 import calendar
+import csv
 import datetime as dt
+import io
+import json
 import os
+import tempfile
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import plain
+from conftest import plain, record_draw
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from reference import coediting as ref_coediting
 from reference import edge_device as ref_edge
 from reference import flespi as ref_flespi
+from reference import soracom_air as ref_air
+from reference import soracom_flux as ref_flux
+from reference.common import instant
 
 import planlang
+from planlang.drivers import cli
 from planlang.drivers.batch import bill_one
 from planlang.engine import evaluate_periods
+from planlang.engine.billing import compiled_runner
 from planlang.inputs.account import Account
 from planlang.inputs.convert import converter
 
 REPO = Path(__file__).resolve().parents[1]
 FLESPI = planlang.load_catalog(str(REPO / "catalogs" / "flespi.plan"))
 EDGE = planlang.load_catalog(str(REPO / "catalogs" / "edge-device.plan"))
+COEDITING = planlang.load_catalog(str(REPO / "catalogs" / "coediting.plan"))
+FLUX = planlang.load_catalog(str(REPO / "catalogs" / "soracom-flux.plan"))
+AIR = planlang.load_catalog(str(REPO / "catalogs" / "soracom-air.plan"))
 
 EXAMPLES = int(os.environ.get("PLANLANG_DIFF_EXAMPLES", "250"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -61,10 +78,18 @@ def planlang_bills(catalog, data: dict, periods: list[str]) -> list[dict]:
     """planlang's bills of the account, as data: the explained bills (the interpreter), which the
     batch's (`bill_one` without the steps: the compiled path for the accounts it covers) must
     equal, less the steps."""
-    account = converter.structure(data, Account)
-    bills = evaluate_periods(catalog, account, periods)
+    try:
+        account = converter.structure(data, Account)
+        bills = evaluate_periods(catalog, account, periods)
+    except Exception:  # a refused account fails the test: the generators draw valid ones only
+        record_draw(f"test_differential {catalog.name}", valid=False)
+        raise
     assert [plain(bill) for bill in bill_one(catalog, data, periods, explain=False)] == [
         plain(bill) for bill in bills], f"the batch bills {data!r} otherwise"
+    # counted for the run's summary: how many accounts the batch billed on the compiled path
+    outcomes = compiled_runner(catalog, tuple(periods))(data)
+    record_draw(f"test_differential {catalog.name}", valid=True,
+                compiled=all(outcome.compiled for outcome in outcomes))
     return [planlang.to_data(bill) for bill in bills]
 
 
@@ -72,8 +97,31 @@ def lines_of(bill: dict) -> list[tuple[str, str]]:
     return sorted((line["item"], str(line["amount"])) for line in bill["lines"])
 
 
+def day(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def decisions_of(bill: dict, kinds: set[str]) -> list[tuple]:
+    """planlang's decisions of these kinds as the reference writes them: (kind, subject, day,
+    outcome, reason codes, effective day, detail): the detail is the amount refused (a
+    quota-refusal) or the lowest plan that would allow it (a create decision)."""
+    out = []
+    for decision in bill["decisions"]:
+        if decision["kind"] not in kinds:
+            continue
+        refused = decision["lowest_plan"]
+        if decision["kind"] == "quota-refusal":  # "300 sessions refused: ..."
+            refused = Fraction(Decimal(decision["reasons"][0]["message"].split()[0]
+                                       .replace(",", "")))
+        effective = decision["effective"]
+        out.append((decision["kind"], decision["subject"], day(decision["date"]),
+                     decision["outcome"], "+".join(r["code"] for r in decision["reasons"]),
+                     None if effective is None else day(effective), refused))
+    return out
+
+
 def compare(data: dict, ours: list[dict], theirs: list[dict], *, plans: bool,
-            record: bool = True) -> None:
+            record: bool = True, decisions: set[str] = frozenset()) -> None:
     assert [b["period"] for b in theirs] == [b["period"] for b in ours]
     for mine, bill in zip(ours, theirs, strict=True):
         if record:  # shown by --hypothesis-show-statistics
@@ -95,6 +143,14 @@ def compare(data: dict, ours: list[dict], theirs: list[dict], *, plans: bool,
             if mine.get("billed", True):
                 assert bill["plan"] == mine["plan"], (
                     f"plan differs in {where}: planlang {bill['plan']}, reference {mine['plan']}")
+        if decisions:
+            if record:
+                for decision in mine["decisions"]:
+                    event(f"decision: {decision[0]} {decision[4]}")
+            theirs_decided = decisions_of(bill, decisions)
+            assert sorted(theirs_decided, key=repr) == sorted(mine["decisions"], key=repr), (
+                f"decisions differ in {where}:\n planlang  {theirs_decided}\n"
+                f" reference {mine['decisions']}")
 
 
 # ---- instants and periods -----------------------------------------------------------------------
@@ -325,3 +381,352 @@ def test_not_billed_month_total_is_written_in_cents():
     assert mine["total"] == "0.00"
     assert bill["lines"] == []
     assert str(bill["total"]) == "0.00"
+
+
+# ---- co-editing accounts --------------------------------------------------------------------------
+
+
+@st.composite
+def session_amounts(draw, quota: int) -> int:
+    """Sessions in one event: often a whole number of half-percents of a quota (so that the
+    notification thresholds, the quota and its slack are reached exactly), else any number."""
+    if draw(st.booleans()):
+        return quota * draw(st.integers(0, 110)) // 200
+    return draw(st.integers(0, quota // 2))
+
+
+@st.composite
+def coediting_accounts(draw) -> tuple[dict, list[str]]:
+    months = consecutive(draw(periods()), draw(st.sampled_from([1, 1, 2, 3])))
+    plan = draw(st.sampled_from(ref_coediting.PLANS))
+    quotas = [quota for _, quota, _ in ref_coediting.TIERS]
+    events, timeline = [], []
+    for period in months:
+        start, days = month_start(period)
+        quota = quotas[min(ref_coediting.PLANS.index(plan) + draw(st.integers(0, 1)),
+                           len(quotas) - 1)]
+        for _ in range(draw(st.integers(0, 6))):
+            events.append({"on": draw(instant_texts(start, days, before=1, after=1)),
+                           "amount": draw(session_amounts(quota))})
+        for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
+            at = written(draw(instants(start, days, before=0, after=0)), 0, draw(st.booleans()))
+            if draw(st.integers(0, 3)):
+                timeline.append({"on": at,
+                                 "change_plan": draw(st.sampled_from(ref_coediting.PLANS)),
+                                 "by": draw(st.sampled_from(["admin", "admin", "admin", "member"]))})
+            else:
+                timeline.append({"on": at, "policy": draw(st.sampled_from(ref_coediting.POLICIES))})
+    sessions: dict = {"events": events}
+    if draw(st.integers(0, 4)) == 0:  # a day's figure replaces the day's events
+        start, days = month_start(months[0])
+        sessions["daily"] = {
+            (start + dt.timedelta(days=day)).date().isoformat(): draw(session_amounts(quotas[0]))
+            for day in draw(st.sets(st.integers(0, days - 1), min_size=1, max_size=3))}
+    data = {"account": "diff-coediting", "plan": plan, "usage": {"sessions": sessions},
+            "timeline": timeline}
+    policy = draw(st.sampled_from([None, *ref_coediting.POLICIES, "auto_upgrade"]))
+    if policy is not None:
+        data["policy"] = policy
+    return data, months
+
+
+@SETTINGS
+@given(coediting_accounts())
+def test_coediting_agrees_with_reference(case):
+    data, months = case
+    compare(data, ref_coediting.bill_periods(data, months),
+            planlang_bills(COEDITING, data, months), plans=True,
+            decisions={"notification", "quota-refusal", "plan-change"})
+
+
+# ---- Soracom Flux accounts ------------------------------------------------------------------------
+
+
+@st.composite
+def element_intervals(draw, start, days, scale) -> dict:
+    """Apps or timers over the months: a few intervals, some before the first month."""
+    intervals = []
+    for _ in range(draw(st.integers(0, 3))):
+        begin = draw(instants(start, days, before=40, after=0))
+        count = draw(st.integers(0, scale))
+        interval = {"from": written(begin, draw(st.sampled_from([0, 0, 9])), draw(st.booleans())),
+                    "count": count}
+        if draw(st.booleans()):
+            interval["disabled"] = draw(st.integers(0, count))
+        if draw(st.booleans()):
+            interval["to"] = written(begin + dt.timedelta(hours=draw(st.integers(1, 24 * 40))), 0,
+                                     draw(st.booleans()))
+        intervals.append(interval)
+    return {"intervals": intervals}
+
+
+@st.composite
+def flux_amounts(draw, bundle: int) -> int:
+    """Usage in one event: often a whole number of fifths of a bundle or limit, else any."""
+    if draw(st.booleans()):
+        return bundle * draw(st.integers(0, 8)) // 5
+    return draw(st.integers(0, bundle))
+
+
+@st.composite
+def flux_accounts(draw) -> tuple[dict, list[str]]:
+    months = consecutive(draw(periods()), draw(st.sampled_from([1, 1, 2, 3])))
+    start, _ = month_start(months[0])
+    days = sum(month_start(period)[1] for period in months)
+    plan = draw(st.sampled_from(ref_flux.ORDER + ["Developer", "Standard"]))
+    scale = draw(st.sampled_from(ref_flux.ORDER))  # usage around which plan's bundles
+    _, apps, events, credits, notifications = ref_flux.PLANS[scale]
+    bundles = {"events": events, "credits": credits, "notifications": notifications}
+    usage: dict = {"apps": draw(element_intervals(start, days, draw(st.sampled_from([3, 6, apps]))))}
+    if draw(st.booleans()):
+        usage["timers"] = draw(element_intervals(start, days, 3))
+    for item, bundle in bundles.items():
+        if draw(st.integers(0, 3)):
+            usage[item] = {"events": [
+                {"on": draw(instant_texts(start, days, before=1, after=1)),
+                 "amount": draw(flux_amounts(bundle))} for _ in range(draw(st.integers(0, 6)))]}
+            if draw(st.integers(0, 4)) == 0:  # a day's figure replaces the day's events
+                usage[item]["daily"] = {
+                    (start + dt.timedelta(days=day)).date().isoformat(): draw(flux_amounts(bundle))
+                    for day in draw(st.sets(st.integers(0, days - 1), min_size=1, max_size=3))}
+    # the instants elements appear and go, inside the months: a change or a request made then
+    edges = [edge for item in ("apps", "timers") for interval in usage.get(item, {}).get(
+        "intervals", ()) for edge in (interval["from"], interval.get("to")) if edge is not None
+        and months[0] <= instant(edge).strftime("%Y-%m") <= months[-1]]
+
+    def moment(month, month_days):
+        if edges and draw(st.integers(0, 2)) == 0:
+            return draw(st.sampled_from(edges))
+        return written(draw(instants(month, month_days, before=0, after=0)), 0,
+                       draw(st.booleans()))
+
+    timeline, requests = [], []
+    for period in months:
+        month, month_days = month_start(period)
+        for _ in range(draw(st.sampled_from([0, 1, 1, 2]))):
+            at = moment(month, month_days)
+            if draw(st.integers(0, 3)):
+                timeline.append({"on": at, "change_plan": draw(st.sampled_from(
+                                     ["Developer", "Standard", "Developer", "Standard",
+                                      "Enterprise"])),
+                                 "by": draw(st.sampled_from(["root", "root", "root", "sam"]))})
+            else:
+                timeline.append({"on": at, "cap": {item: draw(flux_amounts(bundles[item]))
+                                                   for item in draw(st.sets(
+                                                       st.sampled_from(ref_flux.CAPPED),
+                                                       min_size=1))}})
+        for _ in range(draw(st.integers(0, 2))):
+            item = draw(st.sampled_from(["apps", "apps", "timers"]))
+            requests.append({"on": moment(month, month_days),
+                             "create": item, "count": draw(st.integers(1, apps))})
+    data = {"account": "diff-flux", "plan": plan, "usage": usage, "timeline": timeline,
+            "requests": requests}
+    if draw(st.booleans()):
+        data["caps"] = {item: draw(flux_amounts(bundles[item]))
+                        for item in draw(st.sets(st.sampled_from(ref_flux.CAPPED), min_size=1))}
+    return data, months
+
+
+@SETTINGS
+@given(flux_accounts())
+def test_soracom_flux_agrees_with_reference(case):
+    data, months = case
+    compare(data, ref_flux.bill_periods(data, months), planlang_bills(FLUX, data, months),
+            plans=True, decisions={"quota-refusal", "plan-change", "create"})
+
+
+# ---- Soracom Air accounts -------------------------------------------------------------------------
+
+
+def records_of(bill: dict) -> list[tuple]:
+    """planlang's records as the reference writes them: (date, item, subject, quantity, amount)."""
+    return sorted(((line["date"], line["item"], line["subject"],
+                    Fraction(Decimal(str(line["quantity"]))), str(line["amount"]))
+                   for line in bill["lines"]), key=repr)
+
+
+def compare_records(data: dict, ours: list[dict], theirs: list[dict], record: bool = True) -> None:
+    assert [b["period"] for b in theirs] == [b["period"] for b in ours]
+    for mine, bill in zip(ours, theirs, strict=True):
+        for item in sorted({line[1].split("-")[0] for line in mine["lines"]} if record else ()):
+            event(f"record: {item}")
+        where = f"{bill['period']} of {data!r}"
+        theirs_records, mine_records = records_of(bill), sorted(mine["lines"], key=repr)
+        missing = [r for r in mine_records if r not in theirs_records]
+        extra = [r for r in theirs_records if r not in mine_records]
+        assert not missing and not extra, (
+            f"records differ in {where}:\n only planlang  {extra}\n only reference {missing}")
+        assert Decimal(str(bill["total"])) == Decimal(mine["total"]), (
+            f"total differs in {where}: planlang {bill['total']}, reference {mine['total']}")
+
+
+LABELS = st.fixed_dictionaries({"country": st.sampled_from(["jp", "us"]),
+                                "plan": st.sampled_from(["plan01s", "planX1"])})
+DATA_AMOUNTS = st.one_of(
+    st.integers(0, 150_000_000).map(lambda n: f"{n} bytes"),
+    st.integers(0, 30_000).map(lambda n: f"{Decimal(n) / 100} MB"),
+    st.sampled_from(["1 bytes", "1024 bytes", "1025 bytes", "100 MB", "99.999999 MB"]),
+)
+BIG_DATA = st.one_of(  # toward the account's 1 TB a month, and at it
+    st.integers(200_000, 700_000).map(lambda n: f"{n:,} MB"),
+    st.sampled_from(["1 TB", "1,000,000 MB", "999,999.999999 MB", "1000000001024 bytes"]))
+
+
+# names, tag values and group names: commas and double quotes are quoted, formula-like text
+# is written after an apostrophe, a number is not
+CSV_TEXTS = st.sampled_from(["MySIM", "a,b", 'say "hi"', "=SUM(A1)", "-5", "@x", "+1", "ä ü", ""])
+
+
+@st.composite
+def air_usage(draw, start, days, amounts) -> dict:
+    """Events, days' figures (which replace the day's events), or both."""
+    usage = {}
+    kinds = draw(st.sampled_from([["events"], ["daily"], ["events", "daily"]]))
+    if "events" in kinds:
+        usage["events"] = [{"on": draw(instant_texts(start, days, before=1, after=1)),
+                            "amount": draw(amounts)} for _ in range(draw(st.integers(1, 4)))]
+    if "daily" in kinds:
+        usage["daily"] = {(start + dt.timedelta(days=day)).date().isoformat(): draw(amounts)
+                          for day in draw(st.sets(st.integers(0, days - 1), min_size=1,
+                                                  max_size=4))}
+    return usage
+
+
+@st.composite
+def air_subscriber(draw, index: int, start, days, big: bool) -> dict:
+    if draw(st.integers(0, 6)) == 0:
+        hours = st.one_of(st.integers(0, 24), st.integers(0, 48).map(lambda h: f"{Decimal(h) / 2} hours"))
+        return {"vpg": f"vpg-{index:04d}", "usage": {"vpg_hours": draw(air_usage(start, days, hours))}}
+    sim: dict = {"imsi": f"29505091000{index:04d}"}
+    if draw(st.booleans()):
+        sim["name"] = draw(CSV_TEXTS)
+    if draw(st.booleans()):
+        sim["tags"] = draw(st.dictionaries(st.sampled_from(["site", "Owner", "=k", "a,b"]),
+                                           CSV_TEXTS, max_size=3))
+    if draw(st.integers(0, 2)) == 0:
+        sim["group"] = {"id": f"abcdef00-0000-0000-0000-{index:012d}", "name": draw(CSV_TEXTS)}
+    status = draw(st.sampled_from([None, *ref_air.STATUSES]))
+    if status is not None:
+        sim["status"] = status
+    if status in ref_air.PAUSED and draw(st.integers(0, 2)):  # anniversaries in the months
+        since = start.date() + dt.timedelta(days=draw(st.integers(0, days - 1)))
+        years = draw(st.integers(0, 3))
+        sim["status_since"] = dt.date(since.year - years, since.month,
+                                      min(since.day, 28)).isoformat()
+    if draw(st.booleans()):
+        sim["options"] = sorted(draw(st.sets(st.sampled_from(list(ref_air.OPTIONS)), min_size=1)))
+    timeline = []
+    for _ in range(draw(st.sampled_from([0, 0, 1, 2, 4]))):
+        at = draw(instant_texts(start, days, before=0, after=0))
+        if draw(st.integers(0, 2)):
+            timeline.append({"on": at, "status": draw(st.sampled_from(ref_air.STATUSES))})
+        else:
+            timeline.append({"on": at, draw(st.sampled_from(["enable", "disable"])):
+                             draw(st.sampled_from(list(ref_air.OPTIONS)))})
+    if timeline:
+        sim["timeline"] = timeline
+    usage = {}
+    if draw(st.booleans()):
+        amounts = st.one_of(DATA_AMOUNTS, BIG_DATA, BIG_DATA) if big else DATA_AMOUNTS
+        usage["data"] = {"events": [
+            {"on": draw(instant_texts(start, days, before=1, after=1)), "amount": draw(amounts),
+             "labels": draw(LABELS)} for _ in range(draw(st.integers(1, 5)))]}
+    for meter in ref_air.SMS:
+        if draw(st.integers(0, 3)) == 0:
+            usage[meter] = draw(air_usage(start, days, st.integers(0, 5)))
+    if draw(st.integers(0, 3)) == 0:
+        usage["harvest_requests"] = draw(air_usage(
+            start, days, st.one_of(st.integers(0, 5000), st.integers(1995, 2005))))
+    if usage:
+        sim["usage"] = usage
+    return sim
+
+
+@st.composite
+def air_accounts(draw) -> tuple[dict, list[str]]:
+    months = consecutive(draw(periods()), draw(st.sampled_from([1, 1, 2])))
+    start, _ = month_start(months[0])
+    days = sum(month_start(period)[1] for period in months)
+    big = draw(st.integers(0, 4)) == 0
+    data: dict = {"account": "diff-air", "subscribers": [
+        draw(air_subscriber(index, start, days, big)) for index in range(draw(st.integers(1, 4)))]}
+    cents = st.integers(0, 500).map(lambda n: str(Decimal(n) / 100))
+    if draw(st.booleans()):
+        data["coupon"] = draw(cents)
+    timeline = [{"on": draw(instant_texts(start, days, before=0, after=0)), "coupon": draw(cents)}
+                for _ in range(draw(st.sampled_from([0, 0, 1, 2])))]
+    if timeline:
+        data["timeline"] = timeline
+    return data, months
+
+
+def planlang_csv(data: dict, period: str) -> tuple[list[str], list[dict[str, str]], str]:
+    """`planlang bill catalogs/soracom-air.plan --account A --period P --format csv`, in
+    process: the CSV's header and rows, parsed by header as the seed says to, and its text."""
+    with tempfile.TemporaryDirectory() as folder:
+        account, out = Path(folder) / "account.json", Path(folder) / "bill.csv"
+        account.write_text(json.dumps(data), encoding="utf-8")
+        status = cli.main(["bill", str(REPO / "catalogs" / "soracom-air.plan"), "--account",
+                           str(account), "--period", period, "--format", "csv", "--out", str(out)])
+        assert status == 0, f"planlang bill --format csv refused {data!r}"
+        text = out.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff") and text.endswith("\r\n"), "UTF-8 with a BOM, CRLF line ends"
+    reader = csv.DictReader(io.StringIO(text[1:], newline=""))
+    return list(reader.fieldnames or ()), list(reader), text
+
+
+@SETTINGS
+@given(air_accounts())
+def test_soracom_air_agrees_with_reference(case):
+    """Every record and total of every month; the first month's detailed billing CSV, row by row
+    (the SIM's name, tags and group on each of its rows) and its amount column summing to the
+    month's total."""
+    data, months = case
+    ours = ref_air.bill_periods(data, months)
+    compare_records(data, ours, planlang_bills(AIR, data, months))
+    header, rows, _ = planlang_csv(data, months[0])  # a walk from the same month
+    expected_header, expected_rows = ours[0]["csv"]
+    assert header == expected_header, f"CSV header of {data!r}: {header} != {expected_header}"
+    missing = [row for row in expected_rows if row not in rows]
+    extra = [row for row in rows if row not in expected_rows]
+    assert not missing and not extra and len(rows) == len(expected_rows), (
+        f"CSV rows differ for {months[0]} of {data!r}:\n only planlang  {extra}\n"
+        f" only reference {missing}")
+    assert sum((Decimal(row["amount"]) for row in rows), Decimal(0)) == Decimal(ours[0]["total"])
+
+
+def test_of_two_drops_asked_in_one_month_the_last_is_the_next_plan():
+    """Two drops to lower tiers in one month both take effect on the 1st: the later one stands,
+    and the bill's next plan names the plan the next month is billed on (it named the first)."""
+    data = {"account": "diff-coediting", "plan": "Tier-100k",
+            "timeline": [{"on": "2024-01-05", "change_plan": "Tier-25k", "by": "admin"},
+                         {"on": "2024-01-06", "change_plan": "Tier-50k", "by": "admin"}]}
+    january, february = planlang_bills(COEDITING, data, ["2024-01", "2024-02"])
+    assert (january["next_plan"], february["plan"]) == ("Tier-50k", "Tier-50k")
+    compare(data, ref_coediting.bill_periods(data, ["2024-01", "2024-02"]), [january, february],
+            plans=True, record=False, decisions={"plan-change"})
+
+
+def test_a_days_figure_replaces_the_days_events_of_a_subscriber():
+    """Likewise for a subscriber's usage (docs/accounts.md): 7 SMS delivered on 1 January given
+    as 2 for the day are one record of 2 (it was a record of 9)."""
+    data = {"account": "diff-air", "subscribers": [{"imsi": "295050910000001", "usage": {
+        "sms_delivered": {"events": [{"on": "2024-01-01T05:00:00Z", "amount": 7}],
+                          "daily": {"2024-01-01": 2}}}}]}
+    (bill,) = planlang_bills(AIR, data, ["2024-01"])
+    assert [(line["quantity"], line["amount"]) for line in bill["lines"]
+            if line["item"] == "soracomSmsDeliveryCharge"] == [("2", "0.02")]
+    compare_records(data, ref_air.bill_periods(data, ["2024-01"]), [bill], record=False)
+
+
+def test_a_days_figure_replaces_the_days_events_of_usage_decided_event_by_event():
+    """A `daily` figure replaces the day's events (docs/accounts.md) also for usage decided event
+    by event (a cap, a quota): 20,000 events on 1 January given as 1 for the day are 1 event, not
+    20,001, and cost nothing on Developer (it added the day's figure to the events)."""
+    data = {"account": "diff-flux", "plan": "Developer", "usage": {"events": {
+        "events": [{"on": "2024-01-01T05:00:00Z", "amount": 20000}],
+        "daily": {"2024-01-01": 1}}}}
+    (bill,) = planlang_bills(FLUX, data, ["2024-01"])
+    assert str(bill["total"]) == "0.00"
+    compare(data, ref_flux.bill_periods(data, ["2024-01"]), [bill], plans=True, record=False,
+            decisions={"quota-refusal"})

@@ -20,9 +20,10 @@ and monthly sums, averages and maxima, rounding: `_Meter`), extras beyond what i
 usage over a plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer
 caps: `_Runner.consume`), SLA refunds, the billing calendar's messages for invoices an automatic
 charge settles, tier ladders (up, down with look-back, add-ons above the top tier), suspension,
-and status changes on the timeline (days or instants). An account or catalog outside it (plan
-changes, element requests, an `auto_upgrade` that moves the account, payments by hand, daily
-records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by
+status changes and plan change requests on the timeline (days or instants; a change decided by
+`changes.decide_change`, its fees by `timeline.fee_lines`). An account or catalog outside it
+(element requests, a plan change in a month of usage decided event by event, an `auto_upgrade`
+that moves the account, payments by hand, daily records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by
 field of the model, what the path covers) is evaluated by the interpreter instead, so every
 account gets the same result and the same errors whichever path runs: `tests/test_compiled.py`
 checks that on random accounts of every catalog.
@@ -52,6 +53,7 @@ import attrs
 from planlang.diagnostics import Diagnostic, PlanlangError
 from planlang.engine import rules
 from planlang.engine.calendar import Period
+from planlang.engine.changes import decide_change
 from planlang.engine.charges import (
     over_limit_reason,
     over_limit_rule,
@@ -70,7 +72,7 @@ from planlang.engine.outcomes import (
     _new,
     _outcomes_of,
 )
-from planlang.engine.prepare import uptime_percent
+from planlang.engine.prepare import commitment_months, uptime_percent
 from planlang.engine.quota import (
     chosen_policy,
     decided_items,
@@ -90,13 +92,16 @@ from planlang.engine.results import (
     json_writer,
 )
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
-from planlang.engine.timeline import NOT_BILLED, status_reason
+from planlang.engine.state import Segment, State
+from planlang.engine.timeline import NOT_BILLED, fee_lines, status_reason, switched
+from planlang.inputs.account import Event
 from planlang.inputs.convert import (
     InputError,
     parse_amount,
     parse_count,
     parse_datetime,
     parse_period,
+    quick_converter,
 )
 from planlang.inputs.documents import Figure
 from planlang.model import (
@@ -138,6 +143,7 @@ _DAY_KEYS = frozenset(("daily",))  # a count or snapshot meter's that the compil
 _DAY_COUNT_KEYS = frozenset(("count", "disabled"))
 _READ_KINDS = frozenset((Figure, int))  # figures checked when read, and whole numbers
 _KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value written
+_CHANGE_KEYS = frozenset(("on", "change_plan", "by", "commitment", "deposit"))
 _SPAN_KEYS = frozenset(("intervals", "daily"))  # a count meter's
 _SAMPLE_KEYS = frozenset(("snapshots", "daily"))  # a snapshots meter's
 _INTERVAL_KEYS = frozenset(("from", "to", "count", "disabled"))
@@ -347,6 +353,13 @@ def _outside(value: Any, where: dict[str, str]) -> str | None:
                     if why is not None:
                         return why
     return None
+
+
+class _FeeLine(Line):
+    """A fee line of a month whose plan changed, with its `unit` (`day of 30`): a `Line`, equal
+    to one with the same figures."""
+
+    unit: str
 
 
 class _Tier:
@@ -639,14 +652,15 @@ class _Runner:
     def charges(self, tier: _Tier, figures: dict, month: int, fee_line: Line,
                 addons: tuple | None, uptime=None, last_day: dt.date | None = None,
                 trace: bool = False,
-                consumed: dict | None = None, usage: Any = None) -> tuple[tuple, Decimal, tuple]:
+                consumed: dict | None = None, usage: Any = None,
+                fees: tuple | None = None) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
         decisions they make: usage over a plan's limit (the period's figure, or a count's
         highest day, found in the account's `usage`), then the refund (`refund`). The items
         `consumed` (decided event by event) are billed for what was allowed, which their limit
-        does not bound."""
-        lines: tuple = (fee_line,)
+        does not bound. `fees`: the fee lines of a month whose plan changed (`fee_lines`)."""
+        lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
             addon_plan, count, fee, rule = addons
@@ -671,7 +685,7 @@ class _Runner:
             if refunded is not None:
                 lines += (refunded[0],)
                 decisions += (refunded[1],)
-        if len(lines) == 1:  # the fee alone: its total worked out once (`info`)
+        if len(lines) == 1 and fees is None:  # the fee alone: its total worked out once (`info`)
             return lines, self.fee_totals[id(fee_line)], decisions
         return lines, rules.bill_total(lines, currency), decisions
 
@@ -712,6 +726,23 @@ class _Runner:
         return [(date, given.get(date, peak)) for date, (_, peak)
                 in zip(dates, level_spans(changes, index, level, bounds), strict=True)]
 
+    def fee_lines(self, period: Period, segments: list) -> tuple:
+        """The fee lines of a month whose plan changed: `timeline.fee_lines`, the interpreter's,
+        as `Line`s (each keeping its unit, which a prorated fee's `day of 30` is)."""
+        out = []
+        for line in fee_lines(self.catalog, period, segments):
+            fee = _new(_FeeLine, (line.kind, line.item, line.plan, line.quantity,
+                                  line.unit_price, line.amount, line.rule))
+            fee.unit = line.unit
+            out.append(fee)
+        return tuple(out)
+
+    def consumed_in(self, timed: dict, month: int) -> bool:
+        """Whether any usage decided event by event falls in `month`."""
+        period = _period(month)
+        return any(period.start <= moment < period.end
+                   for uses in timed.values() for moment, _ in uses)
+
     def refund(self, tier: _Tier, uptime: Fraction, last_day: dt.date | None,
                trace: bool = False) -> tuple[Line, Ruling] | None:
         """The SLA refund of a month with `uptime` on a plan whose SLA refunds (`rules.sla_refund`):
@@ -730,15 +761,19 @@ class _Runner:
 
     def ladder_step(self, tier: _Tier, figures: dict, month: int, history: list,
                     last_day: dt.date, next_first: dt.date, decisions: tuple,
-                    trace: bool = False):
+                    trace: bool = False, following: str | None = None):
         """The ladder's evaluation at a billed month's end: (the plan scheduled for next month
         or None, the decisions with the new ones added, the add-ons for next month or None).
-        With `trace`, each decision carries the figures its reason states, as an eighth item."""
+        With `trace`, each decision carries the figures its reason states, as an eighth item.
+        A plan change scheduled for next month (`following`) stands: the ladder only records
+        the month's usage."""
         rung = tier.rung
         if rung is None:
-            return None, decisions, None
+            return following, decisions, None
         usage = figures.get(month * self.width + tier.index, _ZERO)
         history.append(usage)
+        if following is not None:
+            return following, decisions, None
         move = ladder_move(rung, usage, history)
         scheduled = None
         ruling: tuple
@@ -793,9 +828,12 @@ class _Runner:
         return self.outputs(outcome.period)[0](outcome)
 
     def line_unit(self, line: Line) -> str:
-        """The unit of a charge line: an SLA refund's, an extra's block (`10 GB`), or `month`."""
+        """The unit of a charge line: an SLA refund's, a fee's of a month whose plan changed
+        (`day of 30`), an extra's block (`10 GB`), or `month`."""
         if line.kind == "refund":
             return self.refund_units[line.rule]
+        if type(line) is _FeeLine:
+            return line.unit
         return self.line_units.get((line.plan, line.item), "month")
 
     def worded(self, outcome: Outcome) -> tuple[tuple, ...]:
@@ -816,6 +854,10 @@ class _Runner:
             elif kind == "sla-refund":
                 refund, uptime = ruling[7]
                 reason = refund_reason(uptime, refund)
+            elif kind == "plan-change":  # decided, and worded, by `changes.decide_change`
+                decisions.append((kind, subject, day, result, rule, effective,
+                                  ruling[7].reasons))
+                continue
             elif kind == "usage-over-limit":
                 measured, ceiling, plan, peak_day = ruling[7]
                 show = self.shows[subject] if peak_day is not None else self.round_shows[subject]
@@ -892,7 +934,7 @@ class _Runner:
             if since_month is None:
                 since_month = self.month_of(since)
             month = min(month, since_month)
-        events = self.status_events(record["timeline"]) if "timeline" in record else []
+        events = self.timeline_events(record["timeline"]) if "timeline" in record else []
         if events:
             month = min(month, events[0][1].year * 12 + events[0][1].month - 1)
         figures = self.figures(record["usage"], month) if "usage" in record else _NO_FIGURES
@@ -915,6 +957,7 @@ class _Runner:
         if "automatic_charge" in record and record["automatic_charge"] is not True:
             raise _Interpret  # invoices paid by hand: the interpreter's walk
         owed = None  # the last month's outcome, when its invoice is due (a billing calendar's)
+        committed = None  # the day a commitment to the plan runs until
         results = {}
         while month <= last:
             messages = ()
@@ -924,8 +967,34 @@ class _Runner:
             if scheduled is not None:
                 tier = self.tiers[scheduled]
             changed: list[tuple] = []  # (instant, 1, place, ruling), merged with the usage decided
+            segments = None  # the month's stretches on each plan, once a change takes effect
+            following = None  # the plan a change scheduled for next month moves to
             while events and events[0][1] <= last_day:
                 moment, day, new = events.pop(0)
+                if type(new) is Event:  # a plan change request
+                    if timed and self.consumed_in(timed, month):
+                        raise _Interpret  # usage decided on a plan changing: the interpreter's
+                    answer = decide_change(
+                        self.catalog, State(tier.name, status, {}, None,
+                                            commitment_until=committed), new, next_first,
+                        functools.partial(self.level_at, record.get("usage"), timed))
+                    decision = answer.decision
+                    ruling = ("plan-change", decision.subject, decision.date, decision.outcome,
+                              decision.reasons[0].code, decision.rule, decision.effective)
+                    changed.append((moment, 1, len(changed),
+                                    _new(Ruling, ruling + (decision,) if trace else ruling)))
+                    change, asked = answer.rule, new.change_plan
+                    if change is not None and asked is not None:  # allowed
+                        if answer.now:
+                            segments = switched(
+                                segments or [Segment(1, tier.name, "start", None)],
+                                _period(month), asked, moment, change.charge, change.rule,
+                                change.refund)
+                            tier = self.tiers[asked]
+                        else:
+                            following = asked
+                        committed = answer.commitment_until
+                    continue
                 if new != status and self.suspend:
                     changed.append((moment, 1, len(changed), _new(Ruling, (
                         "status", name, day, new, "status-" + new, self.suspension_rule, day))))
@@ -943,20 +1012,22 @@ class _Runner:
             decisions: tuple = tuple(ruling for *_, ruling in changed) if changed else ()
             plan = tier.name
             if self.suspend and status == "suspended":
-                scheduled = None  # a suspended month is neither billed nor evaluated
+                scheduled = following  # a suspended month is neither billed nor evaluated
                 decisions += (_new(Ruling, ("not-billed", name, last_day, "suspended",
                                             "suspended", self.suspension_rule, None)),)
                 total = self.nothing
                 lines: tuple = ()
             else:
+                fees = None if segments is None else self.fee_lines(_period(month), segments)
                 lines, total, made = self.charges(tier, figures, month, fee_lines[plan],
                                                   addons, uptimes.get(month), last_day, trace,
-                                                  consumed, record.get("usage"))
+                                                  consumed, record.get("usage"), fees)
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)
                 scheduled, decisions, addons = self.ladder_step(
-                    tier, figures, month, history, last_day, next_first, decisions, trace)
+                    tier, figures, month, history, last_day, next_first, decisions, trace,
+                    following)
             if dated:  # decisions on days: the interpreter's order, by date, then as made
                 decisions = tuple(sorted(decisions, key=itemgetter(2)))
             outcome = _new(Outcome, (name, key, plan, scheduled or plan, total, lines, decisions,
@@ -1105,23 +1176,68 @@ class _Runner:
             self.since_months[text] = month
         return month
 
-    def status_events(self, events) -> list:
-        """The account's status changes as (instant, UTC day, status), in the interpreter's
-        order: by instant, events of one instant in the file's order."""
+    def timeline_events(self, events) -> list:
+        """The account's status changes and plan change requests as (instant, UTC day, status
+        or `Event`), in the interpreter's order: by instant, events of one instant in the
+        file's order. A plan change is read by the account reader's own converter and checked
+        as `prepare` checks it; any other event: the interpreter."""
         if type(events) is not list:
             raise _Interpret
         out = []
         for event in events:
-            if type(event) is not dict or event.keys() != _EVENT_KEYS:
+            if type(event) is not dict:
+                raise _Interpret
+            if "change_plan" in event:
+                out.append(self.change_event(event))
+                continue
+            if event.keys() != _EVENT_KEYS:
                 raise _Interpret
             status = event["status"]
-            on = event["on"]
             if status != "active" and status != "suspended":
                 raise _Interpret
-            moment, day = _instant(on)
+            moment, day = _instant(event["on"])
             out.append((moment, day, status))
         out.sort(key=itemgetter(0))  # stable: events of one instant keep the file's order
         return out
+
+    def change_event(self, event: dict) -> tuple:
+        if not _CHANGE_KEYS.issuperset(event) or "on" not in event:
+            raise _Interpret
+        try:
+            read = quick_converter.structure(event, Event)
+        except Exception:  # noqa: BLE001 - whatever it is, the interpreter says what is wrong
+            raise _Interpret from None
+        if read.change_plan is None or self.catalog.plan(read.change_plan) is None or (
+                read.commitment is not None and commitment_months(read.commitment) is None):
+            raise _Interpret
+        return read.on, read.on.date(), read
+
+    def level_at(self, usage: Any, timed: Any, item: str, moment: dt.datetime) -> Fraction:
+        """An item's level at `moment` in base units, as `changes.level` gives it: a count's
+        (its day's figure given, else its intervals up to then); the usage of an item not
+        decided event by event is 0; a used one's: the interpreter's walk."""
+        meter = self.meters[item]
+        unit = self.meter_units[item]
+        if not meter.counted:
+            if timed and timed.get(item):
+                raise _Interpret
+            return Fraction(0)
+        data = usage.get(item) if type(usage) is dict else None
+        if data is None:
+            return Fraction(0)
+        daily = data.get("daily", _NO_FIGURES)
+        date = moment.date()
+        for day, value in daily.items():
+            if (day if type(day) is dt.date else dt.date.fromisoformat(day)) == date:
+                value = (self.day_count(value, meter) if type(value) is dict else
+                         value if type(value) is Figure else self.checked(value, unit))
+                return unit.to_base(Fraction(value))
+        if "intervals" not in data:
+            return Fraction(0)
+        changes = self.changes(data["intervals"], meter)
+        times = [moment for moment, _ in changes]
+        level = sum((delta for _, delta in changes[:bisect_right(times, moment)]), _ZERO)
+        return unit.to_base(Fraction(level))
 
     def figures(self, usage, first: int) -> dict:
         """Each month's figure of each meter (`_Meter.figure`), in the meter's unit, keyed

@@ -299,8 +299,8 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
         if value is not None:
             usage[event.on.date()] += value
             timed.append((event.on, value))
-    if meter.source == "usage":  # a day's figure replaces that day's events
-        timed = [(moment, value) for moment, value in timed if moment.date() not in daily]
+    if meter.source == "usage":  # a day's figure replaces the day's events, as one at 00:00
+        timed = [(on, value) for on, value in timed if on.date() not in daily]
         timed += [(day_start(day), value) for day, value in daily.items()]
     if data.events:
         sources.append(f"{len(data.events)} usage event{'s' * (len(data.events) > 1)}")

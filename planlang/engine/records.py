@@ -399,11 +399,9 @@ def _usage_by_day(prepared: _Prepared, subscriber: Subscriber, period: Period):
                 amounts = out[(name, event.on.date())]
                 amounts[labels] = amounts.get(labels, 0) + prepared.base(
                     name, event.amount.value, event.amount.unit)
-        for day, value in data.daily.items():
+        for day, value in data.daily.items():  # a day's figure replaces the day's events
             if period.first_day <= day <= period.last_day:
-                amounts = out[(name, day)]
-                amounts[()] = amounts.get((), 0) + prepared.base(name, value.value.value,
-                                                                 value.value.unit)
+                out[(name, day)] = {(): prepared.base(name, value.value.value, value.value.unit)}
     return out
 
 

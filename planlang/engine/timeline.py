@@ -207,7 +207,9 @@ class PeriodRun:
         if not suspended and catalog.calendar is not None:
             state.invoices[str(self.period)] = Invoice(str(self.period), total,
                                                        paid=total <= 0)
-        next_plan = next((s.plan for s in sorted(state.scheduled, key=lambda s: s.effective)
+        # The plan the next period starts on, as begin() will apply it: of the changes scheduled
+        # for its first day, the last one scheduled stands.
+        next_plan = next((s.plan for s in reversed(state.scheduled)
                           if s.effective == self.period.end.date()), state.plan)
         decisions = sorted(self.decisions, key=lambda d: d.date)  # stable: same-day order kept
         return Bill(self.prepared.account.account, state.plan, str(self.period), catalog.currency,

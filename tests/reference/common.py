@@ -74,3 +74,12 @@ def ceil(value: Fraction) -> int:
 
 def fmt(amount: Decimal) -> str:
     return str(amount.quantize(CENT))
+
+
+def usage_events(data: dict) -> list[tuple[dt.datetime, object]]:
+    """A usage meter's data as (instant, amount) events, in the file's order: a day given under
+    `daily` replaces that day's events with one event of the day's figure at 00:00 UTC."""
+    daily = {day_of(day): value for day, value in (data.get("daily") or {}).items()}
+    events = [(instant(e["on"]), e["amount"]) for e in data.get("events") or ()
+              if day_of(e["on"]) not in daily]
+    return events + [(instant(day), value) for day, value in daily.items()]
