@@ -183,6 +183,16 @@ def valid_records(catalog_name: str):
             data["timeline"] = draw(st.lists(st.fixed_dictionaries({
                 "on": st.one_of(good_days, good_instants),
                 "status": st.sampled_from(["active", "suspended"])}), max_size=3))
+        if (catalog.quotas or capped) and draw(st.integers(0, 3)) == 0:  # policies, caps set
+            data["timeline"] = data.get("timeline", []) + draw(st.lists(st.one_of(
+                st.fixed_dictionaries({"on": st.one_of(good_days, good_instants),
+                                       "policy": st.sampled_from(["wait_for_reset",
+                                                                  "manual_upgrade",
+                                                                  "auto_upgrade"])}),
+                st.fixed_dictionaries({"on": st.one_of(good_days, good_instants),
+                                       "cap": st.fixed_dictionaries({}, optional={
+                                           name: st.integers(0, 300) for name in capped})})),
+                min_size=1, max_size=2))
         if catalog.changes and draw(st.integers(0, 2)) == 0:  # plan change requests
             data["timeline"] = data.get("timeline", []) + draw(st.lists(change, min_size=1,
                                                                        max_size=3))

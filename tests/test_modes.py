@@ -237,7 +237,6 @@ def test_every_mode_bills_the_spec_alike(spec, batches):
 # The specs of a compiled catalog whose account the compiled path leaves to the interpreter,
 # and why: what the account holds that the compiled walk does not take (`engine/compiled.py`).
 REQUESTS = "element requests (create, store), decided one by one by the interpreter's walk"
-CHANGES = "a plan change in a month whose usage is decided event by event (a quota, a cap)"
 PAID_BY_HAND = "invoices paid by hand (`automatic_charge: false`, payments on the timeline)"
 AUTO_UPGRADE = "an `auto_upgrade` policy moving the account to the next plan mid-month"
 INTERPRETED = {
@@ -262,14 +261,6 @@ INTERPRETED = {
     "coediting/auto-upgrade-enabled-mid-month.scenario.yaml": AUTO_UPGRADE,
     "coediting/auto-upgraded-stays-until-admin-drops.scenario.yaml": AUTO_UPGRADE,
     "coediting/two-auto-upgrades-in-one-month.scenario.yaml": AUTO_UPGRADE,
-    "coediting/downgrade-next-month.scenario.yaml": CHANGES,
-    "coediting/manual-upgrade-after-refusal.scenario.yaml": CHANGES,
-    "coediting/manual-upgrade-before-quota-hit.scenario.yaml": CHANGES,
-    "soracom-flux/cancel-standard-february-17.scenario.yaml": CHANGES,
-    "soracom-flux/caps-set-when-subscribing.scenario.yaml": CHANGES,
-    "soracom-flux/sam-user-cannot-subscribe.scenario.yaml": CHANGES,
-    "soracom-flux/subscribe-on-last-day-full-fee.scenario.yaml": CHANGES,
-    "soracom-flux/subscribe-standard-mid-month.scenario.yaml": CHANGES,
     "invariants/flux-create-not-available-cites-the-plan.scenario.yaml": REQUESTS,
     "invariants/flux-create-unlimited-timers-cites-its-rule.scenario.yaml": REQUESTS,
     "soracom-flux/developer-no-timers-three-apps.scenario.yaml": REQUESTS,

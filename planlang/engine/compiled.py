@@ -18,15 +18,15 @@ The compiled path covers the common shape of a monthly billing run: plan fees, e
 figures (usage events and day figures, counts from their intervals or per day, snapshots, daily
 and monthly sums, averages and maxima, rounding: `_Meter`), extras beyond what is included,
 usage over a plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer
-caps: `_Runner.consume`), SLA refunds, the billing calendar's messages for invoices an automatic
+caps: `_Runner.take`), SLA refunds, the billing calendar's messages for invoices an automatic
 charge settles, tier ladders (up, down with look-back, add-ons above the top tier), suspension,
 status changes and plan change requests on the timeline (days or instants; a change decided by
 `changes.decide_change`, its fees by `timeline.fee_lines`). An account or catalog outside it
-(element requests, a plan change in a month of usage decided event by event, an `auto_upgrade`
-that moves the account, payments by hand, daily records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by
-field of the model, what the path covers) is evaluated by the interpreter instead, so every
-account gets the same result and the same errors whichever path runs: `tests/test_compiled.py`
-checks that on random accounts of every catalog.
+(element requests, an `auto_upgrade` that moves the account, payments by hand, daily records, a
+measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by field of the
+model, what the path covers) is evaluated by the interpreter instead, so every account gets the
+same result and the same errors whichever path runs: `tests/test_compiled.py` checks that on
+random accounts of every catalog.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ from planlang.money import (
 from planlang.units import lookup
 
 _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline",
-                           "uptime", "automatic_charge", "caps", "policy"))
+                           "uptime", "automatic_charge", "caps", "policy", "requests"))
 _EVENT_KEYS = frozenset(("on", "status"))
 _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
 _METER_KEYS = frozenset(("daily", "events"))  # a usage meter's
@@ -143,6 +143,8 @@ _DAY_KEYS = frozenset(("daily",))  # a count or snapshot meter's that the compil
 _DAY_COUNT_KEYS = frozenset(("count", "disabled"))
 _READ_KINDS = frozenset((Figure, int))  # figures checked when read, and whole numbers
 _KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value written
+_POLICY_KEYS = frozenset(("on", "policy"))
+_CAP_KEYS = frozenset(("on", "cap"))
 _CHANGE_KEYS = frozenset(("on", "change_plan", "by", "commitment", "deposit"))
 _SPAN_KEYS = frozenset(("intervals", "daily"))  # a count meter's
 _SAMPLE_KEYS = frozenset(("snapshots", "daily"))  # a snapshots meter's
@@ -737,12 +739,6 @@ class _Runner:
             out.append(fee)
         return tuple(out)
 
-    def consumed_in(self, timed: dict, month: int) -> bool:
-        """Whether any usage decided event by event falls in `month`."""
-        period = _period(month)
-        return any(period.start <= moment < period.end
-                   for uses in timed.values() for moment, _ in uses)
-
     def refund(self, tier: _Tier, uptime: Fraction, last_day: dt.date | None,
                trace: bool = False) -> tuple[Line, Ruling] | None:
         """The SLA refund of a month with `uptime` on a plan whose SLA refunds (`rules.sla_refund`):
@@ -956,6 +952,8 @@ class _Runner:
         addons = None
         if "automatic_charge" in record and record["automatic_charge"] is not True:
             raise _Interpret  # invoices paid by hand: the interpreter's walk
+        if "requests" in record and record["requests"] != []:
+            raise _Interpret  # element requests: the interpreter's walk decides them
         owed = None  # the last month's outcome, when its invoice is due (a billing calendar's)
         committed = None  # the day a commitment to the plan runs until
         results = {}
@@ -966,23 +964,37 @@ class _Runner:
             key, last_day, next_first, fee_lines = self.period_info.get(month) or self.info(month)
             if scheduled is not None:
                 tier = self.tiers[scheduled]
-            changed: list[tuple] = []  # (instant, 1, place, ruling), merged with the usage decided
+            made_on: list = []  # the decisions made on the month's days, in the order made
             segments = None  # the month's stretches on each plan, once a change takes effect
             following = None  # the plan a change scheduled for next month moves to
+            # The month's timeline events and its uses of items decided event by event, in the
+            # interpreter's order: by instant, the timeline's before the uses
+            # (`PeriodRun.events`), each kind in the order given.
+            stream: list[tuple] = []
             while events and events[0][1] <= last_day:
-                moment, day, new = events.pop(0)
-                if type(new) is Event:  # a plan change request
-                    if timed and self.consumed_in(timed, month):
-                        raise _Interpret  # usage decided on a plan changing: the interpreter's
+                moment, _, new = events.pop(0)
+                stream.append((moment, 1, len(stream), new))
+            consumed: dict[str, Decimal] | None = None
+            if timed:
+                consumed = {}
+                notified: dict[tuple[str, str], set[int]] = {}
+                uses = self.uses_in(timed, month)
+                if uses:
+                    stream = sorted(stream + uses, key=itemgetter(0, 1, 2))
+            for moment, kind, index, new in stream:
+                if kind == 2:  # a use: (item, amount)
+                    assert consumed is not None
+                    self.take(tier, new[0], new[1], moment, index, consumed, notified, caps,
+                              policy, next_first, trace, made_on)
+                elif type(new) is Event:  # a plan change request
                     answer = decide_change(
                         self.catalog, State(tier.name, status, {}, None,
                                             commitment_until=committed), new, next_first,
-                        functools.partial(self.level_at, record.get("usage"), timed))
+                        functools.partial(self.level_at, record.get("usage"), consumed))
                     decision = answer.decision
                     ruling = ("plan-change", decision.subject, decision.date, decision.outcome,
                               decision.reasons[0].code, decision.rule, decision.effective)
-                    changed.append((moment, 1, len(changed),
-                                    _new(Ruling, ruling + (decision,) if trace else ruling)))
+                    made_on.append(_new(Ruling, ruling + (decision,) if trace else ruling))
                     change, asked = answer.rule, new.change_plan
                     if change is not None and asked is not None:  # allowed
                         if answer.now:
@@ -994,22 +1006,23 @@ class _Runner:
                         else:
                             following = asked
                         committed = answer.commitment_until
-                    continue
-                if new != status and self.suspend:
-                    changed.append((moment, 1, len(changed), _new(Ruling, (
-                        "status", name, day, new, "status-" + new, self.suspension_rule, day))))
-                status = new
-            consumed = None
-            dated = False  # whether decisions were made on days before the month's last
-            if timed:  # usage decided event by event, with the status changes in time order
-                consumed, decided = self.consume(tier, timed, month, next_first, caps, policy,
-                                                 trace)
-                if decided:
-                    changed = sorted(changed + decided, key=itemgetter(0, 1, 2))
+                elif type(new) is tuple:  # a policy or caps set
+                    if new[0] == "policy":
+                        policy = new[1]
+                    else:
+                        caps = {**caps, **new[1]}
+                else:  # a status
+                    if new != status and self.suspend:
+                        day = moment.date()
+                        made_on.append(_new(Ruling, (
+                            "status", name, day, new, "status-" + new, self.suspension_rule,
+                            day)))
+                    status = new
+            dated = False  # whether a decision made below falls before the month's last day
+            if consumed:
                 for item, used in consumed.items():
                     figures[month * self.width + self.meters[item].offset] = used
-                dated = bool(decided)
-            decisions: tuple = tuple(ruling for *_, ruling in changed) if changed else ()
+            decisions: tuple = tuple(made_on)
             plan = tier.name
             if self.suspend and status == "suspended":
                 scheduled = following  # a suspended month is neither billed nor evaluated
@@ -1087,71 +1100,69 @@ class _Runner:
             out[item] = amount if type(amount) is Figure else self.checked(amount, meter.unit)
         return out
 
-    def consume(self, tier: _Tier, timed: dict, month: int, resets: dt.date, caps: dict,
-                policy: str | None, trace: bool = False) -> tuple[dict[str, Decimal], list]:
-        """The month's usage of the items decided event by event, taken in time order as
-        `quota.consume` takes it (`rules.quota_ceiling`, `rules.quota_take`,
-        `rules.notice_threshold`): what each item was allowed, and the decisions made, as
-        (instant, 2, the use's place among its item's, `Ruling`), with `trace` the `Ruling`
-        carrying what its reason states. A use that an `auto_upgrade` policy answers by moving the account to
-        the next plan: the interpreter's walk."""
+    def uses_in(self, timed: dict, month: int) -> list[tuple]:
+        """The month's uses of the items decided event by event as (instant, 2, the use's place
+        among its item's, (item, amount)), item after item (`quota.usage_events`)."""
         period = _period(month)
         start, end = period.start, period.end
         uses = []
         for item in self.decided:
             within = [use for use in timed.get(item, ()) if start <= use[0] < end]
-            uses += [(moment, index, item, amount)
+            uses += [(moment, 2, index, (item, amount))
                      for index, (moment, amount) in enumerate(within)]
-        uses.sort(key=itemgetter(0, 1))  # stable: one instant's in the items' order
-        used: dict[str, Decimal] = {}
-        notified: dict[str, set[int]] = {}  # each item's notifications sent, on this plan
-        decided = []
+        return uses
+
+    def take(self, tier: _Tier, item: str, amount: Decimal, moment: dt.datetime, index: int,
+             used: dict[str, Decimal], notified: dict, caps: dict, policy: str | None,
+             resets: dt.date, trace: bool, made: list) -> None:
+        """One use of an item decided event by event on the account's plan then, as
+        `quota.consume` takes it: `quota.take_use` decides, this adds what was allowed to `used`
+        and appends the decisions to `made` (with `trace`, each carrying what its reason
+        states). A use that an `auto_upgrade` policy answers by moving the account to the next
+        plan: the interpreter's walk."""
+        before = used.get(item, _ZERO)
+        used[item] = before
+        if not amount > 0:
+            return  # nothing asked: nothing decided
+        terms = tier.quotas[item]
+        day = moment.date()
 
         def ruling(*figures) -> Ruling:
             return _new(Ruling, figures if trace else figures[:7])
 
-        for moment, index, item, amount in uses:
-            terms = tier.quotas[item]
-            before = used.get(item, _ZERO)
-            used[item] = before
-            if not amount > 0:
-                continue  # nothing asked: nothing decided (`quota.consume`)
-            day = moment.date()
-            rule = terms.rule if terms is not None else None
-            chosen = chosen_policy(policy, rule)
-            cap = caps.get(item) if terms is not None and terms.terms.customer_cap else None
-            sent = notified.setdefault(item, set())
-            taken = take_use(terms is not None, terms and terms.quota,
-                             terms.slack if terms is not None else _ZERO, cap,
-                             terms is not None and terms.upgrade is not None
-                             and chosen == "auto_upgrade",
-                             before, amount, terms.notices if terms is not None else (), sent)
-            if taken.code == "not-available":
-                decided.append((moment, 2, index, ruling(
-                    "quota-refusal", item, day, "refused", "not-available", None, None,
-                    (tier.name,))))
-                continue
-            if taken.code == "auto-upgrade":
-                raise _Interpret  # the account moves to the next plan: the interpreter's walk
-            assert terms is not None
-            after = before + taken.taken
-            for number in taken.notices:  # (due only under a quota rule)
-                assert rule is not None
-                sent.add(number)
-                note = rule.notifications[number]
-                decided.append((moment, 2, index, ruling(
-                    "notification", item, day, "sent",
-                    "quota-exhausted" if note.remaining is None else "quota-remaining",
-                    note.rule, None, (note, tier.name, after, terms.quota))))
-            if taken.refused:
-                capped = taken.code == "cap-reached"
-                decided.append((moment, 2, index, ruling(
-                    "quota-refusal", item, day, "refused", taken.code,
-                    terms.terms.cap_rule if capped else terms.terms.limit_rule, None,
-                    (tier.name, taken.refused, terms.quota, rule.slack if rule else 0,
-                     cap if capped else None, chosen, resets))))
-            used[item] = after
-        return used, decided
+        rule = terms.rule if terms is not None else None
+        chosen = chosen_policy(policy, rule)
+        cap = caps.get(item) if terms is not None and terms.terms.customer_cap else None
+        sent = notified.setdefault((item, tier.name), set())
+        taken = take_use(terms is not None, terms and terms.quota,
+                         terms.slack if terms is not None else _ZERO, cap,
+                         terms is not None and terms.upgrade is not None
+                         and chosen == "auto_upgrade",
+                         before, amount, terms.notices if terms is not None else (), sent)
+        if taken.code == "not-available":
+            made.append(ruling("quota-refusal", item, day, "refused", "not-available", None,
+                               None, (tier.name,)))
+            return
+        if taken.code == "auto-upgrade":
+            raise _Interpret  # the account moves to the next plan: the interpreter's walk
+        assert terms is not None
+        after = before + taken.taken
+        for number in taken.notices:  # (due only under a quota rule)
+            assert rule is not None
+            sent.add(number)
+            note = rule.notifications[number]
+            made.append(ruling(
+                "notification", item, day, "sent",
+                "quota-exhausted" if note.remaining is None else "quota-remaining", note.rule,
+                None, (note, tier.name, after, terms.quota)))
+        if taken.refused:
+            capped = taken.code == "cap-reached"
+            made.append(ruling(
+                "quota-refusal", item, day, "refused", taken.code,
+                terms.terms.cap_rule if capped else terms.terms.limit_rule, None,
+                (tier.name, taken.refused, terms.quota, rule.slack if rule else 0,
+                 cap if capped else None, chosen, resets)))
+        used[item] = after
 
     def invoice_messages(self, owed: Outcome, month: int) -> tuple:
         """The billing messages in `month` for the invoice of the month before (`owed`), which
@@ -1190,6 +1201,17 @@ class _Runner:
             if "change_plan" in event:
                 out.append(self.change_event(event))
                 continue
+            if event.keys() == _POLICY_KEYS:  # the exhaustion policy from then on
+                policy = event["policy"]
+                if type(policy) is not str or policy not in POLICIES:
+                    raise _Interpret
+                moment, day = _instant(event["on"])
+                out.append((moment, day, ("policy", policy)))
+                continue
+            if event.keys() == _CAP_KEYS:  # the customer's caps from then on
+                moment, day = _instant(event["on"])
+                out.append((moment, day, ("caps", self.caps(event["cap"]))))
+                continue
             if event.keys() != _EVENT_KEYS:
                 raise _Interpret
             status = event["status"]
@@ -1212,16 +1234,16 @@ class _Runner:
             raise _Interpret
         return read.on, read.on.date(), read
 
-    def level_at(self, usage: Any, timed: Any, item: str, moment: dt.datetime) -> Fraction:
+    def level_at(self, usage: Any, consumed: dict | None, item: str,
+                 moment: dt.datetime) -> Fraction:
         """An item's level at `moment` in base units, as `changes.level` gives it: a count's
-        (its day's figure given, else its intervals up to then); the usage of an item not
-        decided event by event is 0; a used one's: the interpreter's walk."""
+        (its day's figure given, else its intervals up to then), an item used's use allowed so
+        far this month (`consumed`: of the items decided event by event; 0 for the others)."""
         meter = self.meters[item]
         unit = self.meter_units[item]
         if not meter.counted:
-            if timed and timed.get(item):
-                raise _Interpret
-            return Fraction(0)
+            used = consumed.get(item) if consumed else None
+            return Fraction(0) if used is None else unit.to_base(Fraction(used))
         data = usage.get(item) if type(usage) is dict else None
         if data is None:
             return Fraction(0)
@@ -1277,8 +1299,10 @@ class _Runner:
         intervals, from month `first` to `last`, the scale of the total (`interval_months`).
         A day's events are added up (or the largest taken, `_Meter.largest`), a day's figure
         given in `daily` replaces them."""
-        if type(data) is not dict or not data:
+        if type(data) is not dict:
             raise _Interpret
+        if not data:
+            return {}  # nothing measured
         if not meter.keys.issuperset(data):
             if meter.spans and "intervals" in data and _SPAN_KEYS.issuperset(data):
                 return self.interval_months(data, meter, first, last)
