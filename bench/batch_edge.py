@@ -15,10 +15,13 @@ For each N given (default 10,000, 100,000 and 1,000,000) this script
    - the plainly written biller `bench/reference/edge_batch.py` (read each line with `json.loads`,
      bill it with bench/reference/edge_year.py, write a JSON line per account-month; one process);
 3. checks that both outputs bill the same plan, total and next plan for every account-month;
-4. prints a table: N | run | median s | µs per account-month | ratio to the plain biller | peak RSS.
+4. prints a table: N | run | median s | µs per account-month | ratio to the plain biller | median
+   CPU s (user + system, the workers' included) | peak RSS.
 
 `--stages N` only times, in this process, the stages of N tenants: reading the lines, billing,
-writing the bills (and writing them as the batch did before `results.json_line`).
+writing the bills (and writing them as the batch did before `results.json_line`), billing and
+writing at once as the batch does (`engine.billing.bill_json`), and a worker's whole chunk
+(`batch.bill_chunk`).
 `--source DIR` bills with the planlang of another source tree (e.g. `git archive main | tar -x -C
 DIR`), for figures before and after a change from one run; `--quick` is N = 10,000 only.
 
@@ -118,8 +121,10 @@ def planlang(accounts: Path, out: Path, source: str | None, *extra: str) -> list
                f"{PERIODS[0]}..{PERIODS[-1]}", "--format", "json", "--out", str(out), *extra]
     if source is None:
         return command
-    # the planlang of another source tree, with this environment's libraries
-    return ["env", f"PYTHONPATH={source}", sys.executable, "-m", "planlang.drivers.cli", *command[1:]]
+    # the planlang of another source tree, with this environment's libraries; `-P`: without it,
+    # `-m` puts the current folder (this tree) before PYTHONPATH, and this tree's planlang ran
+    return ["env", f"PYTHONPATH={source}", sys.executable, "-P", "-m", "planlang.drivers.cli",
+            *command[1:]]
 
 
 def plain(accounts: Path, out: Path) -> list[str]:
@@ -147,14 +152,17 @@ def bench(folder: Path, n: int, repeat: int, runs: dict[str, object]) -> list[di
         print(f"N={n:,}: {accounts.stat().st_size / 2**20:.1f} MB of JSON Lines generated in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
     seconds: dict[str, list[float]] = {name: [] for name in runs}
+    cpu: dict[str, list[float]] = {name: [] for name in runs}
     rss: dict[str, float] = {name: 0.0 for name in runs}
     outputs = {name: folder / f"out-{n}-{index}.jsonl" for index, name in enumerate(runs)}
     for rep in range(repeat):
         for name, make in runs.items():
             report = run_child(make(accounts, outputs[name]))
             seconds[name].append(report["seconds"])
+            cpu[name].append(report["cpu"])
             rss[name] = max(rss[name], report["maxrss_kb"] / 1024)
-            print(f"  N={n:,} run {rep + 1}/{repeat} {name}: {report['seconds']:.1f} s, peak RSS "
+            print(f"  N={n:,} run {rep + 1}/{repeat} {name}: {report['seconds']:.1f} s, "
+                  f"CPU {report['cpu']:.1f} s, peak RSS "
                   f"{report['maxrss_kb'] / 1024:.0f} MB", flush=True)
     reference = outputs["plain biller"]
     problems = {name: disagreements(path, reference) for name, path in outputs.items()
@@ -167,6 +175,7 @@ def bench(folder: Path, n: int, repeat: int, runs: dict[str, object]) -> list[di
         median = statistics.median(seconds[name])
         rows.append({"n": n, "run": name, "runs": repeat, "median": median,
                      "us": median / (n * len(PERIODS)) * 1e6, "ratio": median / base,
+                     "cpu": statistics.median(cpu[name]),
                      "rss": rss[name], "problem": problems.get(name, "")})
     return rows
 
@@ -174,9 +183,15 @@ def bench(folder: Path, n: int, repeat: int, runs: dict[str, object]) -> list[di
 def stages(folder: Path, n: int, repeat: int) -> str:
     """Where one process's time goes, per account-month, over n tenants: reading the JSON lines
     (`batch.parse_line`), billing (`batch.bill_one`), writing the bills (`results.json_line`, and
-    for comparison `json.dumps(to_data(bill))`, what the batch wrote before), medians of `repeat`."""
+    for comparison `json.dumps(to_data(bill))`, what the batch wrote before), billing and writing
+    at once as the batch does (`engine.billing.bill_json`: the JSON lines written from the
+    compiled path's outcomes) and a worker's whole chunk of 1,000 tenants (`batch.bill_chunk`:
+    each line read, billed, written, the chunk encoded); CPU seconds (this process's), medians of
+    `repeat`. Under `PYTHONPATH=DIR`, the planlang of the tree DIR (one without `bill_json` times
+    the rest)."""
     from planlang.compile import load_catalog
     from planlang.drivers import batch
+    from planlang.engine import billing
     from planlang.engine.results import json_line, to_data
 
     accounts = folder / f"edge-{n}.jsonl"
@@ -198,14 +213,22 @@ def stages(folder: Path, n: int, repeat: int) -> str:
                                         for record in data],
             "write (json_line)": lambda: [json_line(bill, False) for bill in bills],
             "write before (json.dumps(to_data))": lambda: [before(bill) for bill in bills]}
+    if hasattr(billing, "bill_json"):
+        work["bill and write (bill_json)"] = lambda: [billing.bill_json(catalog, record, PERIODS)
+                                                      for record in data]
+    job = batch.Job(catalog, PERIODS)
+    work["a worker's chunks (bill_chunk)"] = lambda: [
+        batch.bill_chunk(job, entries[start:start + 1000])
+        for start in range(0, len(entries), 1000)]
     times: dict[str, list[float]] = {name: [] for name in work}
     for _ in range(repeat):
         for name, run in work.items():
-            started = time.perf_counter()
+            started = time.process_time()
             run()
-            times[name].append(time.perf_counter() - started)
+            times[name].append(time.process_time() - started)
     months = len(bills)
-    lines = [f"in one process, {n:,} tenants x {len(PERIODS)} months, medians of {repeat}:",
+    lines = [f"in one process ({batch.__file__.rsplit('/planlang/', 1)[0]}), {n:,} tenants x "
+             f"{len(PERIODS)} months, CPU time, medians of {repeat}:",
              "| stage | µs / account-month |", "| --- | ---: |"]
     lines += [f"| {name} | {statistics.median(values) / months * 1e6:.1f} |"
               for name, values in times.items()]
@@ -213,11 +236,12 @@ def stages(folder: Path, n: int, repeat: int) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| accounts | run | runs | median s | µs / account-month | ratio to plain | peak RSS MB "
-             "| output |", "| ---: | --- | ---: | ---: | ---: | ---: | ---: | :---: |"]
+    lines = ["| accounts | run | runs | median s | µs / account-month | ratio to plain | CPU s "
+             "| peak RSS MB | output |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: |"]
     for r in rows:
         lines.append(f"| {r['n']:,} | {r['run']} | {r['runs']} | {r['median']:,.1f} | "
-                     f"{r['us']:.1f} | {r['ratio']:.2f}× | {r['rss']:.0f} | "
+                     f"{r['us']:.1f} | {r['ratio']:.2f}× | {r['cpu']:,.1f} | {r['rss']:.0f} | "
                      f"{'WRONG: ' + r['problem'] if r['problem'] else 'ok'} |")
     return "\n".join(lines)
 

@@ -627,6 +627,27 @@ def test_the_input_is_read_lazily_with_bounded_chunks_in_flight():
     assert len(out.getvalue().splitlines()) == 2_000
 
 
+def test_a_chunk_travels_to_a_worker_as_it_was_read():
+    """`ProcessPool` sends the lines of one file as one string (`_packed`); a worker gets back
+    the very entries (`_unpacked`), line numbers with gaps (blank lines) included. Any other
+    chunk (two files, a whole account file, an entry already refused, a line break in a text)
+    travels as its entries."""
+    lines = [batch.Entry("a.jsonl", number, f'{{"account": "{number}"}}')
+             for number in (3, 4, 5)]
+    gaps = [batch.Entry("a.jsonl", number, "{}") for number in (1, 2, 7, 8)]
+    for chunk in (lines, gaps, lines[:1]):
+        packed = batch._packed(chunk)
+        assert len(packed) == 3 and isinstance(packed[2], str)
+        assert batch._unpacked(packed) == chunk
+    problem = batch.Problem("a.jsonl", 2, None, "bad")
+    for other in ([lines[0], batch.Entry("b.jsonl", 1, "{}")],
+                  [batch.Entry("c.json", 0, "{\n}"), lines[0]],
+                  [lines[0], batch.Entry("a.jsonl", 6, "", problem)],
+                  [batch.Entry("a.jsonl", 1, "{\n}")]):
+        assert batch._packed(other) == (other,)
+        assert batch._unpacked(batch._packed(other)) == other
+
+
 def test_open_accounts_is_lazy(tmp_path):
     accounts = tmp_path / "a.jsonl"
     accounts.write_text('{"account": "x", "plan": "Cellular-Small"}\n' * 5, encoding="utf-8")
@@ -717,15 +738,17 @@ def test_a_reader_that_raises_rejects_only_its_record(monkeypatch, tmp_path, in_
 
 def test_billing_that_raises_rejects_only_its_account(monkeypatch, tmp_path, capsys):
     """An account that checks, yet billing it raises (a bug in planlang): its PL425, reported
-    with the account; the batch goes on."""
-    real = batch.bill_one
+    with the account; the batch goes on. (Both ways a batch bills an account raise: `bill_one`
+    for CSV, `_json_one` for JSON Lines.)"""
+    for name in ("bill_one", "_json_one"):
+        real = getattr(batch, name)
 
-    def bill_one(catalog, data, periods, explain=True):
-        if data.get("account") == "unlucky":
-            raise ZeroDivisionError("division by zero")
-        return real(catalog, data, periods, explain)
+        def bill_one(catalog, data, periods, explain=True, real=real):
+            if data.get("account") == "unlucky":
+                raise ZeroDivisionError("division by zero")
+            return real(catalog, data, periods, explain)
 
-    monkeypatch.setattr(batch, "bill_one", bill_one)
+        monkeypatch.setattr(batch, name, bill_one)
     monkeypatch.chdir(tmp_path)
     accounts = Path("bug.jsonl")
     accounts.write_text('{"account": "a", "plan": "Cellular-Small"}\n{"account": "unlucky", '

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from planlang.compile import load_catalog
 from planlang.diagnostics import PlanlangError
 from planlang.engine.compiled import compile_catalog
+from planlang.engine.results import json_line
 from planlang.inputs.documents import json_number
 from planlang.money import exact_decimal
 
@@ -315,6 +316,8 @@ def check(catalog_name: str, record: dict, periods: list[str]) -> list | None:
     assert [figures_of(b) for b in bills] == [tuple(o[:7]) for o in outcomes]
     # the bills the batch writes: the same data, reasons' words included, less the steps
     assert [plain(b) for b in runner.bills(record)] == [plain(b) for b in bills]
+    # …and their JSON lines, written straight from the outcomes, are those bills' `json_line`
+    assert runner.json_lines(record) == [json_line(b, False) for b in runner.bills(record)]
     assert [tuple(o[:7]) for o in outcomes] == [tuple(o[:7]) for o in runner.batch([record])]
     assert [o.bill() for o in outcomes] == bills
     return outcomes

@@ -81,6 +81,15 @@ def bill_one(catalog: Catalog, data: Any, periods: Sequence[str],
     return bill_account(catalog, data, periods, explain)
 
 
+def _json_one(catalog: Catalog, data: Any, periods: Sequence[str], explain: bool) -> list[str]:
+    """`bill_one`'s bills as the JSON lines the batch writes (`bill_json`), written straight from
+    the compiled path's figures where it bills the account (`engine.billing.bill_json`). Run in
+    `EXACT` (by `bill_chunk`)."""
+    from planlang.engine.billing import bill_json
+
+    return bill_json(catalog, data, periods, explain)
+
+
 # ---- the input -----------------------------------------------------------------------------------
 
 @attrs.frozen
@@ -271,15 +280,16 @@ def _document(entry: Entry) -> Document:
 
 
 def bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],
-               explain: bool = True) -> list[Bill] | Problem:
-    """Bill one entry with `bill_one`, or return every problem with it, located. Never raises
-    for one account's sake: a reader's exception is the account's PL424, a failure to bill an
-    account that checks its PL425 (a bug in planlang, reported with the account)."""
+               explain: bool = True, bill: Callable[..., list] | None = None) -> list | Problem:
+    """Bill one entry with `bill_one` (or `bill`, which bills as it does: `_json_one`), or
+    return every problem with it, located. Never raises for one account's sake: a reader's
+    exception is the account's PL424, a failure to bill an account that checks its PL425 (a bug
+    in planlang, reported with the account)."""
     if entry.problem is not None:
         return entry.problem
     record = entry.text if entry.line else None
     try:
-        return _bill_entry(catalog, entry, periods, explain)
+        return _bill_entry(catalog, entry, periods, explain, bill or bill_one)
     except PlanlangError as error:
         return Problem.of(entry.path, entry.line, None, record, error.diagnostics)
     except _BillingFailed as failed:
@@ -298,8 +308,8 @@ class _BillingFailed(Exception):
         self.error = error
 
 
-def _bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],
-                explain: bool) -> list[Bill] | Problem:
+def _bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str], explain: bool,
+                bill: Callable[..., list]) -> list | Problem:
     from planlang.engine.load import account_from
 
     record = entry.text if entry.line else None
@@ -313,7 +323,7 @@ def _bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],
     failure: BaseException | None = None
     if data is not None:
         try:
-            return bill_one(catalog, data, periods, explain)
+            return bill(catalog, data, periods, explain)
         except Exception as error:  # noqa: BLE001 - the located loader below says what is wrong
             failure = error
     try:
@@ -328,7 +338,7 @@ def _bill_entry(catalog: Catalog, entry: Entry, periods: Sequence[str],
         return Problem.of(entry.path, entry.line, name, record, failure.diagnostics)
     if failure is None:  # read only by the located loader, and it finds nothing wrong
         try:
-            return bill_one(catalog, document.data, periods, explain)
+            return bill(catalog, document.data, periods, explain)
         except PlanlangError as error:
             return Problem.of(entry.path, entry.line, name, record, error.diagnostics)
         except Exception as error:  # noqa: BLE001 - reported as the bug it is
@@ -415,51 +425,68 @@ def csv_header() -> str:
 
 @attrs.frozen
 class ChunkResult:
-    """What a chunk gives back: the output of every account it billed, and every account it did
-    not (its problems)."""
+    """What a chunk gives back: the output of every account it billed (UTF-8), and every
+    account it did not (its problems)."""
 
-    text: str
+    data: bytes
     accounts: int
     bills: int
     problems: tuple[Problem, ...]
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8")
 
 
 @exact
 def bill_chunk(job: Job, entries: Sequence[Entry]) -> ChunkResult:
     """Bill a chunk of accounts and render their output: the same code in every mode. The
-    output holds every account billed; the others are the chunk's problems."""
-    out = io.StringIO()
-    problems: list[Problem] = []
-    bills = 0
-    for entry in entries:
-        result = bill_entry(job.catalog, entry, job.periods, job.explain)
-        if not isinstance(result, Problem):
-            try:
-                text = render_bills(job, result)
-            except Exception as error:  # noqa: BLE001 - one account's bug: reported, not fatal
-                result = Problem.of(entry.path, entry.line, None,
-                                    entry.text if entry.line else None,
-                                    [_failure("PL425", entry, error)])
-            else:
-                if _encodes(text):
-                    out.write(text)
-                    bills += len(result)
-                    continue
-                result = Problem.of(entry.path, entry.line, None,
-                                    entry.text if entry.line else None, [_surrogate(entry)])
-        problems.append(result)
-    return ChunkResult(out.getvalue(), len(entries), bills, tuple(problems))
+    output holds every account billed; the others are the chunk's problems. An account whose
+    output cannot be UTF-8 (a lone surrogate) is one of them."""
+    as_json = job.format != "csv"
+    bill = _json_one if as_json else bill_one
+    billed: list[tuple[int, str, int]] = []  # (index, output, bills) of each account billed
+    problems: list[tuple[int, Problem]] = []
+    for index, entry in enumerate(entries):
+        result = bill_entry(job.catalog, entry, job.periods, job.explain, bill)
+        if isinstance(result, Problem):
+            problems.append((index, result))
+            continue
+        try:
+            text = "".join(result) if as_json else render_bills(job, result)
+        except Exception as error:  # noqa: BLE001 - one account's bug: reported, not fatal
+            problems.append((index, Problem.of(entry.path, entry.line, None,
+                                               entry.text if entry.line else None,
+                                               [_failure("PL425", entry, error)])))
+            continue
+        billed.append((index, text, len(result)))
+    try:
+        data = "".join([text for _, text, _ in billed]).encode("utf-8")
+    except UnicodeEncodeError:  # which accounts: rejected, each where it stands
+        kept = []
+        for index, text, count in billed:
+            if _encodes(text):
+                kept.append((index, text, count))
+                continue
+            entry = entries[index]
+            problems.append((index, Problem.of(entry.path, entry.line, None,
+                                               entry.text if entry.line else None,
+                                               [_surrogate(entry)])))
+        billed = kept
+        problems.sort(key=lambda found: found[0])
+        data = "".join([text for _, text, _ in billed]).encode("utf-8")
+    return ChunkResult(data, len(entries), sum(count for _, _, count in billed),
+                       tuple(problem for _, problem in problems))
 
 
 def render_bills(job: Job, bills: Sequence[Bill]) -> str:
     """One account's output: its bills' JSON lines or CSV rows."""
+    if job.format != "csv":
+        return "".join([bill_json(bill, job.explain) for bill in bills])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for bill in bills:
-        if job.format == "csv":
-            writer.writerows(csv_rows(bill, job.raw_csv))
-        else:
-            out.write(bill_json(bill, job.explain))
+        writer.writerows(csv_rows(bill, job.raw_csv))
     return out.getvalue()
 
 
@@ -549,9 +576,34 @@ def _exit_with_parent(parent: int | None = None) -> None:
     threading.Thread(target=watch, name="planlang-parent-watch", daemon=True).start()
 
 
-def _pool_chunk(entries: list[Entry]) -> ChunkResult:
+def _pool_chunk(packed: tuple) -> ChunkResult:
     assert _WORKER_JOB is not None
-    return bill_chunk(_WORKER_JOB, entries)
+    return bill_chunk(_WORKER_JOB, _unpacked(packed))
+
+
+def _packed(entries: list[Entry]) -> tuple:
+    """A chunk as it is sent to a worker. The lines of one file, the usual chunk, go as their
+    file, line numbers and texts joined by line breaks: one string, far cheaper to send and
+    receive than as many `Entry`s; any other chunk as its entries."""
+    path = entries[0].path
+    text = "\n".join([entry.text for entry in entries])
+    if (text.count("\n") == len(entries) - 1
+            and all(entry.line and entry.problem is None and entry.path == path
+                    for entry in entries)):
+        numbers: Sequence[int] = [entry.line for entry in entries]
+        first = entries[0].line
+        if numbers == list(range(first, first + len(entries))):
+            numbers = range(first, first + len(entries))
+        return (path, numbers, text)
+    return (entries,)
+
+
+def _unpacked(packed: tuple) -> list[Entry]:
+    if len(packed) == 1:
+        return packed[0]
+    path, numbers, text = packed
+    return [Entry(path, number, line)
+            for number, line in zip(numbers, text.split("\n"), strict=True)]
 
 
 class ProcessPool:
@@ -568,7 +620,7 @@ class ProcessPool:
                                         initializer=_start_worker, initargs=(job, os.getpid()))
 
     def submit(self, entries: list[Entry]) -> Pending:
-        return self.pool.submit(_pool_chunk, entries)
+        return self.pool.submit(_pool_chunk, _packed(entries))
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -697,6 +749,7 @@ def run_batch(runner: Runner, entries: Iterable[Entry], out: IO[str],
     to `report` (the rest are counted)."""
     summary = Summary()
     pending: deque[Pending] = deque()
+    write = _bytes_writer(out)
 
     def take(chunk: Pending) -> None:
         try:
@@ -705,7 +758,7 @@ def run_batch(runner: Runner, entries: Iterable[Entry], out: IO[str],
             raise
         except _infrastructure_errors() as error:
             raise PlanlangError([Diagnostic("PL423", _describe(error))]) from None
-        out.write(result.text)
+        write(result.data)
         for problem in result.problems:
             summary.problems += 1
             if summary.first_problem is None:
@@ -728,6 +781,21 @@ def run_batch(runner: Runner, entries: Iterable[Entry], out: IO[str],
         take(pending.popleft())
     raise_if_requested()  # before the output is kept
     return summary
+
+
+def _bytes_writer(out: IO[str]) -> Callable[[bytes], object]:
+    """How a chunk's output (UTF-8) is written to `out`: straight to its binary buffer when it is
+    a UTF-8 text stream that writes a line break as it is (the text written before is flushed
+    first), else as text."""
+    import codecs
+
+    buffer = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if (buffer is not None and isinstance(encoding, str) and os.linesep == "\n"
+            and codecs.lookup(encoding).name == "utf-8"):
+        out.flush()
+        return buffer.write
+    return lambda data: out.write(data.decode("utf-8"))
 
 
 def _infrastructure_errors() -> tuple[type[BaseException], ...]:

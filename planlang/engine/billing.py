@@ -17,7 +17,7 @@ from planlang.engine.calendar import Period
 from planlang.engine.compiled import compile_catalog
 from planlang.engine.evaluate import interpret
 from planlang.engine.prepare import Prepared
-from planlang.engine.results import Bill
+from planlang.engine.results import Bill, json_line
 from planlang.inputs.account import Account
 from planlang.model import Catalog
 from planlang.money import exact
@@ -42,9 +42,10 @@ def bill_account(catalog: Catalog, account: dict | Account | Prepared,
     account's place in it) so that its subscribers' errors are located and `subscribers_from`
     is found; they are checked even when there is no period to bill.
     """
+    runner = _compiled(catalog, account, periods, explain)
+    if runner is not None:
+        return runner.bills(account)
     if isinstance(account, dict):
-        if not explain:
-            return compiled_runner(catalog, tuple(str(p) for p in periods)).bills(account)
         from planlang.inputs.convert import converter, quick_converter
 
         try:  # the quick reading; a bad account is read again in detail, to say what is wrong
@@ -52,6 +53,28 @@ def bill_account(catalog: Catalog, account: dict | Account | Prepared,
         except Exception:  # noqa: BLE001 - whatever it is, the detailed reading reports it
             account = converter.structure(account, Account)
     return interpret(catalog, account, periods, document=document, path=path, prefix=prefix)
+
+
+def bill_json(catalog: Catalog, account: dict, periods: Sequence[Period | str],
+              explain: bool = False) -> list[str]:
+    """The JSON lines of `bill_account(catalog, account, periods, explain)`'s bills
+    (`results.json_line`, with their steps when `explain`), byte for byte, and its errors: what
+    a batch writes. Where the compiled path bills the account, they are written straight from
+    its figures, without making the bills."""
+    runner = _compiled(catalog, account, periods, explain)
+    if runner is not None:
+        return runner.json_lines(account)
+    return [json_line(bill, explain) for bill in bill_account(catalog, account, periods, explain)]
+
+
+def _compiled(catalog: Catalog, account: dict | Account | Prepared,
+              periods: Sequence[Period | str], explain: bool):
+    """The one choice of how an account is billed: the compiled runner for an account given as
+    data whose bills need no explanation (it hands the accounts it does not cover to the
+    interpreter itself), or None: the interpreter."""
+    if isinstance(account, dict) and not explain:
+        return compiled_runner(catalog, tuple(map(str, periods)))
+    return None
 
 
 _RUNNERS: dict[tuple[int, tuple[str, ...]], tuple[Catalog, Any]] = {}

@@ -22,12 +22,12 @@ caps: `_Runner.take`), SLA refunds, the billing calendar's messages for invoices
 charge settles, tier ladders (up, down with look-back, add-ons above the top tier), suspension,
 status changes and plan change requests on the timeline (days or instants; a change decided by
 `changes.decide_change`, its fees by `timeline.fee_lines`), requests to create elements
-(`decisions.decide_create`). An account or catalog outside it
-(requests to store in an element, an `auto_upgrade` that moves the account, payments by hand,
-daily records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by field of the
-model, what the path covers) is evaluated by the interpreter instead, so every account gets the
-same result and the same errors whichever path runs: `tests/test_compiled.py` checks that on
-random accounts of every catalog.
+(`decisions.decide_create`). An account or catalog outside it (requests to store in an element,
+an `auto_upgrade` that moves the account, payments by hand, daily records, a measurement in an
+awkward unit, or anything invalid; `HANDLING` declares, field by field of the model, what the
+path covers) is evaluated by the interpreter instead, so every account gets the same result and
+the same errors whichever path runs: `tests/test_compiled.py` checks that on random accounts of
+every catalog.
 """
 
 from __future__ import annotations
@@ -84,7 +84,15 @@ from planlang.engine.quota import (
     thresholds_of,
     unavailable,
 )
-from planlang.engine.results import Bill, ChargeLine, Decision, Reason
+from planlang.engine.results import (
+    Bill,
+    ChargeLine,
+    Decision,
+    Reason,
+    json_line,
+    json_maker,
+    json_writer,
+)
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
 from planlang.engine.state import Segment, State
 from planlang.engine.timeline import NOT_BILLED, fee_lines, status_reason, switched
@@ -146,6 +154,19 @@ _INTERVAL_KEYS = frozenset(("from", "to", "count", "disabled"))
 _DAY = dt.timedelta(days=1)
 _DAY_SECONDS = Decimal(86_400)
 _ONE = Decimal(1)
+# A bill's values from an `Outcome` (`o`) of the period PERIOD, and its charge lines' from a
+# `Line`: `_Runner.bill_of` makes the bills, and `_Runner.json_lines` writes their JSON straight
+# from the outcomes, by this one table (`_Runner.outputs`); a field not named takes its default.
+_BILL_VALUES = {"account": "o[0]", "plan": "o[2]", "period": "PERIOD", "currency": "CURRENCY",
+                "lines": "o[5]", "total": "o[4]", "decisions": "worded(o)",
+                "next_plan": "o[3]", "messages": "messages(o)"}
+_LINE_VALUES = {"kind": "o[0]", "item": "o[1]", "plan": "o[2]", "period": "PERIOD",
+                "quantity": "o[3]", "unit": "unit(o)", "unit_price": "o[4]", "amount": "o[5]",
+                "rule": "o[6]"}
+# …and its decisions' from a `Ruling` worded (`_Runner.worded`)
+_DECISION_VALUES = {"kind": "o[0]", "subject": "o[1]", "date": "o[2]", "outcome": "o[3]",
+                    "reasons": "o[6]", "rule": "o[4]", "effective": "o[5]",
+                    "lowest_plan": "o[7]"}
 
 
 class CompiledCatalog:
@@ -495,8 +516,8 @@ class _Runner:
         # for bills: each extra's unit (its block, `10 GB`) and each meter's figures written out
         self.line_units = {(plan.name, name): terms.block_label for plan in catalog.plans
                            for name, terms in plan.items.items()}
-        self.shows = {name: (lambda v, u=m.unit.name: f"{format_number(v)} {u}")
-                      for name, m in catalog.meters.items()}
+        self.shows = {name: _shown(m.unit.name) for name, m in catalog.meters.items()}
+        self.made: dict[str, tuple] = {}  # by period: `outputs`
         # figures in the unit each meter rounds to (what an over-limit decision states)
         self.round_shows = {name: functools.partial(_in_round_unit, m)
                             for name, m in catalog.meters.items()}
@@ -781,23 +802,43 @@ class _Runner:
         engine/timeline.py); a record outside the compiled path gets the interpreter's bills
         (and a bad one its errors)."""
         with localcontext(EXACT):
-            if self.one_month is not None:  # it falls back by itself, to the interpreter's bill
-                outcome = self.one_month(record, True)
-                return [self.bill_of(outcome) if outcome.compiled else outcome[7]]
-            try:
-                outcomes = self.walk(record, trace=True)
-            except (_Interpret, ArithmeticError):
-                return self.compiled.interpret(record, self.asked)
-            return [self.bill_of(outcome) for outcome in outcomes]
+            return [self.bill_of(x) if type(x) is Outcome else x for x in self.traced(record)]
+
+    def json_lines(self, record: dict) -> list[str]:
+        """`results.json_line(bill, steps=False)` of each of `bills(record)`, byte for byte,
+        written straight from the traced outcomes without making the bills (`outputs`)."""
+        with localcontext(EXACT):
+            return [self.outputs(x[1])[1](x) + "\n" if type(x) is Outcome else json_line(x, False)
+                    for x in self.traced(record)]
+
+    def traced(self, record: dict) -> list:
+        """The record's outcomes, traced, from the compiled walk (the generated month for a
+        one-month runner); for a record outside the compiled path the interpreter's bills (and
+        for a bad one its errors)."""
+        if self.one_month is not None:  # it falls back by itself, to the interpreter's bill
+            outcome = self.one_month(record, True)
+            return [outcome if outcome.compiled else outcome[7]]
+        try:
+            return self.walk(record, trace=True)
+        except (_Interpret, ArithmeticError):
+            return self.compiled.interpret(record, self.asked)
 
     def bill_of(self, outcome: Outcome) -> Bill:
-        period = outcome.period
-        lines = tuple(ChargeLine(line.kind, line.item, line.plan, period, line.quantity,
-                                 self.refund_units[line.rule] if line.kind == "refund" else
-                                 line.unit if type(line) is _FeeLine else
-                                 self.line_units.get((line.plan, line.item), "month"),
-                                 line.unit_price, line.amount, line.rule)
-                      for line in outcome.lines)
+        return self.outputs(outcome.period)[0](outcome)
+
+    def line_unit(self, line: Line) -> str:
+        """The unit of a charge line: an SLA refund's, a fee's of a month whose plan changed
+        (`day of 30`), an extra's block (`10 GB`), or `month`."""
+        if line.kind == "refund":
+            return self.refund_units[line.rule]
+        if type(line) is _FeeLine:
+            return line.unit
+        return self.line_units.get((line.plan, line.item), "month")
+
+    def worded(self, outcome: Outcome) -> tuple[tuple, ...]:
+        """The outcome's decisions with their reasons in the interpreter's words: (kind, subject,
+        date, outcome, rule, effective date, reasons, lowest plan), as `_DECISION_VALUES` reads
+        them."""
         decisions = []
         ladder = self.tiers[outcome.plan].ladder
         show = self.shows[ladder.item] if ladder is not None else None  # its meter's figures
@@ -813,8 +854,10 @@ class _Runner:
             elif kind == "sla-refund":
                 refund, uptime = ruling[7]
                 reason = refund_reason(uptime, refund)
-            elif kind in ("plan-change", "create"):  # decided and worded by `decide_change`,
-                decisions.append(attrs.evolve(ruling[7], steps=()))  # `decide_create`
+            elif kind in ("plan-change", "create"):  # decided and worded by
+                decision = ruling[7]  # `changes.decide_change`, `decisions.decide_create`
+                decisions.append((kind, subject, day, result, rule, effective,
+                                  decision.reasons, decision.lowest_plan))
                 continue
             elif kind == "usage-over-limit":
                 measured, ceiling, plan, peak_day = ruling[7]
@@ -831,8 +874,10 @@ class _Runner:
                                         policy, resets)
             else:  # a change of status
                 reason = status_reason(result, day)
-            decisions.append(Decision(kind, subject, day, result, (reason,), rule,
-                                      effective=effective))
+            decisions.append((kind, subject, day, result, rule, effective, (reason,), None))
+        return tuple(decisions)
+
+    def messages_of(self, outcome: Outcome) -> tuple[Decision, ...]:
         messages = []
         for ruling in outcome.messages:
             invoice, day, result, code, rule, _, total = ruling[1:]
@@ -840,8 +885,34 @@ class _Runner:
             said = issued(invoice, money) if code == "invoice-issued" else charged(invoice, money)
             messages.append(Decision("billing-message", invoice, day, result,
                                      (Reason(code, said),), rule))
-        return Bill(outcome.account, outcome.plan, period, self.currency, lines, outcome.total,
-                    tuple(decisions), next_plan=outcome.next_plan, messages=tuple(messages))
+        return tuple(messages)
+
+    def outputs(self, period: str) -> tuple[Callable[[Outcome], Bill], Callable[[Outcome], str]]:
+        """For an outcome of `period`: its `Bill` (`bill_of`), and that bill's JSON form (no line
+        break) written straight from the outcome (`json_lines`), both from one table of values,
+        `_BILL_VALUES`, `_LINE_VALUES`, `_DECISION_VALUES` (`results.json_maker`,
+        `results.json_writer`: the keys, order and hooks of `json_line`). The month's fee lines,
+        shared by every account, are written once."""
+        made = self.made.get(period)
+        if made is None:
+            names = {"PERIOD": period, "CURRENCY": self.currency, "unit": self.line_unit,
+                     "worded": self.worded, "messages": self.messages_of}
+            line = json_writer(ChargeLine, False, _LINE_VALUES, names)
+            fees = {id(fee): (fee, line(fee))
+                    for fee in self.info(_month(Period.parse(period)))[3].values()}
+
+            def write_line(o: Line) -> str:
+                held = fees.get(id(o))
+                return held[1] if held is not None and held[0] is o else line(o)
+
+            made = self.made[period] = (
+                json_maker(Bill, _BILL_VALUES, names,
+                           {"lines": json_maker(ChargeLine, _LINE_VALUES, names),
+                            "decisions": json_maker(Decision, _DECISION_VALUES, names)}),
+                json_writer(Bill, False, _BILL_VALUES, names,
+                            {"lines": write_line,
+                             "decisions": json_writer(Decision, False, _DECISION_VALUES, names)}))
+        return made
 
     def walk(self, record: dict, trace: bool = False) -> list[Outcome]:
         """Any walk: from the account's first month (`since`, its timeline) to the last asked.
@@ -1589,6 +1660,22 @@ class _Runner:
         raise _Interpret
 
 
+def _shown(unit: str) -> Callable[[Decimal], str]:
+    """A figure written with its unit in a reason (`15.4 GB`), as `format_number` writes it (its
+    text depends on the value alone: kept for the figures accounts give again and again)."""
+    kept: dict[Decimal, str] = {}
+
+    def show(value: Decimal) -> str:
+        text = kept.get(value) if value else None  # (0 and -0 are equal, and written apart)
+        if text is None:
+            text = f"{format_number(value)} {unit}"
+            if value and len(kept) < 100_000:
+                kept[value] = text
+        return text
+
+    return show
+
+
 def _instant(on) -> tuple[dt.datetime, dt.date]:
     """An event's instant, UTC, and its UTC day: a day (`2026-03-05`, from its midnight) or an
     instant (`2026-03-05T09:30:00Z`, any offset), read as the account reader reads them."""
@@ -1641,6 +1728,9 @@ class _Interpreted:
 
     def bills(self, record: dict) -> list[Bill]:
         return self.compiled.interpret(record, self.periods)
+
+    def json_lines(self, record: dict) -> list[str]:
+        return [json_line(bill, False) for bill in self.bills(record)]
 
     def batch(self, records: Iterable[dict]) -> list[Outcome]:
         out: list[Outcome] = []

@@ -138,19 +138,68 @@ def _writer(cls: type, steps: bool) -> Callable[[Any], str]:
     return made
 
 
-def _make_writer(cls: type, steps: bool) -> Callable[[Any], str]:
-    """The writer of `cls`: one f-string, its keys as constant text, each value an expression."""
+def json_writer(cls: type, steps: bool, values: dict[str, str], names: dict[str, Any],
+                items: dict[str, Callable[[Any], str]] | None = None) -> Callable[[Any], str]:
+    """A writer of `cls`'s JSON form, as `json_line` writes an instance (the same keys in the
+    same order, each value through its field's hook, `rule` last, `steps` left out unless asked
+    for), reading the values from another object `o` (a compiled path's tuple): `values[field]`
+    is the source of a Python expression over `o` and `names` for the field's value; a field not
+    in `values` takes its default. `items[field]` writes the items of a tuple field (or the value
+    of an attrs field) in place of their class's writer. For writing bills straight from figures
+    without making the `Bill` first; tests/test_output_json.py holds it to `json_line`."""
+    return _make_writer(cls, steps, values, names, items or {})
+
+
+def json_maker(cls: type, values: dict[str, str], names: dict[str, Any],
+               items: dict[str, Callable[[Any], Any]] | None = None) -> Callable[[Any], Any]:
+    """The instance of `cls` that `json_writer(cls, …, values, names, items)` writes for `o`:
+    each field in `values` from its expression, the others their defaults, a tuple field's items
+    made by `items[field]`. The bills and their JSON written straight from figures thus take
+    their values from one table."""
+    namespace: dict[str, Any] = {"cls": cls, **names}
+    arguments = []
+    for name, source in values.items():
+        if items and name in items:
+            helper = f"m{len(namespace)}"
+            namespace[helper] = items[name]
+            source = f"tuple(map({helper}, {source}))"
+        arguments.append(f"{name}={source}")
+    text = f"def make(o):\n    return cls({', '.join(arguments)})\n"
+    exec(compile(text, f"<maker of {cls.__name__}>", "exec"), namespace)
+    return namespace["make"]
+
+
+def _make_writer(cls: type, steps: bool, values: dict[str, str] | None = None,
+                 names: dict[str, Any] | None = None,
+                 items: dict[str, Callable[[Any], str]] | None = None) -> Callable[[Any], str]:
+    """The writer of `cls`: one f-string, its keys as constant text, each value an expression
+    (`json_writer` for `values`, `names` and `items`)."""
     hints = typing.get_type_hints(cls)
-    names = [field.name for field in attrs.fields(cls) if steps or field.name != "steps"]
-    if "rule" in names:  # `to_data` moves it last
-        names.remove("rule")
-        names.append("rule")
-    namespace: dict[str, Any] = {"text": encode_basestring, "rule_text": rule_text}
+    fields = [field for field in attrs.fields(cls) if steps or field.name != "steps"]
+    fields.sort(key=lambda field: field.name == "rule")  # `to_data` moves it last
+    namespace: dict[str, Any] = {"text": encode_basestring, "rule_text": rule_text, **(names or {})}
     pieces = []
-    for index, name in enumerate(names):
+    for index, field in enumerate(fields):
+        name = field.name
+        if values is None:
+            source = f"o.{name}"
+        elif name in values:
+            source = values[name]
+        else:  # not given: the field's default
+            assert field.default is not attrs.NOTHING and not isinstance(
+                field.default, attrs.Factory), name  # type: ignore[arg-type]
+            source = f"d{len(namespace)}"
+            namespace[source] = field.default
         key = ("{" if index == 0 else ",") + encode_basestring(name) + ":"
-        value = (_expression(str | None, "rule_text(o.rule)", namespace, steps) if name == "rule"
-                 else _expression(hints[name], f"o.{name}", namespace, steps))
+        if name == "rule":
+            value = _expression(str | None, f"rule_text({source})", namespace, steps)
+        elif items and name in items:
+            helper = f"w{len(namespace)}"
+            namespace[helper] = items[name]
+            value = (f"{helper}({source})" if attrs.has(hints[name])
+                     else _sequence(helper, source))
+        else:
+            value = _expression(hints[name], source, namespace, steps)
         pieces.append(_literal(key) + "{" + value + "}")
     body = "".join(pieces) + "}}"  # the closing brace, as f-string text
     source = "def write(o):\n    return f'" + body + "'\n"
@@ -187,7 +236,7 @@ def _expression(kind: Any, value: str, namespace: dict[str, Any], steps: bool) -
         namespace[helper] = None  # the name taken before the item's expression takes others
         namespace[helper] = (_writer(item, steps) if attrs.has(item) else eval(
             f"lambda item: {_expression(item, 'item', namespace, steps)}", namespace))
-        return f'"[" + ",".join(map({helper}, {value})) + "]" if {value} else "[]"'
+        return _sequence(helper, value)
     if kind in (str, Decimal, dt.date):  # the converter gives them as text
         hook = converter.get_unstructure_hook(kind)
         if hook is identity:
@@ -200,6 +249,12 @@ def _expression(kind: Any, value: str, namespace: dict[str, Any], steps: bool) -
     namespace[helper] = converter.get_unstructure_hook(kind)
     namespace["dump"] = _dump
     return f"dump({helper}({value}))"
+
+
+def _sequence(helper: str, value: str) -> str:
+    """Source text writing the tuple `value` as a JSON list, each item by the writer `helper`."""
+    local = f"s_{helper}"  # the value, evaluated once
+    return f'"[" + ",".join(map({helper}, {local})) + "]" if ({local} := {value}) else "[]"'
 
 
 def _dump(data: Any) -> str:
