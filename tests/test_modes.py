@@ -238,7 +238,6 @@ def test_every_mode_bills_the_spec_alike(spec, batches):
 # and why: what the account holds that the compiled walk does not take (`engine/compiled.py`).
 STORE = "a request to store an amount in an element (an element's own limit)"
 PAID_BY_HAND = "invoices paid by hand (`automatic_charge: false`, payments on the timeline)"
-AUTO_UPGRADE = "an `auto_upgrade` policy moving the account to the next plan mid-month"
 INTERPRETED = {
     "flespi/free-storage-per-element.scenario.yaml": STORE,
     "flespi-billing/first-invoice-prorated-half-month.scenario.yaml": PAID_BY_HAND,
@@ -246,10 +245,6 @@ INTERPRETED = {
     "flespi-billing/paid-after-reminder-no-downgrade.scenario.yaml": PAID_BY_HAND,
     "flespi-billing/unpaid-invoice-downgrades-to-free-payment-restores.scenario.yaml": PAID_BY_HAND,
     "flespi-billing/unpaid-invoice-stays-on-free-until-paid.scenario.yaml": PAID_BY_HAND,
-    "coediting/auto-upgrade-100k-to-200k.scenario.yaml": AUTO_UPGRADE,
-    "coediting/auto-upgrade-enabled-mid-month.scenario.yaml": AUTO_UPGRADE,
-    "coediting/auto-upgraded-stays-until-admin-drops.scenario.yaml": AUTO_UPGRADE,
-    "coediting/two-auto-upgrades-in-one-month.scenario.yaml": AUTO_UPGRADE,
 }
 
 

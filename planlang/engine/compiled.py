@@ -22,9 +22,9 @@ caps: `_Runner.take`), SLA refunds, the billing calendar's messages for invoices
 charge settles, tier ladders (up, down with look-back, add-ons above the top tier), suspension,
 status changes and plan change requests on the timeline (days or instants; a change decided by
 `changes.decide_change`, its fees by `timeline.fee_lines`), requests to create elements
-(`decisions.decide_create`). An account or catalog outside it (requests to store in an element,
-an `auto_upgrade` that moves the account, payments by hand, daily records, a measurement in an
-awkward unit, or anything invalid; `HANDLING` declares, field by field of the model, what the
+(`decisions.decide_create`), `auto_upgrade` moves (`quota.auto_upgrade`). An account or catalog
+outside it (requests to store in an element, payments by hand, daily records, a measurement in
+an awkward unit, or anything invalid; `HANDLING` declares, field by field of the model, what the
 path covers) is evaluated by the interpreter instead, so every account gets the same result and
 the same errors whichever path runs: `tests/test_compiled.py` checks that on random accounts of
 every catalog.
@@ -76,6 +76,7 @@ from planlang.engine.outcomes import (
 )
 from planlang.engine.prepare import commitment_months, uptime_percent
 from planlang.engine.quota import (
+    auto_upgrade,
     chosen_policy,
     decided_items,
     notice_reason,
@@ -844,6 +845,11 @@ class _Runner:
         show = self.shows[ladder.item] if ladder is not None else None  # its meter's figures
         for ruling in outcome.decisions:
             kind, subject, day, result, code, rule, effective = ruling[:7]
+            if len(ruling) > 7 and type(ruling[7]) is Decision:  # decided and worded whole:
+                decision = ruling[7]  # a plan change, a request, an auto-upgrade's
+                decisions.append((kind, subject, day, result, rule, effective,
+                                  decision.reasons, decision.lowest_plan))
+                continue
             if kind == "tier-change":
                 reason = move_reason(show, outcome.plan, Move(code, subject, rule, ruling[7]))
             elif code == "above-top-tier":
@@ -854,11 +860,6 @@ class _Runner:
             elif kind == "sla-refund":
                 refund, uptime = ruling[7]
                 reason = refund_reason(uptime, refund)
-            elif kind in ("plan-change", "create"):  # decided and worded by
-                decision = ruling[7]  # `changes.decide_change`, `decisions.decide_create`
-                decisions.append((kind, subject, day, result, rule, effective,
-                                  decision.reasons, decision.lowest_plan))
-                continue
             elif kind == "usage-over-limit":
                 measured, ceiling, plan, peak_day = ruling[7]
                 show = self.shows[subject] if peak_day is not None else self.round_shows[subject]
@@ -1002,8 +1003,18 @@ class _Runner:
                         (decision,) if trace else ())))
                 elif kind == 2:  # a use: (item, amount)
                     assert consumed is not None
-                    self.take(tier, new[0], new[1], moment, index, consumed, notified, caps,
-                              policy, next_first, trace, made_on)
+                    item, amount = new
+                    while True:  # on the plan of the instant, then on each it moves up to
+                        upgrade = self.take(tier, item, amount, moment, index, consumed,
+                                            notified, caps, policy, next_first, trace, made_on)
+                        if upgrade is None:
+                            break
+                        amount, higher, charge, charged_by = upgrade
+                        segments = switched(segments or [Segment(1, tier.name, "start", None)],
+                                            _period(month), higher, moment, charge, charged_by)
+                        tier = self.tiers[higher]
+                        if not amount > 0:
+                            break
                 elif type(new) is Event:  # a plan change request
                     answer = decide_change(
                         self.catalog, State(tier.name, status, {}, None,
@@ -1132,16 +1143,17 @@ class _Runner:
 
     def take(self, tier: _Tier, item: str, amount: Decimal, moment: dt.datetime, index: int,
              used: dict[str, Decimal], notified: dict, caps: dict, policy: str | None,
-             resets: dt.date, trace: bool, made: list) -> None:
+             resets: dt.date, trace: bool, made: list) -> tuple | None:
         """One use of an item decided event by event on the account's plan then, as
         `quota.consume` takes it: `quota.take_use` decides, this adds what was allowed to `used`
         and appends the decisions to `made` (with `trace`, each carrying what its reason
-        states). A use that an `auto_upgrade` policy answers by moving the account to the next
-        plan: the interpreter's walk."""
+        states). When an `auto_upgrade` policy moves the account to the next plan
+        (`quota.auto_upgrade`): (the rest of the use, that plan, how the change is charged and
+        by which rule), which the walk applies before taking the rest there; else None."""
         before = used.get(item, _ZERO)
         used[item] = before
         if not amount > 0:
-            return  # nothing asked: nothing decided
+            return None  # nothing asked: nothing decided
         terms = tier.quotas[item]
         day = moment.date()
 
@@ -1160,9 +1172,7 @@ class _Runner:
         if taken.code == "not-available":
             made.append(ruling("quota-refusal", item, day, "refused", "not-available", None,
                                None, (tier.name,)))
-            return
-        if taken.code == "auto-upgrade":
-            raise _Interpret  # the account moves to the next plan: the interpreter's walk
+            return None
         assert terms is not None
         after = before + taken.taken
         for number in taken.notices:  # (due only under a quota rule)
@@ -1173,6 +1183,16 @@ class _Runner:
                 "notification", item, day, "sent",
                 "quota-exhausted" if note.remaining is None else "quota-remaining", note.rule,
                 None, (note, tier.name, after, terms.quota)))
+        if taken.code == "auto-upgrade":
+            used[item] = after
+            assert rule is not None and terms.upgrade is not None
+            decisions, charge, charged_by = auto_upgrade(self.catalog, item, tier.name,
+                                                         terms.upgrade, moment, rule)
+            for decision in decisions:
+                made.append(ruling(decision.kind, decision.subject, decision.date,
+                                   decision.outcome, decision.reasons[0].code, decision.rule,
+                                   decision.effective, decision))
+            return taken.refused, terms.upgrade, charge, charged_by
         if taken.refused:
             capped = taken.code == "cap-reached"
             made.append(ruling(
@@ -1181,6 +1201,7 @@ class _Runner:
                 (tier.name, taken.refused, terms.quota, rule.slack if rule else 0,
                  cap if capped else None, chosen, resets)))
         used[item] = after
+        return None
 
     def invoice_messages(self, owed: Outcome, month: int) -> tuple:
         """The billing messages in `month` for the invoice of the month before (`owed`), which

@@ -199,20 +199,30 @@ def _notify(run, item, plan, index, after, quota, moment) -> None:
 
 
 def _auto_upgrade(run, item, old, new, moment, rule) -> None:
-    catalog = run.catalog
+    decisions, charge, switch_rule = auto_upgrade(run.catalog, item, old, new, moment, rule)
+    run.decisions.append(decisions[0])
+    run.switch_plan(new, moment, charge, switch_rule)
+    run.decisions.extend(decisions[1:])
+
+
+def auto_upgrade(catalog, item: str, old: str, new: str, moment: dt.datetime,
+                 rule) -> tuple[tuple[Decision, ...], str, Any]:
+    """The account's move from `old` to `new` when the quota of `item` runs out under an
+    `auto_upgrade` policy: its decisions (the admin told before, the plan change, the admin told
+    after), how the change is charged and the rule that charges it. The interpreter's walk and
+    the compiled walk both apply it."""
     change = catalog.change_rule(old, new)
     charge = change.charge if change is not None else "prorated"
     why = (Reason("auto-upgrade", f"the `{old}` quota of `{item}` is exhausted; the subscription "
                   f"moves to `{new}` under its `auto_upgrade` policy"),)
     date = moment.date()
-    run.decisions.append(Decision("notification", item, date, "sent", (Reason(
+    switch_rule = change.rule if change else rule.policy_rule
+    return ((Decision("notification", item, date, "sent", (Reason(
         "upgrade-pending", f"to the admin: the subscription is being upgraded from `{old}` to "
-        f"`{new}`"),), rule.policy_rule))
-    run.switch_plan(new, moment, charge, change.rule if change else rule.policy_rule)
-    run.decisions.append(Decision("plan-change", new, date, "allowed", why,
-                                  change.rule if change else rule.policy_rule,
-                                  steps=(Step("from", old), Step("to", new),
-                                         Step("requested by", "auto_upgrade policy")),
-                                  effective=date))
-    run.decisions.append(Decision("notification", item, date, "sent", (Reason(
-        "upgrade-done", f"to the admin: the subscription is now on `{new}`"),), rule.policy_rule))
+        f"`{new}`"),), rule.policy_rule),
+        Decision("plan-change", new, date, "allowed", why, switch_rule,
+                 steps=(Step("from", old), Step("to", new),
+                        Step("requested by", "auto_upgrade policy")), effective=date),
+        Decision("notification", item, date, "sent", (Reason(
+            "upgrade-done", f"to the admin: the subscription is now on `{new}`"),),
+            rule.policy_rule)), charge, switch_rule)
