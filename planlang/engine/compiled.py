@@ -713,20 +713,13 @@ class _Runner:
         """A count meter's highest level on each day of `month` with elements (a day's figure
         given replacing it), as the account reader and `metering.daily_peaks` give them."""
         period = _period(month)
-        given = {}
-        daily = data.get("daily", _NO_FIGURES)
-        for day, value in daily.items():
-            date = day if type(day) is dt.date else dt.date.fromisoformat(day)
-            if period.first_day <= date <= period.last_day:
-                given[date] = (self.day_count(value, meter) if type(value) is dict
-                               else value if type(value) is Figure
-                               else self.checked(value, meter.unit))
+        given = {date: value for date, value
+                 in self.day_figures(data.get("daily", _NO_FIGURES), meter).items()
+                 if period.first_day <= date <= period.last_day}
         if "intervals" not in data:
             return list(given.items())
         changes = self.changes(data["intervals"], meter)
-        times = [moment for moment, _ in changes]
-        index = bisect_right(times, period.start)
-        level = sum((delta for _, delta in changes[:index]), _ZERO)
+        index, level = _level_before(changes, period.start)
         dates = period.dates()
         bounds = [period.start + day * _DAY for day in range(len(dates) + 1)]
         return [(date, given.get(date, peak)) for date, (_, peak)
@@ -1099,17 +1092,10 @@ class _Runner:
                 if type(event) is not dict or event.keys() != _USAGE_EVENT_KEYS:
                     raise _Interpret
                 value = event["amount"]
-                timed.append((_instant(event["on"])[0],
-                              value if type(value) is Figure else self.checked(value, meter.unit)))
-            daily = data.get("daily", _NO_FIGURES)
-            if type(daily) is not dict:
-                raise _Interpret
-            days = []
-            for day, value in daily.items():
-                self.day_month(day, daily)  # as the days of `daily` are checked
-                date = day if type(day) is dt.date else dt.date.fromisoformat(day)
-                days.append((dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc),
-                             value if type(value) is Figure else self.checked(value, meter.unit)))
+                timed.append((_instant(event["on"])[0], self.day_value(value, meter)))
+            days = [(dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc), value)
+                    for date, value
+                    in self.day_figures(data.get("daily", _NO_FIGURES), meter).items()]
             if days:
                 given = {moment.date() for moment, _ in days}
                 timed = [use for use in timed if use[0].date() not in given] + days
@@ -1306,19 +1292,13 @@ class _Runner:
         data = usage.get(item) if type(usage) is dict else None
         if data is None:
             return Fraction(0)
-        daily = data.get("daily", _NO_FIGURES)
-        date = moment.date()
-        for day, value in daily.items():
-            if (day if type(day) is dt.date else dt.date.fromisoformat(day)) == date:
-                value = (self.day_count(value, meter) if type(value) is dict else
-                         value if type(value) is Figure else self.checked(value, unit))
-                return unit.to_base(Fraction(value))
+        given = self.day_figures(data.get("daily", _NO_FIGURES), meter).get(moment.date())
+        if given is not None:  # a day's figure stands for the day
+            return unit.to_base(Fraction(given))
         if "intervals" not in data:
             return Fraction(0)
-        changes = self.changes(data["intervals"], meter)
-        times = [moment for moment, _ in changes]
-        level = sum((delta for _, delta in changes[:bisect_right(times, moment)]), _ZERO)
-        return unit.to_base(Fraction(level))
+        return unit.to_base(Fraction(
+            _level_before(self.changes(data["intervals"], meter), moment)[1]))
 
     def figures(self, usage, first: int) -> dict:
         """Each month's figure of each meter (`_Meter.figure`), in the meter's unit, keyed
@@ -1443,24 +1423,11 @@ class _Runner:
         seconds: the areas of `metering.level_spans`, the interpreter's; the highest level of a
         day; the seconds of a day, by which the total is scaled)."""
         changes = self.changes(data["intervals"], meter)
-        daily = data.get("daily", _NO_FIGURES)
-        if type(daily) is not dict:
-            raise _Interpret
-        given: dict[dt.date, Decimal] = {}
-        for day, value in daily.items():
-            self.day_month(day, daily)  # as the days of `daily` are checked
-            date = day if type(day) is dt.date else dt.date.fromisoformat(day)
-            if type(value) is not Figure:
-                value = (self.day_count(value, meter) if type(value) is dict
-                         else self.checked(value, meter.unit))
-            given[date] = value
-        times = [moment for moment, _ in changes]
+        given = self.day_figures(data.get("daily", _NO_FIGURES), meter)
         out = {}
         for month in range(first, last + 1):
-            year, number = divmod(month, 12)
-            start = dt.datetime(year, number + 1, 1, tzinfo=dt.timezone.utc)
-            index = bisect_right(times, start)
-            level = sum((delta for _, delta in changes[:index]), _ZERO)
+            start = _period(month).start
+            index, level = _level_before(changes, start)
             bounds = [start + day * _DAY for day in range(self.days_of(month) + 1)]
             total = highest = _ZERO
             for day, (area, peak) in enumerate(level_spans(changes, index, level, bounds)):
@@ -1495,10 +1462,8 @@ class _Runner:
         figures: dict[dt.date, Fraction] = {
             day: Fraction(sum(values, _ZERO)) / len(values) if meter.averaged
             else Fraction(max(values)) for day, values in samples.items()}
-        for day, value in daily.items():
-            self.day_month(day, daily)  # as the days of `daily` are checked
-            figures[day if type(day) is dt.date else dt.date.fromisoformat(day)] = Fraction(
-                value if type(value) is Figure else self.checked(value, meter.unit))
+        for day, value in self.day_figures(daily, meter).items():
+            figures[day] = Fraction(value)
         out: dict[int, tuple] = {}
         for day, value in figures.items():
             month = day.year * 12 + day.month - 1
@@ -1559,6 +1524,27 @@ class _Runner:
                 days[day] += value
         return [(day.year * 12 + day.month - 1, value) for day, value in days.items()
                 if not (day.isoformat() in daily or day in daily)]  # the day's figure stands
+
+    def day_figures(self, daily, meter: _Meter) -> dict[dt.date, Any]:
+        """The day figures given in `daily`, by day, each read by `day_value`, their days checked
+        as `day_month` checks them."""
+        if type(daily) is not dict:
+            raise _Interpret
+        out = {}
+        for day, value in daily.items():
+            self.day_month(day, daily)
+            out[day if type(day) is dt.date else dt.date.fromisoformat(day)] = self.day_value(
+                value, meter)
+        return out
+
+    def day_value(self, value, meter: _Meter) -> Any:
+        """A figure as the account reader takes it, in the meter's unit: a `Figure` was checked
+        when read; a count's `{count, disabled}` (`day_count`); any other, `checked`."""
+        if type(value) is Figure:
+            return value
+        if type(value) is dict:
+            return self.day_count(value, meter)
+        return self.checked(value, meter.unit)
 
     def day_count(self, value: dict, meter: _Meter) -> Decimal:
         """A count meter's day figure written `{count: 5, disabled: 1}`, read as the account
@@ -1711,6 +1697,13 @@ def _instant(on) -> tuple[dt.datetime, dt.date]:
     except InputError:
         raise _Interpret from None
     return moment, moment.date()
+
+
+def _level_before(changes: list, moment: dt.datetime) -> tuple[int, Decimal]:
+    """Of a count's changes (instant, change) in time order: the index of the first after
+    `moment`, and the count then (as `metering.Series.level_before`)."""
+    index = bisect_right([at for at, _ in changes], moment)
+    return index, sum((delta for _, delta in changes[:index]), _ZERO)
 
 
 def _in_round_unit(meter: Meter, value: Decimal) -> str:
