@@ -13,6 +13,7 @@ them) and how many of those the compiled path billed itself, and the run fails w
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import datetime as dt
 import decimal
@@ -20,6 +21,7 @@ import os
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from conftest import plain, record_draw
@@ -30,8 +32,9 @@ from planlang.compile import load_catalog
 from planlang.diagnostics import PlanlangError
 from planlang.engine.compiled import compile_catalog
 from planlang.engine.results import json_line
+from planlang.engine.rules import started_blocks
 from planlang.inputs.documents import json_number
-from planlang.money import exact_decimal
+from planlang.money import EXACT, exact_decimal
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
@@ -554,3 +557,106 @@ def test_a_ladders_limit_in_another_unit_is_converted_exactly():
     assert outcome.next_plan == walked.next_plan == "Small" == bill_one(
         catalog, record, ["2026-11"])[0].next_plan
     assert not outcome.decisions
+
+
+# ---- the generated month writes the rules in place (generated._call) ----
+
+def test_the_tier_month_writes_the_ladder_and_the_extra_in_place():
+    """bench/tier.plan's month has no call of `ladder_move`, `extra` or `started_blocks`: their
+    bodies are written in place, with what the tier's constants decide taken out (Small has no
+    lower tier: no look-back window is taken; Large no higher one: no test against a limit)."""
+    source = COMPILED["tier"].runner(["2026-03"]).one_month.source
+    for rule in ("ladder_move(", "extra(", "started_blocks("):
+        assert rule not in source
+    small, medium, large = (source.split(f"if plan == '{p}':")[-1].split("plan == ")[0]
+                            for p in ("Small", "Medium", "Large"))
+    assert "ladder_move_window" not in small and "ladder_move_window" in medium
+    assert "divmod(" in large and "divmod(" not in medium
+    assert "scheduled = 'Large'" in medium
+
+
+LADDER_RECORDS = [
+    {"account": f"a-{plan}-{usage}-{back}", "plan": plan,
+     "usage": {"data": {"daily": {"2026-03-09": json_number(usage)}}},
+     "lookback": [json_number(back)]}
+    for plan in ("Cellular-Small", "Cellular-Medium", "Cellular-Large", "Small", "Medium",
+                 "Large")
+    for usage in ("0", "9.9", "10", "10.1", "24.9", "25", "25.1", "40", "40.1", "50", "61.5")
+    for back in ("0", "9.9", "10", "25", "60")]
+
+
+@pytest.mark.parametrize("catalog_name", ["tier", "edge"])
+def test_the_rules_written_in_place_decide_as_the_general_walk(catalog_name):
+    """Around every limit and block of both ladders: the generated month's outcomes, traced and
+    not, are the general walk's (which calls the rules), and the interpreter's figures."""
+    runner = COMPILED[catalog_name].runner(["2026-03"])
+    plans = {plan.name for plan in CATALOGS[catalog_name].plans}
+    records = [r for r in LADDER_RECORDS if r["plan"] in plans]
+    assert len(records) >= 150
+    with decimal.localcontext(EXACT):
+        for record in records:
+            for trace in (False, True):
+                assert runner.one_month(record, trace) == runner.walk(record, trace)[0], record
+    for record in records[::7]:
+        check(catalog_name, record, ["2026-03"])
+
+
+def test_a_rule_that_cannot_be_written_in_place_is_called(monkeypatch):
+    """A rule written with what the generator does not write in place (here a loop) is called
+    from the generated month instead, with the same outcomes."""
+    from planlang.engine import rules
+
+    ladder_move = rules.ladder_move
+    calls = []
+
+    def looped(rung, usage, history):
+        for _ in range(1):
+            calls.append(usage)
+        return ladder_move(rung, usage, history)
+
+    before = COMPILED["tier"].runner(["2026-03"])
+    monkeypatch.setattr(rules, "ladder_move", looped)
+    after = compile_catalog(CATALOGS["tier"]).runner(["2026-03"])
+    assert "looped" in after.one_month.source and "ladder_move_window" not in (
+        after.one_month.source)
+    records = [r for r in LADDER_RECORDS if r["plan"] in ("Small", "Medium", "Large")]
+    assert ([tuple(o[:7]) for o in after.batch(records)]
+            == [tuple(o[:7]) for o in before.batch(records)])
+    assert len(calls) == len(records)
+
+
+class _Terms(NamedTuple):
+    limit: Decimal
+    block: Decimal | None
+
+
+def _toy(terms, usage):
+    """A rule-like function: constants to fold, a rule of rules.py assigned from, branches with
+    nothing to do, and returns of every kind."""
+    limit = terms.limit
+    if terms.block is None or usage <= limit:
+        pass
+    else:
+        blocks = started_blocks(usage - limit, terms.block)
+        return blocks, limit
+    if terms.block is not None and not usage:
+        return None
+    return usage
+
+
+@pytest.mark.parametrize("terms", [_Terms(Decimal(10), Decimal("2.5")), _Terms(Decimal(10), None)])
+def test_a_function_written_in_place_gives_what_it_returns(terms):
+    from planlang.engine.generated import _call, _name, _Writer
+
+    out = _Writer()
+    out(0, "def written(usage):")
+    _call(out, _toy, [terms, _name("usage")], lambda value, indent: out(
+        indent, f"return {ast.unparse(value)}"))
+    source = "\n".join(out.lines)
+    namespace = dict(out.names)
+    exec(source, namespace)  # noqa: S102 - the test's own generated source
+    assert "_toy(" not in source and "started_blocks(" not in source
+    assert ("if " in source) == (terms.block is not None)  # the tests the constants decide
+    with decimal.localcontext(EXACT):
+        for usage in ("0", "0.0", "9.9", "10", "10.1", "12.5", "12.6", "100"):
+            assert namespace["written"](Decimal(usage)) == _toy(terms, Decimal(usage)), usage

@@ -29,6 +29,16 @@ do with `trace` (`rules.addon_figures`, `rules.Move.figures`), made only when a 
 
 from __future__ import annotations
 
+import ast
+import builtins
+import copy
+import functools
+import inspect
+import operator
+import textwrap
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from planlang.engine import outcomes, rules
@@ -88,6 +98,7 @@ def one_month(runner: _Runner):
     )
     meters = [(i, name, runner.meters[name]) for i, name in enumerate(runner.meter_names)]
     month_key = out.constant(key, "key")
+    days = out.constant(dict(runner.day_sets)[month], "days")  # each written `2026-11-05`
     last = out.constant(last_day, "last_day")
 
     arguments = "".join(f"m{index}, " for index, _, _ in meters)
@@ -147,11 +158,15 @@ def one_month(runner: _Runner):
             f"type(daily := d{index}.get('daily')) is dict:")
         out(4, "for day, value in daily.items():  # daily figures alone: the common case")
         _read_value(out, 5, "value", unit_name)
-        out(5, "number = day_months.get(day)")
-        out(5, "if number is None:")
-        out(6, "number = day_month(day, daily)")
-        out(5, f"if number == {month}:")
-        out(6, f"m{index} = value if m{index} is ZERO else m{index} + value")
+        added = f"m{index} = value if m{index} is ZERO else m{index} + value"
+        out(5, f"if day in {days}:  # a day of the month, written `2026-11-05`")
+        out(6, added)
+        out(5, "else:  # another month's, or another spelling: read as the general walk does")
+        out(6, "number = day_months.get(day)")
+        out(6, "if number is None:")
+        out(7, "number = day_month(day, daily)")
+        out(6, f"if number == {month}:")
+        out(7, added)
         out(3, "else:  # usage events, or events and daily figures: the general reading")
         out(4, f"m{index} = month_figure(d{index}, {meter_name}, {month})")
     if refunds:
@@ -231,17 +246,28 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
             out(2, "return walk(record, trace)[0]  # a usage-over-limit decision: the walk's")
         if priced:
             price_name = out.constant(price, "price")
-            out(1, f"charged = extra(m{index}, {out.constant(included, 'included')}, "
-                f"{out.constant(block, 'block')}, {price_name}, CURRENCY)")
-            out(1, "if charged is not None:")
-            out(2, "blocks, amount = charged")
             extra = (f"Line(('extra', {item!r}, {plan!r}, blocks, {price_name}, amount, "
                      f"{out.constant(rule, 'rule')}))")
-            if alone:
-                out(2, f"lines = ({out.constant(fee_line, 'fee_line')}, {extra})")
-                alone = False
-            else:
-                out(2, f"lines += ({extra},)")
+            added = (f"lines = ({out.constant(fee_line, 'fee_line')}, {extra})" if alone
+                     else f"lines += ({extra},)")
+
+            def charged(value: ast.expr, indent: int, added: str = added) -> None:
+                """The extra's lines from `rules.extra`'s result: None or (blocks, amount)."""
+                if _is_none(value):
+                    return
+                if isinstance(value, ast.Tuple) and len(value.elts) == 2 and not any(
+                        isinstance(e, ast.Starred) for e in value.elts):
+                    out(indent, f"blocks, amount = {ast.unparse(value)}")
+                else:
+                    out(indent, f"charged = {ast.unparse(value)}")
+                    out(indent, "if charged is not None:")
+                    out(indent + 1, "blocks, amount = charged")
+                    indent += 1
+                out(indent, added)
+
+            _call(out, rules.extra, [_name(f"m{index}"), included, block, price,
+                                     runner.currency], charged)
+            alone = False
     sla = ""  # the refund's decision, before the ladder's
     if tier.sla is not None:
         sla = "sla"
@@ -279,16 +305,43 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
                                      rung.down.rule),)
     moves_name = out.constant(moves, "moves")
     out(1, f"history.append({usage})")
-    out(1, f"move = ladder_move({rung_name}, {usage}, history)")
-    out(1, "if move is None:")
-    out(2, f"scheduled = {plan!r}")
     then = f"{sla} + " if sla else ""
-    out(2, f"decisions = {sla or '()'}")
-    out(1, "else:")
-    out(2, "scheduled = move.plan")
-    out(2, f"decisions = {then}{moves_name}[move.kind]")
-    out(2, "if trace:")
-    out(3, f"decisions = {then}(new(Ruling, {moves_name}[move.kind][0] + (move.figures,)),)")
+
+    def moved(value: ast.expr, indent: int) -> None:
+        """The next plan and the decisions from `rules.ladder_move`'s result: None, or a `Move`
+        (for one whose kind, plan and rule are constants: its decision, the same for every
+        account; its figures made only with `trace`)."""
+        if _is_none(value):
+            out(indent, f"scheduled = {plan!r}")
+            out(indent, f"decisions = {sla or '()'}")
+            return
+        move = _constructed(out, value, rules.Move)
+        if move is not None:
+            kind, target, rule = (_known(out, move[field]) for field in ("kind", "plan", "rule"))
+            if kind in moves and type(target) is str and rule is not _NOT_KNOWN:
+                decision = out.constant((ruling("tier-change", target, kind, rule),), "ruling")
+                figures = ast.unparse(move["figures"])
+                if not _pure(move["figures"]):  # worked out as the rule does, traced or not
+                    out(indent, f"figures = {figures}")
+                    figures = "figures"
+                out(indent, f"scheduled = {target!r}")
+                out(indent, f"decisions = {then}{decision}")
+                out(indent, "if trace:")
+                out(indent + 1, f"decisions = {then}(new(Ruling, {decision}[0] + "
+                    f"({figures},)),)")
+                return
+        out(indent, f"move = {ast.unparse(value)}")
+        out(indent, "if move is None:")
+        out(indent + 1, f"scheduled = {plan!r}")
+        out(indent + 1, f"decisions = {sla or '()'}")
+        out(indent, "else:")
+        out(indent + 1, "scheduled = move.plan")
+        out(indent + 1, f"decisions = {then}{moves_name}[move.kind]")
+        out(indent + 1, "if trace:")
+        out(indent + 2, f"decisions = {then}(new(Ruling, {moves_name}[move.kind][0] + "
+            "(move.figures,)),)")
+
+    _call(out, rules.ladder_move, [rung, _name(usage), _name("history")], moved)
     if rung.overflow is not None:
         overflow = rung.overflow
         decision = out.constant((ruling("add-on", overflow.plan, "above-top-tier",
@@ -301,3 +354,307 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         out(3, f"decisions += {decision}")
     out(1, f"return Outcome((name, {month_key}, {plan!r}, scheduled, total, lines, "
         "decisions, runner, record))")
+
+
+
+# ---- a rule written in place ----------------------------------------------------------------
+#
+# A rule called by a plan's steps (`_call`) is written as the rule's own body, read from its
+# definition in `rules.py` by `ast` and specialised to the call (`_Inline`): the arguments that
+# are the catalog's constants (a tier's `Rung`, an item's included amount) are folded into it,
+# so `rung.up` is the tier's `Up` or None and a test of it is decided once, here; the rule's
+# locals get names of their own (`ladder_move_window`); a rule of `rules.py` it assigns from
+# is written in place the same way; and each of its `return`s hands its value, as an expression,
+# to the caller (`then`), which writes what follows from it. Nothing is worked out that the rule
+# does not say: its tests, arithmetic and results are its own expressions, and what the
+# constants do not decide is left to the account. A rule written with anything this does not
+# know (a loop, a comprehension, a keyword argument...) raises `_Unwritable`, and the plan calls
+# it instead.
+
+# the types of constants a test is decided on here (an identity test: any constant)
+_FOLDED = (int, str, bool, type(None), Decimal, Fraction)
+_NOT_KNOWN = object()
+_LONGEST = 200  # lines a rule's call may take written out
+
+
+class _Unwritable(Exception):
+    """A rule's definition uses something `_Inline` does not write in place."""
+
+
+def _name(name: str) -> ast.Name:
+    """A name of the generated function (an account's figure) as a rule's argument."""
+    return ast.Name(name, ast.Load())
+
+
+def _known(out: _Writer, node: ast.expr) -> Any:
+    """The value of an expression that is a constant of the generated module, else `_NOT_KNOWN`."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in out.names:
+        return out.names[node.id]
+    return _NOT_KNOWN
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _constructed(out: _Writer, node: ast.expr, kind: type) -> dict[str, ast.expr] | None:
+    """A call making a `kind` (a NamedTuple) from positional arguments: its fields' expressions."""
+    fields: tuple[str, ...] = getattr(kind, "_fields", ())
+    if (isinstance(node, ast.Call) and _known(out, node.func) is kind and not node.keywords
+            and len(node.args) == len(fields)
+            and not any(isinstance(a, ast.Starred) for a in node.args)):
+        return dict(zip(fields, node.args, strict=True))
+    return None
+
+
+def _pure(node: ast.expr) -> bool:
+    """Whether an expression only names and collects values (nothing it does can fail), so
+    that it may be left unevaluated when its value is not wanted."""
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.Tuple):
+        return all(_pure(e) for e in node.elts)
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "tuple" and not node.keywords and len(node.args) == 1
+            and _pure(node.args[0]))
+
+
+def _call(out: _Writer, function: Callable, arguments: list, then: Callable) -> None:
+    """`function(*arguments)` in a plan's steps (at indent 1): written in place, or called when
+    it cannot be. `arguments`: names of the generated function (`_name`) or constants. `then`
+    writes what follows from a value the call gives: `then(expression, indent)`."""
+    inline = _Inline(out)
+    code = getattr(function, "__code__", None)
+    hints = [*(code.co_varnames[:code.co_argcount] if code else ()), *["k"] * len(arguments)]
+    nodes = [a if isinstance(a, ast.expr) else inline.constant(a, hint)
+             for a, hint in zip(arguments, hints, strict=False)]
+    mark = len(out.lines)
+    try:
+        inline.write(function, nodes, 1, then)
+    except _Unwritable:
+        del out.lines[mark:]
+        callee = _name(out.constant(function, function.__name__))
+        then(ast.Call(callee, nodes, []), 1)
+
+
+@functools.cache
+def _definition(function: Callable) -> ast.FunctionDef:
+    """A rule's definition, as written."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):  # no source to read (a built-in, a frozen module)
+        raise _Unwritable(getattr(function, "__name__", "?")) from None
+    definition = ast.parse(textwrap.dedent(source)).body[0]
+    if not isinstance(definition, ast.FunctionDef) or definition.decorator_list:
+        raise _Unwritable(function.__name__)
+    return definition
+
+
+class _Inline:
+    """Writes a rule's call in place (see above)."""
+
+    def __init__(self, out: _Writer) -> None:
+        self.out = out
+        self.start = len(out.lines)
+
+    def known(self, node: ast.expr) -> Any:
+        return _known(self.out, node)
+
+    def constant(self, value: Any, hint: str = "k") -> ast.expr:
+        """A constant in the source: a literal for a string, a whole number, a truth value or
+        None; else a name bound to it (`hint` and a number)."""
+        if type(value) in (str, int, bool, type(None)):
+            return ast.Constant(value)
+        return _name(self.out.constant(value, hint))
+
+    def write(self, function: Callable, arguments: list[ast.expr], indent: int,
+              then: Callable) -> None:
+        """`function(*arguments)` at `indent`, the arguments names or constants; each value it
+        returns is given to `then` with the indent its code goes at."""
+        definition = _definition(function)
+        parameters = definition.args
+        if (parameters.vararg or parameters.kwarg or parameters.kwonlyargs
+                or parameters.posonlyargs or len(parameters.args) != len(arguments)):
+            raise _Unwritable(function.__name__)
+        scope = {a.arg: node for a, node in zip(parameters.args, arguments, strict=True)}
+        body = definition.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # the docstring
+        self.block(function, body, scope, indent, then)
+
+    def block(self, function: Callable, body: list[ast.stmt], scope: dict, indent: int,
+              then: Callable) -> None:
+        """The statements of `body` with the names of `scope`; each path ends at a `return`
+        (or the end: None), given to `then`. A statement after an `if` is written in each of
+        its branches (so a rule of many tests one after another is called instead)."""
+        out = self.out
+        if len(out.lines) - self.start > _LONGEST:
+            raise _Unwritable(f"{function.__name__}: longer than {_LONGEST} lines written out")
+        for number, statement in enumerate(body):
+            rest = body[number + 1:]
+            if isinstance(statement, ast.Return):
+                value = ast.Constant(None) if statement.value is None else statement.value
+                then(self.expression(function, value, scope), indent)
+                return
+            if isinstance(statement, ast.If):
+                self.branch(function, statement, rest, scope, indent, then)
+                return
+            if isinstance(statement, ast.Pass):
+                continue
+            if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
+                raise _Unwritable(ast.unparse(statement))
+            target = statement.targets[0]
+            value = self.expression(function, statement.value, scope)
+            if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+                callee = self.known(value.func)
+                if inspect.isfunction(callee) and callee.__module__ == rules.__name__:
+                    self.assign_call(function, target.id, callee, value, rest, scope, indent,
+                                     then)
+                    return
+            if isinstance(target, ast.Name) and self.known(value) is not _NOT_KNOWN:
+                scope[target.id] = value  # a constant: written where it is used
+                continue
+            names = [n.id for n in (target.elts if isinstance(target, ast.Tuple) else [target])
+                     if isinstance(n, ast.Name)]
+            if len(names) != (len(target.elts) if isinstance(target, ast.Tuple) else 1):
+                raise _Unwritable(ast.unparse(statement))
+            for name in names:
+                scope[name] = _name(f"{function.__name__}_{name}")
+            written = ", ".join(ast.unparse(scope[name]) for name in names)
+            out(indent, f"{written} = {ast.unparse(value)}")
+        then(ast.Constant(None), indent)  # the end of the function: None
+
+    def branch(self, function: Callable, statement: ast.If, rest: list[ast.stmt], scope: dict,
+               indent: int, then: Callable) -> None:
+        """An `if`: the branch the constants decide, else both (an empty one left out)."""
+        out = self.out
+        test = self.expression(function, statement.test, scope)
+        decided = self.known(test)
+        if type(decided) in _FOLDED:
+            self.block(function, (statement.body if decided else statement.orelse) + rest,
+                       scope, indent, then)
+            return
+        header = len(out.lines)
+        out(indent, f"if {ast.unparse(test)}:")
+        self.block(function, statement.body + rest, dict(scope), indent + 1, then)
+        middle = len(out.lines)
+        out(indent, "else:")
+        self.block(function, statement.orelse + rest, dict(scope), indent + 1, then)
+        if len(out.lines) == middle + 1:  # nothing to do otherwise
+            out.lines.pop()
+            if middle == header + 1:  # nor then: the test is still made, as the rule makes it
+                out(indent + 1, "pass")
+        elif middle == header + 1:  # nothing to do then: the test turned round
+            del out.lines[middle]
+            out.lines[header] = out.lines[header].replace(
+                f"if {ast.unparse(test)}:", f"if not ({ast.unparse(test)}):")
+
+    def assign_call(self, function: Callable, target: str, callee: Callable, call: ast.Call,
+                    rest: list[ast.stmt], scope: dict, indent: int, then: Callable) -> None:
+        """`target = callee(...)`, a rule of `rules.py` called by a rule: written in place too,
+        its arguments evaluated first, in order, and the rest of `function` after each of its
+        returns."""
+        if call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
+            raise _Unwritable(callee.__name__)
+        parameters = _definition(callee).args.args
+        if len(parameters) != len(call.args):
+            raise _Unwritable(callee.__name__)
+        arguments: list[ast.expr] = []
+        for parameter, argument in zip(parameters, call.args, strict=True):
+            if not isinstance(argument, (ast.Name, ast.Constant)):
+                name = f"{callee.__name__}_{parameter.arg}"
+                self.out(indent, f"{name} = {ast.unparse(argument)}")
+                argument = _name(name)
+            arguments.append(argument)
+
+        def returned(value: ast.expr, at: int) -> None:
+            inner = dict(scope)
+            if self.known(value) is not _NOT_KNOWN:
+                inner[target] = value
+            else:
+                inner[target] = _name(f"{function.__name__}_{target}")
+                self.out(at, f"{ast.unparse(inner[target])} = {ast.unparse(value)}")
+            self.block(function, rest, inner, at, then)
+
+        self.write(callee, arguments, indent, returned)
+
+    def expression(self, function: Callable, node: ast.expr, scope: dict) -> ast.expr:
+        """`node` with the rule's names replaced (an argument, a local's own name, a module
+        constant) and what the constants decide worked out."""
+        return _Specialise(self, function, scope).visit(copy.deepcopy(node))
+
+
+class _Specialise(ast.NodeTransformer):
+    """An expression of a rule, for `_Inline.expression`."""
+
+    def __init__(self, inline: _Inline, function: Callable, scope: dict) -> None:
+        self.inline = inline
+        self.function = function
+        self.scope = scope
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        names = self.function.__globals__
+        if node.id in self.scope:
+            return copy.deepcopy(self.scope[node.id])
+        if node.id in names:
+            return self.inline.constant(names[node.id], node.id)
+        if node.id in builtins.__dict__:
+            return node  # len, max, divmod...
+        raise _Unwritable(node.id)
+
+    def generic_visit(self, node: ast.AST) -> Any:
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                             ast.GeneratorExp, ast.NamedExpr, ast.Await, ast.Yield,
+                             ast.YieldFrom)):
+            raise _Unwritable(type(node).__name__)  # a scope of its own, or an assignment
+        return self.fold(super().generic_visit(node))
+
+    def fold(self, node: Any) -> Any:
+        """A constant for a field of a constant NamedTuple, a test of constants, or a whole
+        number's negation; anything else as it is."""
+        known = self.inline.known
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            owner = known(node.value)
+            if isinstance(owner, tuple) and node.attr in getattr(owner, "_fields", ()):
+                return self.inline.constant(getattr(owner, node.attr), node.attr)
+        elif isinstance(node, ast.Compare):
+            values = [known(node.left)] + [known(c) for c in node.comparators]
+            identity = all(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops)
+            if all(v is not _NOT_KNOWN and (identity or type(v) in _FOLDED) for v in values) \
+                    and all(type(op) in _COMPARE for op in node.ops):
+                try:
+                    return ast.Constant(all(
+                        _COMPARE[type(op)](left, right)
+                        for op, left, right in zip(node.ops, values, values[1:], strict=False)))
+                except ArithmeticError:  # (a NaN) the account's to raise, where the rule does
+                    return node
+        elif isinstance(node, ast.BoolOp):
+            return self.bool_op(node)
+        elif isinstance(node, ast.UnaryOp):
+            value = known(node.operand)
+            if type(value) in (int, bool) and isinstance(node.op, ast.Not):
+                return ast.Constant(not value)
+            if type(value) is int and isinstance(node.op, ast.USub):
+                return ast.Constant(-value)
+        return node
+
+    def bool_op(self, node: ast.BoolOp) -> ast.expr:
+        """`a and b`: a leading operand that is a constant decides it (falsy: it is the value)
+        or drops out (truthy); `or` the other way round."""
+        values = list(node.values)
+        stops = isinstance(node.op, ast.Or)
+        while len(values) > 1:
+            value = self.inline.known(values[0])
+            if type(value) not in _FOLDED:
+                break
+            if bool(value) == stops:
+                return values[0]
+            values.pop(0)
+        return values[0] if len(values) == 1 else ast.BoolOp(node.op, values)
+
+
+_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Is: operator.is_, ast.IsNot: operator.is_not, ast.Eq: operator.eq, ast.NotEq: operator.ne,
+    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
