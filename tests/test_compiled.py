@@ -564,13 +564,15 @@ def test_a_ladders_limit_in_another_unit_is_converted_exactly():
 def test_the_tier_month_writes_the_ladder_and_the_extra_in_place():
     """bench/tier.plan's month has no call of `ladder_move`, `extra` or `started_blocks`: their
     bodies are written in place, with what the tier's constants decide taken out (Small has no
-    lower tier: no look-back window is taken; Large no higher one: no test against a limit)."""
+    lower tier: no look-back window is taken, and its look-back is checked, not kept; Large no
+    higher one: no test against a limit)."""
     source = COMPILED["tier"].runner(["2026-03"]).one_month.source
     for rule in ("ladder_move(", "extra(", "started_blocks("):
         assert rule not in source
     small, medium, large = (source.split(f"if plan == '{p}':")[-1].split("plan == ")[0]
                             for p in ("Small", "Medium", "Large"))
     assert "ladder_move_window" not in small and "ladder_move_window" in medium
+    assert "history" not in small and "checked(value" in small
     assert "divmod(" in large and "divmod(" not in medium
     assert "scheduled = 'Large'" in medium
 
@@ -660,3 +662,27 @@ def test_a_function_written_in_place_gives_what_it_returns(terms):
     with decimal.localcontext(EXACT):
         for usage in ("0", "0.0", "9.9", "10", "10.1", "12.5", "12.6", "100"):
             assert namespace["written"](Decimal(usage)) == _toy(terms, Decimal(usage)), usage
+
+
+def test_a_batch_gives_each_record_what_it_gives_alone():
+    """The generated month's `batch` (what `runner.batch` calls) bills record after record as
+    the generated function does one record: accounts billed in place, by the general walk (a
+    timeline), from another month's day or a day given as a date, and by the interpreter."""
+    runner = COMPILED["tier"].runner(["2026-03"])
+    odd = [
+        {"account": "walk", "plan": "Medium", "timeline": [{"on": "2026-03-10",
+                                                             "status": "suspended"}]},
+        {"account": "days", "plan": "Large", "usage": {"data": {"daily": {
+            "2026-02-28": "70", "2026-03-31": "41 GB", dt.date(2026, 3, 5): 2}}}},
+        {"account": "off", "plan": "Small", "status": "suspended", "lookback": ["1 GB"]},
+        {"account": "events", "plan": "Medium", "usage": {"data": {"events": [
+            {"on": "2026-03-02T10:00:00Z", "amount": "30"}]}}, "lookback": [1]},
+    ]
+    records = [r for r in LADDER_RECORDS if r["plan"] in ("Small", "Medium", "Large")]
+    records = records[:40] + odd + records[40:80]
+    alone = [runner(record)[0] for record in records]
+    batch = runner.batch(records)
+    assert [tuple(o[:7]) for o in batch] == [tuple(o[:7]) for o in alone]
+    assert [o.compiled for o in batch] == [o.compiled for o in alone]
+    for record in odd:
+        check("tier", record, ["2026-03"])

@@ -626,7 +626,7 @@ class _Runner:
         with localcontext(EXACT):
             try:
                 if self.one_month is not None:  # it falls back by itself
-                    return list(map(self.one_month, records))
+                    return self.one_month.batch(records)
                 out: list[Outcome] = []
                 fallback = self.compiled._fallback
                 asked = self.asked

@@ -61,6 +61,15 @@ class _Writer:
         self.names: dict[str, Any] = {}
         self.by_id: dict[int, str] = {}
         self.base = 0  # added to every line's indent
+        self.giving = False  # whether an outcome is the entry point's (see `give`)
+        self.gives: dict[int, str] = {}  # line number: the outcome given there
+
+    def give(self, indent: int, outcome: str, comment: str = "") -> None:
+        """The entry point's `return outcome`, which `batch` writes as `append(outcome)` and
+        `continue` (in a plan's function, a `return`)."""
+        if self.giving:
+            self.gives[len(self.lines)] = outcome
+        self(indent, f"return {outcome}{comment}")
 
     def constant(self, value: Any, hint: str = "c") -> str:
         """A name bound to `value` in the generated module (one name per distinct object)."""
@@ -117,6 +126,8 @@ def one_month(runner: _Runner):
 
     # ---- the entry point: the record's shape, its figures, then its plan's steps ----
     out(0, "def one_month(record, trace=False):")
+    entry = len(out.lines)
+    out.giving = True
     out(1, "try:")
     out.base = 1  # the body, in the try
     out(1, "if type(record) is not dict:")
@@ -132,7 +143,7 @@ def one_month(runner: _Runner):
         out(1, "uptime = record.get('uptime')")
     out(1, "if len(record) != 2 + (status is not None) + (usage is not None) + "
         "(lookback is not None)" + (" + (uptime is not None):" if refunds else ":"))
-    out(2, "return walk(record, trace)[0]  # a timeline, a start date, ...: the general walk")
+    out.give(2, "walk(record, trace)[0]", "  # a timeline, a start date, ...: the general walk")
     out(1, "if type(name) is not str or not name:")
     out(2, "raise I")
     out(1, "if status is not None and status != 'active' and status != 'suspended':")
@@ -184,16 +195,34 @@ def one_month(runner: _Runner):
         out(1, "bill = PLANS.get(plan)")
         out(1, "if bill is None:")
         out(2, "raise I  # a plan the catalog does not have")
-        out(1, f"return bill(name, record, status, {arguments}lookback, up, trace)")
+        out.give(1, f"bill(name, record, status, {arguments}lookback, up, trace)")
     out.base = 0
     out(1, "except (I, ArithmeticError):  # decimal's errors are ArithmeticErrors")
-    out(2, "return fallback(record)  # the interpreter, with its errors for a bad account")
+    out.give(2, "fallback(record)", "  # the interpreter, with its errors for a bad account")
+    out.giving = False
+    body = out.lines[entry:]
+    # ---- a batch: the same steps for each record in turn, the outcomes in a list ----
+    out(0, "")
+    out(0, "def batch(records, trace=False):")
+    out(1, "outcomes = []")
+    out(1, "append = outcomes.append")
+    out(1, "for record in records:")
+    for number, line in enumerate(body, entry):
+        given = out.gives.get(number)
+        if given is None:
+            out(1, line)
+        else:
+            indent = line[:len(line) - len(line.lstrip())]
+            out(1, f"{indent}append({given})")
+            out(1, f"{indent}continue")
+    out(1, "return outcomes")
 
     source = "\n".join(out.lines) + "\n"
     namespace = dict(names)
     code = compile(source, f"<planlang: {runner.catalog.name} {key}>", "exec")
     exec(code, namespace)  # noqa: S102 - our own generated source, from the checked catalog
     function = namespace["one_month"]
+    function.batch = namespace["batch"]
     function.source = source
     return function
 
@@ -223,27 +252,37 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         out(2, "raise I  # a look-back off a ladder: the interpreter says so")
     else:
         unit = out.constant(runner.meter_units[tier.ladder.item], "unit")
-        # the evaluated periods' usage, this month's added below (`rules.ladder_move`)
-        out(1, "history = []")
+        # the evaluated periods' usage, this month's added below (`rules.ladder_move`), when
+        # the tier's move looks at them (a tier without a lower one does not: they are checked)
+        history = _uses(out, "history", rules.ladder_move, [tier.rung, _name(f"m{tier.index}"),
+                                                            _name("history")])
+        if history:
+            out(1, "history = []")
         out(1, "if lookback is not None:")
         out(2, "if type(lookback) is not list:")
         out(3, "raise I")
         out(2, "for value in lookback:")
-        _read_value(out, 3, "value", unit)
-        out(3, "history.append(value)")
+        if history:
+            _read_value(out, 3, "value", unit)
+            out(3, "history.append(value)")
+        else:
+            out(3, "if type(value) is not Figure:")
+            out(4, f"checked(value, {unit})")
     if runner.suspend:
         suspension = out.constant(runner.suspension_rule, "rule")
         out(1, "if status == 'suspended':")
-        out(2, f"return Outcome((name, {month_key}, {plan!r}, {plan!r}, NOTHING, (), "
-            f"(Ruling(('not-billed', name, {last}, 'suspended', 'suspended', {suspension}, "
-            f"None)),), runner, record))")
+        out.give(2, f"Outcome((name, {month_key}, {plan!r}, {plan!r}, NOTHING, (), "
+                 f"(Ruling(('not-billed', name, {last}, 'suspended', 'suspended', "
+                 f"{suspension}, None)),), runner, record))")
     fee_lines = (fee_line,)
-    out(1, f"lines = {out.constant(fee_lines, 'fee_lines')}")  # one tuple for every account
+    lines = out.constant(fee_lines, "fee_lines")  # one tuple for every account
+    if tier.sla is not None or any(priced for *_, priced, _, _, _ in tier.items):
+        out(1, f"lines = {lines}")  # …to which lines may be added
     alone = True  # whether `lines` is still the fee line alone wherever this extra is added
     for index, item, included, ceiling, priced, price, block, rule in tier.items:
         if ceiling is not None:
             out(1, f"if over_ceiling(m{index}, {out.constant(ceiling, 'ceiling')}):")
-            out(2, "return walk(record, trace)[0]  # a usage-over-limit decision: the walk's")
+            out.give(2, "walk(record, trace)[0]", "  # a usage-over-limit decision: the walk's")
         if priced:
             price_name = out.constant(price, "price")
             extra = (f"Line(('extra', {item!r}, {plan!r}, blocks, {price_name}, amount, "
@@ -280,15 +319,13 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         alone = False
     # The total is `rules.bill_total` of the lines: worked out here once for the fee line alone,
     # for each account only when it has more lines.
-    fee_total = out.constant(rules.bill_total(fee_lines, runner.currency), "fee_total")
-    if alone:
-        out(1, f"total = {fee_total}")
-    else:
-        out(1, f"total = {fee_total} if lines is {out.constant(fee_lines, 'fee_lines')} else "
-            "bill_total(lines, CURRENCY)")
+    total = out.constant(rules.bill_total(fee_lines, runner.currency), "fee_total")
+    if not alone:
+        out(1, f"total = {total} if lines is {lines} else bill_total(lines, CURRENCY)")
+        total, lines = "total", "lines"
     if tier.ladder is None:
-        out(1, f"return Outcome((name, {month_key}, {plan!r}, {plan!r}, total, lines, "
-            f"{sla or '()'}, runner, record))")
+        out.give(1, f"Outcome((name, {month_key}, {plan!r}, {plan!r}, {total}, {lines}, "
+                 f"{sla or '()'}, runner, record))")
         return
     usage = f"m{tier.index}"
     rung = tier.rung
@@ -304,7 +341,8 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         moves["tier-down"] = (ruling("tier-change", rung.down.plan, "tier-down",
                                      rung.down.rule),)
     moves_name = out.constant(moves, "moves")
-    out(1, f"history.append({usage})")
+    if history:
+        out(1, f"history.append({usage})")
     then = f"{sla} + " if sla else ""
 
     def moved(value: ast.expr, indent: int) -> None:
@@ -352,8 +390,8 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
             f"{out.constant(overflow, 'overflow')}, {usage}, count),)),)")
         out(2, "else:")
         out(3, f"decisions += {decision}")
-    out(1, f"return Outcome((name, {month_key}, {plan!r}, scheduled, total, lines, "
-        "decisions, runner, record))")
+    out.give(1, f"Outcome((name, {month_key}, {plan!r}, scheduled, {total}, {lines}, "
+             "decisions, runner, record))")
 
 
 
@@ -437,6 +475,16 @@ def _call(out: _Writer, function: Callable, arguments: list, then: Callable) -> 
         del out.lines[mark:]
         callee = _name(out.constant(function, function.__name__))
         then(ast.Call(callee, nodes, []), 1)
+
+
+def _uses(out: _Writer, name: str, function: Callable, arguments: list) -> bool:
+    """Whether `function(*arguments)`, as `_call` writes it, uses `name`."""
+    scratch = _Writer()
+    scratch.names, scratch.by_id = out.names, out.by_id
+    _call(scratch, function, arguments, lambda value, indent: scratch(
+        indent, ast.unparse(value)))
+    written = ast.parse("\n".join(["def call():", *scratch.lines]))
+    return any(isinstance(node, ast.Name) and node.id == name for node in ast.walk(written))
 
 
 @functools.cache
