@@ -167,17 +167,21 @@ def one_month(runner: _Runner):
         unit_name = out.constant(spec.unit, "unit")
         out(3, f"if type(d{index}) is dict and len(d{index}) == 1 and "
             f"type(daily := d{index}.get('daily')) is dict:")
-        out(4, "for day, value in daily.items():  # daily figures alone: the common case")
-        _read_value(out, 5, "value", unit_name)
         added = f"m{index} = value if m{index} is ZERO else m{index} + value"
-        out(5, f"if day in {days}:  # a day of the month, written `2026-11-05`")
-        out(6, added)
-        out(5, "else:  # another month's, or another spelling: read as the general walk does")
-        out(6, "number = day_months.get(day)")
-        out(6, "if number is None:")
-        out(7, "number = day_month(day, daily)")
-        out(6, f"if number == {month}:")
-        out(7, added)
+
+        def day(indent: int, added: str = added, unit_name: str = unit_name) -> None:
+            """A day's figure `value` of the day `day`, added when the day is of the month."""
+            _read_value(out, indent, "value", unit_name)
+            out(indent, f"if day in {days}:  # a day of the month, written `2026-11-05`")
+            out(indent + 1, added)
+            out(indent, "else:  # another month's, or another spelling: as the general walk")
+            out(indent + 1, "number = day_months.get(day)")
+            out(indent + 1, "if number is None:")
+            out(indent + 2, "number = day_month(day, daily)")
+            out(indent + 1, f"if number == {month}:")
+            out(indent + 2, added)
+
+        _each(out, 4, "daily", "day, value", "(day, value), = daily.items()", day)
         out(3, "else:  # usage events, or events and daily figures: the general reading")
         out(4, f"m{index} = month_figure(d{index}, {meter_name}, {month})")
     if refunds:
@@ -227,6 +231,19 @@ def one_month(runner: _Runner):
     return function
 
 
+def _each(out: _Writer, indent: int, collection: str, item: str, single: str,
+          step: Callable[[int], None]) -> None:
+    """`step` for each item of a list or dict: for one item alone (the common case) without an
+    iterator, taken by `single`; else `for {item} in` the collection (its items)."""
+    out(indent, f"if len({collection}) == 1:  # one alone: the common case")
+    out(indent + 1, single)
+    step(indent + 1)
+    out(indent, "else:")
+    items = f"{collection}.items()" if "," in item else collection
+    out(indent + 1, f"for {item} in {items}:")
+    step(indent + 2)
+
+
 def _read_value(out: _Writer, indent: int, value: str, unit: str) -> None:
     """Source reading one figure as the general walk does: a `Figure` was checked when read;
     anything else is checked now (`_Runner.checked`), or raises `_Interpret`."""
@@ -261,13 +278,17 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         out(1, "if lookback is not None:")
         out(2, "if type(lookback) is not list:")
         out(3, "raise I")
-        out(2, "for value in lookback:")
-        if history:
-            _read_value(out, 3, "value", unit)
-            out(3, "history.append(value)")
-        else:
-            out(3, "if type(value) is not Figure:")
-            out(4, f"checked(value, {unit})")
+
+        def back(indent: int) -> None:
+            """A figure `value` of the look-back, kept in `history` or only checked."""
+            if history:
+                _read_value(out, indent, "value", unit)
+                out(indent, "history.append(value)")
+            else:
+                out(indent, "if type(value) is not Figure:")
+                out(indent + 1, f"checked(value, {unit})")
+
+        _each(out, 2, "lookback", "value", "value = lookback[0]", back)
     if runner.suspend:
         suspension = out.constant(runner.suspension_rule, "rule")
         out(1, "if status == 'suspended':")
