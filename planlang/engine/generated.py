@@ -41,6 +41,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from planlang import money
 from planlang.engine import outcomes, rules
 from planlang.engine.outcomes import Ruling
 from planlang.inputs.documents import Figure
@@ -297,8 +298,16 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
                  f"{suspension}, None)),), runner, record))")
     fee_lines = (fee_line,)
     lines = out.constant(fee_lines, "fee_lines")  # one tuple for every account
-    if tier.sla is not None or any(priced for *_, priced, _, _, _ in tier.items):
+    # The total is `rules.bill_total` of the lines: worked out here once for the fee line alone,
+    # for each account only when it has more lines.
+    total = out.constant(rules.bill_total(fee_lines, runner.currency), "fee_total")
+    extras = sum(priced for *_, priced, _, _, _ in tier.items)
+    if tier.sla is not None or extras:
         out(1, f"lines = {lines}")  # …to which lines may be added
+    # one extra alone: the lines known where it is added, and their total worked out there
+    one = extras == 1 and tier.sla is None
+    if one:
+        out(1, f"total = {total}")
     alone = True  # whether `lines` is still the fee line alone wherever this extra is added
     for index, item, included, ceiling, priced, price, block, rule in tier.items:
         if ceiling is not None:
@@ -308,10 +317,11 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
             price_name = out.constant(price, "price")
             extra = (f"Line(('extra', {item!r}, {plan!r}, blocks, {price_name}, amount, "
                      f"{out.constant(rule, 'rule')}))")
-            added = (f"lines = ({out.constant(fee_line, 'fee_line')}, {extra})" if alone
-                     else f"lines += ({extra},)")
+            fee = out.constant(fee_line, "fee_line")
+            added = f"lines = ({fee}, {extra})" if alone else f"lines += ({extra},)"
 
-            def charged(value: ast.expr, indent: int, added: str = added) -> None:
+            def charged(value: ast.expr, indent: int, added: str = added, extra: str = extra,
+                        fee: str = fee) -> None:
                 """The extra's lines from `rules.extra`'s result: None or (blocks, amount)."""
                 if _is_none(value):
                     return
@@ -323,7 +333,14 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
                     out(indent, "if charged is not None:")
                     out(indent + 1, "blocks, amount = charged")
                     indent += 1
-                out(indent, added)
+                if not one:
+                    out(indent, added)
+                    return
+                out(indent, f"line = {extra}")
+                out(indent, f"lines = ({fee}, line)")
+                _call(out, rules.bill_total, [ast.Tuple([_name(fee), _name("line")], ast.Load()),
+                                              runner.currency],
+                      lambda value, at: out(at, f"total = {ast.unparse(value)}"), indent)
 
             _call(out, rules.extra, [_name(f"m{index}"), included, block, price,
                                      runner.currency], charged)
@@ -338,11 +355,9 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         out(3, "lines += (refunded[0],)")
         out(3, "sla = (refunded[1],)")
         alone = False
-    # The total is `rules.bill_total` of the lines: worked out here once for the fee line alone,
-    # for each account only when it has more lines.
-    total = out.constant(rules.bill_total(fee_lines, runner.currency), "fee_total")
     if not alone:
-        out(1, f"total = {total} if lines is {lines} else bill_total(lines, CURRENCY)")
+        if not one:
+            out(1, f"total = {total} if lines is {lines} else bill_total(lines, CURRENCY)")
         total, lines = "total", "lines"
     if tier.ladder is None:
         out.give(1, f"Outcome((name, {month_key}, {plan!r}, {plan!r}, {total}, {lines}, "
@@ -454,6 +469,44 @@ def _known(out: _Writer, node: ast.expr) -> Any:
     return _NOT_KNOWN
 
 
+class _Lazy(ast.Tuple):
+    """The items of a generator over a tuple written out, each evaluated when it is taken: only
+    a loop written out (`_Inline.unroll`) takes them."""
+
+
+class _Bind(ast.stmt):
+    """In a loop written out: the loop's name is the item `value` (already specialised)."""
+
+    _fields = ("name", "value")
+
+    def __init__(self, name: str, value: ast.expr) -> None:
+        super().__init__()
+        self.name = name
+        self.value = value
+
+
+def _plain(node: ast.expr) -> ast.expr:
+    """`node`, to be written as it is: not a generator written out (its items would be
+    evaluated at once)."""
+    if any(isinstance(part, _Lazy) for part in ast.walk(node)):
+        raise _Unwritable("a generator's items used otherwise than by a loop")
+    return node
+
+
+def _simple(node: ast.expr) -> bool:
+    """A name, a constant, or a tuple of them: an argument written where it is used."""
+    if isinstance(node, ast.Tuple):
+        return all(isinstance(item, (ast.Name, ast.Constant)) for item in node.elts)
+    return isinstance(node, (ast.Name, ast.Constant))
+
+
+def _inlined(function: Any) -> bool:
+    """Whether a function called by a rule is written in place too: a rule of `rules.py` or
+    `money.py`."""
+    return inspect.isfunction(function) and function.__module__ in (rules.__name__,
+                                                                     money.__name__)
+
+
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
@@ -480,10 +533,11 @@ def _pure(node: ast.expr) -> bool:
             and _pure(node.args[0]))
 
 
-def _call(out: _Writer, function: Callable, arguments: list, then: Callable) -> None:
-    """`function(*arguments)` in a plan's steps (at indent 1): written in place, or called when
-    it cannot be. `arguments`: names of the generated function (`_name`) or constants. `then`
-    writes what follows from a value the call gives: `then(expression, indent)`."""
+def _call(out: _Writer, function: Callable, arguments: list, then: Callable,
+          indent: int = 1) -> None:
+    """`function(*arguments)` in a plan's steps: written in place, or called when it cannot be.
+    `arguments`: names of the generated function (`_name`), tuples of them, or constants.
+    `then` writes what follows from a value the call gives: `then(expression, indent)`."""
     inline = _Inline(out)
     code = getattr(function, "__code__", None)
     hints = [*(code.co_varnames[:code.co_argcount] if code else ()), *["k"] * len(arguments)]
@@ -491,11 +545,11 @@ def _call(out: _Writer, function: Callable, arguments: list, then: Callable) -> 
              for a, hint in zip(arguments, hints, strict=False)]
     mark = len(out.lines)
     try:
-        inline.write(function, nodes, 1, then)
+        inline.write(function, nodes, indent, then)
     except _Unwritable:
         del out.lines[mark:]
         callee = _name(out.constant(function, function.__name__))
-        then(ast.Call(callee, nodes, []), 1)
+        then(ast.Call(callee, nodes, []), indent)
 
 
 def _uses(out: _Writer, name: str, function: Callable, arguments: list) -> bool:
@@ -565,8 +619,24 @@ class _Inline:
             rest = body[number + 1:]
             if isinstance(statement, ast.Return):
                 value = ast.Constant(None) if statement.value is None else statement.value
-                then(self.expression(function, value, scope), indent)
+                value = self.expression(function, value, scope)
+                if _inlined(self.known(value.func) if isinstance(value, ast.Call) else None):
+                    assert isinstance(value, ast.Call)
+                    self.call(value, indent, then)
+                else:
+                    then(_plain(value), indent)
                 return
+            if isinstance(statement, ast.For):
+                self.unroll(function, statement, rest, scope, indent, then)
+                return
+            if isinstance(statement, _Bind):
+                if isinstance(statement.value, (ast.Name, ast.Constant)):
+                    scope[statement.name] = statement.value
+                else:
+                    scope[statement.name] = _name(f"{function.__name__}_{statement.name}")
+                    out(indent, f"{ast.unparse(scope[statement.name])} = "
+                        f"{ast.unparse(_plain(statement.value))}")
+                continue
             if isinstance(statement, ast.If):
                 self.branch(function, statement, rest, scope, indent, then)
                 return
@@ -576,12 +646,10 @@ class _Inline:
                 raise _Unwritable(ast.unparse(statement))
             target = statement.targets[0]
             value = self.expression(function, statement.value, scope)
-            if isinstance(target, ast.Name) and isinstance(value, ast.Call):
-                callee = self.known(value.func)
-                if inspect.isfunction(callee) and callee.__module__ == rules.__name__:
-                    self.assign_call(function, target.id, callee, value, rest, scope, indent,
-                                     then)
-                    return
+            if isinstance(target, ast.Name) and isinstance(value, ast.Call) and _inlined(
+                    self.known(value.func)):
+                self.assign_call(function, target.id, value, rest, scope, indent, then)
+                return
             if isinstance(target, ast.Name) and self.known(value) is not _NOT_KNOWN:
                 scope[target.id] = value  # a constant: written where it is used
                 continue
@@ -592,7 +660,7 @@ class _Inline:
             for name in names:
                 scope[name] = _name(f"{function.__name__}_{name}")
             written = ", ".join(ast.unparse(scope[name]) for name in names)
-            out(indent, f"{written} = {ast.unparse(value)}")
+            out(indent, f"{written} = {ast.unparse(_plain(value))}")
         then(ast.Constant(None), indent)  # the end of the function: None
 
     def branch(self, function: Callable, statement: ast.If, rest: list[ast.stmt], scope: dict,
@@ -606,7 +674,7 @@ class _Inline:
                        scope, indent, then)
             return
         header = len(out.lines)
-        out(indent, f"if {ast.unparse(test)}:")
+        out(indent, f"if {ast.unparse(_plain(test))}:")
         self.block(function, statement.body + rest, dict(scope), indent + 1, then)
         middle = len(out.lines)
         out(indent, "else:")
@@ -620,23 +688,10 @@ class _Inline:
             out.lines[header] = out.lines[header].replace(
                 f"if {ast.unparse(test)}:", f"if not ({ast.unparse(test)}):")
 
-    def assign_call(self, function: Callable, target: str, callee: Callable, call: ast.Call,
+    def assign_call(self, function: Callable, target: str, call: ast.Call,
                     rest: list[ast.stmt], scope: dict, indent: int, then: Callable) -> None:
-        """`target = callee(...)`, a rule of `rules.py` called by a rule: written in place too,
-        its arguments evaluated first, in order, and the rest of `function` after each of its
-        returns."""
-        if call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
-            raise _Unwritable(callee.__name__)
-        parameters = _definition(callee).args.args
-        if len(parameters) != len(call.args):
-            raise _Unwritable(callee.__name__)
-        arguments: list[ast.expr] = []
-        for parameter, argument in zip(parameters, call.args, strict=True):
-            if not isinstance(argument, (ast.Name, ast.Constant)):
-                name = f"{callee.__name__}_{parameter.arg}"
-                self.out(indent, f"{name} = {ast.unparse(argument)}")
-                argument = _name(name)
-            arguments.append(argument)
+        """`target = callee(...)`: the call (`call`), then the rest of `function` after each
+        of its returns."""
 
         def returned(value: ast.expr, at: int) -> None:
             inner = dict(scope)
@@ -644,10 +699,50 @@ class _Inline:
                 inner[target] = value
             else:
                 inner[target] = _name(f"{function.__name__}_{target}")
-                self.out(at, f"{ast.unparse(inner[target])} = {ast.unparse(value)}")
+                self.out(at, f"{ast.unparse(inner[target])} = {ast.unparse(_plain(value))}")
             self.block(function, rest, inner, at, then)
 
-        self.write(callee, arguments, indent, returned)
+        self.call(call, indent, returned)
+
+    def call(self, call: ast.Call, indent: int, then: Callable) -> None:
+        """A rule's call of a rule of `rules.py` or `money.py`: written in place too, its
+        arguments evaluated first, in order (but for names, constants and tuples of them, and
+        a generator over such a tuple, taken item by item where it is used); or, when it cannot
+        be, called."""
+        callee = self.known(call.func)
+        if call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
+            raise _Unwritable(callee.__name__)
+        parameters = _definition(callee).args.args
+        if len(parameters) != len(call.args):
+            raise _Unwritable(callee.__name__)
+        arguments: list[ast.expr] = []
+        for parameter, argument in zip(parameters, call.args, strict=True):
+            if not (isinstance(argument, _Lazy) or _simple(argument)):
+                name = f"{callee.__name__}_{parameter.arg}"
+                self.out(indent, f"{name} = {ast.unparse(_plain(argument))}")
+                argument = _name(name)
+            arguments.append(argument)
+        mark = len(self.out.lines)
+        try:
+            self.write(callee, arguments, indent, then)
+        except _Unwritable:
+            del self.out.lines[mark:]
+            then(_plain(ast.Call(call.func, arguments, [])), indent)
+
+    def unroll(self, function: Callable, statement: ast.For, rest: list[ast.stmt], scope: dict,
+               indent: int, then: Callable) -> None:
+        """`for item in items:` over a tuple written out (or a generator over one): its body
+        once for each item, in turn."""
+        items = self.expression(function, statement.iter, scope)
+        if (statement.orelse or not isinstance(statement.target, ast.Name)
+                or not isinstance(items, ast.Tuple) or any(
+                    isinstance(node, (ast.Break, ast.Continue)) for node in ast.walk(statement))):
+            raise _Unwritable(ast.unparse(statement))
+        name = statement.target.id
+        body: list[ast.stmt] = []
+        for item in items.elts:
+            body += [_Bind(name, item), *statement.body]
+        self.block(function, body + rest, scope, indent, then)
 
     def expression(self, function: Callable, node: ast.expr, scope: dict) -> ast.expr:
         """`node` with the rule's names replaced (an argument, a local's own name, a module
@@ -673,10 +768,23 @@ class _Specialise(ast.NodeTransformer):
             return node  # len, max, divmod...
         raise _Unwritable(node.id)
 
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> ast.expr:
+        """`(f(x) for x in items)` over a tuple written out: its items' expressions, each taken
+        when the item is (`_Lazy`)."""
+        if len(node.generators) != 1:
+            raise _Unwritable("a generator of generators")
+        generator = node.generators[0]
+        items = self.visit(generator.iter)
+        if (generator.ifs or generator.is_async or not isinstance(generator.target, ast.Name)
+                or not isinstance(items, ast.Tuple) or isinstance(items, _Lazy)):
+            raise _Unwritable(ast.unparse(node))
+        name = generator.target.id
+        return _Lazy([_Specialise(self.inline, self.function, {**self.scope, name: item}).visit(
+            copy.deepcopy(node.elt)) for item in items.elts], ast.Load())
+
     def generic_visit(self, node: ast.AST) -> Any:
         if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
-                             ast.GeneratorExp, ast.NamedExpr, ast.Await, ast.Yield,
-                             ast.YieldFrom)):
+                             ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):
             raise _Unwritable(type(node).__name__)  # a scope of its own, or an assignment
         return self.fold(super().generic_visit(node))
 
@@ -686,7 +794,9 @@ class _Specialise(ast.NodeTransformer):
         known = self.inline.known
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             owner = known(node.value)
-            if isinstance(owner, tuple) and node.attr in getattr(owner, "_fields", ()):
+            field = getattr(type(owner), node.attr, None)
+            if isinstance(owner, tuple) and (node.attr in getattr(owner, "_fields", ()) or (
+                    isinstance(field, property) and type(field.fget) is operator.itemgetter)):
                 return self.inline.constant(getattr(owner, node.attr), node.attr)
         elif isinstance(node, ast.Compare):
             values = [known(node.left)] + [known(c) for c in node.comparators]
