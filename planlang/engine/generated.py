@@ -15,17 +15,22 @@ that month, and compiles it (as attrs writes `__init__` methods and Jinja compil
   exactly, an unknown meter or plan, a bad status, a look-back off a ladder) sends the record to
   the interpreter, which bills it or refuses it with its own message.
 
-It has no arithmetic of its own: the rules of `engine/rules.py` (`extra`, `over_ceiling`,
-`ladder_move`, `add_ons`) and each tier's `rules.Rung` are bound as constants of the generated
-module and called, as the general walk calls them, in `money.EXACT`: the runner's `batch`,
-`__call__` and `bills` enter that context once for every record (call it through them, not
-directly).
+It has no arithmetic of its own: the rules of `engine/rules.py` (`extra`, `ladder_move`, and
+`bill_total` for a plan with one extra) are written in place from their own definitions, read by
+`ast` (`_call`, `_Inline`): the catalog's constants folded in (a tier's `rules.Rung`, an item's
+included amount), the tests those decide taken out, and what each of the rule's returns means
+written after it (a move's decision is the shared constant); a rule it cannot write in place
+(and `over_ceiling`, `add_ons`) is bound as a constant and called, as the general walk calls it.
+Either runs in `money.EXACT`: the runner's `batch`, `__call__` and `bills` enter that context
+once for every record (call it through them, not directly).
 
-The function's outcome is exactly the general walk's (`tests/test_compiled.py` checks both
-against the interpreter), with `trace` too (`one_month(record, True)`, what the runner's `bills`
-calls): then each decision it makes carries the figures its reason states, as the general walk's
-do with `trace` (`rules.addon_figures`, `rules.Move.figures`), made only when a decision is.
-`source` on the function gives the text for reading."""
+The function's `batch(records)` (what the runner's `batch` calls) takes the same steps for each
+record in turn, appending the outcomes to a list (no call per record). The function's outcome is
+exactly the general walk's (`tests/test_compiled.py` checks both against the interpreter), with
+`trace` too (`one_month(record, True)`, what the runner's `bills` calls): then each decision it
+makes carries the figures its reason states, as the general walk's do with `trace`
+(`rules.addon_figures`, `rules.Move.figures`), made only when a decision is. `source` on the
+function gives the text for reading."""
 
 from __future__ import annotations
 
