@@ -175,11 +175,13 @@ def one_month(runner: _Runner):
             f"type(daily := d{index}.get('daily')) is dict:")
         added = f"m{index} = value if m{index} is ZERO else m{index} + value"
 
-        def day(indent: int, added: str = added, unit_name: str = unit_name) -> None:
-            """A day's figure `value` of the day `day`, added when the day is of the month."""
+        def day(indent: int, alone: bool, added: str = added, unit_name: str = unit_name,
+                first: str = f"m{index} = value") -> None:
+            """A day's figure `value` of the day `day`, added when the day is of the month (the
+            first, alone: the month's figure)."""
             _read_value(out, indent, "value", unit_name)
             out(indent, f"if day in {days}:  # a day of the month, written `2026-11-05`")
-            out(indent + 1, added)
+            out(indent + 1, first if alone else added)
             out(indent, "else:  # another month's, or another spelling: as the general walk")
             out(indent + 1, "number = day_months.get(day)")
             out(indent + 1, "if number is None:")
@@ -238,16 +240,19 @@ def one_month(runner: _Runner):
 
 
 def _each(out: _Writer, indent: int, collection: str, item: str, single: str,
-          step: Callable[[int], None]) -> None:
+          step: Callable[[int, bool], None], start: str = "") -> None:
     """`step` for each item of a list or dict: for one item alone (the common case) without an
-    iterator, taken by `single`; else `for {item} in` the collection (its items)."""
+    iterator, taken by `single` (`step(indent, True)`); else `start`, then `for {item} in` the
+    collection (its items)."""
     out(indent, f"if len({collection}) == 1:  # one alone: the common case")
     out(indent + 1, single)
-    step(indent + 1)
+    step(indent + 1, True)
     out(indent, "else:")
+    if start:
+        out(indent + 1, start)
     items = f"{collection}.items()" if "," in item else collection
     out(indent + 1, f"for {item} in {items}:")
-    step(indent + 2)
+    step(indent + 2, False)
 
 
 def _read_value(out: _Writer, indent: int, value: str, unit: str) -> None:
@@ -280,21 +285,25 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         history = _uses(out, "history", rules.ladder_move, [tier.rung, _name(f"m{tier.index}"),
                                                             _name("history")])
         if history:
-            out(1, "history = []")
-        out(1, "if lookback is not None:")
+            out(1, "if lookback is None:")
+            out(2, "history = []")
+            out(1, "else:")
+        else:
+            out(1, "if lookback is not None:")
         out(2, "if type(lookback) is not list:")
         out(3, "raise I")
 
-        def back(indent: int) -> None:
+        def back(indent: int, alone: bool) -> None:
             """A figure `value` of the look-back, kept in `history` or only checked."""
             if history:
                 _read_value(out, indent, "value", unit)
-                out(indent, "history.append(value)")
+                out(indent, "history = [value]" if alone else "history.append(value)")
             else:
                 out(indent, "if type(value) is not Figure:")
                 out(indent + 1, f"checked(value, {unit})")
 
-        _each(out, 2, "lookback", "value", "value = lookback[0]", back)
+        _each(out, 2, "lookback", "value", "value = lookback[0]", back,
+              "history = []" if history else "")
     if runner.suspend:
         suspension = out.constant(runner.suspension_rule, "rule")
         out(1, "if status == 'suspended':")
