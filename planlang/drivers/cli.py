@@ -211,7 +211,7 @@ def cmd_bill(args) -> int:
         raise PlanlangError([Diagnostic("PL421", f"{given[0]} is for a batch of accounts",
                                         help="give the accounts with --accounts")])
     from planlang.engine import bill_account
-    from planlang.engine.load import load_account
+    from planlang.engine.load import account_from, load_data
     from planlang.engine.results import to_data
     from planlang.outputs.table import bill_table
 
@@ -225,8 +225,11 @@ def cmd_bill(args) -> int:
         raise PlanlangError([Diagnostic("PL421", f"--format csv writes the detailed billing of "
                                         f"daily records, which `{catalog.name}` does not have",
                                         help="use --format table or json")])
-    prepared = load_account(args.account, catalog)
-    bills = bill_account(catalog, prepared, periods)
+    document = load_data(args.account)
+    prepared = account_from(document, catalog)  # checked: its errors located in the file
+    # billed from its data: the compiled path, steps and all, where it covers the account
+    bills = bill_account(catalog, document.data if isinstance(document.data, dict) else prepared,
+                         periods)
     if args.format == "json":
         data = [to_data(b) for b in bills]
         text = json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"

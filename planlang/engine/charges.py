@@ -7,6 +7,7 @@ are `engine/rules.py`'s, shared with the compiled path; the wording of the steps
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from fractions import Fraction
 
@@ -56,14 +57,21 @@ def extra_steps(show, terms: ItemTerms, meter, included, excess, ratio: Fraction
     (base units in the interpreter, the meter's unit in the compiled path), as `included` and
     `excess` are given."""
     assert terms.price is not None
-    steps = [Step("included", show(included)), Step("billable", show(excess))]
+    billable = show(excess)
+    steps = [Step("included", show(included)), Step("billable", billable)]
     if terms.block != meter.round_unit.factor and terms.block != meter.unit.factor:
-        steps.append(Step("blocks", f"{show(excess)} / {terms.block_label} = "
+        steps.append(Step("blocks", f"{billable} / {terms.block_label} = "
                           f"{format_number(ratio)}"
                           + ("" if ratio.denominator == 1 else f", rounded up to {blocks}")))
-    steps.append(Step("price", f"{format_money(terms.price, currency)} per "
-                      f"{terms.block_label} × {blocks} = {format_money(amount, currency)}"))
+    steps.append(Step("price", f"{_price(terms.price, currency)} per {terms.block_label} × "
+                      f"{blocks} = {format_money(amount, currency)}"))
     return tuple(steps)
+
+
+@functools.lru_cache(maxsize=1024)
+def _price(price: Decimal, currency: str) -> str:
+    """A plan's price as its steps state it (`format_money`), worded once."""
+    return format_money(price, currency)
 
 
 def peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms,
@@ -82,7 +90,12 @@ def peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTer
     return Decision("usage-over-limit", terms.item, day, "exceeded",
                     (over_limit_reason(show, peak, day, plan.name, ceiling),),
                     over_limit_rule(terms, peak=True),
-                    steps=(Step("highest count", f"{show(peak)} on {day.isoformat()}"),))
+                    steps=peak_steps(show, peak, day))
+
+
+def peak_steps(show, peak, day) -> tuple[Step, ...]:
+    """The step of a count over a plan's limit on its highest day: that count, that day."""
+    return (Step("highest count", f"{show(peak)} on {day.isoformat()}"),)
 
 
 def over_limit_rule(terms: ItemTerms, peak: bool = False):
