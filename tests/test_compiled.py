@@ -216,6 +216,11 @@ def valid_records(catalog_name: str):
                 "on": st.one_of(good_days, good_instants), "store": st.just(name),
                 "element": st.sampled_from(sorted(elements)), "amount": figure(name)}),
                 min_size=1, max_size=3))
+        if catalog.calendar is not None and draw(st.integers(0, 2)) == 0:  # paid by hand
+            data["automatic_charge"] = draw(st.sampled_from([False, False, True]))
+            data["timeline"] = data.get("timeline", []) + draw(st.lists(st.fixed_dictionaries({
+                "on": st.one_of(good_days, good_instants),
+                "pay": st.sampled_from(["2025-12", *MONTHS])}), max_size=3))
         if catalog.changes and draw(st.integers(0, 2)) == 0:  # plan change requests
             data["timeline"] = data.get("timeline", []) + draw(st.lists(change, min_size=1,
                                                                        max_size=3))

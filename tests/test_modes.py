@@ -237,15 +237,8 @@ def test_every_mode_bills_the_spec_alike(spec, batches):
 
 
 # The specs of a compiled catalog whose account the compiled path leaves to the interpreter,
-# and why: what the account holds that the compiled walk does not take (`engine/compiled.py`).
-PAID_BY_HAND = "invoices paid by hand (`automatic_charge: false`, payments on the timeline)"
-INTERPRETED = {
-    "flespi-billing/first-invoice-prorated-half-month.scenario.yaml": PAID_BY_HAND,
-    "flespi-billing/sla-refunds-across-months.scenario.yaml": PAID_BY_HAND,
-    "flespi-billing/paid-after-reminder-no-downgrade.scenario.yaml": PAID_BY_HAND,
-    "flespi-billing/unpaid-invoice-downgrades-to-free-payment-restores.scenario.yaml": PAID_BY_HAND,
-    "flespi-billing/unpaid-invoice-stays-on-free-until-paid.scenario.yaml": PAID_BY_HAND,
-}
+# and why (none now: element storage and invoices paid by hand are on the compiled path too).
+INTERPRETED: dict[str, str] = {}
 
 
 def runner_result(spec: Spec) -> tuple[str, list]:

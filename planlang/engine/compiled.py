@@ -19,16 +19,16 @@ The compiled path covers the common shape of a monthly billing run: plan fees, e
 figures (usage events and day figures, counts from their intervals or per day, snapshots, daily
 and monthly sums, averages and maxima, rounding: `_Meter`), extras beyond what is included,
 usage over a plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer
-caps: `_Runner.take`), SLA refunds, the billing calendar's messages for invoices an automatic
-charge settles, tier ladders (up, down with look-back, add-ons above the top tier), suspension,
+caps: `_Runner.take`), SLA refunds, the billing calendar (below), tier ladders (up, down with look-back, add-ons above the top tier), suspension,
 status changes and plan change requests on the timeline (days or instants; a change decided by
 `changes.decide_change`, its fees by `timeline.fee_lines`), requests to create elements and to
 store an amount in one (`decisions.decide_create`, `decide_store`), `auto_upgrade` moves
-(`quota.auto_upgrade`). An account or catalog outside it (payments by hand, daily records, a
-measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by field of the
-model, what the path covers) is evaluated by the interpreter instead, so every account gets the same result and
-the same errors whichever path runs: `tests/test_compiled.py` checks that on random accounts of
-every catalog.
+(`quota.auto_upgrade`), the billing calendar's steps for an unpaid invoice and payments
+(`dunning.calendar_steps`, `step_decision`, `payment`). An account or catalog outside it (daily
+records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by
+field of the model, what the path covers) is evaluated by the interpreter instead, so every
+account gets the same result and the same errors whichever path runs: `tests/test_compiled.py`
+checks that on random accounts of every catalog.
 """
 
 from __future__ import annotations
@@ -66,7 +66,14 @@ from planlang.engine.charges import (
     refund_unit,
 )
 from planlang.engine.decisions import decide_create, decide_store
-from planlang.engine.dunning import charged, issued, settled_by_charge
+from planlang.engine.dunning import (
+    calendar_steps,
+    charged,
+    issued,
+    payment,
+    step_decision,
+    step_happens,
+)
 from planlang.engine.ladder import addon_reason, addon_steps, move_reason, move_steps
 from planlang.engine.metering import level_spans, measure_steps
 from planlang.engine.outcomes import (
@@ -168,6 +175,7 @@ _READ_KINDS = frozenset((Figure, int))  # figures checked when read, and whole n
 _KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value written
 _POLICY_KEYS = frozenset(("on", "policy"))
 _CAP_KEYS = frozenset(("on", "cap"))
+_PAY_KEYS = frozenset(("on", "pay"))
 _CHANGE_KEYS = frozenset(("on", "change_plan", "by", "commitment", "deposit"))
 _SPAN_KEYS = frozenset(("intervals", "daily", "elements"))  # a count meter's
 _SAMPLE_KEYS = frozenset(("snapshots", "daily", "elements"))  # a snapshots meter's
@@ -524,19 +532,11 @@ class _Runner:
         wanted = sorted(set(periods))
         self.suspend = catalog.suspended_not_billed
         self.suspension_rule = catalog.suspension_rule
-        self.calendar = catalog.calendar is not None
-        # a billing calendar's messages for an invoice an automatic charge settles: (day, order,
-        # outcome, code, rule), in the order the walk gives them; None: an invoice owed takes
-        # steps only the interpreter's walk takes (`dunning.settled_by_charge`)
-        self.notices: tuple | None = None
-        if catalog.calendar is not None and settled_by_charge(catalog.calendar):
-            calendar = catalog.calendar
-            notices = [(calendar.charge_day, 1, "charged", "automatic-charge-succeeded",
-                        calendar.rules["charge"])]
-            if calendar.invoice_day is not None:
-                notices.append((calendar.invoice_day, 0, "invoiced", "invoice-issued",
-                                calendar.rules["invoice"]))
-            self.notices = tuple(sorted(notices, key=itemgetter(0, 1)))
+        self.calendar = catalog.calendar
+        # the billing calendar's steps for an invoice unpaid at a month's start, with an
+        # automatic charge and paid by hand (`dunning.calendar_steps`)
+        self.calendar_steps = {automatic: tuple(calendar_steps(catalog.calendar, automatic))
+                               for automatic in (True, False)} if catalog.calendar else {}
         self.currency = catalog.currency
         # meters: name -> (index, unit factor) ; per-unit conversions of written amounts
         self.meter_names = list(catalog.meters)
@@ -1081,6 +1081,9 @@ class _Runner:
         events = self.timeline_events(record["timeline"]) if "timeline" in record else []
         if events:
             month = min(month, events[0][1].year * 12 + events[0][1].month - 1)
+            for _, _, new in events:  # the invoice a payment pays was billed in the walk
+                if type(new) is tuple and new[0] == "pay":
+                    month = min(month, self.since_months.get(new[1]) or self.month_of(new[1]))
         figures = (self.figures(record["usage"], month, told) if "usage" in record
                    else _NO_FIGURES)
         uptimes = self.uptimes(record["uptime"]) if "uptime" in record else _NO_FIGURES
@@ -1099,18 +1102,19 @@ class _Runner:
             raise _Interpret  # the interpreter refuses such a walk, with its message
         scheduled = None
         addons = None
-        if "automatic_charge" in record and record["automatic_charge"] is not True:
-            raise _Interpret  # invoices paid by hand: the interpreter's walk
+        automatic = record.get("automatic_charge", True)
+        if automatic is not True and automatic is not False:
+            raise _Interpret  # (the reader says what is wrong)
         elements = self.elements(record["usage"]) if "usage" in record else _NO_FIGURES
         requests = (self.requests(record["requests"], elements) if "requests" in record
                     else [])
-        owed = None  # the last month's outcome, when its invoice is due (a billing calendar's)
+        owed = None  # the last month's invoice while unpaid: [its period, its total, paid]
+        invoices: dict[str, list] = {}  # a billing calendar's invoices by period, as `owed`
+        restore = None  # the plan an account downgraded for an unpaid invoice had
         committed = None  # the day a commitment to the plan runs until
         results = {}
         while month <= last:
-            messages = ()
-            if owed is not None:
-                messages = self.invoice_messages(owed, month)
+            messages: tuple = ()
             key, last_day, next_first, fee_lines = self.period_info.get(month) or self.info(month)
             if told is not None:
                 fee_lines = self.explained_fees(month)
@@ -1126,6 +1130,12 @@ class _Runner:
             while events and events[0][1] <= last_day:
                 moment, _, new = events.pop(0)
                 stream.append((moment, 1, len(stream), new))
+            if owed is not None:  # the calendar's steps for last month's invoice (priority 0)
+                year, number = divmod(month, 12)
+                stream = sorted(stream + [
+                    (dt.datetime(year, number + 1, day, tzinfo=dt.timezone.utc), 0, index, step)
+                    for index, (day, step) in enumerate(self.calendar_steps[automatic])],
+                    key=itemgetter(0, 1, 2))
             if requests:  # element requests, after the timeline's and the uses (priority 3)
                 period = _period(month)
                 within = [(request.on, 3, index, request)
@@ -1141,7 +1151,28 @@ class _Runner:
                 if uses:
                     stream = sorted(stream + uses, key=itemgetter(0, 1, 2))
             for moment, kind, index, new in stream:
-                if kind == 3:  # an element request: `decisions.decide_create`, `decide_store`
+                if kind == 0:  # a calendar step (`dunning.step_happens`, `step_decision`)
+                    assert owed is not None and self.calendar is not None
+                    if not step_happens(self.calendar, new, owed[2], tier.name):
+                        continue
+                    if new == "charge":
+                        owed[2] = True
+                    elif new == "downgrade":
+                        restore, lower = tier.name, self.calendar.downgrade_plan
+                        assert lower is not None  # (a downgrade step names its plan)
+                        segments = switched(segments or [Segment(1, tier.name, "start", None)],
+                                            _period(month), lower, moment, "prorated",
+                                            self.calendar.rules["downgrade"])
+                        tier = self.tiers[lower]
+                    decision = step_decision(self.calendar, new, owed[0],
+                                             format_money(owed[1], self.currency), moment.date())
+                    said = (decision.kind, owed[0], decision.date, decision.outcome,
+                            decision.reasons[0].code, decision.rule, None)
+                    if decision.kind == "billing-message":
+                        messages += (_new(Ruling, said + (owed[1],)),)
+                    else:
+                        made_on.append(_new(Ruling, said + (decision,) if trace else said))
+                elif kind == 3:  # an element request: `decisions.decide_create`, `decide_store`
                     if new.store is None:
                         decision = decide_create(self.catalog, tier.plan, new, self.level_at(
                             record.get("usage"), consumed, new.create, moment))
@@ -1190,11 +1221,28 @@ class _Runner:
                         else:
                             following = asked
                         committed = answer.commitment_until
-                elif type(new) is tuple:  # a policy or caps set
+                elif type(new) is tuple:  # a policy or caps set, a payment
                     if new[0] == "policy":
                         policy = new[1]
-                    else:
+                    elif new[0] == "caps":
                         caps = {**caps, **new[1]}
+                    else:  # a payment: `dunning.payment`
+                        paid = invoices.get(new[1])
+                        made, restored = payment(self.catalog.calendar, new[1], moment.date(),
+                                                 None if paid is None else paid[2], restore)
+                        if paid is not None:
+                            paid[2] = True
+                        if restored is not None:
+                            assert self.calendar is not None
+                            restore = None
+                            segments = switched(
+                                segments or [Segment(1, tier.name, "start", None)],
+                                _period(month), restored, moment, "prorated",
+                                self.calendar.rules["restore"])
+                            tier = self.tiers[restored]
+                        made_on += [_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
+                                                  d.reasons[0].code, d.rule, d.effective)
+                                         + ((d,) if trace else ())) for d in made]
                 else:  # a status
                     if new != status and self.suspend:
                         day = moment.date()
@@ -1231,7 +1279,11 @@ class _Runner:
                                      self, record) + ((messages,) if messages else ()))
             if month in self.wanted_months:
                 results[month] = outcome
-            owed = outcome if self.calendar and total > 0 else None
+            owed = None
+            if self.calendar is not None and not (self.suspend and status == "suspended"):
+                owed = invoices[key] = [key, total, total <= 0]  # (settled when not positive)
+                if total <= 0:
+                    owed = None
             month += 1
         return [results[m] for m in self.asked_months]
 
@@ -1361,17 +1413,6 @@ class _Runner:
         used[item] = after
         return None
 
-    def invoice_messages(self, owed: Outcome, month: int) -> tuple:
-        """The billing messages in `month` for the invoice of the month before (`owed`), which
-        an automatic charge settles; an invoice that stays due: the interpreter's walk."""
-        if self.notices is None:
-            raise _Interpret
-        year, number = divmod(month, 12)
-        return tuple(_new(Ruling, ("billing-message", owed.period,
-                                   dt.date(year, number + 1, day), outcome, code, rule, None,
-                                   owed.total))
-                     for day, _, outcome, code, rule in self.notices)
-
     def month_of(self, text) -> int:
         if type(text) is not str:
             raise _Interpret
@@ -1408,6 +1449,17 @@ class _Runner:
             if event.keys() == _CAP_KEYS:  # the customer's caps from then on
                 moment, day = _instant(event["on"])
                 out.append((moment, day, ("caps", self.caps(event["cap"]))))
+                continue
+            if event.keys() == _PAY_KEYS:  # a payment of a period's invoice, as written
+                paid = event["pay"]
+                try:
+                    parse_period(paid)  # (checked as `prepare` checks it)
+                except (InputError, TypeError):
+                    raise _Interpret from None
+                if type(paid) is not str:
+                    raise _Interpret
+                moment, day = _instant(event["on"])
+                out.append((moment, day, ("pay", paid)))
                 continue
             if event.keys() != _EVENT_KEYS:
                 raise _Interpret
