@@ -63,12 +63,8 @@ class SubscriberSource:
             yield from self._read_lines(self.path)
 
     def _read_lines(self, path: Path) -> Iterator[Subscriber]:
-        with path.open("rb") as lines:
-            for number, raw in enumerate(lines, 1):
-                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                    raw = raw[3:]
-                if raw.strip():
-                    yield self._subscriber(path, number, raw)
+        for number, raw in _lines(path):
+            yield self._subscriber(path, number, raw)
 
     def _subscriber(self, path: Path, number: int, raw: bytes) -> Subscriber:
         """One line's subscriber; any problem is reported at its file and line."""
@@ -98,10 +94,38 @@ class SubscriberSource:
                              for p in problems])
 
     def tag_keys(self) -> list[str]:
+        """Every subscriber's tag keys, sorted: the CSV's header, which comes before any row. The
+        file's lines are only read as JSON, their tags' keys taken as they are (a key is text,
+        structured as itself); a line that is not read, or not a subscriber, is left to the
+        billing, which reports it, located, before anything is written."""
+        from planlang.source import LineSource
+
         keys: set[str] = set()
-        for subscriber in self:
+        for subscriber in self.account.subscribers:
             keys.update(subscriber.tags)
+        if self.path is None:
+            return sorted(keys)
+        name = str(self.path)
+        for number, raw in _lines(self.path):
+            try:
+                data = read_json(LineSource(name, raw.decode("utf-8").rstrip("\r\n"),
+                                            first_line=number))
+            except (UnicodeDecodeError, PlanlangError):
+                continue
+            tags = data.get("tags") if type(data) is dict else None
+            if type(tags) is dict:
+                keys.update(tags)
         return sorted(keys)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """The numbered lines of a JSON Lines file that are not blank (a first BOM left out)."""
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, 1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if raw.strip():
+                yield number, raw
 
 
 def _at(document, path, code, message, help=None, on_key=False) -> Diagnostic:
