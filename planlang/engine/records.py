@@ -64,6 +64,9 @@ class _Rated:
     shown_price: Decimal  # as a record shows it (12 places)
     allowance: Quantity
     step: Quantity | None
+    # {quantity: (shown quantity, amount)} of the small whole quantities billed so far (a day, a
+    # few messages, the bytes that round a day up): the same figures, worked out once
+    shown: dict[int, tuple[Decimal, Decimal]] = attrs.field(factory=dict, eq=False)
 
 
 class _Prepared:
@@ -371,14 +374,28 @@ def _days(period: Period) -> tuple[tuple[dt.date, str, dt.datetime], ...]:
     return tuple((day, day.strftime("%Y%m%d"), day_start(day) + DAY) for day in period.dates())
 
 
+_SMALL = 4096  # whole quantities below this have their figures kept by their rule
+
+
 def _record(date, item, imsi, vpg, rated: _Rated, quantity: Quantity, currency: str,
             subscriber) -> Record:
+    if type(quantity) is int and quantity < _SMALL:
+        figures = rated.shown.get(quantity)
+        if figures is None:
+            figures = rated.shown[quantity] = _figures(rated, quantity, currency)
+    else:
+        figures = _figures(rated, quantity, currency)
+    return Record(date, item, imsi, vpg, rated.shown_price, figures[0], figures[1],
+                  rated.rule.rule, subscriber)
+
+
+def _figures(rated: _Rated, quantity: Quantity, currency: str) -> tuple[Decimal, Decimal]:
+    """A record's quantity as shown, and its amount: the price times the quantity, rounded."""
     price = rated.price
     value = (EXACT.multiply(price, quantity)
              if isinstance(quantity, int) and isinstance(price, Decimal)
              else _times(price, quantity))
-    return Record(date, item, imsi, vpg, rated.shown_price, _shown_quantity(quantity),
-                  round_money(value, currency), rated.rule.rule, subscriber)
+    return _shown_quantity(quantity), round_money(value, currency)
 
 
 def _fill(template: str, labels: tuple[tuple[str, str], ...]) -> str:

@@ -11,6 +11,7 @@ line of a SIM. Files are written to a temporary name and renamed: never a partia
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
@@ -171,11 +172,6 @@ def safe_text(value: str) -> str:
     return value
 
 
-def _base_row(record: Record, unit_price: str) -> list[str]:
-    return [record.date, record.item, record.imsi, record.vpg, unit_price,
-            _plain(record.quantity), _plain(record.amount)]
-
-
 def subscriber_texts(subscriber: Subscriber | None, tag_keys: list[str],
                      raw: bool = False) -> list[str]:
     """A SIM's name, tag values and group, as the columns after `amount` show them (empty for a
@@ -201,28 +197,67 @@ def write_csv(out: IO[str], records: Iterable[Record], tag_keys: list[str],
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(csv_header(tag_keys, raw))
+    block = _Block(out, writer)
     amounts = Decimal(0)
     subscriber: Subscriber | None = None
-    texts = subscriber_texts(None, tag_keys, raw)
+    rows: list[list[str]] = []  # the current SIM's, before its name, tag and group columns
     prices: dict[int, tuple[Decimal, str]] = {}  # a rule's unit price is one object: shown once
     for record in records:
         if record.subscriber is not subscriber:  # a SIM's records come together
-            subscriber = record.subscriber
-            texts = subscriber_texts(subscriber, tag_keys, raw)
-        shown = prices.get(id(record.unit_price))
-        if shown is None or shown[0] is not record.unit_price:
+            block.write(rows, subscriber_texts(subscriber, tag_keys, raw))
+            subscriber, rows = record.subscriber, []
+        price = record.unit_price
+        shown = prices.get(id(price))
+        if shown is None or shown[0] is not price:
             if len(prices) > 1000:  # a discount's price is made per SIM: keep few
                 prices.clear()
-            shown = prices[id(record.unit_price)] = (record.unit_price,
-                                                     _plain(record.unit_price))
-        writer.writerow(_base_row(record, shown[1]) + texts)
+            shown = prices[id(price)] = (price, _plain(price))
+        quantity = format(record.quantity, "f")  # _plain, written out: a call a row less
+        amount = format(record.amount, "f")
+        rows.append([record.date, record.item, record.imsi, record.vpg, shown[1],
+                     "0" if quantity in _ZEROS else quantity,
+                     "0" if amount in _ZEROS else amount])
         amounts = add(amounts, record.amount)
+    block.write(rows, subscriber_texts(subscriber, tag_keys, raw))
     return amounts
+
+
+class _Block:
+    """Writes a SIM's rows, each followed by the SIM's columns (name, tags, group), the same on
+    every row: the rows are written by the `csv` module without them, then each line end is
+    preceded by those columns, written once by the `csv` module too (a field is quoted for what
+    it holds alone, so a line is the fields written one by one and joined by commas). Rows whose
+    fields hold a line end themselves are written whole, row by row."""
+
+    def __init__(self, out: IO[str], writer):
+        self.out = out
+        self.writer = writer
+        self.buffer = io.StringIO()
+        self.buffered = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def _text(self, rows: list[list[str]]) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.buffered.writerows(rows)
+        return self.buffer.getvalue()
+
+    def write(self, rows: list[list[str]], texts: list[str]) -> None:
+        if not rows:
+            return
+        text = self._text(rows)
+        if text.count("\r\n") != len(rows):  # a field holds a line end: not split at it
+            self.writer.writerows(row + texts for row in rows)
+            return
+        after = self._text([["", *texts]])  # `,name,tag…,group` and the line end
+        self.out.write(text.replace("\r\n", after))
+
+
+_ZEROS = ("-0", "0E-12")  # written `0`
 
 
 def _plain(value: Decimal) -> str:
     text = format(value, "f")
-    return "0" if text in ("-0", "0E-12") else text
+    return "0" if text in _ZEROS else text
 
 
 def records_bill(catalog: Catalog, account: Account, period: Period,
