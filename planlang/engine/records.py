@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 import attrs
 
@@ -32,9 +33,10 @@ from planlang.money import add as money_add
 from planlang.units import lookup
 
 
-@attrs.frozen(slots=True)
-class Record:
-    """One line of the detailed billing: a record or a (negative) discount record."""
+class Record(NamedTuple):
+    """One line of the detailed billing: a record or a (negative) discount record. Immutable;
+    a named tuple rather than an attrs class, as it is made about a hundred times a SIM a month
+    (in a third of the time of a frozen attrs class)."""
 
     date: str  # YYYYMMDD, or YYYYMM for a monthly discount
     item: str
@@ -102,11 +104,16 @@ class _Prepared:
 
     def base(self, meter_name: str, value: Decimal, unit_name: str | None) -> Quantity:
         """A usage figure in the meter's base units, exactly."""
-        factor = self.factor(meter_name, unit_name)
-        assert factor is not None  # checked by check_subscriber
+        factor = self._factors.get((meter_name, unit_name))
+        if factor is None:
+            factor = self.factor(meter_name, unit_name)
+            assert factor is not None  # checked by check_subscriber
         numerator, denominator = value.as_integer_ratio()
-        return _quantity(Fraction(numerator * factor, denominator)
-                         if denominator != 1 or type(factor) is not int else numerator * factor)
+        if type(factor) is int:
+            whole, rest = divmod(numerator * factor, denominator)
+            if not rest:
+                return whole
+        return _quantity(Fraction(numerator * factor, denominator))
 
 
 _LAST_PREPARED: tuple[Catalog | None, _Prepared | None] = (None, None)
@@ -167,6 +174,9 @@ def _shown_quantity(quantity: Quantity) -> Decimal:
 def _rational(value: Decimal) -> Quantity:
     numerator, denominator = value.as_integer_ratio()
     return numerator if denominator == 1 else Fraction(numerator, denominator)
+
+
+_exact_add = EXACT.add
 
 
 @functools.lru_cache(maxsize=4096)
@@ -398,6 +408,7 @@ def _figures(rated: _Rated, quantity: Quantity, currency: str) -> tuple[Decimal,
     return _shown_quantity(quantity), round_money(value, currency)
 
 
+@functools.lru_cache(maxsize=4096)
 def _fill(template: str, labels: tuple[tuple[str, str], ...]) -> str:
     for label, value in labels:
         template = template.replace(f"<{label}>", value)
@@ -412,7 +423,9 @@ def _usage_by_day(prepared: _Prepared, subscriber: Subscriber, period: Period):
         labelled = prepared.labels.get(name, set())
         for event in data.events:
             if start <= event.on < end:
-                labels = tuple(sorted((k, v) for k, v in event.labels.items() if k in labelled))
+                given = event.labels
+                labels = (tuple(sorted(given.items())) if given.keys() == labelled
+                          else tuple(sorted((k, v) for k, v in given.items() if k in labelled)))
                 amounts = out[(name, event.on.date())]
                 amounts[labels] = amounts.get(labels, 0) + prepared.base(
                     name, event.amount.value, event.amount.unit)
@@ -532,12 +545,12 @@ class Totals:
     count: dict[str, tuple[Decimal, Decimal]] = attrs.Factory(dict)  # prefix: (quantity, value)
 
     def add(self, record: Record, prefixes: frozenset[str]) -> None:
-        self.amount = money_add(self.amount, record.amount)
+        amount = record.amount
+        self.amount = _exact_add(self.amount, amount)  # money.add, without a call a record
         prefix = record.reduces if record.kind == "discount" else _prefix_of(record.item, prefixes)
         if prefix is None:
             return
-        self.by_record[prefix] = money_add(self.by_record.get(prefix, Decimal(0)),
-                                           record.amount)
+        self.by_record[prefix] = _exact_add(self.by_record.get(prefix, Decimal(0)), amount)
         if record.kind == "record":
             quantity, value = self.count.get(prefix, (Decimal(0), Decimal(0)))
             self.count[prefix] = (EXACT.add(quantity, record.quantity),
