@@ -24,9 +24,9 @@ from planlang.engine.records import Record, check_subscriber, coupon_balances, i
 from planlang.engine.results import Bill, ChargeLine
 from planlang.inputs.account import Account, Subscriber
 from planlang.inputs.convert import located, quick_converter, structure
-from planlang.inputs.documents import Document, load_document, read_json
+from planlang.inputs.documents import Document, load_document, read_json, read_json_unchecked
 from planlang.model import Catalog
-from planlang.money import add, exact, total
+from planlang.money import EXACT, exact, total
 
 BASE_COLUMNS = ("date", "billItemName", "imsi", "vpgId", "unitPrice", "quantity", "amount")
 BOM = "\ufeff"
@@ -109,8 +109,11 @@ class SubscriberSource:
         name = str(self.path)
         for number, raw in _lines(self.path):
             try:
-                data = read_json(LineSource(name, raw.decode("utf-8").rstrip("\r\n"),
-                                            first_line=number))
+                text = raw.decode("utf-8").rstrip("\r\n")
+                try:
+                    data = read_json_unchecked(text)
+                except (ValueError, RecursionError):  # read as the billing reads it
+                    data = read_json(LineSource(name, text, first_line=number))
             except (UnicodeDecodeError, PlanlangError):
                 continue
             tags = data.get("tags") if type(data) is dict else None
@@ -198,6 +201,7 @@ def write_csv(out: IO[str], records: Iterable[Record], tag_keys: list[str],
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(csv_header(tag_keys, raw))
     block = _Block(out, writer)
+    exact_add = EXACT.add
     amounts = Decimal(0)
     subscriber: Subscriber | None = None
     rows: list[list[str]] = []  # the current SIM's, before its name, tag and group columns
@@ -217,7 +221,7 @@ def write_csv(out: IO[str], records: Iterable[Record], tag_keys: list[str],
         rows.append([record.date, record.item, record.imsi, record.vpg, shown[1],
                      "0" if quantity in _ZEROS else quantity,
                      "0" if amount in _ZEROS else amount])
-        amounts = add(amounts, record.amount)
+        amounts = exact_add(amounts, record.amount)  # money.add, without a call a row
     block.write(rows, subscriber_texts(subscriber, tag_keys, raw))
     return amounts
 
