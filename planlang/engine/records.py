@@ -619,10 +619,12 @@ def iter_records(catalog: Catalog, account: Account, subscribers: Iterable[Subsc
     `balances` (coupon name: balance) is updated to what is carried to the next period."""
     prefixes = frozenset(d.record for d in catalog.discounts if d.record)
     totals = Totals()
+    add = totals.add
     for subscriber in subscribers:
-        for record in subscriber_records(catalog, subscriber, period):
-            totals.add(record, prefixes)
-            yield record
+        records = list(subscriber_records(catalog, subscriber, period))  # a SIM's: a few hundred
+        for record in records:
+            add(record, prefixes)
+        yield from records
     general = next((d.name for d in catalog.discounts if d.kind == "coupon" and d.record is None),
                    None)
     for event in account.timeline:

@@ -206,22 +206,21 @@ def write_csv(out: IO[str], records: Iterable[Record], tag_keys: list[str],
     subscriber: Subscriber | None = None
     rows: list[list[str]] = []  # the current SIM's, before its name, tag and group columns
     prices: dict[int, tuple[Decimal, str]] = {}  # a rule's unit price is one object: shown once
-    for record in records:
-        if record.subscriber is not subscriber:  # a SIM's records come together
+    for date, item, imsi, vpg, price, quantity, amount, _, of, _, _ in records:  # a Record
+        if of is not subscriber:  # a SIM's records come together
             block.write(rows, subscriber_texts(subscriber, tag_keys, raw))
-            subscriber, rows = record.subscriber, []
-        price = record.unit_price
+            subscriber, rows = of, []
         shown = prices.get(id(price))
         if shown is None or shown[0] is not price:
             if len(prices) > 1000:  # a discount's price is made per SIM: keep few
                 prices.clear()
             shown = prices[id(price)] = (price, _plain(price))
-        quantity = format(record.quantity, "f")  # _plain, written out: a call a row less
-        amount = format(record.amount, "f")
-        rows.append([record.date, record.item, record.imsi, record.vpg, shown[1],
-                     "0" if quantity in _ZEROS else quantity,
-                     "0" if amount in _ZEROS else amount])
-        amounts = exact_add(amounts, record.amount)  # money.add, without a call a row
+        quantity_text = format(quantity, "f")  # _plain, written out: a call a row less
+        amount_text = format(amount, "f")
+        rows.append([date, item, imsi, vpg, shown[1],
+                     "0" if quantity_text in _ZEROS else quantity_text,
+                     "0" if amount_text in _ZEROS else amount_text])
+        amounts = exact_add(amounts, amount)  # money.add, without a call a row
     block.write(rows, subscriber_texts(subscriber, tag_keys, raw))
     return amounts
 
