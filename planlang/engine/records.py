@@ -95,19 +95,20 @@ class _Prepared:
         """Base units of `meter_name` in one `unit_name` (None: the meter's unit), or None when
         the unit is unknown or of another dimension."""
         key = (meter_name, unit_name)
-        if key not in self._factors:
+        try:
+            return self._factors[key]
+        except KeyError:  # looked up once
             meter = self.catalog.meters[meter_name]
             unit = meter.unit if unit_name is None else lookup(self.catalog.units, unit_name)
-            self._factors[key] = (None if unit is None or unit.dimension != meter.unit.dimension
-                                  else _quantity(unit.factor))
-        return self._factors[key]
+            factor = self._factors[key] = (
+                None if unit is None or unit.dimension != meter.unit.dimension
+                else _quantity(unit.factor))
+            return factor
 
     def base(self, meter_name: str, value: Decimal, unit_name: str | None) -> Quantity:
         """A usage figure in the meter's base units, exactly."""
-        factor = self._factors.get((meter_name, unit_name))
-        if factor is None:
-            factor = self.factor(meter_name, unit_name)
-            assert factor is not None  # checked by check_subscriber
+        factor = self.factor(meter_name, unit_name)
+        assert factor is not None  # checked by check_subscriber
         numerator, denominator = value.as_integer_ratio()
         if type(factor) is int:
             whole, rest = divmod(numerator * factor, denominator)
@@ -544,18 +545,23 @@ class Totals:
     by_record: dict[str, Decimal] = attrs.Factory(dict)  # prefix: amount, discounts included
     count: dict[str, tuple[Decimal, Decimal]] = attrs.Factory(dict)  # prefix: (quantity, value)
 
-    def add(self, record: Record, prefixes: frozenset[str]) -> None:
-        amount = record.amount
-        self.amount = _exact_add(self.amount, amount)  # money.add, without a call a record
-        prefix = record.reduces if record.kind == "discount" else _prefix_of(record.item, prefixes)
-        if prefix is None:
-            return
-        self.by_record[prefix] = _exact_add(self.by_record.get(prefix, Decimal(0)), amount)
-        if record.kind == "record":
-            quantity, value = self.count.get(prefix, (Decimal(0), Decimal(0)))
-            self.count[prefix] = (EXACT.add(quantity, record.quantity),
-                                  EXACT.add(value, EXACT.multiply(record.quantity,
-                                                                  record.unit_price)))
+    def add(self, records: Iterable[Record], prefixes: frozenset[str]) -> None:
+        """Add `records` (a subscriber's, say) to the totals."""
+        total = self.amount
+        for record in records:
+            amount = record.amount
+            total = _exact_add(total, amount)  # money.add, without a call a record
+            prefix = (record.reduces if record.kind == "discount"
+                      else _prefix_of(record.item, prefixes))
+            if prefix is None:
+                continue
+            self.by_record[prefix] = _exact_add(self.by_record.get(prefix, Decimal(0)), amount)
+            if record.kind == "record":
+                quantity, value = self.count.get(prefix, (Decimal(0), Decimal(0)))
+                self.count[prefix] = (EXACT.add(quantity, record.quantity),
+                                      EXACT.add(value, EXACT.multiply(record.quantity,
+                                                                      record.unit_price)))
+        self.amount = total
 
 
 def account_discounts(catalog: Catalog, period: Period, totals: Totals,
@@ -619,11 +625,9 @@ def iter_records(catalog: Catalog, account: Account, subscribers: Iterable[Subsc
     `balances` (coupon name: balance) is updated to what is carried to the next period."""
     prefixes = frozenset(d.record for d in catalog.discounts if d.record)
     totals = Totals()
-    add = totals.add
     for subscriber in subscribers:
         records = list(subscriber_records(catalog, subscriber, period))  # a SIM's: a few hundred
-        for record in records:
-            add(record, prefixes)
+        totals.add(records, prefixes)
         yield from records
     general = next((d.name for d in catalog.discounts if d.kind == "coupon" and d.record is None),
                    None)

@@ -184,11 +184,7 @@ _INSTANT_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(
 
 
 def parse_datetime(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
+    if isinstance(value, str):  # the commonest, first
         try:
             if not _INSTANT_TEXT.fullmatch(value):
                 raise ValueError(value)  # other ISO 8601 forms (`20261105`, weeks) are refused
@@ -196,6 +192,10 @@ def parse_datetime(value: Any) -> dt.datetime:
         except ValueError:
             raise InputError(f"expected a date (2026-11-01) or a UTC time "
                              f"(2026-11-01T12:00:00Z), not `{value}`") from None
+    elif isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day)
     else:
         raise InputError(f"expected a date or a time, not {_kind(value)}")
     if moment.tzinfo is None:
