@@ -250,3 +250,15 @@ def test_the_csv_on_standard_output_is_the_file_s_and_nothing_when_a_line_is_bad
     status, out, err = run_cli(argv, capsys)
     assert status == 1 and out == ""
     assert "sims.jsonl:3:" in err and "error[PL414]" in err
+
+
+def test_no_temporary_file_for_standard_output_is_a_diagnostic(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    account = sims_file(tmp_path, [json.dumps({"imsi": "295050910000001"})])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    status, out, err = run_cli(["bill", SORACOM, "--account", str(account), "--period",
+                                "2026-11", "--format", "csv"], capsys)
+    assert (status, out) == (1, "")
+    assert "error[PL422]: cannot write `standard output`: no temporary file" in err, err
+    assert "TMPDIR" in err and "Traceback" not in err

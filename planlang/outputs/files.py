@@ -210,9 +210,18 @@ def write_whole(target: Target | None, write: Callable[[IO[str]], object]) -> No
     if target is not None and not target.in_place:
         write_output(target, write)
         return
-    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
-        write(spool)
-        spool.seek(0)
+    name = "standard output" if target is None else target.name
+    try:
+        spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+    except OSError as error:
+        raise _cannot(name, f"no temporary file ({error.strerror or error})",
+                      help="set TMPDIR to a folder planlang can write to") from None
+    with spool:
+        try:
+            write(spool)
+            spool.seek(0)
+        except OSError as error:  # as write_output says it (a full disk)
+            raise _cannot(name, error.strerror or str(error)) from None
         if target is None:
             shutil.copyfileobj(spool, sys.stdout)
         else:
