@@ -24,7 +24,13 @@ from planlang.drivers import stopping
 from planlang.drivers.batch import CHUNK_SIZE
 from planlang.drivers.stopping import Stopped
 from planlang.money import exact
-from planlang.outputs.files import Target, output_target, same_target, write_output
+from planlang.outputs.files import (
+    Target,
+    output_target,
+    same_target,
+    write_output,
+    write_whole,
+)
 
 if TYPE_CHECKING:
     from planlang.drivers.batch import Runner, Summary
@@ -280,13 +286,11 @@ def bill_records(args, catalog, periods, out: Target | None) -> int:
     if len(periods) != 1:
         raise PlanlangError([Diagnostic("PL421", "--format csv writes one month's detailed "
                                         "billing", help="give one month to --period")])
-    tag_keys = source.tag_keys()  # reads every subscriber once: errors come before any output
+    tag_keys = source.tag_keys()  # the header's: every line's tags, nothing checked yet
     balances = coupon_before(catalog, prepared.account, source, periods[0])
     records = period_records(catalog, prepared.account, source, periods[0], balances)
-    if out is None:
-        write_csv(sys.stdout, records, tag_keys, args.raw_csv)
-    else:
-        write_output(out, lambda stream: write_csv(stream, records, tag_keys, args.raw_csv))
+    # A bad subscriber is found while the CSV is written: nothing reaches the output until done.
+    write_whole(out, lambda stream: write_csv(stream, records, tag_keys, args.raw_csv))
     return 0
 
 
