@@ -171,12 +171,10 @@ def fraction_to_decimal(value: Fraction, places: int = 12) -> Decimal:
     decimal = exact_decimal(value)
     if decimal is not None:
         return decimal.normalize(EXACT)
-    scaled = value * 10**places
-    magnitude = abs(scaled)
-    whole = magnitude.numerator // magnitude.denominator
-    if magnitude - whole >= Fraction(1, 2):
+    whole, rest = divmod(abs(value.numerator) * 10**places, value.denominator)
+    if 2 * rest >= value.denominator:  # half up
         whole += 1
-    return Decimal(-whole if scaled < 0 else whole).scaleb(-places, EXACT)
+    return Decimal(-whole if value.numerator < 0 else whole).scaleb(-places, EXACT)
 
 
 def format_number(value: Exact) -> str:
