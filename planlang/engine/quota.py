@@ -163,7 +163,7 @@ def refusal_reason(show, refused, plan: str, quota, slack, cap, policy: str,
                       f"{show(cap)} is reached")
     assert quota is not None
     over = f" and its {format_number(slack * 100)}% slack" if slack else ""
-    after = ("the admin must choose a higher plan" if policy == "manual_upgrade"
+    after = ("until the admin chooses a higher plan" if policy == "manual_upgrade"
              else "until the quota resets on " + resets.isoformat())
     return Reason("quota-exceeded", f"{show(refused)} refused: the `{plan}` quota of {show(quota)}"
                   f"{over} is used up; refused {after}")
