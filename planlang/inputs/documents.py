@@ -70,7 +70,7 @@ class _Limits:
 
     def _start(self, source: Source) -> None:
         self.source = source
-        self.depth = -1  # the top value is at depth 0
+        self.depth = 0  # the top value is at depth 1: the 201st level nested is refused
         self.alias_values = 0
         self.values = 0
 
@@ -558,9 +558,9 @@ def read_json(source: Source) -> Any:
     text = source.text
     if _NOT_TEXT.search(text):
         return load_document(source).data
-    # Said at once, where the composer would say it (it refuses the node below MAX_DEPTH + 1
-    # lists and mappings): the YAML reader's own scanner takes half a second on deep flow nesting.
-    deep = json_too_deep(text, MAX_DEPTH + 1)
+    # Said at once, where the composer would say it (it refuses the list or mapping nested
+    # MAX_DEPTH + 1 deep): the YAML reader's own scanner takes half a second on deep flow nesting.
+    deep = json_too_deep(text)
     if deep is not None:
         raise _too_deep(source, deep)
     try:
