@@ -19,12 +19,13 @@ The compiled path covers the common shape of a monthly billing run: plan fees, e
 figures (usage events and day figures, counts from their intervals or per day, snapshots, daily
 and monthly sums, averages and maxima, rounding: `_Meter`), extras beyond what is included,
 usage over a plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer
-caps: `_Runner.take`), SLA refunds, the billing calendar (below), tier ladders (up, down with look-back, add-ons above the top tier), suspension,
-status changes and plan change requests on the timeline (days or instants; a change decided by
-`changes.decide_change`, its fees by `timeline.fee_lines`), requests to create elements and to
-store an amount in one (`decisions.decide_create`, `decide_store`), `auto_upgrade` moves
-(`quota.auto_upgrade`), the billing calendar's steps for an unpaid invoice and payments
-(`dunning.calendar_steps`, `step_decision`, `payment`). An account or catalog outside it (daily
+caps: `_Runner.take`), SLA refunds, tier ladders (up, down with look-back, add-ons above the top
+tier), suspension, status changes and plan change requests on the timeline (days or instants; a
+change decided by `changes.decide_change`, its fees by `timeline.fee_lines`), requests to create
+elements and to store an amount in one (`decisions.decide_create`, `decide_store`),
+`auto_upgrade` moves (`quota.auto_upgrade`), the billing calendar: invoices issued, charged
+automatically or paid by hand, due, reminded, the account downgraded until it pays
+(`dunning.calendar_steps`, `step_happens`, `step_decision`, `payment`). An account or catalog outside it (daily
 records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by
 field of the model, what the path covers) is evaluated by the interpreter instead, so every
 account gets the same result and the same errors whichever path runs: `tests/test_compiled.py`
@@ -113,7 +114,7 @@ from planlang.engine.results import (
     json_writer,
 )
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
-from planlang.engine.state import Segment, State
+from planlang.engine.state import CalendarStep, Segment, State
 from planlang.engine.timeline import (
     NOT_BILLED,
     addon_line_steps,
@@ -1155,9 +1156,9 @@ class _Runner:
                     assert owed is not None and self.calendar is not None
                     if not step_happens(self.calendar, new, owed[2], tier.name):
                         continue
-                    if new == "charge":
+                    if new is CalendarStep.CHARGE:
                         owed[2] = True
-                    elif new == "downgrade":
+                    elif new is CalendarStep.DOWNGRADE:
                         restore, lower = tier.name, self.calendar.downgrade_plan
                         assert lower is not None  # (a downgrade step names its plan)
                         segments = switched(segments or [Segment(1, tier.name, "start", None)],

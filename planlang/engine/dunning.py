@@ -13,6 +13,7 @@ import functools
 
 from planlang.engine.calendar import Period, day_start
 from planlang.engine.results import Decision, Reason
+from planlang.engine.state import CalendarStep
 from planlang.money import format_money
 
 
@@ -34,13 +35,13 @@ def dunning_events(run):
     at = lambda day: day_start(dt.date(run.period.year, run.period.month, day))  # noqa: E731
     money = format_money(invoice.total, run.catalog.currency)
 
-    def take(step: str, day: int) -> None:
+    def take(step: CalendarStep, day: int) -> None:
         moment = at(day)
         if not step_happens(calendar, step, invoice.paid, run.state.plan):
             return
-        if step == "charge":
+        if step is CalendarStep.CHARGE:
             invoice.paid = True
-        elif step == "downgrade":
+        elif step is CalendarStep.DOWNGRADE:
             run.state.restore_plan = run.state.plan
             run.switch_plan(calendar.downgrade_plan, moment, "prorated",
                             calendar.rules["downgrade"])
@@ -51,60 +52,61 @@ def dunning_events(run):
             for day, step in calendar_steps(calendar, run.prepared.account.automatic_charge)]
 
 
-def calendar_steps(calendar, automatic: bool) -> list[tuple[int, str]]:
+def calendar_steps(calendar, automatic: bool) -> list[tuple[int, CalendarStep]]:
     """The steps of the billing calendar that an invoice unpaid at a period's start may take
     that period, as (day of the month, step), in the order the walk takes them (by day; one
     day's in this order): issued (`invoice`), charged automatically (`charge`, unless paid by
     hand), due, reminded, downgraded. Both walks take them."""
     steps = []
     if calendar.invoice_day is not None:
-        steps.append((calendar.invoice_day, "invoice"))
+        steps.append((calendar.invoice_day, CalendarStep.INVOICE))
     if calendar.charge_day is not None and automatic:
-        steps.append((calendar.charge_day, "charge"))
+        steps.append((calendar.charge_day, CalendarStep.CHARGE))
     if calendar.due_day is not None:
-        steps.append((calendar.due_day, "due"))
+        steps.append((calendar.due_day, CalendarStep.DUE))
     if calendar.reminder_day is not None:
-        steps.append((calendar.reminder_day, "reminder"))
+        steps.append((calendar.reminder_day, CalendarStep.REMINDER))
     if calendar.downgrade_day is not None and calendar.downgrade_plan is not None:
-        steps.append((calendar.downgrade_day, "downgrade"))
+        steps.append((calendar.downgrade_day, CalendarStep.DOWNGRADE))
     return steps
 
 
-def step_happens(calendar, step: str, paid: bool, plan: str) -> bool:
+def step_happens(calendar, step: CalendarStep, paid: bool, plan: str) -> bool:
     """Whether a calendar step is taken for an invoice `paid` or not, the account on `plan`:
     the invoice is issued and charged whatever; it is due, reminded and downgraded only unpaid,
     and downgraded only from another plan. (A charge pays the invoice; a downgrade moves the
     account to the calendar's plan, prorated, until it pays.)"""
-    if step in ("invoice", "charge"):
+    if step is CalendarStep.INVOICE or step is CalendarStep.CHARGE:
         return True
-    return not paid and (step != "downgrade" or plan != calendar.downgrade_plan)
+    return not paid and (step is not CalendarStep.DOWNGRADE or plan != calendar.downgrade_plan)
 
 
-def step_decision(calendar, step: str, period: str, money: str, date: dt.date) -> Decision:
+def step_decision(calendar, step: CalendarStep, period: str, money: str,
+                  date: dt.date) -> Decision:
     """What a calendar step taken on `date` says of the invoice of `period` (its total written
     `money`): a billing message (issued, charged automatically) or a dunning decision (due,
     reminded, downgraded)."""
     rules = calendar.rules
-    if step == "invoice":
+    if step is CalendarStep.INVOICE:
         return Decision("billing-message", period, date, "invoiced",
                         (Reason("invoice-issued", issued(period, money)),), rules["invoice"])
-    if step == "charge":
+    if step is CalendarStep.CHARGE:
         # "We will indicate the success or failure of automatic charge with an additional
         # billing message."
         return Decision("billing-message", period, date, "charged",
                         (Reason("automatic-charge-succeeded", charged(period, money)),),
                         rules["charge"])
-    if step == "due":
+    if step is CalendarStep.DUE:
         return Decision("dunning", period, date, "unpaid", (Reason(
             "invoice-due", f"the {period} invoice of {money} is due today and unpaid"),),
             rules["due"])
-    if step == "reminder":
+    if step is CalendarStep.REMINDER:
         then = (f"; unpaid on day {calendar.downgrade_day} the account moves to "
                 f"`{calendar.downgrade_plan}`" if calendar.downgrade_day else "")
         return Decision("dunning", period, date, "reminded", (Reason(
             "payment-reminder", f"reminder: the {period} invoice of {money} is unpaid{then}"),),
             rules["reminder"])
-    assert step == "downgrade"
+    assert step is CalendarStep.DOWNGRADE
     return Decision("dunning", period, date, "downgraded", (Reason(
         "unpaid-downgrade", f"the {period} invoice of {money} is unpaid: the account moves to "
         f"`{calendar.downgrade_plan}` and its limits until it pays"),), rules["downgrade"])
