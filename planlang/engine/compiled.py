@@ -360,8 +360,8 @@ HANDLING: dict[type, dict[str, Any]] = {
     Notification: {"remaining": COMPUTED, **_fields("who rule", WORDING)},
     # held by `Catalog.records` and `.discounts`: the interpreter's
     # (the calendar's steps: only for an invoice owed, which sends the walk to the interpreter)
-    Calendar: _fields("invoice_day charge_day due_day reminder_day downgrade_day downgrade_plan "
-                      "restore rules", BY_ACCOUNT),
+    Calendar: {**_fields("invoice_day charge_day due_day reminder_day downgrade_day downgrade_plan "
+                         "restore", COMPUTED), "rules": WORDING},
     RecordRule: _fields("name price per_label unit_price basis statuses to_statuses source "
                         "allowance round_step rounded_name labels rule monthly region", OUTSIDE),
     DiscountRule: _fields("name kind record amount percent rule", OUTSIDE),

@@ -122,16 +122,6 @@ def charged(period: str, money: str) -> str:
     return f"the {period} invoice of {money} is paid by automatic charge"
 
 
-def settled_by_charge(calendar) -> bool:
-    """Whether an automatic charge that works settles an invoice before any step of the
-    calendar that an unpaid invoice takes (due, reminder, downgrade): then an invoice gives its
-    billing messages and nothing else."""
-    if calendar.charge_day is None:
-        return False
-    later = (calendar.due_day, calendar.reminder_day, calendar.downgrade_day)
-    return all(day is None or calendar.charge_day <= day for day in later)
-
-
 def pay(run, event) -> None:
     """A payment on the timeline (`pay: 2026-10`): `payment` decides, the walk applies."""
     invoice = run.state.invoices.get(event.pay)
