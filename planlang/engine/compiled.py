@@ -25,11 +25,11 @@ change decided by `changes.decide_change`, its fees by `timeline.fee_lines`), re
 elements and to store an amount in one (`decisions.decide_create`, `decide_store`),
 `auto_upgrade` moves (`quota.auto_upgrade`), the billing calendar: invoices issued, charged
 automatically or paid by hand, due, reminded, the account downgraded until it pays
-(`dunning.calendar_steps`, `step_happens`, `step_decision`, `payment`). An account or catalog outside it (daily
-records, a measurement in an awkward unit, or anything invalid; `HANDLING` declares, field by
-field of the model, what the path covers) is evaluated by the interpreter instead, so every
-account gets the same result and the same errors whichever path runs: `tests/test_compiled.py`
-checks that on random accounts of every catalog.
+(`dunning.calendar_steps`, `step_happens`, `step_decision`, `payment`). An account or catalog
+outside it (daily records, a measurement in an awkward unit, or anything invalid; `HANDLING`
+declares, field by field of the model, what the path covers) is evaluated by the interpreter
+instead, so every account gets the same result and the same errors whichever path runs:
+`tests/test_compiled.py` checks that on random accounts of every catalog.
 """
 
 from __future__ import annotations
