@@ -173,6 +173,7 @@ _DAY_KEYS = frozenset(("daily", "elements"))  # a count or snapshot meter's that
 _ELEMENT_KEYS = frozenset(("of", "used"))
 _DAY_COUNT_KEYS = frozenset(("count", "disabled"))
 _READ_KINDS = frozenset((Figure, int))  # figures checked when read, and whole numbers
+_INT_KIND = {int}
 _KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value written
 _POLICY_KEYS = frozenset(("on", "policy"))
 _CAP_KEYS = frozenset(("on", "cap"))
@@ -1635,6 +1636,14 @@ class _Runner:
                 if keys <= days:  # every day written `2026-11-05`, all of this month
                     figures = list(daily.values())
                     kinds = set(map(type, figures))
+                    if kinds == _INT_KIND:  # whole numbers: added as such, exactly
+                        low, high = min(figures), max(figures)
+                        if not 0 <= low <= high < _LARGEST_INT:
+                            break  # the general reading says which figure is at fault
+                        if by_day is not None:  # by day of the month
+                            by_day[month] = {int(day[8:]): Decimal(value)
+                                             for day, value in zip(keys, figures, strict=True)}
+                        return {month: (Decimal(sum(figures)), Decimal(high) if track else None)}
                     if not kinds <= _READ_KINDS:
                         if dict in kinds:
                             break  # `{count, disabled}`: read one by one, below
