@@ -549,3 +549,72 @@ def test_a_request_to_store_in_an_element(plan, kind, held, amount, outcome, cod
         assert decision.reasons[0].message == message
     assert [step.label for step in decision.steps] == ["element", "holds", "to store", "after"]
     assert decision.steps[3].value == f"{format_number(Fraction(held) + Fraction(str(amount)))} MB"
+
+
+@pytest.mark.parametrize("plan, item, current, count, outcome, code, line, lowest, message", [
+    # flespi: Start allows extras up to 5,000 devices, 1,000 included, then € 2 per 100 devices
+    ("Start", "devices", 900, 100, "allowed", "within-limit", 59, None,
+     "1,000 devices after creation; plan `Start` allows 5,000 devices"),
+    ("Start", "devices", 900, 101, "allowed", "billed-as-extra", 125, None,
+     "1,000 devices included; beyond that €2.00 per 100 devices"),
+    ("Start", "devices", 1180, 3820, "allowed", "billed-as-extra", 125, None, None),
+    ("Start", "devices", 1180, 3821, "refused", "maximum-reached", 59, "Pro",
+     "plan `Start` allows extras up to 5,000 devices; the account has 1,180 devices; the lowest "
+     "plan that allows it is `Pro`"),
+    # calculators: at most 5 on Free, 1,000 on Start, 10,000 on Pro (not extendable)
+    ("Free", "calculators", 4, 1, "allowed", "within-limit", 45, None,
+     "5 calculators after creation; plan `Free` allows 5 calculators"),
+    ("Free", "calculators", 4, 2, "refused", "limit-reached", 45, "Start",
+     "plan `Free` allows at most 5 calculators (not extendable); the account has 4 calculators; "
+     "the lowest plan that allows it is `Start`"),
+    # Free includes 2 channels and cannot extend them
+    ("Free", "channels", 2, 1, "refused", "not-extendable", 35, "Start",
+     "plan `Free` includes 2 channels and cannot extend them; the account has 2 channels; the "
+     "lowest plan that allows it is `Start`"),
+])
+def test_a_request_to_create_elements(plan, item, current, count, outcome, code, line, lowest,
+                                      message):
+    import datetime as dt
+
+    from conftest import REPO
+
+    from planlang.compile import load_catalog
+    from planlang.engine.decisions import decide_create
+    from planlang.inputs.account import Request
+
+    catalog = load_catalog(REPO / "catalogs" / "flespi.plan")
+    on = dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.timezone.utc)
+    decision = decide_create(catalog, catalog.plan(plan), Request(on, create=item, count=count),
+                             Fraction(current))
+    assert (decision.kind, decision.subject, decision.date, decision.outcome,
+            decision.reasons[0].code, decision.rule.line, decision.lowest_plan) == (
+        "create", item, on.date(), outcome, code, line, lowest)
+    if message is not None:
+        assert decision.reasons[0].message == message
+    unit = catalog.meters[item].unit.name
+    assert [(s.label, s.value) for s in decision.steps] == [
+        ("current", f"{format_number(current)} {unit}"),
+        ("requested", f"{format_number(count)} more"),
+        ("after creation", f"{format_number(current + count)} {unit}")]
+
+
+def test_a_request_for_an_item_the_plan_does_not_offer():
+    """`custom_engineering` is not on Free: refused, citing the plan's own line, the lowest plan
+    that offers it named."""
+    import datetime as dt
+
+    from conftest import REPO
+
+    from planlang.compile import load_catalog
+    from planlang.engine.decisions import decide_create
+    from planlang.inputs.account import Request
+
+    catalog = load_catalog(REPO / "catalogs" / "flespi.plan")
+    on = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
+    decision = decide_create(catalog, catalog.plan("Free"),
+                             Request(on, create="custom_engineering"), Fraction(0))
+    assert (decision.outcome, decision.reasons[0].code, decision.rule.line,
+            decision.lowest_plan) == ("refused", "not-available", 33, "Start")
+    assert decision.reasons[0].message == (
+        "`custom_engineering` is not available on plan `Free`; the lowest plan that allows it "
+        "is `Start`")
