@@ -1,14 +1,17 @@
 """Benchmark: what `--explain` costs — one account's bills with every step against the same bills
-without them.
+without them, and against the interpreter's explained bills.
 
-`planlang bill --account A --explain` bills through `engine.bill_account(..., explain=True)`: the
-interpreter, every line and decision with its computation steps. Without `--explain`, the same
-account given as data is billed by `bill_account(..., explain=False)`: the compiled path where the
-catalog is on it, the interpreter otherwise (the steps are then made and not shown). For N
-accounts of each workload (the generators of `flespi_month.py` and `edge_year.py`, the same
-seed), this times both in one process, alternately, R times each, and prints the medians per
-account and the ratio explained / unexplained; it also checks that the two give the same bills
-less their steps (exit status 1 otherwise).
+`planlang bill --account A --explain` bills the account's data through
+`engine.bill_account(..., explain=True)`: the compiled path where it covers the account, every
+line and decision with its steps worded from the compiled walk's own figures (the interpreter
+otherwise). Without `--explain`, `bill_account(..., explain=False)`: the same path, the bills
+without their steps. For reference, the interpreter's explained bills (`CompiledCatalog.
+interpret`, what `--explain` ran before the compiled path explained). For N accounts of each
+workload (the generators of `flespi_month.py` and `edge_year.py`, the same seed), this times the
+three in one process, in turn, R times each, and prints the medians per account and the ratios
+explained / unexplained and interpreter / unexplained; it checks that the explained bills are the
+interpreter's, steps and all, and that the unexplained ones are the same less their steps (exit
+status 1 otherwise).
 
 Run from the repository root: `.venv/bin/python bench/explain.py [--n 200] [--reps 5]`.
 """
@@ -26,6 +29,7 @@ import flespi_month
 
 from planlang.compile import load_catalog
 from planlang.engine import bill_account
+from planlang.engine.compiled import compile_catalog
 from planlang.engine.results import to_data
 
 WORKLOADS = (  # name, catalog, the account generator, the periods billed
@@ -50,10 +54,10 @@ def without_steps(bills) -> list:
     return out
 
 
-def timed(catalog, records, periods, explain: bool) -> tuple[float, list]:
+def timed(bill, records) -> tuple[float, list]:
     gc.collect()
     start = time.perf_counter()
-    bills = [bill_account(catalog, record, periods, explain) for record in records]
+    bills = [bill(record) for record in records]
     return time.perf_counter() - start, bills
 
 
@@ -65,24 +69,35 @@ def main(argv: list[str] | None = None) -> int:
     rows, differ = [], 0
     for name, path, make, periods in WORKLOADS:
         catalog = load_catalog(path)
+        compiled = compile_catalog(catalog)
         records = [make(SEED, index) for index in range(args.n)]
-        timed(catalog, records[:20], periods, True)  # warm up: parser caches, compiled runner
-        timed(catalog, records[:20], periods, False)
-        explained, plain = [], []
+        ways = {"explained": lambda r: bill_account(catalog, r, periods, True),  # noqa: B023
+                "without": lambda r: bill_account(catalog, r, periods, False),  # noqa: B023
+                "interpreter": lambda r: compiled.interpret(r, periods)}  # noqa: B023
+        times: dict[str, list[float]] = {way: [] for way in ways}
+        made: dict[str, list] = {}
+        for bill in ways.values():  # warm up: parser caches, compiled runner
+            timed(bill, records[:20])
         for _ in range(args.reps):
-            seconds, with_steps = timed(catalog, records, periods, True)
-            explained.append(seconds)
-            seconds, without = timed(catalog, records, periods, False)
-            plain.append(seconds)
-        mismatched = sum(without_steps(a) != without_steps(b) for a, b in zip(with_steps, without))
+            for way, bill in ways.items():
+                seconds, made[way] = timed(bill, records)
+                times[way].append(seconds)
+        mismatched = sum(
+            [to_data(b) for b in explained] != [to_data(b) for b in interpreted]
+            or without_steps(explained) != without_steps(without)
+            for explained, without, interpreted
+            in zip(made["explained"], made["without"], made["interpreter"], strict=True))
         differ += mismatched
-        e, p = statistics.median(explained), statistics.median(plain)
-        rows.append((name, len(periods), e / args.n * 1e6, p / args.n * 1e6, e / p, mismatched))
-    print(f"{'workload':<20} {'periods':>7} {'explained µs':>13} {'without µs':>11} {'ratio':>6} "
-          f"{'differ':>6}")
-    for name, periods, e, p, ratio, mismatched in rows:
-        print(f"{name:<20} {periods:>7} {e:>13,.0f} {p:>11,.0f} {ratio:>5.1f}x {mismatched:>6}")
-    print(f"(medians of {args.reps} runs of {args.n} accounts each; µs per account)")
+        e, p, i = (statistics.median(times[way]) for way in ways)
+        rows.append((name, len(periods), e / args.n * 1e6, p / args.n * 1e6, i / args.n * 1e6,
+                     e / p, i / p, mismatched))
+    print(f"{'workload':<20} {'periods':>7} {'explained µs':>13} {'without µs':>11} "
+          f"{'interpreter µs':>15} {'ratio':>6} {'interp.':>8} {'differ':>6}")
+    for name, periods, e, p, i, ratio, interpreted, mismatched in rows:
+        print(f"{name:<20} {periods:>7} {e:>13,.0f} {p:>11,.0f} {i:>15,.0f} {ratio:>5.1f}x "
+              f"{interpreted:>7.1f}x {mismatched:>6}")
+    print(f"(medians of {args.reps} runs of {args.n} accounts each; µs per account; ratios to "
+          "the bills without steps)")
     return 1 if differ else 0
 
 

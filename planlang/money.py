@@ -171,27 +171,31 @@ def fraction_to_decimal(value: Fraction, places: int = 12) -> Decimal:
     decimal = exact_decimal(value)
     if decimal is not None:
         return decimal.normalize(EXACT)
-    scaled = value * 10**places
-    magnitude = abs(scaled)
-    whole = magnitude.numerator // magnitude.denominator
-    if magnitude - whole >= Fraction(1, 2):
+    whole, rest = divmod(abs(value.numerator) * 10**places, value.denominator)
+    if 2 * rest >= value.denominator:  # half up
         whole += 1
-    return Decimal(-whole if scaled < 0 else whole).scaleb(-places, EXACT)
+    return Decimal(-whole if value.numerator < 0 else whole).scaleb(-places, EXACT)
 
 
 def format_number(value: Exact) -> str:
-    """A plain, exact rendering (`4.5`, `1000`, `0.0004`), never in exponent form."""
-    dec = fraction_to_decimal(to_fraction(value)) if not isinstance(value, Decimal) else value
-    text = format(dec.normalize(EXACT), "f") if dec == dec.to_integral_value(
-        context=EXACT) else format(dec, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    whole, dot, part = text.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    digits = whole.lstrip("-").lstrip("0") or "0"  # grouped as text: any number of digits
-    head = len(digits) % 3 or 3
-    grouped = ",".join([digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)])
-    return f"{sign}{grouped}{dot}{part}"
+    """A plain, exact rendering (`4.5`, `1000`, `0.0004`), never in exponent form; the whole
+    part's digits grouped by threes (`1,000`), any number of them."""
+    kind = type(value)
+    if kind is int:
+        return f"{value:,}"
+    if kind is Fraction:
+        if value.denominator == 1:  # type: ignore[union-attr]
+            return f"{value.numerator:,}"  # type: ignore[union-attr]
+        dec = fraction_to_decimal(value)  # type: ignore[arg-type]
+    elif isinstance(value, Decimal):
+        dec = value
+    else:
+        dec = fraction_to_decimal(to_fraction(value))
+    if dec == dec.to_integral_value(context=EXACT):
+        whole = int(dec)
+        return f"{whole:,}" if whole or not dec.is_signed() else "-0"
+    whole_text, _, part = format(dec.copy_abs(), "f").rstrip("0").partition(".")
+    return f"{'-' if dec.is_signed() else ''}{int(whole_text):,}.{part}"
 
 
 def format_money(amount: Decimal, currency: str) -> str:

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from planlang.compile import load_catalog
 from planlang.diagnostics import PlanlangError
 from planlang.engine.compiled import compile_catalog
-from planlang.engine.results import json_line
+from planlang.engine.results import json_line, to_data
 from planlang.engine.rules import started_blocks
 from planlang.inputs.documents import json_number
 from planlang.money import EXACT, exact_decimal
@@ -202,6 +202,28 @@ def valid_records(catalog_name: str):
                 "on": st.one_of(good_days, good_instants),
                 "create": st.sampled_from(counted), "count": st.integers(1, 2000)}),
                 min_size=1, max_size=3))
+        stored = [name for name in catalog.meters
+                  if any(p.items.get(name) and p.items[name].element_limits
+                         for p in catalog.plans)]
+        if stored and draw(st.integers(0, 3)) == 0:  # elements and requests to store in them
+            name = draw(st.sampled_from(stored))
+            kinds = sorted({kind for p in catalog.plans if p.items.get(name)
+                            for kind in p.items[name].element_limits})
+            elements = draw(st.dictionaries(st.sampled_from(["s-1", "s-2", "d-1"]),
+                                            st.fixed_dictionaries({
+                                                "of": st.sampled_from(kinds),
+                                                "used": figure(name)}), min_size=1, max_size=3))
+            data.setdefault("usage", {})
+            data["usage"][name] = {**data["usage"].get(name, {}), "elements": elements}
+            data["requests"] = data.get("requests", []) + draw(st.lists(st.fixed_dictionaries({
+                "on": st.one_of(good_days, good_instants), "store": st.just(name),
+                "element": st.sampled_from(sorted(elements)), "amount": figure(name)}),
+                min_size=1, max_size=3))
+        if catalog.calendar is not None and draw(st.integers(0, 2)) == 0:  # paid by hand
+            data["automatic_charge"] = draw(st.sampled_from([False, False, True]))
+            data["timeline"] = data.get("timeline", []) + draw(st.lists(st.fixed_dictionaries({
+                "on": st.one_of(good_days, good_instants),
+                "pay": st.sampled_from(["2025-12", *MONTHS])}), max_size=3))
         if catalog.changes and draw(st.integers(0, 2)) == 0:  # plan change requests
             data["timeline"] = data.get("timeline", []) + draw(st.lists(change, min_size=1,
                                                                        max_size=3))
@@ -323,6 +345,10 @@ def check(catalog_name: str, record: dict, periods: list[str]) -> list | None:
     assert runner.json_lines(record) == [json_line(b, False) for b in runner.bills(record)]
     assert [tuple(o[:7]) for o in outcomes] == [tuple(o[:7]) for o in runner.batch([record])]
     assert [o.bill() for o in outcomes] == bills
+    # explained: every step worded from the compiled walk's own figures, as the interpreter's
+    explained = runner.bills(record, True)
+    assert [to_data(b) for b in explained] == [to_data(b) for b in bills]
+    assert runner.json_lines(record, True) == [json_line(b, True) for b in bills]
     return outcomes
 
 

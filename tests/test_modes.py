@@ -53,6 +53,8 @@ from planlang.drivers.batch import (
 from planlang.drivers.scenario import ScenarioSpec, _relative, find_scenarios, run_spec
 from planlang.engine.compiled import compile_catalog
 from planlang.engine.load import load_data
+from planlang.engine.outcomes import Outcome
+from planlang.engine.results import to_data
 from planlang.inputs.convert import structure
 
 SCENARIOS = REPO / "tests" / "scenarios"
@@ -235,17 +237,8 @@ def test_every_mode_bills_the_spec_alike(spec, batches):
 
 
 # The specs of a compiled catalog whose account the compiled path leaves to the interpreter,
-# and why: what the account holds that the compiled walk does not take (`engine/compiled.py`).
-STORE = "a request to store an amount in an element (an element's own limit)"
-PAID_BY_HAND = "invoices paid by hand (`automatic_charge: false`, payments on the timeline)"
-INTERPRETED = {
-    "flespi/free-storage-per-element.scenario.yaml": STORE,
-    "flespi-billing/first-invoice-prorated-half-month.scenario.yaml": PAID_BY_HAND,
-    "flespi-billing/sla-refunds-across-months.scenario.yaml": PAID_BY_HAND,
-    "flespi-billing/paid-after-reminder-no-downgrade.scenario.yaml": PAID_BY_HAND,
-    "flespi-billing/unpaid-invoice-downgrades-to-free-payment-restores.scenario.yaml": PAID_BY_HAND,
-    "flespi-billing/unpaid-invoice-stays-on-free-until-paid.scenario.yaml": PAID_BY_HAND,
-}
+# and why (none now: element storage and invoices paid by hand are on the compiled path too).
+INTERPRETED: dict[str, str] = {}
 
 
 def runner_result(spec: Spec) -> tuple[str, list]:
@@ -269,6 +262,24 @@ def test_the_compiled_runner_gives_the_explained_figures(spec):
         assert runner_result(spec) == refusal(error.diagnostics, within="account.")
         return
     assert runner_result(spec) == ("outcomes", [figures_of(bill) for bill in bills])
+
+
+@pytest.mark.parametrize("spec", COMPILED, ids=lambda spec: spec.name)
+def test_the_compiled_runner_explains_every_step_as_the_interpreter(spec):
+    """The compiled path's explained bills (`bill --explain`, `--accounts … --explain`): every
+    step of every line and decision worded from the compiled walk's own figures, the same as
+    the interpreter's explanation."""
+    document = load_data(spec.path)
+    try:
+        bills = run_spec(spec.path, document, structure(document, ScenarioSpec)).bills
+    except PlanlangError:
+        return  # refused alike: test_the_compiled_runner_gives_the_explained_figures
+    runner = compile_catalog(catalog_of(spec.catalog)).runner(spec.periods)
+    record = parse_line(Entry(str(spec.path), 1, spec.record))
+    traced = runner.traced(record, True)
+    assert all(isinstance(x, Outcome) for x in traced) is (spec.name not in INTERPRETED)
+    assert [to_data(bill) for bill in runner.bills(record, True)] == [to_data(bill)
+                                                                       for bill in bills]
 
 
 def test_specs_without_a_batch_record_are_listed(in_repo, capsys, tmp_path):

@@ -424,3 +424,197 @@ def test_a_ladder_step_is_decided_by_the_tier_limit():
     assert [r["message"] for r in changes[1][1]["reasons"]] == [
         "usage stayed below the `Small` limit of 20 GB for 2 evaluated periods (5 GB, 3 GB): "
         "one tier down"]
+
+
+# ---- the billing calendar's rules (engine/dunning.py), as flespi's billing terms state them ----
+
+def flespi_calendar():
+    from conftest import REPO
+
+    from planlang.compile import load_catalog
+
+    return load_catalog(REPO / "catalogs" / "flespi.plan").calendar
+
+
+def test_the_steps_an_unpaid_invoice_takes_are_the_calendars_days_in_order():
+    """flespi: invoiced on the 1st, charged on the 2nd, due and reminded on the 15th, downgraded
+    on the 20th; paid by hand, no automatic charge."""
+    from planlang.engine.dunning import calendar_steps
+    from planlang.engine.state import CalendarStep as S
+
+    calendar = flespi_calendar()
+    assert calendar_steps(calendar, True) == [(1, S.INVOICE), (2, S.CHARGE), (15, S.DUE),
+                                              (15, S.REMINDER), (20, S.DOWNGRADE)]
+    assert calendar_steps(calendar, False) == [(1, S.INVOICE), (15, S.DUE), (15, S.REMINDER),
+                                               (20, S.DOWNGRADE)]
+
+
+@pytest.mark.parametrize("step, paid, plan, happens", [
+    ("invoice", True, "Start", True), ("invoice", False, "Free", True),
+    ("charge", True, "Start", True), ("charge", False, "Start", True),
+    ("due", False, "Start", True), ("due", True, "Start", False),
+    ("reminder", False, "Start", True), ("reminder", True, "Start", False),
+    ("downgrade", False, "Start", True), ("downgrade", True, "Start", False),
+    ("downgrade", False, "Free", False),  # already on the plan it would move to
+    ("due", False, "Free", True), ("reminder", False, "Free", True),
+])
+def test_which_steps_are_taken(step, paid, plan, happens):
+    from planlang.engine.dunning import step_happens
+    from planlang.engine.state import CalendarStep
+
+    assert step_happens(flespi_calendar(), CalendarStep(step), paid, plan) is happens
+
+
+def test_what_each_step_says():
+    import datetime as dt
+
+    from planlang.engine.dunning import step_decision
+    from planlang.engine.state import CalendarStep as S
+
+    calendar = flespi_calendar()
+    day = dt.date(2026, 12, 15)
+    said = {step: step_decision(calendar, step, "2026-11", "€130.00", day) for step in S}
+    assert {step: (d.kind, d.subject, d.date, d.outcome, d.reasons[0].code, d.rule.line)
+            for step, d in said.items()} == {
+        S.INVOICE: ("billing-message", "2026-11", day, "invoiced", "invoice-issued", 153),
+        S.CHARGE: ("billing-message", "2026-11", day, "charged", "automatic-charge-succeeded",
+                   154),
+        S.DUE: ("dunning", "2026-11", day, "unpaid", "invoice-due", 155),
+        S.REMINDER: ("dunning", "2026-11", day, "reminded", "payment-reminder", 156),
+        S.DOWNGRADE: ("dunning", "2026-11", day, "downgraded", "unpaid-downgrade", 157)}
+    assert said[S.REMINDER].reasons[0].message == (
+        "reminder: the 2026-11 invoice of €130.00 is unpaid; unpaid on day 20 the account moves "
+        "to `Free`")
+    assert said[S.DOWNGRADE].reasons[0].message == (
+        "the 2026-11 invoice of €130.00 is unpaid: the account moves to `Free` and its limits "
+        "until it pays")
+
+
+def test_a_payment():
+    """Paying an unpaid invoice pays it and, when the account was downgraded, restores its plan
+    at once; paying one already paid, or one never billed, is ignored."""
+    import datetime as dt
+
+    from planlang.engine.dunning import payment
+
+    calendar = flespi_calendar()
+    day = dt.date(2026, 12, 22)
+    made, restored = payment(calendar, "2026-11", day, False, "Pro")
+    assert [(d.kind, d.subject, d.date, d.outcome, d.reasons[0].code, d.effective)
+            for d in made] == [("dunning", "2026-11", day, "paid", "invoice-paid", None),
+                               ("dunning", "2026-11", day, "restored", "plan-restored", day)]
+    assert restored == "Pro" and made[1].rule.line == 158
+    made, restored = payment(calendar, "2026-11", day, False, None)
+    assert [d.outcome for d in made] == ["paid"] and restored is None
+    for paid, why in ((True, "the invoice is already paid"), (None, "no invoice")):
+        made, restored = payment(calendar, "2026-11", day, paid, "Pro")
+        assert [(d.outcome, d.reasons[0].code, d.reasons[0].message) for d in made] == [
+            ("ignored", "nothing-to-pay", f"payment for 2026-11 ignored: {why}")]
+        assert restored is None
+
+
+@pytest.mark.parametrize("plan, kind, held, amount, outcome, code, lowest, message", [
+    # flespi's Free plan: each stream holds at most 100 MB, each device 10 MB, not pooled
+    ("Free", "streams", 95, 5, "allowed", "within-element-limit", None,
+     "100 MB of the 100 MB each of the streams may hold"),
+    ("Free", "streams", 95, 6, "refused", "element-full", "Start",
+     "`s-2` holds 95 MB of the 100 MB each of the streams may hold on plan `Free` (not pooled): "
+     "the element refuses new data; the lowest plan that allows it is `Start`"),
+    ("Free", "devices", 10, 0.001, "refused", "element-full", "Start", None),
+    ("Free", "devices", 0, 10, "allowed", "within-element-limit", None,
+     "10 MB of the 10 MB each of the devices may hold"),
+    ("Start", "devices", 10, 5000, "allowed", "within-element-limit", None,
+     "`storage` is not limited per element on plan `Start`"),
+])
+def test_a_request_to_store_in_an_element(plan, kind, held, amount, outcome, code, lowest,
+                                          message):
+    import datetime as dt
+
+    from conftest import REPO
+
+    from planlang.compile import load_catalog
+    from planlang.engine.decisions import decide_store
+    from planlang.inputs.account import Request
+    from planlang.inputs.convert import parse_amount
+
+    catalog = load_catalog(REPO / "catalogs" / "flespi.plan")
+    on = dt.datetime(2026, 11, 10, tzinfo=dt.timezone.utc)
+    request = Request(on, store="storage", element="s-2", amount=parse_amount(f"{amount} MB"))
+    decision = decide_store(catalog, catalog.plan(plan), request, kind,
+                            Fraction(held), Fraction(str(amount)))
+    assert (decision.kind, decision.subject, decision.date, decision.outcome,
+            decision.reasons[0].code, decision.lowest_plan) == (
+        "store", "storage", on.date(), outcome, code, lowest)
+    if message is not None:
+        assert decision.reasons[0].message == message
+    assert [step.label for step in decision.steps] == ["element", "holds", "to store", "after"]
+    assert decision.steps[3].value == f"{format_number(Fraction(held) + Fraction(str(amount)))} MB"
+
+
+@pytest.mark.parametrize("plan, item, current, count, outcome, code, line, lowest, message", [
+    # flespi: Start allows extras up to 5,000 devices, 1,000 included, then € 2 per 100 devices
+    ("Start", "devices", 900, 100, "allowed", "within-limit", 59, None,
+     "1,000 devices after creation; plan `Start` allows 5,000 devices"),
+    ("Start", "devices", 900, 101, "allowed", "billed-as-extra", 125, None,
+     "1,000 devices included; beyond that €2.00 per 100 devices"),
+    ("Start", "devices", 1180, 3820, "allowed", "billed-as-extra", 125, None, None),
+    ("Start", "devices", 1180, 3821, "refused", "maximum-reached", 59, "Pro",
+     "plan `Start` allows extras up to 5,000 devices; the account has 1,180 devices; the lowest "
+     "plan that allows it is `Pro`"),
+    # calculators: at most 5 on Free, 1,000 on Start, 10,000 on Pro (not extendable)
+    ("Free", "calculators", 4, 1, "allowed", "within-limit", 45, None,
+     "5 calculators after creation; plan `Free` allows 5 calculators"),
+    ("Free", "calculators", 4, 2, "refused", "limit-reached", 45, "Start",
+     "plan `Free` allows at most 5 calculators (not extendable); the account has 4 calculators; "
+     "the lowest plan that allows it is `Start`"),
+    # Free includes 2 channels and cannot extend them
+    ("Free", "channels", 2, 1, "refused", "not-extendable", 35, "Start",
+     "plan `Free` includes 2 channels and cannot extend them; the account has 2 channels; the "
+     "lowest plan that allows it is `Start`"),
+])
+def test_a_request_to_create_elements(plan, item, current, count, outcome, code, line, lowest,
+                                      message):
+    import datetime as dt
+
+    from conftest import REPO
+
+    from planlang.compile import load_catalog
+    from planlang.engine.decisions import decide_create
+    from planlang.inputs.account import Request
+
+    catalog = load_catalog(REPO / "catalogs" / "flespi.plan")
+    on = dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.timezone.utc)
+    decision = decide_create(catalog, catalog.plan(plan), Request(on, create=item, count=count),
+                             Fraction(current))
+    assert (decision.kind, decision.subject, decision.date, decision.outcome,
+            decision.reasons[0].code, decision.rule.line, decision.lowest_plan) == (
+        "create", item, on.date(), outcome, code, line, lowest)
+    if message is not None:
+        assert decision.reasons[0].message == message
+    unit = catalog.meters[item].unit.name
+    assert [(s.label, s.value) for s in decision.steps] == [
+        ("current", f"{format_number(current)} {unit}"),
+        ("requested", f"{format_number(count)} more"),
+        ("after creation", f"{format_number(current + count)} {unit}")]
+
+
+def test_a_request_for_an_item_the_plan_does_not_offer():
+    """`custom_engineering` is not on Free: refused, citing the plan's own line, the lowest plan
+    that offers it named."""
+    import datetime as dt
+
+    from conftest import REPO
+
+    from planlang.compile import load_catalog
+    from planlang.engine.decisions import decide_create
+    from planlang.inputs.account import Request
+
+    catalog = load_catalog(REPO / "catalogs" / "flespi.plan")
+    on = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
+    decision = decide_create(catalog, catalog.plan("Free"),
+                             Request(on, create="custom_engineering"), Fraction(0))
+    assert (decision.outcome, decision.reasons[0].code, decision.rule.line,
+            decision.lowest_plan) == ("refused", "not-available", 33, "Start")
+    assert decision.reasons[0].message == (
+        "`custom_engineering` is not available on plan `Free`; the lowest plan that allows it "
+        "is `Start`")

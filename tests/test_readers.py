@@ -215,9 +215,9 @@ BAD_LINES = {
     "exponent": ('{"account":"b","plan":"Start","usage":{"sms":{"events":[{"on":"2026-11-03",'
                  '"amount":1.5e-99999999999999999999}]}}}', "PL404", 85),
     "3,000 deep": ('{"account":"c","plan":"Start","x":' + "[" * 3000 + "]" * 3000 + "}",
-                   "PL406", 35 + MAX_DEPTH),
+                   "PL406", 34 + MAX_DEPTH),
     "100,000 deep": ('{"account":"c","plan":"Start","x":' + "[" * 100_000 + "]" * 100_000 + "}",
-                     "PL406", 35 + MAX_DEPTH),
+                     "PL406", 34 + MAX_DEPTH),
     "lone surrogate": ('{"account":"d\\ud800","plan":"Start"}', "PL402", 12),
     "DEL and a repeated key": ('{"account":"f\x7f","plan":"Start","x":1,"x":2}', "PL402", 14),
     "U+FFFE and a bad value": ('{"account":"g\ufffe","plan":1}', "PL402", 14),
@@ -276,7 +276,7 @@ BAD_FILES = {
     "bel.yaml": ("account: acme\x07\nplan: Start\n", "PL402", "1:14"),
     "esc.yaml": ("account: \x1b[31macme\nplan: Start\n", "PL402", "1:10"),
     "deep.yaml": ("account: acme\nplan: Start\nx: " + "[" * 1500 + "]" * 1500 + "\n", "PL406",
-                  f"3:{4 + MAX_DEPTH}"),
+                  f"3:{3 + MAX_DEPTH}"),
     "deep-block.yaml": ("account: acme\nx:\n" + "".join(" " * i + "- \n" for i in range(1, 1200)),
                         "PL406", None),
     "surrogate.yaml": ('account: "acme\\ud800"\nplan: Start\n', "PL402", "1:10"),
@@ -327,7 +327,7 @@ SUBSCRIBER_LINES = {
                      + b"9" * 5000 + b"}}}}", "PL404", 61),
     "huge exponent": (b'{"imsi":"3","usage":{"sms_delivered":{"daily":{"2026-11-03":'
                       b'1e999999999999}}}}', "PL404", 61),
-    "deep": (b'{"imsi":"4","x":' + b"[" * 5000 + b"]" * 5000 + b"}", "PL406", 17 + MAX_DEPTH),
+    "deep": (b'{"imsi":"4","x":' + b"[" * 5000 + b"]" * 5000 + b"}", "PL406", 16 + MAX_DEPTH),
     "repeated key": (b'{"imsi":"5","name":"a","name":"b"}', "PL405", 24),
     "repeated day": (b'{"imsi":"6","usage":{"sms_delivered":{"daily":{"2026-11-03":1,'
                      b'"2026-11-03":2}}}}', "PL405", 63),

@@ -24,7 +24,13 @@ from planlang.drivers import stopping
 from planlang.drivers.batch import CHUNK_SIZE
 from planlang.drivers.stopping import Stopped
 from planlang.money import exact
-from planlang.outputs.files import Target, output_target, same_target, write_output
+from planlang.outputs.files import (
+    Target,
+    output_target,
+    same_target,
+    write_output,
+    write_whole,
+)
 
 if TYPE_CHECKING:
     from planlang.drivers.batch import Runner, Summary
@@ -211,7 +217,7 @@ def cmd_bill(args) -> int:
         raise PlanlangError([Diagnostic("PL421", f"{given[0]} is for a batch of accounts",
                                         help="give the accounts with --accounts")])
     from planlang.engine import bill_account
-    from planlang.engine.load import load_account
+    from planlang.engine.load import account_from, load_data
     from planlang.engine.results import to_data
     from planlang.outputs.table import bill_table
 
@@ -225,8 +231,11 @@ def cmd_bill(args) -> int:
         raise PlanlangError([Diagnostic("PL421", f"--format csv writes the detailed billing of "
                                         f"daily records, which `{catalog.name}` does not have",
                                         help="use --format table or json")])
-    prepared = load_account(args.account, catalog)
-    bills = bill_account(catalog, prepared, periods)
+    document = load_data(args.account)
+    prepared = account_from(document, catalog)  # checked: its errors located in the file
+    # billed from its data: the compiled path, steps and all, where it covers the account
+    bills = bill_account(catalog, document.data if isinstance(document.data, dict) else prepared,
+                         periods)
     if args.format == "json":
         data = [to_data(b) for b in bills]
         text = json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
@@ -277,13 +286,11 @@ def bill_records(args, catalog, periods, out: Target | None) -> int:
     if len(periods) != 1:
         raise PlanlangError([Diagnostic("PL421", "--format csv writes one month's detailed "
                                         "billing", help="give one month to --period")])
-    tag_keys = source.tag_keys()  # reads every subscriber once: errors come before any output
+    tag_keys = source.tag_keys()  # the header's: every line's tags, nothing checked yet
     balances = coupon_before(catalog, prepared.account, source, periods[0])
     records = period_records(catalog, prepared.account, source, periods[0], balances)
-    if out is None:
-        write_csv(sys.stdout, records, tag_keys, args.raw_csv)
-    else:
-        write_output(out, lambda stream: write_csv(stream, records, tag_keys, args.raw_csv))
+    # A bad subscriber is found while the CSV is written: nothing reaches the output until done.
+    write_whole(out, lambda stream: write_csv(stream, records, tag_keys, args.raw_csv))
     return 0
 
 

@@ -1,10 +1,10 @@
 """The engine's one entry point: `bill_account` chooses how an account is billed.
 
-The compiled path (`engine/compiled.py`) for an account given as data whose bills need no
-explanation; the interpreter (`engine/evaluate.py`: daily billing records for a catalog that has
-them, the walk of the account's history otherwise) for every other. The CLI, the scenario runner
-and the batch all bill through it. Whichever runs, the figures are the same: every rule's
-arithmetic and decision is written once, in `engine/rules.py`.
+The compiled path (`engine/compiled.py`) for an account given as data, explained or not (the
+steps worded from its own figures); the interpreter (`engine/evaluate.py`: daily billing records
+for a catalog that has them, the walk of the account's history otherwise) for every other. The
+CLI, the scenario runner and the batch all bill through it. Whichever runs, the figures are the
+same: every rule's arithmetic and decision is written once, in `engine/rules.py`.
 """
 
 from __future__ import annotations
@@ -35,16 +35,17 @@ def bill_account(catalog: Catalog, account: dict | Account | Prepared,
     chooses how.
 
     `account` is the data of an account file (a dict, numbers exact), an `Account` or a prepared
-    account. Without `explain`, the bills may lack their computation steps, and an account given
-    as data is billed by the compiled path when it covers it (the interpreter otherwise, with the
-    same figures and errors); with it, every bill carries its steps. For a catalog of daily
+    account. An account given as data is billed by the compiled path when it covers it (the
+    interpreter otherwise, with the same figures and errors), its steps worded from the compiled
+    computation's own figures. Without `explain`, the bills may lack their computation steps;
+    with it, every bill carries its steps. For a catalog of daily
     records, `document`, `path` and `prefix` say where the account was read (its file, the
     account's place in it) so that its subscribers' errors are located and `subscribers_from`
     is found; they are checked even when there is no period to bill.
     """
-    runner = _compiled(catalog, account, periods, explain)
+    runner = _compiled(catalog, account, periods)
     if runner is not None:
-        return runner.bills(account)
+        return runner.bills(account, explain)
     if isinstance(account, dict):
         from planlang.inputs.convert import converter, quick_converter
 
@@ -61,18 +62,18 @@ def bill_json(catalog: Catalog, account: dict, periods: Sequence[Period | str],
     (`results.json_line`, with their steps when `explain`), byte for byte, and its errors: what
     a batch writes. Where the compiled path bills the account, they are written straight from
     its figures, without making the bills."""
-    runner = _compiled(catalog, account, periods, explain)
+    runner = _compiled(catalog, account, periods)
     if runner is not None:
-        return runner.json_lines(account)
+        return runner.json_lines(account, explain)
     return [json_line(bill, explain) for bill in bill_account(catalog, account, periods, explain)]
 
 
 def _compiled(catalog: Catalog, account: dict | Account | Prepared,
-              periods: Sequence[Period | str], explain: bool):
+              periods: Sequence[Period | str]):
     """The one choice of how an account is billed: the compiled runner for an account given as
-    data whose bills need no explanation (it hands the accounts it does not cover to the
-    interpreter itself), or None: the interpreter."""
-    if isinstance(account, dict) and not explain:
+    data, explained or not (it hands the accounts it does not cover to the interpreter itself),
+    or None: the interpreter."""
+    if isinstance(account, dict):
         return compiled_runner(catalog, tuple(map(str, periods)))
     return None
 

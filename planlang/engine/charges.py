@@ -7,6 +7,7 @@ are `engine/rules.py`'s, shared with the compiled path; the wording of the steps
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from fractions import Fraction
 
@@ -26,7 +27,6 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
     show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
     measured = measurement.value
     steps = list(measurement.steps)
-    steps.append(Step("included", show(terms.included)))
     over = None
     ceiling = terms.ceiling()
     if rules.over_ceiling(measured, ceiling) and not quota:
@@ -40,19 +40,38 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
     if charged is None:
         return None, over
     blocks, amount = charged
-    excess = measured - terms.included
-    steps.append(Step("billable", show(excess)))
-    if terms.block != unit.factor and terms.block != meter.unit.factor:
-        ratio = excess / terms.block
-        steps.append(Step("blocks", f"{show(excess)} / {terms.block_label} = "
-                          f"{format_number(ratio)}"
-                          + ("" if ratio.denominator == 1 else f", rounded up to {blocks}")))
-    steps.append(Step("price", f"{format_money(terms.price, catalog.currency)} per "
-                      f"{terms.block_label} × {blocks} = {format_money(amount, catalog.currency)}"))
+    steps += extra_steps(show, terms, meter, terms.included, measured - terms.included,
+                         (measured - terms.included) / terms.block, blocks, amount,
+                         catalog.currency)
     assert terms.price_rule is not None
     line = ChargeLine("extra", terms.item, plan.name, str(period), Decimal(blocks),
                       terms.block_label, terms.price, amount, terms.price_rule, tuple(steps))
     return line, over
+
+
+def extra_steps(show, terms: ItemTerms, meter, included, excess, ratio: Fraction, blocks: int,
+                amount: Decimal, currency: str) -> tuple[Step, ...]:
+    """The steps of an extra's charge after its measurement: what the plan includes, the billable
+    figure above it (`excess`), the started blocks (`ratio`: the excess in blocks, exactly) and
+    the price. `show` writes a figure in the unit the meter rounds to, from the caller's unit
+    (base units in the interpreter, the meter's unit in the compiled path), as `included` and
+    `excess` are given."""
+    assert terms.price is not None
+    billable = show(excess)
+    steps = [Step("included", show(included)), Step("billable", billable)]
+    if terms.block != meter.round_unit.factor and terms.block != meter.unit.factor:
+        steps.append(Step("blocks", f"{billable} / {terms.block_label} = "
+                          f"{format_number(ratio)}"
+                          + ("" if ratio.denominator == 1 else f", rounded up to {blocks}")))
+    steps.append(Step("price", f"{_price(terms.price, currency)} per {terms.block_label} × "
+                      f"{blocks} = {format_money(amount, currency)}"))
+    return tuple(steps)
+
+
+@functools.lru_cache(maxsize=1024)
+def _price(price: Decimal, currency: str) -> str:
+    """A plan's price as its steps state it (`format_money`), worded once."""
+    return format_money(price, currency)
 
 
 def peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms,
@@ -71,7 +90,12 @@ def peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTer
     return Decision("usage-over-limit", terms.item, day, "exceeded",
                     (over_limit_reason(show, peak, day, plan.name, ceiling),),
                     over_limit_rule(terms, peak=True),
-                    steps=(Step("highest count", f"{show(peak)} on {day.isoformat()}"),))
+                    steps=peak_steps(show, peak, day))
+
+
+def peak_steps(show, peak, day) -> tuple[Step, ...]:
+    """The step of a count over a plan's limit on its highest day: that count, that day."""
+    return (Step("highest count", f"{show(peak)} on {day.isoformat()}"),)
 
 
 def over_limit_rule(terms: ItemTerms, peak: bool = False):
@@ -98,16 +122,22 @@ def sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared)
     if refunded is None or refunded[2] == 0:
         return None
     refund, exact, amount = refunded
-    steps = (Step("uptime", f"{format_number(uptime)}%"),
-             Step("band", f"SLA {level.name}: {refund.band.describe()}"),
-             Step("refund", f"{format_number(refund.percent * 100)}% of "
-                  f"{format_money(plan.fee, catalog.currency)} = "
-                  f"{format_money(-amount, catalog.currency)}"))
+    steps = refund_steps(uptime, level.name, refund, plan.fee, amount, catalog.currency)
     line = ChargeLine("refund", "SLA refund", plan.name, str(period), Decimal(1),
                       refund_unit(refund), fraction_to_decimal(exact), amount, refund.rule, steps)
     decision = Decision("sla-refund", plan.sla, period.last_day, "refunded",
                         (refund_reason(uptime, refund),), refund.rule, steps=steps)
     return line, decision
+
+
+def refund_steps(uptime, level: str, refund, fee: Decimal, amount: Decimal,
+                 currency: str) -> tuple[Step, ...]:
+    """The steps of an SLA refund (its line's and its decision's): the month's uptime, the band
+    of the SLA `level` it falls in, the refund of the plan's `fee` (`amount`, negative)."""
+    return (Step("uptime", f"{format_number(uptime)}%"),
+            Step("band", f"SLA {level}: {refund.band.describe()}"),
+            Step("refund", f"{format_number(refund.percent * 100)}% of "
+                 f"{format_money(fee, currency)} = {format_money(-amount, currency)}"))
 
 
 def refund_unit(refund) -> str:

@@ -9,25 +9,27 @@ month bills through generated code (`engine/generated.py`), and so do its `bills
 take the general walk (`_Runner.walk`).
 
 A runner returns `Outcome`s: for each billed period, the account's plan, next plan, total, lines
-and decisions, each line and decision naming the plan rule behind it. The explanation (the
-computation steps) is produced on demand by `Outcome.bill()`, which gives exactly the `Bill` the
-interpreter gives; `runner.bills(record)` gives the bills less their steps, the reasons in the
-interpreter's words, without running the interpreter (the batch writes those).
+and decisions, each line and decision naming the plan rule behind it. `runner.bills(record)`
+gives the bills, the reasons in the interpreter's words, without running the interpreter (the
+batch writes those); `runner.bills(record, explain=True)` gives them with every computation step,
+worded from the walk's own figures by the interpreter's wording functions (`_Runner.walk` with
+`explain`). `Outcome.bill()` gives the interpreter's explained `Bill`, the same.
 
 The compiled path covers the common shape of a monthly billing run: plan fees, every meter's
 figures (usage events and day figures, counts from their intervals or per day, snapshots, daily
 and monthly sums, averages and maxima, rounding: `_Meter`), extras beyond what is included,
 usage over a plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer
-caps: `_Runner.take`), SLA refunds, the billing calendar's messages for invoices an automatic
-charge settles, tier ladders (up, down with look-back, add-ons above the top tier), suspension,
-status changes and plan change requests on the timeline (days or instants; a change decided by
-`changes.decide_change`, its fees by `timeline.fee_lines`), requests to create elements
-(`decisions.decide_create`), `auto_upgrade` moves (`quota.auto_upgrade`). An account or catalog
-outside it (requests to store in an element, payments by hand, daily records, a measurement in
-an awkward unit, or anything invalid; `HANDLING` declares, field by field of the model, what the
-path covers) is evaluated by the interpreter instead, so every account gets the same result and
-the same errors whichever path runs: `tests/test_compiled.py` checks that on random accounts of
-every catalog.
+caps: `_Runner.take`), SLA refunds, tier ladders (up, down with look-back, add-ons above the top
+tier), suspension, status changes and plan change requests on the timeline (days or instants; a
+change decided by `changes.decide_change`, its fees by `timeline.fee_lines`), requests to create
+elements and to store an amount in one (`decisions.decide_create`, `decide_store`),
+`auto_upgrade` moves (`quota.auto_upgrade`), the billing calendar: invoices issued, charged
+automatically or paid by hand, due, reminded, the account downgraded until it pays
+(`dunning.calendar_steps`, `step_happens`, `step_decision`, `payment`). An account or catalog
+outside it (daily records, a measurement in an awkward unit, or anything invalid; `HANDLING`
+declares, field by field of the model, what the path covers) is evaluated by the interpreter
+instead, so every account gets the same result and the same errors whichever path runs:
+`tests/test_compiled.py` checks that on random accounts of every catalog.
 """
 
 from __future__ import annotations
@@ -56,15 +58,25 @@ from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change
 from planlang.engine.charges import (
+    extra_steps,
     over_limit_reason,
     over_limit_rule,
+    peak_steps,
     refund_reason,
+    refund_steps,
     refund_unit,
 )
-from planlang.engine.decisions import decide_create
-from planlang.engine.dunning import charged, issued, settled_by_charge
-from planlang.engine.ladder import addon_reason, move_reason
-from planlang.engine.metering import level_spans
+from planlang.engine.decisions import decide_create, decide_store
+from planlang.engine.dunning import (
+    calendar_steps,
+    charged,
+    issued,
+    payment,
+    step_decision,
+    step_happens,
+)
+from planlang.engine.ladder import addon_reason, addon_steps, move_reason, move_steps
+from planlang.engine.metering import level_spans, measure_steps
 from planlang.engine.outcomes import (
     _ZERO,
     Line,
@@ -74,13 +86,20 @@ from planlang.engine.outcomes import (
     _new,
     _outcomes_of,
 )
-from planlang.engine.prepare import commitment_months, uptime_percent
+from planlang.engine.prepare import (
+    commitment_months,
+    in_base_units,
+    source_texts,
+    uptime_percent,
+)
 from planlang.engine.quota import (
     auto_upgrade,
     chosen_policy,
     decided_items,
     notice_reason,
+    notice_steps,
     refusal_reason,
+    refusal_steps,
     take_use,
     thresholds_of,
     unavailable,
@@ -95,8 +114,14 @@ from planlang.engine.results import (
     json_writer,
 )
 from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
-from planlang.engine.state import Segment, State
-from planlang.engine.timeline import NOT_BILLED, fee_lines, status_reason, switched
+from planlang.engine.state import CalendarStep, Segment, State
+from planlang.engine.timeline import (
+    NOT_BILLED,
+    addon_line_steps,
+    fee_lines,
+    status_reason,
+    switched,
+)
 from planlang.inputs.account import Event, Request
 from planlang.inputs.convert import (
     InputError,
@@ -141,19 +166,25 @@ _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookb
                            "uptime", "automatic_charge", "caps", "policy", "requests"))
 _EVENT_KEYS = frozenset(("on", "status"))
 _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
-_METER_KEYS = frozenset(("daily", "events"))  # a usage meter's
-_DAY_KEYS = frozenset(("daily",))  # a count or snapshot meter's that the compiled path reads
+# a meter's data: what each element holds (`elements`, read by `_Runner.elements`) beside its
+# figures
+_METER_KEYS = frozenset(("daily", "events", "elements"))  # a usage meter's
+_DAY_KEYS = frozenset(("daily", "elements"))  # a count or snapshot meter's that the path reads
+_ELEMENT_KEYS = frozenset(("of", "used"))
 _DAY_COUNT_KEYS = frozenset(("count", "disabled"))
 _READ_KINDS = frozenset((Figure, int))  # figures checked when read, and whole numbers
+_INT_KIND = {int}
 _KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value written
 _POLICY_KEYS = frozenset(("on", "policy"))
 _CAP_KEYS = frozenset(("on", "cap"))
+_PAY_KEYS = frozenset(("on", "pay"))
 _CHANGE_KEYS = frozenset(("on", "change_plan", "by", "commitment", "deposit"))
-_SPAN_KEYS = frozenset(("intervals", "daily"))  # a count meter's
-_SAMPLE_KEYS = frozenset(("snapshots", "daily"))  # a snapshots meter's
+_SPAN_KEYS = frozenset(("intervals", "daily", "elements"))  # a count meter's
+_SAMPLE_KEYS = frozenset(("snapshots", "daily", "elements"))  # a snapshots meter's
 _INTERVAL_KEYS = frozenset(("from", "to", "count", "disabled"))
 _DAY = dt.timedelta(days=1)
 _DAY_SECONDS = Decimal(86_400)
+_SECONDS = 86_400
 _ONE = Decimal(1)
 # A bill's values from an `Outcome` (`o`) of the period PERIOD, and its charge lines' from a
 # `Line`: `_Runner.bill_of` makes the bills, and `_Runner.json_lines` writes their JSON straight
@@ -168,6 +199,10 @@ _LINE_VALUES = {"kind": "o[0]", "item": "o[1]", "plan": "o[2]", "period": "PERIO
 _DECISION_VALUES = {"kind": "o[0]", "subject": "o[1]", "date": "o[2]", "outcome": "o[3]",
                     "reasons": "o[6]", "rule": "o[4]", "effective": "o[5]",
                     "lowest_plan": "o[7]"}
+# An explained bill's lines and decisions carry their steps: a `Line`'s eighth item (a fee
+# line's `steps`: `_Runner.line_steps`), a worded decision's ninth
+_EXPLAINED_VALUES = ({**_LINE_VALUES, "steps": "line_steps(o)"},
+                     {**_DECISION_VALUES, "steps": "o[8]"})
 
 
 class CompiledCatalog:
@@ -301,7 +336,7 @@ HANDLING: dict[type, dict[str, Any]] = {
     ItemTerms: {
         **_fields("item block_label included_rule price_rule maximum_rule limit_rule "
                   "extend_rule unlimited_rule cap_rule element_rules", WORDING),
-        # (per-element limits bound only `store` requests, the interpreter's; they count in
+        # (per-element limits bound `store` requests, `decisions.decide_store`; they count in
         # `ItemTerms.ceiling`)
         **_fields("included extendable price block maximum limit unlimited element_limits",
                   COMPUTED),
@@ -326,8 +361,8 @@ HANDLING: dict[type, dict[str, Any]] = {
     Notification: {"remaining": COMPUTED, **_fields("who rule", WORDING)},
     # held by `Catalog.records` and `.discounts`: the interpreter's
     # (the calendar's steps: only for an invoice owed, which sends the walk to the interpreter)
-    Calendar: _fields("invoice_day charge_day due_day reminder_day downgrade_day downgrade_plan "
-                      "restore rules", BY_ACCOUNT),
+    Calendar: {**_fields("invoice_day charge_day due_day reminder_day downgrade_day downgrade_plan "
+                         "restore", COMPUTED), "rules": WORDING},
     RecordRule: _fields("name price per_label unit_price basis statuses to_statuses source "
                         "allowance round_step rounded_name labels rule monthly region", OUTSIDE),
     DiscountRule: _fields("name kind record amount percent rule", OUTSIDE),
@@ -362,10 +397,25 @@ def _outside(value: Any, where: dict[str, str]) -> str | None:
 
 
 class _FeeLine(Line):
-    """A fee line of a month whose plan changed, with its `unit` (`day of 30`): a `Line`, equal
-    to one with the same figures."""
+    """A fee line worded by `timeline.fee_lines` (a month whose plan changed, or any month's in
+    an explained bill), with its `unit` (`day of 30`) and its `steps`: a `Line`, equal to one
+    with the same figures."""
 
     unit: str
+    steps: tuple
+
+
+class _Told:
+    """What an explained walk keeps of a record besides its figures, to word its steps: each
+    meter's data (read again, by the same functions, for the day figures of a month whose
+    measurement is shown) and the measurements worded so far (keyed month * width + meter, as
+    the figures are)."""
+
+    __slots__ = ("data", "measured")
+
+    def __init__(self):
+        self.data: dict[str, Any] = {}
+        self.measured: dict[int, tuple] = {}
 
 
 class _Tier:
@@ -484,19 +534,11 @@ class _Runner:
         wanted = sorted(set(periods))
         self.suspend = catalog.suspended_not_billed
         self.suspension_rule = catalog.suspension_rule
-        self.calendar = catalog.calendar is not None
-        # a billing calendar's messages for an invoice an automatic charge settles: (day, order,
-        # outcome, code, rule), in the order the walk gives them; None: an invoice owed takes
-        # steps only the interpreter's walk takes (`dunning.settled_by_charge`)
-        self.notices: tuple | None = None
-        if catalog.calendar is not None and settled_by_charge(catalog.calendar):
-            calendar = catalog.calendar
-            notices = [(calendar.charge_day, 1, "charged", "automatic-charge-succeeded",
-                        calendar.rules["charge"])]
-            if calendar.invoice_day is not None:
-                notices.append((calendar.invoice_day, 0, "invoiced", "invoice-issued",
-                                calendar.rules["invoice"]))
-            self.notices = tuple(sorted(notices, key=itemgetter(0, 1)))
+        self.calendar = catalog.calendar
+        # the billing calendar's steps for an invoice unpaid at a month's start, with an
+        # automatic charge and paid by hand (`dunning.calendar_steps`)
+        self.calendar_steps = {automatic: tuple(calendar_steps(catalog.calendar, automatic))
+                               for automatic in (True, False)} if catalog.calendar else {}
         self.currency = catalog.currency
         # meters: name -> (index, unit factor) ; per-unit conversions of written amounts
         self.meter_names = list(catalog.meters)
@@ -518,10 +560,13 @@ class _Runner:
         self.line_units = {(plan.name, name): terms.block_label for plan in catalog.plans
                            for name, terms in plan.items.items()}
         self.shows = {name: _shown(m.unit.name) for name, m in catalog.meters.items()}
-        self.made: dict[str, tuple] = {}  # by period: `outputs`
+        self.made: dict[tuple[str, bool], tuple] = {}  # by period, explained or not: `outputs`
+        self.explained: dict[int, dict[str, Line]] = {}  # by month: `explained_fees`
         # figures in the unit each meter rounds to (what an over-limit decision states)
-        self.round_shows = {name: functools.partial(_in_round_unit, m)
+        self.round_shows = {name: _shown(m.round_unit.name) if m.round_unit.factor
+                            == m.unit.factor else functools.partial(_in_round_unit, m)
                             for name, m in catalog.meters.items()}
+        self.day_numbers: dict[int, range] = {}  # each month's days, 1 to 30: `measurement`
         for plan in catalog.plans:
             tier = _Tier(plan)
             items = []
@@ -659,35 +704,48 @@ class _Runner:
                 addons: tuple | None, uptime=None, last_day: dt.date | None = None,
                 trace: bool = False,
                 consumed: dict | None = None, usage: Any = None,
-                fees: tuple | None = None) -> tuple[tuple, Decimal, tuple]:
+                fees: tuple | None = None, told: _Told | None = None
+                ) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
         decisions they make: usage over a plan's limit (the period's figure, or a count's
         highest day, found in the account's `usage`), then the refund (`refund`). The items
         `consumed` (decided event by event) are billed for what was allowed, which their limit
-        does not bound. `fees`: the fee lines of a month whose plan changed (`fee_lines`)."""
+        does not bound. `fees`: the fee lines of a month whose plan changed (`fee_lines`). With
+        `told` (an explained walk's), each line carries its steps and so does each decision."""
         lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
             addon_plan, count, fee, rule = addons
             amount = line_amount(fee, count, currency)
-            lines += (_new(Line, ("add-on", "add-on subscription", addon_plan, Decimal(count),
-                                  fee, amount, rule)),)
+            line: tuple = ("add-on", "add-on subscription", addon_plan, Decimal(count), fee,
+                           amount, rule)
+            if told is not None:
+                line += (addon_line_steps(addon_plan, count, fee, amount, currency),)
+            lines += (_new(Line, line),)
         base = month * self.width
         decisions: tuple = ()
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
             measured = figures.get(base + item, _ZERO)
             if over_ceiling(measured, ceiling) and not (consumed and item_name in consumed):
                 decisions += (self.over_limit(tier, item_name, measured, ceiling, month,
-                                              last_day, usage, trace),)
+                                              last_day, usage, trace, told),)
             if priced:
                 charged = extra(measured, included, block, price, currency)
                 if charged is not None:
                     blocks, amount = charged
-                    lines += (_new(Line, ("extra", item_name, tier.name, blocks, price, amount,
-                                          rule)),)
+                    line = ("extra", item_name, tier.name, blocks, price, amount, rule)
+                    if told is not None:
+                        excess = measured - included
+                        line += (self.measurement(item_name, month, measured, told, consumed)
+                                 + extra_steps(self.round_shows[item_name],
+                                               tier.plan.items[item_name],
+                                               self.catalog.meters[item_name], included, excess,
+                                               Fraction(excess) / Fraction(block), blocks,
+                                               amount, currency),)
+                    lines += (_new(Line, line),)
         if uptime is not None and tier.sla is not None:
-            refunded = self.refund(tier, uptime, last_day, trace)
+            refunded = self.refund(tier, uptime, last_day, trace, told)
             if refunded is not None:
                 lines += (refunded[0],)
                 decisions += (refunded[1],)
@@ -696,18 +754,59 @@ class _Runner:
         return lines, rules.bill_total(lines, currency), decisions
 
     def over_limit(self, tier: _Tier, item: str, measured: Decimal, ceiling: Decimal, month: int,
-                   last_day: dt.date | None, usage: Any, trace: bool) -> Ruling:
+                   last_day: dt.date | None, usage: Any, trace: bool,
+                   told: _Told | None = None) -> Ruling:
         """The decision on usage over a plan's limit (`charges.over_limit_rule`): at the period's
         end for the period's figure; for a count measured by its highest day, on the first day
-        it was that high."""
+        it was that high. With `told`, its steps: the period figure's measurement, or the
+        highest count."""
         rule, peak = tier.limits[item]
         day = last_day
         if peak:
             day = min(date for date, value in self.day_peaks(usage[item], self.meters[item], month)
                       if value == measured)
-        ruling = ("usage-over-limit", item, day, "exceeded", "over-limit", rule, None)
-        return _new(Ruling, ruling + ((measured, ceiling, tier.name, day if peak else None),)
-                    if trace else ruling)
+        ruling: tuple = ("usage-over-limit", item, day, "exceeded", "over-limit", rule, None)
+        if not trace:
+            return _new(Ruling, ruling)
+        ruling += ((measured, ceiling, tier.name, day if peak else None),)
+        if told is not None:
+            ruling += (peak_steps(self.shows[item], measured, day) if peak
+                       else self.measurement(item, month, measured, told, None),)
+        return _new(Ruling, ruling)
+
+    def measurement(self, item: str, month: int, measured: Decimal, told: _Told,
+                    consumed: dict | None) -> tuple:
+        """The steps of a meter's figure `measured` for `month` (`metering.measure_steps`) from
+        the day figures an explained walk kept (`told`); an item decided event by event
+        (`consumed`) is measured by the use allowed, as the interpreter measures it."""
+        meter = self.meters[item]
+        key = month * self.width + meter.offset
+        steps = told.measured.get(key)
+        if steps is None:
+            model = self.catalog.meters[item]
+            numbers = self.day_numbers.get(month)
+            if numbers is None:
+                numbers = self.day_numbers[month] = range(1, self.days_of(month) + 1)
+            data = told.data.get(item, _NO_FIGURES)
+            sources = source_texts(*(len(data.get(key, ())) for key in (
+                "intervals", "daily", "snapshots", "events")))
+            if consumed and item in consumed:
+                daily = {1: consumed[item]}
+                sources += ("usage allowed by the quota",)
+            else:  # the month's day figures, by the day's number, read as `figures` read them
+                by_day: dict[int, dict] = {}
+                self.meter_months(data, meter, month, month, by_day)
+                daily = by_day.get(month, _NO_FIGURES)
+            if any(type(v) is Fraction for v in daily.values()):  # a count's part-days
+                values = [Fraction(daily.get(day, 0)) for day in numbers]
+            else:
+                values = [daily.get(day, _ZERO) for day in numbers]
+            total = sum(values)
+            raw = (total if model.monthly in (None, "sum") else rules.monthly(
+                model.monthly, Fraction(total), Fraction(max(values)), len(values)))
+            steps = told.measured[key] = measure_steps(model, sources, values, total, raw,
+                                                       measured, _same)
+        return steps
 
     def day_peaks(self, data: dict, meter: _Meter, month: int) -> list[tuple[dt.date, Any]]:
         """A count meter's highest level on each day of `month` with elements (a day's figure
@@ -727,17 +826,31 @@ class _Runner:
 
     def fee_lines(self, period: Period, segments: list) -> tuple:
         """The fee lines of a month whose plan changed: `timeline.fee_lines`, the interpreter's,
-        as `Line`s (each keeping its unit, which a prorated fee's `day of 30` is)."""
+        as `Line`s (each keeping its unit, which a prorated fee's `day of 30` is, and its
+        steps)."""
         out = []
         for line in fee_lines(self.catalog, period, segments):
             fee = _new(_FeeLine, (line.kind, line.item, line.plan, line.quantity,
                                   line.unit_price, line.amount, line.rule))
             fee.unit = line.unit
+            fee.steps = line.steps
             out.append(fee)
         return tuple(out)
 
+    def explained_fees(self, month: int) -> dict[str, Line]:
+        """Each plan's fee line for a month on it alone, with its steps (`timeline.fee_lines`),
+        made once per month and shared by every explained bill, as `info`'s are by the others."""
+        held = self.explained.get(month)
+        if held is None:
+            period = _period(month)
+            held = self.explained[month] = {}
+            for name in self.tiers:
+                line = held[name] = self.fee_lines(period, [Segment(1, name, "start", None)])[0]
+                self.fee_totals[id(line)] = rules.bill_total((line,), self.currency)
+        return held
+
     def refund(self, tier: _Tier, uptime: Fraction, last_day: dt.date | None,
-               trace: bool = False) -> tuple[Line, Ruling] | None:
+               trace: bool = False, told: _Told | None = None) -> tuple[Line, Ruling] | None:
         """The SLA refund of a month with `uptime` on a plan whose SLA refunds (`rules.sla_refund`):
         its line and its decision (with `trace`, carrying the refund and the uptime, which its
         reason states), or None when no band holds the uptime."""
@@ -746,18 +859,27 @@ class _Runner:
         if refunded is None or refunded[2] == 0:
             return None
         refund, exact_refund, amount = refunded
-        line = _new(Line, ("refund", "SLA refund", tier.name, _ONE,
-                           fraction_to_decimal(exact_refund), amount, refund.rule))
-        ruling = ("sla-refund", tier.plan.sla, last_day, "refunded", "uptime-in-band",
-                  refund.rule, None)
-        return line, _new(Ruling, ruling + ((refund, uptime),) if trace else ruling)
+        line: tuple = ("refund", "SLA refund", tier.name, _ONE, fraction_to_decimal(exact_refund),
+                       amount, refund.rule)
+        ruling: tuple = ("sla-refund", tier.plan.sla, last_day, "refunded", "uptime-in-band",
+                         refund.rule, None)
+        if trace:
+            ruling += ((refund, uptime),)
+        if told is not None:
+            assert tier.plan.sla is not None
+            steps = refund_steps(uptime, tier.plan.sla, refund, tier.fee, amount, self.currency)
+            line += (steps,)
+            ruling += (steps,)
+        return _new(Line, line), _new(Ruling, ruling)
 
     def ladder_step(self, tier: _Tier, figures: dict, month: int, history: list,
                     last_day: dt.date, next_first: dt.date, decisions: tuple,
-                    trace: bool = False, following: str | None = None):
+                    trace: bool = False, following: str | None = None,
+                    told: _Told | None = None):
         """The ladder's evaluation at a billed month's end: (the plan scheduled for next month
         or None, the decisions with the new ones added, the add-ons for next month or None).
-        With `trace`, each decision carries the figures its reason states, as an eighth item.
+        With `trace`, each decision carries the figures its reason states, as an eighth item;
+        with `told`, its steps as a ninth.
         A plan change scheduled for next month (`following`) stands: the ladder only records
         the month's usage."""
         rung = tier.rung
@@ -774,7 +896,12 @@ class _Runner:
             scheduled = move.plan
             ruling = ("tier-change", scheduled, last_day, "scheduled", move.kind, move.rule,
                       next_first)
-            decisions += (_new(Ruling, ruling + (move.figures,) if trace else ruling),)
+            if trace:
+                ruling += (move.figures,)
+            if told is not None:
+                ruling += (move_steps(self.shows[tier.ladder.item], tier.name, rung, usage,
+                                      history, move),)
+            decisions += (_new(Ruling, ruling),)
         addons = None
         count = add_ons(rung, usage, scheduled or tier.name)
         if count:
@@ -784,41 +911,47 @@ class _Runner:
             addons = (overflow.plan, int(count), fee, rule)
             ruling = ("add-on", overflow.plan, last_day, "scheduled", "above-top-tier",
                       overflow.rule, next_first)
-            decisions += (_new(Ruling, ruling + (rules.addon_figures(overflow, usage, count),)
-                               if trace else ruling),)
+            if trace:
+                stated = rules.addon_figures(overflow, usage, count)
+                ruling += (stated,)
+                if told is not None:
+                    ruling += (addon_steps(self.shows[tier.ladder.item], usage, stated),)
+            decisions += (_new(Ruling, ruling),)
         return scheduled, decisions, addons
 
     # ---- bills, in the interpreter's words ----
-    def bills(self, record: dict) -> list[Bill]:
-        """The record's bills as the interpreter gives them, less the computation steps: the
-        figures from the compiled walk (the generated month for a one-month runner), traced,
-        the reasons in the interpreter's own words (the functions of engine/ladder.py and
-        engine/timeline.py); a record outside the compiled path gets the interpreter's bills
-        (and a bad one its errors)."""
+    def bills(self, record: dict, explain: bool = False) -> list[Bill]:
+        """The record's bills as the interpreter gives them, with their computation steps when
+        `explain` (else maybe without): the figures from the compiled walk (the generated month
+        for a one-month runner that does not explain), traced, the reasons and steps in the
+        interpreter's own words (the wording functions of engine/ladder.py, charges.py,
+        metering.py, quota.py and timeline.py); a record outside the compiled path gets the
+        interpreter's bills (and a bad one its errors)."""
         with localcontext(EXACT):
-            return [self.bill_of(x) if type(x) is Outcome else x for x in self.traced(record)]
+            return [self.bill_of(x, explain) if type(x) is Outcome else x
+                    for x in self.traced(record, explain)]
 
-    def json_lines(self, record: dict) -> list[str]:
-        """`results.json_line(bill, steps=False)` of each of `bills(record)`, byte for byte,
-        written straight from the traced outcomes without making the bills (`outputs`)."""
+    def json_lines(self, record: dict, explain: bool = False) -> list[str]:
+        """`results.json_line(bill, steps=explain)` of each of `bills(record, explain)`, byte for
+        byte, written straight from the traced outcomes without making the bills (`outputs`)."""
         with localcontext(EXACT):
-            return [self.outputs(x[1])[1](x) + "\n" if type(x) is Outcome else json_line(x, False)
-                    for x in self.traced(record)]
+            return [self.outputs(x[1], explain)[1](x) + "\n" if type(x) is Outcome
+                    else json_line(x, explain) for x in self.traced(record, explain)]
 
-    def traced(self, record: dict) -> list:
-        """The record's outcomes, traced, from the compiled walk (the generated month for a
-        one-month runner); for a record outside the compiled path the interpreter's bills (and
-        for a bad one its errors)."""
-        if self.one_month is not None:  # it falls back by itself, to the interpreter's bill
+    def traced(self, record: dict, explain: bool = False) -> list:
+        """The record's outcomes, traced (and explained), from the compiled walk (the generated
+        month for a one-month runner, unless explained); for a record outside the compiled
+        path the interpreter's bills (and for a bad one its errors)."""
+        if self.one_month is not None and not explain:  # it falls back by itself
             outcome = self.one_month(record, True)
             return [outcome if outcome.compiled else outcome[7]]
         try:
-            return self.walk(record, trace=True)
+            return self.walk(record, trace=True, explain=explain)
         except (_Interpret, ArithmeticError):
             return self.compiled.interpret(record, self.asked)
 
-    def bill_of(self, outcome: Outcome) -> Bill:
-        return self.outputs(outcome.period)[0](outcome)
+    def bill_of(self, outcome: Outcome, explain: bool = False) -> Bill:
+        return self.outputs(outcome.period, explain)[0](outcome)
 
     def line_unit(self, line: Line) -> str:
         """The unit of a charge line: an SLA refund's, a fee's of a month whose plan changed
@@ -829,10 +962,15 @@ class _Runner:
             return line.unit
         return self.line_units.get((line.plan, line.item), "month")
 
+    @staticmethod
+    def line_steps(line: Line) -> tuple:
+        """The steps of an explained walk's charge line."""
+        return line.steps if type(line) is _FeeLine else line[7]
+
     def worded(self, outcome: Outcome) -> tuple[tuple, ...]:
         """The outcome's decisions with their reasons in the interpreter's words: (kind, subject,
-        date, outcome, rule, effective date, reasons, lowest plan), as `_DECISION_VALUES` reads
-        them."""
+        date, outcome, rule, effective date, reasons, lowest plan, steps), as `_DECISION_VALUES`
+        and `_EXPLAINED_VALUES` read them (the steps an explained walk attached, else none)."""
         decisions = []
         ladder = self.tiers[outcome.plan].ladder
         show = self.shows[ladder.item] if ladder is not None else None  # its meter's figures
@@ -841,7 +979,7 @@ class _Runner:
             if len(ruling) > 7 and type(ruling[7]) is Decision:  # decided and worded whole:
                 decision = ruling[7]  # a plan change, a request, an auto-upgrade's
                 decisions.append((kind, subject, day, result, rule, effective,
-                                  decision.reasons, decision.lowest_plan))
+                                  decision.reasons, decision.lowest_plan, decision.steps))
                 continue
             if kind == "tier-change":
                 reason = move_reason(show, outcome.plan, Move(code, subject, rule, ruling[7]))
@@ -855,8 +993,9 @@ class _Runner:
                 reason = refund_reason(uptime, refund)
             elif kind == "usage-over-limit":
                 measured, ceiling, plan, peak_day = ruling[7]
-                show = self.shows[subject] if peak_day is not None else self.round_shows[subject]
-                reason = over_limit_reason(show, measured, peak_day, plan, ceiling)
+                reason = over_limit_reason(
+                    self.shows[subject] if peak_day is not None else self.round_shows[subject],
+                    measured, peak_day, plan, ceiling)
             elif kind == "notification":
                 note, plan, after, quota = ruling[7]
                 reason = notice_reason(note, plan, after, quota, self.meter_units[subject])
@@ -868,7 +1007,8 @@ class _Runner:
                                         policy, resets)
             else:  # a change of status
                 reason = status_reason(result, day)
-            decisions.append((kind, subject, day, result, rule, effective, (reason,), None))
+            decisions.append((kind, subject, day, result, rule, effective, (reason,), None,
+                              ruling[8] if len(ruling) > 8 else ()))
         return tuple(decisions)
 
     def messages_of(self, outcome: Outcome) -> tuple[Decision, ...]:
@@ -881,36 +1021,47 @@ class _Runner:
                                      (Reason(code, said),), rule))
         return tuple(messages)
 
-    def outputs(self, period: str) -> tuple[Callable[[Outcome], Bill], Callable[[Outcome], str]]:
+    def outputs(self, period: str, explain: bool = False
+                ) -> tuple[Callable[[Outcome], Bill], Callable[[Outcome], str]]:
         """For an outcome of `period`: its `Bill` (`bill_of`), and that bill's JSON form (no line
         break) written straight from the outcome (`json_lines`), both from one table of values,
         `_BILL_VALUES`, `_LINE_VALUES`, `_DECISION_VALUES` (`results.json_maker`,
-        `results.json_writer`: the keys, order and hooks of `json_line`). The month's fee lines,
-        shared by every account, are written once."""
-        made = self.made.get(period)
+        `results.json_writer`: the keys, order and hooks of `json_line`), and with `explain`
+        the steps too (`_EXPLAINED_VALUES`: an explained walk's outcome). The month's fee
+        lines, shared by every account, are written once."""
+        made = self.made.get((period, explain))
         if made is None:
             names = {"PERIOD": period, "CURRENCY": self.currency, "unit": self.line_unit,
-                     "worded": self.worded, "messages": self.messages_of}
-            line = json_writer(ChargeLine, False, _LINE_VALUES, names)
-            fees = {id(fee): (fee, line(fee))
-                    for fee in self.info(_month(Period.parse(period)))[3].values()}
+                     "worded": self.worded, "messages": self.messages_of,
+                     "line_steps": self.line_steps}
+            line_values, decision_values = (_EXPLAINED_VALUES if explain
+                                            else (_LINE_VALUES, _DECISION_VALUES))
+            line = json_writer(ChargeLine, explain, line_values, names)
+            month = _month(Period.parse(period))
+            fees = {id(fee): (fee, line(fee)) for fee in (
+                self.explained_fees(month) if explain else self.info(month)[3]).values()}
 
             def write_line(o: Line) -> str:
                 held = fees.get(id(o))
                 return held[1] if held is not None and held[0] is o else line(o)
 
-            made = self.made[period] = (
+            made = self.made[(period, explain)] = (
                 json_maker(Bill, _BILL_VALUES, names,
-                           {"lines": json_maker(ChargeLine, _LINE_VALUES, names),
-                            "decisions": json_maker(Decision, _DECISION_VALUES, names)}),
-                json_writer(Bill, False, _BILL_VALUES, names,
+                           {"lines": json_maker(ChargeLine, line_values, names),
+                            "decisions": json_maker(Decision, decision_values, names)}),
+                json_writer(Bill, explain, _BILL_VALUES, names,
                             {"lines": write_line,
-                             "decisions": json_writer(Decision, False, _DECISION_VALUES, names)}))
+                             "decisions": json_writer(Decision, explain, decision_values,
+                                                      names)}))
         return made
 
-    def walk(self, record: dict, trace: bool = False) -> list[Outcome]:
+    def walk(self, record: dict, trace: bool = False, explain: bool = False) -> list[Outcome]:
         """Any walk: from the account's first month (`since`, its timeline) to the last asked.
-        (`trace`: see `ladder_step`.)"""
+        (`trace`: see `ladder_step`.) With `explain` (and so `trace`), every line and decision
+        carries its computation's steps, worded from the walk's own figures by the
+        interpreter's wording functions."""
+        told = _Told() if explain else None
+        trace = trace or explain
         if type(record) is not dict or not _ACCOUNT_KEYS.issuperset(record):
             raise _Interpret
         name = record.get("account")
@@ -932,7 +1083,11 @@ class _Runner:
         events = self.timeline_events(record["timeline"]) if "timeline" in record else []
         if events:
             month = min(month, events[0][1].year * 12 + events[0][1].month - 1)
-        figures = self.figures(record["usage"], month) if "usage" in record else _NO_FIGURES
+            for _, _, new in events:  # the invoice a payment pays was billed in the walk
+                if type(new) is tuple and new[0] == "pay":
+                    month = min(month, self.since_months.get(new[1]) or self.month_of(new[1]))
+        figures = (self.figures(record["usage"], month, told) if "usage" in record
+                   else _NO_FIGURES)
         uptimes = self.uptimes(record["uptime"]) if "uptime" in record else _NO_FIGURES
         timed = None  # the usage of each item decided event by event, in time order
         if self.decided and "usage" in record:
@@ -949,17 +1104,22 @@ class _Runner:
             raise _Interpret  # the interpreter refuses such a walk, with its message
         scheduled = None
         addons = None
-        if "automatic_charge" in record and record["automatic_charge"] is not True:
-            raise _Interpret  # invoices paid by hand: the interpreter's walk
-        requests = self.requests(record["requests"]) if "requests" in record else []
-        owed = None  # the last month's outcome, when its invoice is due (a billing calendar's)
+        automatic = record.get("automatic_charge", True)
+        if automatic is not True and automatic is not False:
+            raise _Interpret  # (the reader says what is wrong)
+        elements = self.elements(record["usage"]) if "usage" in record else _NO_FIGURES
+        requests = (self.requests(record["requests"], elements) if "requests" in record
+                    else [])
+        owed = None  # the last month's invoice while unpaid: [its period, its total, paid]
+        invoices: dict[str, list] = {}  # a billing calendar's invoices by period, as `owed`
+        restore = None  # the plan an account downgraded for an unpaid invoice had
         committed = None  # the day a commitment to the plan runs until
         results = {}
         while month <= last:
-            messages = ()
-            if owed is not None:
-                messages = self.invoice_messages(owed, month)
+            messages: tuple = ()
             key, last_day, next_first, fee_lines = self.period_info.get(month) or self.info(month)
+            if told is not None:
+                fee_lines = self.explained_fees(month)
             if scheduled is not None:
                 tier = self.tiers[scheduled]
             made_on: list = []  # the decisions made on the month's days, in the order made
@@ -972,6 +1132,12 @@ class _Runner:
             while events and events[0][1] <= last_day:
                 moment, _, new = events.pop(0)
                 stream.append((moment, 1, len(stream), new))
+            if owed is not None:  # the calendar's steps for last month's invoice (priority 0)
+                year, number = divmod(month, 12)
+                stream = sorted(stream + [
+                    (dt.datetime(year, number + 1, day, tzinfo=dt.timezone.utc), 0, index, step)
+                    for index, (day, step) in enumerate(self.calendar_steps[automatic])],
+                    key=itemgetter(0, 1, 2))
             if requests:  # element requests, after the timeline's and the uses (priority 3)
                 period = _period(month)
                 within = [(request.on, 3, index, request)
@@ -987,11 +1153,39 @@ class _Runner:
                 if uses:
                     stream = sorted(stream + uses, key=itemgetter(0, 1, 2))
             for moment, kind, index, new in stream:
-                if kind == 3:  # an element request: `decisions.decide_create`
-                    decision = decide_create(self.catalog, tier.plan, new, self.level_at(
-                        record.get("usage"), consumed, new.create, moment))
+                if kind == 0:  # a calendar step (`dunning.step_happens`, `step_decision`)
+                    assert owed is not None and self.calendar is not None
+                    if not step_happens(self.calendar, new, owed[2], tier.name):
+                        continue
+                    if new is CalendarStep.CHARGE:
+                        owed[2] = True
+                    elif new is CalendarStep.DOWNGRADE:
+                        restore, lower = tier.name, self.calendar.downgrade_plan
+                        assert lower is not None  # (a downgrade step names its plan)
+                        segments = switched(segments or [Segment(1, tier.name, "start", None)],
+                                            _period(month), lower, moment, "prorated",
+                                            self.calendar.rules["downgrade"])
+                        tier = self.tiers[lower]
+                    decision = step_decision(self.calendar, new, owed[0],
+                                             format_money(owed[1], self.currency), moment.date())
+                    said = (decision.kind, owed[0], decision.date, decision.outcome,
+                            decision.reasons[0].code, decision.rule, None)
+                    if decision.kind == "billing-message":
+                        messages += (_new(Ruling, said + (owed[1],)),)
+                    else:
+                        made_on.append(_new(Ruling, said + (decision,) if trace else said))
+                elif kind == 3:  # an element request: `decisions.decide_create`, `decide_store`
+                    if new.store is None:
+                        decision = decide_create(self.catalog, tier.plan, new, self.level_at(
+                            record.get("usage"), consumed, new.create, moment))
+                    else:
+                        kind_of, held = elements[new.store][new.element]
+                        amount = self.stored(new)
+                        assert amount is not None  # (checked by `requests`)
+                        decision = decide_store(self.catalog, tier.plan, new, kind_of, held,
+                                                amount)
                     made_on.append(_new(Ruling, (
-                        "create", decision.subject, decision.date, decision.outcome,
+                        decision.kind, decision.subject, decision.date, decision.outcome,
                         decision.reasons[0].code, decision.rule, None) + (
                         (decision,) if trace else ())))
                 elif kind == 2:  # a use: (item, amount)
@@ -999,7 +1193,8 @@ class _Runner:
                     item, amount = new
                     while True:  # on the plan of the instant, then on each it moves up to
                         upgrade = self.take(tier, item, amount, moment, index, consumed,
-                                            notified, caps, policy, next_first, trace, made_on)
+                                            notified, caps, policy, next_first, trace, made_on,
+                                            told)
                         if upgrade is None:
                             break
                         amount, higher, charge, charged_by = upgrade
@@ -1028,11 +1223,28 @@ class _Runner:
                         else:
                             following = asked
                         committed = answer.commitment_until
-                elif type(new) is tuple:  # a policy or caps set
+                elif type(new) is tuple:  # a policy or caps set, a payment
                     if new[0] == "policy":
                         policy = new[1]
-                    else:
+                    elif new[0] == "caps":
                         caps = {**caps, **new[1]}
+                    else:  # a payment: `dunning.payment`
+                        paid = invoices.get(new[1])
+                        made, restored = payment(self.catalog.calendar, new[1], moment.date(),
+                                                 None if paid is None else paid[2], restore)
+                        if paid is not None:
+                            paid[2] = True
+                        if restored is not None:
+                            assert self.calendar is not None
+                            restore = None
+                            segments = switched(
+                                segments or [Segment(1, tier.name, "start", None)],
+                                _period(month), restored, moment, "prorated",
+                                self.calendar.rules["restore"])
+                            tier = self.tiers[restored]
+                        made_on += [_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
+                                                  d.reasons[0].code, d.rule, d.effective)
+                                         + ((d,) if trace else ())) for d in made]
                 else:  # a status
                     if new != status and self.suspend:
                         day = moment.date()
@@ -1056,20 +1268,24 @@ class _Runner:
                 fees = None if segments is None else self.fee_lines(_period(month), segments)
                 lines, total, made = self.charges(tier, figures, month, fee_lines[plan],
                                                   addons, uptimes.get(month), last_day, trace,
-                                                  consumed, record.get("usage"), fees)
+                                                  consumed, record.get("usage"), fees, told)
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)
                 scheduled, decisions, addons = self.ladder_step(
                     tier, figures, month, history, last_day, next_first, decisions, trace,
-                    following)
+                    following, told)
             if dated:  # decisions on days: the interpreter's order, by date, then as made
                 decisions = tuple(sorted(decisions, key=itemgetter(2)))
             outcome = _new(Outcome, (name, key, plan, scheduled or plan, total, lines, decisions,
                                      self, record) + ((messages,) if messages else ()))
             if month in self.wanted_months:
                 results[month] = outcome
-            owed = outcome if self.calendar and total > 0 else None
+            owed = None
+            if self.calendar is not None and not (self.suspend and status == "suspended"):
+                owed = invoices[key] = [key, total, total <= 0]  # (settled when not positive)
+                if total <= 0:
+                    owed = None
             month += 1
         return [results[m] for m in self.asked_months]
 
@@ -1129,13 +1345,15 @@ class _Runner:
 
     def take(self, tier: _Tier, item: str, amount: Decimal, moment: dt.datetime, index: int,
              used: dict[str, Decimal], notified: dict, caps: dict, policy: str | None,
-             resets: dt.date, trace: bool, made: list) -> tuple | None:
+             resets: dt.date, trace: bool, made: list,
+             told: _Told | None = None) -> tuple | None:
         """One use of an item decided event by event on the account's plan then, as
         `quota.consume` takes it: `quota.take_use` decides, this adds what was allowed to `used`
         and appends the decisions to `made` (with `trace`, each carrying what its reason
         states). When an `auto_upgrade` policy moves the account to the next plan
         (`quota.auto_upgrade`): (the rest of the use, that plan, how the change is charged and
-        by which rule), which the walk applies before taking the rest there; else None."""
+        by which rule), which the walk applies before taking the rest there; else None. With
+        `told`, each decision carries its steps too."""
         before = used.get(item, _ZERO)
         used[item] = before
         if not amount > 0:
@@ -1165,10 +1383,15 @@ class _Runner:
             assert rule is not None
             sent.add(number)
             note = rule.notifications[number]
-            made.append(ruling(
+            notice: tuple = (
                 "notification", item, day, "sent",
                 "quota-exhausted" if note.remaining is None else "quota-remaining", note.rule,
-                None, (note, tier.name, after, terms.quota)))
+                None, (note, tier.name, after, terms.quota))
+            if told is not None:
+                assert terms.quota is not None  # (a notification is of a quota)
+                notice += (notice_steps(format_number, self.meter_units[item], tier.name,
+                                        Fraction(terms.quota), note, after),)
+            made.append(ruling(*notice))
         if taken.code == "auto-upgrade":
             used[item] = after
             assert rule is not None and terms.upgrade is not None
@@ -1181,24 +1404,16 @@ class _Runner:
             return taken.refused, terms.upgrade, charge, charged_by
         if taken.refused:
             capped = taken.code == "cap-reached"
-            made.append(ruling(
-                "quota-refusal", item, day, "refused", taken.code,
-                terms.terms.cap_rule if capped else terms.terms.limit_rule, None,
-                (tier.name, taken.refused, terms.quota, rule.slack if rule else 0,
-                 cap if capped else None, chosen, resets)))
+            refusal: tuple = ("quota-refusal", item, day, "refused", taken.code,
+                       terms.terms.cap_rule if capped else terms.terms.limit_rule, None,
+                       (tier.name, taken.refused, terms.quota, rule.slack if rule else 0,
+                        cap if capped else None, chosen, resets))
+            if told is not None:
+                refusal += (refusal_steps(self.shows[item], before, taken.taken,
+                                          taken.refused),)
+            made.append(ruling(*refusal))
         used[item] = after
         return None
-
-    def invoice_messages(self, owed: Outcome, month: int) -> tuple:
-        """The billing messages in `month` for the invoice of the month before (`owed`), which
-        an automatic charge settles; an invoice that stays due: the interpreter's walk."""
-        if self.notices is None:
-            raise _Interpret
-        year, number = divmod(month, 12)
-        return tuple(_new(Ruling, ("billing-message", owed.period,
-                                   dt.date(year, number + 1, day), outcome, code, rule, None,
-                                   owed.total))
-                     for day, _, outcome, code, rule in self.notices)
 
     def month_of(self, text) -> int:
         if type(text) is not str:
@@ -1237,6 +1452,17 @@ class _Runner:
                 moment, day = _instant(event["on"])
                 out.append((moment, day, ("caps", self.caps(event["cap"]))))
                 continue
+            if event.keys() == _PAY_KEYS:  # a payment of a period's invoice, as written
+                paid = event["pay"]
+                try:
+                    parse_period(paid)  # (checked as `prepare` checks it)
+                except (InputError, TypeError):
+                    raise _Interpret from None
+                if type(paid) is not str:
+                    raise _Interpret
+                moment, day = _instant(event["on"])
+                out.append((moment, day, ("pay", paid)))
+                continue
             if event.keys() != _EVENT_KEYS:
                 raise _Interpret
             status = event["status"]
@@ -1247,24 +1473,71 @@ class _Runner:
         out.sort(key=itemgetter(0))  # stable: events of one instant keep the file's order
         return out
 
-    def requests(self, requests) -> list[Request]:
+    def requests(self, requests, elements: dict) -> list[Request]:
         """The account's element requests, read by the account reader's own converter and
-        checked as `prepare` checks them: requests to create counted elements; to store an
-        amount in an element, or anything else: the interpreter."""
+        checked as `prepare` checks them: requests to create counted elements, and to store an
+        amount in one of the `elements` the account lists (`elements`); anything else: the
+        interpreter."""
         if type(requests) is not list:
             raise _Interpret
         out = []
         for request in requests:
-            if type(request) is not dict or "store" in request:
+            if type(request) is not dict:
                 raise _Interpret
             try:
                 read = quick_converter.structure(request, Request)
             except Exception:  # noqa: BLE001 - whatever it is, the interpreter says what is wrong
                 raise _Interpret from None
+            if read.store is not None:
+                if (read.create is not None or read.element is None or read.amount is None
+                        or read.element not in elements.get(read.store, ())
+                        or self.stored(read) is None):
+                    raise _Interpret
+                out.append(read)
+                continue
             meter = self.catalog.meters.get(read.create) if read.create is not None else None
             if meter is None or meter.source != "count" or read.count < 1:
                 raise _Interpret
             out.append(read)
+        return out
+
+    def stored(self, request: Request) -> Fraction | None:
+        """The amount a request stores, in base units (`prepare.in_base_units`), or None."""
+        meter = self.catalog.meters.get(request.store) if request.store is not None else None
+        if meter is None or request.amount is None:
+            return None
+        return in_base_units(meter, request.amount, self.catalog)
+
+    def elements(self, usage) -> dict[str, dict[str, tuple[str, Fraction]]]:
+        """What each element listed in the account's usage holds (`usage.storage.elements`):
+        by item, by element, (the counted item it is one of, the amount it holds in base units),
+        read and checked as the account reader and `prepare` read them; anything else: the
+        interpreter. (`decisions.decide_store` decides a request to store in one.)"""
+        if type(usage) is not dict:
+            raise _Interpret
+        out = {}
+        for name, data in usage.items():
+            if type(data) is not dict or "elements" not in data:
+                continue
+            listed = data["elements"]
+            meter = self.catalog.meters.get(name)
+            if type(listed) is not dict or meter is None:
+                raise _Interpret
+            held = {}
+            for element, use in listed.items():
+                if type(element) is not str or type(use) is not dict or use.keys() != _ELEMENT_KEYS:
+                    raise _Interpret
+                kind = self.catalog.meters.get(use["of"]) if type(use["of"]) is str else None
+                if kind is None or kind.source != "count":
+                    raise _Interpret
+                try:
+                    amount = in_base_units(meter, parse_amount(use["used"]), self.catalog)
+                except InputError:
+                    raise _Interpret from None
+                if amount is None:
+                    raise _Interpret
+                held[element] = (use["of"], amount)
+            out[name] = held
         return out
 
     def change_event(self, event: dict) -> tuple:
@@ -1300,9 +1573,10 @@ class _Runner:
         return unit.to_base(Fraction(
             _level_before(self.changes(data["intervals"], meter), moment)[1]))
 
-    def figures(self, usage, first: int) -> dict:
+    def figures(self, usage, first: int, told: _Told | None = None) -> dict:
         """Each month's figure of each meter (`_Meter.figure`), in the meter's unit, keyed
-        month * width + meter, for the months from `first` to the last asked."""
+        month * width + meter, for the months from `first` to the last asked. An explained
+        walk's `told` keeps each meter's data."""
         if type(usage) is not dict:
             raise _Interpret
         out: dict[int, Decimal] = {}
@@ -1315,6 +1589,8 @@ class _Runner:
             offset = meter.offset
             for month, got in self.meter_months(data, meter, first, self.last_month).items():
                 out[month * width + offset] = meter.figure(self.days_of(month), *got)
+            if told is not None:
+                told.data[name] = data
         return out
 
     def month_figure(self, data, meter: _Meter, month: int) -> Decimal:
@@ -1331,22 +1607,23 @@ class _Runner:
             days = self.month_days[month] = Period(year, number + 1).days
         return days
 
-    def meter_months(self, data, meter: _Meter, first: int,
-                     last: int) -> dict[int, tuple]:
+    def meter_months(self, data, meter: _Meter, first: int, last: int,
+                     by_day: dict[int, dict] | None = None) -> dict[int, tuple]:
         """A meter's data (day figures, a usage meter's events, a count's intervals) by month:
         (the total of its day figures, the highest of them; None for a meter that sums) and for
         intervals, from month `first` to `last`, the scale of the total (`interval_months`).
         A day's events are added up (or the largest taken, `_Meter.largest`), a day's figure
-        given in `daily` replaces them."""
+        given in `daily` replaces them. Given `by_day`, each month's day figures are kept there
+        too, by month then day (an explanation states them)."""
         if type(data) is not dict:
             raise _Interpret
         if not data:
             return {}  # nothing measured
         if not meter.keys.issuperset(data):
             if meter.spans and "intervals" in data and _SPAN_KEYS.issuperset(data):
-                return self.interval_months(data, meter, first, last)
+                return self.interval_months(data, meter, first, last, by_day)
             if meter.sampled and "snapshots" in data and _SAMPLE_KEYS.issuperset(data):
-                return self.snapshot_months(data, meter)
+                return self.snapshot_months(data, meter, by_day)
             raise _Interpret
         daily = data.get("daily", _NO_FIGURES)
         if type(daily) is not dict:
@@ -1359,6 +1636,14 @@ class _Runner:
                 if keys <= days:  # every day written `2026-11-05`, all of this month
                     figures = list(daily.values())
                     kinds = set(map(type, figures))
+                    if kinds == _INT_KIND:  # whole numbers: added as such, exactly
+                        low, high = min(figures), max(figures)
+                        if not 0 <= low <= high < _LARGEST_INT:
+                            break  # the general reading says which figure is at fault
+                        if by_day is not None:  # by day of the month
+                            by_day[month] = {int(day[8:]): Decimal(value)
+                                             for day, value in zip(keys, figures, strict=True)}
+                        return {month: (Decimal(sum(figures)), Decimal(high) if track else None)}
                     if not kinds <= _READ_KINDS:
                         if dict in kinds:
                             break  # `{count, disabled}`: read one by one, below
@@ -1366,11 +1651,15 @@ class _Runner:
                                   for v in figures]
                     elif int in kinds and not 0 <= min(figures) <= max(figures) < _LARGEST_INT:
                         break  # the general reading says which figure is at fault
+                    if by_day is not None:  # by day of the month
+                        by_day[month] = {int(day[8:]): _ZERO + value
+                                         for day, value in zip(keys, figures, strict=True)}
                     return {month: (sum(figures, _ZERO), _ZERO + max(figures) if track else None)}
         day_months = self.day_months
         lead: int | None = None  # the month of the first figure
         months: list[int] | None = None  # each figure's month, once one of another month is seen
         values: list[Any] = []
+        dates: list[tuple[int, int]] = []  # each figure's month and day, for `by_day`
         for day, value in daily.items():
             seen = day_months.get(day)  # the days seen (text); anything else: `day_month`
             month = self.day_month(day, daily) if seen is None else seen
@@ -1390,8 +1679,10 @@ class _Runner:
             if months is not None:
                 months.append(month)
             values.append(value)
+            if by_day is not None:
+                dates.append((month, day.day if type(day) is dt.date else int(day[8:])))
         if "events" in data:
-            for month, value in self.event_days(data["events"], daily, meter):
+            for month, value, date in self.event_days(data["events"], daily, meter):
                 if lead is None:
                     lead = month
                 elif months is None and month != lead:
@@ -1399,8 +1690,12 @@ class _Runner:
                 if months is not None:
                     months.append(month)
                 values.append(value)
+                dates.append((month, date.day))
         if lead is None:
             return {}
+        if by_day is not None:
+            for (month, day_number), value in zip(dates, values, strict=True):
+                by_day.setdefault(month, {})[day_number] = _ZERO + value
         if months is None:  # one month: the usual case
             return {lead: (sum(values, _ZERO), _ZERO + max(values) if track else None)}
         totals: dict[int, Decimal] = {}
@@ -1416,12 +1711,13 @@ class _Runner:
         return {month: (total, _ZERO + highest[month] if track else None)
                 for month, total in totals.items()}
 
-    def interval_months(self, data: dict, meter: _Meter, first: int,
-                        last: int) -> dict[int, tuple]:
+    def interval_months(self, data: dict, meter: _Meter, first: int, last: int,
+                        days: dict[int, dict] | None = None) -> dict[int, tuple]:
         """A count meter's months from `first` to `last` from the intervals of its elements (and
         day figures given, which replace their days): (the total of the day figures, in counts ×
         seconds: the areas of `metering.level_spans`, the interpreter's; the highest level of a
-        day; the seconds of a day, by which the total is scaled)."""
+        day; the seconds of a day, by which the total is scaled). Given `days`, each month's
+        day figures are kept there (exact Fractions: a day's time-weighted average)."""
         changes = self.changes(data["intervals"], meter)
         given = self.day_figures(data.get("daily", _NO_FIGURES), meter)
         out = {}
@@ -1430,6 +1726,7 @@ class _Runner:
             index, level = _level_before(changes, start)
             bounds = [start + day * _DAY for day in range(self.days_of(month) + 1)]
             total = highest = _ZERO
+            kept = None if days is None else days.setdefault(month, {})
             for day, (area, peak) in enumerate(level_spans(changes, index, level, bounds)):
                 value = given.get(bounds[day].date()) if given else None
                 if value is not None:
@@ -1437,14 +1734,19 @@ class _Runner:
                 total += area
                 if peak > highest:
                     highest = peak
+                if kept is not None:  # the day's average: whole, or a Fraction
+                    whole, part = divmod(area, _DAY_SECONDS)
+                    kept[day + 1] = whole if not part else Fraction(area) / _SECONDS
             out[month] = (total, highest, _DAY_SECONDS)
         return out
 
-    def snapshot_months(self, data: dict, meter: _Meter) -> dict[int, tuple]:
+    def snapshot_months(self, data: dict, meter: _Meter,
+                        days: dict[int, dict] | None = None) -> dict[int, tuple]:
         """A snapshots meter's months: each day's figure the average (or the largest) of the
         snapshots taken that UTC day, a day's figure given in `daily` replacing it, as
         `prepare._series` and `metering._daily_figures` give it; (the total of the day
-        figures, their highest), as Fractions."""
+        figures, their highest), as Fractions. Given `days`, the day figures are kept there,
+        by month then day."""
         snapshots = data["snapshots"]
         daily = data.get("daily", _NO_FIGURES)
         if type(snapshots) is not dict or type(daily) is not dict:
@@ -1467,6 +1769,8 @@ class _Runner:
         out: dict[int, tuple] = {}
         for day, value in figures.items():
             month = day.year * 12 + day.month - 1
+            if days is not None:
+                days.setdefault(month, {})[day.day] = value
             if month in out:
                 total, highest = out[month]
                 out[month] = (total + value, max(highest, value))
@@ -1502,9 +1806,10 @@ class _Runner:
         changes.sort(key=itemgetter(0))  # stable, as the interpreter's
         return changes
 
-    def event_days(self, events, daily: dict, meter: _Meter) -> list[tuple[int, Decimal]]:
+    def event_days(self, events, daily: dict, meter: _Meter
+                   ) -> list[tuple[int, Decimal, dt.date]]:
         """A usage meter's events as one figure per UTC day not given in `daily`: (the day's
-        month number, its figure)."""
+        month number, its figure, the day)."""
         if type(events) is not list:
             raise _Interpret
         days: dict[dt.date, Decimal] = {}
@@ -1522,7 +1827,7 @@ class _Runner:
                 days[day] = max(days[day], value)
             else:
                 days[day] += value
-        return [(day.year * 12 + day.month - 1, value) for day, value in days.items()
+        return [(day.year * 12 + day.month - 1, value, day) for day, value in days.items()
                 if not (day.isoformat() in daily or day in daily)]  # the day's figure stands
 
     def day_figures(self, daily, meter: _Meter) -> dict[dt.date, Any]:
@@ -1712,6 +2017,11 @@ def _in_round_unit(meter: Meter, value: Decimal) -> str:
     return f"{format_number(meter.round_unit.from_base(base))} {meter.round_unit.name}"
 
 
+def _same(value: Any) -> Any:
+    """A figure as it is: the compiled path's are in their meter's unit already."""
+    return value
+
+
 def _month(period: Period) -> int:
     return period.year * 12 + period.month - 1
 
@@ -1740,11 +2050,11 @@ class _Interpreted:
     def __call__(self, record: dict) -> list[Outcome]:
         return self.compiled._fallback(record, self.periods)  # checked even with no period
 
-    def bills(self, record: dict) -> list[Bill]:
+    def bills(self, record: dict, explain: bool = False) -> list[Bill]:
         return self.compiled.interpret(record, self.periods)
 
-    def json_lines(self, record: dict) -> list[str]:
-        return [json_line(bill, False) for bill in self.bills(record)]
+    def json_lines(self, record: dict, explain: bool = False) -> list[str]:
+        return [json_line(bill, explain) for bill in self.bills(record)]
 
     def batch(self, records: Iterable[dict]) -> list[Outcome]:
         out: list[Outcome] = []

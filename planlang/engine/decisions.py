@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from planlang.engine.prepare import Prepared
+from planlang.engine.prepare import Prepared, in_base_units
 from planlang.engine.results import Decision, Reason, Step
 from planlang.inputs.account import Request
 from planlang.model import Catalog, ItemTerms, Plan, RuleRef
@@ -25,7 +25,11 @@ def allows(terms: ItemTerms | None, wanted: Fraction) -> bool:
 
 def decide_request(catalog: Catalog, plan: Plan, prepared: Prepared, request: Request) -> Decision:
     if request.store is not None:
-        return decide_store(catalog, plan, prepared, request)
+        assert request.element is not None and request.amount is not None
+        kind, held = prepared.series[request.store].elements[request.element]
+        amount = in_base_units(catalog.meters[request.store], request.amount, catalog)
+        assert amount is not None  # (checked by `prepare`)
+        return decide_store(catalog, plan, request, kind, held, amount)
     assert request.create is not None
     series = prepared.series.get(request.create)
     return decide_create(catalog, plan, request,
@@ -90,15 +94,13 @@ def element_room(terms: ItemTerms | None, kind: str) -> Fraction | None:
     return terms.element_limits.get(kind)
 
 
-def decide_store(catalog: Catalog, plan: Plan, prepared: Prepared, request: Request) -> Decision:
-    """May this element take `amount` more of the item (e.g. storage), on this plan?"""
+def decide_store(catalog: Catalog, plan: Plan, request: Request, kind: str, held: Fraction,
+                 amount: Fraction) -> Decision:
+    """May the element `request.element`, one of the `kind` holding `held` of the item (e.g.
+    storage), take `amount` more (base units) on `plan`? The interpreter's walk and the
+    compiled walk both ask it."""
     assert request.store is not None and request.element is not None
-    assert request.amount is not None
     meter = catalog.meters[request.store]
-    series = prepared.series[request.store]
-    kind, held = series.elements[request.element]
-    unit = catalog.units.get(request.amount.unit or "") or meter.unit
-    amount = unit.to_base(Fraction(request.amount.value))
     show = lambda v: f"{format_number(meter.unit.from_base(v))} {meter.unit.name}"  # noqa: E731
     terms = plan.items.get(request.store)
     room = element_room(terms, kind)

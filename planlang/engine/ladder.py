@@ -51,6 +51,26 @@ def addon_reason(show, excess, top, count: int, addon_plan: str, block) -> Reaso
                   f"{count} × `{addon_plan}` next period, one per started {show(block)}")
 
 
+def move_steps(show, plan: str, rung: rules.Rung, usage, history, move: rules.Move
+               ) -> tuple[Step, ...]:
+    """The steps of a tier change decided on `plan` (`rules.ladder_move`): the period's usage and
+    the tier's limit, and for a move down the lower tier's limit and the look-back window."""
+    steps = [Step("usage", show(usage)), Step(f"{plan} limit", show(rung.limit))]
+    down = rung.down
+    if down is not None and move.kind == "tier-down":
+        steps.append(Step(f"{down.plan} limit", show(down.limit)))
+        steps.append(Step("look-back", ", ".join(show(u) for u in history[-down.periods:])))
+    return tuple(steps)
+
+
+def addon_steps(show, usage, figures: tuple) -> tuple[Step, ...]:
+    """The steps of an add-on decision: the usage, the top tier's limit, the add-ons counted
+    (`figures`: `rules.addon_figures`)."""
+    excess, top, count, block = figures
+    return (Step("usage", show(usage)), Step("top limit", show(top)),
+            Step("add-ons", f"({show(excess)}) / {show(block)} rounded up = {count}"))
+
+
 _RUNGS: dict[int, tuple] = {}  # id(ladder): (ladder, its rungs in base units), made once
 
 
@@ -82,15 +102,11 @@ def evaluate_ladder(catalog, ladder, plan: str, usage: Fraction, history: list[F
     show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
     rung = _rungs(catalog, ladder)[plan]
     move = rules.ladder_move(rung, usage, history)
-    steps = [Step("usage", show(usage)), Step(f"{plan} limit", show(rung.limit))]
-    down = rung.down
-    if down is not None and (move is None or move.kind == "tier-down"):
-        steps.append(Step(f"{down.plan} limit", show(down.limit)))
-        steps.append(Step("look-back", ", ".join(show(u) for u in history[-down.periods:])))
     decisions = []
     if move is not None:
         decisions.append(Decision("tier-change", move.plan, last_day, "scheduled",
-                                  (move_reason(show, plan, move),), move.rule, steps=tuple(steps),
+                                  (move_reason(show, plan, move),), move.rule,
+                                  steps=move_steps(show, plan, rung, usage, history, move),
                                   effective=starts))
     count = rules.add_ons(rung, usage, move.plan if move is not None else plan)
     addons = None
@@ -102,8 +118,6 @@ def evaluate_ladder(catalog, ladder, plan: str, usage: Fraction, history: list[F
         decisions.append(Decision(
             "add-on", overflow.plan, last_day, "scheduled",
             (addon_reason(show, excess, top, count, overflow.plan, block),),
-            overflow.rule,
-            steps=(Step("usage", show(usage)), Step("top limit", show(top)),
-                   Step("add-ons", f"({show(excess)}) / {show(block)} "
-                        f"rounded up = {count}")), effective=starts))
+            overflow.rule, steps=addon_steps(show, usage, (excess, top, count, block)),
+            effective=starts))
     return LadderStep(None if move is None else (move.plan, move.rule), addons, tuple(decisions))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections import defaultdict
+from collections import Counter
 from fractions import Fraction
+from itertools import groupby
 
 import attrs
 
@@ -90,31 +91,46 @@ def measure(meter: Meter, series: Series | None, period: Period) -> Measurement:
 
 
 def _measure(meter: Meter, series: Series, period: Period) -> Measurement:
-    unit = meter.unit
-    show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
     days = period.dates()
     daily = _daily_figures(meter, series, period)
-    steps = [Step("measured", ", ".join(series.sources) or "no measurements this period")]
-    steps.append(Step(f"daily {meter.daily or _default_daily(meter)}",
-                      _runs(days, daily, unit.from_base)))
     monthly = meter.monthly or "sum"
     values = [daily[d] for d in days]
     total, highest = sum(values, Fraction(0)), max(values)
     raw = rules.monthly(monthly, total, highest, len(days))
-    if monthly == "average":
-        steps.append(Step("monthly average", f"{_sum_text(days, daily, unit.from_base)} / "
-                          f"{len(days)} days = {show(raw)}"))
-    else:
-        steps.append(Step(f"monthly {monthly}", show(raw)))
     value = rules.metered(monthly, total, highest, len(days), meter.round_direction,
                           meter.round_step)
+    return Measurement(raw, value, measure_steps(meter, series.sources, values, total, raw,
+                                                 value, meter.unit.from_base))
+
+
+def measure_steps(meter: Meter, sources: tuple[str, ...], values: list, total, raw, value,
+                  convert) -> tuple[Step, ...]:
+    """The steps of a meter's figure for a period, worded: what was measured (`sources`), the
+    figure of each of the period's days in order (`values`) and their `total`, the monthly
+    step's result (`raw`) and, when the meter rounds, the rounded `value`. `convert` takes a
+    figure to the meter's unit: the interpreter's are in base units, the compiled path's in the
+    meter's unit already (Decimals, or Fractions for a count's time-weighted days). The
+    interpreter's measurement and the compiled path's explained bills both word their figures
+    by it."""
+    unit = meter.unit
+    steps = [Step("measured", ", ".join(sources) or "no measurements this period"),
+             Step(f"daily {meter.daily or _default_daily(meter)}", _runs(values, convert))]
+    monthly = meter.monthly or "sum"
+    shown = f"{format_number(convert(raw))} {unit.name}"
+    if monthly == "average":
+        steps.append(Step("monthly average", f"{_sum_text(values, total, convert)} / "
+                          f"{len(values)} days = {shown}"))
+    else:
+        steps.append(Step(f"monthly {monthly}", shown))
     if meter.round_direction is not None:
-        shown = f"{format_number(meter.round_unit.from_base(value))} {meter.round_unit.name}"
+        rounded = convert(value) if meter.round_unit.factor == unit.factor else (
+            meter.round_unit.from_base(unit.to_base(Fraction(convert(value)))))
         size = meter.round_unit.from_base(meter.round_step)
         to = (f"whole {meter.round_unit.name}" if size == 1
               else f"{format_number(size)} {meter.round_unit.name}")
-        steps.append(Step(f"rounded {meter.round_direction} to {to}", shown))
-    return Measurement(raw, value, tuple(steps))
+        steps.append(Step(f"rounded {meter.round_direction} to {to}",
+                          f"{format_number(rounded)} {meter.round_unit.name}"))
+    return tuple(steps)
 
 
 def daily_peaks(series: Series, period: Period) -> dict[dt.date, Fraction]:
@@ -195,33 +211,20 @@ def level_spans(changes, index: int, level, bounds: list[dt.datetime]) -> list[t
     return out
 
 
-def _runs(days, figures, convert) -> str:
+def _runs(values: list, convert) -> str:
     """`5 × 15 days, 4 × 15 days`: the day figures, equal neighbours grouped."""
-    runs: list[list] = []
-    for day in days:
-        value = figures[day]
-        if runs and runs[-1][0] == value:
-            runs[-1][1] += 1
-        else:
-            runs.append([value, 1])
-    shown: list[list | None] = [*runs] if len(runs) <= 8 else [*runs[:4], None, *runs[-4:]]
+    runs = [(value, len(list(group))) for value, group in groupby(values)]
+    shown: list = runs if len(runs) <= 8 else [*runs[:4], None, *runs[-4:]]
     return ", ".join(f"… {len(runs) - 8} more runs …" if run is None else
                      f"{format_number(convert(run[0]))} × {run[1]} day{'s' if run[1] > 1 else ''}"
                      for run in shown)
 
 
-def _sum_text(days, figures, convert) -> str:
+def _sum_text(values: list, total, convert) -> str:
     """`(5 × 15 + 4 × 15)`: the day figures' sum by distinct figure, in the order first seen; the
-    sum alone for more than six distinct figures."""
-    groups: dict[tuple[int, int], int] = defaultdict(int)  # a Fraction's hash is slow to work out
-    order: list[Fraction] = []
-    for day in days:
-        value = figures[day]
-        key = (value.numerator, value.denominator)
-        if key not in groups:
-            order.append(value)
-            if len(order) > 6:
-                return format_number(convert(sum((figures[d] for d in days), Fraction(0))))
-        groups[key] += 1
-    return "(" + " + ".join(f"{format_number(convert(v))} × {groups[(v.numerator, v.denominator)]}"
-                            for v in order) + ")"
+    sum alone (`total`) for more than six distinct figures. (Equal figures are one group whatever
+    their type: a Fraction, a Decimal and an int that are equal hash alike.)"""
+    groups = Counter(values)  # (in the order first seen)
+    if len(groups) > 6:
+        return format_number(convert(total))
+    return "(" + " + ".join(f"{format_number(convert(v))} × {n}" for v, n in groups.items()) + ")"

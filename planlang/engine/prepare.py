@@ -248,8 +248,15 @@ def _percent(amount: Amount, path, problems) -> Fraction | None:
     return Fraction(amount.value)
 
 
+def source_texts(intervals: int, daily: int, snapshots: int, events: int) -> tuple[str, ...]:
+    """What was measured of a meter, as an explanation's `measured` step says it: how many
+    intervals, day figures, snapshots and usage events the account gives (`3 intervals`)."""
+    return tuple(f"{count} {word}{'s' * (count > 1)}" for count, word in (
+        (intervals, "interval"), (daily, "day figure"), (snapshots, "snapshot"),
+        (events, "usage event")) if count)
+
+
 def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem]) -> Series:
-    sources = []
     allowed = {"count": ("intervals", "daily"), "snapshots": ("snapshots", "daily"),
                "usage": ("events", "daily")}[meter.source]
     for field in ("intervals", "daily", "snapshots", "events"):
@@ -271,8 +278,6 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
         changes.append((interval.from_, Fraction(counted)))
         if interval.to is not None:
             changes.append((interval.to, -Fraction(counted)))
-    if data.intervals:
-        sources.append(f"{len(data.intervals)} interval{'s' * (len(data.intervals) > 1)}")
     daily = {}
     for day, value in data.daily.items():
         p = path + ("daily", day)
@@ -283,15 +288,11 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
             if meter.source == "count" and not meter.include_disabled:
                 amount -= meter.unit.to_base(Fraction(value.disabled))
             daily[day] = amount
-    if data.daily:
-        sources.append(f"{len(data.daily)} day figure{'s' * (len(data.daily) > 1)}")
     samples: dict[dt.date, list[Fraction]] = defaultdict(list)
     for moment, amount in data.snapshots.items():
         value = convert(amount, path + ("snapshots", moment))
         if value is not None:
             samples[moment.date()].append(value)
-    if data.snapshots:
-        sources.append(f"{len(data.snapshots)} snapshot{'s' * (len(data.snapshots) > 1)}")
     usage: dict[dt.date, Fraction] = defaultdict(Fraction)
     timed: list[tuple[dt.datetime, Fraction]] = []
     for i, event in enumerate(data.events):
@@ -302,8 +303,6 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
     if meter.source == "usage":  # a day's figure replaces the day's events, as one at 00:00
         timed = [(on, value) for on, value in timed if on.date() not in daily]
         timed += [(day_start(day), value) for day, value in daily.items()]
-    if data.events:
-        sources.append(f"{len(data.events)} usage event{'s' * (len(data.events) > 1)}")
     elements = {}
     for element, use in data.elements.items():
         kind = catalog.meters.get(use.of)
@@ -316,8 +315,10 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
         used = convert(use.used, path + ("elements", element, "used"))
         if used is not None:
             elements[element] = (use.of, used)
+    sources = source_texts(len(data.intervals), len(data.daily), len(data.snapshots),
+                           len(data.events))
     return Series(tuple(sorted(changes, key=lambda c: c[0])), daily,
-                  {d: tuple(v) for d, v in samples.items()}, dict(usage), tuple(sources),
+                  {d: tuple(v) for d, v in samples.items()}, dict(usage), sources,
                   tuple(sorted(timed, key=lambda e: e[0])), elements)
 
 
@@ -333,6 +334,12 @@ def out_of_bounds(amount: Amount, path, problems) -> bool:
     problems.append(Problem(path, "PL414", f"`{shown}` is out of range: numbers have at most "
                             f"{MAX_DIGITS} digits before and after the decimal point"))
     return True
+
+
+def in_base_units(meter: Meter, amount: Amount, catalog: Catalog) -> Fraction | None:
+    """An amount of `meter`'s item in base units, as an account's figures are read (its unit
+    looked up by any of its names), or None when the reader refuses it."""
+    return _base(meter, amount, (), catalog, [])
 
 
 def _base(meter: Meter, amount: Amount, path, catalog: Catalog, problems) -> Fraction | None:

@@ -139,9 +139,7 @@ def consume(run, item: str, moment: dt.datetime, amount: Fraction) -> None:
                                     cap if capped else None, policy, run.period.end.date())
             why = terms.cap_rule if capped else terms.limit_rule
             _refuse(run, item, moment, reason, why,
-                    (Step("used before", show(used - taken.taken)),
-                     Step("requested", show(taken.taken + taken.refused)),
-                     Step("allowed", show(taken.taken))))
+                    refusal_steps(show, used - taken.taken, taken.taken, taken.refused))
     run.used[item] = used
 
 
@@ -165,7 +163,7 @@ def refusal_reason(show, refused, plan: str, quota, slack, cap, policy: str,
                       f"{show(cap)} is reached")
     assert quota is not None
     over = f" and its {format_number(slack * 100)}% slack" if slack else ""
-    after = ("the admin must choose a higher plan" if policy == "manual_upgrade"
+    after = ("until the admin chooses a higher plan" if policy == "manual_upgrade"
              else "until the quota resets on " + resets.isoformat())
     return Reason("quota-exceeded", f"{show(refused)} refused: the `{plan}` quota of {show(quota)}"
                   f"{over} is used up; refused {after}")
@@ -179,6 +177,23 @@ def notice_reason(note, plan: str, after, quota, unit) -> Reason:
                   f"({format_number(after)} of {format_number(quota)} {unit.name} used)")
 
 
+def refusal_steps(show, before, allowed, refused) -> tuple[Step, ...]:
+    """The steps of a use refused in part or whole: what was used `before` it, what it asked
+    (`allowed` and `refused`), what was allowed."""
+    return (Step("used before", show(before)), Step("requested", show(allowed + refused)),
+            Step("allowed", show(allowed)))
+
+
+def notice_steps(show, unit, plan: str, quota, note, after) -> tuple[Step, ...]:
+    """The steps of a quota's notification: the quota on `plan`, the threshold `note` is sent
+    at (`rules.notice_threshold`), what is used `after` the use; `show` writes a figure in
+    `unit` without its name."""
+    threshold = rules.notice_threshold(quota, note.remaining)
+    return (Step("quota", f"{show(quota)} {unit.name} on `{plan}`"),
+            Step("threshold", f"{show(threshold)} {unit.name} used"),
+            Step("used", f"{show(after)} {unit.name}"))
+
+
 def _refuse(run, item, moment, reason: Reason, rule, steps=()) -> None:
     run.decisions.append(Decision("quota-refusal", item, moment.date(), "refused", (reason,),
                                   rule, steps=tuple(steps)))
@@ -188,14 +203,10 @@ def _notify(run, item, plan, index, after, quota, moment) -> None:
     note = run.catalog.quotas[item].notifications[index]
     unit = run.catalog.meters[item].unit
     show = lambda v: f"{format_number(unit.from_base(v))}"  # noqa: E731
-    threshold = rules.notice_threshold(quota, note.remaining)
     run.decisions.append(Decision(
         "notification", item, moment.date(), "sent",
         (notice_reason(note, plan, unit.from_base(after), unit.from_base(quota), unit),),
-        note.rule,
-        steps=(Step("quota", f"{show(quota)} {unit.name} on `{plan}`"),
-               Step("threshold", f"{show(threshold)} {unit.name} used"),
-               Step("used", f"{show(after)} {unit.name}"))))
+        note.rule, steps=notice_steps(show, unit, plan, quota, note, after)))
 
 
 def _auto_upgrade(run, item, old, new, moment, rule) -> None:

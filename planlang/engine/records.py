@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 import attrs
 
@@ -32,9 +33,10 @@ from planlang.money import add as money_add
 from planlang.units import lookup
 
 
-@attrs.frozen(slots=True)
-class Record:
-    """One line of the detailed billing: a record or a (negative) discount record."""
+class Record(NamedTuple):
+    """One line of the detailed billing: a record or a (negative) discount record. Immutable;
+    a named tuple rather than an attrs class, as it is made about a hundred times a SIM a month
+    (in a third of the time of a frozen attrs class)."""
 
     date: str  # YYYYMMDD, or YYYYMM for a monthly discount
     item: str
@@ -64,6 +66,9 @@ class _Rated:
     shown_price: Decimal  # as a record shows it (12 places)
     allowance: Quantity
     step: Quantity | None
+    # {quantity: (shown quantity, amount)} of the small whole quantities billed so far (a day, a
+    # few messages, the bytes that round a day up): the same figures, worked out once
+    shown: dict[int, tuple[Decimal, Decimal]] = attrs.field(factory=dict, eq=False)
 
 
 class _Prepared:
@@ -90,20 +95,26 @@ class _Prepared:
         """Base units of `meter_name` in one `unit_name` (None: the meter's unit), or None when
         the unit is unknown or of another dimension."""
         key = (meter_name, unit_name)
-        if key not in self._factors:
+        try:
+            return self._factors[key]
+        except KeyError:  # looked up once
             meter = self.catalog.meters[meter_name]
             unit = meter.unit if unit_name is None else lookup(self.catalog.units, unit_name)
-            self._factors[key] = (None if unit is None or unit.dimension != meter.unit.dimension
-                                  else _quantity(unit.factor))
-        return self._factors[key]
+            factor = self._factors[key] = (
+                None if unit is None or unit.dimension != meter.unit.dimension
+                else _quantity(unit.factor))
+            return factor
 
     def base(self, meter_name: str, value: Decimal, unit_name: str | None) -> Quantity:
         """A usage figure in the meter's base units, exactly."""
         factor = self.factor(meter_name, unit_name)
         assert factor is not None  # checked by check_subscriber
         numerator, denominator = value.as_integer_ratio()
-        return _quantity(Fraction(numerator * factor, denominator)
-                         if denominator != 1 or type(factor) is not int else numerator * factor)
+        if type(factor) is int:
+            whole, rest = divmod(numerator * factor, denominator)
+            if not rest:
+                return whole
+        return _quantity(Fraction(numerator * factor, denominator))
 
 
 _LAST_PREPARED: tuple[Catalog | None, _Prepared | None] = (None, None)
@@ -164,6 +175,9 @@ def _shown_quantity(quantity: Quantity) -> Decimal:
 def _rational(value: Decimal) -> Quantity:
     numerator, denominator = value.as_integer_ratio()
     return numerator if denominator == 1 else Fraction(numerator, denominator)
+
+
+_exact_add = EXACT.add
 
 
 @functools.lru_cache(maxsize=4096)
@@ -371,16 +385,31 @@ def _days(period: Period) -> tuple[tuple[dt.date, str, dt.datetime], ...]:
     return tuple((day, day.strftime("%Y%m%d"), day_start(day) + DAY) for day in period.dates())
 
 
+_SMALL = 4096  # whole quantities below this have their figures kept by their rule
+
+
 def _record(date, item, imsi, vpg, rated: _Rated, quantity: Quantity, currency: str,
             subscriber) -> Record:
+    if type(quantity) is int and quantity < _SMALL:
+        figures = rated.shown.get(quantity)
+        if figures is None:
+            figures = rated.shown[quantity] = _figures(rated, quantity, currency)
+    else:
+        figures = _figures(rated, quantity, currency)
+    return Record(date, item, imsi, vpg, rated.shown_price, figures[0], figures[1],
+                  rated.rule.rule, subscriber)
+
+
+def _figures(rated: _Rated, quantity: Quantity, currency: str) -> tuple[Decimal, Decimal]:
+    """A record's quantity as shown, and its amount: the price times the quantity, rounded."""
     price = rated.price
     value = (EXACT.multiply(price, quantity)
              if isinstance(quantity, int) and isinstance(price, Decimal)
              else _times(price, quantity))
-    return Record(date, item, imsi, vpg, rated.shown_price, _shown_quantity(quantity),
-                  round_money(value, currency), rated.rule.rule, subscriber)
+    return _shown_quantity(quantity), round_money(value, currency)
 
 
+@functools.lru_cache(maxsize=4096)
 def _fill(template: str, labels: tuple[tuple[str, str], ...]) -> str:
     for label, value in labels:
         template = template.replace(f"<{label}>", value)
@@ -395,7 +424,9 @@ def _usage_by_day(prepared: _Prepared, subscriber: Subscriber, period: Period):
         labelled = prepared.labels.get(name, set())
         for event in data.events:
             if start <= event.on < end:
-                labels = tuple(sorted((k, v) for k, v in event.labels.items() if k in labelled))
+                given = event.labels
+                labels = (tuple(sorted(given.items())) if given.keys() == labelled
+                          else tuple(sorted((k, v) for k, v in given.items() if k in labelled)))
                 amounts = out[(name, event.on.date())]
                 amounts[labels] = amounts.get(labels, 0) + prepared.base(
                     name, event.amount.value, event.amount.unit)
@@ -514,18 +545,23 @@ class Totals:
     by_record: dict[str, Decimal] = attrs.Factory(dict)  # prefix: amount, discounts included
     count: dict[str, tuple[Decimal, Decimal]] = attrs.Factory(dict)  # prefix: (quantity, value)
 
-    def add(self, record: Record, prefixes: frozenset[str]) -> None:
-        self.amount = money_add(self.amount, record.amount)
-        prefix = record.reduces if record.kind == "discount" else _prefix_of(record.item, prefixes)
-        if prefix is None:
-            return
-        self.by_record[prefix] = money_add(self.by_record.get(prefix, Decimal(0)),
-                                           record.amount)
-        if record.kind == "record":
-            quantity, value = self.count.get(prefix, (Decimal(0), Decimal(0)))
-            self.count[prefix] = (EXACT.add(quantity, record.quantity),
-                                  EXACT.add(value, EXACT.multiply(record.quantity,
-                                                                  record.unit_price)))
+    def add(self, records: Iterable[Record], prefixes: frozenset[str]) -> None:
+        """Add `records` (a subscriber's, say) to the totals."""
+        total = self.amount
+        for record in records:
+            amount = record.amount
+            total = _exact_add(total, amount)  # money.add, without a call a record
+            prefix = (record.reduces if record.kind == "discount"
+                      else _prefix_of(record.item, prefixes))
+            if prefix is None:
+                continue
+            self.by_record[prefix] = _exact_add(self.by_record.get(prefix, Decimal(0)), amount)
+            if record.kind == "record":
+                quantity, value = self.count.get(prefix, (Decimal(0), Decimal(0)))
+                self.count[prefix] = (EXACT.add(quantity, record.quantity),
+                                      EXACT.add(value, EXACT.multiply(record.quantity,
+                                                                      record.unit_price)))
+        self.amount = total
 
 
 def account_discounts(catalog: Catalog, period: Period, totals: Totals,
@@ -590,9 +626,9 @@ def iter_records(catalog: Catalog, account: Account, subscribers: Iterable[Subsc
     prefixes = frozenset(d.record for d in catalog.discounts if d.record)
     totals = Totals()
     for subscriber in subscribers:
-        for record in subscriber_records(catalog, subscriber, period):
-            totals.add(record, prefixes)
-            yield record
+        records = list(subscriber_records(catalog, subscriber, period))  # a SIM's: a few hundred
+        totals.add(records, prefixes)
+        yield from records
     general = next((d.name for d in catalog.discounts if d.kind == "coupon" and d.record is None),
                    None)
     for event in account.timeline:

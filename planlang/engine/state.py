@@ -35,6 +35,17 @@ class FeeCharge(StrEnum):
     NONE = "none"
 
 
+class CalendarStep(StrEnum):
+    """A step of the billing calendar for an invoice unpaid at a period's start
+    (`dunning.calendar_steps`): issued, charged automatically, due, reminded, downgraded."""
+
+    INVOICE = "invoice"
+    CHARGE = "charge"
+    DUE = "due"
+    REMINDER = "reminder"
+    DOWNGRADE = "downgrade"
+
+
 @attrs.define
 class Invoice:
     period: str

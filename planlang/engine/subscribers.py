@@ -11,6 +11,7 @@ line of a SIM. Files are written to a temporary name and renamed: never a partia
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
@@ -23,9 +24,9 @@ from planlang.engine.records import Record, check_subscriber, coupon_balances, i
 from planlang.engine.results import Bill, ChargeLine
 from planlang.inputs.account import Account, Subscriber
 from planlang.inputs.convert import located, quick_converter, structure
-from planlang.inputs.documents import Document, load_document, read_json
+from planlang.inputs.documents import Document, load_document, read_json, read_json_unchecked
 from planlang.model import Catalog
-from planlang.money import add, exact, total
+from planlang.money import EXACT, exact, total
 
 BASE_COLUMNS = ("date", "billItemName", "imsi", "vpgId", "unitPrice", "quantity", "amount")
 BOM = "\ufeff"
@@ -63,12 +64,8 @@ class SubscriberSource:
             yield from self._read_lines(self.path)
 
     def _read_lines(self, path: Path) -> Iterator[Subscriber]:
-        with path.open("rb") as lines:
-            for number, raw in enumerate(lines, 1):
-                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                    raw = raw[3:]
-                if raw.strip():
-                    yield self._subscriber(path, number, raw)
+        for number, raw in _lines(path):
+            yield self._subscriber(path, number, raw)
 
     def _subscriber(self, path: Path, number: int, raw: bytes) -> Subscriber:
         """One line's subscriber; any problem is reported at its file and line."""
@@ -98,10 +95,41 @@ class SubscriberSource:
                              for p in problems])
 
     def tag_keys(self) -> list[str]:
+        """Every subscriber's tag keys, sorted: the CSV's header, which comes before any row. The
+        file's lines are only read as JSON, their tags' keys taken as they are (a key is text,
+        structured as itself); a line that is not read, or not a subscriber, is left to the
+        billing, which reports it, located, before anything is written."""
+        from planlang.source import LineSource
+
         keys: set[str] = set()
-        for subscriber in self:
+        for subscriber in self.account.subscribers:
             keys.update(subscriber.tags)
+        if self.path is None:
+            return sorted(keys)
+        name = str(self.path)
+        for number, raw in _lines(self.path):
+            try:
+                text = raw.decode("utf-8").rstrip("\r\n")
+                try:
+                    data = read_json_unchecked(text)
+                except (ValueError, RecursionError):  # read as the billing reads it
+                    data = read_json(LineSource(name, text, first_line=number))
+            except (UnicodeDecodeError, PlanlangError):
+                continue
+            tags = data.get("tags") if type(data) is dict else None
+            if type(tags) is dict:
+                keys.update(tags)
         return sorted(keys)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """The numbered lines of a JSON Lines file that are not blank (a first BOM left out)."""
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, 1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if raw.strip():
+                yield number, raw
 
 
 def _at(document, path, code, message, help=None, on_key=False) -> Diagnostic:
@@ -147,11 +175,6 @@ def safe_text(value: str) -> str:
     return value
 
 
-def _base_row(record: Record, unit_price: str) -> list[str]:
-    return [record.date, record.item, record.imsi, record.vpg, unit_price,
-            _plain(record.quantity), _plain(record.amount)]
-
-
 def subscriber_texts(subscriber: Subscriber | None, tag_keys: list[str],
                      raw: bool = False) -> list[str]:
     """A SIM's name, tag values and group, as the columns after `amount` show them (empty for a
@@ -177,28 +200,67 @@ def write_csv(out: IO[str], records: Iterable[Record], tag_keys: list[str],
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(csv_header(tag_keys, raw))
+    block = _Block(out, writer)
+    exact_add = EXACT.add
     amounts = Decimal(0)
     subscriber: Subscriber | None = None
-    texts = subscriber_texts(None, tag_keys, raw)
+    rows: list[list[str]] = []  # the current SIM's, before its name, tag and group columns
     prices: dict[int, tuple[Decimal, str]] = {}  # a rule's unit price is one object: shown once
-    for record in records:
-        if record.subscriber is not subscriber:  # a SIM's records come together
-            subscriber = record.subscriber
-            texts = subscriber_texts(subscriber, tag_keys, raw)
-        shown = prices.get(id(record.unit_price))
-        if shown is None or shown[0] is not record.unit_price:
+    for date, item, imsi, vpg, price, quantity, amount, _, of, _, _ in records:  # a Record
+        if of is not subscriber:  # a SIM's records come together
+            block.write(rows, subscriber_texts(subscriber, tag_keys, raw))
+            subscriber, rows = of, []
+        shown = prices.get(id(price))
+        if shown is None or shown[0] is not price:
             if len(prices) > 1000:  # a discount's price is made per SIM: keep few
                 prices.clear()
-            shown = prices[id(record.unit_price)] = (record.unit_price,
-                                                     _plain(record.unit_price))
-        writer.writerow(_base_row(record, shown[1]) + texts)
-        amounts = add(amounts, record.amount)
+            shown = prices[id(price)] = (price, _plain(price))
+        quantity_text = format(quantity, "f")  # _plain, written out: a call a row less
+        amount_text = format(amount, "f")
+        rows.append([date, item, imsi, vpg, shown[1],
+                     "0" if quantity_text in _ZEROS else quantity_text,
+                     "0" if amount_text in _ZEROS else amount_text])
+        amounts = exact_add(amounts, amount)  # money.add, without a call a row
+    block.write(rows, subscriber_texts(subscriber, tag_keys, raw))
     return amounts
+
+
+class _Block:
+    """Writes a SIM's rows, each followed by the SIM's columns (name, tags, group), the same on
+    every row: the rows are written by the `csv` module without them, then each line end is
+    preceded by those columns, written once by the `csv` module too (a field is quoted for what
+    it holds alone, so a line is the fields written one by one and joined by commas). Rows whose
+    fields hold a line end themselves are written whole, row by row."""
+
+    def __init__(self, out: IO[str], writer):
+        self.out = out
+        self.writer = writer
+        self.buffer = io.StringIO()
+        self.buffered = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def _text(self, rows: list[list[str]]) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.buffered.writerows(rows)
+        return self.buffer.getvalue()
+
+    def write(self, rows: list[list[str]], texts: list[str]) -> None:
+        if not rows:
+            return
+        text = self._text(rows)
+        if text.count("\r\n") != len(rows):  # a field holds a line end: not split at it
+            self.writer.writerows(row + texts for row in rows)
+            return
+        after = self._text([["", *texts]])  # `,name,tag…,group` and the line end
+        self.out.write(text.replace("\r\n", after))
+
+
+_ZEROS = ("-0", "0E-12")  # written `0`
 
 
 def _plain(value: Decimal) -> str:
     text = format(value, "f")
-    return "0" if text in ("-0", "0E-12") else text
+    return "0" if text in _ZEROS else text
 
 
 def records_bill(catalog: Catalog, account: Account, period: Period,

@@ -227,9 +227,7 @@ class PeriodRun:
         plan = self.catalog.plan(name)
         assert plan is not None
         amount = rules.line_amount(Fraction(plan.fee), count, self.catalog.currency)
-        steps = (Step("add-on subscriptions", f"{count} × {name}"),
-                 Step("price", f"{format_money(plan.fee, self.catalog.currency)} × {count} = "
-                      f"{format_money(amount, self.catalog.currency)}"))
+        steps = addon_line_steps(name, count, plan.fee, amount, self.catalog.currency)
         return [ChargeLine("add-on", "add-on subscription", name, str(self.period),
                            Decimal(count), "month", plan.fee, amount, rule or plan.fee_rule,
                            steps)]
@@ -285,6 +283,15 @@ class PeriodRun:
         meter = self.catalog.meters[item]
         return measure(meter, self.prepared.series.get(item), self.period).raw
 
+
+
+def addon_line_steps(name: str, count: int, fee: Decimal, amount: Decimal,
+                     currency: str) -> tuple[Step, ...]:
+    """The steps of a month's add-on subscriptions line: how many of the add-on plan `name`, at
+    its `fee` each."""
+    return (Step("add-on subscriptions", f"{count} × {name}"),
+            Step("price", f"{format_money(fee, currency)} × {count} = "
+                 f"{format_money(amount, currency)}"))
 
 
 def switched(segments: list[Segment], period: Period, plan: str, moment: dt.datetime, charge: str,
@@ -357,4 +364,4 @@ def _fee_line(catalog: Catalog, period: Period, plan, fee: Decimal, on_plan: int
                       amount, rule, tuple(steps))
 
 
-__all__ = ["run", "PeriodRun", "fee_lines", "switched"]
+__all__ = ["run", "PeriodRun", "fee_lines", "switched", "addon_line_steps"]

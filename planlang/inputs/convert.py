@@ -26,7 +26,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from planlang.diagnostics import Diagnostic, did_you_mean
-from planlang.inputs.account import Amount, DayValue, Event, Interval
+from planlang.inputs.account import Amount, DayValue, Event, Interval, UsageEvent
 from planlang.inputs.documents import (  # the JSON readers' numbers, used here and by the engine
     MAX_EXPONENT_DIGITS,
     MAX_NUMBER_CHARS,
@@ -80,12 +80,28 @@ def _out_of_range(written: Any) -> InputError:
                       "before and after the decimal point")
 
 
+# The plainest of those forms, read without further checks: digits, no sign, no comma, no
+# exponent, at most MAX_DIGITS digits each side of the point (so within bounds), then nothing or
+# one space and a unit. `read_number` reads it as the general form would.
+_PLAIN_AMOUNT = re.compile(rf"(?:0|[1-9][0-9]{{0,{MAX_DIGITS - 1}}})(?:\.[0-9]{{1,{MAX_DIGITS}}})?"
+                           rf"(?: ([A-Za-z][A-Za-z0-9_]*))?", re.ASCII)
+
+
 def read_number(text: str) -> tuple[Decimal, str | None]:
     """The one reader of a number written as text (`4000 MB`, `1,180`, `99.95%`): its exact
     value and its unit. Refuses, with PL407 and a hint, every other way of writing a number
     (a decimal comma `10,5`, commas not in threes, YAML 1.1's `010`, `0x10`, `1:30`, `1_000`,
     `.inf`), and out-of-range numbers (more than MAX_DIGITS digits each side, or a text longer
     than MAX_NUMBER_CHARS) with PL404, before converting them."""
+    plain = _PLAIN_AMOUNT.fullmatch(text)
+    if plain is not None:
+        unit = plain.group(1)
+        return Decimal(text if unit is None else text[:plain.start(1) - 1]), unit
+    return _read_any_number(text)
+
+
+def _read_any_number(text: str) -> tuple[Decimal, str | None]:
+    """`read_number` of any text, the plainest forms included."""
     match = _AMOUNT.fullmatch(text)
     # `0x10` is not 0 of the unit `x10` (only a number read as 0 can be such a prefix)
     if match is None or (match.group(1).lstrip("+-") == "0" and _BASED.fullmatch(text)):
@@ -133,6 +149,9 @@ def _not_a_number(text: str) -> InputError:
 
 
 def parse_amount(value: Any) -> Amount:
+    if type(value) is str:  # the commonest, first
+        number, unit = read_number(value)
+        return Amount(number, unit)
     if isinstance(value, bool) or isinstance(value, float):
         raise InputError("write an exact number: in YAML quote it (`\"0.1\"`); floats are not "
                          "accepted" if isinstance(value, float) else "expected a number, not "
@@ -165,11 +184,7 @@ _INSTANT_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(
 
 
 def parse_datetime(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
+    if isinstance(value, str):  # the commonest, first
         try:
             if not _INSTANT_TEXT.fullmatch(value):
                 raise ValueError(value)  # other ISO 8601 forms (`20261105`, weeks) are refused
@@ -177,6 +192,10 @@ def parse_datetime(value: Any) -> dt.datetime:
         except ValueError:
             raise InputError(f"expected a date (2026-11-01) or a UTC time "
                              f"(2026-11-01T12:00:00Z), not `{value}`") from None
+    elif isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day)
     else:
         raise InputError(f"expected a date or a time, not {_kind(value)}")
     if moment.tzinfo is None:
@@ -355,6 +374,8 @@ def make_converter(detailed: bool = True) -> cattrs.Converter:
     conv.register_structure_hook(
         Event, make_dict_structure_fn(Event, conv, _cattrs_forbid_extra_keys=True,
                                       for_=override(rename="for")))
+    if not detailed:
+        conv.register_structure_hook(UsageEvent, _quick_usage_event(_class_hook(conv, UsageEvent)))
     conv.register_unstructure_hook(Decimal, _decimal_text)
     conv.register_unstructure_hook(Fraction, lambda v: _decimal_text(fraction_to_decimal(v)))
     conv.register_unstructure_hook(Amount, str)
@@ -362,6 +383,24 @@ def make_converter(detailed: bool = True) -> cattrs.Converter:
     conv.register_unstructure_hook(
         dt.datetime, lambda v: v.isoformat().replace("+00:00", "Z"))
     return conv
+
+
+def _quick_usage_event(general):
+    """The quick converter's usage event: its commonest shape (`on`, `amount` and text `labels`,
+    as a JSON line gives them) read by the same readers without the generated code's steps, any
+    other by `general`. The labels are copied: the event's own mapping, as structuring gives."""
+    def structure_usage_event(value: Any, _type) -> UsageEvent:
+        if type(value) is dict and len(value) == 3:
+            on, amount, labels = value.get("on"), value.get("amount"), value.get("labels")
+            if type(on) is str and type(amount) is str and type(labels) is dict:
+                for key, label in labels.items():
+                    if type(key) is not str or type(label) is not str:
+                        break
+                else:
+                    return UsageEvent(parse_datetime(on), parse_amount(amount), dict(labels))
+        return general(value, _type)
+
+    return structure_usage_event
 
 
 def _decimal_text(value: Decimal) -> str:

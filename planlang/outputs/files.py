@@ -17,12 +17,18 @@ and `write_output` / `OutputFile` (the writing):
 - the file keeps the permissions of the file it replaces (and its owner and group, when allowed),
   and a new file gets the permissions of the umask (0666 & ~umask), as `>` in a shell gives;
 - everything is UTF-8, with the line ends the writer writes.
+
+`write_whole` is for an output that must appear whole or not at all wherever it goes, standard
+output and files written in place included (the detailed billing CSV, which reads its inputs as it
+writes): what is not renamed into place is written to a temporary file first, then copied.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -196,3 +202,27 @@ def write_output(target: Target, write: Callable[[IO[str]], object]) -> None:
         output.discard()
         raise
     output.commit()
+
+
+def write_whole(target: Target | None, write: Callable[[IO[str]], object]) -> None:
+    """`write_output`, but standard output (`target` None) and a target written in place get
+    nothing unless `write` finishes: it writes to an anonymous temporary file, copied once done."""
+    if target is not None and not target.in_place:
+        write_output(target, write)
+        return
+    name = "standard output" if target is None else target.name
+    try:
+        spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+    except OSError as error:
+        raise _cannot(name, f"no temporary file ({error.strerror or error})",
+                      help="set TMPDIR to a folder planlang can write to") from None
+    with spool:
+        try:
+            write(spool)
+            spool.seek(0)
+        except OSError as error:  # as write_output says it (a full disk)
+            raise _cannot(name, error.strerror or str(error)) from None
+        if target is None:
+            shutil.copyfileobj(spool, sys.stdout)
+        else:
+            write_output(target, lambda stream: shutil.copyfileobj(spool, stream))
