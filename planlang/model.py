@@ -36,6 +36,16 @@ class Direction(StrEnum):
     DOWN = "down"
 
 
+class Tiering(StrEnum):
+    """How an item's price bands apply: each unit at its band's price (graduated), every unit at
+    the price of the band the figure reaches (volume), or the band reached's flat fee alone
+    (stairstep)."""
+
+    GRADUATED = "graduated"
+    VOLUME = "volume"
+    STAIRSTEP = "stairstep"
+
+
 class Comparison(StrEnum):
     AT_MOST = "at most"
     AT_LEAST = "at least"
@@ -175,6 +185,10 @@ class ItemTerms:
     cap_rule: RuleRef | None = None
     element_limits: dict[str, Fraction] = attrs.Factory(dict)  # per element of a counted item
     element_rules: dict[str, RuleRef] = attrs.Factory(dict)
+    # a tiered price (`first 1,000 free, next 9,000 at $ 0.01, then $ 0.008`): its bands in order,
+    # from 0 up, and how they apply; empty for an item priced by `included` and `then`
+    bands: tuple[PriceBand, ...] = ()
+    tiering: Tiering = Tiering.GRADUATED
 
     @property
     def rule(self) -> RuleRef | None:
@@ -189,6 +203,19 @@ class ItemTerms:
         if not self.extendable:
             return self.included
         return self.maximum
+
+
+@attrs.frozen
+class PriceBand:
+    """One band of a tiered price: up to `upto` (base units, counted from 0; None: no end), at
+    `price` per `block` (0 when free), or a `flat` fee for the band."""
+
+    upto: Fraction | None
+    price: Decimal
+    block: Fraction
+    block_label: str
+    flat: Decimal | None
+    rule: RuleRef
 
 
 @attrs.frozen

@@ -40,7 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
     ("tier", "bench/tier.plan"), ("edge", "catalogs/edge-device.plan"),
     ("flespi", "catalogs/flespi.plan"), ("coediting", "catalogs/coediting.plan"),
-    ("flux", "catalogs/soracom-flux.plan")]}
+    ("flux", "catalogs/soracom-flux.plan"),
+    ("tiered", "tests/scenarios/tiered-pricing/shapes.plan"),
+    ("tiered-examples", "tests/scenarios/tiered-pricing/worked-examples.plan")]}
 COMPILED = {name: compile_catalog(catalog) for name, catalog in CATALOGS.items()}
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
@@ -255,6 +257,10 @@ def edges(catalog, meter: str) -> list[Decimal]:
                 amounts.add(amount)
         amounts.update(terms.included + k * terms.block for k in (1, 2, 3))
         amounts.add(terms.included + terms.block * 3 / 2)
+        for band in terms.bands:  # a tiered price's band edges, and a block or two beyond them
+            if band.upto is not None:
+                amounts.update(band.upto + k * band.block for k in (0, 1, 2))
+                amounts.add(band.upto + band.block / 2)
     quota = catalog.quotas.get(meter)
     for plan in catalog.plans:  # where a quota's notifications are due, and its slack ends
         terms = plan.items.get(meter)

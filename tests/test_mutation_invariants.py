@@ -9,17 +9,18 @@ total is the sum of its lines), never copied from the program's output.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import pytest
 
 from planlang.compile import parse_catalog_text
-from planlang.engine import evaluate
+from planlang.engine import evaluate, rules
 from planlang.engine.results import to_data
 from planlang.inputs.account import Account
 from planlang.inputs.convert import converter
 from planlang.money import (
+    EXACT,
     MINOR_UNITS,
     format_money,
     format_number,
@@ -618,3 +619,54 @@ def test_a_request_for_an_item_the_plan_does_not_offer():
     assert decision.reasons[0].message == (
         "`custom_engineering` is not available on plan `Free`; the lowest plan that allows it "
         "is `Start`")
+
+
+# ---- tiered prices (rules.tiered), worked by hand ------------------------------------------------
+
+_GRADUATED = ((Fraction(1000), Fraction(0), Fraction(1), None),        # first 1,000 free
+              (Fraction(10000), Fraction("0.01"), Fraction(1), None),  # next 9,000 at 0.01
+              (None, Fraction("0.008"), Fraction(1), None))            # then 0.008
+
+
+@pytest.mark.parametrize(("measured", "expected"), [
+    (0, ()),
+    (1000, ()),                                                   # all in the free band
+    (1001, ((1, 1, Decimal("0.01"), False),)),
+    (10000, ((1, 9000, Decimal("90.00"), False),)),               # exactly at a band's end
+    (10001, ((1, 9000, Decimal("90.00"), False), (2, 1, Decimal("0.01"), False))),
+    (12345, ((1, 9000, Decimal("90.00"), False), (2, 2345, Decimal("18.76"), False))),
+])
+def test_graduated_bands_charge_each_unit_in_its_band(measured, expected):
+    assert rules.tiered(Fraction(measured), _GRADUATED, False, "USD") == expected
+    decimals = ((Decimal(1000), Decimal(0), Decimal(1), None),
+                (Decimal(10000), Decimal("0.01"), Decimal(1), None),
+                (None, Decimal("0.008"), Decimal(1), None))
+    with localcontext(EXACT):
+        assert rules.tiered(Decimal(measured), decimals, False, "USD") == expected
+
+
+_VOLUME = ((Fraction(10000), Fraction("0.001"), Fraction(1), Fraction(10)),
+           (Fraction(50000), Fraction("0.0008"), Fraction(1), Fraction(10)),
+           (None, Fraction("0.0006"), Fraction(1000), Fraction(10)))
+
+
+@pytest.mark.parametrize(("measured", "expected"), [
+    (1, ((0, 1, Decimal("10.00"), True), (0, 1, Decimal("0.00"), False))),
+    (10000, ((0, 1, Decimal("10.00"), True), (0, 10000, Decimal("10.00"), False))),
+    (10001, ((1, 1, Decimal("10.00"), True), (1, 10001, Decimal("8.00"), False))),
+    # the open band's block is 1,000: 65,001 is 66 started blocks
+    (65001, ((2, 1, Decimal("10.00"), True), (2, 66, Decimal("0.04"), False))),
+])
+def test_volume_bands_price_every_unit_at_the_band_reached_fee_first(measured, expected):
+    assert rules.tiered(Fraction(measured), _VOLUME, True, "USD") == expected
+
+
+def test_units_above_a_bounded_last_band_charge_nothing_more_when_graduated():
+    bands = ((Fraction(10), Fraction(2), Fraction(1), None), (Fraction(20), Fraction(1),
+                                                             Fraction(1), Fraction(5)))
+    assert rules.tiered(Fraction(35), bands, False, "USD") == (
+        (0, 10, Decimal("20.00"), False), (1, 1, Decimal("5.00"), True),
+        (1, 10, Decimal("10.00"), False))
+    # volume: beyond every band, the last prices every unit
+    assert rules.tiered(Fraction(35), bands, True, "USD") == (
+        (1, 1, Decimal("5.00"), True), (1, 35, Decimal("35.00"), False))

@@ -19,7 +19,18 @@ from planlang.check.common import label
 from planlang.check.records import RecordChecker
 from planlang.check.timing import TimeChecker
 from planlang.diagnostics import ERROR, WARNING, Diagnostic, Label, did_you_mean, has_errors
-from planlang.model import Band, Catalog, ItemTerms, Meter, Plan, Refund, RuleRef, SlaLevel
+from planlang.model import (
+    Band,
+    Catalog,
+    ItemTerms,
+    Meter,
+    Plan,
+    PriceBand,
+    Refund,
+    RuleRef,
+    SlaLevel,
+    Tiering,
+)
 from planlang.money import MAX_DIGITS, MINOR_UNITS, decimal_places, exact_decimal, format_number
 from planlang.source import Span
 from planlang.syntax import ast
@@ -628,6 +639,8 @@ class Checker:
                 kind = type(clause).__name__
                 if isinstance(clause, ast.ElementLimit):
                     kind = f"ElementLimit:{self.element_meter(clause.element)}"
+                if isinstance(clause, ast.TierBand):  # an item has as many bands as it says
+                    kind = f"TierBand:{sum(k.startswith('TierBand:') for k in draft.clauses)}"
                 if kind in draft.clauses:
                     first = draft.clauses[kind][0]
                     self.error("PL221", f"plan `{plan}` says twice what its `{stmt.item.text}` "
@@ -667,22 +680,35 @@ class Checker:
             return None
         if isinstance(clause, (ast.NotExtendable, ast.Unlimited, ast.CustomerCap)):
             return MARKER
+        if isinstance(clause, ast.TierMode):
+            if clause.mode.text not in Tiering.__members__.values():
+                self.error("PL282", f"unknown pricing `{clause.mode.text}`", clause.mode.span,
+                           help=self.suggest(clause.mode.text, list(Tiering))
+                           or "write `graduated pricing`, `volume pricing` or `stairstep pricing`")
+                return None
+            return MARKER
+        if isinstance(clause, ast.TierThen):
+            return self.per_unit_price(meter, clause.price, Decimal(1), None, clause.span)
+        if isinstance(clause, ast.TierBand):
+            bound = self.item_quantity(meter, clause.amount)
+            if bound is None:
+                return None
+            if bound.number < 0 or (bound.number == 0 and clause.bound in ("first", "next")):
+                self.error("PL235", f"a band's `{clause.bound}` amount must be positive",
+                           clause.amount.span, help="write the number of units the band holds")
+                return None
+            price = clause.price
+            if price.fee is not None and self.expect_money(
+                    self.evaluate(price.fee), price.fee,
+                    f"the fee of a band of `{meter.name}`") is None:
+                return None
+            if price.price is not None and self.per_unit_price(
+                    meter, price.price, price.per_count, price.per_unit, price.span) is None:
+                return None
+            return Value("quantity", bound.number, meter.unit)
         if isinstance(clause, ast.ExtraPrice):
-            per_unit = self.find_unit(clause.per_unit)
-            if per_unit is not None and per_unit.dimension != meter.unit.dimension:
-                self.error("PL231", f"`{meter.name}` is measured in `{meter.unit.name}`, not in "
-                           f"`{per_unit.name}`", clause.per_unit.span,
-                           help=f"price it per `{meter.unit.name}`")
-                return None
-            if clause.per_count <= 0:
-                self.error("PL235", "a price is per a positive quantity", clause.span,
-                           help="e.g. `€ 2 per 100 devices`")
-                return None
-            value = self.evaluate(clause.price)
-            amount = self.expect_money(value, clause.price, f"the price of extra `{meter.name}`")
-            if amount is None or per_unit is None:
-                return None
-            return Value("money", Fraction(amount), per_unit, self.currency)
+            return self.per_unit_price(meter, clause.price, clause.per_count, clause.per_unit,
+                                       clause.span)
         value = self.item_quantity(meter, clause.amount)
         if value is None:
             return None
@@ -691,6 +717,29 @@ class Checker:
                        help="write zero or more")
             return None
         return value
+
+    def per_unit_price(self, meter: Meter, price: ast.Expr, per_count: Decimal,
+                       per: ast.Name | None, span: Span | None) -> Value | None:
+        """A price per `per_count` `per` units of the item (`€ 2 per 100 devices`; `per` None:
+        per one unit of the item's meter), as money per that unit."""
+        if per is None:
+            per_unit: Unit | None = meter.unit
+        else:
+            per_unit = self.find_unit(per)
+            if per_unit is not None and per_unit.dimension != meter.unit.dimension:
+                self.error("PL231", f"`{meter.name}` is measured in `{meter.unit.name}`, not in "
+                           f"`{per_unit.name}`", per.span,
+                           help=f"price it per `{meter.unit.name}`")
+                return None
+        if per_count <= 0:
+            self.error("PL235", "a price is per a positive quantity", span,
+                       help="e.g. `€ 2 per 100 devices`")
+            return None
+        value = self.evaluate(price)
+        amount = self.expect_money(value, price, f"the price of extra `{meter.name}`")
+        if amount is None or per_unit is None:
+            return None
+        return Value("money", Fraction(amount), per_unit, self.currency)
 
     def item_quantity(self, meter: Meter, expr: ast.Expr) -> Value | None:
         """A quantity of an item: in its unit's dimension, a plain number meaning its unit."""
@@ -710,9 +759,11 @@ class Checker:
         c = draft.clauses
         name = draft.item.text
         meter = self.meters[name]
-        if "ExtraPrice" in c and "NotExtendable" in c:
+        tiered = [k for k in c if k.startswith("TierBand:") or k in ("TierThen", "TierMode")]
+        priced = "ExtraPrice" if "ExtraPrice" in c else (tiered[0] if tiered else None)
+        if priced is not None and "NotExtendable" in c:
             self.error("PL242", f"plan `{plan}` cannot extend `{name}` but prices extras for it",
-                       c["ExtraPrice"][0].span,
+                       c[priced][0].span,
                        labels=label(c["NotExtendable"][0].span, "declared not extendable here"),
                        help="remove the extra price, or `not extendable`")
             return None
@@ -725,22 +776,22 @@ class Checker:
                        c["Unlimited"][0].span, labels=label(other.span, "limited here"),
                        help="remove `unlimited` or the limit")
             return None
-        if "Limit" in c and ("ExtraPrice" in c or "Included" in c or "Maximum" in c):
-            other = next(c[k][0] for k in ("ExtraPrice", "Included", "Maximum") if k in c)
+        if "Limit" in c and (priced is not None or "Included" in c or "Maximum" in c):
+            other = next(c[k][0] for k in (priced, "Included", "Maximum") if k in c)
             self.error("PL243", f"`{name}` on plan `{plan}` has a non-extendable limit and "
                        "extendable terms", c["Limit"][0].span,
                        labels=label(other.span, "extendable term here"),
                        help="an item is either limited (`at most N`) or included and extendable")
             return None
-        if "Maximum" in c and "ExtraPrice" not in c:
+        if "Maximum" in c and priced is None:
             self.error("PL244", f"`{name}` on plan `{plan}` has a maximum but no extra price",
                        c["Maximum"][0].span,
                        help="a maximum bounds the extras; add `then € X per unit`, or write "
                        "`at most N` for a non-extendable limit")
             return None
-        if "ExtraPrice" in c and meter.monthly is None:
+        if priced is not None and meter.monthly is None:
             self.error("PL245", f"`{name}` is priced but its meter gives no monthly figure",
-                       c["ExtraPrice"][0].span,
+                       c[priced][0].span,
                        help="add a monthly step to the meter, e.g. `monthly average`")
             return None
         if any(v is None for _, v in c.values()):
@@ -760,17 +811,146 @@ class Checker:
         if price is not None:
             extra = c["ExtraPrice"][0]
             assert isinstance(extra, ast.ExtraPrice) and price.unit is not None
-            block = price.unit.to_base(Fraction(extra.per_count))
-            block_label = (f"{format_number(extra.per_count)} {extra.per_unit.text}"
-                           if extra.per_count != 1 else extra.per_unit.text)
+            block, block_label = self.block_of(price.unit, extra.per_count, extra.per_unit)
+        bands: tuple[PriceBand, ...] = ()
+        tiering = Tiering.GRADUATED
+        if tiered:
+            priced_bands = self.price_bands(plan, name, meter, c, included)
+            if priced_bands is None:
+                return None
+            bands, tiering, top = priced_bands
+            if top is not None and maximum is None:
+                maximum = top  # the last band's bound is the most the plan allows
+            price = None
         return ItemTerms(
-            name, included, price is not None,
+            name, included, price is not None or bool(bands),
             exact_decimal(price.number) if price else None,
             block, block_label, maximum, values["Limit"].number if "Limit" in values else None,
             rule("Included"), rule("ExtraPrice"), rule("Maximum"), rule("Limit"),
             rule("NotExtendable"), "Unlimited" in c, "CustomerCap" in c, rule("Unlimited"),
             rule("CustomerCap"), {k: v.number for k, v in elements.items() if v is not None},
-            element_rules)
+            element_rules, bands, tiering)
+
+    @staticmethod
+    def block_of(unit: Unit, per_count: Decimal, per: ast.Name | None) -> tuple[Fraction, str]:
+        """A price's block in base units and its label: `100 devices`, `GB` (`per` None: one
+        `unit`)."""
+        word = per.text if per is not None else unit.name
+        return (unit.to_base(Fraction(per_count)),
+                f"{format_number(per_count)} {word}" if per_count != 1 else word)
+
+    def price_bands(self, plan: str, name: str, meter: Meter, c: dict, included: Fraction):
+        """The bands of a tiered price, lowest first, with how they apply and the most the plan
+        allows (the last band's bound, when no band is open-ended): or None, reported. Bands are
+        counted from 0: `included` is a free first band (graduated only); `first`/`next` hold a
+        number of units, `up to` ends at a figure, `above` and `then` run without end."""
+        mode = c.get("TierMode")
+        tiering = Tiering(mode[0].mode.text) if mode else Tiering.GRADUATED
+        # the bands as written (a `plans` block's and a `plan` block's in the file's order)
+        clauses = sorted((c[k][0] for k in c if k.startswith("TierBand:")
+                          or k in ("TierThen", "ExtraPrice")),
+                         key=lambda clause: clause.span.start if clause.span else 0)
+        if not clauses:
+            assert mode is not None  # (an item rule with neither bands nor mode is not tiered)
+            self.error("PL283", f"`{name}` on plan `{plan}` says how its bands apply but has no "
+                       "bands", mode[0].span,
+                       help="add bands: `first 1,000 free, next 9,000 at $ 0.01, then $ 0.008`")
+            return None
+        if "Included" in c and mode is not None and tiering != Tiering.GRADUATED:
+            self.error("PL284", f"`{name}` on plan `{plan}` includes an amount and has "
+                       f"{tiering} pricing", c["Included"][0].span,
+                       labels=label(mode[0].span, "priced here"),
+                       help="write the free amount as the first band: `up to "
+                       f"{self.shown(meter, included)} free`")
+            return None
+        bands: list[PriceBand] = []
+        low, low_clause = included, c["Included"][0] if "Included" in c else None
+        for clause in clauses:
+            if bands and bands[-1].upto is None:
+                assert low_clause is not None  # the open-ended band
+                self.error("PL285", f"this band of `{name}` on plan `{plan}` is never reached",
+                           clause.span, labels=label(low_clause.span, "every unit above "
+                                                     f"{self.shown(meter, low)} is priced here"),
+                           help="remove the band, or bound the band before it with `up to`")
+                return None
+            upto, label_span = self.band_bound(clause, meter, low)
+            if upto is not None and upto <= low:
+                self.error("PL285", f"this band of `{name}` on plan `{plan}` ends at "
+                           f"{self.shown(meter, upto)}, where the band before it already ends at "
+                           f"{self.shown(meter, low)}", label_span,
+                           labels=label(low_clause.span, "the band before") if low_clause
+                           else (), help="write the bands lowest first, each ending above the "
+                           "one before")
+                return None
+            if isinstance(clause, ast.TierBand) and clause.bound == "above":
+                start = self.item_quantity(meter, clause.amount)
+                assert start is not None
+                if start.number != low:
+                    gap = start.number > low
+                    what = (f"units from {self.shown(meter, low)} to "
+                            f"{self.shown(meter, start.number)} are in no band" if gap else
+                            f"it starts at {self.shown(meter, start.number)}, inside the band "
+                            f"before, which ends at {self.shown(meter, low)}")
+                    self.error("PL285", f"the bands of `{name}` on plan `{plan}` "
+                               f"{'leave a gap' if gap else 'overlap'}: {what}",
+                               clause.amount.span,
+                               labels=label(low_clause.span, "the band before")
+                               if low_clause else (),
+                               help=f"start this band at {self.shown(meter, low)}: `above "
+                               f"{self.shown(meter, low)}`")
+                    return None
+            band = self.price_band(clause, meter, upto, tiering, name, plan)
+            if band is None:
+                return None
+            bands.append(band)
+            if upto is not None:
+                low = upto
+            low_clause = clause
+        if included:
+            free = PriceBand(included, Decimal(0), Fraction(1), meter.unit.name, None,
+                             self.rule(c["Included"][0]))
+            bands.insert(0, free)
+        top = bands[-1].upto
+        return tuple(bands), tiering, top
+
+    def band_bound(self, clause, meter: Meter, low: Fraction):
+        """Where a band ends (base units; None: no end) and the text that says so."""
+        if not isinstance(clause, ast.TierBand) or clause.bound == "above":
+            return None, clause.span
+        value = self.item_quantity(meter, clause.amount)
+        assert value is not None
+        if clause.bound in ("first", "next"):
+            return low + value.number, clause.amount.span
+        return value.number, clause.amount.span
+
+    def price_band(self, clause, meter: Meter, upto: Fraction | None, tiering: Tiering,
+                   name: str, plan: str) -> PriceBand | None:
+        """One band's price: per unit (`at`, `then`), flat (`for`) or free."""
+        rule = self.rule(clause)
+        expr, fee, per_count, per = clause.price, None, Decimal(1), None
+        if isinstance(clause, ast.TierBand):
+            expr, fee = clause.price.price, clause.price.fee
+            per_count, per = clause.price.per_count, clause.price.per_unit
+        elif isinstance(clause, ast.ExtraPrice):
+            per_count, per = clause.per_count, clause.per_unit
+        if tiering == Tiering.STAIRSTEP and (fee is None or expr is not None):
+            self.error("PL286", f"a stairstep band of `{name}` on plan `{plan}` is a flat fee",
+                       clause.span, help="write each band as `up to 10 seats for $ 50`; for a "
+                       "price per unit, write `volume pricing`")
+            return None
+        money = lambda e: self.expect_money(self.evaluate(e), e, "a band")  # noqa: E731
+        flat = None if fee is None else money(fee)
+        if expr is None:  # free, or a flat fee alone
+            return PriceBand(upto, Decimal(0), Fraction(1), meter.unit.name, flat, rule)
+        price = money(expr)
+        unit = meter.unit if per is None else self.find_unit(per)
+        assert price is not None and unit is not None  # checked with the clause
+        block, block_label = self.block_of(unit, per_count, per)
+        return PriceBand(upto, price, block, block_label, flat, rule)
+
+    def shown(self, meter: Meter, value: Fraction) -> str:
+        """A figure of an item in its meter's unit: `150,000 segments`."""
+        return f"{format_number(meter.unit.from_base(value))} {meter.unit.name}"
 
     def check_orders(self, plans: list[Plan], ladders) -> None:
         """Each ladder's tiers, and the plans outside any ladder, are ordered lowest first."""

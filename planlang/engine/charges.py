@@ -33,12 +33,25 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
         over = Decision("usage-over-limit", terms.item, period.last_day, "exceeded",
                         (over_limit_reason(show, measured, None, plan.name, ceiling),),
                         over_limit_rule(terms), steps=tuple(measurement.steps))
+    if terms.bands:
+        tiers = tuple((band.upto, Fraction(band.price), band.block,
+                       None if band.flat is None else Fraction(band.flat))
+                      for band in terms.bands)
+        lines = tuple(
+            ChargeLine("tier", terms.item, plan.name, str(period), Decimal(quantity),
+                       band_unit(terms, index, flat), band_price(terms, index, flat), amount,
+                       terms.bands[index].rule,
+                       tuple(steps) + band_steps(show, terms, tiers, index, measured, quantity,
+                                                 amount, flat, catalog.currency))
+            for index, quantity, amount, flat in rules.tiered(
+                measured, tiers, terms.tiering != "graduated", catalog.currency))
+        return lines, over
     if not terms.extendable or terms.price is None:
-        return None, over
+        return (), over
     charged = rules.extra(measured, terms.included, terms.block, Fraction(terms.price),
                           catalog.currency)
     if charged is None:
-        return None, over
+        return (), over
     blocks, amount = charged
     steps += extra_steps(show, terms, meter, terms.included, measured - terms.included,
                          (measured - terms.included) / terms.block, blocks, amount,
@@ -46,7 +59,49 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
     assert terms.price_rule is not None
     line = ChargeLine("extra", terms.item, plan.name, str(period), Decimal(blocks),
                       terms.block_label, terms.price, amount, terms.price_rule, tuple(steps))
-    return line, over
+    return (line,), over
+
+
+def band_unit(terms: ItemTerms, index: int, flat: bool) -> str:
+    """The unit of a tiered price's line: the band's block (`segment`, `1,000 calls`), or `flat
+    fee` for a band's fee."""
+    return "flat fee" if flat else terms.bands[index].block_label
+
+
+def band_price(terms: ItemTerms, index: int, flat: bool) -> Decimal:
+    """The unit price of a tiered price's line: the band's fee, or its price per block."""
+    band = terms.bands[index]
+    return band.flat if flat and band.flat is not None else band.price
+
+
+def band_steps(show, terms: ItemTerms, tiers, index: int, measured, quantity,
+               amount: Decimal, flat: bool, currency: str) -> tuple[Step, ...]:
+    """The steps of one band's line after the measurement: the band (its range, and for volume
+    and stairstep pricing that the figure reaches it), the units in it, the started blocks, the
+    price (or the band's flat fee). `tiers` are `rules.tiered`'s bands in the caller's unit (as
+    `measured` is, and as `show` reads them)."""
+    end, _, block, _ = tiers[index]
+    low = 0 if index == 0 else tiers[index - 1][0]
+    band = terms.bands[index]
+    where = (f"above {show(low)}" if end is None else f"up to {show(end)}" if not low
+             else f"over {show(low)}, up to {show(end)}")
+    if terms.tiering != "graduated":
+        steps = [Step("band", f"{where}, reached by {show(measured)}" + (
+            "" if flat else ": every unit at this band's price"))]
+        inside = measured
+    else:
+        inside = (measured if end is None or measured < end else end) - low
+        steps = [Step("band", where), Step("in band", show(inside))]
+    if flat:
+        steps.append(Step("price", f"flat fee for the band = {format_money(amount, currency)}"))
+        return tuple(steps)
+    ratio = Fraction(inside) / Fraction(block)
+    if ratio != quantity:
+        steps.append(Step("blocks", f"{show(inside)} / {band.block_label} = "
+                          f"{format_number(ratio)}, rounded up to {quantity}"))
+    steps.append(Step("price", f"{_price(band.price, currency)} per {band.block_label} × "
+                      f"{format_number(quantity)} = {format_money(amount, currency)}"))
+    return tuple(steps)
 
 
 def extra_steps(show, terms: ItemTerms, meter, included, excess, ratio: Fraction, blocks: int,

@@ -58,6 +58,9 @@ from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change
 from planlang.engine.charges import (
+    band_price,
+    band_steps,
+    band_unit,
     extra_steps,
     over_limit_reason,
     over_limit_rule,
@@ -113,7 +116,7 @@ from planlang.engine.results import (
     json_maker,
     json_writer,
 )
-from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling
+from planlang.engine.rules import Move, add_ons, extra, ladder_move, line_amount, over_ceiling, tiered
 from planlang.engine.state import CalendarStep, Segment, State
 from planlang.engine.timeline import (
     NOT_BILLED,
@@ -144,6 +147,7 @@ from planlang.model import (
     Meter,
     Notification,
     Plan,
+    PriceBand,
     QuotaRule,
     RecordRule,
     Refund,
@@ -338,8 +342,8 @@ HANDLING: dict[type, dict[str, Any]] = {
                   "extend_rule unlimited_rule cap_rule element_rules", WORDING),
         # (per-element limits bound `store` requests, `decisions.decide_store`; they count in
         # `ItemTerms.ceiling`)
-        **_fields("included extendable price block maximum limit unlimited element_limits",
-                  COMPUTED),
+        **_fields("included extendable price block maximum limit unlimited element_limits "
+                  "bands tiering", COMPUTED),
         "customer_cap": COMPUTED,
     },
     Ladder: {
@@ -350,6 +354,8 @@ HANDLING: dict[type, dict[str, Any]] = {
     SlaLevel: {"refunds": COMPUTED, **_fields("name rule", WORDING)},
     Refund: {**_fields("percent band", COMPUTED), "rule": WORDING},
     Band: _fields("low low_inclusive high high_inclusive", COMPUTED),
+    PriceBand: {**_fields("upto price block flat", COMPUTED), **_fields("block_label rule",
+                                                                        WORDING)},
     # plan changes and their requirements need a timeline's change events; requests, the
     # account's requests
     ChangeRule: _fields("source_kind source target_kind target roles effective charge refund "
@@ -585,12 +591,22 @@ class _Runner:
                                                          and scale(ceiling) is None):
                     raise _Unsupported(f"`{plan.name}` has limits in awkward units")
                 meter = catalog.meters[name]
+                priced: bool | tuple  # (a tiered price's bands)
                 if meter.monthly is None:  # measured for its highest day against the ceiling
                     priced = False
                     if meter.source != "count":
                         ceiling = None
                 else:
                     priced = terms.extendable and terms.price is not None
+                if terms.bands and meter.monthly is not None:  # a tiered price, in the meter's unit
+                    ends = [None if band.upto is None else scale(band.upto)
+                            for band in terms.bands]
+                    blocks = [scale(band.block) for band in terms.bands]
+                    if None in blocks or any(end is None and band.upto is not None
+                                             for end, band in zip(ends, terms.bands, strict=True)):
+                        raise _Unsupported(f"`{plan.name}` has bands in awkward units")
+                    priced = tuple(zip(ends, (band.price for band in terms.bands), blocks,
+                                       (band.flat for band in terms.bands), strict=True))
                 items.append((self.meter_index[name], name, included,
                               None if on_ladder or ceiling is None else scale(ceiling),
                               priced, terms.price, block, terms.price_rule))
@@ -730,7 +746,9 @@ class _Runner:
             if over_ceiling(measured, ceiling) and not (consumed and item_name in consumed):
                 decisions += (self.over_limit(tier, item_name, measured, ceiling, month,
                                               last_day, usage, trace, told),)
-            if priced:
+            if priced.__class__ is tuple:  # a tiered price's bands
+                lines += self.band_lines(tier, item_name, priced, measured, month, told, consumed)
+            elif priced:
                 charged = extra(measured, included, block, price, currency)
                 if charged is not None:
                     blocks, amount = charged
@@ -752,6 +770,25 @@ class _Runner:
         if len(lines) == 1 and fees is None:  # the fee alone: its total worked out once (`info`)
             return lines, self.fee_totals[id(fee_line)], decisions
         return lines, rules.bill_total(lines, currency), decisions
+
+    def band_lines(self, tier: _Tier, item: str, bands: tuple, measured: Decimal, month: int,
+                   told: _Told | None, consumed: dict | None) -> tuple:
+        """The lines of a tiered price (`rules.tiered`), each with its band's unit and, with
+        `told`, its steps (`charges.band_steps`)."""
+        terms = tier.plan.items[item]
+        out = []
+        for index, quantity, amount, flat in tiered(measured, bands,
+                                                    terms.tiering != "graduated", self.currency):
+            line = _new(_FeeLine, ("tier", item, tier.name, Decimal(quantity),
+                                   band_price(terms, index, flat), amount,
+                                   terms.bands[index].rule))
+            line.unit = band_unit(terms, index, flat)
+            line.steps = () if told is None else (
+                self.measurement(item, month, measured, told, consumed)
+                + band_steps(self.round_shows[item], terms, bands, index, measured, quantity,
+                             amount, flat, self.currency))
+            out.append(line)
+        return tuple(out)
 
     def over_limit(self, tier: _Tier, item: str, measured: Decimal, ceiling: Decimal, month: int,
                    last_day: dt.date | None, usage: Any, trace: bool,

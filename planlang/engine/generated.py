@@ -315,11 +315,12 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     # The total is `rules.bill_total` of the lines: worked out here once for the fee line alone,
     # for each account only when it has more lines.
     total = out.constant(rules.bill_total(fee_lines, runner.currency), "fee_total")
-    extras = sum(priced for *_, priced, _, _, _ in tier.items)
+    extras = sum(bool(priced) for *_, priced, _, _, _ in tier.items)
+    banded = any(type(priced) is tuple for *_, priced, _, _, _ in tier.items)
     if tier.sla is not None or extras:
         out(1, f"lines = {lines}")  # …to which lines may be added
     # one extra alone: the lines known where it is added, and their total worked out there
-    one = extras == 1 and tier.sla is None
+    one = extras == 1 and tier.sla is None and not banded
     if one:
         out(1, f"total = {total}")
     alone = True  # whether `lines` is still the fee line alone wherever this extra is added
@@ -327,7 +328,12 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         if ceiling is not None:
             out(1, f"if over_ceiling(m{index}, {out.constant(ceiling, 'ceiling')}):")
             out.give(2, "walk(record, trace)[0]", "  # a usage-over-limit decision: the walk's")
-        if priced:
+        if type(priced) is tuple:  # a tiered price: its lines from `rules.tiered`, as the walk's
+            out(1, f"lines += {out.constant(runner.band_lines, 'band_lines')}("
+                f"{out.constant(tier, 'tier')}, {item!r}, {out.constant(priced, 'bands')}, "
+                f"m{index}, 0, None, None)")
+            alone = False
+        elif priced:
             price_name = out.constant(price, "price")
             extra = (f"Line(('extra', {item!r}, {plan!r}, blocks, {price_name}, amount, "
                      f"{out.constant(rule, 'rule')}))")

@@ -70,6 +70,36 @@ def line_amount(unit_price, quantity, currency: str) -> Decimal:
     return round_money(unit_price * quantity, currency)
 
 
+def tiered(measured, bands, volume: bool, currency: str) -> tuple:
+    """The charges of a tiered price for a period's figure `measured`: (band index, quantity,
+    amount, flat) for each charge, lowest band first, a band's flat fee (quantity 1, `flat`
+    True) before its price per block. `bands` are (end, price, block, fee), lowest first,
+    counted from 0 (end None: no end; price per block, 0 for none; fee: the band's flat fee, or
+    None). Graduated (`volume` False): each band a unit falls in charges its fee and the units
+    in it (above the band before's end, up to its own) at its price in started blocks; units
+    above the last band's end charge nothing (they are over the plan's maximum). Volume (and
+    stairstep): the band `measured` reaches (the first ending at or above it; the last, beyond
+    them all) charges its fee and every unit at its price. Nothing for 0, nor for a free band."""
+    if measured <= 0:
+        return ()
+    charged: tuple = ()
+    low = 0
+    last = len(bands) - 1
+    for index, (end, price, block, fee) in enumerate(bands):
+        if volume and not (end is None or measured <= end or index == last):
+            continue
+        if fee is not None:
+            charged += ((index, 1, line_amount(fee, 1, currency), True),)
+        if price:
+            units = measured if volume or end is None or measured < end else end
+            blocks = started_blocks(units - (0 if volume else low), block)
+            charged += ((index, blocks, line_amount(price, blocks, currency), False),)
+        if volume or end is None or measured <= end:
+            break
+        low = end
+    return charged
+
+
 def extra(measured, included, block, price, currency: str):
     """The extra charge for usage beyond what is included: (started blocks, amount), or None
     when nothing is beyond it. `price` is per block."""

@@ -250,11 +250,10 @@ class PeriodRun:
                                     "usage allowed by the quota",))
             measurement = measure(meter, series, self.period)
             ladder = self.catalog.ladder_of(plan.name)
-            line, over = item_charge(self.catalog, plan, self.period, terms, measurement,
-                                     quota=item in self.used or (ladder is not None
-                                                                 and ladder.item == item))
-            if line is not None:
-                lines.append(line)
+            charged, over = item_charge(self.catalog, plan, self.period, terms, measurement,
+                                        quota=item in self.used or (ladder is not None
+                                                                    and ladder.item == item))
+            lines.extend(charged)
             if over is not None:
                 self.decisions.append(over)
         return lines

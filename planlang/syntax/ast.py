@@ -220,8 +220,48 @@ class CustomerCap:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class TierMode:
+    """`volume pricing`: how an item's bands are applied (graduated, volume or stairstep)."""
+
+    mode: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class BandPrice:
+    """What a band costs: `free`, `at $ 0.01 [per 1,000 calls]` (per unit), `for $ 50` (flat) or
+    `for $ 10 plus $ 0.001 per call` (both)."""
+
+    kind: str  # "free", "at", "for" or "for plus" (a flat fee and a price per unit)
+    price: Expr | None = None  # per unit (`at`, `plus`)
+    per_count: Decimal = Decimal(1)
+    per_unit: Name | None = None
+    fee: Expr | None = None  # flat (`for`)
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class TierBand:
+    """A band of a tiered price: `first 1,000 free`, `next 9,000 at $ 0.01`, `up to 10 for $ 50`,
+    `above 100,000 at $ 0.005`; `bound` is `first`, `next`, `up to` or `above`."""
+
+    bound: str
+    amount: Expr
+    price: BandPrice
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class TierThen:
+    """`then $ 0.008`: every unit beyond the bands, at a price per one unit of the item."""
+
+    price: Expr
+    span: Span | None = _span()
+
+
 ItemClause = (Included | ExtraPrice | Maximum | Limit | ElementLimit | NotExtendable | Unlimited
-              | CustomerCap)
+              | CustomerCap | TierMode | TierBand | TierThen)
 
 
 @attrs.frozen

@@ -173,6 +173,44 @@ class Builder(Transformer):
             return number(children[0]), self._name(children[1])
         return Decimal(1), self._name(children[0])
 
+    def tier_mode(self, meta, children):
+        return ast.TierMode(self._name(children[0]), span=self._span(meta))
+
+    def _band(self, bound: str, meta, children) -> ast.TierBand:
+        amount, price = children
+        return ast.TierBand(bound, amount, price, span=self._span(meta))
+
+    def tier_first(self, meta, children):
+        return self._band("first", meta, children)
+
+    def tier_next(self, meta, children):
+        return self._band("next", meta, children)
+
+    def tier_up_to(self, meta, children):
+        return self._band("up to", meta, children)
+
+    def tier_above(self, meta, children):
+        return self._band("above", meta, children)
+
+    def tier_then(self, meta, children):
+        return ast.TierThen(children[0], span=self._span(meta))
+
+    def band_free(self, meta, children):
+        return ast.BandPrice("free", span=self._span(meta))
+
+    def band_at(self, meta, children):
+        price, *per = children
+        count, unit = per[0] if per else (Decimal(1), None)
+        return ast.BandPrice("at", price, count, unit, span=self._span(meta))
+
+    def band_for(self, meta, children):
+        return ast.BandPrice("for", fee=children[0], span=self._span(meta))
+
+    def band_for_plus(self, meta, children):
+        fee, price, *per = children
+        count, unit = per[0] if per else (Decimal(1), None)
+        return ast.BandPrice("for plus", price, count, unit, fee, span=self._span(meta))
+
     def maximum(self, meta, children):
         return ast.Maximum(children[0], span=self._span(meta))
 
