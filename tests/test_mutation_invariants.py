@@ -549,7 +549,12 @@ def test_a_request_to_store_in_an_element(plan, kind, held, amount, outcome, cod
     if message is not None:
         assert decision.reasons[0].message == message
     assert [step.label for step in decision.steps] == ["element", "holds", "to store", "after"]
+    assert [step.value for step in decision.steps[:3]] == [
+        f"s-2 (one of the {kind})", f"{held} MB", f"{format_number(Fraction(str(amount)))} MB"]
     assert decision.steps[3].value == f"{format_number(Fraction(held) + Fraction(str(amount)))} MB"
+    # the rule: Free's per-element limits (allowed or refused), or Start's plan line (no limit)
+    assert decision.rule is not None and decision.rule.text.startswith(
+        "storage: at most 100 MB per channel" if plan == "Free" else "plan Start:")
 
 
 @pytest.mark.parametrize("plan, item, current, count, outcome, code, line, lowest, message", [
@@ -670,3 +675,42 @@ def test_units_above_a_bounded_last_band_charge_nothing_more_when_graduated():
     # volume: beyond every band, the last prices every unit
     assert rules.tiered(Fraction(35), bands, True, "USD") == (
         (1, 1, Decimal("5.00"), True), (1, 35, Decimal("35.00"), False))
+
+
+@pytest.mark.parametrize("paid, why", [(None, "no invoice"),
+                                       (True, "the invoice is already paid")])
+def test_a_payment_with_nothing_to_pay_is_ignored_and_names_the_calendar(paid, why):
+    import datetime as dt
+
+    from planlang.engine.dunning import payment
+
+    calendar = flespi_calendar()
+    on = dt.date(2026, 10, 5)
+    decisions, restored = payment(calendar, "2026-09", on, paid, "Start")
+    assert restored is None
+    [d] = decisions
+    assert (d.kind, d.subject, d.date, d.outcome) == ("dunning", "2026-09", on, "ignored")
+    assert [(r.code, r.message) for r in d.reasons] == [
+        ("nothing-to-pay", f"payment for 2026-09 ignored: {why}")]
+    assert d.rule == calendar.rules["restore"]  # the calendar's `payment restores the plan`
+
+
+def test_a_payment_of_an_unpaid_invoice_pays_it_and_restores_the_plan():
+    import datetime as dt
+
+    from planlang.engine.dunning import payment
+
+    calendar = flespi_calendar()
+    on = dt.date(2026, 10, 25)
+    decisions, restored = payment(calendar, "2026-09", on, False, "Start")
+    assert restored == "Start"
+    assert [(d.kind, d.subject, d.date, d.outcome, d.reasons[0].code, d.rule, d.effective)
+            for d in decisions] == [
+        ("dunning", "2026-09", on, "paid", "invoice-paid", calendar.rules["restore"], None),
+        ("dunning", "2026-09", on, "restored", "plan-restored", calendar.rules["restore"], on)]
+    # not downgraded: paid, nothing restored
+    decisions, restored = payment(calendar, "2026-09", on, False, None)
+    assert restored is None and [d.outcome for d in decisions] == ["paid"]
+    # no billing calendar: a payment still pays, naming no rule
+    decisions, restored = payment(None, "2026-09", on, False, "Start")
+    assert restored is None and [(d.outcome, d.rule) for d in decisions] == [("paid", None)]
