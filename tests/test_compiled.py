@@ -32,7 +32,7 @@ from planlang.compile import load_catalog
 from planlang.diagnostics import PlanlangError
 from planlang.engine.compiled import compile_catalog
 from planlang.engine.results import json_line, to_data
-from planlang.engine.rules import started_blocks
+from planlang.engine.rules import rounded, started_blocks
 from planlang.inputs.documents import json_number
 from planlang.money import EXACT, exact_decimal
 
@@ -718,3 +718,32 @@ def test_a_batch_gives_each_record_what_it_gives_alone():
     assert [o.compiled for o in batch] == [o.compiled for o in alone]
     for record in odd:
         check("tier", record, ["2026-03"])
+
+
+# ---- calls of rules inside an expression (generated._Inline.hoist) ----
+
+
+def _rounded_twice(usage, step):
+    """A rule-like function whose return calls a rule twice, inside an expression."""
+    return rounded(usage, "up", step * 2) / 2 + rounded(usage, "down", step)
+
+
+def test_calls_inside_an_expression_are_written_in_place_in_order():
+    """Each call of a rule in an expression is written before it, where Python evaluates it;
+    the first one's result is named before the second is written (their locals share names),
+    and the constants' arithmetic is worked out once."""
+    from planlang.engine.generated import _call, _name, _Writer
+
+    out = _Writer()
+    out(0, "def written(usage):")
+    _call(out, _rounded_twice, [_name("usage"), Decimal("2.5")], lambda value, indent: out(
+        indent, f"return {ast.unparse(value)}"))
+    source = "\n".join(out.lines)
+    namespace = dict(out.names)
+    exec(source, namespace)  # noqa: S102 - the test's own generated source
+    assert "rounded(" not in source and "_rounded_twice(" not in source
+    assert "* 2" not in source  # 2.5 × 2 worked out
+    with decimal.localcontext(EXACT):
+        for usage in ("0", "2.4", "2.5", "2.6", "5", "7.5", "100.01"):
+            assert namespace["written"](Decimal(usage)) == _rounded_twice(
+                Decimal(usage), Decimal("2.5")), usage
