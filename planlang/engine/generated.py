@@ -11,18 +11,22 @@ that month, and compiles it (as attrs writes `__init__` methods and Jinja compil
   (`_Runner.walk`) takes them: the fee, the extras beyond what is included, the ladder; in place,
   the plan found by comparisons, or (above `INLINE_PLANS` plans) one function per plan;
 - usage is summed for the billed month only, every value being checked as the general walk checks
-  it (a `Figure` was checked when read); anything it would not take (a value it cannot read
-  exactly, an unknown meter or plan, a bad status, a look-back off a ladder) sends the record to
-  the interpreter, which bills it or refuses it with its own message.
+  it (a `Figure` was checked when read); a count or snapshots meter's day figures of the month
+  (whole numbers, numbers, texts such as `3000 MB` read before, `{count, disabled}`) are checked
+  and totalled a month at a time (`_day_figures`), their month's figure `rules.metered` of the
+  total; anything it would not take (a value it cannot read exactly, an unknown meter or plan, a
+  bad status, a look-back off a ladder) goes to the general reading or sends the record to the
+  interpreter, which bills it or refuses it with its own message.
 
-It has no arithmetic of its own: the rules of `engine/rules.py` (`over_ceiling`, `extra` and the
-`started_blocks` and `line_amount` it calls, `ladder_move`, and `bill_total` for a plan with one
-extra) are written in place from their own definitions, read by `ast` (`_call`, `_Inline`): the
-catalog's constants folded in (a tier's `rules.Rung`, an item's included amount), the tests and
-the arithmetic those decide worked out, the calls of rules inside an expression written before
-it, in the order Python evaluates them (`_Inline.hoist`), and what each of the rule's returns
-means written after it (a move's decision is the shared constant); a rule it cannot write in
-place (and `add_ons`) is bound as a constant and called, as the general walk calls it.
+It has no arithmetic of its own: the rules of `engine/rules.py` (`metered` and the `rounded` it
+calls, `over_ceiling`, `extra` and the `started_blocks` and `line_amount` it calls, `ladder_move`,
+and `bill_total` for a plan with one extra) are written in place from their own definitions,
+read by `ast` (`_call`, `_Inline`): the catalog's constants folded in (a tier's `rules.Rung`, an
+item's included amount, a meter's steps), the tests and the arithmetic those decide worked out,
+the calls of rules inside an expression written before it, in the order Python evaluates them
+(`_Inline.hoist`), and what each of the rule's returns means written after it (a move's
+decision is the shared constant); a rule it cannot write in place (and `add_ons`) is bound as a
+constant and called, as the general walk calls it.
 Either runs in `money.EXACT`: the runner's `batch`, `__call__` and `bills` enter that context
 once for every record (call it through them, not directly).
 
@@ -41,6 +45,7 @@ import builtins
 import copy
 import functools
 import inspect
+import itertools
 import operator
 import textwrap
 from collections.abc import Callable
@@ -54,12 +59,23 @@ from planlang.engine.outcomes import Ruling
 from planlang.inputs.documents import Figure
 
 if TYPE_CHECKING:
-    from planlang.engine.compiled import _Runner, _Tier
+    from planlang.engine.compiled import _Meter, _Runner, _Tier
 
 # Up to this many plans, the plans' steps are written in place in one function; with more, each
 # plan has its own function, found through a dict by the plan's name.
 INLINE_PLANS = 8
 
+# a whole number an account may give: below 10^18 (the reader's bounds, `money.MAX_DIGITS`)
+_LARGEST_INT = 10**money.MAX_DIGITS
+# the kinds of day figures read in place (`_day_figures`)
+_WHOLE = frozenset((int,))
+_TEXTS = frozenset((str,))
+_NUMBERS = frozenset((int, Decimal, Figure))
+_DICTS = frozenset((dict,))
+_DAY_COUNT_KEYS = frozenset(("count", "disabled"))  # a count's day figure `{count, disabled}`
+# `dict.get`'s further arguments, for `map` (never exhausted)
+_COUNT = itertools.repeat("count")
+_DISABLED, _NONE_DISABLED = itertools.repeat("disabled"), itertools.repeat(0)
 
 
 class _Writer:
@@ -112,6 +128,7 @@ def one_month(runner: _Runner):
         addon_figures=rules.addon_figures,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
         checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
+        Decimal=Decimal,
         month_figure=runner.month_figure, uptimes=runner.uptimes, refund=runner.refund,
     )
     meters = [(i, name, runner.meters[name]) for i, name in enumerate(runner.meter_names)]
@@ -170,6 +187,9 @@ def one_month(runner: _Runner):
     for index, _, spec in meters:
         meter_name = out.constant(spec, "meter")
         out(2, f"if d{index} is not None:")
+        if not spec.usage:  # a count or snapshots meter: its day figures, read here
+            _day_figures(out, runner, index, spec, month, days)
+            continue
         if not (spec.plain and spec.usage):  # the figure `_Meter` measures
             out(3, f"m{index} = month_figure(d{index}, {meter_name}, {month})")
             continue
@@ -256,6 +276,72 @@ def _each(out: _Writer, indent: int, collection: str, item: str, single: str,
     items = f"{collection}.items()" if "," in item else collection
     out(indent + 1, f"for {item} in {items}:")
     step(indent + 2, False)
+
+
+def _day_figures(out: _Writer, runner: _Runner, index: int, spec: _Meter, month: int,
+                 days: str) -> None:
+    """Source reading a count or snapshots meter's figure `m{index}` from its data `d{index}`,
+    as `_Runner.meter_months` and `_Meter.figure` read it: its day figures of the month, all
+    whole numbers, all texts (`3000 MB`) read before (`_Runner.readings_in`) or all numbers,
+    each within the reader's bounds, totalled, and the month's figure from the total by
+    `rules.metered`, written in place (or the highest day, for a meter without a monthly
+    step); anything else (intervals, `{count, disabled}`, a figure out of bounds) is read by
+    the general reading (`_Runner.month_figure`), which says what is wrong."""
+    data = f"d{index}"
+    largest = out.constant(_LARGEST_INT, "LARGEST")
+    finest = -money.MAX_DIGITS
+    readings = out.constant(runner.readings_in(spec.unit).get, "readings")
+    whole = out.constant(_WHOLE, "WHOLE")
+    # `rules.metered`'s arguments: the meter's steps as the plain strings they compare with
+    steps = [None if value is None else str(value) for value in (spec.monthly, spec.direction)]
+    arguments = [steps[0], _name("total"), _name("highest"), runner.days_of(month), steps[1],
+                 spec.step]
+    highest = spec.peak or _uses(out, "highest", rules.metered, arguments)
+    out(3, "total = None")
+    out(3, f"if type({data}) is dict and len({data}) == 1 and type(daily := {data}.get('daily'))"
+        f" is dict and daily and daily.keys() <= {days}:  # day figures of the month alone")
+    out(4, "figures = daily.values()")
+    out(4, "kinds = set(map(type, figures))")
+    if spec.counted and not spec.subtract:  # `{count, disabled}`: its count (`day_count`)
+        out(4, f"if kinds == {out.constant(_DICTS, 'DICTS')} and "
+            f"{out.constant(_DAY_COUNT_KEYS, 'COUNT_KEYS')} >= set().union(*figures):")
+        out(5, f"disabled = list(map(dict.get, figures, {out.constant(_DISABLED, 'DISABLED')}, "
+            f"{out.constant(_NONE_DISABLED, 'NONE_DISABLED')}))")
+        out(5, f"if set(map(type, disabled)) == {whole} and min(disabled) >= 0 and "
+            f"max(disabled) < {largest}:  # whole numbers in bounds, else the general reading")
+        out(6, f"figures = list(map(dict.get, figures, {out.constant(_COUNT, 'COUNT')}))")
+        out(6, "kinds = set(map(type, figures))")
+    out(4, f"if kinds == {whole}:  # whole numbers: added as such")
+    out(5, f"if min(figures) >= 0 and (total := sum(figures)) < {largest}:  # so each is")
+    out(6, "total = Decimal(total)")
+    if highest:
+        out(6, "highest = Decimal(max(figures))")
+    out(5, "else:")
+    out(6, "total = None")
+    out(4, f"elif kinds == {out.constant(_TEXTS, 'TEXTS')}:  # `3000 MB`: as read "
+        "before (else the general reading reads them)")
+    out(5, f"figures = list(map({readings}, figures))")
+    out(5, "try:")
+    out(6, "total = sum(figures, ZERO)")
+    if highest:
+        out(6, "highest = ZERO + max(figures)")
+    out(5, "except TypeError:  # None: a text not read before")
+    out(6, "pass")
+    out(4, f"elif kinds <= {out.constant(_NUMBERS, 'NUMBERS')} and min(figures) >= 0:")
+    out(5, "total = sum(figures, ZERO)  # exact: its exponent is its finest figure's")
+    out(5, f"if total >= {largest} or total.as_tuple().exponent < {finest}:  # each in bounds")
+    out(6, "total = None")
+    if highest:
+        out(5, "else:")
+        out(6, "highest = ZERO + max(figures)")
+    out(3, "if total is None:  # intervals, `{count, disabled}`, a figure out of bounds...")
+    out(4, f"m{index} = month_figure({data}, {out.constant(spec, 'meter')}, {month})")
+    out(3, "else:")
+    if spec.peak:  # no monthly step: the highest day, what a ceiling is compared with
+        out(4, f"m{index} = highest")
+        return
+    _call(out, rules.metered, arguments,
+          lambda value, at: out(at, f"m{index} = {ast.unparse(value)}"), 4)
 
 
 def _read_value(out: _Writer, indent: int, value: str, unit: str) -> None:
