@@ -32,7 +32,7 @@ from planlang.compile import load_catalog
 from planlang.diagnostics import PlanlangError
 from planlang.engine.compiled import compile_catalog
 from planlang.engine.results import json_line, to_data
-from planlang.engine.rules import started_blocks
+from planlang.engine.rules import rounded, started_blocks
 from planlang.inputs.documents import json_number
 from planlang.money import EXACT, exact_decimal
 
@@ -718,3 +718,148 @@ def test_a_batch_gives_each_record_what_it_gives_alone():
     assert [o.compiled for o in batch] == [o.compiled for o in alone]
     for record in odd:
         check("tier", record, ["2026-03"])
+
+
+# ---- the generated month reads count and storage meters in place (generated._day_figures) ----
+
+MARCH = [f"2026-03-{day:02d}" for day in range(1, 32)]
+
+
+def _days(values) -> dict:
+    """Day figures of March, the values given in turn (repeated to fill the month)."""
+    return {day: values[number % len(values)] for number, day in enumerate(MARCH)}
+
+
+# the day figures of a count or storage meter, every form the generated month reads in place
+# and the others, which the general reading reads (or refuses)
+DAY_FIGURES = [
+    _days([1200, 1500, 0]), _days([3]), _days([10**18 - 1]), _days([10**18 // 20]),
+    _days([-1, 3]), _days([True, 2]), _days([10**18, 1]), _days([2.5]),
+    _days([Decimal("3.25"), 4]), _days([json_number("1000.50"), json_number("3")]),
+    _days([Decimal("-0"), json_number("-0.0")]), _days([Decimal("2.0000000000000000001")]),
+    _days([Decimal("1.50000000000000000000")]), _days([Decimal("0.000000000000000001")]),
+    _days([Decimal("999999999999999999.999999999999999999")]), _days([Decimal("1e18")]),
+    _days([Decimal("50000000000000000.5"), 3]),
+    _days([Decimal("-0.5"), 1]), _days([Decimal("NaN")]), _days([Decimal("Infinity")]),
+    _days(["3000 MB", "2.5 GB"]), _days(["1234 MB"]), _days(["7", "0.5"]), _days(["-1 MB"]),
+    _days(["x"]), _days(["3 hours"]), _days(["3000 MB", 2]),
+    _days([{"count": 5, "disabled": 1}, {"count": 7}]), _days([{"count": 5, "disabled": 9}]),
+    _days([{"count": "5"}, {"count": "6"}]), _days([{"count": Decimal("2.5")}]),
+    _days([{"count": 5, "disabled": "1"}]), _days([{"count": 5, "disabled": -1}]),
+    _days([{"count": 5, "colour": 1}]), _days([{"disabled": 1}]), _days([{"count": True}]),
+    _days([{"count": 5}, 5]), _days([{"count": 5, "disabled": 10**18}]),
+    {"2026-03-02": 5}, {}, {"2026-02-28": 5, "2026-03-02": 7}, {dt.date(2026, 3, 2): 5},
+]
+DAY_RECORDS = [
+    {"account": f"a{number}-{item}-{plan}", "plan": plan, "usage": {item: data}}
+    for number, figures in enumerate(DAY_FIGURES)
+    for item in ("devices", "channels", "storage", "calculators")
+    for plan in ("Free", "Start")
+    for data in ({"daily": figures},)
+] + [
+    {"account": "intervals", "plan": "Pro", "usage": {"devices": {
+        "intervals": [{"from": "2026-03-02", "count": 3000}], "daily": {"2026-03-05": 10}}}},
+    {"account": "snapshots", "plan": "Pro", "usage": {"storage": {
+        "snapshots": {"2026-03-02T10:00:00Z": "5 GB"}}}},
+    {"account": "both", "plan": "Pro", "usage": {"storage": {
+        "daily": {"2026-03-02": "5 GB"}, "elements": {}}}},
+    {"account": "not-a-dict", "plan": "Pro", "usage": {"storage": ["5 GB"]}},
+]
+
+
+def _general(runner, record: dict, trace: bool):
+    """The general walk's outcome for a one-month runner (or the interpreter's, or its error
+    codes)."""
+    from planlang.engine.compiled import _Interpret
+
+    try:
+        try:
+            return runner.walk(record, trace)[0]
+        except (_Interpret, ArithmeticError):
+            return runner.fallback(record)
+    except PlanlangError as error:
+        return [d.code for d in error.diagnostics]
+
+
+def test_count_and_storage_day_figures_are_read_in_place_as_the_general_walk_reads_them():
+    """flespi's count meters (a daily average, then a monthly average rounded up), its storage
+    (in MB, rounded up to 1 GB) and a count without a monthly step (its highest day, against
+    Free's ceiling): the generated month's outcome, traced and not, is the general walk's
+    (or the interpreter's, refusals included) for every form of day figures, whether it
+    reads them in place or hands them to the general reading."""
+    runner = COMPILED["flespi"].runner(["2026-03"])
+    source = runner.one_month.source
+    for call in ("metered(", "rounded(", "over_ceiling("):  # written in place
+        assert call not in source
+    assert "rounded_whole" in source
+    with decimal.localcontext(EXACT):
+        for record in DAY_RECORDS:
+            for trace in (False, True):
+                try:
+                    generated = runner.one_month(record, trace)
+                except PlanlangError as error:
+                    generated = [d.code for d in error.diagnostics]
+                general = _general(runner, record, trace)
+                assert generated == general, record
+                if not isinstance(general, list):
+                    assert generated.compiled == general.compiled, record
+    for record in DAY_RECORDS[::5]:
+        check("flespi", record, ["2026-03"])
+
+
+def test_the_usual_day_figures_are_not_handed_to_the_general_reading(monkeypatch):
+    """Whole numbers, texts read before, numbers and `{count, disabled}`, every day of the
+    month: read in place (the general reading is not called), billed as the interpreter bills
+    them."""
+    from planlang.engine.compiled import _Runner
+
+    general = _Runner.month_figure
+    calls = []
+
+    def counted(self, data, meter, month):
+        calls.append(data)
+        return general(self, data, meter, month)
+
+    monkeypatch.setattr(_Runner, "month_figure", counted)
+    runner = compile_catalog(CATALOGS["flespi"]).runner(["2026-03"])
+    counts = [_days([1200, 1500, 0]), _days([Decimal("3.25"), 4]),
+              _days([json_number("1000.50"), json_number("3")]),
+              _days([{"count": 5, "disabled": 1}, {"count": 7}])]
+    storage = [_days([3000, 2500]), _days([Decimal("3000.5"), 2]), _days([json_number("25.5")]),
+               _days(["3000 MB", "2.5 GB"])]
+    records = [{"account": f"a{number}", "plan": "Pro", "usage": {
+        "devices": {"daily": devices}, "storage": {"daily": stored}}}
+        for number, (devices, stored) in enumerate(zip(counts, storage, strict=True))]
+    runner.batch(records)  # the texts read once, by the general reading
+    calls.clear()
+    outcomes = runner.batch(records)
+    assert calls == []
+    assert all(o.compiled for o in outcomes)
+    for record in records:
+        check("flespi", record, ["2026-03"])
+
+
+def _rounded_twice(usage, step):
+    """A rule-like function whose return calls a rule twice, inside an expression."""
+    return rounded(usage, "up", step * 2) / 2 + rounded(usage, "down", step)
+
+
+def test_calls_inside_an_expression_are_written_in_place_in_order():
+    """Each call of a rule in an expression is written before it, where Python evaluates it;
+    the first one's result is named before the second is written (their locals share names),
+    and the constants' arithmetic is worked out once."""
+    from planlang.engine.generated import _call, _name, _Writer
+
+    out = _Writer()
+    out(0, "def written(usage):")
+    _call(out, _rounded_twice, [_name("usage"), Decimal("2.5")], lambda value, indent: out(
+        indent, f"return {ast.unparse(value)}"))
+    source = "\n".join(out.lines)
+    namespace = dict(out.names)
+    exec(source, namespace)  # noqa: S102 - the test's own generated source
+    assert "rounded(" not in source and "_rounded_twice(" not in source
+    assert "* 2" not in source  # 2.5 × 2 worked out
+    with decimal.localcontext(EXACT):
+        for usage in ("0", "2.4", "2.5", "2.6", "5", "7.5", "100.01"):
+            assert namespace["written"](Decimal(usage)) == _rounded_twice(
+                Decimal(usage), Decimal("2.5")), usage

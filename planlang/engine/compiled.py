@@ -648,7 +648,7 @@ class _Runner:
         self.fee_totals: dict[int, Decimal] = {}  # by the id of a fee line kept in `period_info`
         self.day_months: dict[str, int] = {}  # "2026-11-05" -> its month number, days seen valid
         self.since_months: dict[str, int] = {}
-        self.readings: dict[tuple[str, str], Decimal] = {}  # ("15.3 GB", "GB") -> 15.3
+        self.readings: dict[str, dict[str, Decimal]] = {}  # "GB" -> "15.3 GB" -> 15.3
         self.uptime_readings: dict[tuple, tuple[int, Fraction]] = {}  # ("2026-11", "99.9%")
         # A monthly run's month as generated straight-line code (record -> Outcome): the
         # general walk's steps with this catalog's and this month's constants bound.
@@ -1952,13 +1952,20 @@ class _Runner:
     def written(self, text: str, unit) -> Decimal:
         """`15.3 GB` (or `15.3`) in the meter's unit, exactly; else the interpreter decides.
         Readings are kept (a bounded number): accounts write the same figures again and again."""
-        key = (text, unit.name)
-        value = self.readings.get(key)
+        readings = self.readings_in(unit)
+        value = readings.get(text)
         if value is None:
             value = self.read_written(text, unit)
-            if len(self.readings) < 100_000:
-                self.readings[key] = value
+            if len(readings) < 100_000:
+                readings[text] = value
         return value
+
+    def readings_in(self, unit) -> dict[str, Decimal]:
+        """The texts read in `unit` (`written`), by text: what the generated month looks up."""
+        readings = self.readings.get(unit.name)
+        if readings is None:
+            readings = self.readings[unit.name] = {}
+        return readings
 
     def read_written(self, text: str, unit) -> Decimal:
         try:

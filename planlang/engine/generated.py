@@ -11,16 +11,22 @@ that month, and compiles it (as attrs writes `__init__` methods and Jinja compil
   (`_Runner.walk`) takes them: the fee, the extras beyond what is included, the ladder; in place,
   the plan found by comparisons, or (above `INLINE_PLANS` plans) one function per plan;
 - usage is summed for the billed month only, every value being checked as the general walk checks
-  it (a `Figure` was checked when read); anything it would not take (a value it cannot read
-  exactly, an unknown meter or plan, a bad status, a look-back off a ladder) sends the record to
-  the interpreter, which bills it or refuses it with its own message.
+  it (a `Figure` was checked when read); a count or snapshots meter's day figures of the month
+  (whole numbers, numbers, texts such as `3000 MB` read before, `{count, disabled}`) are checked
+  and totalled a month at a time (`_day_figures`), their month's figure `rules.metered` of the
+  total; anything it would not take (a value it cannot read exactly, an unknown meter or plan, a
+  bad status, a look-back off a ladder) goes to the general reading or sends the record to the
+  interpreter, which bills it or refuses it with its own message.
 
-It has no arithmetic of its own: the rules of `engine/rules.py` (`extra`, `ladder_move`, and
-`bill_total` for a plan with one extra) are written in place from their own definitions, read by
-`ast` (`_call`, `_Inline`): the catalog's constants folded in (a tier's `rules.Rung`, an item's
-included amount), the tests those decide taken out, and what each of the rule's returns means
-written after it (a move's decision is the shared constant); a rule it cannot write in place
-(and `over_ceiling`, `add_ons`) is bound as a constant and called, as the general walk calls it.
+It has no arithmetic of its own: the rules of `engine/rules.py` (`metered` and the `rounded` it
+calls, `over_ceiling`, `extra` and the `started_blocks` and `line_amount` it calls, `ladder_move`,
+and `bill_total` for a plan with one extra) are written in place from their own definitions,
+read by `ast` (`_call`, `_Inline`): the catalog's constants folded in (a tier's `rules.Rung`, an
+item's included amount, a meter's steps), the tests and the arithmetic those decide worked out,
+the calls of rules inside an expression written before it, in the order Python evaluates them
+(`_Inline.hoist`), and what each of the rule's returns means written after it (a move's
+decision is the shared constant); a rule it cannot write in place (and `add_ons`) is bound as a
+constant and called, as the general walk calls it.
 Either runs in `money.EXACT`: the runner's `batch`, `__call__` and `bills` enter that context
 once for every record (call it through them, not directly).
 
@@ -39,10 +45,11 @@ import builtins
 import copy
 import functools
 import inspect
+import itertools
 import operator
 import textwrap
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -52,11 +59,23 @@ from planlang.engine.outcomes import Ruling
 from planlang.inputs.documents import Figure
 
 if TYPE_CHECKING:
-    from planlang.engine.compiled import _Runner, _Tier
+    from planlang.engine.compiled import _Meter, _Runner, _Tier
 
 # Up to this many plans, the plans' steps are written in place in one function; with more, each
 # plan has its own function, found through a dict by the plan's name.
 INLINE_PLANS = 8
+
+# a whole number an account may give: below 10^18 (the reader's bounds, `money.MAX_DIGITS`)
+_LARGEST_INT = 10**money.MAX_DIGITS
+# the kinds of day figures read in place (`_day_figures`)
+_WHOLE = frozenset((int,))
+_TEXTS = frozenset((str,))
+_NUMBERS = frozenset((int, Decimal, Figure))
+_DICTS = frozenset((dict,))
+_DAY_COUNT_KEYS = frozenset(("count", "disabled"))  # a count's day figure `{count, disabled}`
+# `dict.get`'s further arguments, for `map` (never exhausted)
+_COUNT = itertools.repeat("count")
+_DISABLED, _NONE_DISABLED = itertools.repeat("disabled"), itertools.repeat(0)
 
 
 class _Writer:
@@ -104,11 +123,12 @@ def one_month(runner: _Runner):
     names.update(
         ZERO=outcomes._ZERO, I=outcomes._Interpret, Outcome=outcomes.Outcome,
         Line=outcomes.Line, Ruling=outcomes.Ruling, CURRENCY=runner.currency, runner=runner,
-        extra=rules.extra, over_ceiling=rules.over_ceiling, ladder_move=rules.ladder_move,
+        extra=rules.extra, ladder_move=rules.ladder_move,
         add_ons=rules.add_ons, bill_total=rules.bill_total, new=outcomes._new,
         addon_figures=rules.addon_figures,
         walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
         checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
+        Decimal=Decimal,
         month_figure=runner.month_figure, uptimes=runner.uptimes, refund=runner.refund,
     )
     meters = [(i, name, runner.meters[name]) for i, name in enumerate(runner.meter_names)]
@@ -167,6 +187,9 @@ def one_month(runner: _Runner):
     for index, _, spec in meters:
         meter_name = out.constant(spec, "meter")
         out(2, f"if d{index} is not None:")
+        if not spec.usage:  # a count or snapshots meter: its day figures, read here
+            _day_figures(out, runner, index, spec, month, days)
+            continue
         if not (spec.plain and spec.usage):  # the figure `_Meter` measures
             out(3, f"m{index} = month_figure(d{index}, {meter_name}, {month})")
             continue
@@ -255,6 +278,72 @@ def _each(out: _Writer, indent: int, collection: str, item: str, single: str,
     step(indent + 2, False)
 
 
+def _day_figures(out: _Writer, runner: _Runner, index: int, spec: _Meter, month: int,
+                 days: str) -> None:
+    """Source reading a count or snapshots meter's figure `m{index}` from its data `d{index}`,
+    as `_Runner.meter_months` and `_Meter.figure` read it: its day figures of the month, all
+    whole numbers, all texts (`3000 MB`) read before (`_Runner.readings_in`) or all numbers,
+    each within the reader's bounds, totalled, and the month's figure from the total by
+    `rules.metered`, written in place (or the highest day, for a meter without a monthly
+    step); anything else (intervals, `{count, disabled}`, a figure out of bounds) is read by
+    the general reading (`_Runner.month_figure`), which says what is wrong."""
+    data = f"d{index}"
+    largest = out.constant(_LARGEST_INT, "LARGEST")
+    finest = -money.MAX_DIGITS
+    readings = out.constant(runner.readings_in(spec.unit).get, "readings")
+    whole = out.constant(_WHOLE, "WHOLE")
+    # `rules.metered`'s arguments: the meter's steps as the plain strings they compare with
+    steps = [None if value is None else str(value) for value in (spec.monthly, spec.direction)]
+    arguments = [steps[0], _name("total"), _name("highest"), runner.days_of(month), steps[1],
+                 spec.step]
+    highest = spec.peak or _uses(out, "highest", rules.metered, arguments)
+    out(3, "total = None")
+    out(3, f"if type({data}) is dict and len({data}) == 1 and type(daily := {data}.get('daily'))"
+        f" is dict and daily and daily.keys() <= {days}:  # day figures of the month alone")
+    out(4, "figures = daily.values()")
+    out(4, "kinds = set(map(type, figures))")
+    if spec.counted and not spec.subtract:  # `{count, disabled}`: its count (`day_count`)
+        out(4, f"if kinds == {out.constant(_DICTS, 'DICTS')} and "
+            f"{out.constant(_DAY_COUNT_KEYS, 'COUNT_KEYS')} >= set().union(*figures):")
+        out(5, f"disabled = list(map(dict.get, figures, {out.constant(_DISABLED, 'DISABLED')}, "
+            f"{out.constant(_NONE_DISABLED, 'NONE_DISABLED')}))")
+        out(5, f"if set(map(type, disabled)) == {whole} and min(disabled) >= 0 and "
+            f"max(disabled) < {largest}:  # whole numbers in bounds, else the general reading")
+        out(6, f"figures = list(map(dict.get, figures, {out.constant(_COUNT, 'COUNT')}))")
+        out(6, "kinds = set(map(type, figures))")
+    out(4, f"if kinds == {whole}:  # whole numbers: added as such")
+    out(5, f"if min(figures) >= 0 and (total := sum(figures)) < {largest}:  # so each is")
+    out(6, "total = Decimal(total)")
+    if highest:
+        out(6, "highest = Decimal(max(figures))")
+    out(5, "else:")
+    out(6, "total = None")
+    out(4, f"elif kinds == {out.constant(_TEXTS, 'TEXTS')}:  # `3000 MB`: as read "
+        "before (else the general reading reads them)")
+    out(5, f"figures = list(map({readings}, figures))")
+    out(5, "try:")
+    out(6, "total = sum(figures, ZERO)")
+    if highest:
+        out(6, "highest = ZERO + max(figures)")
+    out(5, "except TypeError:  # None: a text not read before")
+    out(6, "pass")
+    out(4, f"elif kinds <= {out.constant(_NUMBERS, 'NUMBERS')} and min(figures) >= 0:")
+    out(5, "total = sum(figures, ZERO)  # exact: its exponent is its finest figure's")
+    out(5, f"if total >= {largest} or total.as_tuple().exponent < {finest}:  # each in bounds")
+    out(6, "total = None")
+    if highest:
+        out(5, "else:")
+        out(6, "highest = ZERO + max(figures)")
+    out(3, "if total is None:  # intervals, `{count, disabled}`, a figure out of bounds...")
+    out(4, f"m{index} = month_figure({data}, {out.constant(spec, 'meter')}, {month})")
+    out(3, "else:")
+    if spec.peak:  # no monthly step: the highest day, what a ceiling is compared with
+        out(4, f"m{index} = highest")
+        return
+    _call(out, rules.metered, arguments,
+          lambda value, at: out(at, f"m{index} = {ast.unparse(value)}"), 4)
+
+
 def _read_value(out: _Writer, indent: int, value: str, unit: str) -> None:
     """Source reading one figure as the general walk does: a `Figure` was checked when read;
     anything else is checked now (`_Runner.checked`), or raises `_Interpret`."""
@@ -326,8 +415,13 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
     alone = True  # whether `lines` is still the fee line alone wherever this extra is added
     for index, item, included, ceiling, priced, price, block, rule in tier.items:
         if ceiling is not None:
-            out(1, f"if over_ceiling(m{index}, {out.constant(ceiling, 'ceiling')}):")
-            out.give(2, "walk(record, trace)[0]", "  # a usage-over-limit decision: the walk's")
+
+            def over(value: ast.expr, indent: int) -> None:
+                """A usage-over-limit decision (`rules.over_ceiling`) is the walk's."""
+                out(indent, f"if {ast.unparse(value)}:")
+                out.give(indent + 1, "walk(record, trace)[0]", "  # a usage-over-limit decision")
+
+            _call(out, rules.over_ceiling, [_name(f"m{index}"), ceiling], over)
         if type(priced) is tuple:  # a tiered price: its lines from `rules.tiered`, as the walk's
             out(1, f"lines += {out.constant(runner.band_lines, 'band_lines')}("
                 f"{out.constant(tier, 'tier')}, {item!r}, {out.constant(priced, 'bands')}, "
@@ -456,14 +550,16 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
 # A rule called by a plan's steps (`_call`) is written as the rule's own body, read from its
 # definition in `rules.py` by `ast` and specialised to the call (`_Inline`): the arguments that
 # are the catalog's constants (a tier's `Rung`, an item's included amount) are folded into it,
-# so `rung.up` is the tier's `Up` or None and a test of it is decided once, here; the rule's
-# locals get names of their own (`ladder_move_window`); a rule of `rules.py` it assigns from
-# is written in place the same way; and each of its `return`s hands its value, as an expression,
-# to the caller (`then`), which writes what follows from it. Nothing is worked out that the rule
-# does not say: its tests, arithmetic and results are its own expressions, and what the
-# constants do not decide is left to the account. A rule written with anything this does not
-# know (a loop, a comprehension, a keyword argument...) raises `_Unwritable`, and the plan calls
-# it instead.
+# so `rung.up` is the tier's `Up` or None and a test of it is decided once, here, and so is
+# arithmetic of constants (`step * days`, exact in money.EXACT); the rule's locals get names of
+# their own (`ladder_move_window`); a rule of `rules.py` it calls, alone or inside an expression
+# (`rounded(...) / days`), is written in place the same way, before the rest of the expression
+# and after what Python evaluates before it (`_Inline.hoist`); and each of its `return`s hands
+# its value, as an expression, to the caller (`then`), which writes what follows from it.
+# Nothing is worked out that the rule does not say: its tests, arithmetic and results are its
+# own expressions, and what the constants do not decide is left to the account. A rule written
+# with anything this does not know (a loop, a comprehension, a keyword argument...) raises
+# `_Unwritable`, and the plan calls it instead.
 
 # the types of constants a test is decided on here (an identity test: any constant)
 _FOLDED = (int, str, bool, type(None), Decimal, Fraction)
@@ -525,6 +621,54 @@ def _inlined(function: Any) -> bool:
     `money.py`."""
     return inspect.isfunction(function) and function.__module__ in (rules.__name__,
                                                                      money.__name__)
+
+
+def _first(node: ast.expr, known: Callable, called: set[int]) -> tuple[ast.expr | None, bool]:
+    """What `_Inline.hoist` writes first of `node`, in the order Python evaluates it: the first
+    call of a rule written in place (`_inlined`, not in `called`), or a part evaluated before
+    such a call (to be named first, so that the call is written after it), or None; and
+    whether `node` only names values (None, True) or does something (None, False). The parts
+    evaluated only when an earlier one says so (of `and`, `if … else`, chained comparisons)
+    are not looked into."""
+    if isinstance(node, (ast.Name, ast.Constant, _Lazy)):
+        return None, True
+    parts: list[ast.expr]
+    if isinstance(node, ast.Call):
+        if node.keywords or id(node) in called:
+            return None, False
+        parts = node.args
+    elif isinstance(node, ast.BinOp):
+        parts = [node.left, node.right]
+    elif isinstance(node, ast.UnaryOp):
+        parts = [node.operand]
+    elif isinstance(node, ast.Compare):
+        parts = [node.left, node.comparators[0]]  # the others only when the first holds
+    elif isinstance(node, ast.BoolOp):
+        parts = node.values[:1]  # the others only when the first decides nothing
+    elif isinstance(node, ast.IfExp):
+        parts = [node.test]
+    elif isinstance(node, ast.Tuple):
+        parts = node.elts
+    else:
+        return None, False
+    done = None  # the last part evaluated that does something
+    for part in parts:
+        found, pure = _first(part, known, called)
+        if found is not None:
+            return (found if done is None else done), False
+        if not pure:
+            done = part
+    if isinstance(node, ast.Call):
+        function = known(node.func) if isinstance(node.func, ast.Name) else None
+        return (node if _inlined(function) else None), False
+    return None, isinstance(node, ast.Tuple) and done is None
+
+
+def _put(tree: ast.expr, old: ast.expr, new: ast.expr, kept: set[int]) -> ast.expr:
+    """A copy of `tree` with `new` where `old` was (the calls of `kept` kept as they are)."""
+    memo: dict[int, Any] = {id(node): node for node in ast.walk(tree) if id(node) in kept}
+    memo[id(old)] = new
+    return copy.deepcopy(tree, memo)
 
 
 def _is_none(node: ast.expr) -> bool:
@@ -601,6 +745,7 @@ class _Inline:
     def __init__(self, out: _Writer) -> None:
         self.out = out
         self.start = len(out.lines)
+        self.called: set[int] = set()  # (ids of) calls of rules that could not be written in place
 
     def known(self, node: ast.expr) -> Any:
         return _known(self.out, node)
@@ -639,12 +784,8 @@ class _Inline:
             rest = body[number + 1:]
             if isinstance(statement, ast.Return):
                 value = ast.Constant(None) if statement.value is None else statement.value
-                value = self.expression(function, value, scope)
-                if _inlined(self.known(value.func) if isinstance(value, ast.Call) else None):
-                    assert isinstance(value, ast.Call)
-                    self.call(value, indent, then)
-                else:
-                    then(_plain(value), indent)
+                self.hoist(self.expression(function, value, scope), indent,
+                           lambda value, at: then(_plain(value), at))
                 return
             if isinstance(statement, ast.For):
                 self.unroll(function, statement, rest, scope, indent, then)
@@ -666,8 +807,7 @@ class _Inline:
                 raise _Unwritable(ast.unparse(statement))
             target = statement.targets[0]
             value = self.expression(function, statement.value, scope)
-            if isinstance(target, ast.Name) and isinstance(value, ast.Call) and _inlined(
-                    self.known(value.func)):
+            if isinstance(target, ast.Name) and self.first(value) is not None:
                 self.assign_call(function, target.id, value, rest, scope, indent, then)
                 return
             if isinstance(target, ast.Name) and self.known(value) is not _NOT_KNOWN:
@@ -687,7 +827,7 @@ class _Inline:
                indent: int, then: Callable) -> None:
         """An `if`: the branch the constants decide, else both (an empty one left out)."""
         out = self.out
-        test = self.expression(function, statement.test, scope)
+        test = _truth(self, self.expression(function, statement.test, scope))
         decided = self.known(test)
         if type(decided) in _FOLDED:
             self.block(function, (statement.body if decided else statement.orelse) + rest,
@@ -708,10 +848,10 @@ class _Inline:
             out.lines[header] = out.lines[header].replace(
                 f"if {ast.unparse(test)}:", f"if not ({ast.unparse(test)}):")
 
-    def assign_call(self, function: Callable, target: str, call: ast.Call,
+    def assign_call(self, function: Callable, target: str, value: ast.expr,
                     rest: list[ast.stmt], scope: dict, indent: int, then: Callable) -> None:
-        """`target = callee(...)`: the call (`call`), then the rest of `function` after each
-        of its returns."""
+        """`target = value`, `value` calling a rule written in place (`hoist`), then the rest of
+        `function` after each of its returns."""
 
         def returned(value: ast.expr, at: int) -> None:
             inner = dict(scope)
@@ -721,6 +861,43 @@ class _Inline:
                 inner[target] = _name(f"{function.__name__}_{target}")
                 self.out(at, f"{ast.unparse(inner[target])} = {ast.unparse(_plain(value))}")
             self.block(function, rest, inner, at, then)
+
+        self.hoist(value, indent, returned)
+
+    def first(self, node: ast.expr) -> ast.expr | None:
+        """What is written first of `node` (`_first`): a call of a rule written in place, or
+        a part evaluated before one; None: nothing."""
+        return _first(node, self.known, self.called)[0]
+
+    def hoist(self, value: ast.expr, indent: int, then: Callable) -> None:
+        """`value` with its calls of rules written in place first, each where `value` evaluates
+        it (`first`: nothing but names and constants is evaluated before it), its result put
+        where the call was; `then` gets the expression left, with the indent its code goes at.
+        A result is named first when another call is still to be written (which would be
+        written after it, and whose locals could be named as the result's)."""
+        call = self.first(value)
+        if call is None:
+            then(value, indent)
+            return
+        if call is value:
+            assert isinstance(call, ast.Call)
+            self.call(call, indent, then)
+            return
+        if not (isinstance(call, ast.Call) and _inlined(self.known(call.func))
+                and id(call) not in self.called):  # evaluated before a call: named first
+            name = f"value__{len(self.out.lines)}"
+            self.out(indent, f"{name} = {ast.unparse(_plain(call))}")
+            self.hoist(_put(value, call, _name(name), self.called), indent, then)
+            return
+
+        def returned(result: ast.expr, at: int) -> None:
+            name = f"{self.known(call.func).__name__}__{len(self.out.lines)}"
+            named = _put(value, call, _name(name), self.called)
+            if _simple(result) or self.first(named) is None:
+                named = _put(value, call, result, self.called)  # the result, where the call was
+            else:  # named, so that the next call comes before anything is worked out with it
+                self.out(at, f"{name} = {ast.unparse(_plain(result))}")
+            self.hoist(named, at, then)
 
         self.call(call, indent, returned)
 
@@ -747,7 +924,9 @@ class _Inline:
             self.write(callee, arguments, indent, then)
         except _Unwritable:
             del self.out.lines[mark:]
-            then(_plain(ast.Call(call.func, arguments, [])), indent)
+            called = ast.Call(call.func, arguments, [])
+            self.called.add(id(called))  # written as a call: not in place again (`hoist`)
+            then(_plain(called), indent)
 
     def unroll(self, function: Callable, statement: ast.For, rest: list[ast.stmt], scope: dict,
                indent: int, then: Callable) -> None:
@@ -829,8 +1008,19 @@ class _Specialise(ast.NodeTransformer):
                         for op, left, right in zip(node.ops, values, values[1:], strict=False)))
                 except ArithmeticError:  # (a NaN) the account's to raise, where the rule does
                     return node
+        elif isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            left, right = known(node.left), known(node.right)
+            if type(left) in (int, Decimal) and type(right) in (int, Decimal):
+                try:  # exact in money.EXACT, as where the rule is called
+                    with localcontext(money.EXACT):
+                        value = _ARITHMETIC[type(node.op)](left, right)
+                except ArithmeticError:  # (too large) the account's to raise, where the rule does
+                    return node
+                return self.inline.constant(value)
         elif isinstance(node, ast.BoolOp):
             return self.bool_op(node)
+        elif isinstance(node, ast.IfExp):
+            node.test = _truth(self.inline, node.test)
         elif isinstance(node, ast.UnaryOp):
             value = known(node.operand)
             if type(value) in (int, bool) and isinstance(node.op, ast.Not):
@@ -853,6 +1043,23 @@ class _Specialise(ast.NodeTransformer):
             values.pop(0)
         return values[0] if len(values) == 1 else ast.BoolOp(node.op, values)
 
+
+def _truth(inline: _Inline, test: ast.expr) -> ast.expr:
+    """`test`, whose value is only tested, without the constants that cannot change what it
+    says (`rest and True` is true exactly when `rest` is)."""
+    if isinstance(test, ast.BoolOp):
+        values = list(test.values)
+        keeps = isinstance(test.op, ast.And)  # a true constant decides nothing at the end
+        while len(values) > 1 and type(value := inline.known(values[-1])) in _FOLDED \
+                and bool(value) == keeps:
+            values.pop()
+        return values[0] if len(values) == 1 else ast.BoolOp(test.op, values)
+    return test
+
+
+# the arithmetic of constants worked out here (exact: `Decimal`s in money.EXACT, or ints)
+_ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 
 _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.Is: operator.is_, ast.IsNot: operator.is_not, ast.Eq: operator.eq, ast.NotEq: operator.ne,
