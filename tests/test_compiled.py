@@ -863,3 +863,122 @@ def test_calls_inside_an_expression_are_written_in_place_in_order():
         for usage in ("0", "2.4", "2.5", "2.6", "5", "7.5", "100.01"):
             assert namespace["written"](Decimal(usage)) == _rounded_twice(
                 Decimal(usage), Decimal("2.5")), usage
+
+
+# ---- several months: one generated loop (generated.months) ----
+
+def year_records() -> list[dict]:
+    """Edge tenants over the months of MONTHS: tier moves up and down with the look-back,
+    add-ons carried over a suspended month, statuses on days and at instants (suspended from
+    the start, reactivated, suspended twice in a month), day figures as text, numbers and dates
+    and outside the run; and records the loop gives to the general walk whole (a start date, an
+    event before the run, a plan change)."""
+    day = dt.date(2026, 2, 14)
+    return [
+        {"account": "up-down", "plan": "Cellular-Small", "usage": {"data": {"daily": {
+            "2026-01-03": "11 GB", "2026-02-10": json_number("26.5"), "2026-03-01": 3,
+            "2026-04-30": Decimal("9.9"), "2026-05-05": "1500000000 byte", "2026-06-06": "0.1 GB"}}}},
+        {"account": "add-ons", "plan": "Cellular-Large", "lookback": [json_number("5")],
+         "usage": {"data": {"daily": {"2026-01-20": "55 GB", "2026-03-20": "41 GB",
+                                      "2026-04-02": 50, "2026-06-30": "70.5 GB"}}},
+         "timeline": [{"on": "2026-02-03", "status": "suspended"},
+                      {"on": "2026-03-10T09:30:00Z", "status": "active"}]},
+        {"account": "asleep", "plan": "Satellite-Medium", "status": "suspended",
+         "usage": {"data": {"daily": {"2026-03-05": "12 GB", day: "1 GB",
+                                      "2025-12-31": "99 GB", "2026-07-01": 7}}},
+         "timeline": [{"on": "2026-02-28T23:30:00-02:00", "status": "active"},
+                      {"on": "2026-04-04", "status": "suspended"},
+                      {"on": "2026-04-05", "status": "active"},
+                      {"on": "2026-04-05", "status": "suspended"},
+                      {"on": "2026-06-01", "status": "active"}]},
+        {"account": "quiet", "plan": "Satellite-Large", "lookback": ["0.5 GB", 0],
+         "usage": {"data": {"daily": {}}}},
+        {"account": "events", "plan": "Cellular-Medium", "usage": {"data": {"events": [
+            {"on": "2026-03-02T10:00:00Z", "amount": "30"}]}}},
+        {"account": "since", "plan": "Cellular-Medium", "since": "2025-11"},
+        {"account": "before", "plan": "Cellular-Medium", "timeline": [
+            {"on": "2025-12-31T23:00:00Z", "status": "suspended"}]},
+    ]
+
+
+YEAR_PERIODS = [MONTHS[:4], MONTHS, ["2026-02", "2026-06"], ["2026-01", "2026-03", "2026-04"]]
+
+
+@pytest.mark.parametrize("periods", YEAR_PERIODS)
+def test_several_months_are_billed_as_the_general_walk_bills_them(periods):
+    """The generated loop's outcomes, traced and not, are the general walk's (which calls the
+    rules) for every record it takes or hands on, and the interpreter's figures."""
+    runner = COMPILED["edge"].runner(periods)
+    assert runner.months is not None
+    with decimal.localcontext(EXACT):
+        for record in year_records():
+            for trace in (False, True):
+                assert runner.months(record, trace) == runner.walk(record, trace), record
+    for record in year_records():
+        outcomes = check("edge", record, periods)
+        assert outcomes is not None and all(o.compiled for o in outcomes), record
+
+
+def test_the_months_loop_writes_the_ladder_and_the_add_ons_in_place():
+    """The loop over the months has no call of `ladder_move`, `add_ons` or `started_blocks`:
+    their bodies are written in place, a move's branch deciding whether add-ons are counted
+    (only a move to the top tier, or staying there, can add them)."""
+    source = COMPILED["edge"].runner(MONTHS).months.source
+    assert "for i in range(6):" in source
+    for rule in ("ladder_move(", "add_ons(", "started_blocks("):
+        assert rule not in source
+    small = source.split("if plan == 'Cellular-Small':")[1].split("plan == ")[0]
+    assert "divmod(" not in small and "count = 0" in small
+
+
+def test_a_record_outside_the_months_loop_is_refused_or_walked_alike():
+    """Records the loop refuses as the general walk does (the interpreter says why), and
+    records with more than it takes, which it hands to the walk."""
+    periods = MONTHS[:3]
+    for record in [
+        {"account": "a", "plan": "Cellular-Huge", "status": "suspended"},
+        {"account": "b", "plan": "Cellular-Small", "usage": {"data": {"daily": {
+            "2026-05-05": "-1 GB"}}}},  # a bad figure outside the months billed
+        {"account": "c", "plan": "Cellular-Small", "lookback": ["1 GB"]},
+        {"account": "d", "plan": "Cellular-Small", "timeline": [{"on": "2026-02-30",
+                                                                 "status": "suspended"}]},
+        {"account": "e", "plan": "Cellular-Small", "status": None},
+        {"account": "f", "plan": "Cellular-Small", "usage": {"data": {"daily": {
+            "2026-02-05": "1 GB", dt.date(2026, 2, 5): 1}}}},  # one day written twice
+        {"account": "g", "plan": "Satellite-Large", "usage": {"data": {"daily": {
+            "2026-01-05": "12 GB"}}}, "timeline": [
+            {"on": "2026-02-01", "change_plan": "Satellite-Small"}]},
+    ]:
+        check("edge", record, periods)
+
+
+def test_a_batch_of_several_months_gives_each_record_what_it_gives_alone():
+    runner = COMPILED["edge"].runner(MONTHS)
+    records = year_records() + [r for r in LADDER_RECORDS if r["plan"].startswith("Cell")][:30]
+    alone = [outcome for record in records for outcome in runner(record)]
+    batch = runner.batch(records)
+    assert [tuple(o[:7]) for o in batch] == [tuple(o[:7]) for o in alone]
+    assert [o.compiled for o in batch] == [o.compiled for o in alone]
+
+
+def test_a_rule_the_months_loop_cannot_write_in_place_is_called(monkeypatch):
+    """A ladder move written with a loop is called from the months loop (the add-ons then
+    counted for the plan it schedules), with the same outcomes."""
+    from planlang.engine import rules
+
+    ladder_move = rules.ladder_move
+
+    def looped(rung, usage, history):
+        for _ in range(1):
+            pass
+        return ladder_move(rung, usage, history)
+
+    before = COMPILED["edge"].runner(MONTHS)
+    monkeypatch.setattr(rules, "ladder_move", looped)
+    after = compile_catalog(CATALOGS["edge"]).runner(MONTHS)
+    assert "looped" in after.months.source and "ladder_move_window" not in after.months.source
+    records = year_records() + [r for r in LADDER_RECORDS if r["plan"].startswith("Sat")][:30]
+    for trace in (False, True):
+        with decimal.localcontext(EXACT):
+            assert ([tuple(o[:7]) for record in records for o in after.months(record, trace)]
+                    == [tuple(o[:7]) for record in records for o in before.months(record, trace)])

@@ -11,7 +11,7 @@ The modes (issue 12, "proof of agreement"):
   workers, `batch.bill_chunk` in each), one pool for every spec;
 - **runner**: for the catalogs the compiled path covers, the compiled runner as the benchmarks and
   `CompiledCatalog.bill_periods` call it (a single month: the generated month of
-  `engine/generated.py`; several: the general walk).
+  `engine/generated.py`; several: its generated loop over the months, or the general walk).
 
 Every line, decision and message of every bill must be the same in each mode (the bills' data less
 their `steps`, as `results.to_data` gives it), and an account refused in one mode must be refused

@@ -187,7 +187,8 @@ def test_a_total_is_the_sum_of_its_lines(data):
 # before and 18 after the point, in any unit: prices, fees, included amounts, block sizes, usage),
 # with a meter in a unit whose conversions need more than 28 digits (TiB = 2^40 bytes). Each mode
 # bills it: the interpreter (as `--explain` and `--account` do), the compiled runner's generated
-# month, its batch, its bills (a batch without `--explain`), the general walk (several months),
+# month, its batch, its bills (a batch without `--explain`), its generated loop over several
+# months, the general walk (several months from a start date),
 # `Outcome.bill()`. Every mode gives the total and lines worked out here with Fractions, the
 # total is the sum of its lines, and a caller's decimal context (3 digits, rounding down, every
 # signal trapped) changes nothing, rendering included.
@@ -305,17 +306,20 @@ def test_money_is_exact_at_the_bounds_in_every_mode_and_any_caller_context(case)
         generated = runner(record)[0]
         batched = runner.batch([record])[0]
         quick = bill_one(catalog, record, ["2026-11"], explain=False)[0]  # a batch's bills
-        walked = compiled.runner(["2026-10", "2026-11"])(record)[1]  # the general walk
+        looped = compiled.runner(["2026-10", "2026-11"])(record)[1]  # the generated loop
+        walked = compiled.runner(["2026-10", "2026-11"])({**record, "since": "2026-10"})[1]
         explained = generated.bill()
         rendered = (json.dumps(to_data(interpreted), sort_keys=True),
                     bill_table(interpreted, "bounds"), bill_json(quick, False))
-    assert generated.compiled and walked.compiled  # the compiled path billed it, not a fallback
+    # the compiled path billed it, not a fallback
+    assert generated.compiled and looped.compiled and walked.compiled
     assert [Fraction(x.amount) for x in interpreted.lines] == lines
     assert Fraction(interpreted.total) == expected == sum(
         (Fraction(x.amount) for x in interpreted.lines), Fraction(0))
     assert interpreted.total.as_tuple().exponent == -MINOR_UNITS[currency]  # cents kept
     figures = _figures(interpreted)
-    for bill in (quick, explained, _bill_of(generated), _bill_of(batched), _bill_of(walked)):
+    for bill in (quick, explained, _bill_of(generated), _bill_of(batched), _bill_of(looped),
+                 _bill_of(walked)):
         assert _figures(bill) == figures
     if context != "none":  # the caller's context changed nothing, to the last character
         again = bill_one(catalog, record, ["2026-11"], explain=True)[0]
@@ -373,10 +377,12 @@ def test_ladders_are_exact_at_the_bounds_in_every_mode_and_any_caller_context(ca
         record = json.loads(data, parse_float=json_number)
         interpreted = bill_one(catalog, record, periods, explain=True)
         compiled = compile_catalog(catalog)
-        walked = compiled.runner(periods)(record)
+        walked = compiled.runner(periods)(record)  # the general walk (from a start date)
+        # the generated loop: the same record without its start date (the first month asked)
+        looped = compiled.runner(periods)({k: v for k, v in record.items() if k != "since"})
         quick = bill_one(catalog, record, periods, explain=False)
         month = compiled.runner(["2026-10"])(record)[0]  # the generated month
-    assert all(outcome.compiled for outcome in walked) and month.compiled
+    assert all(outcome.compiled for outcome in walked + looped) and month.compiled
     for bill in interpreted:
         for line in bill.lines:  # every line is its price × quantity, rounded once, half up
             assert Fraction(line.amount) == _half_up(
@@ -388,4 +394,5 @@ def test_ladders_are_exact_at_the_bounds_in_every_mode_and_any_caller_context(ca
             for b in quick] == expected
     assert [(_figures(_bill_of(o)), o.next_plan,
              [(d.kind, d.subject, d.outcome) for d in o.decisions]) for o in walked] == expected
+    assert [tuple(o[:7]) for o in looped] == [tuple(o[:7]) for o in walked]
     assert (_figures(_bill_of(month)), month.next_plan) == expected[0][:2]

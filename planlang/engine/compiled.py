@@ -5,8 +5,11 @@
 calls of the rules of `engine/rules.py` (the interpreter's own) on exact Decimals already in each
 meter's unit: every constant (a plan's fee line for a period, its limits, the ladder's neighbours,
 the dates) is computed once per catalog and period and shared by every account. A runner for one
-month bills through generated code (`engine/generated.py`), and so do its `bills`; several months
-take the general walk (`_Runner.walk`).
+month bills through generated code (`engine/generated.py`: `one_month`), and so do its `bills`; a
+runner for several, for a catalog without a billing calendar or usage decided event by event,
+through a generated loop over the months (`generated.months`), and so do its `bills`; what
+either does not take (a start date, a plan change...), and every explained bill, takes the
+general walk (`_Runner.walk`).
 
 A runner returns `Outcome`s: for each billed period, the account's plan, next plan, total, lines
 and decisions, each line and decision naming the plan rule behind it. `runner.bills(record)`
@@ -221,7 +224,9 @@ class CompiledCatalog:
     @exact
     def bill_periods(self, record: dict, periods: Sequence[str]) -> list[Outcome]:
         """Bill `record` (an account as JSON gives it, numbers exact) for `periods` in order."""
-        return self.runner(periods)(record)
+        key = tuple(periods)
+        runner = self._runners.get(key) or self._runner(key)
+        return runner.bill_record(record)  # (in EXACT already: not entered again)
 
     @exact
     def bill(self, record: dict, period: str) -> Outcome:
@@ -231,7 +236,9 @@ class CompiledCatalog:
     def runner(self, periods: Iterable[str]):
         """The function billing one account record for these periods: record -> [Outcome].
         Its `batch(records)` bills many records at once."""
-        key = tuple(periods)
+        return self._runner(tuple(periods))
+
+    def _runner(self, key: tuple[str, ...]):
         runner = self._runners.get(key)
         if runner is None:
             runner = self._runners[key] = self._make_runner(key)
@@ -648,15 +655,25 @@ class _Runner:
         self.fee_totals: dict[int, Decimal] = {}  # by the id of a fee line kept in `period_info`
         self.day_months: dict[str, int] = {}  # "2026-11-05" -> its month number, days seen valid
         self.since_months: dict[str, int] = {}
-        self.readings: dict[str, dict[str, Decimal]] = {}  # "GB" -> "15.3 GB" -> 15.3
+        # figures written as text, read (`written`), by the unit they are read in:
+        # {"GB": {"15.3 GB": 15.3}}; the generated code looks a text up there before reading it
+        self.readings: dict[str, dict[str, Decimal]] = {}
+        self.addon_bills: dict[tuple[int, str], dict] = {}  # `addon_bill`, by month and plan
         self.uptime_readings: dict[tuple, tuple[int, Fraction]] = {}  # ("2026-11", "99.9%")
-        # A monthly run's month as generated straight-line code (record -> Outcome): the
-        # general walk's steps with this catalog's and this month's constants bound.
+        # A monthly run's month as generated straight-line code (record -> Outcome), and a
+        # run of several months as a generated loop over them (record -> [Outcome]): the
+        # general walk's steps with this catalog's and these months' constants bound.
         self.one_month = None
+        self.months = None
         if len(self.asked_months) == 1 and not self.decided:
             from planlang.engine.generated import one_month
 
             self.one_month = one_month(self)
+        elif not self.decided and self.calendar is None:
+            from planlang.engine.generated import INLINE_PLANS, months
+
+            if len(self.tiers) <= INLINE_PLANS:
+                self.months = months(self)
 
     def info(self, month: int) -> tuple:
         """The constants of a month: its key, last day, next month's first day, fee lines."""
@@ -689,6 +706,11 @@ class _Runner:
                 if self.one_month is not None:  # it falls back by itself
                     return self.one_month.batch(records)
                 out: list[Outcome] = []
+                if self.months is not None:  # it falls back by itself
+                    months = self.months
+                    for record in records:
+                        out += months(record)
+                    return out
                 fallback = self.compiled._fallback
                 asked = self.asked
                 walk = self.walk
@@ -705,12 +727,18 @@ class _Runner:
     def __call__(self, record: dict) -> list[Outcome]:
         """Bill one account record for the runner's periods."""
         with localcontext(EXACT):
-            if self.one_month is not None:  # it falls back by itself
-                return [self.one_month(record)]
-            try:
-                return self.walk(record)
-            except (_Interpret, ArithmeticError):  # decimal's errors are ArithmeticErrors
-                return self.compiled._fallback(record, self.asked)
+            return self.bill_record(record)
+
+    def bill_record(self, record: dict) -> list[Outcome]:
+        """`self(record)`, called in `money.EXACT` (as `CompiledCatalog.bill_periods` calls it)."""
+        if self.one_month is not None:  # it falls back by itself
+            return [self.one_month(record)]
+        if self.months is not None:  # it falls back by itself
+            return self.months(record)
+        try:
+            return self.walk(record)
+        except (_Interpret, ArithmeticError):  # decimal's errors are ArithmeticErrors
+            return self.compiled._fallback(record, self.asked)
 
     def fallback(self, record: dict) -> Outcome:
         """The interpreter's outcome for a one-month runner."""
@@ -732,13 +760,7 @@ class _Runner:
         lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
-            addon_plan, count, fee, rule = addons
-            amount = line_amount(fee, count, currency)
-            line: tuple = ("add-on", "add-on subscription", addon_plan, Decimal(count), fee,
-                           amount, rule)
-            if told is not None:
-                line += (addon_line_steps(addon_plan, count, fee, amount, currency),)
-            lines += (_new(Line, line),)
+            lines += (self.addon_line(addons, told is not None),)
         base = month * self.width
         decisions: tuple = ()
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
@@ -752,7 +774,7 @@ class _Runner:
                 charged = extra(measured, included, block, price, currency)
                 if charged is not None:
                     blocks, amount = charged
-                    line = ("extra", item_name, tier.name, blocks, price, amount, rule)
+                    line: tuple = ("extra", item_name, tier.name, blocks, price, amount, rule)
                     if told is not None:
                         excess = measured - included
                         line += (self.measurement(item_name, month, measured, told, consumed)
@@ -789,6 +811,32 @@ class _Runner:
                              amount, flat, self.currency))
             out.append(line)
         return tuple(out)
+
+    def addon_line(self, addons: tuple, steps: bool = False) -> Line:
+        """The line of the add-on subscriptions decided at the last billed month's end:
+        `addons` is (their plan, how many, the fee of one, the line's rule); with `steps`, the
+        line carries its computation's steps."""
+        addon_plan, count, fee, rule = addons
+        amount = line_amount(fee, count, self.currency)
+        line: tuple = ("add-on", "add-on subscription", addon_plan, Decimal(count), fee, amount,
+                       rule)
+        if steps:
+            line += (addon_line_steps(addon_plan, count, fee, amount, self.currency),)
+        return _new(Line, line)
+
+    def addon_bill(self, month: int, tier: _Tier, count) -> tuple[tuple, Decimal]:
+        """A month's lines on `tier` with `count` add-on subscriptions and no other charge, and
+        their total, as `charges` makes them: the same for every account, made once per month,
+        plan and count and kept in `addon_bills` (where the generated months look them up)."""
+        held = self.addon_bills.setdefault((month, tier.name), {})
+        bill = held.get(count)
+        if bill is None:
+            assert tier.rung is not None and tier.rung.overflow is not None
+            fee, rule = tier.addon
+            lines = (self.info(month)[3][tier.name],
+                     self.addon_line((tier.rung.overflow.plan, int(count), fee, rule)))
+            bill = held[count] = lines, rules.bill_total(lines, self.currency)
+        return bill
 
     def over_limit(self, tier: _Tier, item: str, measured: Decimal, ceiling: Decimal, month: int,
                    last_day: dt.date | None, usage: Any, trace: bool,
@@ -982,6 +1030,9 @@ class _Runner:
         if self.one_month is not None and not explain:  # it falls back by itself
             outcome = self.one_month(record, True)
             return [outcome if outcome.compiled else outcome[7]]
+        if self.months is not None and not explain:  # it falls back by itself
+            return [outcome if outcome.compiled else outcome[7]
+                    for outcome in self.months(record, True)]
         try:
             return self.walk(record, trace=True, explain=explain)
         except (_Interpret, ArithmeticError):
@@ -1630,6 +1681,14 @@ class _Runner:
                 told.data[name] = data
         return out
 
+    def run_figures(self, name: str, data) -> list[Decimal]:
+        """One meter's figure for each month of the run, from the first to the last asked
+        (what `figures` gives for it; 0 for a month without figures)."""
+        got = self.figures({name: data}, self.first_month)
+        width, offset = self.width, self.meters[name].offset
+        return [got.get(month * width + offset, _ZERO)
+                for month in range(self.first_month, self.last_month + 1)]
+
     def month_figure(self, data, meter: _Meter, month: int) -> Decimal:
         """One meter's figure for one month (what `figures` gives for it)."""
         got = self.meter_months(data, meter, month, month).get(month)
@@ -2093,6 +2152,8 @@ class _Interpreted:
 
     def __call__(self, record: dict) -> list[Outcome]:
         return self.compiled._fallback(record, self.periods)  # checked even with no period
+
+    bill_record = __call__  # (the interpreter enters money.EXACT itself)
 
     def bills(self, record: dict, explain: bool = False) -> list[Bill]:
         return self.compiled.interpret(record, self.periods)

@@ -43,6 +43,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import datetime as dt
 import functools
 import inspect
 import itertools
@@ -117,7 +118,7 @@ def one_month(runner: _Runner):
     """The generated function billing an account record for `runner`'s single month: record ->
     its `Outcome`, from the interpreter when the record is outside the compiled path."""
     month = runner.last_month
-    key, last_day, _, fee_lines = runner.info(month)
+    key = runner.info(month)[0]
     out = _Writer()
     names = out.names
     names.update(
@@ -132,9 +133,8 @@ def one_month(runner: _Runner):
         month_figure=runner.month_figure, uptimes=runner.uptimes, refund=runner.refund,
     )
     meters = [(i, name, runner.meters[name]) for i, name in enumerate(runner.meter_names)]
-    month_key = out.constant(key, "key")
+    at = _Months(out, runner, loop=False)
     days = out.constant(dict(runner.day_sets)[month], "days")  # each written `2026-11-05`
-    last = out.constant(last_day, "last_day")
 
     arguments = "".join(f"m{index}, " for index, _, _ in meters)
     inline = len(runner.tiers) <= INLINE_PLANS
@@ -144,7 +144,7 @@ def one_month(runner: _Runner):
             functions[plan_name] = f"plan{number}"
             out(0, f"def plan{number}(name, record, status, {arguments}lookback, up, trace):")
             out.base = 1
-            _plan(out, runner, tier, fee_lines[plan_name], month_key, last)
+            _plan(out, runner, tier, at)
             out.base = 0
             out(0, "")
         out(0, "PLANS = {" + ", ".join(f"{p!r}: {f}" for p, f in functions.items()) + "}")
@@ -176,14 +176,7 @@ def one_month(runner: _Runner):
     out(2, "raise I")
     for index, _, _ in meters:
         out(1, f"m{index} = ZERO")
-    out(1, "if usage is not None:")
-    out(2, "if type(usage) is not dict:")
-    out(3, "raise I")
-    for index, name, _ in meters:
-        out(2, f"d{index} = usage.get({name!r})")
-    present = " + ".join(f"(d{index} is not None)" for index, _, _ in meters) or "0"
-    out(2, f"if len(usage) != {present}:")
-    out(3, "raise I  # a meter the catalog does not have")
+    _usage(out, 1, meters)
     for index, _, spec in meters:
         meter_name = out.constant(spec, "meter")
         out(2, f"if d{index} is not None:")
@@ -223,7 +216,7 @@ def one_month(runner: _Runner):
         for number, (plan_name, tier) in enumerate(runner.tiers.items()):
             out(1, f"{'el' if number else ''}if plan == {plan_name!r}:")
             out.base = 2
-            _plan(out, runner, tier, fee_lines[plan_name], month_key, last)
+            _plan(out, runner, tier, at)
             out.base = 1
         out(1, "raise I  # a plan the catalog does not have")
     else:
@@ -260,6 +253,158 @@ def one_month(runner: _Runner):
     function.batch = namespace["batch"]
     function.source = source
     return function
+
+
+def months(runner: _Runner):
+    """The generated function billing an account record for `runner`'s months (several): record
+    -> its `Outcome`s, one per period asked, from the interpreter when the record is outside the
+    compiled path. One loop walks the months from the first asked to the last, as the general
+    walk does, carrying the plan, the ladder's look-back and the add-ons decided from month to
+    month; the record's day figures are read once, before it, into each month's sum. A record
+    the loop does not take (a start date, a plan change or payment on its timeline, an event
+    before the first month, usage over a limit...) goes to the general walk whole."""
+    first, last = runner.first_month, runner.last_month
+    count = last - first + 1
+    out = _Writer()
+    out.names.update(
+        ZERO=outcomes._ZERO, I=outcomes._Interpret, Outcome=outcomes.Outcome,
+        Line=outcomes.Line, Ruling=outcomes.Ruling, CURRENCY=runner.currency, runner=runner,
+        extra=rules.extra, over_ceiling=rules.over_ceiling, ladder_move=rules.ladder_move,
+        add_ons=rules.add_ons, bill_total=rules.bill_total, new=outcomes._new,
+        addon_figures=rules.addon_figures, addon_bill=runner.addon_bill,
+        walk=runner.walk, day_months=runner.day_months, day_month=runner.day_month,
+        checked=runner.checked, Figure=Figure, NOTHING=runner.nothing,
+        fallback=runner.compiled._fallback, ASKED=runner.asked, TIERS=runner.tiers,
+        timeline_events=runner.timeline_events, lookback_of=runner.lookback,
+        run_figures=runner.run_figures, uptimes=runner.uptimes, refund=runner.refund,
+    )
+    at = _Months(out, runner, loop=True)
+    meters = [(i, name, runner.meters[name]) for i, name in enumerate(runner.meter_names)]
+    # each day of the run's months, written `2026-11-05`: its month's place in the run
+    days = out.constant({day: month - first for month, written in runner.day_sets
+                         for day in written}, "days")
+    refunds = any(tier.sla is not None for tier in runner.tiers.values())
+    keys = ("status", "usage", "lookback", "timeline") + (("uptime",) if refunds else ())
+
+    out(0, "def months(record, trace=False):")
+    out(1, "try:")
+    out(2, "if type(record) is not dict:")
+    out(3, "raise I")
+    out(2, "name = record.get('account')")
+    out(2, "plan = record.get('plan')")
+    for key in keys:
+        out(2, f"{key} = record.get({key!r})")
+    out(2, "if len(record) != 2 + " + " + ".join(f"({key} is not None)" for key in keys) + ":")
+    out(3, "return walk(record, trace)  # a start date, ...: the general walk")
+    out(2, "if type(name) is not str or not name:")
+    out(3, "raise I")
+    out(2, "if status is None:")
+    out(3, "status = 'active'")
+    out(2, "elif status != 'active' and status != 'suspended':")
+    out(3, "raise I")
+    out(2, "if type(plan) is not str or plan not in TIERS:")
+    out(3, "raise I  # a plan the catalog does not have")
+    # the timeline's status changes, read as the general walk reads them; anything else on it,
+    # or an event before the first month (where the walk would start), goes to the walk
+    out(2, "events = ()")
+    out(2, "if timeline is not None:")
+    out(3, "events = timeline_events(timeline)")
+    out(3, "for _, day, became in events:")
+    start = out.constant(dt.date(first // 12, first % 12 + 1, 1), "first_day")
+    out(4, f"if type(became) is not str or day < {start}:")
+    out(5, "return walk(record, trace)  # a plan change, a payment, ...: the general walk")
+    out(2, "history = [] if lookback is None else lookback_of(lookback, TIERS[plan])")
+    if refunds:
+        out(2, "ups = None if uptime is None else uptimes(uptime)  # checks them all")
+    # ---- each meter's figure of each month: the day figures of a usage meter summed in place,
+    # every figure checked as the general walk checks it; any other data read by the walk's
+    # reading (`run_figures`)
+    zeros = out.constant((outcomes._ZERO,) * count, "zeros")
+    for index, _, _ in meters:
+        out(2, f"t{index} = {zeros}")
+    _usage(out, 2, meters)
+    for index, name, spec in meters:
+        out(3, f"if d{index} is not None:")
+        if not (spec.plain and spec.usage):
+            out(4, f"t{index} = run_figures({name!r}, d{index})")
+            continue
+        unit = out.constant(spec.unit, "unit")
+        texts = out.constant(runner.readings_in(spec.unit), "texts")
+        out(4, f"if type(d{index}) is dict and len(d{index}) == 1 and "
+            f"type(daily := d{index}.get('daily')) is dict:")
+        out(5, f"t{index} = [ZERO] * {count}")
+        out(5, "for day, value in daily.items():")
+        _read_value(out, 6, "value", unit, texts)
+        out(6, f"i = {days}.get(day)")
+        out(6, "if i is None:  # another month's, or another spelling: as the general walk")
+        out(7, "number = day_months.get(day)")
+        out(7, "if number is None:")
+        out(8, "number = day_month(day, daily)")
+        out(7, f"i = number - {first}")
+        out(7, f"if not 0 <= i < {count}:")
+        out(8, "continue")
+        out(6, f"t{index}[i] += value")
+        out(4, "else:  # usage events, or events and daily figures: the general reading")
+        out(5, f"t{index} = run_figures({name!r}, d{index})")
+    # ---- the months, in order
+    out(2, "outcomes = []")
+    out(2, "append = outcomes.append")
+    if any(tier.addon is not None for tier in runner.tiers.values()):
+        out(2, "addons = 0")
+    out(2, f"for i in range({count}):")
+    out.base = 2  # the loop's body
+    for index, _, _ in meters:
+        out(1, f"m{index} = t{index}[i]")
+    if refunds:
+        out(1, f"up = None if ups is None else ups.get({first} + i)")
+    out(1, "made = ()")
+    out(1, f"while events and events[0][1] <= {at.last}:  # the month's status changes")
+    out(2, "_, day, became = events.pop(0)")
+    if runner.suspend:
+        suspension = out.constant(runner.suspension_rule, "rule")
+        out(2, "if became != status:")
+        out(3, f"made += (Ruling(('status', name, day, became, 'status-' + became, "
+            f"{suspension}, day)),)")
+    out(2, "status = became")
+    if runner.suspend:  # a suspended month is neither billed nor evaluated
+        out(1, "if status == 'suspended':")
+        at.give(2, f"Outcome((name, {at.key}, plan, plan, NOTHING, (), made + (Ruling(("
+                f"'not-billed', name, {at.last}, 'suspended', 'suspended', {suspension}, "
+                "None)),), runner, record))")
+    for number, (plan_name, tier) in enumerate(runner.tiers.items()):
+        out(1, f"{'el' if number else ''}if plan == {plan_name!r}:")
+        out.base = 3
+        _plan(out, runner, tier, at)
+        out.base = 2
+    out.base = 0
+    order = tuple(month - first for month in runner.asked_months)
+    if order == tuple(range(count)):
+        out(2, "return outcomes")
+    else:  # the periods asked, in the order asked
+        out(2, f"return [outcomes[k] for k in {out.constant(order, 'order')}]")
+    out(1, "except (I, ArithmeticError):  # decimal's errors are ArithmeticErrors")
+    out(2, "return fallback(record, ASKED)  # the interpreter, with its errors for a bad account")
+
+    source = "\n".join(out.lines) + "\n"
+    namespace = dict(out.names)
+    code = compile(source, f"<planlang: {runner.catalog.name} {runner.asked[0]}..>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own generated source, from the checked catalog
+    function = namespace["months"]
+    function.source = source
+    return function
+
+
+def _usage(out: _Writer, indent: int, meters: list) -> None:
+    """`if usage is not None:` and, in it, each meter's data as `d0`, `d1`…, the record's usage
+    checked to name only the catalog's meters; what follows reads them, at `indent` + 1."""
+    out(indent, "if usage is not None:")
+    out(indent + 1, "if type(usage) is not dict:")
+    out(indent + 2, "raise I")
+    for index, name, _ in meters:
+        out(indent + 1, f"d{index} = usage.get({name!r})")
+    present = " + ".join(f"(d{index} is not None)" for index, _, _ in meters) or "0"
+    out(indent + 1, f"if len(usage) != {present}:")
+    out(indent + 2, "raise I  # a meter the catalog does not have")
 
 
 def _each(out: _Writer, indent: int, collection: str, item: str, single: str,
@@ -344,98 +489,174 @@ def _day_figures(out: _Writer, runner: _Runner, index: int, spec: _Meter, month:
           lambda value, at: out(at, f"m{index} = {ast.unparse(value)}"), 4)
 
 
-def _read_value(out: _Writer, indent: int, value: str, unit: str) -> None:
+def _read_value(out: _Writer, indent: int, value: str, unit: str, texts: str = "") -> None:
     """Source reading one figure as the general walk does: a `Figure` was checked when read;
-    anything else is checked now (`_Runner.checked`), or raises `_Interpret`."""
-    out(indent, f"if type({value}) is not Figure:")
+    anything else is checked now (`_Runner.checked`), or raises `_Interpret`. Given `texts` (the
+    runner's readings of figures written as text in the unit), a text read before is looked up
+    there first."""
+    if texts:
+        out(indent, f"if type({value}) is str:")
+        out(indent + 1, f"read = {texts}.get({value})")
+        out(indent + 1, f"{value} = checked({value}, {unit}) if read is None else read")
+        out(indent, f"elif type({value}) is not Figure:")
+    else:
+        out(indent, f"if type({value}) is not Figure:")
     out(indent + 1, f"{value} = checked({value}, {unit})")
 
 
-def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
-          last: str) -> None:
-    """A plan's steps for the month, in the general walk's order: look-back, suspension, fee,
-    extras, SLA refund, ladder. Names in scope: name, record, status, m0.. (each meter's figure),
-    lookback, up (the month's uptime or None), trace."""
-    plan = tier.name
-    _, last_day, next_first, _ = runner.info(runner.last_month)
+class _Months:
+    """The months a plan's steps are written for: the one month of `one_month`, or each month of
+    the loop `months` writes (`loop`; the month's place in the run is then `i`).
 
-    def ruling(kind: str, subject: str, code: str, rule) -> Ruling:
-        """A decision scheduled at the month's end for next month: the same for every account."""
-        return Ruling((kind, subject, last_day, "scheduled", code, rule, next_first))
+    A constant that differs from month to month (the month's key and dates, its fee lines, the
+    decisions scheduled at its end) is written as a name for one month, and as the item of a
+    tuple by month in the loop (`fee_lines3[i]`). In the loop, the decisions made on the month's
+    days (status changes: `made`) come before the bill's, and an outcome is given by appending
+    it and going on to the next month with the plan and add-ons it scheduled (`give`)."""
 
-    # the look-back: only on a ladder's plan; every figure read as usage is
+    def __init__(self, out: _Writer, runner: _Runner, loop: bool) -> None:
+        self.out = out
+        self.runner = runner
+        self.loop = loop
+        self.months = (range(runner.first_month, runner.last_month + 1) if loop
+                       else range(runner.last_month, runner.last_month + 1))
+        self.key = self.constant(lambda month: runner.info(month)[0], "key")
+        self.last = self.constant(lambda month: runner.info(month)[1], "last_day")
+        self.made = "made" if loop else ""
+
+    def constant(self, value_of: Callable[[int], Any], hint: str) -> str:
+        """The source of a constant that `value_of` gives for each month."""
+        if not self.loop:
+            return self.out.constant(value_of(self.months[0]), hint)
+        return f"{self.out.constant(tuple(value_of(month) for month in self.months), hint)}[i]"
+
+    def ruling(self, kind: str, subject: str, code: str, rule) -> str:
+        """A decision scheduled at the month's end for next month, the same for every account:
+        the source of a tuple of it alone."""
+        return self.constant(lambda month: _ruling_of(self.runner, month, kind, subject, code,
+                                                      rule), "ruling")
+
+    def give(self, indent: int, outcome: str, then: tuple[str, ...] = ()) -> None:
+        """The month's outcome: returned, or in the loop appended, the statements `then` (the
+        state carried to the next month) written, and the next month begun."""
+        if not self.loop:
+            self.out.give(indent, outcome)
+            return
+        self.out(indent, f"append({outcome})")
+        for statement in then:
+            self.out(indent, statement)
+        self.out(indent, "continue")
+
+    def walk(self, indent: int, why: str) -> None:
+        """The record to the general walk, for every month."""
+        if self.loop:
+            self.out(indent, f"return walk(record, trace)  # {why}: the walk's")
+        else:
+            self.out.give(indent, "walk(record, trace)[0]", f"  # {why}: the walk's")
+
+
+def _lookback(out: _Writer, runner: _Runner, tier: _Tier) -> bool:
+    """One month's look-back (the loop reads it once, before its first month): only on a
+    ladder's plan, every figure read as usage is; whether it is kept (`history`)."""
     if tier.ladder is None:
         out(1, "if lookback is not None:")
         out(2, "raise I  # a look-back off a ladder: the interpreter says so")
+        return False
+    unit = out.constant(runner.meter_units[tier.ladder.item], "unit")
+    # the evaluated periods' usage, this month's added below (`rules.ladder_move`), when
+    # the tier's move looks at them (a tier without a lower one does not: they are checked)
+    history = _uses(out, "history", rules.ladder_move, [tier.rung, _name(f"m{tier.index}"),
+                                                        _name("history")])
+    if history:
+        out(1, "if lookback is None:")
+        out(2, "history = []")
+        out(1, "else:")
     else:
-        unit = out.constant(runner.meter_units[tier.ladder.item], "unit")
-        # the evaluated periods' usage, this month's added below (`rules.ladder_move`), when
-        # the tier's move looks at them (a tier without a lower one does not: they are checked)
-        history = _uses(out, "history", rules.ladder_move, [tier.rung, _name(f"m{tier.index}"),
-                                                            _name("history")])
+        out(1, "if lookback is not None:")
+    out(2, "if type(lookback) is not list:")
+    out(3, "raise I")
+
+    def back(indent: int, alone: bool) -> None:
+        """A figure `value` of the look-back, kept in `history` or only checked."""
         if history:
-            out(1, "if lookback is None:")
-            out(2, "history = []")
-            out(1, "else:")
+            _read_value(out, indent, "value", unit)
+            out(indent, "history = [value]" if alone else "history.append(value)")
         else:
-            out(1, "if lookback is not None:")
-        out(2, "if type(lookback) is not list:")
-        out(3, "raise I")
+            out(indent, "if type(value) is not Figure:")
+            out(indent + 1, f"checked(value, {unit})")
 
-        def back(indent: int, alone: bool) -> None:
-            """A figure `value` of the look-back, kept in `history` or only checked."""
-            if history:
-                _read_value(out, indent, "value", unit)
-                out(indent, "history = [value]" if alone else "history.append(value)")
-            else:
-                out(indent, "if type(value) is not Figure:")
-                out(indent + 1, f"checked(value, {unit})")
+    _each(out, 2, "lookback", "value", "value = lookback[0]", back,
+          "history = []" if history else "")
+    return history
 
-        _each(out, 2, "lookback", "value", "value = lookback[0]", back,
-              "history = []" if history else "")
-    if runner.suspend:
+
+def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
+    """A plan's steps for the month, in the general walk's order: look-back, suspension, fee,
+    add-ons, extras, SLA refund, ladder (in the loop, the look-back and the suspension are taken
+    before the plan's steps, for every plan). Names in scope: name, record, status, m0.. (each
+    meter's figure), lookback, up (the month's uptime or None), trace; in the loop also made,
+    history and addons (what the last billed month decided)."""
+    plan = tier.name
+    # whether the evaluated months' usage is kept (in the loop: always, from month to month)
+    history = at.loop or _lookback(out, runner, tier)
+    if runner.suspend and not at.loop:
         suspension = out.constant(runner.suspension_rule, "rule")
         out(1, "if status == 'suspended':")
-        out.give(2, f"Outcome((name, {month_key}, {plan!r}, {plan!r}, NOTHING, (), "
-                 f"(Ruling(('not-billed', name, {last}, 'suspended', 'suspended', "
+        out.give(2, f"Outcome((name, {at.key}, {plan!r}, {plan!r}, NOTHING, (), "
+                 f"(Ruling(('not-billed', name, {at.last}, 'suspended', 'suspended', "
                  f"{suspension}, None)),), runner, record))")
-    fee_lines = (fee_line,)
-    lines = out.constant(fee_lines, "fee_lines")  # one tuple for every account
-    # The total is `rules.bill_total` of the lines: worked out here once for the fee line alone,
-    # for each account only when it has more lines.
-    total = out.constant(rules.bill_total(fee_lines, runner.currency), "fee_total")
+    # one tuple for every account, and its total (`rules.bill_total` of the lines), worked out
+    # here once for the fee line alone, for each account only when it has more lines
+    lines = at.constant(lambda month: (runner.info(month)[3][plan],), "fee_lines")
+    total = at.constant(lambda month: rules.bill_total((runner.info(month)[3][plan],),
+                                                       runner.currency), "fee_total")
+    fee = at.constant(lambda month: runner.info(month)[3][plan], "fee_line")
     extras = sum(bool(priced) for *_, priced, _, _, _ in tier.items)
     banded = any(type(priced) is tuple for *_, priced, _, _, _ in tier.items)
-    if tier.sla is not None or extras:
+    more = tier.sla is not None or extras  # whether lines may follow the fee and the add-ons
+    # the add-on subscriptions the last billed month decided (in the loop): the month's lines
+    # and total with them the same for every account with as many (`runner.addon_bill`)
+    addons = at.loop and tier.addon is not None
+    if addons:
+        bills = at.constant(lambda month: runner.addon_bills.setdefault((month, plan), {}),
+                            "addon_bills")
+        out(1, "if addons:")
+        out(2, f"held = {bills}.get(addons)")
+        out(2, "if held is None:")
+        out(3, f"held = addon_bill({at.months[0]} + i, {out.constant(tier, 'tier')}, addons)")
+        out(2, "lines, total = held")
+        out(1, "else:")
+        out(2, f"lines, total = {lines}, {total}")
+        if more:
+            out(1, "start = lines")
+    elif more:
         out(1, f"lines = {lines}")  # …to which lines may be added
     # one extra alone: the lines known where it is added, and their total worked out there
-    one = extras == 1 and tier.sla is None and not banded
+    one = extras == 1 and tier.sla is None and not addons and not banded
     if one:
         out(1, f"total = {total}")
-    alone = True  # whether `lines` is still the fee line alone wherever this extra is added
+    alone = not addons  # whether `lines` is still the fee line alone wherever this extra is added
     for index, item, included, ceiling, priced, price, block, rule in tier.items:
         if ceiling is not None:
 
             def over(value: ast.expr, indent: int) -> None:
                 """A usage-over-limit decision (`rules.over_ceiling`) is the walk's."""
                 out(indent, f"if {ast.unparse(value)}:")
-                out.give(indent + 1, "walk(record, trace)[0]", "  # a usage-over-limit decision")
+                at.walk(indent + 1, "a usage-over-limit decision")
 
             _call(out, rules.over_ceiling, [_name(f"m{index}"), ceiling], over)
         if type(priced) is tuple:  # a tiered price: its lines from `rules.tiered`, as the walk's
             out(1, f"lines += {out.constant(runner.band_lines, 'band_lines')}("
                 f"{out.constant(tier, 'tier')}, {item!r}, {out.constant(priced, 'bands')}, "
-                f"m{index}, 0, None, None)")
+                f"m{index}, {at.months[0]}{' + i' if at.loop else ''}, None, None)")
             alone = False
         elif priced:
             price_name = out.constant(price, "price")
             extra = (f"Line(('extra', {item!r}, {plan!r}, blocks, {price_name}, amount, "
                      f"{out.constant(rule, 'rule')}))")
-            fee = out.constant(fee_line, "fee_line")
             added = f"lines = ({fee}, {extra})" if alone else f"lines += ({extra},)"
 
-            def charged(value: ast.expr, indent: int, added: str = added, extra: str = extra,
-                        fee: str = fee) -> None:
+            def charged(value: ast.expr, indent: int, added: str = added, extra: str = extra) -> None:
                 """The extra's lines from `rules.extra`'s result: None or (blocks, amount)."""
                 if _is_none(value):
                     return
@@ -450,11 +671,15 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
                 if not one:
                     out(indent, added)
                     return
+                named = fee  # the fee line: a constant of the module (its amount folded in)
+                if at.loop:  # …or the month's, taken from the tuple of them
+                    out(indent, f"fee = {fee}")
+                    named = "fee"
                 out(indent, f"line = {extra}")
-                out(indent, f"lines = ({fee}, line)")
-                _call(out, rules.bill_total, [ast.Tuple([_name(fee), _name("line")], ast.Load()),
+                out(indent, f"lines = ({named}, line)")
+                _call(out, rules.bill_total, [ast.Tuple([_name(named), _name("line")], ast.Load()),
                                               runner.currency],
-                      lambda value, at: out(at, f"total = {ast.unparse(value)}"), indent)
+                      lambda value, where: out(where, f"total = {ast.unparse(value)}"), indent)
 
             _call(out, rules.extra, [_name(f"m{index}"), included, block, price,
                                      runner.currency], charged)
@@ -464,50 +689,78 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
         sla = "sla"
         out(1, "sla = ()")
         out(1, "if up is not None:")
-        out(2, f"refunded = refund({out.constant(tier, 'tier')}, up, {last}, trace)")
+        out(2, f"refunded = refund({out.constant(tier, 'tier')}, up, {at.last}, trace)")
         out(2, "if refunded is not None:")
         out(3, "lines += (refunded[0],)")
         out(3, "sla = (refunded[1],)")
         alone = False
-    if not alone:
+    if addons:
+        if more:
+            out(1, "if lines is not start:")
+            out(2, "total = bill_total(lines, CURRENCY)")
+        total, lines = "total", "lines"
+    elif not alone:
         if not one:
             out(1, f"total = {total} if lines is {lines} else bill_total(lines, CURRENCY)")
         total, lines = "total", "lines"
+    before = " + ".join(made for made in (at.made, sla) if made)  # the decisions made so far
     if tier.ladder is None:
-        out.give(1, f"Outcome((name, {month_key}, {plan!r}, {plan!r}, {total}, {lines}, "
-                 f"{sla or '()'}, runner, record))")
+        at.give(1, f"Outcome((name, {at.key}, {plan!r}, {plan!r}, {total}, {lines}, "
+                f"{before or '()'}, runner, record))")
         return
     usage = f"m{tier.index}"
     rung = tier.rung
     assert rung is not None
-    rung_name = out.constant(rung, "rung")
     # the decisions a move gives, the same for every account (`rules.Move`: kind, plan, rule)
     # With `trace`, a decision made carries the figures its reason states: a move's own
     # (`rules.Move.figures`), an add-on's from `rules.addon_figures`, as the general walk's.
     moves = {}
     if rung.up is not None:
-        moves["tier-up"] = (ruling("tier-change", rung.up.plan, "tier-up", rung.up.rule),)
+        moves["tier-up"] = ("tier-change", rung.up.plan, "tier-up", rung.up.rule)
     if rung.down is not None:
-        moves["tier-down"] = (ruling("tier-change", rung.down.plan, "tier-down",
-                                     rung.down.rule),)
-    moves_name = out.constant(moves, "moves")
+        moves["tier-down"] = ("tier-change", rung.down.plan, "tier-down", rung.down.rule)
     if history:
         out(1, f"history.append({usage})")
-    then = f"{sla} + " if sla else ""
+    then = f"{before} + " if before else ""
+    overflow = rung.overflow
+    if overflow is not None:
+        addon_decision = at.ruling("add-on", overflow.plan, "above-top-tier", overflow.rule)
+
+    def counted(indent: int, scheduled: ast.expr) -> None:
+        """The add-on subscriptions for next month (`rules.add_ons`) and their decision, for
+        the plan `scheduled` (a constant in a move's branch: what it decides is taken out)."""
+        if overflow is None:
+            return
+
+        def count(value: ast.expr, at_indent: int) -> None:
+            if isinstance(value, ast.Constant) and value.value == 0:  # none
+                if at.loop:
+                    out(at_indent, "count = 0")
+                return
+            out(at_indent, f"count = {ast.unparse(value)}")
+            out(at_indent, "if count:")
+            out(at_indent + 1, "if trace:")
+            out(at_indent + 2, f"decisions += (new(Ruling, {addon_decision}[0] + (addon_figures("
+                f"{out.constant(overflow, 'overflow')}, {usage}, count),)),)")
+            out(at_indent + 1, "else:")
+            out(at_indent + 2, f"decisions += {addon_decision}")
+
+        _call(out, rules.add_ons, [rung, _name(usage), scheduled], count, indent)
 
     def moved(value: ast.expr, indent: int) -> None:
         """The next plan and the decisions from `rules.ladder_move`'s result: None, or a `Move`
         (for one whose kind, plan and rule are constants: its decision, the same for every
-        account; its figures made only with `trace`)."""
+        account; its figures made only with `trace`); then the add-ons for the plan next."""
         if _is_none(value):
             out(indent, f"scheduled = {plan!r}")
-            out(indent, f"decisions = {sla or '()'}")
+            out(indent, f"decisions = {before or '()'}")
+            counted(indent, ast.Constant(plan))
             return
         move = _constructed(out, value, rules.Move)
         if move is not None:
             kind, target, rule = (_known(out, move[field]) for field in ("kind", "plan", "rule"))
             if kind in moves and type(target) is str and rule is not _NOT_KNOWN:
-                decision = out.constant((ruling("tier-change", target, kind, rule),), "ruling")
+                decision = at.ruling("tier-change", target, kind, rule)
                 figures = ast.unparse(move["figures"])
                 if not _pure(move["figures"]):  # worked out as the rule does, traced or not
                     out(indent, f"figures = {figures}")
@@ -517,32 +770,33 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, fee_line, month_key: str,
                 out(indent, "if trace:")
                 out(indent + 1, f"decisions = {then}(new(Ruling, {decision}[0] + "
                     f"({figures},)),)")
+                counted(indent, ast.Constant(target))
                 return
+        moves_name = at.constant(lambda month: {kind: made[0] for kind, made in (
+            (kind, _ruling_of(runner, month, *what)) for kind, what in moves.items())}, "moves")
         out(indent, f"move = {ast.unparse(value)}")
         out(indent, "if move is None:")
         out(indent + 1, f"scheduled = {plan!r}")
-        out(indent + 1, f"decisions = {sla or '()'}")
+        out(indent + 1, f"decisions = {before or '()'}")
         out(indent, "else:")
         out(indent + 1, "scheduled = move.plan")
-        out(indent + 1, f"decisions = {then}{moves_name}[move.kind]")
+        out(indent + 1, f"decisions = {then}({moves_name}[move.kind],)")
         out(indent + 1, "if trace:")
-        out(indent + 2, f"decisions = {then}(new(Ruling, {moves_name}[move.kind][0] + "
+        out(indent + 2, f"decisions = {then}(new(Ruling, {moves_name}[move.kind] + "
             "(move.figures,)),)")
+        counted(indent, _name("scheduled"))
 
     _call(out, rules.ladder_move, [rung, _name(usage), _name("history")], moved)
-    if rung.overflow is not None:
-        overflow = rung.overflow
-        decision = out.constant((ruling("add-on", overflow.plan, "above-top-tier",
-                                        overflow.rule),), "ruling")
-        out(1, f"if count := add_ons({rung_name}, {usage}, scheduled):")
-        out(2, "if trace:")
-        out(3, f"decisions += (new(Ruling, {decision}[0] + (addon_figures("
-            f"{out.constant(overflow, 'overflow')}, {usage}, count),)),)")
-        out(2, "else:")
-        out(3, f"decisions += {decision}")
-    out.give(1, f"Outcome((name, {month_key}, {plan!r}, scheduled, {total}, {lines}, "
-             "decisions, runner, record))")
+    at.give(1, f"Outcome((name, {at.key}, {plan!r}, scheduled, {total}, {lines}, "
+            "decisions, runner, record))",
+            ("plan = scheduled",) + (("addons = count",) if overflow is not None else ()))
 
+
+def _ruling_of(runner: _Runner, month: int, kind: str, subject: str, code: str,
+               rule) -> tuple[Ruling]:
+    """A decision scheduled at `month`'s end for next month, alone in a tuple."""
+    _, last_day, next_first, _ = runner.info(month)
+    return (Ruling((kind, subject, last_day, "scheduled", code, rule, next_first)),)
 
 
 # ---- a rule written in place ----------------------------------------------------------------

@@ -255,7 +255,7 @@ def add_ons(rung: Rung, usage, next_plan: str):
     """Add-on subscriptions for the next period: one per started block of usage above the top
     tier's limit, for an account on the top tier next period; 0 otherwise."""
     overflow = rung.overflow
-    if overflow is None or usage <= overflow.top or next_plan != overflow.top_plan:
+    if overflow is None or next_plan != overflow.top_plan or usage <= overflow.top:
         return 0
     return started_blocks(usage - overflow.top, overflow.block)
 
