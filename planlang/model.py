@@ -189,6 +189,13 @@ class ItemTerms:
     # from 0 up, and how they apply; empty for an item priced by `included` and `then`
     bands: tuple[PriceBand, ...] = ()
     tiering: Tiering = Tiering.GRADUATED
+    # the item a per-seat plan's fee is per (`per member per month`): the least quantity billed
+    # (`at least N`, base units) and whether a seat removed stops being billed the next day
+    # (`no refund on removal`: it is billed to the period's end)
+    minimum: Fraction | None = None
+    minimum_rule: RuleRef | None = None
+    removals_refunded: bool = True
+    removal_rule: RuleRef | None = None
 
     @property
     def rule(self) -> RuleRef | None:
@@ -272,6 +279,10 @@ class Plan:
     sla_rule: RuleRef | None
     commitment_months: int | None = None
     commitment_rule: RuleRef | None = None
+    # a fee per seat (`$ 7.25 per member per month`): the counted item whose quantity, day by day,
+    # the fee multiplies, and the unit as written; None: a flat fee
+    seat_item: str | None = None
+    seat_label: str = ""
 
 
 @attrs.frozen

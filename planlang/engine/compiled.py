@@ -125,6 +125,7 @@ from planlang.engine.timeline import (
     NOT_BILLED,
     addon_line_steps,
     fee_lines,
+    seat_fee_basis,
     status_reason,
     switched,
 )
@@ -341,7 +342,10 @@ HANDLING: dict[type, dict[str, Any]] = {
     },
     Plan: {
         **_fields("name fee_rule sla_rule commitment_rule", WORDING),
-        **_fields("fee items sla", COMPUTED),
+        # a fee per seat: the month's fee lines from the seats' day figures (`_Runner.seat_days`,
+        # `timeline.fee_lines`), in the general walk (the generated months give it the record)
+        **_fields("fee items sla seat_item", COMPUTED),
+        "seat_label": WORDING,
         **_fields("rank commitment_months", BY_ACCOUNT),
     },
     ItemTerms: {
@@ -352,6 +356,8 @@ HANDLING: dict[type, dict[str, Any]] = {
         **_fields("included extendable price block maximum limit unlimited element_limits "
                   "bands tiering", COMPUTED),
         "customer_cap": COMPUTED,
+        **_fields("minimum removals_refunded", COMPUTED),
+        **_fields("minimum_rule removal_rule", WORDING),
     },
     Ladder: {
         **_fields("name rule up_rule down_rule overflow_rule", WORDING),
@@ -496,8 +502,9 @@ class _Meter:
         self.keys = _METER_KEYS if usage else _DAY_KEYS
         self.counted = meter.source == "count"  # its day figures may be `{count, disabled}`
         # intervals: the time-weighted average of a day, then the period's sum or average, or
-        # its highest day (no monthly step); other steps over intervals: the interpreter's
-        self.spans = self.counted and meter.daily != "maximum" and meter.monthly != "maximum"
+        # its highest day (no monthly step); or a day's highest level (`daily maximum`), then
+        # any monthly step; an average's highest day: the interpreter's
+        self.spans = self.counted and (meter.daily == "maximum" or meter.monthly != "maximum")
         self.sampled = meter.source == "snapshots"  # its snapshots: a day's average or maximum
         self.averaged = meter.daily != "maximum"
         self.subtract = self.counted and not meter.include_disabled
@@ -663,6 +670,8 @@ class _Runner:
         # A monthly run's month as generated straight-line code (record -> Outcome), and a
         # run of several months as a generated loop over them (record -> [Outcome]): the
         # general walk's steps with this catalog's and these months' constants bound.
+        # whether a plan is priced per seat: its month's fee lines made in the walk (`seat_days`)
+        self.seated = any(tier.plan.seat_item is not None for tier in self.tiers.values())
         self.one_month = None
         self.months = None
         if len(self.asked_months) == 1 and not self.decided:
@@ -748,15 +757,17 @@ class _Runner:
                 addons: tuple | None, uptime=None, last_day: dt.date | None = None,
                 trace: bool = False,
                 consumed: dict | None = None, usage: Any = None,
-                fees: tuple | None = None, told: _Told | None = None
-                ) -> tuple[tuple, Decimal, tuple]:
+                fees: tuple | None = None, told: _Told | None = None,
+                seats: dict | None = None) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
         decisions they make: usage over a plan's limit (the period's figure, or a count's
         highest day, found in the account's `usage`), then the refund (`refund`). The items
         `consumed` (decided event by event) are billed for what was allowed, which their limit
         does not bound. `fees`: the fee lines of a month whose plan changed (`fee_lines`). With
-        `told` (an explained walk's), each line carries its steps and so does each decision."""
+        `told` (an explained walk's), each line carries its steps and so does each decision.
+        `seats`: the seats' day figures of a month on a plan priced per seat (`seat_days`), of
+        whose fee the refund is a share."""
         lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
@@ -785,7 +796,9 @@ class _Runner:
                                                amount, currency),)
                     lines += (_new(Line, line),)
         if uptime is not None and tier.sla is not None:
-            refunded = self.refund(tier, uptime, last_day, trace, told)
+            basis = None if seats is None else seat_fee_basis(self.catalog, tier.plan,
+                                                              _period(month), seats)
+            refunded = self.refund(tier, uptime, last_day, trace, told, basis)
             if refunded is not None:
                 lines += (refunded[0],)
                 decisions += (refunded[1],)
@@ -859,6 +872,33 @@ class _Runner:
                        else self.measurement(item, month, measured, told, None),)
         return _new(Ruling, ruling)
 
+    def seat_days(self, usage, month: int, segments: list) -> dict[str, list] | None:
+        """The seats' figure of each day of `month`, by item, in the meter's unit, for the plans
+        of the month's `segments` priced per seat (None when none is), read as `figures`
+        reads them (`day_values`)."""
+        items = {item for item in (self.tiers[seg.plan].plan.seat_item for seg in segments)
+                 if item is not None}
+        if not items:
+            return None
+        if usage is not None and type(usage) is not dict:
+            raise _Interpret
+        return {item: self.day_values((usage or _NO_FIGURES).get(item, _NO_FIGURES),
+                                      self.meters[item], month) for item in items}
+
+    def day_values(self, data, meter: _Meter, month: int) -> list:
+        """A meter's figure of each day of `month`, in order (0 for a day without one), from
+        its data as `meter_months` reads it: Decimals, or Fractions where a count's part-days
+        are."""
+        numbers = self.day_numbers.get(month)
+        if numbers is None:
+            numbers = self.day_numbers[month] = range(1, self.days_of(month) + 1)
+        by_day: dict[int, dict] = {}
+        self.meter_months(data, meter, month, month, by_day)
+        daily = by_day.get(month, _NO_FIGURES)
+        if any(type(v) is Fraction for v in daily.values()):  # a count's part-days
+            return [Fraction(daily.get(day, 0)) for day in numbers]
+        return [daily.get(day, _ZERO) for day in numbers]
+
     def measurement(self, item: str, month: int, measured: Decimal, told: _Told,
                     consumed: dict | None) -> tuple:
         """The steps of a meter's figure `measured` for `month` (`metering.measure_steps`) from
@@ -909,12 +949,13 @@ class _Runner:
         return [(date, given.get(date, peak)) for date, (_, peak)
                 in zip(dates, level_spans(changes, index, level, bounds), strict=True)]
 
-    def fee_lines(self, period: Period, segments: list) -> tuple:
-        """The fee lines of a month whose plan changed: `timeline.fee_lines`, the interpreter's,
-        as `Line`s (each keeping its unit, which a prorated fee's `day of 30` is, and its
+    def fee_lines(self, period: Period, segments: list, seats: dict | None = None) -> tuple:
+        """The fee lines of a month whose plan changed, or of a plan priced per seat (`seats`:
+        the seats' day figures, `seat_days`): `timeline.fee_lines`, the interpreter's, as
+        `Line`s (each keeping its unit, which a prorated fee's `day of 30` is, and its
         steps)."""
         out = []
-        for line in fee_lines(self.catalog, period, segments):
+        for line in fee_lines(self.catalog, period, segments, seats):
             fee = _new(_FeeLine, (line.kind, line.item, line.plan, line.quantity,
                                   line.unit_price, line.amount, line.rule))
             fee.unit = line.unit
@@ -935,12 +976,14 @@ class _Runner:
         return held
 
     def refund(self, tier: _Tier, uptime: Fraction, last_day: dt.date | None,
-               trace: bool = False, told: _Told | None = None) -> tuple[Line, Ruling] | None:
+               trace: bool = False, told: _Told | None = None,
+               basis: Decimal | None = None) -> tuple[Line, Ruling] | None:
         """The SLA refund of a month with `uptime` on a plan whose SLA refunds (`rules.sla_refund`):
         its line and its decision (with `trace`, carrying the refund and the uptime, which its
         reason states), or None when no band holds the uptime."""
         assert tier.sla is not None
-        refunded = rules.sla_refund(tier.sla, uptime, tier.fee, self.currency)
+        fee = tier.fee if basis is None else basis  # (a fee per seat: the month's, `basis`)
+        refunded = rules.sla_refund(tier.sla, uptime, fee, self.currency)
         if refunded is None or refunded[2] == 0:
             return None
         refund, exact_refund, amount = refunded
@@ -952,7 +995,7 @@ class _Runner:
             ruling += ((refund, uptime),)
         if told is not None:
             assert tier.plan.sla is not None
-            steps = refund_steps(uptime, tier.plan.sla, refund, tier.fee, amount, self.currency)
+            steps = refund_steps(uptime, tier.plan.sla, refund, fee, amount, self.currency)
             line += (steps,)
             ruling += (steps,)
         return _new(Line, line), _new(Ruling, ruling)
@@ -1354,9 +1397,17 @@ class _Runner:
                 lines: tuple = ()
             else:
                 fees = None if segments is None else self.fee_lines(_period(month), segments)
+                seats = None
+                if self.seated:  # a plan priced per seat: its fee from the seats' day figures
+                    seats = self.seat_days(record.get("usage"), month, segments or [
+                        Segment(1, plan, "start", None)])
+                    if seats is not None:
+                        fees = self.fee_lines(_period(month), segments or [
+                            Segment(1, plan, "start", None)], seats)
                 lines, total, made = self.charges(tier, figures, month, fee_lines[plan],
                                                   addons, uptimes.get(month), last_day, trace,
-                                                  consumed, record.get("usage"), fees, told)
+                                                  consumed, record.get("usage"), fees, told,
+                                                  seats)
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)
@@ -1823,10 +1874,13 @@ class _Runner:
             bounds = [start + day * _DAY for day in range(self.days_of(month) + 1)]
             total = highest = _ZERO
             kept = None if days is None else days.setdefault(month, {})
+            averaged = meter.averaged
             for day, (area, peak) in enumerate(level_spans(changes, index, level, bounds)):
                 value = given.get(bounds[day].date()) if given else None
                 if value is not None:
                     area, peak = value * _DAY_SECONDS, value
+                elif not averaged:  # `daily maximum`: the day's highest level, all day
+                    area = peak * _DAY_SECONDS
                 total += area
                 if peak > highest:
                     highest = peak

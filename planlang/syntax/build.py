@@ -143,9 +143,12 @@ class Builder(Transformer):
 
     # ---- plans ----
     def plan_def(self, meta, children):
-        name, fee, per, *body = children
-        stmts = body[0] if body else ()
-        return ast.PlanDef(self._name(name), fee, self._name(per), stmts, span=self._span(meta))
+        name, fee, *rest = children
+        words = [self._name(word) for word in rest if not isinstance(word, tuple)]
+        stmts = next((part for part in rest if isinstance(part, tuple)), ())
+        seat = words[0] if len(words) == 2 else None
+        return ast.PlanDef(self._name(name), fee, words[-1], stmts, span=self._span(meta),
+                           seat=seat)
 
     def plans_def(self, meta, children):
         names, body = children
@@ -220,6 +223,12 @@ class Builder(Transformer):
     def element_limit(self, meta, children):
         amount, element = children
         return ast.ElementLimit(amount, self._name(element), span=self._span(meta))
+
+    def minimum_quantity(self, meta, children):
+        return ast.Minimum(children[0], span=self._span(meta))
+
+    def no_removal_refund(self, meta, children):
+        return ast.NoRemovalRefund(span=self._span(meta))
 
     def not_extendable(self, meta, children):
         return ast.NotExtendable(span=self._span(meta))
