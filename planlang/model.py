@@ -425,6 +425,39 @@ class DiscountRule:
     rule: RuleRef
 
 
+class CouponTarget(StrEnum):
+    """What a coupon takes its discount off."""
+
+    INVOICE = "invoice"
+    PLAN_FEE = "plan fee"
+    ITEMS = "items"
+
+
+class CouponTerm(StrEnum):
+    """How long a coupon lasts once redeemed: the first bill, a number of months, or always."""
+
+    ONCE = "once"
+    MONTHS = "months"
+    FOREVER = "forever"
+
+
+@attrs.frozen
+class Coupon:
+    """`coupon WELCOME20: 20% off the plan fee for 3 months`: a discount an account redeems on
+    its timeline. Exactly one of `percent` (a share, 0.2) and `amount` (money) is set; `items`
+    names the items of an ITEMS coupon; `months` is the months of a MONTHS coupon, counted from
+    the month it is redeemed in."""
+
+    name: str
+    percent: Fraction | None
+    amount: Decimal | None
+    target: CouponTarget = attrs.field(converter=CouponTarget)
+    items: tuple[str, ...]
+    term: CouponTerm = attrs.field(converter=CouponTerm)
+    months: int | None
+    rule: RuleRef
+
+
 @attrs.frozen
 class Catalog:
     name: str
@@ -443,6 +476,8 @@ class Catalog:
     suspension_rule: RuleRef | None = None
     records: tuple[RecordRule, ...] = ()
     discounts: tuple[DiscountRule, ...] = ()
+    # coupons of a plan catalog, in the order they apply when several do (the file's)
+    coupons: dict[str, Coupon] = attrs.Factory(dict)
 
     @property
     def ranks(self) -> dict[str, int]:

@@ -22,6 +22,7 @@ from planlang.diagnostics import ERROR, WARNING, Diagnostic, Label, did_you_mean
 from planlang.model import (
     Band,
     Catalog,
+    Coupon,
     ItemTerms,
     Meter,
     Plan,
@@ -175,13 +176,80 @@ class Checker:
         records = record_checker.check_records([d for d in defs if isinstance(d, ast.RecordDef)])
         discounts = record_checker.check_discounts(
             [d for d in defs if isinstance(d, ast.DiscountDef)], records)
+        coupons = self.check_coupons([d for d in defs if isinstance(d, ast.CouponDef)])
         if header is None or has_errors(self.diagnostics):
             return None
         name, uptime_step = header
         assert self.currency is not None
         return Catalog(name, self.path, self.currency, uptime_step, dict(self.units),
                        dict(self.meters), tuple(plans), slas, changes, quotas, ladders, calendar,
-                       self.suspension_rule is not None, self.suspension_rule, records, discounts)
+                       self.suspension_rule is not None, self.suspension_rule, records, discounts,
+                       coupons)
+
+    # ---- coupons ----
+    def check_coupons(self, defs: list[ast.CouponDef]) -> dict[str, Coupon]:
+        coupons = {}
+        for d in defs:
+            if not self.define("coupon", d.name):
+                continue
+            coupon = self.check_coupon(d)
+            if coupon is not None:
+                coupons[coupon.name] = coupon
+        return coupons
+
+    def check_coupon(self, d: ast.CouponDef) -> Coupon | None:
+        """A coupon: a share (above 0%, at most 100%) or an amount of money off, of items the
+        catalog meters, for a whole number of months."""
+        value = self.evaluate(d.amount)
+        percent = amount = None
+        if value is not None and value.kind == "percent":
+            if not 0 < value.number <= 1:
+                self.error("PL290", f"coupon `{d.name.text}` takes off "
+                           f"{format_number(value.number * 100)}%", d.amount.span,
+                           help="a coupon takes off more than 0% and at most 100%")
+                return None
+            percent = value.number
+        elif value is not None and value.kind == "money":
+            amount = self.expect_money(value, d.amount, f"the discount of coupon `{d.name.text}`")
+            if amount is None:
+                return None
+            if amount == 0:
+                self.error("PL290", f"coupon `{d.name.text}` takes off nothing", d.amount.span,
+                           help=f"write the amount it takes off, e.g. `{self.currency} 200 off`")
+                return None
+        elif value is not None:
+            what = (f"{format_number(value.unit.from_base(value.number))} {value.unit.name}"
+                    if value.kind == "quantity" and value.unit is not None else value.describe())
+            self.error("PL290", f"coupon `{d.name.text}` takes off {what}, not a share or money",
+                       d.amount.span, help="a coupon takes off a percentage (`20% off`) or "
+                       f"money (`{self.currency or 'USD'} 200 off`)")
+            return None
+        else:
+            return None
+        for item in d.items:
+            if item.text not in self.meters:
+                self.error("PL211", f"unknown item `{item.text}`", item.span,
+                           help=self.suggest(item.text, list(self.meters))
+                           or "a coupon's items are the catalog's meters")
+                return None
+        months = None
+        if d.months is not None:
+            length = self.evaluate(d.months)
+            if length is None:
+                return None
+            if (length.kind != "quantity" or length.unit is None
+                    or length.unit.dimension != "month" or length.number.denominator != 1
+                    or length.number < 1):
+                shown = (f"{format_number(length.unit.from_base(length.number))} "
+                         f"{length.unit.name}" if length.kind == "quantity" and length.unit
+                         else length.describe())
+                self.error("PL233", f"a coupon lasts a whole number of months, not {shown}",
+                           d.months.span,
+                           help="e.g. `for 3 months`, or `once`, or `forever`")
+                return None
+            months = int(length.number)
+        return Coupon(d.name.text, percent, amount, d.target, tuple(i.text for i in d.items),
+                      d.term, months, self.rule(d))
 
     # ---- catalog header ----
     def check_catalog(self, catalogs: list[ast.CatalogDef], plan_file: ast.PlanFile):

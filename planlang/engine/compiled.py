@@ -72,6 +72,7 @@ from planlang.engine.charges import (
     refund_steps,
     refund_unit,
 )
+from planlang.engine.coupons import Redeemed, discount_lines, redeem
 from planlang.engine.decisions import decide_create, decide_store
 from planlang.engine.dunning import (
     calendar_steps,
@@ -145,6 +146,7 @@ from planlang.model import (
     Calendar,
     Catalog,
     ChangeRule,
+    Coupon,
     DiscountRule,
     ItemTerms,
     Ladder,
@@ -186,6 +188,7 @@ _KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value wri
 _POLICY_KEYS = frozenset(("on", "policy"))
 _CAP_KEYS = frozenset(("on", "cap"))
 _PAY_KEYS = frozenset(("on", "pay"))
+_REDEEM_KEYS = frozenset(("on", "redeem"))
 _CHANGE_KEYS = frozenset(("on", "change_plan", "by", "commitment", "deposit"))
 _SPAN_KEYS = frozenset(("intervals", "daily", "elements"))  # a count meter's
 _SAMPLE_KEYS = frozenset(("snapshots", "daily", "elements"))  # a snapshots meter's
@@ -329,6 +332,8 @@ HANDLING: dict[type, dict[str, Any]] = {
         "calendar": COMPUTED,
         "changes": BY_ACCOUNT,
         "records": Only(_unset, "daily billing records"),
+        # redeemed on the timeline (`_Runner.walk`), taken off a bill by `coupons.discount_lines`
+        "coupons": BY_ACCOUNT,
         "discounts": Only(_unset, "daily billing records"),
         # usage decided event by event (`quota.decided_items`): `_Runner.consume`
         "quotas": COMPUTED,
@@ -364,6 +369,8 @@ HANDLING: dict[type, dict[str, Any]] = {
         **_fields("tiers item up down_periods overflow_plan overflow_block", COMPUTED),
     },
     RuleRef: _fields("file line text", WORDING),
+    Coupon: {**_fields("percent amount target items term months", BY_ACCOUNT),
+             **_fields("name rule", WORDING)},
     SlaLevel: {"refunds": COMPUTED, **_fields("name rule", WORDING)},
     Refund: {**_fields("percent band", COMPUTED), "rule": WORDING},
     Band: _fields("low low_inclusive high high_inclusive", COMPUTED),
@@ -954,8 +961,13 @@ class _Runner:
         the seats' day figures, `seat_days`): `timeline.fee_lines`, the interpreter's, as
         `Line`s (each keeping its unit, which a prorated fee's `day of 30` is, and its
         steps)."""
+        return self.charge_lines(fee_lines(self.catalog, period, segments, seats))
+
+    @staticmethod
+    def charge_lines(lines: list) -> tuple:
+        """The interpreter's `ChargeLine`s as `Line`s, each keeping its unit and steps."""
         out = []
-        for line in fee_lines(self.catalog, period, segments, seats):
+        for line in lines:
             fee = _new(_FeeLine, (line.kind, line.item, line.plan, line.quantity,
                                   line.unit_price, line.amount, line.rule))
             fee.unit = line.unit
@@ -1245,6 +1257,7 @@ class _Runner:
         invoices: dict[str, list] = {}  # a billing calendar's invoices by period, as `owed`
         restore = None  # the plan an account downgraded for an unpaid invoice had
         committed = None  # the day a commitment to the plan runs until
+        coupons: list[Redeemed] = []  # the coupons redeemed (`coupons.redeem`)
         results = {}
         while month <= last:
             messages: tuple = ()
@@ -1357,6 +1370,11 @@ class _Runner:
                 elif type(new) is tuple:  # a policy or caps set, a payment
                     if new[0] == "policy":
                         policy = new[1]
+                    elif new[0] == "redeem":
+                        d = redeem(self.catalog, coupons, new[1], moment.date())
+                        made_on.append(_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
+                                                     d.reasons[0].code, d.rule, d.effective)
+                                            + ((d,) if trace else ())))
                     elif new[0] == "caps":
                         caps = {**caps, **new[1]}
                     else:  # a payment: `dunning.payment`
@@ -1411,6 +1429,12 @@ class _Runner:
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)
+                if coupons:  # the coupons redeemed: the month's discounts (`discount_lines`)
+                    off = self.charge_lines(discount_lines(self.catalog, coupons, month, key,
+                                                           plan, lines))
+                    if off:
+                        lines += off
+                        total = rules.bill_total(lines, self.currency)
                 scheduled, decisions, addons = self.ladder_step(
                     tier, figures, month, history, last_day, next_first, decisions, trace,
                     following, told)
@@ -1590,6 +1614,13 @@ class _Runner:
             if event.keys() == _CAP_KEYS:  # the customer's caps from then on
                 moment, day = _instant(event["on"])
                 out.append((moment, day, ("caps", self.caps(event["cap"]))))
+                continue
+            if event.keys() == _REDEEM_KEYS:  # a coupon redeemed (`coupons.redeem`)
+                code = event["redeem"]
+                if type(code) is not str or code not in self.catalog.coupons:
+                    raise _Interpret
+                moment, day = _instant(event["on"])
+                out.append((moment, day, ("redeem", code)))
                 continue
             if event.keys() == _PAY_KEYS:  # a payment of a period's invoice, as written
                 paid = event["pay"]

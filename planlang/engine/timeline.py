@@ -21,6 +21,7 @@ from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change, level
 from planlang.engine.charges import item_charge, peak_over_limit, sla_refund
+from planlang.engine.coupons import discount_lines, redeem
 from planlang.engine.decisions import decide_request
 from planlang.engine.dunning import dunning_events, pay
 from planlang.engine.ladder import evaluate_ladder
@@ -152,6 +153,9 @@ class PeriodRun:
             state.caps.update(caps_in_base(self.catalog, event.cap))
         elif event.policy is not None:
             state.policy = event.policy
+        elif event.redeem is not None:
+            self.decisions.append(redeem(self.catalog, state.coupons, event.redeem,
+                                         event.on.date()))
 
     def change_plan(self, event) -> None:
         """A plan change request: decided by `changes.decide_change`, applied here."""
@@ -203,6 +207,9 @@ class PeriodRun:
             if refund is not None:
                 lines.append(refund[0])
                 self.decisions.append(refund[1])
+            lines += discount_lines(catalog, state.coupons,
+                                    self.period.year * 12 + self.period.month - 1,
+                                    str(self.period), plan.name, lines)
             self.ladder_step()
         total = rules.bill_total(lines, catalog.currency)
         if not suspended and catalog.calendar is not None:

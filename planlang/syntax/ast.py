@@ -483,8 +483,23 @@ class DiscountDef:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class CouponDef:
+    """`coupon NAME: AMOUNT off [TARGET] TERM`: a discount an account redeems on its timeline.
+    `target` is "invoice" (the default), "plan fee" or "items" (`items` named); `term` is
+    "once", "months" (`months`, an expression of months) or "forever"."""
+
+    name: Name
+    amount: Expr
+    target: str
+    items: tuple[Name, ...]
+    term: str
+    months: Expr | None = None
+    span: Span | None = _span()
+
+
 Definition = (CatalogDef | LetDef | UnitDef | MeterDef | PlanDef | PlansDef | SlaDef | ChangeDef
-              | QuotaDef | LadderDef | CalendarDef | RecordDef | DiscountDef)
+              | QuotaDef | LadderDef | CalendarDef | RecordDef | DiscountDef | CouponDef)
 
 
 @attrs.frozen

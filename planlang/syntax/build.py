@@ -447,6 +447,34 @@ class Builder(Transformer):
     def coupon(self, meta, children):
         return {"kind": "coupon", "record": self._name(children[0]) if children else None}
 
+    # ---- coupons ----
+    def coupon_def(self, meta, children):
+        name, amount, *rest = children
+        target: tuple = ("invoice", ())
+        if len(rest) == 2:
+            target = rest[0]
+        term, months = rest[-1]
+        return ast.CouponDef(self._name(name), amount, target[0], target[1], term, months,
+                             span=self._span(meta))
+
+    def off_plan_fee(self, meta, children):
+        return ("plan fee", ())
+
+    def off_invoice(self, meta, children):
+        return ("invoice", ())
+
+    def off_items(self, meta, children):
+        return ("items", tuple(children[0]))
+
+    def coupon_once(self, meta, children):
+        return ("once", None)
+
+    def coupon_for(self, meta, children):
+        return ("months", children[0])
+
+    def coupon_forever(self, meta, children):
+        return ("forever", None)
+
     # ---- SLA ----
     def sla_no_refund(self, meta, children):
         return ast.SlaDef(children[0], (), span=self._span(meta))
