@@ -34,6 +34,7 @@ class Aggregation(StrEnum):
 class Direction(StrEnum):
     UP = "up"
     DOWN = "down"
+    NEAREST = "nearest"  # half a step and more up, less than half down
 
 
 class Tiering(StrEnum):

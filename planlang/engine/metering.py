@@ -135,7 +135,8 @@ def measure_steps(meter: Meter, sources: tuple[str, ...], values: list, total, r
         size = meter.round_unit.from_base(meter.round_step)
         to = (f"whole {meter.round_unit.name}" if size == 1
               else f"{format_number(size)} {meter.round_unit.name}")
-        steps.append(Step(f"rounded {meter.round_direction} to {to}",
+        steps.append(Step("rounded to the nearest " + to if meter.round_direction == "nearest"
+                          else f"rounded {meter.round_direction} to {to}",
                           f"{format_number(rounded)} {meter.round_unit.name}"))
     return tuple(steps)
 

@@ -149,7 +149,7 @@ class MonthlyStep:
 
 @attrs.frozen
 class RoundStep:
-    direction: str  # "up" or "down"
+    direction: str  # "up", "down" or "nearest"
     to: Expr | None
     span: Span | None = _span()
 

@@ -141,6 +141,12 @@ class Builder(Transformer):
         to = children[1] if len(children) > 1 else None
         return ast.RoundStep(direction, to, span=self._span(meta))
 
+    def round_nearest(self, meta, children):
+        to = children[0] if children else None
+        if isinstance(to, Token):  # `to the nearest GB`: one of the unit
+            to = ast.Quantity(Decimal(1), self._name(to), span=self._name(to).span)
+        return ast.RoundStep("nearest", to, span=self._span(meta))
+
     # ---- plans ----
     def plan_def(self, meta, children):
         name, fee, *rest = children
