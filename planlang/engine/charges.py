@@ -168,6 +168,14 @@ def over_limit_reason(show, measured, day, plan: str, ceiling) -> Reason:
     return Reason("over-limit", f"{show(measured)} {when}; plan `{plan}` allows {show(ceiling)}")
 
 
+def not_offered(show, item: str, plan: Plan, figure, day, steps: tuple = ()) -> Decision:
+    """Usage of an item the plan does not offer, measured in the period (`figure`, written by
+    `show`): reported on the period's last `day`, not billed; never dropped silently."""
+    return Decision("usage-not-offered", item, day, "not-billed", (Reason(
+        "not-offered", f"{show(figure)} measured; plan `{plan.name}` does not offer `{item}`, "
+        "so it is not billed"),), plan.fee_rule, steps=steps)
+
+
 def sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared,
                fee: Decimal | None = None):
     """The SLA refund of the period on `plan`: a share of its `fee` (the plan's fee, or the

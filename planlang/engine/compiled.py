@@ -65,6 +65,7 @@ from planlang.engine.charges import (
     band_steps,
     band_unit,
     extra_steps,
+    not_offered,
     over_limit_reason,
     over_limit_rule,
     peak_steps,
@@ -448,7 +449,7 @@ class _Tier:
     """What the month loop needs of one plan, precomputed."""
 
     __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon", "sla",
-                 "quotas", "limits")
+                 "quotas", "limits", "unoffered")
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -462,6 +463,8 @@ class _Tier:
         self.sla: tuple | None = None  # its SLA level's refunds, when it has any
         self.quotas: dict[str, _Quota | None] = {}  # each item decided event by event: its terms
         self.limits: dict[str, tuple] = {}  # item: (the rule an over-limit decision names, peak)
+        # the priced meters the plan does not offer, (index, item): usage of them is reported
+        self.unoffered: tuple = ()
 
 
 class _Quota:
@@ -598,6 +601,9 @@ class _Runner:
             tier = _Tier(plan)
             items = []
             ladder = catalog.ladder_of(plan.name)
+            tier.unoffered = tuple(
+                (self.meter_index[name], name) for name in self.meter_names
+                if name not in plan.items and catalog.meters[name].monthly is not None)
             for name in self.meter_names:
                 terms = plan.items.get(name)
                 if terms is None:
@@ -802,6 +808,15 @@ class _Runner:
                                                Fraction(excess) / Fraction(block), blocks,
                                                amount, currency),)
                     lines += (_new(Line, line),)
+        for item, item_name in tier.unoffered:  # usage of an item the plan does not offer
+            measured = figures.get(base + item, _ZERO)
+            if measured > 0:
+                decision = not_offered(self.round_shows[item_name], item_name, tier.plan,
+                                       measured, last_day, () if told is None else
+                                       self.measurement(item_name, month, measured, told, None))
+                decisions += (_new(Ruling, (decision.kind, item_name, last_day, "not-billed",
+                                            "not-offered", decision.rule, None)
+                                   + ((decision,) if trace else ())),)
         if uptime is not None and tier.sla is not None:
             basis = None if seats is None else seat_fee_basis(self.catalog, tier.plan,
                                                               _period(month), seats)

@@ -608,6 +608,9 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
         out.give(2, f"Outcome((name, {at.key}, {plan!r}, {plan!r}, NOTHING, (), "
                  f"(Ruling(('not-billed', name, {at.last}, 'suspended', 'suspended', "
                  f"{suspension}, None)),), runner, record))")
+    for index, _ in tier.unoffered:  # usage of an item the plan does not offer: reported
+        out(1, f"if m{index}:")
+        at.walk(2, "usage of an item the plan does not offer")
     # one tuple for every account, and its total (`rules.bill_total` of the lines), worked out
     # here once for the fee line alone, for each account only when it has more lines
     lines = at.constant(lambda month: (runner.info(month)[3][plan],), "fee_lines")

@@ -20,7 +20,7 @@ from planlang.engine import quota as quotas
 from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change, level
-from planlang.engine.charges import item_charge, peak_over_limit, sla_refund
+from planlang.engine.charges import item_charge, not_offered, peak_over_limit, sla_refund
 from planlang.engine.coupons import discount_lines, redeem
 from planlang.engine.decisions import decide_request
 from planlang.engine.dunning import dunning_events, pay
@@ -278,6 +278,16 @@ class PeriodRun:
             lines.extend(charged)
             if over is not None:
                 self.decisions.append(over)
+        for item, meter in self.catalog.meters.items():  # usage of an item the plan lacks
+            series = self.prepared.series.get(item)
+            if item in plan.items or meter.monthly is None or series is None:
+                continue
+            measurement = measure(meter, series, self.period)
+            if measurement.value > 0:
+                unit = meter.round_unit
+                self.decisions.append(not_offered(
+                    lambda v, u=unit: f"{format_number(u.from_base(v))} {u.name}", item, plan,
+                    measurement.value, self.period.last_day, measurement.steps))
         return lines
 
     def ladder_step(self) -> None:
