@@ -34,7 +34,7 @@ class Step:
 
 @attrs.frozen
 class ChargeLine:
-    kind: str  # "fee", "add-on", "extra", "tier", "refund", "record" or "discount"
+    kind: str  # "fee", "add-on", "extra", "tier", "refund", "record", "discount", "true-up", "cap"
     item: str  # the plan fee, an item (`channels`), or the SLA refund
     plan: str
     period: str  # YYYY-MM

@@ -245,6 +245,16 @@ class Builder(Transformer):
     def customer_cap(self, meta, children):
         return ast.CustomerCap(span=self._span(meta))
 
+    def minimum_spend(self, meta, children):
+        return ast.MoneyBound("minimum", children[0], self._name(children[1]),
+                              span=self._span(meta))
+
+    def spend_cap(self, meta, children):
+        return ast.MoneyBound("cap", children[0], self._name(children[1]), span=self._span(meta))
+
+    minimum_charge = minimum_spend
+    charge_cap = spend_cap
+
     def commitment(self, meta, children):
         return ast.Commitment(children[0], span=self._span(meta))
 
