@@ -213,24 +213,19 @@ def _bounded(charged: Decimal, least: Decimal | None, least_rule, cap: Decimal |
              prorated: str = "") -> list[ChargeLine]:
     """A true-up line up to `least`, or a cap line down to `cap`, for what was `charged`."""
     if least is not None and charged < least:
-        amount = EXACT.subtract(least, charged)
-        assert least_rule is not None
-        return [ChargeLine("true-up", "minimum spend" if item == "plan" else item, plan, period,
-                           Decimal(1), "minimum", least, amount, least_rule, (
-                               Step("charged", f"{format_money(charged, currency)} {what}"),
-                               Step("minimum", f"{format_money(least, currency)}{prorated} − "
-                                    f"{format_money(charged, currency)} = "
-                                    f"{format_money(amount, currency)}")))]
-    if cap is not None and charged > cap:
-        amount = EXACT.subtract(cap, charged)
-        assert cap_rule is not None
-        return [ChargeLine("cap", "spending cap" if item == "plan" else item, plan, period,
-                           Decimal(1), "cap", cap, amount, cap_rule, (
-                               Step("charged", f"{format_money(charged, currency)} {what}"),
-                               Step("cap", f"{format_money(cap, currency)} − "
-                                    f"{format_money(charged, currency)} = "
-                                    f"{format_money(amount, currency)}")))]
-    return []
+        kind, name, label, bound, rule = "true-up", "minimum spend", "minimum", least, least_rule
+    elif cap is not None and charged > cap:
+        kind, name, label, bound, rule, prorated = "cap", "spending cap", "cap", cap, cap_rule, ""
+    else:
+        return []
+    assert rule is not None
+    amount = EXACT.subtract(bound, charged)
+    shown = format_money(charged, currency)
+    return [ChargeLine(kind, name if item == "plan" else item, plan, period, Decimal(1), label,
+                       bound, amount, rule, (
+                           Step("charged", f"{shown} {what}"),
+                           Step(label, f"{format_money(bound, currency)}{prorated} − {shown} = "
+                                f"{format_money(amount, currency)}")))]
 
 
 def not_offered(show, item: str, plan: Plan, figure, day, steps: tuple = ()) -> Decision:
