@@ -296,6 +296,9 @@ class Plan:
     minimum_spend_rule: RuleRef | None = None
     spend_cap: Decimal | None = None
     spend_cap_rule: RuleRef | None = None
+    # the shared allowances the plan includes (`minutes: 2,000 included`): pool name ->
+    # (the amount in base units, its rule)
+    pools: dict[str, tuple[Fraction, RuleRef]] = attrs.Factory(dict)
 
 
 @attrs.frozen
@@ -472,6 +475,18 @@ class Coupon:
 
 
 @attrs.frozen
+class Pool:
+    """`pool minutes: linux_minutes, windows_minutes × 2`: an allowance shared by usage items,
+    each unit of an item drawing `rate` of it; a plan sets how much it includes (`Plan.pools`).
+    Its members are usage meters summed monthly, in one unit (`unit`)."""
+
+    name: str
+    members: tuple[tuple[str, Fraction], ...]  # (item, rate), in the order written
+    unit: Unit
+    rule: RuleRef
+
+
+@attrs.frozen
 class Catalog:
     name: str
     path: str
@@ -491,6 +506,7 @@ class Catalog:
     discounts: tuple[DiscountRule, ...] = ()
     # coupons of a plan catalog, in the order they apply when several do (the file's)
     coupons: dict[str, Coupon] = attrs.Factory(dict)
+    pools: dict[str, Pool] = attrs.Factory(dict)  # shared allowances, by name
 
     @property
     def ranks(self) -> dict[str, int]:

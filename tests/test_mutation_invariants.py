@@ -824,3 +824,21 @@ def test_an_average_rounded_to_the_nearest_is_rounded_from_the_total():
     assert rules.metered("average", Decimal("74.9"), Decimal(5), 30, "nearest",
                          Decimal("0.5")) == Decimal("2.5")
     assert rules.metered("average", Decimal("74.9"), Decimal(5), 30, "nearest", 1) == 2
+
+
+# ---- pools: `rules.pool_draw` ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("days", "rates", "included", "expected"), [
+    # two members, two days: 800 then 300 of the first, 200 then 100 of the second at 2×
+    # day 1: 800 (200 left), then 200 × 2 = 400: 200 pool minutes over, 100 of the second;
+    # day 2: nothing left: 300 of the first, 100 of the second
+    ([[800, 300], [200, 100]], [1, 2], 1000, [300, 200]),
+    ([[0, 0], [0, 0]], [1, 2], 1000, [0, 0]),
+    ([[1000], [0]], [1, 10], 1000, [0, 0]),  # exactly the pool
+    ([[Fraction(1, 2)], [Fraction(1, 4)]], [1, 2], 0, [Fraction(1, 2), Fraction(1, 4)]),
+    ([[Decimal("999.5")], [Decimal("1")]], [Decimal(1), Decimal(10)], Decimal(1000),
+     [Decimal(0), Decimal("0.95")]),  # 0.5 left: 9.5 of the 10 pool minutes over, 0.95 minute
+])
+def test_pool_draw(days, rates, included, expected):
+    assert rules.pool_draw(days, rates, included) == expected

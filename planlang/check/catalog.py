@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import attrs
 
@@ -26,6 +27,7 @@ from planlang.model import (
     ItemTerms,
     Meter,
     Plan,
+    Pool,
     PriceBand,
     Refund,
     RuleRef,
@@ -109,6 +111,8 @@ class Checker:
         self.seat_items: dict[str, str | None] = {}  # the item each plan's fee is per, if any
         # each plan's bounds on a period's charges: {"minimum"|"cap": (amount, statement)}
         self.spend_bounds: dict[str, dict[str, tuple[Decimal, ast.MoneyBound]]] = {}
+        self.pools: dict[str, Pool] = {}
+        self.plan_pools: dict[str, dict[str, tuple[Fraction, RuleRef]]] = {}  # by plan
         self.compare_budget = MAX_COMPARED_NAMES
         # Durations (commitments) are in months; a year is twelve of them.
         self.units["month"] = Unit("month", "month", Fraction(1))
@@ -166,6 +170,7 @@ class Checker:
         for d in meter_defs:
             self.check_meter(d)
         slas = self.check_slas([d for d in defs if isinstance(d, ast.SlaDef)], header)
+        self.pools = self.check_pools([d for d in defs if isinstance(d, ast.PoolDef)])
         plans = self.check_plans(defs, slas)
         timed = TimeChecker(self, plans)
         changes = timed.check_changes([d for d in defs if isinstance(d, ast.ChangeDef)])
@@ -186,7 +191,50 @@ class Checker:
         return Catalog(name, self.path, self.currency, uptime_step, dict(self.units),
                        dict(self.meters), tuple(plans), slas, changes, quotas, ladders, calendar,
                        self.suspension_rule is not None, self.suspension_rule, records, discounts,
-                       coupons)
+                       coupons, self.pools)
+
+    # ---- pools ----
+    def check_pools(self, defs: list[ast.PoolDef]) -> dict[str, Pool]:
+        """Shared allowances: usage meters summed monthly, unrounded, in one unit, each at a
+        positive rate, each in one pool."""
+        pools: dict[str, Pool] = {}
+        pooled: dict[str, str] = {}
+        for d in defs:
+            if d.name.text in self.meters:
+                self.error("PL220", f"`{d.name.text}` is a meter and a pool", d.name.span,
+                           help="name the pool after what it holds, e.g. `pool minutes`")
+                continue
+            if not self.define("pool", d.name):
+                continue
+            members = []
+            unit = None
+            for member in d.members:
+                meter = self.meters.get(member.item.text)
+                if meter is None:
+                    self.error("PL211", f"unknown item `{member.item.text}`", member.item.span,
+                               help=self.suggest(member.item.text, list(self.meters))
+                               or "a pool's items are meters of the catalog")
+                    break
+                if (meter.source != "usage" or meter.monthly not in (None, "sum")
+                        or meter.round_direction is not None
+                        or (unit is not None and meter.unit != unit)
+                        or member.item.text in pooled):
+                    self.error("PL292", f"`{meter.name}` cannot draw on pool `{d.name.text}`",
+                               member.item.span,
+                               help="a pool's items are usage meters summed monthly, not rounded, "
+                               "in one unit, each in one pool")
+                    break
+                if member.rate <= 0:
+                    self.error("PL235", "a pool's rate must be positive", member.span,
+                               help="e.g. `windows_minutes × 2`")
+                    break
+                unit = meter.unit
+                pooled[meter.name] = d.name.text
+                members.append((meter.name, Fraction(member.rate)))
+            else:
+                assert unit is not None
+                pools[d.name.text] = Pool(d.name.text, tuple(members), unit, self.rule(d))
+        return pools
 
     # ---- coupons ----
     def check_coupons(self, defs: list[ast.CouponDef]) -> dict[str, Coupon]:
@@ -632,11 +680,12 @@ class Checker:
                               commitment[0] if commitment else None,
                               self.rule(commitment[1]) if commitment else None,
                               seat, d.seat.text if d.seat is not None and seat else "",
-                              *self.plan_bounds(d.name.text)))
+                              **self.plan_bounds(d.name.text),
+                              pools=self.plan_pools.get(d.name.text, {})))
         self.plan_sources = (known, drafts)
         return plans
 
-    def plan_bounds(self, plan: str) -> tuple:
+    def plan_bounds(self, plan: str) -> dict[str, Any]:
         """A plan's minimum spend and cap with their rules (PL291 for a minimum above the cap)."""
         bounds = self.spend_bounds.get(plan, {})
         least, cap = bounds.get("minimum"), bounds.get("cap")
@@ -645,8 +694,10 @@ class Checker:
                        least[1].span, labels=label(cap[1].span, "capped here"),
                        help="lower the minimum spend or raise the cap")
             least = cap = None
-        return (None if least is None else least[0], None if least is None else self.rule(least[1]),
-                None if cap is None else cap[0], None if cap is None else self.rule(cap[1]))
+        return {"minimum_spend": None if least is None else least[0],
+                "minimum_spend_rule": None if least is None else self.rule(least[1]),
+                "spend_cap": None if cap is None else cap[0],
+                "spend_cap_rule": None if cap is None else self.rule(cap[1])}
 
     def seat_item(self, d: ast.PlanDef) -> str | None:
         """The counted item a fee per seat is per (`per member per month`): the count meter named
@@ -749,6 +800,10 @@ class Checker:
                                or "define it with `sla NAME: no refund` or refund bands")
                 sla_of[plan] = stmt
                 continue
+            pool = self.pools.get(stmt.item.text)
+            if pool is not None:  # `minutes: 2,000 included`: how much of a pool the plan has
+                self.pool_share(plan, pool, stmt)
+                continue
             meter = self.meters.get(stmt.item.text)
             if meter is None:
                 candidates = list(self.meters)
@@ -774,6 +829,32 @@ class Checker:
                                "in each plan")
                     continue
                 draft.clauses[kind] = (clause, self.clause_value(clause, meter))
+
+    def pool_share(self, plan: str, pool: Pool, stmt: ast.ItemRule) -> None:
+        """A plan's line for a pool: `N included` alone, a quantity in the pool's unit."""
+        shares = self.plan_pools.setdefault(plan, {})
+        clause = stmt.clauses[0]
+        if len(stmt.clauses) != 1 or not isinstance(clause, ast.Included):
+            self.error("PL292", f"pool `{pool.name}` on plan `{plan}` says only how much it "
+                       "includes", stmt.span,
+                       help=f"write `{pool.name}: 2,000 included`; price each item beyond the "
+                       "pool on its own line")
+            return
+        if pool.name in shares:
+            self.error("PL221", f"plan `{plan}` says twice what its `{pool.name}` includes",
+                       stmt.span, help="keep one")
+            return
+        value = self.evaluate(clause.amount)
+        if value is not None and value.kind == "number":
+            value = Value("quantity", pool.unit.to_base(value.number), pool.unit)
+        if value is None or value.kind != "quantity" or value.unit is None or (
+                value.unit.dimension != pool.unit.dimension) or value.number < 0:
+            if value is not None:
+                self.error("PL231", f"pool `{pool.name}` is counted in `{pool.unit.name}`, not "
+                           f"{value.describe()}", clause.amount.span,
+                           help=f"write a number of `{pool.unit.name}`")
+            return
+        shares[pool.name] = (value.number, self.rule(stmt))
 
     def money_bound(self, bound: ast.MoneyBound, what: str) -> Decimal | None:
         """A bound on a period's charges: money in the catalog's currency, per month."""
@@ -900,6 +981,13 @@ class Checker:
         meter = self.meters[name]
         tiered = [k for k in c if k.startswith("TierBand:") or k in ("TierThen", "TierMode")]
         priced = "ExtraPrice" if "ExtraPrice" in c else (tiered[0] if tiered else None)
+        drawn = next((p.name for p in self.pools.values() if p.name in self.plan_pools.get(plan, {})
+                      and any(m == name for m, _ in p.members)), None)
+        if drawn is not None and "Included" in c:
+            self.error("PL292", f"`{name}` on plan `{plan}` draws on pool `{drawn}` and includes "
+                       "an amount of its own", c["Included"][0].span,
+                       help=f"include it in the pool (`{drawn}: N included`), not in the item")
+            return None
         seat = self.seat_items.get(plan)
         seated = [k for k in ("Minimum", "NoRemovalRefund") if k in c]
         if seated and name != seat:

@@ -8,6 +8,7 @@ are `engine/rules.py`'s, shared with the compiled path; the wording of the steps
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -226,6 +227,17 @@ def _bounded(charged: Decimal, least: Decimal | None, least_rule, cap: Decimal |
                            Step("charged", f"{shown} {what}"),
                            Step(label, f"{format_money(bound, currency)}{prorated} − {shown} = "
                                 f"{format_money(amount, currency)}")))]
+
+
+def pool_step(pool, included, totals: Sequence, over, item: str, show) -> Step:
+    """The step of a pooled item's figure: the pool the plan includes, what its items drew
+    (`totals`, each member's figure of the period), and what is beyond it for `item`; `show`
+    writes a figure with its unit."""
+    drawn = ", ".join(f"{member} {format_number(total)}" + (
+        f" × {format_number(rate)}" if rate != 1 else "")
+                      for (member, rate), total in zip(pool.members, totals, strict=True))
+    return Step(f"pool {pool.name}", f"{show(included)} included, drawn by {drawn}; beyond it "
+                f"for {item}: {show(over)}")
 
 
 def not_offered(show, item: str, plan: Plan, figure, day, steps: tuple = ()) -> Decision:

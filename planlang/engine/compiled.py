@@ -69,6 +69,7 @@ from planlang.engine.charges import (
     over_limit_reason,
     over_limit_rule,
     peak_steps,
+    pool_step,
     refund_reason,
     refund_steps,
     refund_unit,
@@ -156,6 +157,7 @@ from planlang.model import (
     Meter,
     Notification,
     Plan,
+    Pool,
     PriceBand,
     QuotaRule,
     RecordRule,
@@ -337,6 +339,8 @@ HANDLING: dict[type, dict[str, Any]] = {
         "records": Only(_unset, "daily billing records"),
         # redeemed on the timeline (`_Runner.walk`), taken off a bill by `coupons.discount_lines`
         "coupons": BY_ACCOUNT,
+        # drawn day by day (`rules.pool_draw`) in the general walk (`_Runner.pool_overs`)
+        "pools": COMPUTED,
         "discounts": Only(_unset, "daily billing records"),
         # usage decided event by event (`quota.decided_items`): `_Runner.consume`
         "quotas": COMPUTED,
@@ -355,7 +359,7 @@ HANDLING: dict[type, dict[str, Any]] = {
         **_fields("fee items sla seat_item", COMPUTED),
         "seat_label": WORDING,
         # bounds on a month's charges: `charges.spend_bounds`, in the general walk
-        **_fields("minimum_spend spend_cap", COMPUTED),
+        **_fields("minimum_spend spend_cap pools", COMPUTED),
         **_fields("minimum_spend_rule spend_cap_rule", WORDING),
         **_fields("rank commitment_months", BY_ACCOUNT),
     },
@@ -375,6 +379,7 @@ HANDLING: dict[type, dict[str, Any]] = {
         **_fields("tiers item up down_periods overflow_plan overflow_block", COMPUTED),
     },
     RuleRef: _fields("file line text", WORDING),
+    Pool: {**_fields("members unit", COMPUTED), **_fields("name rule", WORDING)},
     Coupon: {**_fields("percent amount target items term months", BY_ACCOUNT),
              **_fields("name rule", WORDING)},
     SlaLevel: {"refunds": COMPUTED, **_fields("name rule", WORDING)},
@@ -454,7 +459,7 @@ class _Tier:
     """What the month loop needs of one plan, precomputed."""
 
     __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon", "sla",
-                 "quotas", "limits", "unoffered", "bounded")
+                 "quotas", "limits", "unoffered", "bounded", "pools")
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -470,6 +475,9 @@ class _Tier:
         self.limits: dict[str, tuple] = {}  # item: (the rule an over-limit decision names, peak)
         # the priced meters the plan does not offer, (index, item): usage of them is reported
         self.unoffered: tuple = ()
+        # the pools the plan includes: (the pool, its amount and its members' rates in the
+        # meter's unit, as Decimals), drawn by `_Runner.pool_overs`
+        self.pools: tuple = ()
         # whether a month's charges are bounded (a minimum or a cap: `charges.spend_bounds`)
         self.bounded = (plan.minimum_spend is not None or plan.spend_cap is not None or any(
             t.minimum_charge is not None or t.charge_cap is not None for t in plan.items.values()))
@@ -609,6 +617,15 @@ class _Runner:
             tier = _Tier(plan)
             items = []
             ladder = catalog.ladder_of(plan.name)
+            pools = []
+            for pool_name, (share, _) in plan.pools.items():
+                pool = catalog.pools[pool_name]
+                amount = exact_decimal(pool.unit.from_base(share))
+                rates = tuple(exact_decimal(rate) for _, rate in pool.members)
+                if amount is None or None in rates:
+                    raise _Unsupported(f"pool `{pool_name}` in awkward units")
+                pools.append((pool, amount, rates))
+            tier.pools = tuple(pools)
             tier.unoffered = tuple(
                 (self.meter_index[name], name) for name in self.meter_names
                 if name not in plan.items and catalog.meters[name].monthly is not None)
@@ -797,13 +814,19 @@ class _Runner:
             lines += (self.addon_line(addons, told is not None),)
         base = month * self.width
         decisions: tuple = ()
+        pooled = self.pool_overs(tier, usage, month) if tier.pools else _NO_FIGURES
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
             measured = figures.get(base + item, _ZERO)
+            more: tuple = ()  # a pooled item's figure is what is beyond the pool
+            if item_name in pooled:
+                measured, step = pooled[item_name]
+                more = (step,)
             if over_ceiling(measured, ceiling) and not (consumed and item_name in consumed):
                 decisions += (self.over_limit(tier, item_name, measured, ceiling, month,
-                                              last_day, usage, trace, told),)
+                                              last_day, usage, trace, told, more),)
             if priced.__class__ is tuple:  # a tiered price's bands
-                lines += self.band_lines(tier, item_name, priced, measured, month, told, consumed)
+                lines += self.band_lines(tier, item_name, priced, measured, month, told, consumed,
+                                         more)
             elif priced:
                 charged = extra(measured, included, block, price, currency)
                 if charged is not None:
@@ -812,7 +835,7 @@ class _Runner:
                     if told is not None:
                         excess = measured - included
                         line += (self.measurement(item_name, month, measured, told, consumed)
-                                 + extra_steps(self.round_shows[item_name],
+                                 + more + extra_steps(self.round_shows[item_name],
                                                tier.plan.items[item_name],
                                                self.catalog.meters[item_name], included, excess,
                                                Fraction(excess) / Fraction(block), blocks,
@@ -844,7 +867,7 @@ class _Runner:
         return lines, rules.bill_total(lines, currency), decisions
 
     def band_lines(self, tier: _Tier, item: str, bands: tuple, measured: Decimal, month: int,
-                   told: _Told | None, consumed: dict | None) -> tuple:
+                   told: _Told | None, consumed: dict | None, more: tuple = ()) -> tuple:
         """The lines of a tiered price (`rules.tiered`), each with its band's unit and, with
         `told`, its steps (`charges.band_steps`)."""
         terms = tier.plan.items[item]
@@ -856,7 +879,7 @@ class _Runner:
                                    terms.bands[index].rule))
             line.unit = band_unit(terms, index, flat)
             line.steps = () if told is None else (
-                self.measurement(item, month, measured, told, consumed)
+                self.measurement(item, month, measured, told, consumed) + more
                 + band_steps(self.round_shows[item], terms, bands, index, measured, quantity,
                              amount, flat, self.currency))
             out.append(line)
@@ -890,7 +913,7 @@ class _Runner:
 
     def over_limit(self, tier: _Tier, item: str, measured: Decimal, ceiling: Decimal, month: int,
                    last_day: dt.date | None, usage: Any, trace: bool,
-                   told: _Told | None = None) -> Ruling:
+                   told: _Told | None = None, more: tuple = ()) -> Ruling:
         """The decision on usage over a plan's limit (`charges.over_limit_rule`): at the period's
         end for the period's figure; for a count measured by its highest day, on the first day
         it was that high. With `told`, its steps: the period figure's measurement, or the
@@ -906,8 +929,25 @@ class _Runner:
         ruling += ((measured, ceiling, tier.name, day if peak else None),)
         if told is not None:
             ruling += (peak_steps(self.shows[item], measured, day) if peak
-                       else self.measurement(item, month, measured, told, None),)
+                       else self.measurement(item, month, measured, told, None) + more,)
         return _new(Ruling, ruling)
+
+    def pool_overs(self, tier: _Tier, usage, month: int) -> dict[str, tuple]:
+        """For each item drawing on a pool the plan includes: its figure beyond the pool (in its
+        unit, `rules.pool_draw` of the day figures, `day_values`) and the pool's step
+        (`charges.pool_step`)."""
+        if usage is not None and type(usage) is not dict:
+            raise _Interpret
+        out = {}
+        for pool, amount, rates in tier.pools:
+            days = [self.day_values((usage or _NO_FIGURES).get(member, _NO_FIGURES),
+                                    self.meters[member], month) for member, _ in pool.members]
+            over = rules.pool_draw(days, rates, amount)
+            totals = [sum(figures, _ZERO) for figures in days]
+            show = _shown(pool.unit.name)
+            for (member, _), beyond in zip(pool.members, over, strict=True):
+                out[member] = (beyond, pool_step(pool, amount, totals, beyond, member, show))
+        return out
 
     def seat_days(self, usage, month: int, segments: list) -> dict[str, list] | None:
         """The seats' figure of each day of `month`, by item, in the meter's unit, for the plans

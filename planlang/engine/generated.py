@@ -600,8 +600,8 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
     if tier.plan.seat_item is not None:  # its fee from the seats' day figures, in the walk
         at.walk(1, "a fee per seat")
         return
-    if tier.bounded:  # a minimum or a cap on the month's charges (`charges.spend_bounds`)
-        at.walk(1, "a minimum or a cap on the charges")
+    if tier.bounded or tier.pools:  # a minimum or a cap on the month's charges, or a pool
+        at.walk(1, "a minimum or a cap on the charges, or a pool")
         return
     # whether the evaluated months' usage is kept (in the loop: always, from month to month)
     history = at.loop or _lookback(out, runner, tier)

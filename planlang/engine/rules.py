@@ -153,6 +153,27 @@ def seat_quantities(days: Sequence[Any], minimum, refunded: bool) -> list:
     return out
 
 
+def pool_draw(days: Sequence[Sequence[Any]], rates: Sequence[Any], included) -> list:
+    """A shared allowance (`pool`) drawn day by day: `days` holds each member's figure of each
+    day of the period (the members in the pool's order), `rates` what one unit of each member
+    draws, `included` the allowance. Each day's figures draw in the pool's order until the
+    allowance is used up; what is beyond it counts for its member, in the member's units.
+    Returns each member's figure beyond the pool."""
+    left = included
+    over = [0 * included] * len(rates)
+    for day in zip(*days, strict=True):
+        for index, figure in enumerate(day):
+            if not figure:
+                continue
+            need = figure * rates[index]
+            if need <= left:
+                left -= need
+            else:
+                over[index] += (need - left) / rates[index]
+                left = 0 * left
+    return over
+
+
 def sla_refund(refunds: Sequence[Any], uptime, fee, currency: str):
     """The SLA refund for a period's `uptime`: (the `Refund` whose band holds it, the exact
     refund, the amount rounded), or None when no band holds it. Refunds are negative."""
@@ -289,7 +310,7 @@ def addon_figures(overflow, usage, count) -> tuple:
 
 
 __all__ = ["monthly", "rounded", "metered", "started_blocks", "line_amount", "extra",
-           "over_ceiling", "tier_limit", "prorated_fee", "seat_quantities", "sla_refund", "Up",
+           "over_ceiling", "tier_limit", "prorated_fee", "seat_quantities", "pool_draw", "sla_refund", "Up",
            "Down", "Overflow",
            "Rung", "Move", "rungs", "ladder_move", "add_ons", "addon_figures", "bill_total",
            "quota_ceiling", "quota_take", "notice_threshold"]

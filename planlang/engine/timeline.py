@@ -16,6 +16,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
+
 from planlang.engine import quota as quotas
 from planlang.engine import rules
 from planlang.engine.calendar import Period
@@ -24,6 +26,7 @@ from planlang.engine.charges import (
     item_charge,
     not_offered,
     peak_over_limit,
+    pool_step,
     sla_refund,
     spend_bounds,
 )
@@ -263,8 +266,25 @@ class PeriodRun:
                            Decimal(count), "month", plan.fee, amount, rule or plan.fee_rule,
                            steps)]
 
+    def pooled(self, plan) -> dict[str, tuple]:
+        """For each item drawing on a pool the plan includes: its figure beyond the pool (base
+        units, `rules.pool_draw`) and the pool's step (`charges.pool_step`)."""
+        out = {}
+        for name, (included, _) in plan.pools.items():
+            pool = self.catalog.pools[name]
+            meters = [self.catalog.meters[member] for member, _ in pool.members]
+            days = [day_figures(meter, self.prepared.series.get(meter.name), self.period)
+                    for meter in meters]
+            over = rules.pool_draw(days, [rate for _, rate in pool.members], included)
+            totals = [pool.unit.from_base(sum(figures, Fraction(0))) for figures in days]
+            show = functools.partial(_in_unit, pool.unit)
+            for (member, _), beyond in zip(pool.members, over, strict=True):
+                out[member] = (beyond, pool_step(pool, included, totals, beyond, member, show))
+        return out
+
     def item_lines(self, plan) -> list[ChargeLine]:
         lines = []
+        pooled = self.pooled(plan) if plan.pools else {}
         for item, meter in self.catalog.meters.items():
             terms = plan.items.get(item)
             if terms is None:
@@ -280,6 +300,10 @@ class PeriodRun:
                                 sources=(series.sources if series else ()) + (
                                     "usage allowed by the quota",))
             measurement = measure(meter, series, self.period)
+            if item in pooled:  # billed beyond the pool it draws on
+                beyond, step = pooled[item]
+                measurement = attrs.evolve(measurement, value=beyond,
+                                           steps=(*measurement.steps, step))
             ladder = self.catalog.ladder_of(plan.name)
             charged, over = item_charge(self.catalog, plan, self.period, terms, measurement,
                                         quota=item in self.used or (ladder is not None
@@ -510,6 +534,11 @@ def _fee_line(catalog: Catalog, period: Period, plan, fee: Decimal, on_plan: int
 
 def _same(value):
     return value
+
+
+def _in_unit(unit, value) -> str:
+    """A figure in base units, written in `unit`: `2,000 minute`."""
+    return f"{format_number(unit.from_base(value))} {unit.name}"
 
 
 __all__ = ["run", "PeriodRun", "fee_lines", "switched", "days_on", "addon_line_steps", "seat_fee_basis",

@@ -511,8 +511,25 @@ class CouponDef:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class PoolMember:
+    item: Name
+    rate: Decimal  # how much of the pool one unit of the item draws (`× 2`); 1 unless said
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class PoolDef:
+    """`pool minutes: linux_minutes, windows_minutes × 2`: one included amount, set by each plan
+    (`minutes: 2,000 included`), drawn by several usage items at their rates."""
+
+    name: Name
+    members: tuple[PoolMember, ...]
+    span: Span | None = _span()
+
+
 Definition = (CatalogDef | LetDef | UnitDef | MeterDef | PlanDef | PlansDef | SlaDef | ChangeDef
-              | QuotaDef | LadderDef | CalendarDef | RecordDef | DiscountDef | CouponDef)
+              | QuotaDef | LadderDef | CalendarDef | RecordDef | DiscountDef | CouponDef | PoolDef)
 
 
 @attrs.frozen

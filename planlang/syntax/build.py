@@ -463,6 +463,15 @@ class Builder(Transformer):
     def coupon(self, meta, children):
         return {"kind": "coupon", "record": self._name(children[0]) if children else None}
 
+    # ---- pools ----
+    def pool_def(self, meta, children):
+        name, *members = children
+        return ast.PoolDef(self._name(name), tuple(members), span=self._span(meta))
+
+    def pool_member(self, meta, children):
+        rate = number(children[2]) if len(children) > 2 else Decimal(1)
+        return ast.PoolMember(self._name(children[0]), rate, span=self._span(meta))
+
     # ---- coupons ----
     def coupon_def(self, meta, children):
         name, amount, *rest = children
