@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import decimal
 import os
+import re
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -607,6 +608,47 @@ def test_the_tier_month_writes_the_ladder_and_the_extra_in_place():
     assert "history" not in small and "checked(value" in small
     assert "divmod(" in large and "divmod(" not in medium
     assert "scheduled = 'Large'" in medium
+    # one look-back figure alone: the window is known to be it and the month's usage (no list
+    # made, sliced or measured); a longer look-back keeps its list
+    for plan in (medium, large):
+        assert "max(back, m0) <" in plan and "history.append(m0)" in plan
+    # `money.round_money` and `money.total` in place too: the cached zero and the fee line's
+    # part of the total worked out once
+    assert not re.search(r"\b(round_money|_zero)\d+\(", large)
+    assert ".quantize(" in large
+
+
+def test_lists_written_out_are_read_in_place():
+    """The folds behind the look-back window: a slice or an index of a list of names with
+    constant bounds, `len`, `max`, `min` and `tuple` of one; a local is only written where
+    used when the rule only reads it."""
+    from planlang.engine import generated
+
+    def node(text):
+        return ast.parse(text, mode="eval").body
+
+    assert ast.unparse(generated._slice(node("[a, b, c][1:]"))) == "[b, c]"
+    assert ast.unparse(generated._slice(node("[a, b][0]"))) == "a"
+    assert ast.unparse(generated._slice(node("[a, b][5]"))) == "[a, b][5]"  # IndexError, as written
+    assert ast.unparse(generated._slice(node("[a, b][::0]"))) == "[a, b][::0]"
+    assert ast.unparse(generated._slice(node("[a, b][n:]"))) == "[a, b][n:]"
+    for text, written in [("len([a, b])", "2"), ("max([a, b])", "max(a, b)"), ("min([a])", "a"),
+                          ("tuple([a, b])", "(a, b)"), ("max([])", "max([])"),
+                          ("sum([a, b])", "sum([a, b])")]:
+        call = node(text)
+        assert ast.unparse(generated._of_display(call.func.id, call.args[0], call)) == written
+
+    def reads(history):
+        window = history[-2:]
+        return len(window) == 2 and max(window) < 3
+
+    def changes(history):
+        window = history[-2:]
+        window.append(1)
+        return max(window)
+
+    assert generated._read_only(reads) == {"window"}
+    assert generated._read_only(changes) == frozenset()
 
 
 LADDER_RECORDS = [
