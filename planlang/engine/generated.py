@@ -205,7 +205,7 @@ def one_month(runner: _Runner):
             out(indent + 1, f"if number == {month}:")
             out(indent + 2, added)
 
-        _each(out, 4, "daily", "day, value", "(day, value), = daily.items()", day)
+        _each(out, 4, "daily", "day, value", ("day, = daily", "value = daily[day]"), day)
         out(3, "else:  # usage events, or events and daily figures: the general reading")
         out(4, f"m{index} = month_figure(d{index}, {meter_name}, {month})")
     if refunds:
@@ -407,13 +407,14 @@ def _usage(out: _Writer, indent: int, meters: list) -> None:
     out(indent + 2, "raise I  # a meter the catalog does not have")
 
 
-def _each(out: _Writer, indent: int, collection: str, item: str, single: str,
+def _each(out: _Writer, indent: int, collection: str, item: str, single: tuple[str, ...],
           step: Callable[[int, bool], None], start: str = "") -> None:
     """`step` for each item of a list or dict: for one item alone (the common case) without an
-    iterator, taken by `single` (`step(indent, True)`); else `start`, then `for {item} in` the
-    collection (its items)."""
+    iterator, taken by the statements `single` (`step(indent, True)`); else `start`, then
+    `for {item} in` the collection (its items)."""
     out(indent, f"if len({collection}) == 1:  # one alone: the common case")
-    out(indent + 1, single)
+    for statement in single:
+        out(indent + 1, statement)
     step(indent + 1, True)
     out(indent, "else:")
     if start:
@@ -589,7 +590,7 @@ def _lookback(out: _Writer, runner: _Runner, tier: _Tier) -> bool:
             out(indent, "if type(value) is not Figure:")
             out(indent + 1, f"checked(value, {unit})")
 
-    _each(out, 2, "lookback", "value", "back = lookback[0]" if history else "value = lookback[0]",
+    _each(out, 2, "lookback", "value", (f"{'back' if history else 'value'} = lookback[0]",),
           back, "history = []" if history else "")
     return history
 
