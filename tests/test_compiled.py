@@ -17,6 +17,7 @@ import ast
 import contextlib
 import datetime as dt
 import decimal
+import gc
 import os
 import re
 from decimal import Decimal
@@ -760,6 +761,31 @@ def test_a_batch_gives_each_record_what_it_gives_alone():
     assert [o.compiled for o in batch] == [o.compiled for o in alone]
     for record in odd:
         check("tier", record, ["2026-03"])
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_batch_longer_than_the_collectors_passes_gives_each_record_its_outcome(
+        monkeypatch, enabled):
+    """A batch billed in chunks between the collector's passes over the young objects (here
+    7 records, the records given by a generator): every record's outcome, in order, and the
+    collector as it was before; with the collector off, it stays off and makes no pass."""
+    from planlang.engine import compiled
+
+    monkeypatch.setattr(compiled, "_YOUNG", 7)
+    passes = []
+    monkeypatch.setattr(compiled.gc, "collect", lambda generation=2: passes.append(generation))
+    runner = COMPILED["tier"].runner(["2026-03"])
+    records = [r for r in LADDER_RECORDS if r["plan"] in ("Small", "Medium", "Large")][:40]
+    alone = [runner(record)[0] for record in records]
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        batch = runner.batch(record for record in records)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert batch == alone
+    assert passes == ([0] * 6 if enabled else [])
 
 
 # ---- the generated month reads count and storage meters in place (generated._day_figures) ----
