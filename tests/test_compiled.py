@@ -648,8 +648,29 @@ def test_lists_written_out_are_read_in_place():
         window.append(1)
         return max(window)
 
-    assert generated._read_only(reads) == {"window"}
-    assert generated._read_only(changes) == frozenset()
+    assert generated._read_only(reads) == {"window", "history"}
+    assert generated._read_only(changes) == {"history"}
+
+    def rebinds(first, second):
+        low = first + 1
+        window = [low, second]
+        low = second + 2
+        return max(window)
+
+    def written(rule):
+        out = generated._Writer()
+        generated._call(out, rule, [ast.Name("m0", ast.Load()), ast.Name("back", ast.Load())],
+                        lambda value, at: out(at, f"result = {ast.unparse(value)}"))
+        return [line.strip() for line in out.lines]
+
+    # a list naming a local the rule assigns again is made where the rule makes it
+    assert written(rebinds) == ["rebinds_low = m0 + 1", "rebinds_window = [rebinds_low, back]",
+                                "rebinds_low = back + 2", "result = max(rebinds_window)"]
+    # a list of names given to a rule that changes it: the rule is called with it
+    out = generated._Writer()
+    generated._call(out, changes, [ast.List([ast.Name("m0", ast.Load())], ast.Load())],
+                    lambda value, at: out(at, f"result = {ast.unparse(value)}"))
+    assert out.lines == ["    result = changes0([m0])"]
 
 
 LADDER_RECORDS = [
@@ -670,6 +691,9 @@ def test_the_rules_written_in_place_decide_as_the_general_walk(catalog_name):
     plans = {plan.name for plan in CATALOGS[catalog_name].plans}
     records = [r for r in LADDER_RECORDS if r["plan"] in plans]
     assert len(records) >= 150
+    # a look-back of two figures (its list kept), and none (this month's usage alone)
+    records += [{**r, "lookback": [json_number("9.9"), *r["lookback"]]} for r in records[::3]]
+    records += [{k: v for k, v in r.items() if k != "lookback"} for r in records[1::3]]
     with decimal.localcontext(EXACT):
         for record in records:
             for trace in (False, True):

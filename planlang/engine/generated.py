@@ -1034,6 +1034,9 @@ class _Inline:
                 or parameters.posonlyargs or len(parameters.args) != len(arguments)):
             raise _Unwritable(function.__name__)
         scope = {a.arg: node for a, node in zip(parameters.args, arguments, strict=True)}
+        if any(isinstance(node, ast.List) and not _only_read(function, name)
+               for name, node in scope.items()):  # a list it may change: handed over, called
+            raise _Unwritable(function.__name__)
         body = definition.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]  # the docstring
@@ -1083,7 +1086,8 @@ class _Inline:
                 self.assign_call(function, target.id, value, rest, scope, indent, then)
                 return
             if isinstance(target, ast.Name) and (self.known(value) is not _NOT_KNOWN or (
-                    _display(value) and _only_read(function, target.id))):
+                    _display(value) and _only_read(function, target.id)
+                    and not _locals_in(function, value))):
                 scope[target.id] = value  # a constant, or a list of names: written where used
                 continue
             names = [n.id for n in (target.elts if isinstance(target, ast.Tuple) else [target])
@@ -1368,7 +1372,7 @@ def _read_only(function: Callable) -> frozenset[str]:
     definition = _definition(function)
     parents = {id(child): node for node in ast.walk(definition)
                for child in ast.iter_child_nodes(node)}
-    assigned: dict[str, int] = {}
+    assigned: dict[str, int] = {argument.arg: 1 for argument in definition.args.args}
     refused: set[str] = set()
     for node in ast.walk(definition):
         if not isinstance(node, ast.Name):
@@ -1389,6 +1393,13 @@ def _read_only(function: Callable) -> frozenset[str]:
 
 def _only_read(function: Callable, name: str) -> bool:
     return name in _read_only(function)
+
+
+def _locals_in(function: Callable, display: ast.expr) -> bool:
+    """Whether a list written out names a local of `function` (`ladder_move_x`), which the
+    rule may assign again before the list is used: then it is made where the rule makes it."""
+    return any(isinstance(item, ast.Name) and item.id.startswith(f"{function.__name__}_")
+               for item in ast.walk(display))
 
 
 def _slice(node: ast.Subscript) -> ast.expr:
