@@ -17,7 +17,9 @@ import ast
 import contextlib
 import datetime as dt
 import decimal
+import gc
 import os
+import re
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -616,6 +618,68 @@ def test_the_tier_month_writes_the_ladder_and_the_extra_in_place():
     assert "history" not in small and "checked(value" in small
     assert "divmod(" in large and "divmod(" not in medium
     assert "scheduled = 'Large'" in medium
+    # one look-back figure alone: the window is known to be it and the month's usage (no list
+    # made, sliced or measured); a longer look-back keeps its list
+    for plan in (medium, large):
+        assert "max(back, m0) <" in plan and "history.append(m0)" in plan
+    # `money.round_money` and `money.total` in place too: the cached zero and the fee line's
+    # part of the total worked out once
+    assert not re.search(r"\b(round_money|_zero)\d+\(", large)
+    assert ".quantize(" in large
+
+
+def test_lists_written_out_are_read_in_place():
+    """The folds behind the look-back window: a slice or an index of a list of names with
+    constant bounds, `len`, `max`, `min` and `tuple` of one; a local is only written where
+    used when the rule only reads it."""
+    from planlang.engine import generated
+
+    def node(text):
+        return ast.parse(text, mode="eval").body
+
+    assert ast.unparse(generated._slice(node("[a, b, c][1:]"))) == "[b, c]"
+    assert ast.unparse(generated._slice(node("[a, b][0]"))) == "a"
+    assert ast.unparse(generated._slice(node("[a, b][5]"))) == "[a, b][5]"  # IndexError, as written
+    assert ast.unparse(generated._slice(node("[a, b][::0]"))) == "[a, b][::0]"
+    assert ast.unparse(generated._slice(node("[a, b][n:]"))) == "[a, b][n:]"
+    for text, written in [("len([a, b])", "2"), ("max([a, b])", "max(a, b)"), ("min([a])", "a"),
+                          ("tuple([a, b])", "(a, b)"), ("max([])", "max([])"),
+                          ("sum([a, b])", "sum([a, b])")]:
+        call = node(text)
+        assert ast.unparse(generated._of_display(call.func.id, call.args[0], call)) == written
+
+    def reads(history):
+        window = history[-2:]
+        return len(window) == 2 and max(window) < 3
+
+    def changes(history):
+        window = history[-2:]
+        window.append(1)
+        return max(window)
+
+    assert generated._read_only(reads) == {"window", "history"}
+    assert generated._read_only(changes) == {"history"}
+
+    def rebinds(first, second):
+        low = first + 1
+        window = [low, second]
+        low = second + 2
+        return max(window)
+
+    def written(rule):
+        out = generated._Writer()
+        generated._call(out, rule, [ast.Name("m0", ast.Load()), ast.Name("back", ast.Load())],
+                        lambda value, at: out(at, f"result = {ast.unparse(value)}"))
+        return [line.strip() for line in out.lines]
+
+    # a list naming a local the rule assigns again is made where the rule makes it
+    assert written(rebinds) == ["rebinds_low = m0 + 1", "rebinds_window = [rebinds_low, back]",
+                                "rebinds_low = back + 2", "result = max(rebinds_window)"]
+    # a list of names given to a rule that changes it: the rule is called with it
+    out = generated._Writer()
+    generated._call(out, changes, [ast.List([ast.Name("m0", ast.Load())], ast.Load())],
+                    lambda value, at: out(at, f"result = {ast.unparse(value)}"))
+    assert out.lines == ["    result = changes0([m0])"]
 
 
 LADDER_RECORDS = [
@@ -636,6 +700,9 @@ def test_the_rules_written_in_place_decide_as_the_general_walk(catalog_name):
     plans = {plan.name for plan in CATALOGS[catalog_name].plans}
     records = [r for r in LADDER_RECORDS if r["plan"] in plans]
     assert len(records) >= 150
+    # a look-back of two figures (its list kept), and none (this month's usage alone)
+    records += [{**r, "lookback": [json_number("9.9"), *r["lookback"]]} for r in records[::3]]
+    records += [{k: v for k, v in r.items() if k != "lookback"} for r in records[1::3]]
     with decimal.localcontext(EXACT):
         for record in records:
             for trace in (False, True):
@@ -727,6 +794,31 @@ def test_a_batch_gives_each_record_what_it_gives_alone():
     assert [o.compiled for o in batch] == [o.compiled for o in alone]
     for record in odd:
         check("tier", record, ["2026-03"])
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_batch_longer_than_the_collectors_passes_gives_each_record_its_outcome(
+        monkeypatch, enabled):
+    """A batch billed in chunks between the collector's passes over the young objects (here
+    7 records, the records given by a generator): every record's outcome, in order, and the
+    collector as it was before; with the collector off, it stays off and makes no pass."""
+    from planlang.engine import compiled
+
+    monkeypatch.setattr(compiled, "_YOUNG", 7)
+    passes = []
+    monkeypatch.setattr(compiled.gc, "collect", lambda generation=2: passes.append(generation))
+    runner = COMPILED["tier"].runner(["2026-03"])
+    records = [r for r in LADDER_RECORDS if r["plan"] in ("Small", "Medium", "Large")][:40]
+    alone = [runner(record)[0] for record in records]
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        batch = runner.batch(record for record in records)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert batch == alone
+    assert passes == ([0] * 6 if enabled else [])
 
 
 # ---- the generated month reads count and storage meters in place (generated._day_figures) ----

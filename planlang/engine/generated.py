@@ -50,7 +50,7 @@ import itertools
 import operator
 import textwrap
 from collections.abc import Callable
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -205,7 +205,7 @@ def one_month(runner: _Runner):
             out(indent + 1, f"if number == {month}:")
             out(indent + 2, added)
 
-        _each(out, 4, "daily", "day, value", "(day, value), = daily.items()", day)
+        _each(out, 4, "daily", "day, value", ("day, = daily", "value = daily[day]"), day)
         out(3, "else:  # usage events, or events and daily figures: the general reading")
         out(4, f"m{index} = month_figure(d{index}, {meter_name}, {month})")
     if refunds:
@@ -407,13 +407,14 @@ def _usage(out: _Writer, indent: int, meters: list) -> None:
     out(indent + 2, "raise I  # a meter the catalog does not have")
 
 
-def _each(out: _Writer, indent: int, collection: str, item: str, single: str,
+def _each(out: _Writer, indent: int, collection: str, item: str, single: tuple[str, ...],
           step: Callable[[int, bool], None], start: str = "") -> None:
     """`step` for each item of a list or dict: for one item alone (the common case) without an
-    iterator, taken by `single` (`step(indent, True)`); else `start`, then `for {item} in` the
-    collection (its items)."""
+    iterator, taken by the statements `single` (`step(indent, True)`); else `start`, then
+    `for {item} in` the collection (its items)."""
     out(indent, f"if len({collection}) == 1:  # one alone: the common case")
-    out(indent + 1, single)
+    for statement in single:
+        out(indent + 1, statement)
     step(indent + 1, True)
     out(indent, "else:")
     if start:
@@ -577,16 +578,20 @@ def _lookback(out: _Writer, runner: _Runner, tier: _Tier) -> bool:
     out(3, "raise I")
 
     def back(indent: int, alone: bool) -> None:
-        """A figure `value` of the look-back, kept in `history` or only checked."""
-        if history:
+        """A figure `value` of the look-back, kept in `history` or only checked; one alone
+        is kept as `back`, `history` None (the ladder's window then written as known)."""
+        if history and alone:
+            _read_value(out, indent, "back", unit)
+            out(indent, "history = None  # the look-back is `back` alone")
+        elif history:
             _read_value(out, indent, "value", unit)
-            out(indent, "history = [value]" if alone else "history.append(value)")
+            out(indent, "history.append(value)")
         else:
             out(indent, "if type(value) is not Figure:")
             out(indent + 1, f"checked(value, {unit})")
 
-    _each(out, 2, "lookback", "value", "value = lookback[0]", back,
-          "history = []" if history else "")
+    _each(out, 2, "lookback", "value", (f"{'back' if history else 'value'} = lookback[0]",),
+          back, "history = []" if history else "")
     return history
 
 
@@ -728,7 +733,7 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
         moves["tier-up"] = ("tier-change", rung.up.plan, "tier-up", rung.up.rule)
     if rung.down is not None:
         moves["tier-down"] = ("tier-change", rung.down.plan, "tier-down", rung.down.rule)
-    if history:
+    if history and at.loop:
         out(1, f"history.append({usage})")
     then = f"{before} + " if before else ""
     overflow = rung.overflow
@@ -795,7 +800,15 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
             "(move.figures,)),)")
         counted(indent, _name("scheduled"))
 
-    _call(out, rules.ladder_move, [rung, _name(usage), _name("history")], moved)
+    if history and not at.loop:  # one look-back figure alone: the window a list of names
+        out(1, "if history is None:")
+        _call(out, rules.ladder_move, [rung, _name(usage), ast.List(
+            [_name("back"), _name(usage)], ast.Load())], moved, 2)
+        out(1, "else:")
+        out(2, f"history.append({usage})")
+        _call(out, rules.ladder_move, [rung, _name(usage), _name("history")], moved, 2)
+    else:
+        _call(out, rules.ladder_move, [rung, _name(usage), _name("history")], moved)
     at.give(1, f"Outcome((name, {at.key}, {plan!r}, scheduled, {total}, {lines}, "
             "decisions, runner, record))",
             ("plan = scheduled",) + (("addons = count",) if overflow is not None else ()))
@@ -1030,6 +1043,9 @@ class _Inline:
                 or parameters.posonlyargs or len(parameters.args) != len(arguments)):
             raise _Unwritable(function.__name__)
         scope = {a.arg: node for a, node in zip(parameters.args, arguments, strict=True)}
+        if any(isinstance(node, ast.List) and not _only_read(function, name)
+               for name, node in scope.items()):  # a list it may change: handed over, called
+            raise _Unwritable(function.__name__)
         body = definition.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]  # the docstring
@@ -1066,6 +1082,11 @@ class _Inline:
                 return
             if isinstance(statement, ast.Pass):
                 continue
+            if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name) \
+                    and isinstance(statement.value, ast.Constant) \
+                    and type(statement.value.value) is int:  # `whole += 1`: a number's
+                statement = ast.Assign([ast.Name(statement.target.id, ast.Store())], ast.BinOp(
+                    ast.Name(statement.target.id, ast.Load()), statement.op, statement.value))
             if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
                 raise _Unwritable(ast.unparse(statement))
             target = statement.targets[0]
@@ -1073,8 +1094,10 @@ class _Inline:
             if isinstance(target, ast.Name) and self.first(value) is not None:
                 self.assign_call(function, target.id, value, rest, scope, indent, then)
                 return
-            if isinstance(target, ast.Name) and self.known(value) is not _NOT_KNOWN:
-                scope[target.id] = value  # a constant: written where it is used
+            if isinstance(target, ast.Name) and (self.known(value) is not _NOT_KNOWN or (
+                    _display(value) and _only_read(function, target.id)
+                    and not _locals_in(function, value))):
+                scope[target.id] = value  # a constant, or a list of names: written where used
                 continue
             names = [n.id for n in (target.elts if isinstance(target, ast.Tuple) else [target])
                      if isinstance(n, ast.Name)]
@@ -1260,6 +1283,11 @@ class _Specialise(ast.NodeTransformer):
             if isinstance(owner, tuple) and (node.attr in getattr(owner, "_fields", ()) or (
                     isinstance(field, property) and type(field.fget) is operator.itemgetter)):
                 return self.inline.constant(getattr(owner, node.attr), node.attr)
+            if type(owner) is Context and node.attr in _CONTEXT_ARITHMETIC:  # `EXACT.add`
+                return self.inline.constant(getattr(owner, node.attr), node.attr)
+        elif isinstance(node, ast.Call) and not node.keywords \
+                and (value := self.call_of_constants(node)) is not _NOT_KNOWN:
+            return self.inline.constant(value)
         elif isinstance(node, ast.Compare):
             values = [known(node.left)] + [known(c) for c in node.comparators]
             identity = all(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops)
@@ -1282,6 +1310,12 @@ class _Specialise(ast.NodeTransformer):
                 return self.inline.constant(value)
         elif isinstance(node, ast.BoolOp):
             return self.bool_op(node)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) \
+                and _display(node.value):
+            return _slice(node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords \
+                and len(node.args) == 1 and _display(node.args[0]):
+            return _of_display(node.func.id, node.args[0], node)
         elif isinstance(node, ast.IfExp):
             node.test = _truth(self.inline, node.test)
         elif isinstance(node, ast.UnaryOp):
@@ -1291,6 +1325,27 @@ class _Specialise(ast.NodeTransformer):
             if type(value) is int and isinstance(node.op, ast.USub):
                 return ast.Constant(-value)
         return node
+
+    def call_of_constants(self, node: ast.Call) -> Any:
+        """The value of a call, worked out here when it is the same for every account: a
+        cached rule of `money.py` (`_zero`) or a `Context`'s arithmetic (`EXACT.add`), of
+        constants; else `_NOT_KNOWN` (and when it raises: the account's to raise, where the
+        rule does)."""
+        known = self.inline.known
+        function = known(node.func)
+        arguments = [known(argument) for argument in node.args]
+        if any(type(argument) not in _FOLDED for argument in arguments):
+            return _NOT_KNOWN
+        cached = getattr(function, "cache_info", None) is not None and _inlined(
+            getattr(function, "__wrapped__", None))
+        arithmetic = (type(getattr(function, "__self__", None)) is Context
+                      and getattr(function, "__name__", None) in _CONTEXT_ARITHMETIC)
+        if not (cached or arithmetic):
+            return _NOT_KNOWN
+        try:
+            return function(*arguments)
+        except ArithmeticError:
+            return _NOT_KNOWN
 
     def bool_op(self, node: ast.BoolOp) -> ast.expr:
         """`a and b`: a leading operand that is a constant decides it (falsy: it is the value)
@@ -1307,6 +1362,89 @@ class _Specialise(ast.NodeTransformer):
         return values[0] if len(values) == 1 else ast.BoolOp(node.op, values)
 
 
+def _display(node: ast.expr) -> bool:
+    """A list or tuple written out of names and constants (`[back, m0]`, a look-back window)."""
+    return (isinstance(node, (ast.List, ast.Tuple)) and not isinstance(node, _Lazy)
+            and all(isinstance(item, (ast.Name, ast.Constant)) for item in node.elts))
+
+
+# what a rule may do with a list written out (`_display`) that is only read: the built-ins that
+# read it, taken as it is where it is used
+_READERS = frozenset(("len", "max", "min", "tuple"))
+
+
+@functools.cache
+def _read_only(function: Callable) -> frozenset[str]:
+    """The names of `function`'s locals that it only reads as `_READERS` read them or by a
+    slice or an index (never changes, hands on, or assigns twice): a list of names assigned
+    to one of them can be written where it is used."""
+    definition = _definition(function)
+    parents = {id(child): node for node in ast.walk(definition)
+               for child in ast.iter_child_nodes(node)}
+    assigned: dict[str, int] = {argument.arg: 1 for argument in definition.args.args}
+    refused: set[str] = set()
+    for node in ast.walk(definition):
+        if not isinstance(node, ast.Name):
+            continue
+        if not isinstance(node.ctx, ast.Load):
+            assigned[node.id] = assigned.get(node.id, 0) + 1
+            continue
+        parent = parents.get(id(node))
+        if not ((isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name)
+                 and parent.func.id in _READERS and not parent.keywords
+                 and parent.args == [node])
+                or (isinstance(parent, ast.Subscript) and parent.value is node
+                    and isinstance(parent.ctx, ast.Load))):
+            refused.add(node.id)
+    return frozenset(name for name, count in assigned.items()
+                     if count == 1 and name not in refused)
+
+
+def _only_read(function: Callable, name: str) -> bool:
+    return name in _read_only(function)
+
+
+def _locals_in(function: Callable, display: ast.expr) -> bool:
+    """Whether a list written out names a local of `function` (`ladder_move_x`), which the
+    rule may assign again before the list is used: then it is made where the rule makes it."""
+    return any(isinstance(item, ast.Name) and item.id.startswith(f"{function.__name__}_")
+               for item in ast.walk(display))
+
+
+def _slice(node: ast.Subscript) -> ast.expr:
+    """`[a, b, c][-2:]`, `[a, b][0]` with constant bounds: the items it takes, written out."""
+    display = node.value
+    assert isinstance(display, (ast.List, ast.Tuple))
+    bounds = node.slice
+    if isinstance(bounds, ast.Slice):
+        values: list[Any] = [None if part is None else part.value if isinstance(
+            part, ast.Constant) else node for part in (bounds.lower, bounds.upper, bounds.step)]
+        if not all(value is None or type(value) is int for value in values):
+            return node
+        if values[2] == 0:
+            return node  # the account's error to raise, where the rule does
+        return type(display)(copy.deepcopy(display.elts[slice(*values)]), ast.Load())
+    if isinstance(bounds, ast.Constant) and type(bounds.value) is int \
+            and -len(display.elts) <= bounds.value < len(display.elts):
+        return copy.deepcopy(display.elts[bounds.value])
+    return node
+
+
+def _of_display(function: str, display: ast.expr, node: ast.Call) -> ast.expr:
+    """A built-in reading a list written out (`_display`; the name is the built-in's, a rule's
+    own names being replaced before): `len` its length, `max` and `min` of its items (one: the
+    item, which they return without comparing), `tuple` a tuple written out."""
+    assert isinstance(display, (ast.List, ast.Tuple))
+    items = display.elts
+    if function == "len":
+        return ast.Constant(len(items))
+    if function in ("max", "min") and items:
+        return items[0] if len(items) == 1 else ast.Call(node.func, items, [])
+    if function == "tuple":
+        return ast.Tuple(items, ast.Load())
+    return node
+
+
 def _truth(inline: _Inline, test: ast.expr) -> ast.expr:
     """`test`, whose value is only tested, without the constants that cannot change what it
     says (`rest and True` is true exactly when `rest` is)."""
@@ -1319,6 +1457,9 @@ def _truth(inline: _Inline, test: ast.expr) -> ast.expr:
         return values[0] if len(values) == 1 else ast.BoolOp(test.op, values)
     return test
 
+
+# a decimal context's arithmetic that a rule may call (`money.total`'s `EXACT.add`)
+_CONTEXT_ARITHMETIC = frozenset(("add", "subtract", "multiply"))
 
 # the arithmetic of constants worked out here (exact: `Decimal`s in money.EXACT, or ints)
 _ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
