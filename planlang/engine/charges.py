@@ -54,8 +54,7 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
         return (), over
     blocks, amount = charged
     steps += extra_steps(show, terms, meter, terms.included, measured - terms.included,
-                         (measured - terms.included) / terms.block, blocks, amount,
-                         catalog.currency)
+                         terms.block, blocks, amount, catalog.currency)
     assert terms.price_rule is not None
     line = ChargeLine("extra", terms.item, plan.name, str(period), Decimal(blocks),
                       terms.block_label, terms.price, amount, terms.price_rule, tuple(steps))
@@ -104,17 +103,18 @@ def band_steps(show, terms: ItemTerms, tiers, index: int, measured, quantity,
     return tuple(steps)
 
 
-def extra_steps(show, terms: ItemTerms, meter, included, excess, ratio: Fraction, blocks: int,
+def extra_steps(show, terms: ItemTerms, meter, included, excess, block, blocks: int,
                 amount: Decimal, currency: str) -> tuple[Step, ...]:
     """The steps of an extra's charge after its measurement: what the plan includes, the billable
-    figure above it (`excess`), the started blocks (`ratio`: the excess in blocks, exactly) and
-    the price. `show` writes a figure in the unit the meter rounds to, from the caller's unit
-    (base units in the interpreter, the meter's unit in the compiled path), as `included` and
-    `excess` are given."""
+    figure above it (`excess`), the started blocks (the excess in `block`s, exactly, rounded up
+    to `blocks`) and the price. `show` writes a figure in the unit the meter rounds to, from the
+    caller's unit (base units in the interpreter, the meter's unit in the compiled path), as
+    `included`, `excess` and `block` are given."""
     assert terms.price is not None
     billable = show(excess)
     steps = [Step("included", show(included)), Step("billable", billable)]
     if terms.block != meter.round_unit.factor and terms.block != meter.unit.factor:
+        ratio = Fraction(excess) / Fraction(block)
         steps.append(Step("blocks", f"{billable} / {terms.block_label} = "
                           f"{format_number(ratio)}"
                           + ("" if ratio.denominator == 1 else f", rounded up to {blocks}")))

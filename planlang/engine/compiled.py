@@ -180,6 +180,7 @@ _DAY_KEYS = frozenset(("daily", "elements"))  # a count or snapshot meter's that
 _ELEMENT_KEYS = frozenset(("of", "used"))
 _DAY_COUNT_KEYS = frozenset(("count", "disabled"))
 _READ_KINDS = frozenset((Figure, int))  # figures checked when read, and whole numbers
+_TEXT_KIND = {str}
 _INT_KIND = {int}
 _KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value written
 _POLICY_KEYS = frozenset(("on", "policy"))
@@ -419,15 +420,16 @@ class _FeeLine(Line):
 
 
 class _Told:
-    """What an explained walk keeps of a record besides its figures, to word its steps: each
-    meter's data (read again, by the same functions, for the day figures of a month whose
-    measurement is shown) and the measurements worded so far (keyed month * width + meter, as
-    the figures are)."""
+    """What an explained bill keeps of a record besides its figures, to word its steps: each
+    meter's data, the day figures of a month whose measurement is shown (read by the same
+    functions as its figure, `_Runner.told_figure`) and the measurements worded so far (both
+    keyed month * width + meter, as the figures are)."""
 
-    __slots__ = ("data", "measured")
+    __slots__ = ("data", "days", "measured")
 
-    def __init__(self):
-        self.data: dict[str, Any] = {}
+    def __init__(self, data: Any = None):
+        self.data: dict[str, Any] = {} if data is None else data
+        self.days: dict[int, Any] = {}
         self.measured: dict[int, tuple] = {}
 
 
@@ -449,6 +451,10 @@ class _Tier:
         self.sla: tuple | None = None  # its SLA level's refunds, when it has any
         self.quotas: dict[str, _Quota | None] = {}  # each item decided event by event: its terms
         self.limits: dict[str, tuple] = {}  # item: (the rule an over-limit decision names, peak)
+
+    def item(self, name: str) -> tuple:
+        """The item's entry of `items`, by its meter's name."""
+        return next(item for item in self.items if item[1] == name)
 
 
 class _Quota:
@@ -567,6 +573,9 @@ class _Runner:
         self.day_sets = tuple(
             (month, frozenset(day.isoformat() for day in _period(month).dates()))
             for month in range(_month(min(periods)), _month(max(periods)) + 1))
+        # and the same days in order (day figures given for every day, in order, are the
+        # month's figures as an explanation lists them)
+        self.day_lists = {month: sorted(days) for month, days in self.day_sets}
         self.unit_cache: dict[tuple[str, str], Decimal | None] = {}
         self.tiers: dict[str, _Tier] = {}
         # for bills: each extra's unit (its block, `10 GB`) and each meter's figures written out
@@ -576,8 +585,8 @@ class _Runner:
         self.made: dict[tuple[str, bool], tuple] = {}  # by period, explained or not: `outputs`
         self.explained: dict[int, dict[str, Line]] = {}  # by month: `explained_fees`
         # figures in the unit each meter rounds to (what an over-limit decision states)
-        self.round_shows = {name: _shown(m.round_unit.name) if m.round_unit.factor
-                            == m.unit.factor else functools.partial(_in_round_unit, m)
+        self.round_shows = {name: _shown(m.round_unit.name, None if m.round_unit.factor
+                                         == m.unit.factor else m.unit.factor / m.round_unit.factor)
                             for name, m in catalog.meters.items()}
         self.day_numbers: dict[int, range] = {}  # each month's days, 1 to 30: `measurement`
         for plan in catalog.plans:
@@ -776,13 +785,8 @@ class _Runner:
                     blocks, amount = charged
                     line: tuple = ("extra", item_name, tier.name, blocks, price, amount, rule)
                     if told is not None:
-                        excess = measured - included
-                        line += (self.measurement(item_name, month, measured, told, consumed)
-                                 + extra_steps(self.round_shows[item_name],
-                                               tier.plan.items[item_name],
-                                               self.catalog.meters[item_name], included, excess,
-                                               Fraction(excess) / Fraction(block), blocks,
-                                               amount, currency),)
+                        line += (self.extra_steps(tier, item_name, month, measured, included,
+                                                  block, blocks, amount, told, consumed),)
                     lines += (_new(Line, line),)
         if uptime is not None and tier.sla is not None:
             refunded = self.refund(tier, uptime, last_day, trace, told)
@@ -792,6 +796,14 @@ class _Runner:
         if len(lines) == 1 and fees is None:  # the fee alone: its total worked out once (`info`)
             return lines, self.fee_totals[id(fee_line)], decisions
         return lines, rules.bill_total(lines, currency), decisions
+
+    def extra_steps(self, tier: _Tier, item: str, month: int, measured: Decimal,
+                    included: Decimal, block: Decimal, blocks, amount: Decimal, told: _Told,
+                    consumed: dict | None) -> tuple:
+        """The steps of an extra's line: its measurement, then `charges.extra_steps`."""
+        return self.measurement(item, month, measured, told, consumed) + extra_steps(
+            self.round_shows[item], tier.plan.items[item], self.catalog.meters[item], included,
+            measured - included, block, blocks, amount, self.currency)
 
     def band_lines(self, tier: _Tier, item: str, bands: tuple, measured: Decimal, month: int,
                    told: _Told | None, consumed: dict | None) -> tuple:
@@ -855,9 +867,15 @@ class _Runner:
             return _new(Ruling, ruling)
         ruling += ((measured, ceiling, tier.name, day if peak else None),)
         if told is not None:
-            ruling += (peak_steps(self.shows[item], measured, day) if peak
-                       else self.measurement(item, month, measured, told, None),)
+            ruling += (self.over_limit_steps(item, measured, day, peak, month, told),)
         return _new(Ruling, ruling)
+
+    def over_limit_steps(self, item: str, measured: Decimal, day: dt.date | None, peak: bool,
+                         month: int, told: _Told) -> tuple:
+        """The steps of a decision on usage over a limit: the highest count, or the period
+        figure's measurement."""
+        return (peak_steps(self.shows[item], measured, day) if peak
+                else self.measurement(item, month, measured, told, None))
 
     def measurement(self, item: str, month: int, measured: Decimal, told: _Told,
                     consumed: dict | None) -> tuple:
@@ -875,23 +893,37 @@ class _Runner:
             data = told.data.get(item, _NO_FIGURES)
             sources = source_texts(*(len(data.get(key, ())) for key in (
                 "intervals", "daily", "snapshots", "events")))
+            daily: Any
             if consumed and item in consumed:
                 daily = {1: consumed[item]}
                 sources += ("usage allowed by the quota",)
             else:  # the month's day figures, by the day's number, read as `figures` read them
-                by_day: dict[int, dict] = {}
-                self.meter_months(data, meter, month, month, by_day)
-                daily = by_day.get(month, _NO_FIGURES)
-            if any(type(v) is Fraction for v in daily.values()):  # a count's part-days
+                daily = told.days.get(key)
+                if daily is None:
+                    self.told_figure(item, month, told)
+                    daily = told.days[key]
+            if type(daily) is list:  # every day's figure, in order (`meter_months`)
+                values = daily
+            elif any(type(v) is Fraction for v in daily.values()):  # a count's part-days
                 values = [Fraction(daily.get(day, 0)) for day in numbers]
             else:
                 values = [daily.get(day, _ZERO) for day in numbers]
-            total = sum(values)
+            total = sum(values, _ZERO) if type(daily) is list else sum(values)
             raw = (total if model.monthly in (None, "sum") else rules.monthly(
                 model.monthly, Fraction(total), Fraction(max(values)), len(values)))
             steps = told.measured[key] = measure_steps(model, sources, values, total, raw,
                                                        measured, _same)
         return steps
+
+    def told_figure(self, item: str, month: int, told: _Told) -> Decimal:
+        """A meter's figure for `month` (what `figures` gives for it), its day figures kept in
+        `told.days` by the day's number, for its measurement's steps."""
+        meter = self.meters[item]
+        by_day: dict[int, Any] = {}
+        got = self.meter_months(told.data.get(item, _NO_FIGURES), meter, month, month,
+                                by_day).get(month)
+        told.days[month * self.width + meter.offset] = by_day.get(month, _NO_FIGURES)
+        return _ZERO if got is None else meter.figure(self.days_of(month), *got)
 
     def day_peaks(self, data: dict, meter: _Meter, month: int) -> list[tuple[dt.date, Any]]:
         """A count meter's highest level on each day of `month` with elements (a day's figure
@@ -951,11 +983,15 @@ class _Runner:
         if trace:
             ruling += ((refund, uptime),)
         if told is not None:
-            assert tier.plan.sla is not None
-            steps = refund_steps(uptime, tier.plan.sla, refund, tier.fee, amount, self.currency)
+            steps = self.refund_steps(tier, refund, uptime, amount)
             line += (steps,)
             ruling += (steps,)
         return _new(Line, line), _new(Ruling, ruling)
+
+    def refund_steps(self, tier: _Tier, refund, uptime: Fraction, amount: Decimal) -> tuple:
+        """The steps of an SLA refund, its line's and its decision's (`charges.refund_steps`)."""
+        assert tier.plan.sla is not None
+        return refund_steps(uptime, tier.plan.sla, refund, tier.fee, amount, self.currency)
 
     def ladder_step(self, tier: _Tier, figures: dict, month: int, history: list,
                     last_day: dt.date, next_first: dt.date, decisions: tuple,
@@ -1027,9 +1063,15 @@ class _Runner:
         """The record's outcomes, traced (and explained), from the compiled walk (the generated
         month for a one-month runner, unless explained); for a record outside the compiled
         path the interpreter's bills (and for a bad one its errors)."""
-        if self.one_month is not None and not explain:  # it falls back by itself
+        if self.one_month is not None:  # it falls back by itself
             outcome = self.one_month(record, True)
-            return [outcome if outcome.compiled else outcome[7]]
+            if not outcome.compiled:
+                return [outcome[7]]
+            if not explain:
+                return [outcome]
+            explained = self.explained_month(outcome, record)
+            if explained is not None:
+                return [explained]
         if self.months is not None and not explain:  # it falls back by itself
             return [outcome if outcome.compiled else outcome[7]
                     for outcome in self.months(record, True)]
@@ -1037,6 +1079,70 @@ class _Runner:
             return self.walk(record, trace=True, explain=explain)
         except (_Interpret, ArithmeticError):
             return self.compiled.interpret(record, self.asked)
+
+    def explained_month(self, outcome: Outcome, record: dict) -> Outcome | None:
+        """A one-month runner's traced `outcome` with every line and decision carrying its
+        steps, worded afterwards by the functions the explained walk words them with (the
+        month's fee line with its steps, `extra_steps`, `band_lines`, `over_limit_steps`,
+        `refund_steps`), each figure a measurement shows read again with its day figures
+        (`told_figure`); None for an outcome with anything else (add-ons, a plan change, a
+        ladder's move, billing messages), which the explained walk gives."""
+        if len(outcome) > 9:  # billing messages
+            return None
+        month = self.asked_months[0]
+        tier = self.tiers[outcome.plan]
+        usage = record.get("usage")
+        told = _Told(usage if type(usage) is dict else _NO_FIGURES)
+        lines: tuple = ()
+        measured: dict[str, Decimal] = {}  # each item's figure, read again
+        banded: set[str] = set()
+        for line in outcome.lines:
+            kind = line[0]
+            if kind == "extra" and type(line) is Line:
+                item = line[1]
+                figure = measured.get(item)
+                if figure is None:
+                    figure = measured[item] = self.told_figure(item, month, told)
+                _, _, included, _, _, _, block, _ = tier.item(item)
+                lines += (_new(Line, line + (self.extra_steps(
+                    tier, item, month, figure, included, block, line[3], line[5], told,
+                    None),)),)
+            elif kind == "tier" and type(line) is _FeeLine:
+                item = line[1]
+                if item not in banded:  # the item's bands, worded again with their steps
+                    banded.add(item)
+                    figure = measured.get(item)
+                    if figure is None:
+                        figure = measured[item] = self.told_figure(item, month, told)
+                    lines += self.band_lines(tier, item, tier.item(item)[4], figure, month,
+                                             told, None)
+            elif kind == "fee" and line is self.info(month)[3][tier.name]:
+                lines += (self.explained_fees(month)[tier.name],)
+            elif kind == "refund" and type(line) is Line:
+                lines += (line,)  # its steps: with its decision's, below
+            else:
+                return None
+        decisions: tuple = ()
+        for ruling in outcome.decisions:
+            kind = ruling[0]
+            if kind == "usage-over-limit" and len(ruling) == 8:
+                figure, _, _, peak_day = ruling[7]
+                decisions += (_new(Ruling, ruling + (self.over_limit_steps(
+                    ruling[1], figure, peak_day, peak_day is not None, month, told),)),)
+            elif kind == "sla-refund" and len(ruling) == 8:
+                refund, uptime = ruling[7]
+                at = next(index for index, line in enumerate(lines) if line[0] == "refund")
+                line = lines[at]
+                steps = self.refund_steps(tier, refund, uptime, line[5])
+                lines = lines[:at] + (_new(Line, line + (steps,)),) + lines[at + 1:]
+                decisions += (_new(Ruling, ruling + (steps,)),)
+            elif kind == "not-billed" or kind == "status":
+                decisions += (ruling,)
+            else:
+                return None
+        if any(type(line) is Line and len(line) < 8 for line in lines):
+            return None  # (a refund without its decision)
+        return _new(Outcome, outcome[:5] + (lines, decisions) + outcome[7:])
 
     def bill_of(self, outcome: Outcome, explain: bool = False) -> Bill:
         return self.outputs(outcome.period, explain)[0](outcome)
@@ -1704,13 +1810,14 @@ class _Runner:
         return days
 
     def meter_months(self, data, meter: _Meter, first: int, last: int,
-                     by_day: dict[int, dict] | None = None) -> dict[int, tuple]:
+                     by_day: dict[int, Any] | None = None) -> dict[int, tuple]:
         """A meter's data (day figures, a usage meter's events, a count's intervals) by month:
         (the total of its day figures, the highest of them; None for a meter that sums) and for
         intervals, from month `first` to `last`, the scale of the total (`interval_months`).
         A day's events are added up (or the largest taken, `_Meter.largest`), a day's figure
         given in `daily` replaces them. Given `by_day`, each month's day figures are kept there
-        too, by month then day (an explanation states them)."""
+        too, by month then day (an explanation states them): a dict by the day's number, or the
+        list of every day's figure in order (numbers, whole or Decimals, as written or read)."""
         if type(data) is not dict:
             raise _Interpret
         if not data:
@@ -1737,10 +1844,15 @@ class _Runner:
                         if not 0 <= low <= high < _LARGEST_INT:
                             break  # the general reading says which figure is at fault
                         if by_day is not None:  # by day of the month
-                            by_day[month] = {int(day[8:]): Decimal(value)
-                                             for day, value in zip(keys, figures, strict=True)}
+                            by_day[month] = figures if len(figures) == len(days) and list(
+                                keys) == self.day_lists[month] else {
+                                int(day[8:]): Decimal(value) for day, value in zip(
+                                    keys, figures, strict=True)}
                         return {month: (Decimal(sum(figures)), Decimal(high) if track else None)}
-                    if not kinds <= _READ_KINDS:
+                    if kinds == _TEXT_KIND:  # `3000 MB`: the texts read before looked up
+                        readings = self.readings_in(unit)
+                        figures = [readings.get(v) or self.checked(v, unit) for v in figures]
+                    elif not kinds <= _READ_KINDS:
                         if dict in kinds:
                             break  # `{count, disabled}`: read one by one, below
                         figures = [v if type(v) is Figure else self.checked(v, unit)
@@ -1748,8 +1860,10 @@ class _Runner:
                     elif int in kinds and not 0 <= min(figures) <= max(figures) < _LARGEST_INT:
                         break  # the general reading says which figure is at fault
                     if by_day is not None:  # by day of the month
-                        by_day[month] = {int(day[8:]): _ZERO + value
-                                         for day, value in zip(keys, figures, strict=True)}
+                        by_day[month] = figures if len(figures) == len(days) and list(
+                            keys) == self.day_lists[month] else {
+                            int(day[8:]): _ZERO + value for day, value in zip(
+                                keys, figures, strict=True)}
                     return {month: (sum(figures, _ZERO), _ZERO + max(figures) if track else None)}
         day_months = self.day_months
         lead: int | None = None  # the month of the first figure
@@ -2075,15 +2189,17 @@ class _Runner:
         raise _Interpret
 
 
-def _shown(unit: str) -> Callable[[Decimal], str]:
+def _shown(unit: str, ratio: Fraction | None = None) -> Callable[[Decimal], str]:
     """A figure written with its unit in a reason (`15.4 GB`), as `format_number` writes it (its
-    text depends on the value alone: kept for the figures accounts give again and again)."""
+    text depends on the value alone: kept for the figures accounts give again and again); with
+    `ratio`, a figure in another unit, written in `unit` (`5 GB` for 5,000 in MB: the ratio
+    1/1,000)."""
     kept: dict[Decimal, str] = {}
 
     def show(value: Decimal) -> str:
         text = kept.get(value) if value else None  # (0 and -0 are equal, and written apart)
         if text is None:
-            text = f"{format_number(value)} {unit}"
+            text = f"{format_number(value if ratio is None else Fraction(value) * ratio)} {unit}"
             if value and len(kept) < 100_000:
                 kept[value] = text
         return text
@@ -2112,12 +2228,6 @@ def _level_before(changes: list, moment: dt.datetime) -> tuple[int, Decimal]:
     `moment`, and the count then (as `metering.Series.level_before`)."""
     index = bisect_right([at for at, _ in changes], moment)
     return index, sum((delta for _, delta in changes[:index]), _ZERO)
-
-
-def _in_round_unit(meter: Meter, value: Decimal) -> str:
-    """A figure in the meter's unit written in the unit it rounds to: `5 GB`."""
-    base = meter.unit.to_base(Fraction(value))
-    return f"{format_number(meter.round_unit.from_base(base))} {meter.round_unit.name}"
 
 
 def _same(value: Any) -> Any:

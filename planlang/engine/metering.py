@@ -13,7 +13,8 @@ import bisect
 import datetime as dt
 from collections import Counter
 from fractions import Fraction
-from itertools import groupby
+from itertools import compress, islice
+from operator import ne
 
 import attrs
 
@@ -116,21 +117,51 @@ def measure_steps(meter: Meter, sources: tuple[str, ...], values: list, total, r
     steps = [Step("measured", ", ".join(sources) or "no measurements this period"),
              Step(f"daily {meter.daily or _default_daily(meter)}", _runs(values, convert))]
     monthly = meter.monthly or "sum"
-    shown = f"{format_number(convert(raw))} {unit.name}"
+    shown = f"{number_text(convert(raw))} {unit.name}"
     if monthly == "average":
         steps.append(Step("monthly average", f"{_sum_text(values, total, convert)} / "
                           f"{len(values)} days = {shown}"))
     else:
         steps.append(Step(f"monthly {monthly}", shown))
     if meter.round_direction is not None:
-        rounded = convert(value) if meter.round_unit.factor == unit.factor else (
-            meter.round_unit.from_base(unit.to_base(Fraction(convert(value)))))
-        size = meter.round_unit.from_base(meter.round_step)
-        to = (f"whole {meter.round_unit.name}" if size == 1
-              else f"{format_number(size)} {meter.round_unit.name}")
-        steps.append(Step(f"rounded {meter.round_direction} to {to}",
-                          f"{format_number(rounded)} {meter.round_unit.name}"))
+        label, ratio = _rounding(meter)
+        rounded = convert(value) if ratio is None else Fraction(convert(value)) * ratio
+        steps.append(Step(label, f"{number_text(rounded)} {meter.round_unit.name}"))
     return tuple(steps)
+
+
+# `format_number`'s text of the figures explanations write, by value (its text depends on the
+# value alone, but for -0, which is not kept): accounts give the same figures again and again
+_TEXTS: dict = {}
+# each rounding meter's step label and the ratio of its unit to the unit it rounds to (None:
+# the same), by the meter's id
+_ROUNDING: dict[int, tuple[Meter, str, Fraction | None]] = {}
+
+
+def number_text(value) -> str:
+    """`format_number(value)`, kept for the next time (a bounded number of texts)."""
+    text = _TEXTS.get(value) if value else None
+    if text is None:
+        text = format_number(value)
+        if value and len(_TEXTS) < 100_000:
+            _TEXTS[value] = text
+    return text
+
+
+def _rounding(meter: Meter) -> tuple[str, Fraction | None]:
+    """A rounding meter's step label (`rounded up to 1 GB`) and the ratio of its unit to the
+    unit it rounds to (None when they are the same), worked out once per meter."""
+    known = _ROUNDING.get(id(meter))
+    if known is None or known[0] is not meter:
+        if len(_ROUNDING) > 1000:
+            _ROUNDING.clear()
+        unit, round_unit = meter.unit, meter.round_unit
+        size = round_unit.from_base(meter.round_step)
+        to = f"whole {round_unit.name}" if size == 1 else f"{format_number(size)} {round_unit.name}"
+        known = _ROUNDING[id(meter)] = (
+            meter, f"rounded {meter.round_direction} to {to}",
+            None if round_unit.factor == unit.factor else unit.factor / round_unit.factor)
+    return known[1], known[2]
 
 
 def daily_peaks(series: Series, period: Period) -> dict[dt.date, Fraction]:
@@ -213,10 +244,14 @@ def level_spans(changes, index: int, level, bounds: list[dt.datetime]) -> list[t
 
 def _runs(values: list, convert) -> str:
     """`5 × 15 days, 4 × 15 days`: the day figures, equal neighbours grouped."""
-    runs = [(value, len(list(group))) for value, group in groupby(values)]
+    if not values:
+        return ""
+    starts = [0, *compress(range(1, len(values)), map(ne, values, islice(values, 1, None))),
+              len(values)]
+    runs = [(values[start], end - start) for start, end in zip(starts, starts[1:], strict=False)]
     shown: list = runs if len(runs) <= 8 else [*runs[:4], None, *runs[-4:]]
     return ", ".join(f"… {len(runs) - 8} more runs …" if run is None else
-                     f"{format_number(convert(run[0]))} × {run[1]} day{'s' if run[1] > 1 else ''}"
+                     f"{number_text(convert(run[0]))} × {run[1]} day{'s' if run[1] > 1 else ''}"
                      for run in shown)
 
 
@@ -226,5 +261,5 @@ def _sum_text(values: list, total, convert) -> str:
     their type: a Fraction, a Decimal and an int that are equal hash alike.)"""
     groups = Counter(values)  # (in the order first seen)
     if len(groups) > 6:
-        return format_number(convert(total))
-    return "(" + " + ".join(f"{format_number(convert(v))} × {n}" for v, n in groups.items()) + ")"
+        return number_text(convert(total))
+    return "(" + " + ".join(f"{number_text(convert(v))} × {n}" for v, n in groups.items()) + ")"
