@@ -113,19 +113,36 @@ def extra_steps(show, terms: ItemTerms, meter, included, excess, block, blocks: 
     assert terms.price is not None
     billable = show(excess)
     steps = [Step("included", show(included)), Step("billable", billable)]
-    if terms.block != meter.round_unit.factor and terms.block != meter.unit.factor:
+    if _blocks_shown(terms, meter):
         ratio = Fraction(excess) / Fraction(block)
         steps.append(Step("blocks", f"{billable} / {terms.block_label} = "
                           f"{format_number(ratio)}"
                           + ("" if ratio.denominator == 1 else f", rounded up to {blocks}")))
     steps.append(Step("price", f"{_price(terms.price, currency)} per {terms.block_label} × "
-                      f"{blocks} = {format_money(amount, currency)}"))
+                      f"{blocks} = {_price(amount, currency)}"))
     return tuple(steps)
 
 
-@functools.lru_cache(maxsize=1024)
+# whether an extra's steps show its blocks (its block is neither the meter's unit nor the unit
+# it rounds to), by the ids of its terms and meter
+_BLOCKS_SHOWN: dict[tuple[int, int], tuple[ItemTerms, object, bool]] = {}
+
+
+def _blocks_shown(terms: ItemTerms, meter) -> bool:
+    key = (id(terms), id(meter))
+    known = _BLOCKS_SHOWN.get(key)
+    if known is None or known[0] is not terms or known[1] is not meter:
+        if len(_BLOCKS_SHOWN) > 10_000:
+            _BLOCKS_SHOWN.clear()
+        known = _BLOCKS_SHOWN[key] = (terms, meter, terms.block != meter.round_unit.factor
+                                      and terms.block != meter.unit.factor)
+    return known[2]
+
+
+@functools.lru_cache(maxsize=4096)
 def _price(price: Decimal, currency: str) -> str:
-    """A plan's price as its steps state it (`format_money`), worded once."""
+    """A price or an amount as its steps state it (`format_money`, whose text depends on the
+    value alone), worded once."""
     return format_money(price, currency)
 
 

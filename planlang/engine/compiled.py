@@ -82,7 +82,7 @@ from planlang.engine.dunning import (
     step_happens,
 )
 from planlang.engine.ladder import addon_reason, addon_steps, move_reason, move_steps
-from planlang.engine.metering import level_spans, measure_steps
+from planlang.engine.metering import in_ratio, level_spans, measure_steps
 from planlang.engine.outcomes import (
     _ZERO,
     Line,
@@ -420,15 +420,15 @@ class _FeeLine(Line):
 
 
 class _Told:
-    """What an explained bill keeps of a record besides its figures, to word its steps: each
-    meter's data, the day figures of a month whose measurement is shown (read by the same
-    functions as its figure, `_Runner.told_figure`) and the measurements worded so far (both
-    keyed month * width + meter, as the figures are)."""
+    """What an explained walk keeps of a record besides its figures, to word its steps: each
+    meter's data, its day figures of each month as the one reading of the figures gave them
+    (`_Runner.figures`: a month's figures are read once, for the bill and its steps) and the
+    measurements worded so far (both keyed month * width + meter, as the figures are)."""
 
     __slots__ = ("data", "days", "measured")
 
-    def __init__(self, data: Any = None):
-        self.data: dict[str, Any] = {} if data is None else data
+    def __init__(self):
+        self.data: dict[str, Any] = {}
         self.days: dict[int, Any] = {}
         self.measured: dict[int, tuple] = {}
 
@@ -451,10 +451,6 @@ class _Tier:
         self.sla: tuple | None = None  # its SLA level's refunds, when it has any
         self.quotas: dict[str, _Quota | None] = {}  # each item decided event by event: its terms
         self.limits: dict[str, tuple] = {}  # item: (the rule an over-limit decision names, peak)
-
-    def item(self, name: str) -> tuple:
-        """The item's entry of `items`, by its meter's name."""
-        return next(item for item in self.items if item[1] == name)
 
 
 class _Quota:
@@ -785,8 +781,12 @@ class _Runner:
                     blocks, amount = charged
                     line: tuple = ("extra", item_name, tier.name, blocks, price, amount, rule)
                     if told is not None:
-                        line += (self.extra_steps(tier, item_name, month, measured, included,
-                                                  block, blocks, amount, told, consumed),)
+                        line += (self.measurement(item_name, month, measured, told, consumed)
+                                 + extra_steps(self.round_shows[item_name],
+                                               tier.plan.items[item_name],
+                                               self.catalog.meters[item_name], included,
+                                               measured - included, block, blocks, amount,
+                                               currency),)
                     lines += (_new(Line, line),)
         if uptime is not None and tier.sla is not None:
             refunded = self.refund(tier, uptime, last_day, trace, told)
@@ -796,14 +796,6 @@ class _Runner:
         if len(lines) == 1 and fees is None:  # the fee alone: its total worked out once (`info`)
             return lines, self.fee_totals[id(fee_line)], decisions
         return lines, rules.bill_total(lines, currency), decisions
-
-    def extra_steps(self, tier: _Tier, item: str, month: int, measured: Decimal,
-                    included: Decimal, block: Decimal, blocks, amount: Decimal, told: _Told,
-                    consumed: dict | None) -> tuple:
-        """The steps of an extra's line: its measurement, then `charges.extra_steps`."""
-        return self.measurement(item, month, measured, told, consumed) + extra_steps(
-            self.round_shows[item], tier.plan.items[item], self.catalog.meters[item], included,
-            measured - included, block, blocks, amount, self.currency)
 
     def band_lines(self, tier: _Tier, item: str, bands: tuple, measured: Decimal, month: int,
                    told: _Told | None, consumed: dict | None) -> tuple:
@@ -867,15 +859,9 @@ class _Runner:
             return _new(Ruling, ruling)
         ruling += ((measured, ceiling, tier.name, day if peak else None),)
         if told is not None:
-            ruling += (self.over_limit_steps(item, measured, day, peak, month, told),)
+            ruling += (peak_steps(self.shows[item], measured, day) if peak
+                       else self.measurement(item, month, measured, told, None),)
         return _new(Ruling, ruling)
-
-    def over_limit_steps(self, item: str, measured: Decimal, day: dt.date | None, peak: bool,
-                         month: int, told: _Told) -> tuple:
-        """The steps of a decision on usage over a limit: the highest count, or the period
-        figure's measurement."""
-        return (peak_steps(self.shows[item], measured, day) if peak
-                else self.measurement(item, month, measured, told, None))
 
     def measurement(self, item: str, month: int, measured: Decimal, told: _Told,
                     consumed: dict | None) -> tuple:
@@ -897,11 +883,8 @@ class _Runner:
             if consumed and item in consumed:
                 daily = {1: consumed[item]}
                 sources += ("usage allowed by the quota",)
-            else:  # the month's day figures, by the day's number, read as `figures` read them
-                daily = told.days.get(key)
-                if daily is None:
-                    self.told_figure(item, month, told)
-                    daily = told.days[key]
+            else:  # the month's day figures, kept when `figures` read them
+                daily = told.days.get(key, _NO_FIGURES)
             if type(daily) is list:  # every day's figure, in order (`meter_months`)
                 values = daily
             elif any(type(v) is Fraction for v in daily.values()):  # a count's part-days
@@ -910,20 +893,11 @@ class _Runner:
                 values = [daily.get(day, _ZERO) for day in numbers]
             total = sum(values, _ZERO) if type(daily) is list else sum(values)
             raw = (total if model.monthly in (None, "sum") else rules.monthly(
-                model.monthly, Fraction(total), Fraction(max(values)), len(values)))
+                model.monthly, Fraction(total),
+                Fraction(max(values)) if model.monthly == "maximum" else None, len(values)))
             steps = told.measured[key] = measure_steps(model, sources, values, total, raw,
                                                        measured, _same)
         return steps
-
-    def told_figure(self, item: str, month: int, told: _Told) -> Decimal:
-        """A meter's figure for `month` (what `figures` gives for it), its day figures kept in
-        `told.days` by the day's number, for its measurement's steps."""
-        meter = self.meters[item]
-        by_day: dict[int, Any] = {}
-        got = self.meter_months(told.data.get(item, _NO_FIGURES), meter, month, month,
-                                by_day).get(month)
-        told.days[month * self.width + meter.offset] = by_day.get(month, _NO_FIGURES)
-        return _ZERO if got is None else meter.figure(self.days_of(month), *got)
 
     def day_peaks(self, data: dict, meter: _Meter, month: int) -> list[tuple[dt.date, Any]]:
         """A count meter's highest level on each day of `month` with elements (a day's figure
@@ -983,15 +957,11 @@ class _Runner:
         if trace:
             ruling += ((refund, uptime),)
         if told is not None:
-            steps = self.refund_steps(tier, refund, uptime, amount)
+            assert tier.plan.sla is not None
+            steps = refund_steps(uptime, tier.plan.sla, refund, tier.fee, amount, self.currency)
             line += (steps,)
             ruling += (steps,)
         return _new(Line, line), _new(Ruling, ruling)
-
-    def refund_steps(self, tier: _Tier, refund, uptime: Fraction, amount: Decimal) -> tuple:
-        """The steps of an SLA refund, its line's and its decision's (`charges.refund_steps`)."""
-        assert tier.plan.sla is not None
-        return refund_steps(uptime, tier.plan.sla, refund, tier.fee, amount, self.currency)
 
     def ladder_step(self, tier: _Tier, figures: dict, month: int, history: list,
                     last_day: dt.date, next_first: dt.date, decisions: tuple,
@@ -1063,15 +1033,9 @@ class _Runner:
         """The record's outcomes, traced (and explained), from the compiled walk (the generated
         month for a one-month runner, unless explained); for a record outside the compiled
         path the interpreter's bills (and for a bad one its errors)."""
-        if self.one_month is not None:  # it falls back by itself
+        if self.one_month is not None and not explain:  # it falls back by itself
             outcome = self.one_month(record, True)
-            if not outcome.compiled:
-                return [outcome[7]]
-            if not explain:
-                return [outcome]
-            explained = self.explained_month(outcome, record)
-            if explained is not None:
-                return [explained]
+            return [outcome if outcome.compiled else outcome[7]]
         if self.months is not None and not explain:  # it falls back by itself
             return [outcome if outcome.compiled else outcome[7]
                     for outcome in self.months(record, True)]
@@ -1079,70 +1043,6 @@ class _Runner:
             return self.walk(record, trace=True, explain=explain)
         except (_Interpret, ArithmeticError):
             return self.compiled.interpret(record, self.asked)
-
-    def explained_month(self, outcome: Outcome, record: dict) -> Outcome | None:
-        """A one-month runner's traced `outcome` with every line and decision carrying its
-        steps, worded afterwards by the functions the explained walk words them with (the
-        month's fee line with its steps, `extra_steps`, `band_lines`, `over_limit_steps`,
-        `refund_steps`), each figure a measurement shows read again with its day figures
-        (`told_figure`); None for an outcome with anything else (add-ons, a plan change, a
-        ladder's move, billing messages), which the explained walk gives."""
-        if len(outcome) > 9:  # billing messages
-            return None
-        month = self.asked_months[0]
-        tier = self.tiers[outcome.plan]
-        usage = record.get("usage")
-        told = _Told(usage if type(usage) is dict else _NO_FIGURES)
-        lines: tuple = ()
-        measured: dict[str, Decimal] = {}  # each item's figure, read again
-        banded: set[str] = set()
-        for line in outcome.lines:
-            kind = line[0]
-            if kind == "extra" and type(line) is Line:
-                item = line[1]
-                figure = measured.get(item)
-                if figure is None:
-                    figure = measured[item] = self.told_figure(item, month, told)
-                _, _, included, _, _, _, block, _ = tier.item(item)
-                lines += (_new(Line, line + (self.extra_steps(
-                    tier, item, month, figure, included, block, line[3], line[5], told,
-                    None),)),)
-            elif kind == "tier" and type(line) is _FeeLine:
-                item = line[1]
-                if item not in banded:  # the item's bands, worded again with their steps
-                    banded.add(item)
-                    figure = measured.get(item)
-                    if figure is None:
-                        figure = measured[item] = self.told_figure(item, month, told)
-                    lines += self.band_lines(tier, item, tier.item(item)[4], figure, month,
-                                             told, None)
-            elif kind == "fee" and line is self.info(month)[3][tier.name]:
-                lines += (self.explained_fees(month)[tier.name],)
-            elif kind == "refund" and type(line) is Line:
-                lines += (line,)  # its steps: with its decision's, below
-            else:
-                return None
-        decisions: tuple = ()
-        for ruling in outcome.decisions:
-            kind = ruling[0]
-            if kind == "usage-over-limit" and len(ruling) == 8:
-                figure, _, _, peak_day = ruling[7]
-                decisions += (_new(Ruling, ruling + (self.over_limit_steps(
-                    ruling[1], figure, peak_day, peak_day is not None, month, told),)),)
-            elif kind == "sla-refund" and len(ruling) == 8:
-                refund, uptime = ruling[7]
-                at = next(index for index, line in enumerate(lines) if line[0] == "refund")
-                line = lines[at]
-                steps = self.refund_steps(tier, refund, uptime, line[5])
-                lines = lines[:at] + (_new(Line, line + (steps,)),) + lines[at + 1:]
-                decisions += (_new(Ruling, ruling + (steps,)),)
-            elif kind == "not-billed" or kind == "status":
-                decisions += (ruling,)
-            else:
-                return None
-        if any(type(line) is Line and len(line) < 8 for line in lines):
-            return None  # (a refund without its decision)
-        return _new(Outcome, outcome[:5] + (lines, decisions) + outcome[7:])
 
     def bill_of(self, outcome: Outcome, explain: bool = False) -> Bill:
         return self.outputs(outcome.period, explain)[0](outcome)
@@ -1770,21 +1670,29 @@ class _Runner:
     def figures(self, usage, first: int, told: _Told | None = None) -> dict:
         """Each month's figure of each meter (`_Meter.figure`), in the meter's unit, keyed
         month * width + meter, for the months from `first` to the last asked. An explained
-        walk's `told` keeps each meter's data."""
+        walk's `told` keeps each meter's data and its day figures, by month (what a
+        measurement's steps state)."""
         if type(usage) is not dict:
             raise _Interpret
         out: dict[int, Decimal] = {}
         meters = self.meters
         width = self.width
+        by_day: dict[int, Any] | None = None
         for name, data in usage.items():
             meter = meters.get(name)
             if meter is None:
                 raise _Interpret
             offset = meter.offset
-            for month, got in self.meter_months(data, meter, first, self.last_month).items():
+            if told is not None:
+                by_day = {}
+            for month, got in self.meter_months(data, meter, first, self.last_month,
+                                                by_day).items():
                 out[month * width + offset] = meter.figure(self.days_of(month), *got)
             if told is not None:
                 told.data[name] = data
+                assert by_day is not None
+                for month, daily in by_day.items():  # read once, for the bill and its steps
+                    told.days[month * width + offset] = daily
         return out
 
     def run_figures(self, name: str, data) -> list[Decimal]:
@@ -2193,13 +2101,14 @@ def _shown(unit: str, ratio: Fraction | None = None) -> Callable[[Decimal], str]
     """A figure written with its unit in a reason (`15.4 GB`), as `format_number` writes it (its
     text depends on the value alone: kept for the figures accounts give again and again); with
     `ratio`, a figure in another unit, written in `unit` (`5 GB` for 5,000 in MB: the ratio
-    1/1,000)."""
+    1/1,000; `metering.in_ratio`)."""
     kept: dict[Decimal, str] = {}
+    ratios = None if ratio is None else (ratio, exact_decimal(ratio))
 
     def show(value: Decimal) -> str:
         text = kept.get(value) if value else None  # (0 and -0 are equal, and written apart)
         if text is None:
-            text = f"{format_number(value if ratio is None else Fraction(value) * ratio)} {unit}"
+            text = f"{format_number(value if ratios is None else in_ratio(value, ratios))} {unit}"
             if value and len(kept) < 100_000:
                 kept[value] = text
         return text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import Counter
+from decimal import Decimal
 from fractions import Fraction
 from itertools import compress, islice
 from operator import ne
@@ -22,7 +23,7 @@ from planlang.engine import rules
 from planlang.engine.calendar import DAY, Period, day_start
 from planlang.engine.results import Step
 from planlang.model import Meter
-from planlang.money import format_number
+from planlang.money import EXACT, exact_decimal, format_number
 
 SECONDS_PER_DAY = 86_400
 
@@ -125,7 +126,7 @@ def measure_steps(meter: Meter, sources: tuple[str, ...], values: list, total, r
         steps.append(Step(f"monthly {monthly}", shown))
     if meter.round_direction is not None:
         label, ratio = _rounding(meter)
-        rounded = convert(value) if ratio is None else Fraction(convert(value)) * ratio
+        rounded = convert(value) if ratio is None else in_ratio(convert(value), ratio)
         steps.append(Step(label, f"{number_text(rounded)} {meter.round_unit.name}"))
     return tuple(steps)
 
@@ -133,9 +134,11 @@ def measure_steps(meter: Meter, sources: tuple[str, ...], values: list, total, r
 # `format_number`'s text of the figures explanations write, by value (its text depends on the
 # value alone, but for -0, which is not kept): accounts give the same figures again and again
 _TEXTS: dict = {}
+# a run of equal day figures as written (`5 × 15 days`), by the conversion, figure and days
+_RUNS: dict[tuple, str] = {}
 # each rounding meter's step label and the ratio of its unit to the unit it rounds to (None:
-# the same), by the meter's id
-_ROUNDING: dict[int, tuple[Meter, str, Fraction | None]] = {}
+# the same; else as a Fraction, and as a Decimal when it is one), by the meter's id
+_ROUNDING: dict[int, tuple[Meter, str, tuple[Fraction, Decimal | None] | None]] = {}
 
 
 def number_text(value) -> str:
@@ -148,7 +151,16 @@ def number_text(value) -> str:
     return text
 
 
-def _rounding(meter: Meter) -> tuple[str, Fraction | None]:
+def in_ratio(value, ratio: tuple[Fraction, Decimal | None]):
+    """`value` × a ratio of units (a Fraction, and the same as a Decimal when it is one): a
+    Decimal times a Decimal ratio stays a Decimal (exactly), anything else becomes a Fraction."""
+    fraction, decimal = ratio
+    if decimal is not None and isinstance(value, Decimal):
+        return EXACT.multiply(value, decimal)
+    return Fraction(value) * fraction
+
+
+def _rounding(meter: Meter) -> tuple[str, tuple[Fraction, Decimal | None] | None]:
     """A rounding meter's step label (`rounded up to 1 GB`) and the ratio of its unit to the
     unit it rounds to (None when they are the same), worked out once per meter."""
     known = _ROUNDING.get(id(meter))
@@ -158,9 +170,10 @@ def _rounding(meter: Meter) -> tuple[str, Fraction | None]:
         unit, round_unit = meter.unit, meter.round_unit
         size = round_unit.from_base(meter.round_step)
         to = f"whole {round_unit.name}" if size == 1 else f"{format_number(size)} {round_unit.name}"
+        ratio = unit.factor / round_unit.factor
         known = _ROUNDING[id(meter)] = (
             meter, f"rounded {meter.round_direction} to {to}",
-            None if round_unit.factor == unit.factor else unit.factor / round_unit.factor)
+            None if ratio == 1 else (ratio, exact_decimal(ratio)))
     return known[1], known[2]
 
 
@@ -246,20 +259,34 @@ def _runs(values: list, convert) -> str:
     """`5 × 15 days, 4 × 15 days`: the day figures, equal neighbours grouped."""
     if not values:
         return ""
-    starts = [0, *compress(range(1, len(values)), map(ne, values, islice(values, 1, None))),
-              len(values)]
-    runs = [(values[start], end - start) for start, end in zip(starts, starts[1:], strict=False)]
-    shown: list = runs if len(runs) <= 8 else [*runs[:4], None, *runs[-4:]]
-    return ", ".join(f"… {len(runs) - 8} more runs …" if run is None else
-                     f"{number_text(convert(run[0]))} × {run[1]} day{'s' if run[1] > 1 else ''}"
-                     for run in shown)
+    starts: list[int | None] = [
+        0, *compress(range(1, len(values)), map(ne, values, islice(values, 1, None))),
+        len(values)]
+    count = len(starts) - 1  # the runs, each from one start to the next
+    if count > 8:  # the first four and the last four
+        starts = [*starts[:5], None, *starts[-5:]]
+    texts = []
+    for start, end in zip(starts, starts[1:], strict=False):
+        if start is None or end is None:
+            if end is None:
+                texts.append(f"… {count - 8} more runs …")
+            continue
+        value, days = values[start], end - start
+        key = (convert, value, days)
+        text = _RUNS.get(key) if value else None
+        if text is None:
+            text = f"{number_text(convert(value))} × {days} day{'s' if days > 1 else ''}"
+            if value and len(_RUNS) < 100_000:
+                _RUNS[key] = text
+        texts.append(text)
+    return ", ".join(texts)
 
 
 def _sum_text(values: list, total, convert) -> str:
     """`(5 × 15 + 4 × 15)`: the day figures' sum by distinct figure, in the order first seen; the
     sum alone (`total`) for more than six distinct figures. (Equal figures are one group whatever
     their type: a Fraction, a Decimal and an int that are equal hash alike.)"""
-    groups = Counter(values)  # (in the order first seen)
-    if len(groups) > 6:
+    if len(set(values)) > 6:
         return number_text(convert(total))
+    groups = Counter(values)  # (in the order first seen)
     return "(" + " + ".join(f"{number_text(convert(v))} × {n}" for v, n in groups.items()) + ")"
