@@ -189,6 +189,13 @@ class ItemTerms:
     # from 0 up, and how they apply; empty for an item priced by `included` and `then`
     bands: tuple[PriceBand, ...] = ()
     tiering: Tiering = Tiering.GRADUATED
+    # the item a per-seat plan's fee is per (`per member per month`): the least quantity billed
+    # (`at least N`, base units) and whether a seat removed stops being billed the next day
+    # (`no refund on removal`: it is billed to the period's end)
+    minimum: Fraction | None = None
+    minimum_rule: RuleRef | None = None
+    removals_refunded: bool = True
+    removal_rule: RuleRef | None = None
 
     @property
     def rule(self) -> RuleRef | None:
@@ -272,6 +279,10 @@ class Plan:
     sla_rule: RuleRef | None
     commitment_months: int | None = None
     commitment_rule: RuleRef | None = None
+    # a fee per seat (`$ 7.25 per member per month`): the counted item whose quantity, day by day,
+    # the fee multiplies, and the unit as written; None: a flat fee
+    seat_item: str | None = None
+    seat_label: str = ""
 
 
 @attrs.frozen
@@ -414,6 +425,39 @@ class DiscountRule:
     rule: RuleRef
 
 
+class CouponTarget(StrEnum):
+    """What a coupon takes its discount off."""
+
+    INVOICE = "invoice"
+    PLAN_FEE = "plan fee"
+    ITEMS = "items"
+
+
+class CouponTerm(StrEnum):
+    """How long a coupon lasts once redeemed: the first bill, a number of months, or always."""
+
+    ONCE = "once"
+    MONTHS = "months"
+    FOREVER = "forever"
+
+
+@attrs.frozen
+class Coupon:
+    """`coupon WELCOME20: 20% off the plan fee for 3 months`: a discount an account redeems on
+    its timeline. Exactly one of `percent` (a share, 0.2) and `amount` (money) is set; `items`
+    names the items of an ITEMS coupon; `months` is the months of a MONTHS coupon, counted from
+    the month it is redeemed in."""
+
+    name: str
+    percent: Fraction | None
+    amount: Decimal | None
+    target: CouponTarget = attrs.field(converter=CouponTarget)
+    items: tuple[str, ...]
+    term: CouponTerm = attrs.field(converter=CouponTerm)
+    months: int | None
+    rule: RuleRef
+
+
 @attrs.frozen
 class Catalog:
     name: str
@@ -432,6 +476,8 @@ class Catalog:
     suspension_rule: RuleRef | None = None
     records: tuple[RecordRule, ...] = ()
     discounts: tuple[DiscountRule, ...] = ()
+    # coupons of a plan catalog, in the order they apply when several do (the file's)
+    coupons: dict[str, Coupon] = attrs.Factory(dict)
 
     @property
     def ranks(self) -> dict[str, int]:

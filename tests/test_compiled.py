@@ -42,7 +42,9 @@ CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
     ("flespi", "catalogs/flespi.plan"), ("coediting", "catalogs/coediting.plan"),
     ("flux", "catalogs/soracom-flux.plan"),
     ("tiered", "tests/scenarios/tiered-pricing/shapes.plan"),
-    ("tiered-examples", "tests/scenarios/tiered-pricing/worked-examples.plan")]}
+    ("tiered-examples", "tests/scenarios/tiered-pricing/worked-examples.plan"),
+    ("seats", "tests/scenarios/seats/seats.plan"),
+    ("coupons", "tests/scenarios/coupons/coupons.plan")]}
 COMPILED = {name: compile_catalog(catalog) for name, catalog in CATALOGS.items()}
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
@@ -229,6 +231,10 @@ def valid_records(catalog_name: str):
         if catalog.changes and draw(st.integers(0, 2)) == 0:  # plan change requests
             data["timeline"] = data.get("timeline", []) + draw(st.lists(change, min_size=1,
                                                                        max_size=3))
+        if catalog.coupons and draw(st.booleans()):  # coupons redeemed, some twice
+            data["timeline"] = data.get("timeline", []) + draw(st.lists(st.fixed_dictionaries({
+                "on": st.one_of(good_days, good_instants),
+                "redeem": st.sampled_from(sorted(catalog.coupons))}), min_size=1, max_size=4))
         return data
 
     roles = sorted({role for rule in catalog.changes for role in rule.roles})

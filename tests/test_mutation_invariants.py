@@ -714,3 +714,91 @@ def test_a_payment_of_an_unpaid_invoice_pays_it_and_restores_the_plan():
     # no billing calendar: a payment still pays, naming no rule
     decisions, restored = payment(None, "2026-09", on, False, "Start")
     assert restored is None and [(d.outcome, d.rule) for d in decisions] == [("paid", None)]
+
+
+# ---- seats: `rules.seat_quantities` ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("days", "minimum", "refunded", "expected"), [
+    ([2, 2, 5, 5, 3], None, True, [2, 2, 5, 5, 3]),  # day by day, a removal refunded
+    ([2, 2, 5, 5, 3], None, False, [2, 2, 5, 5, 5]),  # a seat removed is billed to the end
+    ([2, 2, 5, 5, 3], 3, True, [3, 3, 5, 5, 3]),  # never below the minimum
+    ([2, 2, 5, 5, 3], 3, False, [3, 3, 5, 5, 5]),
+    ([4, 1, 0, 6], 5, False, [5, 5, 5, 6]),  # the highest so far is 4, below the minimum
+    ([Fraction(1, 2), Fraction(3, 2)], 1, True, [1, Fraction(3, 2)]),  # part-days
+    ([3, 3, 3], 3, True, [3, 3, 3]),  # at the minimum exactly
+])
+def test_seat_quantities(days, minimum, refunded, expected):
+    assert rules.seat_quantities(days, minimum, refunded) == expected
+
+
+SEATS = """\
+catalog seats
+  currency USD
+meter seats: count, daily maximum
+
+plan Team: $ 4 per seat per month
+  seats: at least 2
+plan Pro: $ 10 per seat per month
+  sla Gold
+  seats: no refund on removal
+
+sla Gold:
+  refund 25% of the plan fee when uptime is below 99%
+
+change Team to Pro: immediately, prorated difference
+change Pro to Team: immediately, full monthly fee
+"""
+
+
+def _seat_bill(plan, intervals, period="2026-11", timeline=(), uptime=None):
+    catalog = parse_catalog_text(SEATS, "seats.plan")
+    data = {"account": "a", "plan": plan, "usage": {"seats": {"intervals": intervals}},
+            "timeline": list(timeline)}
+    if uptime is not None:
+        data["uptime"] = {period: uptime}
+    account = converter.structure(data, Account)
+    return evaluate(catalog, account, period)
+
+
+def test_a_seat_fee_is_the_fee_times_seat_days_over_the_days():
+    # 3 seats all November, a 4th from the 21st: 3 × 30 + 10 = 100 seat-days; $4 × 100 / 30
+    bill = _seat_bill("Team", [{"from": "2026-10-01T00:00:00Z", "count": 3},
+                               {"from": "2026-11-21T00:00:00Z", "count": 1}])
+    (line,) = bill.lines
+    assert (line.quantity, line.unit, line.amount) == (100, "seat-day of 30", Decimal("13.33"))
+
+
+def test_the_minimum_bills_days_without_seats():
+    bill = _seat_bill("Team", [{"from": "2026-11-16T00:00:00Z", "count": 1}])
+    # days 1-30 all bill the minimum of 2: the same all month, 2 × $4
+    (line,) = bill.lines
+    assert (line.quantity, line.unit, line.amount) == (2, "seat", Decimal("8.00"))
+
+
+def test_prorated_difference_between_seat_plans():
+    # 5 seats all month; Team to Pro on the 11th: Team's whole month $20.00, then the difference
+    # from the 11th to the 30th (20 days): ($10 × 100 − $4 × 100) / 30 = $20.00
+    bill = _seat_bill("Team", [{"from": "2026-10-01T00:00:00Z", "count": 5}],
+                      timeline=[{"on": "2026-11-11T08:00:00Z", "change_plan": "Pro"}])
+    assert [(line.item, line.amount) for line in bill.lines] == [
+        ("plan fee", Decimal("20.00")), ("prorated difference", Decimal("20.00"))]
+
+
+def test_full_monthly_fee_of_a_seat_plan_and_its_refund():
+    # Pro to Team on the 11th with a full monthly fee: Pro keeps its whole month (no refund on
+    # removal: 6 seats, one removed on the 5th, still billed: 6 × $10), and Team charges its
+    # whole month's seat-days (removals refunded: 6 × 5 days + 5 × 25 days = 155; $4 × 155 / 30)
+    bill = _seat_bill("Pro", [{"from": "2026-10-01T00:00:00Z", "count": 5},
+                              {"from": "2026-10-01T00:00:00Z", "to": "2026-11-05T12:00:00Z",
+                               "count": 1}],
+                      timeline=[{"on": "2026-11-11T08:00:00Z", "change_plan": "Team"}])
+    assert [(line.plan, line.amount) for line in bill.lines] == [
+        ("Pro", Decimal("60.00")), ("Team", Decimal("20.67"))]
+
+
+def test_an_sla_refund_is_a_share_of_the_seats_fee():
+    # Pro, 3 seats all month: $30.00; uptime 98% refunds 25% of it
+    bill = _seat_bill("Pro", [{"from": "2026-10-01T00:00:00Z", "count": 3}], uptime="98%")
+    assert [line.amount for line in bill.lines] == [Decimal("30.00"), Decimal("-7.50")]
+    assert bill.total == Decimal("22.50")

@@ -22,6 +22,7 @@ from planlang.diagnostics import ERROR, WARNING, Diagnostic, Label, did_you_mean
 from planlang.model import (
     Band,
     Catalog,
+    Coupon,
     ItemTerms,
     Meter,
     Plan,
@@ -105,6 +106,7 @@ class Checker:
         self.suspension_rule: RuleRef | None = None
         self.commitments: dict[str, tuple[int, ast.Commitment]] = {}
         self.plan_sources: tuple[dict, dict] = ({}, {})  # plan definitions and item drafts
+        self.seat_items: dict[str, str | None] = {}  # the item each plan's fee is per, if any
         self.compare_budget = MAX_COMPARED_NAMES
         # Durations (commitments) are in months; a year is twelve of them.
         self.units["month"] = Unit("month", "month", Fraction(1))
@@ -174,13 +176,80 @@ class Checker:
         records = record_checker.check_records([d for d in defs if isinstance(d, ast.RecordDef)])
         discounts = record_checker.check_discounts(
             [d for d in defs if isinstance(d, ast.DiscountDef)], records)
+        coupons = self.check_coupons([d for d in defs if isinstance(d, ast.CouponDef)])
         if header is None or has_errors(self.diagnostics):
             return None
         name, uptime_step = header
         assert self.currency is not None
         return Catalog(name, self.path, self.currency, uptime_step, dict(self.units),
                        dict(self.meters), tuple(plans), slas, changes, quotas, ladders, calendar,
-                       self.suspension_rule is not None, self.suspension_rule, records, discounts)
+                       self.suspension_rule is not None, self.suspension_rule, records, discounts,
+                       coupons)
+
+    # ---- coupons ----
+    def check_coupons(self, defs: list[ast.CouponDef]) -> dict[str, Coupon]:
+        coupons = {}
+        for d in defs:
+            if not self.define("coupon", d.name):
+                continue
+            coupon = self.check_coupon(d)
+            if coupon is not None:
+                coupons[coupon.name] = coupon
+        return coupons
+
+    def check_coupon(self, d: ast.CouponDef) -> Coupon | None:
+        """A coupon: a share (above 0%, at most 100%) or an amount of money off, of items the
+        catalog meters, for a whole number of months."""
+        value = self.evaluate(d.amount)
+        percent = amount = None
+        if value is not None and value.kind == "percent":
+            if not 0 < value.number <= 1:
+                self.error("PL290", f"coupon `{d.name.text}` takes off "
+                           f"{format_number(value.number * 100)}%", d.amount.span,
+                           help="a coupon takes off more than 0% and at most 100%")
+                return None
+            percent = value.number
+        elif value is not None and value.kind == "money":
+            amount = self.expect_money(value, d.amount, f"the discount of coupon `{d.name.text}`")
+            if amount is None:
+                return None
+            if amount == 0:
+                self.error("PL290", f"coupon `{d.name.text}` takes off nothing", d.amount.span,
+                           help=f"write the amount it takes off, e.g. `{self.currency} 200 off`")
+                return None
+        elif value is not None:
+            what = (f"{format_number(value.unit.from_base(value.number))} {value.unit.name}"
+                    if value.kind == "quantity" and value.unit is not None else value.describe())
+            self.error("PL290", f"coupon `{d.name.text}` takes off {what}, not a share or money",
+                       d.amount.span, help="a coupon takes off a percentage (`20% off`) or "
+                       f"money (`{self.currency or 'USD'} 200 off`)")
+            return None
+        else:
+            return None
+        for item in d.items:
+            if item.text not in self.meters:
+                self.error("PL211", f"unknown item `{item.text}`", item.span,
+                           help=self.suggest(item.text, list(self.meters))
+                           or "a coupon's items are the catalog's meters")
+                return None
+        months = None
+        if d.months is not None:
+            length = self.evaluate(d.months)
+            if length is None:
+                return None
+            if (length.kind != "quantity" or length.unit is None
+                    or length.unit.dimension != "month" or length.number.denominator != 1
+                    or length.number < 1):
+                shown = (f"{format_number(length.unit.from_base(length.number))} "
+                         f"{length.unit.name}" if length.kind == "quantity" and length.unit
+                         else length.describe())
+                self.error("PL233", f"a coupon lasts a whole number of months, not {shown}",
+                           d.months.span,
+                           help="e.g. `for 3 months`, or `once`, or `forever`")
+                return None
+            months = int(length.number)
+        return Coupon(d.name.text, percent, amount, d.target, tuple(i.text for i in d.items),
+                      d.term, months, self.rule(d))
 
     # ---- catalog header ----
     def check_catalog(self, catalogs: list[ast.CatalogDef], plan_file: ast.PlanFile):
@@ -541,6 +610,7 @@ class Checker:
                         continue
                     self.gather(name.text, d.body, drafts, sla_of, slas)
         plans = []
+        self.seat_items = {d.name.text: self.seat_item(d) for d in known.values()}
         for rank, d in enumerate(known.values()):
             fee = self.check_fee(d)
             items = {}
@@ -548,15 +618,39 @@ class Checker:
                 terms = self.item_terms(d.name.text, draft)
                 if terms is not None:
                     items[item_name] = terms
+            seat = self.seat_items[d.name.text]
+            if seat is not None and seat not in items and seat not in drafts[d.name.text]:
+                # a plan priced per seat offers its seats, as many as the account has
+                items[seat] = ItemTerms(seat, unlimited=True, unlimited_rule=self.rule(d))
             sla = sla_of.get(d.name.text)
             commitment = self.commitments.get(d.name.text)
             plans.append(Plan(d.name.text, rank, fee if fee is not None else Decimal(0),
                               self.rule(d), items, sla.level.text if sla else None,
                               self.rule(sla) if sla else None,
                               commitment[0] if commitment else None,
-                              self.rule(commitment[1]) if commitment else None))
+                              self.rule(commitment[1]) if commitment else None,
+                              seat, d.seat.text if d.seat is not None and seat else ""))
         self.plan_sources = (known, drafts)
         return plans
+
+    def seat_item(self, d: ast.PlanDef) -> str | None:
+        """The counted item a fee per seat is per (`per member per month`): the count meter named
+        by the word, or measuring in its unit; None for a flat fee, or when there is none
+        (reported)."""
+        if d.seat is None:
+            return None
+        forms = name_forms(d.seat.text)
+        counted = [m for m in self.meters.values() if m.source == "count"]
+        found = next((m.name for m in counted if m.name in forms), None) or next(
+            (m.name for m in counted if m.unit.name in forms), None)
+        if found is None:
+            self.error("PL287", f"plan `{d.name.text}` costs a fee per `{d.seat.text}`, but no "
+                       f"count meter measures `{d.seat.text}`", d.seat.span,
+                       help=self.suggest(d.seat.text, [m.name for m in counted])
+                       or (f"a fee per seat names a counted item: "
+                           f"{', '.join(f'`per {m.name}`' for m in counted[:5])}" if counted else
+                           f"declare the seats with `meter {d.seat.text}s: count, daily maximum`"))
+        return found
 
     def check_fee(self, d: ast.PlanDef) -> Decimal | None:
         if d.per.text not in FEE_PERIODS:
@@ -678,7 +772,8 @@ class Checker:
                        "customer cannot cap it", clause.span,
                        help="customer caps apply to usage meters")
             return None
-        if isinstance(clause, (ast.NotExtendable, ast.Unlimited, ast.CustomerCap)):
+        if isinstance(clause, (ast.NotExtendable, ast.Unlimited, ast.CustomerCap,
+                               ast.NoRemovalRefund)):
             return MARKER
         if isinstance(clause, ast.TierMode):
             if clause.mode.text not in Tiering.__members__.values():
@@ -761,6 +856,21 @@ class Checker:
         meter = self.meters[name]
         tiered = [k for k in c if k.startswith("TierBand:") or k in ("TierThen", "TierMode")]
         priced = "ExtraPrice" if "ExtraPrice" in c else (tiered[0] if tiered else None)
+        seat = self.seat_items.get(plan)
+        seated = [k for k in ("Minimum", "NoRemovalRefund") if k in c]
+        if seated and name != seat:
+            self.error("PL288", f"`{name}` on plan `{plan}` is not what the plan's fee is per",
+                       c[seated[0]][0].span,
+                       help=f"`at least` and `no refund on removal` belong to a plan priced per "
+                       f"seat, on the seats' item: `plan {plan}: € 7 per {name} per month`"
+                       if seat is None else f"write them on `{seat}`, the plan's seats")
+            return None
+        if name == seat and (priced is not None or "Included" in c):
+            clause = c[priced][0] if priced is not None else c["Included"][0]
+            self.error("PL288", f"plan `{plan}` charges its fee per `{name}` and prices "
+                       f"`{name}` again", clause.span,
+                       help="a plan is priced per seat or prices its seats as extras, not both")
+            return None
         if priced is not None and "NotExtendable" in c:
             self.error("PL242", f"plan `{plan}` cannot extend `{name}` but prices extras for it",
                        c[priced][0].span,
@@ -797,6 +907,12 @@ class Checker:
         if any(v is None for _, v in c.values()):
             return None  # already reported
         values: dict[str, Value] = {k: v for k, (_, v) in c.items() if v is not None}
+        minimum = values["Minimum"].number if "Minimum" in values else None
+        if minimum is not None and "Limit" in values and minimum > values["Limit"].number:
+            self.error("PL289", f"plan `{plan}` bills at least more `{name}` than it allows",
+                       c["Minimum"][0].span, labels=label(c["Limit"][0].span, "at most here"),
+                       help="lower the minimum or raise the limit")
+            return None
         included = values["Included"].number if "Included" in values else Fraction(0)
         maximum = values["Maximum"].number if "Maximum" in values else None
         if maximum is not None and included > maximum:
@@ -827,9 +943,13 @@ class Checker:
             exact_decimal(price.number) if price else None,
             block, block_label, maximum, values["Limit"].number if "Limit" in values else None,
             rule("Included"), rule("ExtraPrice"), rule("Maximum"), rule("Limit"),
-            rule("NotExtendable"), "Unlimited" in c, "CustomerCap" in c, rule("Unlimited"),
+            rule("NotExtendable"),
+            # a plan priced per seat allows as many as the account has, unless `at most` bounds it
+            "Unlimited" in c or (name == seat and "Limit" not in c), "CustomerCap" in c,
+            rule("Unlimited"),
             rule("CustomerCap"), {k: v.number for k, v in elements.items() if v is not None},
-            element_rules, bands, tiering)
+            element_rules, bands, tiering, minimum, rule("Minimum"),
+            "NoRemovalRefund" not in c, rule("NoRemovalRefund"))
 
     @staticmethod
     def block_of(unit: Unit, per_count: Decimal, per: ast.Name | None) -> tuple[Fraction, str]:
@@ -963,7 +1083,7 @@ class Checker:
     def check_order(self, plans: list[Plan], known: dict[str, ast.PlanDef], drafts) -> None:
         """Plans are written lowest first: fees and every item's allowance never decrease."""
         for lower, higher in zip(plans, plans[1:], strict=False):
-            if higher.fee < lower.fee:
+            if least_fee(higher) < least_fee(lower):
                 self.error("PL240", f"plan `{higher.name}` costs less than `{lower.name}`, which "
                            "comes before it", known[higher.name].fee.span,
                            labels=label(known[lower.name].fee.span, "the lower plan's fee"),
@@ -995,6 +1115,15 @@ class Checker:
         return draft.item.span
 
 
+def least_fee(plan: Plan) -> Fraction:
+    """What a plan costs a month at the least: its fee, or for a fee per seat, the fee for the
+    least quantity it bills (`at least N`, one seat otherwise)."""
+    if plan.seat_item is None:
+        return Fraction(plan.fee)
+    minimum = plan.items[plan.seat_item].minimum
+    return Fraction(plan.fee) * max(minimum or 0, 1)
+
+
 _CLAUSE_WORDS = {
     "Included": "includes",
     "ExtraPrice": "costs as an extra",
@@ -1004,6 +1133,8 @@ _CLAUSE_WORDS = {
     "Unlimited": "is unlimited",
     "ElementLimit": "limit per element is",
     "CustomerCap": "is capped by the customer",
+    "Minimum": "minimum is",
+    "NoRemovalRefund": "removals are",
 }
 
 __all__ = ["check", "CheckResult", "Checker", "Value", "WARNING", "name_forms"]

@@ -185,16 +185,20 @@ def over_limit_reason(show, measured, day, plan: str, ceiling) -> Reason:
     return Reason("over-limit", f"{show(measured)} {when}; plan `{plan}` allows {show(ceiling)}")
 
 
-def sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared):
+def sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared,
+               fee: Decimal | None = None):
+    """The SLA refund of the period on `plan`: a share of its `fee` (the plan's fee, or the
+    period's fee for its seats), by the band its uptime falls in."""
     uptime = prepared.uptime.get(str(period))
     if uptime is None or plan.sla is None:
         return None
+    fee = plan.fee if fee is None else fee
     level = catalog.slas[plan.sla]
-    refunded = rules.sla_refund(level.refunds, uptime, plan.fee, catalog.currency)
+    refunded = rules.sla_refund(level.refunds, uptime, fee, catalog.currency)
     if refunded is None or refunded[2] == 0:
         return None
     refund, exact, amount = refunded
-    steps = refund_steps(uptime, level.name, refund, plan.fee, amount, catalog.currency)
+    steps = refund_steps(uptime, level.name, refund, fee, amount, catalog.currency)
     line = ChargeLine("refund", "SLA refund", plan.name, str(period), Decimal(1),
                       refund_unit(refund), fraction_to_decimal(exact), amount, refund.rule, steps)
     decision = Decision("sla-refund", plan.sla, period.last_day, "refunded",

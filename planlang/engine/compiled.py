@@ -72,6 +72,7 @@ from planlang.engine.charges import (
     refund_steps,
     refund_unit,
 )
+from planlang.engine.coupons import Redeemed, discount_lines, redeem
 from planlang.engine.decisions import decide_create, decide_store
 from planlang.engine.dunning import (
     calendar_steps,
@@ -125,6 +126,7 @@ from planlang.engine.timeline import (
     NOT_BILLED,
     addon_line_steps,
     fee_lines,
+    seat_fee_basis,
     status_reason,
     switched,
 )
@@ -144,6 +146,7 @@ from planlang.model import (
     Calendar,
     Catalog,
     ChangeRule,
+    Coupon,
     DiscountRule,
     ItemTerms,
     Ladder,
@@ -186,6 +189,7 @@ _KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value wri
 _POLICY_KEYS = frozenset(("on", "policy"))
 _CAP_KEYS = frozenset(("on", "cap"))
 _PAY_KEYS = frozenset(("on", "pay"))
+_REDEEM_KEYS = frozenset(("on", "redeem"))
 _CHANGE_KEYS = frozenset(("on", "change_plan", "by", "commitment", "deposit"))
 _SPAN_KEYS = frozenset(("intervals", "daily", "elements"))  # a count meter's
 _SAMPLE_KEYS = frozenset(("snapshots", "daily", "elements"))  # a snapshots meter's
@@ -329,6 +333,8 @@ HANDLING: dict[type, dict[str, Any]] = {
         "calendar": COMPUTED,
         "changes": BY_ACCOUNT,
         "records": Only(_unset, "daily billing records"),
+        # redeemed on the timeline (`_Runner.walk`), taken off a bill by `coupons.discount_lines`
+        "coupons": BY_ACCOUNT,
         "discounts": Only(_unset, "daily billing records"),
         # usage decided event by event (`quota.decided_items`): `_Runner.consume`
         "quotas": COMPUTED,
@@ -342,7 +348,10 @@ HANDLING: dict[type, dict[str, Any]] = {
     },
     Plan: {
         **_fields("name fee_rule sla_rule commitment_rule", WORDING),
-        **_fields("fee items sla", COMPUTED),
+        # a fee per seat: the month's fee lines from the seats' day figures (`_Runner.seat_days`,
+        # `timeline.fee_lines`), in the general walk (the generated months give it the record)
+        **_fields("fee items sla seat_item", COMPUTED),
+        "seat_label": WORDING,
         **_fields("rank commitment_months", BY_ACCOUNT),
     },
     ItemTerms: {
@@ -353,12 +362,16 @@ HANDLING: dict[type, dict[str, Any]] = {
         **_fields("included extendable price block maximum limit unlimited element_limits "
                   "bands tiering", COMPUTED),
         "customer_cap": COMPUTED,
+        **_fields("minimum removals_refunded", COMPUTED),
+        **_fields("minimum_rule removal_rule", WORDING),
     },
     Ladder: {
         **_fields("name rule up_rule down_rule overflow_rule", WORDING),
         **_fields("tiers item up down_periods overflow_plan overflow_block", COMPUTED),
     },
     RuleRef: _fields("file line text", WORDING),
+    Coupon: {**_fields("percent amount target items term months", BY_ACCOUNT),
+             **_fields("name rule", WORDING)},
     SlaLevel: {"refunds": COMPUTED, **_fields("name rule", WORDING)},
     Refund: {**_fields("percent band", COMPUTED), "rule": WORDING},
     Band: _fields("low low_inclusive high high_inclusive", COMPUTED),
@@ -498,8 +511,9 @@ class _Meter:
         self.keys = _METER_KEYS if usage else _DAY_KEYS
         self.counted = meter.source == "count"  # its day figures may be `{count, disabled}`
         # intervals: the time-weighted average of a day, then the period's sum or average, or
-        # its highest day (no monthly step); other steps over intervals: the interpreter's
-        self.spans = self.counted and meter.daily != "maximum" and meter.monthly != "maximum"
+        # its highest day (no monthly step); or a day's highest level (`daily maximum`), then
+        # any monthly step; an average's highest day: the interpreter's
+        self.spans = self.counted and (meter.daily == "maximum" or meter.monthly != "maximum")
         self.sampled = meter.source == "snapshots"  # its snapshots: a day's average or maximum
         self.averaged = meter.daily != "maximum"
         self.subtract = self.counted and not meter.include_disabled
@@ -668,6 +682,8 @@ class _Runner:
         # A monthly run's month as generated straight-line code (record -> Outcome), and a
         # run of several months as a generated loop over them (record -> [Outcome]): the
         # general walk's steps with this catalog's and these months' constants bound.
+        # whether a plan is priced per seat: its month's fee lines made in the walk (`seat_days`)
+        self.seated = any(tier.plan.seat_item is not None for tier in self.tiers.values())
         self.one_month = None
         self.months = None
         if len(self.asked_months) == 1 and not self.decided:
@@ -753,15 +769,17 @@ class _Runner:
                 addons: tuple | None, uptime=None, last_day: dt.date | None = None,
                 trace: bool = False,
                 consumed: dict | None = None, usage: Any = None,
-                fees: tuple | None = None, told: _Told | None = None
-                ) -> tuple[tuple, Decimal, tuple]:
+                fees: tuple | None = None, told: _Told | None = None,
+                seats: dict | None = None) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
         decisions they make: usage over a plan's limit (the period's figure, or a count's
         highest day, found in the account's `usage`), then the refund (`refund`). The items
         `consumed` (decided event by event) are billed for what was allowed, which their limit
         does not bound. `fees`: the fee lines of a month whose plan changed (`fee_lines`). With
-        `told` (an explained walk's), each line carries its steps and so does each decision."""
+        `told` (an explained walk's), each line carries its steps and so does each decision.
+        `seats`: the seats' day figures of a month on a plan priced per seat (`seat_days`), of
+        whose fee the refund is a share."""
         lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
@@ -789,7 +807,9 @@ class _Runner:
                                                currency),)
                     lines += (_new(Line, line),)
         if uptime is not None and tier.sla is not None:
-            refunded = self.refund(tier, uptime, last_day, trace, told)
+            basis = None if seats is None else seat_fee_basis(self.catalog, tier.plan,
+                                                              _period(month), seats)
+            refunded = self.refund(tier, uptime, last_day, trace, told, basis)
             if refunded is not None:
                 lines += (refunded[0],)
                 decisions += (refunded[1],)
@@ -863,6 +883,33 @@ class _Runner:
                        else self.measurement(item, month, measured, told, None),)
         return _new(Ruling, ruling)
 
+    def seat_days(self, usage, month: int, segments: list) -> dict[str, list] | None:
+        """The seats' figure of each day of `month`, by item, in the meter's unit, for the plans
+        of the month's `segments` priced per seat (None when none is), read as `figures`
+        reads them (`day_values`)."""
+        items = {item for item in (self.tiers[seg.plan].plan.seat_item for seg in segments)
+                 if item is not None}
+        if not items:
+            return None
+        if usage is not None and type(usage) is not dict:
+            raise _Interpret
+        return {item: self.day_values((usage or _NO_FIGURES).get(item, _NO_FIGURES),
+                                      self.meters[item], month) for item in items}
+
+    def day_values(self, data, meter: _Meter, month: int) -> list:
+        """A meter's figure of each day of `month`, in order (0 for a day without one), from
+        its data as `meter_months` reads it: Decimals, or Fractions where a count's part-days
+        are."""
+        numbers = self.day_numbers.get(month)
+        if numbers is None:
+            numbers = self.day_numbers[month] = range(1, self.days_of(month) + 1)
+        by_day: dict[int, dict] = {}
+        self.meter_months(data, meter, month, month, by_day)
+        daily = by_day.get(month, _NO_FIGURES)
+        if any(type(v) is Fraction for v in daily.values()):  # a count's part-days
+            return [Fraction(daily.get(day, 0)) for day in numbers]
+        return [daily.get(day, _ZERO) for day in numbers]
+
     def measurement(self, item: str, month: int, measured: Decimal, told: _Told,
                     consumed: dict | None) -> tuple:
         """The steps of a meter's figure `measured` for `month` (`metering.measure_steps`) from
@@ -915,12 +962,18 @@ class _Runner:
         return [(date, given.get(date, peak)) for date, (_, peak)
                 in zip(dates, level_spans(changes, index, level, bounds), strict=True)]
 
-    def fee_lines(self, period: Period, segments: list) -> tuple:
-        """The fee lines of a month whose plan changed: `timeline.fee_lines`, the interpreter's,
-        as `Line`s (each keeping its unit, which a prorated fee's `day of 30` is, and its
+    def fee_lines(self, period: Period, segments: list, seats: dict | None = None) -> tuple:
+        """The fee lines of a month whose plan changed, or of a plan priced per seat (`seats`:
+        the seats' day figures, `seat_days`): `timeline.fee_lines`, the interpreter's, as
+        `Line`s (each keeping its unit, which a prorated fee's `day of 30` is, and its
         steps)."""
+        return self.charge_lines(fee_lines(self.catalog, period, segments, seats))
+
+    @staticmethod
+    def charge_lines(lines: list) -> tuple:
+        """The interpreter's `ChargeLine`s as `Line`s, each keeping its unit and steps."""
         out = []
-        for line in fee_lines(self.catalog, period, segments):
+        for line in lines:
             fee = _new(_FeeLine, (line.kind, line.item, line.plan, line.quantity,
                                   line.unit_price, line.amount, line.rule))
             fee.unit = line.unit
@@ -941,12 +994,14 @@ class _Runner:
         return held
 
     def refund(self, tier: _Tier, uptime: Fraction, last_day: dt.date | None,
-               trace: bool = False, told: _Told | None = None) -> tuple[Line, Ruling] | None:
+               trace: bool = False, told: _Told | None = None,
+               basis: Decimal | None = None) -> tuple[Line, Ruling] | None:
         """The SLA refund of a month with `uptime` on a plan whose SLA refunds (`rules.sla_refund`):
         its line and its decision (with `trace`, carrying the refund and the uptime, which its
         reason states), or None when no band holds the uptime."""
         assert tier.sla is not None
-        refunded = rules.sla_refund(tier.sla, uptime, tier.fee, self.currency)
+        fee = tier.fee if basis is None else basis  # (a fee per seat: the month's, `basis`)
+        refunded = rules.sla_refund(tier.sla, uptime, fee, self.currency)
         if refunded is None or refunded[2] == 0:
             return None
         refund, exact_refund, amount = refunded
@@ -958,7 +1013,7 @@ class _Runner:
             ruling += ((refund, uptime),)
         if told is not None:
             assert tier.plan.sla is not None
-            steps = refund_steps(uptime, tier.plan.sla, refund, tier.fee, amount, self.currency)
+            steps = refund_steps(uptime, tier.plan.sla, refund, fee, amount, self.currency)
             line += (steps,)
             ruling += (steps,)
         return _new(Line, line), _new(Ruling, ruling)
@@ -1208,6 +1263,7 @@ class _Runner:
         invoices: dict[str, list] = {}  # a billing calendar's invoices by period, as `owed`
         restore = None  # the plan an account downgraded for an unpaid invoice had
         committed = None  # the day a commitment to the plan runs until
+        coupons: list[Redeemed] = []  # the coupons redeemed (`coupons.redeem`)
         results = {}
         while month <= last:
             messages: tuple = ()
@@ -1320,6 +1376,11 @@ class _Runner:
                 elif type(new) is tuple:  # a policy or caps set, a payment
                     if new[0] == "policy":
                         policy = new[1]
+                    elif new[0] == "redeem":
+                        d = redeem(self.catalog, coupons, new[1], moment.date())
+                        made_on.append(_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
+                                                     d.reasons[0].code, d.rule, d.effective)
+                                            + ((d,) if trace else ())))
                     elif new[0] == "caps":
                         caps = {**caps, **new[1]}
                     else:  # a payment: `dunning.payment`
@@ -1360,12 +1421,26 @@ class _Runner:
                 lines: tuple = ()
             else:
                 fees = None if segments is None else self.fee_lines(_period(month), segments)
+                seats = None
+                if self.seated:  # a plan priced per seat: its fee from the seats' day figures
+                    seats = self.seat_days(record.get("usage"), month, segments or [
+                        Segment(1, plan, "start", None)])
+                    if seats is not None:
+                        fees = self.fee_lines(_period(month), segments or [
+                            Segment(1, plan, "start", None)], seats)
                 lines, total, made = self.charges(tier, figures, month, fee_lines[plan],
                                                   addons, uptimes.get(month), last_day, trace,
-                                                  consumed, record.get("usage"), fees, told)
+                                                  consumed, record.get("usage"), fees, told,
+                                                  seats)
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)
+                if coupons:  # the coupons redeemed: the month's discounts (`discount_lines`)
+                    off = self.charge_lines(discount_lines(self.catalog, coupons, month, key,
+                                                           plan, lines))
+                    if off:
+                        lines += off
+                        total = rules.bill_total(lines, self.currency)
                 scheduled, decisions, addons = self.ladder_step(
                     tier, figures, month, history, last_day, next_first, decisions, trace,
                     following, told)
@@ -1545,6 +1620,13 @@ class _Runner:
             if event.keys() == _CAP_KEYS:  # the customer's caps from then on
                 moment, day = _instant(event["on"])
                 out.append((moment, day, ("caps", self.caps(event["cap"]))))
+                continue
+            if event.keys() == _REDEEM_KEYS:  # a coupon redeemed (`coupons.redeem`)
+                code = event["redeem"]
+                if type(code) is not str or code not in self.catalog.coupons:
+                    raise _Interpret
+                moment, day = _instant(event["on"])
+                out.append((moment, day, ("redeem", code)))
                 continue
             if event.keys() == _PAY_KEYS:  # a payment of a period's invoice, as written
                 paid = event["pay"]
@@ -1845,10 +1927,13 @@ class _Runner:
             bounds = [start + day * _DAY for day in range(self.days_of(month) + 1)]
             total = highest = _ZERO
             kept = None if days is None else days.setdefault(month, {})
+            averaged = meter.averaged
             for day, (area, peak) in enumerate(level_spans(changes, index, level, bounds)):
                 value = given.get(bounds[day].date()) if given else None
                 if value is not None:
                     area, peak = value * _DAY_SECONDS, value
+                elif not averaged:  # `daily maximum`: the day's highest level, all day
+                    area = peak * _DAY_SECONDS
                 total += area
                 if peak > highest:
                     highest = peak

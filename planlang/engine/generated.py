@@ -597,6 +597,9 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
     meter's figure), lookback, up (the month's uptime or None), trace; in the loop also made,
     history and addons (what the last billed month decided)."""
     plan = tier.name
+    if tier.plan.seat_item is not None:  # its fee from the seats' day figures, in the walk
+        at.walk(1, "a fee per seat")
+        return
     # whether the evaluated months' usage is kept (in the loop: always, from month to month)
     history = at.loop or _lookback(out, runner, tier)
     if runner.suspend and not at.loop:

@@ -105,6 +105,13 @@ def _measure(meter: Meter, series: Series, period: Period) -> Measurement:
                                                  value, meter.unit.from_base))
 
 
+def day_figures(meter: Meter, series: Series | None, period: Period) -> list[Fraction]:
+    """A meter's figure for each day of the period, in order, in base units (its daily step:
+    a count's seats on each day, for a fee per seat)."""
+    daily = _daily_figures(meter, series or Series(), period)
+    return [daily[day] for day in period.dates()]
+
+
 def measure_steps(meter: Meter, sources: tuple[str, ...], values: list, total, raw, value,
                   convert) -> tuple[Step, ...]:
     """The steps of a meter's figure for a period, worded: what was measured (`sources`), the
@@ -116,7 +123,7 @@ def measure_steps(meter: Meter, sources: tuple[str, ...], values: list, total, r
     by it."""
     unit = meter.unit
     steps = [Step("measured", ", ".join(sources) or "no measurements this period"),
-             Step(f"daily {meter.daily or _default_daily(meter)}", _runs(values, convert))]
+             Step(f"daily {meter.daily or _default_daily(meter)}", day_runs(values, convert))]
     monthly = meter.monthly or "sum"
     shown = f"{number_text(convert(raw))} {unit.name}"
     if monthly == "average":
@@ -255,7 +262,7 @@ def level_spans(changes, index: int, level, bounds: list[dt.datetime]) -> list[t
     return out
 
 
-def _runs(values: list, convert) -> str:
+def day_runs(values: list, convert) -> str:
     """`5 × 15 days, 4 × 15 days`: the day figures, equal neighbours grouped."""
     if not values:
         return ""

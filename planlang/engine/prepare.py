@@ -156,15 +156,21 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
     _check_caps(catalog, account.caps, ("caps",), problems)
     for index, event in enumerate(account.timeline):
         path = ("timeline", index)
-        given = [n for n in ("change_plan", "status", "pay", "cap", "policy", "coupon")
+        given = [n for n in ("change_plan", "status", "pay", "cap", "policy", "coupon", "redeem")
                  if getattr(event, n) is not None]
         if len(given) != 1:
             problems.append(Problem(path, "PL415", "a timeline event does one thing: "
                                     + ("it does nothing" if not given else
                                        "it has " + ", ".join(f"`{g}`" for g in given)),
                                     help="give one of `change_plan`, `status`, `pay`, `cap`, "
-                                    "`policy`, `coupon` per event"))
+                                    "`policy`, `coupon`, `redeem` per event"))
             continue
+        if event.redeem is not None and event.redeem not in catalog.coupons:
+            problems.append(Problem(path + ("redeem",), "PL418",
+                                    f"unknown coupon `{event.redeem}`",
+                                    help=did_you_mean(event.redeem, list(catalog.coupons))
+                                    or ("coupons: " + ", ".join(catalog.coupons)
+                                        if catalog.coupons else "the catalog has no coupons")))
         if event.change_plan is not None and catalog.plan(event.change_plan) is None:
             problems.append(Problem(path + ("change_plan",), "PL411",
                                     f"unknown plan `{event.change_plan}`",

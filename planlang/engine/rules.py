@@ -133,6 +133,23 @@ def prorated_fee(fee, span: int, days: int, currency: str) -> Decimal:
     return round_money(Fraction(fee) * span / days, currency)
 
 
+def seat_quantities(days: Sequence[Any], minimum, refunded: bool) -> list:
+    """The seats a per-seat fee bills on each day of a period, from the seats' figure of each
+    day in order (`days`): the day's figure, never below `minimum` (None: no minimum); when
+    removals are not refunded, a seat once there is billed to the period's end, so a day bills
+    the highest figure of the period so far. A stretch of the period bills the sum of its days'
+    quantities (seat-days) × the fee / the period's days (`prorated_fee`)."""
+    out = []
+    highest = 0
+    for quantity in days:
+        if not refunded:
+            if quantity > highest:
+                highest = quantity
+            quantity = highest
+        out.append(quantity if minimum is None or quantity >= minimum else minimum)
+    return out
+
+
 def sla_refund(refunds: Sequence[Any], uptime, fee, currency: str):
     """The SLA refund for a period's `uptime`: (the `Refund` whose band holds it, the exact
     refund, the amount rounded), or None when no band holds it. Refunds are negative."""
@@ -269,6 +286,7 @@ def addon_figures(overflow, usage, count) -> tuple:
 
 
 __all__ = ["monthly", "rounded", "metered", "started_blocks", "line_amount", "extra",
-           "over_ceiling", "tier_limit", "prorated_fee", "sla_refund", "Up", "Down", "Overflow",
+           "over_ceiling", "tier_limit", "prorated_fee", "seat_quantities", "sla_refund", "Up",
+           "Down", "Overflow",
            "Rung", "Move", "rungs", "ladder_move", "add_ons", "addon_figures", "bill_total",
            "quota_ceiling", "quota_take", "notice_threshold"]

@@ -75,6 +75,7 @@ class State:
     commitment_until: dt.date | None = None
     invoices: dict[str, Invoice] = attrs.Factory(dict)
     restore_plan: str | None = None  # the plan to give back when a downgraded account pays
+    coupons: list = attrs.Factory(list)  # the coupons redeemed (`coupons.Redeemed`)
 
 
 @attrs.frozen

@@ -21,15 +21,16 @@ from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change, level
 from planlang.engine.charges import item_charge, peak_over_limit, sla_refund
+from planlang.engine.coupons import discount_lines, redeem
 from planlang.engine.decisions import decide_request
 from planlang.engine.dunning import dunning_events, pay
 from planlang.engine.ladder import evaluate_ladder
-from planlang.engine.metering import Series, measure
+from planlang.engine.metering import Series, day_figures, day_runs, measure
 from planlang.engine.prepare import Prepared, caps_in_base
 from planlang.engine.results import Bill, ChargeLine, Decision, Reason, Step
 from planlang.engine.state import Invoice, Scheduled, Segment, State
 from planlang.model import Catalog, RuleRef
-from planlang.money import EXACT, format_money, fraction_to_decimal
+from planlang.money import EXACT, format_money, format_number, fraction_to_decimal
 
 
 def start_state(catalog: Catalog, prepared: Prepared) -> State:
@@ -152,6 +153,9 @@ class PeriodRun:
             state.caps.update(caps_in_base(self.catalog, event.cap))
         elif event.policy is not None:
             state.policy = event.policy
+        elif event.redeem is not None:
+            self.decisions.append(redeem(self.catalog, state.coupons, event.redeem,
+                                         event.on.date()))
 
     def change_plan(self, event) -> None:
         """A plan change request: decided by `changes.decide_change`, applied here."""
@@ -198,10 +202,14 @@ class PeriodRun:
             lines += self.fee_lines()
             lines += self.addon_lines()
             lines += self.item_lines(plan)
-            refund = sla_refund(catalog, plan, self.period, self.prepared)
+            refund = sla_refund(catalog, plan, self.period, self.prepared,
+                                seat_fee_basis(catalog, plan, self.period, self.seats()))
             if refund is not None:
                 lines.append(refund[0])
                 self.decisions.append(refund[1])
+            lines += discount_lines(catalog, state.coupons,
+                                    self.period.year * 12 + self.period.month - 1,
+                                    str(self.period), plan.name, lines)
             self.ladder_step()
         total = rules.bill_total(lines, catalog.currency)
         if not suspended and catalog.calendar is not None:
@@ -217,7 +225,21 @@ class PeriodRun:
                     messages=tuple(self.messages))
 
     def fee_lines(self) -> list[ChargeLine]:
-        return fee_lines(self.catalog, self.period, self.segments)
+        return fee_lines(self.catalog, self.period, self.segments, self.seats())
+
+    def seats(self) -> dict[str, list] | None:
+        """The seats' figure of each day of the period, by item, in the meter's unit, for the
+        plans of the period priced per seat (None when there are none)."""
+        items = {plan.seat_item for plan in map(self.catalog.plan, (s.plan for s in self.segments))
+                 if plan is not None and plan.seat_item is not None}
+        if not items:
+            return None
+        out = {}
+        for item in items:
+            meter = self.catalog.meters[item]
+            out[item] = [meter.unit.from_base(value) for value in
+                         day_figures(meter, self.prepared.series.get(item), self.period)]
+        return out
 
     def addon_lines(self) -> list[ChargeLine]:
         if self.state.addons is None:
@@ -303,9 +325,12 @@ def switched(segments: list[Segment], period: Period, plan: str, moment: dt.date
             Segment(day, plan, charge, rule, refund)]
 
 
-def fee_lines(catalog: Catalog, period: Period, segments: list[Segment]) -> list[ChargeLine]:
+def fee_lines(catalog: Catalog, period: Period, segments: list[Segment],
+              seats: dict[str, list] | None = None) -> list[ChargeLine]:
     """A period's fee lines from its segments: each plan's fee as its change rule charges it
-    (the interpreter's walk and the compiled walk both bill a change of plan by it)."""
+    (the interpreter's walk and the compiled walk both bill a change of plan by it). `seats`:
+    for a plan priced per seat, the seats' figure of each of the period's days, by item, in the
+    meter's unit."""
     days = period.days
     lines = []
     for index, seg in enumerate(segments):
@@ -322,24 +347,105 @@ def fee_lines(catalog: Catalog, period: Period, segments: list[Segment]) -> list
             previous = catalog.plan(segments[index - 1].plan)
             assert previous is not None
             to_end = days - seg.day + 1
+            if plan.seat_item is not None or previous.seat_item is not None:
+                lines.append(_seat_difference(catalog, period, plan, previous, seats, span, seg))
+                continue
             lines.append(_fee_line(
                 catalog, period, plan, EXACT.subtract(plan.fee, previous.fee), span, to_end, days,
                 "prorated difference", seg, f"({format_money(plan.fee, catalog.currency)} − "
                 f"{format_money(previous.fee, catalog.currency)})"))
         elif seg.charge == "full" or (seg.charge == "start" and following != "prorated"):
+            if plan.seat_item is not None:
+                lines.append(_seat_fee_line(catalog, period, plan, seats, 1, days, span,
+                                            "plan fee", seg))
+                continue
             lines.append(_fee_line(catalog, period, plan, plan.fee, span, days, days, "plan fee",
                                    seg))
         elif span:  # prorated: this segment's days only
-            lines.append(_fee_line(catalog, period, plan, plan.fee, span, span, days,
-                                   "plan fee" if span == days else "plan fee (prorated)", seg))
+            item = "plan fee" if span == days else "plan fee (prorated)"
+            if plan.seat_item is not None:
+                lines.append(_seat_fee_line(catalog, period, plan, seats, seg.day, end - 1, span,
+                                            item, seg))
+                continue
+            lines.append(_fee_line(catalog, period, plan, plan.fee, span, span, days, item, seg))
     return lines
 
 
-def _fee_line(catalog: Catalog, period: Period, plan, fee: Decimal, on_plan: int, span: int,
-              days: int, item: str, seg: Segment, fee_text: str | None = None) -> ChargeLine:
-    """A fee for `span` of the month's `days` (the plan ran `on_plan` days from seg.day)."""
-    currency = catalog.currency
-    amount = rules.prorated_fee(fee, span, days, currency)
+def billed_seats(catalog: Catalog, plan, period: Period, seats: dict[str, list] | None) -> list:
+    """The seats a plan priced per seat bills on each day of the period (`rules.seat_quantities`)
+    from the seats' day figures (`seats`, by item, in the meter's unit, one for each day; none
+    given: no seat), its minimum and whether removals are refunded."""
+    terms = plan.items[plan.seat_item]
+    unit = catalog.meters[plan.seat_item].unit
+    figures = (seats or {}).get(plan.seat_item) or [0] * period.days
+    minimum = None if terms.minimum is None else unit.from_base(terms.minimum)
+    return rules.seat_quantities([Fraction(figure) for figure in figures], minimum,
+                                 terms.removals_refunded)
+
+
+def seat_fee_basis(catalog: Catalog, plan, period: Period,
+                   seats: dict[str, list] | None) -> Decimal:
+    """What a plan costs for the period: its fee, or for a fee per seat, the fee for the
+    period's seat-days, rounded (the amount an SLA refund is a share of)."""
+    if plan.seat_item is None:
+        return plan.fee
+    return rules.prorated_fee(plan.fee, sum(billed_seats(catalog, plan, period, seats)),
+                              period.days, catalog.currency)
+
+
+def _seat_units(catalog: Catalog, period: Period, plan, seats, first: int, last: int) -> tuple:
+    """A plan's seat-days from day `first` to `last`, and each day's quantity; for a flat fee,
+    the days themselves (one each)."""
+    if plan.seat_item is None:
+        return last - first + 1, None
+    quantities = billed_seats(catalog, plan, period, seats)[first - 1:last]
+    return sum(quantities), quantities
+
+
+def _seat_fee_line(catalog: Catalog, period: Period, plan, seats, first: int, last: int,
+                   on_plan: int, item: str, seg: Segment) -> ChargeLine:
+    """A per-seat fee for days `first` to `last`: the fee × seat-days / the period's days,
+    rounded once (the plan ran `on_plan` days from seg.day)."""
+    currency, days = catalog.currency, period.days
+    units, quantities = _seat_units(catalog, period, plan, seats, first, last)
+    amount = rules.prorated_fee(plan.fee, units, days, currency)
+    steps = _on_plan_steps(period, plan, seg, on_plan, days)
+    label = plan.seat_label
+    steps.append(Step(plan.seat_item, day_runs(quantities, _same)))
+    fee = format_money(plan.fee, currency)
+    if first == 1 and last == days and len(set(quantities)) == 1:
+        steps.append(Step("monthly fee", f"{fee} × {format_number(quantities[0])} = "
+                          f"{format_money(amount, currency)}"))
+        quantity, unit, unit_price = fraction_to_decimal(Fraction(quantities[0])), label, plan.fee
+    else:
+        steps.append(Step("proration", f"{fee} × {format_number(units)} {label}-days / {days} = "
+                          f"{format_money(amount, currency)}"))
+        quantity, unit = fraction_to_decimal(Fraction(units)), f"{label}-day of {days}"
+        unit_price = fraction_to_decimal(Fraction(plan.fee) / days, places=6)
+    return ChargeLine("fee", item, plan.name, str(period), quantity, unit, unit_price, amount,
+                      _fee_rule(plan, seg), tuple(steps))
+
+
+def _seat_difference(catalog: Catalog, period: Period, plan, previous, seats, on_plan: int,
+                     seg: Segment) -> ChargeLine:
+    """A `prorated difference` where either plan is priced per seat: (the new plan's fee × its
+    seat-days − the old one's × its own) from the day of the change to the period's end, over
+    the period's days, rounded once."""
+    currency, days = catalog.currency, period.days
+    new, _ = _seat_units(catalog, period, plan, seats, seg.day, days)
+    old, _ = _seat_units(catalog, period, previous, seats, seg.day, days)
+    amount = rules.prorated_fee(1, Fraction(plan.fee) * new - Fraction(previous.fee) * old,
+                                days, currency)
+    steps = _on_plan_steps(period, plan, seg, on_plan, days)
+    steps.append(Step("proration", f"({format_money(plan.fee, currency)} × {format_number(new)} − "
+                      f"{format_money(previous.fee, currency)} × {format_number(old)}) / {days} "
+                      f"= {format_money(amount, currency)}"))
+    return ChargeLine("fee", "prorated difference", plan.name, str(period), Decimal(1),
+                      "difference", amount, amount, _fee_rule(plan, seg), tuple(steps))
+
+
+def _on_plan_steps(period: Period, plan, seg: Segment, on_plan: int, days: int) -> list[Step]:
+    """A fee line's first steps: the plan, and the days the account was on it."""
     first = dt.date(period.year, period.month, seg.day)
     steps = [Step("plan", plan.name)]
     if on_plan:
@@ -348,6 +454,21 @@ def _fee_line(catalog: Catalog, period: Period, plan, fee: Decimal, on_plan: int
                           f"{on_plan} of {days} days"))
     else:
         steps.append(Step("on the plan", f"changed on {first.isoformat()}, its first day"))
+    return steps
+
+
+def _fee_rule(plan, seg: Segment) -> RuleRef:
+    """The rule a fee line cites: the change's that charged it, else the plan's fee line."""
+    return seg.rule if seg.charge in ("difference", "prorated", "full") and seg.rule else (
+        plan.fee_rule)
+
+
+def _fee_line(catalog: Catalog, period: Period, plan, fee: Decimal, on_plan: int, span: int,
+              days: int, item: str, seg: Segment, fee_text: str | None = None) -> ChargeLine:
+    """A fee for `span` of the month's `days` (the plan ran `on_plan` days from seg.day)."""
+    currency = catalog.currency
+    amount = rules.prorated_fee(fee, span, days, currency)
+    steps = _on_plan_steps(period, plan, seg, on_plan, days)
     shown = fee_text or format_money(fee, currency)
     if span == days:
         steps.append(Step("monthly fee", format_money(amount, currency)))
@@ -357,10 +478,13 @@ def _fee_line(catalog: Catalog, period: Period, plan, fee: Decimal, on_plan: int
                           f"{format_money(amount, currency)}"))
         quantity, unit = Decimal(span), f"day of {days}"
         unit_price = fraction_to_decimal(Fraction(fee) / days, places=6)
-    rule = seg.rule if seg.charge in ("difference", "prorated", "full") and seg.rule else (
-        plan.fee_rule)
     return ChargeLine("fee", item, plan.name, str(period), quantity, unit, unit_price,
-                      amount, rule, tuple(steps))
+                      amount, _fee_rule(plan, seg), tuple(steps))
 
 
-__all__ = ["run", "PeriodRun", "fee_lines", "switched", "addon_line_steps"]
+def _same(value):
+    return value
+
+
+__all__ = ["run", "PeriodRun", "fee_lines", "switched", "addon_line_steps", "seat_fee_basis",
+           "billed_seats"]

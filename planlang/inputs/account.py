@@ -85,8 +85,8 @@ class Event:
 
     `change_plan` (with `by`, the acting user's role, and optionally the `commitment` and
     `deposit` offered), `status` (`active` or `suspended`), `pay` (the period whose invoice is
-    paid), `cap` (the customer's monthly caps by item) or `policy` (what happens when a quota
-    runs out).
+    paid), `cap` (the customer's monthly caps by item), `policy` (what happens when a quota
+    runs out) or `redeem` (a coupon of the catalog).
     """
 
     on: dt.datetime
@@ -100,9 +100,10 @@ class Event:
     policy: str | None = None
     coupon: Amount | None = None  # a coupon for any charge credited to the account
     for_: str | None = None  # with `coupon`: the coupon it credits, by name (default: any charge)
+    redeem: str | None = None  # a coupon of the plan catalog redeemed, by name
 
     def action(self) -> str | None:
-        for name in ("change_plan", "status", "pay", "cap", "policy", "coupon"):
+        for name in ("change_plan", "status", "pay", "cap", "policy", "coupon", "redeem"):
             if getattr(self, name) is not None:
                 return name
         return None

@@ -204,6 +204,21 @@ class ElementLimit:
 
 
 @attrs.frozen
+class Minimum:
+    """`at least N`: the least quantity of a plan's seats billed, whatever the account has."""
+
+    amount: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class NoRemovalRefund:
+    """`no refund on removal`: a seat removed is billed to the end of the period."""
+
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class NotExtendable:
     span: Span | None = _span()
 
@@ -261,7 +276,7 @@ class TierThen:
 
 
 ItemClause = (Included | ExtraPrice | Maximum | Limit | ElementLimit | NotExtendable | Unlimited
-              | CustomerCap | TierMode | TierBand | TierThen)
+              | CustomerCap | TierMode | TierBand | TierThen | Minimum | NoRemovalRefund)
 
 
 @attrs.frozen
@@ -290,9 +305,10 @@ PlanStmt = ItemRule | SlaLevel | Commitment
 class PlanDef:
     name: Name
     fee: Expr
-    per: Name
+    per: Name  # the fee's period: `month`
     body: tuple[PlanStmt, ...]
     span: Span | None = _span()
+    seat: Name | None = None  # `per member per month`: the unit of the counted item (a seat)
 
 
 @attrs.frozen
@@ -467,8 +483,23 @@ class DiscountDef:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class CouponDef:
+    """`coupon NAME: AMOUNT off [TARGET] TERM`: a discount an account redeems on its timeline.
+    `target` is "invoice" (the default), "plan fee" or "items" (`items` named); `term` is
+    "once", "months" (`months`, an expression of months) or "forever"."""
+
+    name: Name
+    amount: Expr
+    target: str
+    items: tuple[Name, ...]
+    term: str
+    months: Expr | None = None
+    span: Span | None = _span()
+
+
 Definition = (CatalogDef | LetDef | UnitDef | MeterDef | PlanDef | PlansDef | SlaDef | ChangeDef
-              | QuotaDef | LadderDef | CalendarDef | RecordDef | DiscountDef)
+              | QuotaDef | LadderDef | CalendarDef | RecordDef | DiscountDef | CouponDef)
 
 
 @attrs.frozen

@@ -143,9 +143,12 @@ class Builder(Transformer):
 
     # ---- plans ----
     def plan_def(self, meta, children):
-        name, fee, per, *body = children
-        stmts = body[0] if body else ()
-        return ast.PlanDef(self._name(name), fee, self._name(per), stmts, span=self._span(meta))
+        name, fee, *rest = children
+        words = [self._name(word) for word in rest if not isinstance(word, tuple)]
+        stmts = next((part for part in rest if isinstance(part, tuple)), ())
+        seat = words[0] if len(words) == 2 else None
+        return ast.PlanDef(self._name(name), fee, words[-1], stmts, span=self._span(meta),
+                           seat=seat)
 
     def plans_def(self, meta, children):
         names, body = children
@@ -220,6 +223,12 @@ class Builder(Transformer):
     def element_limit(self, meta, children):
         amount, element = children
         return ast.ElementLimit(amount, self._name(element), span=self._span(meta))
+
+    def minimum_quantity(self, meta, children):
+        return ast.Minimum(children[0], span=self._span(meta))
+
+    def no_removal_refund(self, meta, children):
+        return ast.NoRemovalRefund(span=self._span(meta))
 
     def not_extendable(self, meta, children):
         return ast.NotExtendable(span=self._span(meta))
@@ -437,6 +446,34 @@ class Builder(Transformer):
 
     def coupon(self, meta, children):
         return {"kind": "coupon", "record": self._name(children[0]) if children else None}
+
+    # ---- coupons ----
+    def coupon_def(self, meta, children):
+        name, amount, *rest = children
+        target: tuple = ("invoice", ())
+        if len(rest) == 2:
+            target = rest[0]
+        term, months = rest[-1]
+        return ast.CouponDef(self._name(name), amount, target[0], target[1], term, months,
+                             span=self._span(meta))
+
+    def off_plan_fee(self, meta, children):
+        return ("plan fee", ())
+
+    def off_invoice(self, meta, children):
+        return ("invoice", ())
+
+    def off_items(self, meta, children):
+        return ("items", tuple(children[0]))
+
+    def coupon_once(self, meta, children):
+        return ("once", None)
+
+    def coupon_for(self, meta, children):
+        return ("months", children[0])
+
+    def coupon_forever(self, meta, children):
+        return ("forever", None)
 
     # ---- SLA ----
     def sla_no_refund(self, meta, children):
