@@ -900,12 +900,22 @@ class _Runner:
         """A meter's figure of each day of `month`, in order (0 for a day without one), from
         its data as `meter_months` reads it: Decimals, or Fractions where a count's part-days
         are."""
+        by_day: dict[int, Any] = {}
+        self.meter_months(data, meter, month, month, by_day)
+        daily = by_day.get(month, _NO_FIGURES)
+        values = self.in_order(daily, month)
+        return [_ZERO + value for value in values] if values is daily else values
+
+    def in_order(self, daily: Any, month: int) -> list:
+        """A month's day figures as `meter_months` keeps them (`by_day`), as the list of each
+        day's figure in order (0 for a day without one): the list kept when every day was given
+        in order (the numbers read: whole, or Decimals), else Decimals, or Fractions where a
+        count's part-days are."""
+        if type(daily) is list:
+            return daily
         numbers = self.day_numbers.get(month)
         if numbers is None:
             numbers = self.day_numbers[month] = range(1, self.days_of(month) + 1)
-        by_day: dict[int, dict] = {}
-        self.meter_months(data, meter, month, month, by_day)
-        daily = by_day.get(month, _NO_FIGURES)
         if any(type(v) is Fraction for v in daily.values()):  # a count's part-days
             return [Fraction(daily.get(day, 0)) for day in numbers]
         return [daily.get(day, _ZERO) for day in numbers]
@@ -920,9 +930,6 @@ class _Runner:
         steps = told.measured.get(key)
         if steps is None:
             model = self.catalog.meters[item]
-            numbers = self.day_numbers.get(month)
-            if numbers is None:
-                numbers = self.day_numbers[month] = range(1, self.days_of(month) + 1)
             data = told.data.get(item, _NO_FIGURES)
             sources = source_texts(*(len(data.get(key, ())) for key in (
                 "intervals", "daily", "snapshots", "events")))
@@ -932,13 +939,8 @@ class _Runner:
                 sources += ("usage allowed by the quota",)
             else:  # the month's day figures, kept when `figures` read them
                 daily = told.days.get(key, _NO_FIGURES)
-            if type(daily) is list:  # every day's figure, in order (`meter_months`)
-                values = daily
-            elif any(type(v) is Fraction for v in daily.values()):  # a count's part-days
-                values = [Fraction(daily.get(day, 0)) for day in numbers]
-            else:
-                values = [daily.get(day, _ZERO) for day in numbers]
-            total = sum(values, _ZERO) if type(daily) is list else sum(values)
+            values = self.in_order(daily, month)
+            total = sum(values)
             raw = (total if model.monthly in (None, "sum") else rules.monthly(
                 model.monthly, Fraction(total),
                 Fraction(max(values)) if model.monthly == "maximum" else None, len(values)))
