@@ -648,6 +648,11 @@ class _Runner:
                 tier.quotas[name] = None if terms is None else _Quota(
                     catalog, plan, terms, lambda v, u=unit: exact_decimal(u.from_base(v)))
             self.tiers[plan.name] = tier
+        # the meters whose day figures an explanation may state (`measurement`): an extra's or
+        # a tiered price's, or a period figure's over a limit; an explained walk keeps theirs
+        self.stated = frozenset(name for tier in self.tiers.values()
+                                for _, name, _, ceiling, priced, _, _, _ in tier.items
+                                if priced or ceiling is not None and not self.meters[name].peak)
         self.refund_units = {refund.rule: refund_unit(refund) for level in catalog.slas.values()
                              for refund in level.refunds}
         for ladder in catalog.ladders:
@@ -1754,27 +1759,26 @@ class _Runner:
     def figures(self, usage, first: int, told: _Told | None = None) -> dict:
         """Each month's figure of each meter (`_Meter.figure`), in the meter's unit, keyed
         month * width + meter, for the months from `first` to the last asked. An explained
-        walk's `told` keeps each meter's data and its day figures, by month (what a
-        measurement's steps state)."""
+        walk's `told` keeps each meter's data and, for a meter whose figure its steps may state
+        (`stated`), its day figures by month (what a measurement's steps state)."""
         if type(usage) is not dict:
             raise _Interpret
         out: dict[int, Decimal] = {}
         meters = self.meters
         width = self.width
-        by_day: dict[int, Any] | None = None
         for name, data in usage.items():
             meter = meters.get(name)
             if meter is None:
                 raise _Interpret
             offset = meter.offset
-            if told is not None:
-                by_day = {}
+            by_day: dict[int, Any] | None = (
+                {} if told is not None and name in self.stated else None)
             for month, got in self.meter_months(data, meter, first, self.last_month,
                                                 by_day).items():
                 out[month * width + offset] = meter.figure(self.days_of(month), *got)
             if told is not None:
                 told.data[name] = data
-                assert by_day is not None
+            if by_day and told is not None:
                 for month, daily in by_day.items():  # read once, for the bill and its steps
                     told.days[month * width + offset] = daily
         return out
@@ -1803,13 +1807,15 @@ class _Runner:
 
     def meter_months(self, data, meter: _Meter, first: int, last: int,
                      by_day: dict[int, Any] | None = None) -> dict[int, tuple]:
-        """A meter's data (day figures, a usage meter's events, a count's intervals) by month:
-        (the total of its day figures, the highest of them; None for a meter that sums) and for
-        intervals, from month `first` to `last`, the scale of the total (`interval_months`).
-        A day's events are added up (or the largest taken, `_Meter.largest`), a day's figure
-        given in `daily` replaces them. Given `by_day`, each month's day figures are kept there
-        too, by month then day (an explanation states them): a dict by the day's number, or the
-        list of every day's figure in order (numbers, whole or Decimals, as written or read)."""
+        """A meter's data (day figures, a usage meter's events, a count's intervals) by month,
+        for the months from `first` to `last` (at least; every figure is checked, a figure of
+        another month is not added up): (the total of its day figures, the highest of them;
+        None for a meter that sums) and for intervals the scale of the total
+        (`interval_months`). A day's events are added up (or the largest taken,
+        `_Meter.largest`), a day's figure given in `daily` replaces them. Given `by_day`, the
+        day figures of each month from `first` to `last` are kept there too, by month (an
+        explanation states them): a dict by the day's number, or the list of every day's figure
+        in order (numbers, whole or Decimals, as written or read)."""
         if type(data) is not dict:
             raise _Interpret
         if not data:
@@ -1861,7 +1867,6 @@ class _Runner:
         lead: int | None = None  # the month of the first figure
         months: list[int] | None = None  # each figure's month, once one of another month is seen
         values: list[Any] = []
-        dates: list[tuple[int, int]] = []  # each figure's month and day, for `by_day`
         for day, value in daily.items():
             seen = day_months.get(day)  # the days seen (text); anything else: `day_month`
             month = self.day_month(day, daily) if seen is None else seen
@@ -1873,6 +1878,8 @@ class _Runner:
                     value = self.day_count(value, meter)
                 else:
                     value = self.checked(value, unit)
+            if not first <= month <= last:
+                continue  # checked, and of another month
             if month != lead:
                 if lead is None:
                     lead = month
@@ -1882,9 +1889,12 @@ class _Runner:
                 months.append(month)
             values.append(value)
             if by_day is not None:
-                dates.append((month, day.day if type(day) is dt.date else int(day[8:])))
+                by_day.setdefault(month, {})[
+                    day.day if type(day) is dt.date else int(day[8:])] = _ZERO + value
         if "events" in data:
             for month, value, date in self.event_days(data["events"], daily, meter):
+                if not first <= month <= last:
+                    continue
                 if lead is None:
                     lead = month
                 elif months is None and month != lead:
@@ -1892,12 +1902,10 @@ class _Runner:
                 if months is not None:
                     months.append(month)
                 values.append(value)
-                dates.append((month, date.day))
+                if by_day is not None:
+                    by_day.setdefault(month, {})[date.day] = _ZERO + value
         if lead is None:
             return {}
-        if by_day is not None:
-            for (month, day_number), value in zip(dates, values, strict=True):
-                by_day.setdefault(month, {})[day_number] = _ZERO + value
         if months is None:  # one month: the usual case
             return {lead: (sum(values, _ZERO), _ZERO + max(values) if track else None)}
         totals: dict[int, Decimal] = {}
