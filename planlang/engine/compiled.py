@@ -936,8 +936,8 @@ class _Runner:
         if steps is None:
             model = self.catalog.meters[item]
             data = told.data.get(item, _NO_FIGURES)
-            sources = source_texts(*(len(data.get(key, ())) for key in (
-                "intervals", "daily", "snapshots", "events")))
+            sources = source_texts(len(data.get("intervals", ())), len(data.get("daily", ())),
+                                   len(data.get("snapshots", ())), len(data.get("events", ())))
             daily: Any
             if consumed and item in consumed:
                 daily = {1: consumed[item]}
