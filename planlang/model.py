@@ -34,6 +34,7 @@ class Aggregation(StrEnum):
 class Direction(StrEnum):
     UP = "up"
     DOWN = "down"
+    NEAREST = "nearest"  # half a step and more up, less than half down
 
 
 class Tiering(StrEnum):
@@ -196,6 +197,12 @@ class ItemTerms:
     minimum_rule: RuleRef | None = None
     removals_refunded: bool = True
     removal_rule: RuleRef | None = None
+    # the least and the most the item's lines charge in a period (`at least $ 20 per month`,
+    # `capped at $ 500 per month`): a true-up line, a cap line
+    minimum_charge: Decimal | None = None
+    minimum_charge_rule: RuleRef | None = None
+    charge_cap: Decimal | None = None
+    charge_cap_rule: RuleRef | None = None
 
     @property
     def rule(self) -> RuleRef | None:
@@ -283,6 +290,12 @@ class Plan:
     # the fee multiplies, and the unit as written; None: a flat fee
     seat_item: str | None = None
     seat_label: str = ""
+    # the least and the most a period on the plan charges (`minimum spend $ 100 per month`,
+    # prorated by the days on the plan; `capped at $ 1,000 per month`)
+    minimum_spend: Decimal | None = None
+    minimum_spend_rule: RuleRef | None = None
+    spend_cap: Decimal | None = None
+    spend_cap_rule: RuleRef | None = None
 
 
 @attrs.frozen

@@ -44,7 +44,9 @@ CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
     ("tiered", "tests/scenarios/tiered-pricing/shapes.plan"),
     ("tiered-examples", "tests/scenarios/tiered-pricing/worked-examples.plan"),
     ("seats", "tests/scenarios/seats/seats.plan"),
-    ("coupons", "tests/scenarios/coupons/coupons.plan")]}
+    ("coupons", "tests/scenarios/coupons/coupons.plan"),
+    ("rounding", "tests/scenarios/rounding/nearest.plan"),
+    ("spend", "tests/scenarios/spend/spend.plan")]}
 COMPILED = {name: compile_catalog(catalog) for name, catalog in CATALOGS.items()}
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]

@@ -348,7 +348,8 @@ def _flespi_records() -> list[dict]:
     """flespi accounts whose explained bills state day figures in every form the reading keeps
     them: given for every day in order (whole numbers, numbers, texts: the list read), for some
     days or out of order, `{count, disabled}`, intervals and usage events; with an SLA refund
-    and usage over a plan's limit (a period's figure, and a count's highest day)."""
+    and usage over a plan's limit (a period's figure, and a count's highest day), and of an
+    item the plan does not offer."""
     ramp = {day: 3 + index // 10 for index, day in enumerate(DAYS)}
     return [
         {"account": "whole", "plan": "Enterprise", "usage": {
@@ -368,7 +369,9 @@ def _flespi_records() -> list[dict]:
             "devices": {"daily": {day: 6000 for day in DAYS}},
             "calculators": {"daily": {DAYS[3]: 1500, DAYS[5]: 1500}}}},
         {"account": "free", "plan": "Free", "usage": {"channels": {"daily": {DAYS[9]: 3}},
-                                                      "sms": {"daily": {DAYS[0]: 12}}}},
+                                                      "sms": {"daily": {DAYS[0]: 12}},
+                                                      "custom_engineering": {"events": [
+                                                          {"on": DAYS[4], "amount": 3}]}}},
     ]
 
 
@@ -389,4 +392,4 @@ def test_explained_bills_state_the_day_figures_read_for_the_bill(periods) -> Non
         kinds |= {d.reasons[0].code for bill in explained for d in bill.decisions}
         kinds |= {d.steps[0].label for bill in explained for d in bill.decisions}
     assert kinds >= {"fee", "extra", "refund", "uptime-in-band", "over-limit", "highest count",
-                     "measured"}
+                     "measured", "not-offered"}

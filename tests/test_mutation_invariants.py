@@ -802,3 +802,25 @@ def test_an_sla_refund_is_a_share_of_the_seats_fee():
     bill = _seat_bill("Pro", [{"from": "2026-10-01T00:00:00Z", "count": 3}], uptime="98%")
     assert [line.amount for line in bill.lines] == [Decimal("30.00"), Decimal("-7.50")]
     assert bill.total == Decimal("22.50")
+
+
+@pytest.mark.parametrize(("value", "direction", "step", "expected"), [
+    (Decimal("12.74"), "nearest", Decimal("0.5"), Decimal("12.5")),
+    (Decimal("12.75"), "nearest", Decimal("0.5"), Decimal("13.0")),  # half a step goes up
+    (Decimal("12.76"), "nearest", Decimal("0.5"), Decimal("13.0")),
+    (Fraction(5, 2), "nearest", 1, 3),
+    (Fraction(7, 3), "nearest", 1, 2),
+    (Decimal("0.4"), "nearest", 1, 0),
+    (Decimal("12.74"), "up", Decimal("0.5"), Decimal("13.0")),
+    (Decimal("12.74"), "down", Decimal("0.5"), Decimal("12.5")),
+    (Decimal("12.5"), "up", Decimal("0.5"), Decimal("12.5")),
+])
+def test_rounded(value, direction, step, expected):
+    assert rules.rounded(value, direction, step) == expected
+
+
+def test_an_average_rounded_to_the_nearest_is_rounded_from_the_total():
+    # 30 days, a total of 74.9 GB-days: the average 2.4966… GB is nearer 2.5 than 2 (half: up)
+    assert rules.metered("average", Decimal("74.9"), Decimal(5), 30, "nearest",
+                         Decimal("0.5")) == Decimal("2.5")
+    assert rules.metered("average", Decimal("74.9"), Decimal(5), 30, "nearest", 1) == 2

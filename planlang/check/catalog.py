@@ -107,6 +107,8 @@ class Checker:
         self.commitments: dict[str, tuple[int, ast.Commitment]] = {}
         self.plan_sources: tuple[dict, dict] = ({}, {})  # plan definitions and item drafts
         self.seat_items: dict[str, str | None] = {}  # the item each plan's fee is per, if any
+        # each plan's bounds on a period's charges: {"minimum"|"cap": (amount, statement)}
+        self.spend_bounds: dict[str, dict[str, tuple[Decimal, ast.MoneyBound]]] = {}
         self.compare_budget = MAX_COMPARED_NAMES
         # Durations (commitments) are in months; a year is twelve of them.
         self.units["month"] = Unit("month", "month", Fraction(1))
@@ -629,9 +631,22 @@ class Checker:
                               self.rule(sla) if sla else None,
                               commitment[0] if commitment else None,
                               self.rule(commitment[1]) if commitment else None,
-                              seat, d.seat.text if d.seat is not None and seat else ""))
+                              seat, d.seat.text if d.seat is not None and seat else "",
+                              *self.plan_bounds(d.name.text)))
         self.plan_sources = (known, drafts)
         return plans
+
+    def plan_bounds(self, plan: str) -> tuple:
+        """A plan's minimum spend and cap with their rules (PL291 for a minimum above the cap)."""
+        bounds = self.spend_bounds.get(plan, {})
+        least, cap = bounds.get("minimum"), bounds.get("cap")
+        if least is not None and cap is not None and least[0] > cap[0]:
+            self.error("PL291", f"plan `{plan}` charges at least more than its cap",
+                       least[1].span, labels=label(cap[1].span, "capped here"),
+                       help="lower the minimum spend or raise the cap")
+            least = cap = None
+        return (None if least is None else least[0], None if least is None else self.rule(least[1]),
+                None if cap is None else cap[0], None if cap is None else self.rule(cap[1]))
 
     def seat_item(self, d: ast.PlanDef) -> str | None:
         """The counted item a fee per seat is per (`per member per month`): the count meter named
@@ -692,6 +707,19 @@ class Checker:
 
     def gather(self, plan: str, body, drafts, sla_of, slas: dict[str, SlaLevel]) -> None:
         for stmt in body:
+            if isinstance(stmt, ast.MoneyBound):
+                bounds = self.spend_bounds.setdefault(plan, {})
+                if stmt.kind in bounds:
+                    self.error("PL221", f"plan `{plan}` says twice what it "
+                               f"{'charges at least' if stmt.kind == 'minimum' else 'is capped at'}",
+                               stmt.span, labels=label(bounds[stmt.kind][1].span, "first said here"),
+                               help="keep one line of each")
+                    continue
+                bound = self.money_bound(stmt, f"the minimum spend of plan `{plan}`"
+                                         if stmt.kind == "minimum" else f"the cap of plan `{plan}`")
+                if bound is not None:
+                    bounds[stmt.kind] = (bound, stmt)
+                continue
             if isinstance(stmt, ast.Commitment):
                 if plan in self.commitments:
                     self.error("PL221", f"plan `{plan}` has two commitments", stmt.span,
@@ -733,6 +761,8 @@ class Checker:
                 kind = type(clause).__name__
                 if isinstance(clause, ast.ElementLimit):
                     kind = f"ElementLimit:{self.element_meter(clause.element)}"
+                if isinstance(clause, ast.MoneyBound):
+                    kind = f"MoneyBound:{clause.kind}"
                 if isinstance(clause, ast.TierBand):  # an item has as many bands as it says
                     kind = f"TierBand:{sum(k.startswith('TierBand:') for k in draft.clauses)}"
                 if kind in draft.clauses:
@@ -744,6 +774,15 @@ class Checker:
                                "in each plan")
                     continue
                 draft.clauses[kind] = (clause, self.clause_value(clause, meter))
+
+    def money_bound(self, bound: ast.MoneyBound, what: str) -> Decimal | None:
+        """A bound on a period's charges: money in the catalog's currency, per month."""
+        if bound.per.text not in FEE_PERIODS:
+            self.error("PL215", f"unknown period `{bound.per.text}`", bound.per.span,
+                       help=self.suggest(bound.per.text, FEE_PERIODS)
+                       or "a minimum or a cap is per month, the catalog's billing period")
+            return None
+        return self.expect_money(self.evaluate(bound.amount), bound.amount, what)
 
     def element_meter(self, name: ast.Name) -> str:
         """The counted item an element word names (`channel` → `channels`), or the word itself."""
@@ -775,6 +814,11 @@ class Checker:
         if isinstance(clause, (ast.NotExtendable, ast.Unlimited, ast.CustomerCap,
                                ast.NoRemovalRefund)):
             return MARKER
+        if isinstance(clause, ast.MoneyBound):
+            limit = self.money_bound(clause, f"the {'minimum' if clause.kind == 'minimum' else 'cap'}"
+                                     f" of `{meter.name}`")
+            return None if limit is None else Value("money", Fraction(limit),
+                                                    currency=self.currency)
         if isinstance(clause, ast.TierMode):
             if clause.mode.text not in Tiering.__members__.values():
                 self.error("PL282", f"unknown pricing `{clause.mode.text}`", clause.mode.span,
@@ -907,6 +951,14 @@ class Checker:
         if any(v is None for _, v in c.values()):
             return None  # already reported
         values: dict[str, Value] = {k: v for k, (_, v) in c.items() if v is not None}
+        least = values.get("MoneyBound:minimum")
+        cap = values.get("MoneyBound:cap")
+        if least is not None and cap is not None and least.number > cap.number:
+            self.error("PL291", f"`{name}` on plan `{plan}` charges at least more than its cap",
+                       c["MoneyBound:minimum"][0].span,
+                       labels=label(c["MoneyBound:cap"][0].span, "capped here"),
+                       help="lower the minimum or raise the cap")
+            return None
         minimum = values["Minimum"].number if "Minimum" in values else None
         if minimum is not None and "Limit" in values and minimum > values["Limit"].number:
             self.error("PL289", f"plan `{plan}` bills at least more `{name}` than it allows",
@@ -949,7 +1001,9 @@ class Checker:
             rule("Unlimited"),
             rule("CustomerCap"), {k: v.number for k, v in elements.items() if v is not None},
             element_rules, bands, tiering, minimum, rule("Minimum"),
-            "NoRemovalRefund" not in c, rule("NoRemovalRefund"))
+            "NoRemovalRefund" not in c, rule("NoRemovalRefund"),
+            None if least is None else exact_decimal(least.number), rule("MoneyBound:minimum"),
+            None if cap is None else exact_decimal(cap.number), rule("MoneyBound:cap"))
 
     @staticmethod
     def block_of(unit: Unit, per_count: Decimal, per: ast.Name | None) -> tuple[Fraction, str]:
@@ -1134,6 +1188,7 @@ _CLAUSE_WORDS = {
     "ElementLimit": "limit per element is",
     "CustomerCap": "is capped by the customer",
     "Minimum": "minimum is",
+    "MoneyBound": "charge is bounded by",
     "NoRemovalRefund": "removals are",
 }
 

@@ -17,7 +17,7 @@ from planlang.engine.metering import daily_peaks
 from planlang.engine.prepare import Prepared
 from planlang.engine.results import ChargeLine, Decision, Reason, Step
 from planlang.model import Catalog, ItemTerms, Plan
-from planlang.money import format_money, format_number, fraction_to_decimal
+from planlang.money import EXACT, format_money, format_number, fraction_to_decimal
 
 
 def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, measurement,
@@ -183,6 +183,74 @@ def over_limit_reason(show, measured, day, plan: str, ceiling) -> Reason:
     on `day`, against what the plan allows; `show` writes a figure with its unit."""
     when = "measured" if day is None else f"on {day.isoformat()}"
     return Reason("over-limit", f"{show(measured)} {when}; plan `{plan}` allows {show(ceiling)}")
+
+
+def spend_bounds(catalog: Catalog, plan: Plan, period: str, lines, on_plan: int,
+                 days: int) -> list[ChargeLine]:
+    """The lines that bring a month's charges within the plan's bounds, after its items' lines:
+    for each item with a minimum or a cap (`at least $ 20 per month`, `capped at $ 500 per
+    month`), a `true-up` or a `cap` line on what its extra and tier lines charge; then the
+    plan's minimum spend and cap, on every line so far but SLA refunds and discounts. A minimum
+    is prorated by the `on_plan` days of the month's `days`; a cap is not. `lines`: any with
+    kind, item, amount."""
+    currency = catalog.currency
+    out: list[ChargeLine] = []
+    for item, terms in plan.items.items():
+        if terms.minimum_charge is None and terms.charge_cap is None:
+            continue
+        charged = rules.bill_total([line for line in lines if line.kind in ("extra", "tier")
+                                    and line.item == item], currency)
+        least = None if terms.minimum_charge is None else rules.prorated_fee(
+            terms.minimum_charge, on_plan, days, currency)
+        out += _bounded(charged, least, terms.minimum_charge_rule, terms.charge_cap,
+                        terms.charge_cap_rule, item, plan.name, period, currency,
+                        f"charged for {item}", _prorated(terms.minimum_charge, on_plan, days,
+                                                         currency))
+    if plan.minimum_spend is None and plan.spend_cap is None:
+        return out
+    spent = rules.bill_total([line for line in [*lines, *out]
+                              if line.kind not in ("refund", "discount")], currency)
+    least = None if plan.minimum_spend is None else rules.prorated_fee(
+        plan.minimum_spend, on_plan, days, currency)
+    return out + _bounded(spent, least, plan.minimum_spend_rule, plan.spend_cap,
+                          plan.spend_cap_rule, "plan", plan.name, period, currency,
+                          f"charged on plan `{plan.name}`",
+                          _prorated(plan.minimum_spend, on_plan, days, currency))
+
+
+def _prorated(minimum: Decimal | None, on_plan: int, days: int, currency: str) -> str:
+    """How a minimum was prorated: ` ($100.00 × 15 / 30 days)`; nothing for a whole month."""
+    if minimum is None or on_plan == days:
+        return ""
+    return f" ({format_money(minimum, currency)} × {on_plan} / {days} days)"
+
+
+def _bounded(charged: Decimal, least: Decimal | None, least_rule, cap: Decimal | None, cap_rule,
+             item: str, plan: str, period: str, currency: str, what: str,
+             prorated: str = "") -> list[ChargeLine]:
+    """A true-up line up to `least`, or a cap line down to `cap`, for what was `charged`."""
+    if least is not None and charged < least:
+        kind, name, label, bound, rule = "true-up", "minimum spend", "minimum", least, least_rule
+    elif cap is not None and charged > cap:
+        kind, name, label, bound, rule, prorated = "cap", "spending cap", "cap", cap, cap_rule, ""
+    else:
+        return []
+    assert rule is not None
+    amount = EXACT.subtract(bound, charged)
+    shown = format_money(charged, currency)
+    return [ChargeLine(kind, name if item == "plan" else item, plan, period, Decimal(1), label,
+                       bound, amount, rule, (
+                           Step("charged", f"{shown} {what}"),
+                           Step(label, f"{format_money(bound, currency)}{prorated} − {shown} = "
+                                f"{format_money(amount, currency)}")))]
+
+
+def not_offered(show, item: str, plan: Plan, figure, day, steps: tuple = ()) -> Decision:
+    """Usage of an item the plan does not offer, measured in the period (`figure`, written by
+    `show`): reported on the period's last `day`, not billed; never dropped silently."""
+    return Decision("usage-not-offered", item, day, "not-billed", (Reason(
+        "not-offered", f"{show(figure)} measured; plan `{plan.name}` does not offer `{item}`, "
+        "so it is not billed"),), plan.fee_rule, steps=steps)
 
 
 def sla_refund(catalog: Catalog, plan: Plan, period: Period, prepared: Prepared,

@@ -65,12 +65,14 @@ from planlang.engine.charges import (
     band_steps,
     band_unit,
     extra_steps,
+    not_offered,
     over_limit_reason,
     over_limit_rule,
     peak_steps,
     refund_reason,
     refund_steps,
     refund_unit,
+    spend_bounds,
 )
 from planlang.engine.coupons import Redeemed, discount_lines, redeem
 from planlang.engine.decisions import decide_create, decide_store
@@ -125,6 +127,7 @@ from planlang.engine.state import CalendarStep, Segment, State
 from planlang.engine.timeline import (
     NOT_BILLED,
     addon_line_steps,
+    days_on,
     fee_lines,
     seat_fee_basis,
     status_reason,
@@ -352,6 +355,9 @@ HANDLING: dict[type, dict[str, Any]] = {
         # `timeline.fee_lines`), in the general walk (the generated months give it the record)
         **_fields("fee items sla seat_item", COMPUTED),
         "seat_label": WORDING,
+        # bounds on a month's charges: `charges.spend_bounds`, in the general walk
+        **_fields("minimum_spend spend_cap", COMPUTED),
+        **_fields("minimum_spend_rule spend_cap_rule", WORDING),
         **_fields("rank commitment_months", BY_ACCOUNT),
     },
     ItemTerms: {
@@ -362,8 +368,8 @@ HANDLING: dict[type, dict[str, Any]] = {
         **_fields("included extendable price block maximum limit unlimited element_limits "
                   "bands tiering", COMPUTED),
         "customer_cap": COMPUTED,
-        **_fields("minimum removals_refunded", COMPUTED),
-        **_fields("minimum_rule removal_rule", WORDING),
+        **_fields("minimum removals_refunded minimum_charge charge_cap", COMPUTED),
+        **_fields("minimum_rule removal_rule minimum_charge_rule charge_cap_rule", WORDING),
     },
     Ladder: {
         **_fields("name rule up_rule down_rule overflow_rule", WORDING),
@@ -450,7 +456,7 @@ class _Tier:
     """What the month loop needs of one plan, precomputed."""
 
     __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon", "sla",
-                 "quotas", "limits")
+                 "quotas", "limits", "unoffered", "bounded")
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -464,6 +470,11 @@ class _Tier:
         self.sla: tuple | None = None  # its SLA level's refunds, when it has any
         self.quotas: dict[str, _Quota | None] = {}  # each item decided event by event: its terms
         self.limits: dict[str, tuple] = {}  # item: (the rule an over-limit decision names, peak)
+        # the priced meters the plan does not offer, (index, item): usage of them is reported
+        self.unoffered: tuple = ()
+        # whether a month's charges are bounded (a minimum or a cap: `charges.spend_bounds`)
+        self.bounded = (plan.minimum_spend is not None or plan.spend_cap is not None or any(
+            t.minimum_charge is not None or t.charge_cap is not None for t in plan.items.values()))
 
 
 class _Quota:
@@ -603,6 +614,9 @@ class _Runner:
             tier = _Tier(plan)
             items = []
             ladder = catalog.ladder_of(plan.name)
+            tier.unoffered = tuple(
+                (self.meter_index[name], name) for name in self.meter_names
+                if name not in plan.items and catalog.meters[name].monthly is not None)
             for name in self.meter_names:
                 terms = plan.items.get(name)
                 if terms is None:
@@ -649,10 +663,13 @@ class _Runner:
                     catalog, plan, terms, lambda v, u=unit: exact_decimal(u.from_base(v)))
             self.tiers[plan.name] = tier
         # the meters whose day figures an explanation may state (`measurement`): an extra's or
-        # a tiered price's, or a period figure's over a limit; an explained walk keeps theirs
-        self.stated = frozenset(name for tier in self.tiers.values()
-                                for _, name, _, ceiling, priced, _, _, _ in tier.items
-                                if priced or ceiling is not None and not self.meters[name].peak)
+        # a tiered price's, a period figure's over a limit, the usage of an item a plan does
+        # not offer; an explained walk keeps theirs
+        self.stated = frozenset(
+            [name for tier in self.tiers.values()
+             for _, name, _, ceiling, priced, _, _, _ in tier.items
+             if priced or ceiling is not None and not self.meters[name].peak]
+            + [name for tier in self.tiers.values() for _, name in tier.unoffered])
         self.refund_units = {refund.rule: refund_unit(refund) for level in catalog.slas.values()
                              for refund in level.refunds}
         for ladder in catalog.ladders:
@@ -775,7 +792,8 @@ class _Runner:
                 trace: bool = False,
                 consumed: dict | None = None, usage: Any = None,
                 fees: tuple | None = None, told: _Told | None = None,
-                seats: dict | None = None) -> tuple[tuple, Decimal, tuple]:
+                seats: dict | None = None, on_plan: int | None = None
+                ) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
         decisions they make: usage over a plan's limit (the period's figure, or a count's
@@ -784,7 +802,8 @@ class _Runner:
         does not bound. `fees`: the fee lines of a month whose plan changed (`fee_lines`). With
         `told` (an explained walk's), each line carries its steps and so does each decision.
         `seats`: the seats' day figures of a month on a plan priced per seat (`seat_days`), of
-        whose fee the refund is a share."""
+        whose fee the refund is a share. `on_plan`: the month's days on the plan (None: all),
+        by which a minimum spend is prorated (`charges.spend_bounds`)."""
         lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
@@ -811,6 +830,20 @@ class _Runner:
                                                measured - included, block, blocks, amount,
                                                currency),)
                     lines += (_new(Line, line),)
+        for item, item_name in tier.unoffered:  # usage of an item the plan does not offer
+            measured = figures.get(base + item, _ZERO)
+            if measured > 0:
+                decision = not_offered(self.round_shows[item_name], item_name, tier.plan,
+                                       measured, last_day, () if told is None else
+                                       self.measurement(item_name, month, measured, told, None))
+                decisions += (_new(Ruling, (decision.kind, item_name, last_day, "not-billed",
+                                            "not-offered", decision.rule, None)
+                                   + ((decision,) if trace else ())),)
+        if tier.bounded:  # a minimum or a cap on the month's charges
+            days = self.days_of(month)
+            lines += self.charge_lines(spend_bounds(self.catalog, tier.plan, str(_period(month)),
+                                                    lines, days if on_plan is None else on_plan,
+                                                    days))
         if uptime is not None and tier.sla is not None:
             basis = None if seats is None else seat_fee_basis(self.catalog, tier.plan,
                                                               _period(month), seats)
@@ -1435,10 +1468,10 @@ class _Runner:
                     if seats is not None:
                         fees = self.fee_lines(_period(month), segments or [
                             Segment(1, plan, "start", None)], seats)
-                lines, total, made = self.charges(tier, figures, month, fee_lines[plan],
-                                                  addons, uptimes.get(month), last_day, trace,
-                                                  consumed, record.get("usage"), fees, told,
-                                                  seats)
+                lines, total, made = self.charges(
+                    tier, figures, month, fee_lines[plan], addons, uptimes.get(month), last_day,
+                    trace, consumed, record.get("usage"), fees, told, seats,
+                    None if segments is None else days_on(segments, plan, self.days_of(month)))
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)

@@ -600,6 +600,9 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
     if tier.plan.seat_item is not None:  # its fee from the seats' day figures, in the walk
         at.walk(1, "a fee per seat")
         return
+    if tier.bounded:  # a minimum or a cap on the month's charges (`charges.spend_bounds`)
+        at.walk(1, "a minimum or a cap on the charges")
+        return
     # whether the evaluated months' usage is kept (in the loop: always, from month to month)
     history = at.loop or _lookback(out, runner, tier)
     if runner.suspend and not at.loop:
@@ -608,6 +611,9 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
         out.give(2, f"Outcome((name, {at.key}, {plan!r}, {plan!r}, NOTHING, (), "
                  f"(Ruling(('not-billed', name, {at.last}, 'suspended', 'suspended', "
                  f"{suspension}, None)),), runner, record))")
+    for index, _ in tier.unoffered:  # usage of an item the plan does not offer: reported
+        out(1, f"if m{index}:")
+        at.walk(2, "usage of an item the plan does not offer")
     # one tuple for every account, and its total (`rules.bill_total` of the lines), worked out
     # here once for the fee line alone, for each account only when it has more lines
     lines = at.constant(lambda month: (runner.info(month)[3][plan],), "fee_lines")

@@ -179,7 +179,8 @@ def _rounding(meter: Meter) -> tuple[str, tuple[Fraction, Decimal | None] | None
         to = f"whole {round_unit.name}" if size == 1 else f"{format_number(size)} {round_unit.name}"
         ratio = unit.factor / round_unit.factor
         known = _ROUNDING[id(meter)] = (
-            meter, f"rounded {meter.round_direction} to {to}",
+            meter, "rounded to the nearest " + to if meter.round_direction == "nearest"
+            else f"rounded {meter.round_direction} to {to}",
             None if ratio == 1 else (ratio, exact_decimal(ratio)))
     return known[1], known[2]
 

@@ -34,7 +34,7 @@ class Step:
 
 @attrs.frozen
 class ChargeLine:
-    kind: str  # "fee", "add-on", "extra", "tier", "refund", "record" or "discount"
+    kind: str  # "fee", "add-on", "extra", "tier", "refund", "record", "discount", "true-up", "cap"
     item: str  # the plan fee, an item (`channels`), or the SLA refund
     plan: str
     period: str  # YYYY-MM
@@ -57,7 +57,7 @@ class Reason:
 @attrs.frozen
 class Decision:
     kind: str  # create, plan-change, tier-change, add-on, notification, quota-refusal, dunning,
-    #            status, not-billed, usage-over-limit, sla-refund
+    #            status, not-billed, usage-over-limit, usage-not-offered, sla-refund, coupon
     subject: str
     date: dt.date
     outcome: str  # allowed, refused, sent, exceeded, refunded, …

@@ -38,10 +38,13 @@ def monthly(aggregation, total, highest, days: int):
 
 
 def rounded(value, direction, step):
-    """`value` rounded up or down (`Direction`) to a whole number of `step`s; None: as it is."""
+    """`value` rounded up, down or to the nearest (`Direction`; half a step goes up) whole number
+    of `step`s; None: as it is."""
     if direction is None:
         return value
     whole, rest = divmod(value, step)
+    if direction == "nearest":
+        return (whole + 1 if rest + rest >= step else whole) * step
     return (whole + 1 if rest and direction == "up" else whole) * step
 
 

@@ -20,7 +20,13 @@ from planlang.engine import quota as quotas
 from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change, level
-from planlang.engine.charges import item_charge, peak_over_limit, sla_refund
+from planlang.engine.charges import (
+    item_charge,
+    not_offered,
+    peak_over_limit,
+    sla_refund,
+    spend_bounds,
+)
 from planlang.engine.coupons import discount_lines, redeem
 from planlang.engine.decisions import decide_request
 from planlang.engine.dunning import dunning_events, pay
@@ -202,6 +208,9 @@ class PeriodRun:
             lines += self.fee_lines()
             lines += self.addon_lines()
             lines += self.item_lines(plan)
+            lines += spend_bounds(catalog, plan, str(self.period), lines,
+                                  days_on(self.segments, plan.name, self.period.days),
+                                  self.period.days)
             refund = sla_refund(catalog, plan, self.period, self.prepared,
                                 seat_fee_basis(catalog, plan, self.period, self.seats()))
             if refund is not None:
@@ -278,6 +287,16 @@ class PeriodRun:
             lines.extend(charged)
             if over is not None:
                 self.decisions.append(over)
+        for item, meter in self.catalog.meters.items():  # usage of an item the plan lacks
+            series = self.prepared.series.get(item)
+            if item in plan.items or meter.monthly is None or series is None:
+                continue
+            measurement = measure(meter, series, self.period)
+            if measurement.value > 0:
+                unit = meter.round_unit
+                self.decisions.append(not_offered(
+                    lambda v, u=unit: f"{format_number(u.from_base(v))} {u.name}", item, plan,
+                    measurement.value, self.period.last_day, measurement.steps))
         return lines
 
     def ladder_step(self) -> None:
@@ -313,6 +332,13 @@ def addon_line_steps(name: str, count: int, fee: Decimal, amount: Decimal,
     return (Step("add-on subscriptions", f"{count} × {name}"),
             Step("price", f"{format_money(fee, currency)} × {count} = "
                  f"{format_money(amount, currency)}"))
+
+
+def days_on(segments: list[Segment], plan: str, days: int) -> int:
+    """The days of the period's `days` the account was on `plan`, by its segments."""
+    ends = [seg.day for seg in segments[1:]] + [days + 1]
+    return sum(end - seg.day for seg, end in zip(segments, ends, strict=True)
+               if seg.plan == plan)
 
 
 def switched(segments: list[Segment], period: Period, plan: str, moment: dt.datetime, charge: str,
@@ -486,5 +512,5 @@ def _same(value):
     return value
 
 
-__all__ = ["run", "PeriodRun", "fee_lines", "switched", "addon_line_steps", "seat_fee_basis",
+__all__ = ["run", "PeriodRun", "fee_lines", "switched", "days_on", "addon_line_steps", "seat_fee_basis",
            "billed_seats"]

@@ -149,7 +149,7 @@ class MonthlyStep:
 
 @attrs.frozen
 class RoundStep:
-    direction: str  # "up" or "down"
+    direction: str  # "up", "down" or "nearest"
     to: Expr | None
     span: Span | None = _span()
 
@@ -275,8 +275,21 @@ class TierThen:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class MoneyBound:
+    """A bound on what is charged in a period: `minimum spend $ 100 per month` or `capped at
+    $ 1,000 per month` on a plan; `at least $ 20 per month` or `capped at $ 500 per month` on an
+    item. `kind` is "minimum" or "cap"; `per` the period word."""
+
+    kind: str
+    amount: Expr
+    per: Name
+    span: Span | None = _span()
+
+
 ItemClause = (Included | ExtraPrice | Maximum | Limit | ElementLimit | NotExtendable | Unlimited
-              | CustomerCap | TierMode | TierBand | TierThen | Minimum | NoRemovalRefund)
+              | CustomerCap | TierMode | TierBand | TierThen | Minimum | NoRemovalRefund
+              | MoneyBound)
 
 
 @attrs.frozen
@@ -298,7 +311,7 @@ class Commitment:
     span: Span | None = _span()
 
 
-PlanStmt = ItemRule | SlaLevel | Commitment
+PlanStmt = ItemRule | SlaLevel | Commitment | MoneyBound
 
 
 @attrs.frozen

@@ -141,6 +141,12 @@ class Builder(Transformer):
         to = children[1] if len(children) > 1 else None
         return ast.RoundStep(direction, to, span=self._span(meta))
 
+    def round_nearest(self, meta, children):
+        to = children[0] if children else None
+        if isinstance(to, Token):  # `to the nearest GB`: one of the unit
+            to = ast.Quantity(Decimal(1), self._name(to), span=self._name(to).span)
+        return ast.RoundStep("nearest", to, span=self._span(meta))
+
     # ---- plans ----
     def plan_def(self, meta, children):
         name, fee, *rest = children
@@ -238,6 +244,16 @@ class Builder(Transformer):
 
     def customer_cap(self, meta, children):
         return ast.CustomerCap(span=self._span(meta))
+
+    def minimum_spend(self, meta, children):
+        return ast.MoneyBound("minimum", children[0], self._name(children[1]),
+                              span=self._span(meta))
+
+    def spend_cap(self, meta, children):
+        return ast.MoneyBound("cap", children[0], self._name(children[1]), span=self._span(meta))
+
+    minimum_charge = minimum_spend
+    charge_cap = spend_cap
 
     def commitment(self, meta, children):
         return ast.Commitment(children[0], span=self._span(meta))
