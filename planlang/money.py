@@ -191,11 +191,8 @@ def format_number(value: Exact) -> str:
         dec = value
     else:
         dec = fraction_to_decimal(to_fraction(value))
-    if dec == dec.to_integral_value(context=EXACT):
-        whole = int(dec)
-        return f"{whole:,}" if whole or not dec.is_signed() else "-0"
-    whole_text, _, part = format(dec.copy_abs(), "f").rstrip("0").partition(".")
-    return f"{'-' if dec.is_signed() else ''}{int(whole_text):,}.{part}"
+    text = format(dec, ",f")  # every digit the Decimal has (no context, no rounding), grouped
+    return text.rstrip("0").rstrip(".") if "." in text else text  # `5.000` is `5`, `-0.0` `-0`
 
 
 def format_money(amount: Decimal, currency: str) -> str:

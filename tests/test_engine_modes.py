@@ -31,6 +31,7 @@ from planlang.engine.compiled import (
     Only,
     compile_catalog,
 )
+from planlang.engine.results import to_data
 from planlang.money import EXACT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -335,3 +336,60 @@ def test_ladder_rules() -> None:
     assert rules.add_ons(top, 40 * gb + 1, "Large") == 1
     assert rules.add_ons(top, 60 * gb + 1, "Large") == 3
     assert rules.add_ons(top, 60 * gb + 1, "Medium") == 0  # leaving the top tier
+
+
+# ---- explained bills: the day figures read once, for the bill and its steps ----
+
+FLESPI = load_catalog(str(ROOT / "catalogs" / "flespi.plan"))
+DAYS = [f"{MONTH}-{day:02d}" for day in range(1, 31)]
+
+
+def _flespi_records() -> list[dict]:
+    """flespi accounts whose explained bills state day figures in every form the reading keeps
+    them: given for every day in order (whole numbers, numbers, texts: the list read), for some
+    days or out of order, `{count, disabled}`, intervals and usage events; with an SLA refund
+    and usage over a plan's limit (a period's figure, and a count's highest day), and of an
+    item the plan does not offer."""
+    ramp = {day: 3 + index // 10 for index, day in enumerate(DAYS)}
+    return [
+        {"account": "whole", "plan": "Enterprise", "usage": {
+            "channels": {"daily": ramp}, "streams": {"daily": dict(reversed(ramp.items()))},
+            "storage": {"daily": {day: f"{3000 + 10 * index} MB"
+                                  for index, day in enumerate(DAYS)}},
+            "sms": {"events": [{"on": f"{MONTH}-0{day}", "amount": 400} for day in (1, 2)]}},
+         "uptime": {MONTH: "99.5%"}},
+        {"account": "numbers", "plan": "Pro", "usage": {
+            "devices": {"daily": {day: Decimal("1200.25") for day in DAYS}},
+            "plugins": {"daily": {day: {"count": 5, "disabled": 1} for day in DAYS}},
+            "geofences": {"daily": {DAYS[4]: 5000, DAYS[2]: "1,500"}},
+            "storage": {"daily": {DAYS[0]: "2.5 GB"}}}},
+        {"account": "intervals", "plan": "Start", "usage": {
+            "channels": {"intervals": [{"from": "2026-10-01", "count": 3},
+                                       {"from": f"{MONTH}-01", "to": f"{MONTH}-16", "count": 2}]},
+            "devices": {"daily": {day: 6000 for day in DAYS}},
+            "calculators": {"daily": {DAYS[3]: 1500, DAYS[5]: 1500}}}},
+        {"account": "free", "plan": "Free", "usage": {"channels": {"daily": {DAYS[9]: 3}},
+                                                      "sms": {"daily": {DAYS[0]: 12}},
+                                                      "custom_engineering": {"events": [
+                                                          {"on": DAYS[4], "amount": 3}]}}},
+    ]
+
+
+@pytest.mark.parametrize("periods", [[MONTH], ["2026-10", MONTH]])
+def test_explained_bills_state_the_day_figures_read_for_the_bill(periods) -> None:
+    """`bill_account(..., explain=True)` on the compiled path: every step as the interpreter's,
+    each measurement stating the day figures the walk read for the bill (`_Told.days`)."""
+    kinds = set()
+    runner = compiled_runner(FLESPI, tuple(periods))
+    for record in _flespi_records():
+        with localcontext(EXACT):
+            walked = [runner.bill_of(o, True) for o in runner.walk(record, True, True)]
+        explained = bill_account(FLESPI, record, periods, explain=True)
+        assert explained == walked  # the compiled walk's, not the interpreter's
+        interpreted = compile_catalog(FLESPI).interpret(record, periods)
+        assert [to_data(bill) for bill in explained] == [to_data(bill) for bill in interpreted]
+        kinds |= {line.kind for bill in explained for line in bill.lines}
+        kinds |= {d.reasons[0].code for bill in explained for d in bill.decisions}
+        kinds |= {d.steps[0].label for bill in explained for d in bill.decisions}
+    assert kinds >= {"fee", "extra", "refund", "uptime-in-band", "over-limit", "highest count",
+                     "measured", "not-offered"}

@@ -55,8 +55,7 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
         return (), over
     blocks, amount = charged
     steps += extra_steps(show, terms, meter, terms.included, measured - terms.included,
-                         (measured - terms.included) / terms.block, blocks, amount,
-                         catalog.currency)
+                         terms.block, blocks, amount, catalog.currency)
     assert terms.price_rule is not None
     line = ChargeLine("extra", terms.item, plan.name, str(period), Decimal(blocks),
                       terms.block_label, terms.price, amount, terms.price_rule, tuple(steps))
@@ -105,28 +104,46 @@ def band_steps(show, terms: ItemTerms, tiers, index: int, measured, quantity,
     return tuple(steps)
 
 
-def extra_steps(show, terms: ItemTerms, meter, included, excess, ratio: Fraction, blocks: int,
+def extra_steps(show, terms: ItemTerms, meter, included, excess, block, blocks: int,
                 amount: Decimal, currency: str) -> tuple[Step, ...]:
     """The steps of an extra's charge after its measurement: what the plan includes, the billable
-    figure above it (`excess`), the started blocks (`ratio`: the excess in blocks, exactly) and
-    the price. `show` writes a figure in the unit the meter rounds to, from the caller's unit
-    (base units in the interpreter, the meter's unit in the compiled path), as `included` and
-    `excess` are given."""
+    figure above it (`excess`), the started blocks (the excess in `block`s, exactly, rounded up
+    to `blocks`) and the price. `show` writes a figure in the unit the meter rounds to, from the
+    caller's unit (base units in the interpreter, the meter's unit in the compiled path), as
+    `included`, `excess` and `block` are given."""
     assert terms.price is not None
     billable = show(excess)
     steps = [Step("included", show(included)), Step("billable", billable)]
-    if terms.block != meter.round_unit.factor and terms.block != meter.unit.factor:
+    if _blocks_shown(terms, meter):
+        ratio = Fraction(excess) / Fraction(block)
         steps.append(Step("blocks", f"{billable} / {terms.block_label} = "
                           f"{format_number(ratio)}"
                           + ("" if ratio.denominator == 1 else f", rounded up to {blocks}")))
     steps.append(Step("price", f"{_price(terms.price, currency)} per {terms.block_label} × "
-                      f"{blocks} = {format_money(amount, currency)}"))
+                      f"{blocks} = {_price(amount, currency)}"))
     return tuple(steps)
 
 
-@functools.lru_cache(maxsize=1024)
+# whether an extra's steps show its blocks (its block is neither the meter's unit nor the unit
+# it rounds to), by the ids of its terms and meter
+_BLOCKS_SHOWN: dict[tuple[int, int], tuple[ItemTerms, object, bool]] = {}
+
+
+def _blocks_shown(terms: ItemTerms, meter) -> bool:
+    key = (id(terms), id(meter))
+    known = _BLOCKS_SHOWN.get(key)
+    if known is None or known[0] is not terms or known[1] is not meter:
+        if len(_BLOCKS_SHOWN) > 10_000:
+            _BLOCKS_SHOWN.clear()
+        known = _BLOCKS_SHOWN[key] = (terms, meter, terms.block != meter.round_unit.factor
+                                      and terms.block != meter.unit.factor)
+    return known[2]
+
+
+@functools.lru_cache(maxsize=4096)
 def _price(price: Decimal, currency: str) -> str:
-    """A plan's price as its steps state it (`format_money`), worded once."""
+    """A price or an amount as its steps state it (`format_money`, whose text depends on the
+    value alone), worded once."""
     return format_money(price, currency)
 
 

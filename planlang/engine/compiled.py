@@ -87,7 +87,7 @@ from planlang.engine.dunning import (
     step_happens,
 )
 from planlang.engine.ladder import addon_reason, addon_steps, move_reason, move_steps
-from planlang.engine.metering import level_spans, measure_steps
+from planlang.engine.metering import in_ratio, level_spans, measure_steps
 from planlang.engine.outcomes import (
     _ZERO,
     Line,
@@ -189,6 +189,7 @@ _DAY_KEYS = frozenset(("daily", "elements"))  # a count or snapshot meter's that
 _ELEMENT_KEYS = frozenset(("of", "used"))
 _DAY_COUNT_KEYS = frozenset(("count", "disabled"))
 _READ_KINDS = frozenset((Figure, int))  # figures checked when read, and whole numbers
+_TEXT_KIND = {str}
 _INT_KIND = {int}
 _KEYS = frozenset((str, int, Decimal, Figure))  # readings kept by the value written
 _POLICY_KEYS = frozenset(("on", "policy"))
@@ -445,14 +446,15 @@ class _FeeLine(Line):
 
 class _Told:
     """What an explained walk keeps of a record besides its figures, to word its steps: each
-    meter's data (read again, by the same functions, for the day figures of a month whose
-    measurement is shown) and the measurements worded so far (keyed month * width + meter, as
-    the figures are)."""
+    meter's data, its day figures of each month as the one reading of the figures gave them
+    (`_Runner.figures`: a month's figures are read once, for the bill and its steps) and the
+    measurements worded so far (both keyed month * width + meter, as the figures are)."""
 
-    __slots__ = ("data", "measured")
+    __slots__ = ("data", "days", "measured")
 
     def __init__(self):
         self.data: dict[str, Any] = {}
+        self.days: dict[int, Any] = {}
         self.measured: dict[int, tuple] = {}
 
 
@@ -605,6 +607,9 @@ class _Runner:
         self.day_sets = tuple(
             (month, frozenset(day.isoformat() for day in _period(month).dates()))
             for month in range(_month(min(periods)), _month(max(periods)) + 1))
+        # and the same days in order (day figures given for every day, in order, are the
+        # month's figures as an explanation lists them)
+        self.day_lists = {month: sorted(days) for month, days in self.day_sets}
         self.unit_cache: dict[tuple[str, str], Decimal | None] = {}
         self.tiers: dict[str, _Tier] = {}
         # for bills: each extra's unit (its block, `10 GB`) and each meter's figures written out
@@ -614,8 +619,8 @@ class _Runner:
         self.made: dict[tuple[str, bool], tuple] = {}  # by period, explained or not: `outputs`
         self.explained: dict[int, dict[str, Line]] = {}  # by month: `explained_fees`
         # figures in the unit each meter rounds to (what an over-limit decision states)
-        self.round_shows = {name: _shown(m.round_unit.name) if m.round_unit.factor
-                            == m.unit.factor else functools.partial(_in_round_unit, m)
+        self.round_shows = {name: _shown(m.round_unit.name, None if m.round_unit.factor
+                                         == m.unit.factor else m.unit.factor / m.round_unit.factor)
                             for name, m in catalog.meters.items()}
         self.day_numbers: dict[int, range] = {}  # each month's days, 1 to 30: `measurement`
         for plan in catalog.plans:
@@ -679,6 +684,14 @@ class _Runner:
                 tier.quotas[name] = None if terms is None else _Quota(
                     catalog, plan, terms, lambda v, u=unit: exact_decimal(u.from_base(v)))
             self.tiers[plan.name] = tier
+        # the meters whose day figures an explanation may state (`measurement`): an extra's or
+        # a tiered price's, a period figure's over a limit, the usage of an item a plan does
+        # not offer; an explained walk keeps theirs
+        self.stated = frozenset(
+            [name for tier in self.tiers.values()
+             for _, name, _, ceiling, priced, _, _, _ in tier.items
+             if priced or ceiling is not None and not self.meters[name].peak]
+            + [name for tier in self.tiers.values() for _, name in tier.unoffered])
         self.refund_units = {refund.rule: refund_unit(refund) for level in catalog.slas.values()
                              for refund in level.refunds}
         for ladder in catalog.ladders:
@@ -856,13 +869,12 @@ class _Runner:
                     blocks, amount = charged
                     line: tuple = ("extra", item_name, tier.name, blocks, price, amount, rule)
                     if told is not None:
-                        excess = measured - included
                         line += (self.measurement(item_name, month, measured, told, consumed)
                                  + more + extra_steps(self.round_shows[item_name],
                                                tier.plan.items[item_name],
-                                               self.catalog.meters[item_name], included, excess,
-                                               Fraction(excess) / Fraction(block), blocks,
-                                               amount, currency),)
+                                               self.catalog.meters[item_name], included,
+                                               measured - included, block, blocks, amount,
+                                               currency),)
                     lines += (_new(Line, line),)
         for item, item_name in tier.unoffered:  # usage of an item the plan does not offer
             measured = figures.get(base + item, _ZERO)
@@ -989,12 +1001,22 @@ class _Runner:
         """A meter's figure of each day of `month`, in order (0 for a day without one), from
         its data as `meter_months` reads it: Decimals, or Fractions where a count's part-days
         are."""
+        by_day: dict[int, Any] = {}
+        self.meter_months(data, meter, month, month, by_day)
+        daily = by_day.get(month, _NO_FIGURES)
+        values = self.in_order(daily, month)
+        return [_ZERO + value for value in values] if values is daily else values
+
+    def in_order(self, daily: Any, month: int) -> list:
+        """A month's day figures as `meter_months` keeps them (`by_day`), as the list of each
+        day's figure in order (0 for a day without one): the list kept when every day was given
+        in order (the numbers read: whole, or Decimals), else Decimals, or Fractions where a
+        count's part-days are."""
+        if type(daily) is list:
+            return daily
         numbers = self.day_numbers.get(month)
         if numbers is None:
             numbers = self.day_numbers[month] = range(1, self.days_of(month) + 1)
-        by_day: dict[int, dict] = {}
-        self.meter_months(data, meter, month, month, by_day)
-        daily = by_day.get(month, _NO_FIGURES)
         if any(type(v) is Fraction for v in daily.values()):  # a count's part-days
             return [Fraction(daily.get(day, 0)) for day in numbers]
         return [daily.get(day, _ZERO) for day in numbers]
@@ -1009,26 +1031,20 @@ class _Runner:
         steps = told.measured.get(key)
         if steps is None:
             model = self.catalog.meters[item]
-            numbers = self.day_numbers.get(month)
-            if numbers is None:
-                numbers = self.day_numbers[month] = range(1, self.days_of(month) + 1)
             data = told.data.get(item, _NO_FIGURES)
-            sources = source_texts(*(len(data.get(key, ())) for key in (
-                "intervals", "daily", "snapshots", "events")))
+            sources = source_texts(len(data.get("intervals", ())), len(data.get("daily", ())),
+                                   len(data.get("snapshots", ())), len(data.get("events", ())))
+            daily: Any
             if consumed and item in consumed:
                 daily = {1: consumed[item]}
                 sources += ("usage allowed by the quota",)
-            else:  # the month's day figures, by the day's number, read as `figures` read them
-                by_day: dict[int, dict] = {}
-                self.meter_months(data, meter, month, month, by_day)
-                daily = by_day.get(month, _NO_FIGURES)
-            if any(type(v) is Fraction for v in daily.values()):  # a count's part-days
-                values = [Fraction(daily.get(day, 0)) for day in numbers]
-            else:
-                values = [daily.get(day, _ZERO) for day in numbers]
+            else:  # the month's day figures, kept when `figures` read them
+                daily = told.days.get(key, _NO_FIGURES)
+            values = self.in_order(daily, month)
             total = sum(values)
             raw = (total if model.monthly in (None, "sum") else rules.monthly(
-                model.monthly, Fraction(total), Fraction(max(values)), len(values)))
+                model.monthly, Fraction(total),
+                Fraction(max(values)) if model.monthly == "maximum" else None, len(values)))
             steps = told.measured[key] = measure_steps(model, sources, values, total, raw,
                                                        measured, _same)
         return steps
@@ -1839,7 +1855,8 @@ class _Runner:
     def figures(self, usage, first: int, told: _Told | None = None) -> dict:
         """Each month's figure of each meter (`_Meter.figure`), in the meter's unit, keyed
         month * width + meter, for the months from `first` to the last asked. An explained
-        walk's `told` keeps each meter's data."""
+        walk's `told` keeps each meter's data and, for a meter whose figure its steps may state
+        (`stated`), its day figures by month (what a measurement's steps state)."""
         if type(usage) is not dict:
             raise _Interpret
         out: dict[int, Decimal] = {}
@@ -1850,10 +1867,16 @@ class _Runner:
             if meter is None:
                 raise _Interpret
             offset = meter.offset
-            for month, got in self.meter_months(data, meter, first, self.last_month).items():
+            by_day: dict[int, Any] | None = (
+                {} if told is not None and name in self.stated else None)
+            for month, got in self.meter_months(data, meter, first, self.last_month,
+                                                by_day).items():
                 out[month * width + offset] = meter.figure(self.days_of(month), *got)
             if told is not None:
                 told.data[name] = data
+            if by_day and told is not None:
+                for month, daily in by_day.items():  # read once, for the bill and its steps
+                    told.days[month * width + offset] = daily
         return out
 
     def run_figures(self, name: str, data) -> list[Decimal]:
@@ -1879,13 +1902,16 @@ class _Runner:
         return days
 
     def meter_months(self, data, meter: _Meter, first: int, last: int,
-                     by_day: dict[int, dict] | None = None) -> dict[int, tuple]:
-        """A meter's data (day figures, a usage meter's events, a count's intervals) by month:
-        (the total of its day figures, the highest of them; None for a meter that sums) and for
-        intervals, from month `first` to `last`, the scale of the total (`interval_months`).
-        A day's events are added up (or the largest taken, `_Meter.largest`), a day's figure
-        given in `daily` replaces them. Given `by_day`, each month's day figures are kept there
-        too, by month then day (an explanation states them)."""
+                     by_day: dict[int, Any] | None = None) -> dict[int, tuple]:
+        """A meter's data (day figures, a usage meter's events, a count's intervals) by month,
+        for the months from `first` to `last` (at least; every figure is checked, a figure of
+        another month is not added up): (the total of its day figures, the highest of them;
+        None for a meter that sums) and for intervals the scale of the total
+        (`interval_months`). A day's events are added up (or the largest taken,
+        `_Meter.largest`), a day's figure given in `daily` replaces them. Given `by_day`, the
+        day figures of each month from `first` to `last` are kept there too, by month (an
+        explanation states them): a dict by the day's number, or the list of every day's figure
+        in order (numbers, whole or Decimals, as written or read)."""
         if type(data) is not dict:
             raise _Interpret
         if not data:
@@ -1912,10 +1938,15 @@ class _Runner:
                         if not 0 <= low <= high < _LARGEST_INT:
                             break  # the general reading says which figure is at fault
                         if by_day is not None:  # by day of the month
-                            by_day[month] = {int(day[8:]): Decimal(value)
-                                             for day, value in zip(keys, figures, strict=True)}
+                            by_day[month] = figures if len(figures) == len(days) and list(
+                                keys) == self.day_lists[month] else {
+                                int(day[8:]): Decimal(value) for day, value in zip(
+                                    keys, figures, strict=True)}
                         return {month: (Decimal(sum(figures)), Decimal(high) if track else None)}
-                    if not kinds <= _READ_KINDS:
+                    if kinds == _TEXT_KIND:  # `3000 MB`: the texts read before looked up
+                        readings = self.readings_in(unit)
+                        figures = [readings.get(v) or self.checked(v, unit) for v in figures]
+                    elif not kinds <= _READ_KINDS:
                         if dict in kinds:
                             break  # `{count, disabled}`: read one by one, below
                         figures = [v if type(v) is Figure else self.checked(v, unit)
@@ -1923,14 +1954,15 @@ class _Runner:
                     elif int in kinds and not 0 <= min(figures) <= max(figures) < _LARGEST_INT:
                         break  # the general reading says which figure is at fault
                     if by_day is not None:  # by day of the month
-                        by_day[month] = {int(day[8:]): _ZERO + value
-                                         for day, value in zip(keys, figures, strict=True)}
+                        by_day[month] = figures if len(figures) == len(days) and list(
+                            keys) == self.day_lists[month] else {
+                            int(day[8:]): _ZERO + value for day, value in zip(
+                                keys, figures, strict=True)}
                     return {month: (sum(figures, _ZERO), _ZERO + max(figures) if track else None)}
         day_months = self.day_months
         lead: int | None = None  # the month of the first figure
         months: list[int] | None = None  # each figure's month, once one of another month is seen
         values: list[Any] = []
-        dates: list[tuple[int, int]] = []  # each figure's month and day, for `by_day`
         for day, value in daily.items():
             seen = day_months.get(day)  # the days seen (text); anything else: `day_month`
             month = self.day_month(day, daily) if seen is None else seen
@@ -1942,6 +1974,8 @@ class _Runner:
                     value = self.day_count(value, meter)
                 else:
                     value = self.checked(value, unit)
+            if not first <= month <= last:
+                continue  # checked, and of another month
             if month != lead:
                 if lead is None:
                     lead = month
@@ -1951,9 +1985,12 @@ class _Runner:
                 months.append(month)
             values.append(value)
             if by_day is not None:
-                dates.append((month, day.day if type(day) is dt.date else int(day[8:])))
+                by_day.setdefault(month, {})[
+                    day.day if type(day) is dt.date else int(day[8:])] = _ZERO + value
         if "events" in data:
             for month, value, date in self.event_days(data["events"], daily, meter):
+                if not first <= month <= last:
+                    continue
                 if lead is None:
                     lead = month
                 elif months is None and month != lead:
@@ -1961,12 +1998,10 @@ class _Runner:
                 if months is not None:
                     months.append(month)
                 values.append(value)
-                dates.append((month, date.day))
+                if by_day is not None:
+                    by_day.setdefault(month, {})[date.day] = _ZERO + value
         if lead is None:
             return {}
-        if by_day is not None:
-            for (month, day_number), value in zip(dates, values, strict=True):
-                by_day.setdefault(month, {})[day_number] = _ZERO + value
         if months is None:  # one month: the usual case
             return {lead: (sum(values, _ZERO), _ZERO + max(values) if track else None)}
         totals: dict[int, Decimal] = {}
@@ -2253,15 +2288,18 @@ class _Runner:
         raise _Interpret
 
 
-def _shown(unit: str) -> Callable[[Decimal], str]:
+def _shown(unit: str, ratio: Fraction | None = None) -> Callable[[Decimal], str]:
     """A figure written with its unit in a reason (`15.4 GB`), as `format_number` writes it (its
-    text depends on the value alone: kept for the figures accounts give again and again)."""
+    text depends on the value alone: kept for the figures accounts give again and again); with
+    `ratio`, a figure in another unit, written in `unit` (`5 GB` for 5,000 in MB: the ratio
+    1/1,000; `metering.in_ratio`)."""
     kept: dict[Decimal, str] = {}
+    ratios = None if ratio is None else (ratio, exact_decimal(ratio))
 
     def show(value: Decimal) -> str:
         text = kept.get(value) if value else None  # (0 and -0 are equal, and written apart)
         if text is None:
-            text = f"{format_number(value)} {unit}"
+            text = f"{format_number(value if ratios is None else in_ratio(value, ratios))} {unit}"
             if value and len(kept) < 100_000:
                 kept[value] = text
         return text
@@ -2290,12 +2328,6 @@ def _level_before(changes: list, moment: dt.datetime) -> tuple[int, Decimal]:
     `moment`, and the count then (as `metering.Series.level_before`)."""
     index = bisect_right([at for at, _ in changes], moment)
     return index, sum((delta for _, delta in changes[:index]), _ZERO)
-
-
-def _in_round_unit(meter: Meter, value: Decimal) -> str:
-    """A figure in the meter's unit written in the unit it rounds to: `5 GB`."""
-    base = meter.unit.to_base(Fraction(value))
-    return f"{format_number(meter.round_unit.from_base(base))} {meter.round_unit.name}"
 
 
 def _same(value: Any) -> Any:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import Counter
+from decimal import Decimal
 from fractions import Fraction
-from itertools import groupby
+from itertools import compress, islice
+from operator import ne
 
 import attrs
 
@@ -21,7 +23,7 @@ from planlang.engine import rules
 from planlang.engine.calendar import DAY, Period, day_start
 from planlang.engine.results import Step
 from planlang.model import Meter
-from planlang.money import format_number
+from planlang.money import EXACT, exact_decimal, format_number
 
 SECONDS_PER_DAY = 86_400
 
@@ -123,22 +125,64 @@ def measure_steps(meter: Meter, sources: tuple[str, ...], values: list, total, r
     steps = [Step("measured", ", ".join(sources) or "no measurements this period"),
              Step(f"daily {meter.daily or _default_daily(meter)}", day_runs(values, convert))]
     monthly = meter.monthly or "sum"
-    shown = f"{format_number(convert(raw))} {unit.name}"
+    shown = f"{number_text(convert(raw))} {unit.name}"
     if monthly == "average":
         steps.append(Step("monthly average", f"{_sum_text(values, total, convert)} / "
                           f"{len(values)} days = {shown}"))
     else:
         steps.append(Step(f"monthly {monthly}", shown))
     if meter.round_direction is not None:
-        rounded = convert(value) if meter.round_unit.factor == unit.factor else (
-            meter.round_unit.from_base(unit.to_base(Fraction(convert(value)))))
-        size = meter.round_unit.from_base(meter.round_step)
-        to = (f"whole {meter.round_unit.name}" if size == 1
-              else f"{format_number(size)} {meter.round_unit.name}")
-        steps.append(Step("rounded to the nearest " + to if meter.round_direction == "nearest"
-                          else f"rounded {meter.round_direction} to {to}",
-                          f"{format_number(rounded)} {meter.round_unit.name}"))
+        label, ratio = _rounding(meter)
+        rounded = convert(value) if ratio is None else in_ratio(convert(value), ratio)
+        steps.append(Step(label, f"{number_text(rounded)} {meter.round_unit.name}"))
     return tuple(steps)
+
+
+# `format_number`'s text of the figures explanations write, by value (its text depends on the
+# value alone, but for -0, which is not kept): accounts give the same figures again and again
+_TEXTS: dict = {}
+# a run of equal day figures as written (`5 × 15 days`), by the conversion, figure and days
+_RUNS: dict[tuple, str] = {}
+# each rounding meter's step label and the ratio of its unit to the unit it rounds to (None:
+# the same; else as a Fraction, and as a Decimal when it is one), by the meter's id
+_ROUNDING: dict[int, tuple[Meter, str, tuple[Fraction, Decimal | None] | None]] = {}
+
+
+def number_text(value) -> str:
+    """`format_number(value)`, kept for the next time (a bounded number of texts)."""
+    text = _TEXTS.get(value) if value else None
+    if text is None:
+        text = format_number(value)
+        if value and len(_TEXTS) < 100_000:
+            _TEXTS[value] = text
+    return text
+
+
+def in_ratio(value, ratio: tuple[Fraction, Decimal | None]):
+    """`value` × a ratio of units (a Fraction, and the same as a Decimal when it is one): a
+    Decimal times a Decimal ratio stays a Decimal (exactly), anything else becomes a Fraction."""
+    fraction, decimal = ratio
+    if decimal is not None and isinstance(value, Decimal):
+        return EXACT.multiply(value, decimal)
+    return Fraction(value) * fraction
+
+
+def _rounding(meter: Meter) -> tuple[str, tuple[Fraction, Decimal | None] | None]:
+    """A rounding meter's step label (`rounded up to 1 GB`) and the ratio of its unit to the
+    unit it rounds to (None when they are the same), worked out once per meter."""
+    known = _ROUNDING.get(id(meter))
+    if known is None or known[0] is not meter:
+        if len(_ROUNDING) > 1000:
+            _ROUNDING.clear()
+        unit, round_unit = meter.unit, meter.round_unit
+        size = round_unit.from_base(meter.round_step)
+        to = f"whole {round_unit.name}" if size == 1 else f"{format_number(size)} {round_unit.name}"
+        ratio = unit.factor / round_unit.factor
+        known = _ROUNDING[id(meter)] = (
+            meter, "rounded to the nearest " + to if meter.round_direction == "nearest"
+            else f"rounded {meter.round_direction} to {to}",
+            None if ratio == 1 else (ratio, exact_decimal(ratio)))
+    return known[1], known[2]
 
 
 def daily_peaks(series: Series, period: Period) -> dict[dt.date, Fraction]:
@@ -221,18 +265,36 @@ def level_spans(changes, index: int, level, bounds: list[dt.datetime]) -> list[t
 
 def day_runs(values: list, convert) -> str:
     """`5 × 15 days, 4 × 15 days`: the day figures, equal neighbours grouped."""
-    runs = [(value, len(list(group))) for value, group in groupby(values)]
-    shown: list = runs if len(runs) <= 8 else [*runs[:4], None, *runs[-4:]]
-    return ", ".join(f"… {len(runs) - 8} more runs …" if run is None else
-                     f"{format_number(convert(run[0]))} × {run[1]} day{'s' if run[1] > 1 else ''}"
-                     for run in shown)
+    if not values:
+        return ""
+    starts: list[int | None] = [
+        0, *compress(range(1, len(values)), map(ne, values, islice(values, 1, None))),
+        len(values)]
+    count = len(starts) - 1  # the runs, each from one start to the next
+    if count > 8:  # the first four and the last four
+        starts = [*starts[:5], None, *starts[-5:]]
+    texts = []
+    for start, end in zip(starts, starts[1:], strict=False):
+        if start is None or end is None:
+            if end is None:
+                texts.append(f"… {count - 8} more runs …")
+            continue
+        value, days = values[start], end - start
+        key = (convert, value, days)
+        text = _RUNS.get(key) if value else None
+        if text is None:
+            text = f"{number_text(convert(value))} × {days} day{'s' if days > 1 else ''}"
+            if value and len(_RUNS) < 100_000:
+                _RUNS[key] = text
+        texts.append(text)
+    return ", ".join(texts)
 
 
 def _sum_text(values: list, total, convert) -> str:
     """`(5 × 15 + 4 × 15)`: the day figures' sum by distinct figure, in the order first seen; the
     sum alone (`total`) for more than six distinct figures. (Equal figures are one group whatever
     their type: a Fraction, a Decimal and an int that are equal hash alike.)"""
+    if len(set(values)) > 6:
+        return number_text(convert(total))
     groups = Counter(values)  # (in the order first seen)
-    if len(groups) > 6:
-        return format_number(convert(total))
-    return "(" + " + ".join(f"{format_number(convert(v))} × {n}" for v, n in groups.items()) + ")"
+    return "(" + " + ".join(f"{number_text(convert(v))} × {n}" for v, n in groups.items()) + ")"

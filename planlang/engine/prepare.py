@@ -8,6 +8,7 @@ base units, ready to be measured for any period.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from fractions import Fraction
 
@@ -254,6 +255,7 @@ def _percent(amount: Amount, path, problems) -> Fraction | None:
     return Fraction(amount.value)
 
 
+@functools.lru_cache(maxsize=4096)
 def source_texts(intervals: int, daily: int, snapshots: int, events: int) -> tuple[str, ...]:
     """What was measured of a meter, as an explanation's `measured` step says it: how many
     intervals, day figures, snapshots and usage events the account gives (`3 intervals`)."""
