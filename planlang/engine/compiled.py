@@ -563,7 +563,8 @@ class _Meter:
             return exact
         if self.peak:
             return highest
-        if scale != 1:  # exact or not at all (Inexact, an ArithmeticError: the interpreter)
+        if scale != 1 and self.monthly != "maximum":  # (the highest day is in units)
+            # exact or not at all (Inexact, an ArithmeticError: the interpreter)
             step = None if self.step is None else self.step * scale
             return rules.metered(self.monthly, total, highest, days, self.direction,
                                  step) / scale

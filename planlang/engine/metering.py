@@ -248,6 +248,9 @@ def level_spans(changes, index: int, level, bounds: list[dt.datetime]) -> list[t
     cursor = bounds[0]
     count = len(changes)
     for end in bounds[1:]:
+        while index < count and changes[index][0] <= cursor:  # at the span's first instant
+            level += changes[index][1]
+            index += 1
         area, peak = level * 0, level
         while index < count and changes[index][0] < end:
             moment, delta = changes[index]
