@@ -723,6 +723,7 @@ class _Runner:
         # {"GB": {"15.3 GB": 15.3}}; the generated code looks a text up there before reading it
         self.readings: dict[str, dict[str, Decimal]] = {}
         self.addon_bills: dict[tuple[int, str], dict] = {}  # `addon_bill`, by month and plan
+        self.band_parts: dict[tuple[str, str], tuple] = {}  # `band_lines`, by plan and item
         self.uptime_readings: dict[tuple, tuple[int, Fraction]] = {}  # ("2026-11", "99.9%")
         # A monthly run's month as generated straight-line code (record -> Outcome), and a
         # run of several months as a generated loop over them (record -> [Outcome]): the
@@ -907,13 +908,19 @@ class _Runner:
         """The lines of a tiered price (`rules.tiered`), each with its band's unit and, with
         `told`, its steps (`charges.band_steps`)."""
         terms = tier.plan.items[item]
+        held = self.band_parts.get((tier.name, item))
+        if held is None:  # each band's price, unit and rule, by (band, flat fee or not)
+            held = self.band_parts[(tier.name, item)] = (terms.tiering != "graduated", {
+                (index, flat): (band_price(terms, index, flat), band_unit(terms, index, flat),
+                                terms.bands[index].rule)
+                for index in range(len(terms.bands)) for flat in (False, True)})
+        volume, parts = held
         out = []
-        for index, quantity, amount, flat in tiered(measured, bands,
-                                                    terms.tiering != "graduated", self.currency):
-            line = _new(_FeeLine, ("tier", item, tier.name, Decimal(quantity),
-                                   band_price(terms, index, flat), amount,
-                                   terms.bands[index].rule))
-            line.unit = band_unit(terms, index, flat)
+        for index, quantity, amount, flat in tiered(measured, bands, volume, self.currency):
+            price, unit, rule = parts[index, flat]
+            line = _new(_FeeLine, ("tier", item, tier.name, Decimal(quantity), price, amount,
+                                   rule))
+            line.unit = unit
             line.steps = () if told is None else (
                 self.measurement(item, month, measured, told, consumed) + more
                 + band_steps(self.round_shows[item], terms, bands, index, measured, quantity,
