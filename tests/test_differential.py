@@ -1,7 +1,9 @@
 """Differential tests: planlang against independent reference billers (tests/reference/).
 
-The references are written from the seeds, PRODUCT.md and the docs alone, share no code with
-planlang, and hard-code the price tables of the five catalogs. Hypothesis draws random accounts as
+The references are written from the seeds, PRODUCT.md, the docs and the price sheets alone,
+share no code with planlang, and hard-code the price tables of the catalogs: the five reference
+systems, and GitHub's (seats, a pool of minutes, storage), the SMS API's (graduated bands, numbers
+leased by the month) and the team chat's (seats refunded by the day, a coupon). Hypothesis draws random accounts as
 plain data (what an account file holds); both billers bill them, and every total, every line
 amount (every record, for soracom-air, and its detailed billing CSV), the plan and the next plan,
 and (coediting, soracom-flux) every notification, refusal, plan change and create decision must
@@ -33,8 +35,11 @@ from hypothesis import strategies as st
 from reference import coediting as ref_coediting
 from reference import edge_device as ref_edge
 from reference import flespi as ref_flespi
+from reference import github_actions as ref_github
+from reference import sms_api as ref_sms
 from reference import soracom_air as ref_air
 from reference import soracom_flux as ref_flux
+from reference import team_chat as ref_chat
 from reference.common import instant
 
 import planlang
@@ -51,6 +56,9 @@ EDGE = planlang.load_catalog(str(REPO / "catalogs" / "edge-device.plan"))
 COEDITING = planlang.load_catalog(str(REPO / "catalogs" / "coediting.plan"))
 FLUX = planlang.load_catalog(str(REPO / "catalogs" / "soracom-flux.plan"))
 AIR = planlang.load_catalog(str(REPO / "catalogs" / "soracom-air.plan"))
+GITHUB = planlang.load_catalog(str(REPO / "catalogs" / "github-actions.plan"))
+SMS = planlang.load_catalog(str(REPO / "catalogs" / "sms-api.plan"))
+CHAT = planlang.load_catalog(str(REPO / "catalogs" / "team-chat.plan"))
 
 EXAMPLES = int(os.environ.get("PLANLANG_DIFF_EXAMPLES", "250"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -730,3 +738,122 @@ def test_a_days_figure_replaces_the_days_events_of_usage_decided_event_by_event(
     assert str(bill["total"]) == "0.00"
     compare(data, ref_flux.bill_periods(data, ["2024-01"]), [bill], plans=True, record=False,
             decisions={"quota-refusal"})
+
+
+# ---- GitHub for organizations: seats, a pool of minutes, storage ---------------------------------
+
+
+@st.composite
+def github_accounts(draw) -> tuple[dict, list[str]]:
+    months = consecutive(draw(periods()), draw(st.sampled_from([1, 1, 2])))
+    start, _ = month_start(months[0])
+    days = sum(month_start(period)[1] for period in months)
+    intervals = [{"from": (start - dt.timedelta(days=draw(st.integers(1, 90)))).date().isoformat(),
+                  "count": draw(st.integers(1, 30))}]
+    for _ in range(draw(st.integers(0, 4))):  # members joining and leaving, at any moment
+        begin = draw(instants(start, days, before=10, after=0))
+        interval = {"from": written(begin, 0, draw(st.booleans())),
+                    "count": draw(st.integers(1, 5))}
+        if draw(st.booleans()):
+            interval["to"] = written(begin + dt.timedelta(
+                hours=draw(st.integers(1, 24 * 40))), 0, draw(st.booleans()))
+        intervals.append(interval)
+    usage: dict = {"members": {"intervals": intervals}}
+    scale = draw(st.sampled_from([500, 3_000, 40_000]))  # minutes a month, about
+    for name in ("linux_minutes", "windows_minutes", "macos_minutes"):
+        if draw(st.booleans()):
+            usage[name] = draw(usage_events(start, days, st.one_of(
+                st.integers(0, scale), st.integers(0, 10 * scale).map(
+                    lambda tenths: str(Decimal(tenths) / 10)))))
+    if draw(st.booleans()):
+        storage = {}
+        every = draw(st.booleans())  # every day, or a few
+        for day in (range(days) if every else draw(st.sets(st.integers(0, days - 1),
+                                                            max_size=days))):
+            mb = draw(st.integers(0, 80_000))
+            storage[(start + dt.timedelta(days=day)).date().isoformat()] = draw(st.sampled_from(
+                [f"{mb} MB", f"{Decimal(mb) / 1000} GB"]))
+        usage["storage"] = {"daily": storage}
+    data = {"account": "diff-github", "plan": draw(st.sampled_from(sorted(ref_github.PLANS))),
+            "usage": usage}
+    return data, months
+
+
+@SETTINGS
+@given(github_accounts())
+def test_github_actions_agrees_with_reference(case):
+    data, months = case
+    compare(data, ref_github.bill_periods(data, months), planlang_bills(GITHUB, data, months),
+            plans=True)
+
+
+# ---- an SMS API: graduated volume bands, numbers leased by the month -----------------------------
+
+
+@st.composite
+def sms_accounts(draw) -> tuple[dict, list[str]]:
+    months = consecutive(draw(periods()), draw(st.sampled_from([1, 1, 2])))
+    start, _ = month_start(months[0])
+    days = sum(month_start(period)[1] for period in months)
+    edges = st.sampled_from([149_999, 150_000, 150_001, 300_000, 300_001, 500_000, 500_001])
+    usage: dict = {"sms": draw(usage_events(start, days, st.one_of(
+        st.integers(0, 400_000), edges)))}
+    if draw(st.booleans()):
+        usage["mms"] = draw(usage_events(start, days, st.integers(0, 500)))
+    for name in ("long_codes", "toll_free_numbers"):
+        if draw(st.booleans()):
+            usage[name] = draw(count_data(start, days, 6))
+            for interval in usage[name]["intervals"]:
+                interval.pop("disabled", None)
+            usage[name].pop("daily", None)
+    return {"account": "diff-sms", "plan": "Pay-as-you-go", "usage": usage}, months
+
+
+@SETTINGS
+@given(sms_accounts())
+def test_sms_api_agrees_with_reference(case):
+    data, months = case
+    compare(data, ref_sms.bill_periods(data, months), planlang_bills(SMS, data, months),
+            plans=True)
+
+
+# ---- team chat: per-active-member fees refunded by the day, a promotion coupon --------------------
+
+
+@st.composite
+def chat_accounts(draw) -> tuple[dict, list[str]]:
+    months = consecutive(draw(periods()), draw(st.sampled_from([1, 2, 4])))
+    start, _ = month_start(months[0])
+    days = sum(month_start(period)[1] for period in months)
+    intervals = [{"from": (start - dt.timedelta(days=draw(st.integers(1, 90)))).date().isoformat(),
+                  "count": draw(st.integers(1, 40))}]
+    for _ in range(draw(st.integers(0, 4))):
+        begin = draw(instants(start, days, before=10, after=0))
+        interval = {"from": written(begin, 0, draw(st.booleans())),
+                    "count": draw(st.integers(1, 5))}
+        if draw(st.booleans()):
+            interval["to"] = written(begin + dt.timedelta(
+                hours=draw(st.integers(1, 24 * 40))), 0, draw(st.booleans()))
+        intervals.append(interval)
+    usage: dict = {"active_members": {"intervals": intervals}}
+    if draw(st.booleans()):
+        usage["file_storage"] = {"daily": {
+            (start + dt.timedelta(days=day)).date().isoformat():
+                draw(st.integers(0, 3_000).map(lambda gb: f"{gb} GB"))
+            for day in draw(st.sets(st.integers(0, days - 1), max_size=days))}}
+    timeline = [{"on": written(draw(instants(start, days, before=60, after=0)), 0,
+                               draw(st.booleans())), "redeem": "PRO50"}
+                for _ in range(draw(st.integers(0, 2)))]
+    data = {"account": "diff-chat", "plan": draw(st.sampled_from(sorted(ref_chat.PRICES))),
+            "usage": usage}
+    if timeline:
+        data["timeline"] = timeline
+    return data, months
+
+
+@SETTINGS
+@given(chat_accounts())
+def test_team_chat_agrees_with_reference(case):
+    data, months = case
+    compare(data, ref_chat.bill_periods(data, months), planlang_bills(CHAT, data, months),
+            plans=True)
