@@ -1,13 +1,13 @@
 """Differential tests: planlang against independent reference billers (tests/reference/).
 
-The references are written from the seeds, PRODUCT.md, the docs and the price sheets alone,
-share no code with planlang, and hard-code the price tables of the catalogs: the five reference
-systems, and GitHub's (seats, a pool of minutes, storage), the SMS API's (graduated bands, numbers
-leased by the month) and the team chat's (seats refunded by the day, a coupon). Hypothesis
-draws random accounts as plain data (what an account file holds); both billers bill them, and
-every total, every line amount (every record, for soracom-air, and its detailed billing CSV), the plan and the next plan,
-and (coediting, soracom-flux) every notification, refusal, plan change and create decision must
-agree exactly. bench/README.md ("The reference billers' long run") says what each draws.
+The references are written from the seeds, PRODUCT.md, the docs and the price sheets alone, share
+no code with planlang, and hard-code the price tables of the catalogs: the five reference systems,
+and GitHub's (seats, a pool of minutes, storage), the SMS API's (graduated bands, numbers leased by
+the month) and the team chat's (seats refunded by the day, a coupon). Hypothesis draws random
+accounts as plain data (what an account file holds); both billers bill them, and every total, every
+line amount (every record, for soracom-air, and its detailed billing CSV), the plan and the next
+plan, and (coediting, soracom-flux) every notification, refusal, plan change and create decision
+must agree exactly. bench/README.md ("The reference billers' long run") says what each draws.
 
 The number of accounts per property is PLANLANG_DIFF_EXAMPLES (default 250); the long run:
 
