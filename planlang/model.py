@@ -296,6 +296,9 @@ class Plan:
     minimum_spend_rule: RuleRef | None = None
     spend_cap: Decimal | None = None
     spend_cap_rule: RuleRef | None = None
+    # charged once, in the month an account changes to the plan (`setup fee $ 99`)
+    setup_fee: Decimal | None = None
+    setup_fee_rule: RuleRef | None = None
     # the shared allowances the plan includes (`minutes: 2,000 included`): pool name ->
     # (the amount in base units, its rule)
     pools: dict[str, tuple[Fraction, RuleRef]] = attrs.Factory(dict)

@@ -112,6 +112,7 @@ class Checker:
         # each plan's bounds on a period's charges: {"minimum"|"cap": (amount, statement)}
         self.spend_bounds: dict[str, dict[str, tuple[Decimal, ast.MoneyBound]]] = {}
         self.pools: dict[str, Pool] = {}
+        self.setup_fees: dict[str, tuple[Decimal, ast.SetupFee]] = {}  # by plan
         self.plan_pools: dict[str, dict[str, tuple[Fraction, RuleRef]]] = {}  # by plan
         self.compare_budget = MAX_COMPARED_NAMES
         # Durations (commitments) are in months; a year is twelve of them.
@@ -681,9 +682,15 @@ class Checker:
                               self.rule(commitment[1]) if commitment else None,
                               seat, d.seat.text if d.seat is not None and seat else "",
                               **self.plan_bounds(d.name.text),
-                              pools=self.plan_pools.get(d.name.text, {})))
+                              pools=self.plan_pools.get(d.name.text, {}),
+                              **self.setup_of(d.name.text)))
         self.plan_sources = (known, drafts)
         return plans
+
+    def setup_of(self, plan: str) -> dict[str, Any]:
+        setup = self.setup_fees.get(plan)
+        return {} if setup is None else {"setup_fee": setup[0],
+                                          "setup_fee_rule": self.rule(setup[1])}
 
     def plan_bounds(self, plan: str) -> dict[str, Any]:
         """A plan's minimum spend and cap with their rules (PL291 for a minimum above the cap)."""
@@ -758,6 +765,17 @@ class Checker:
 
     def gather(self, plan: str, body, drafts, sla_of, slas: dict[str, SlaLevel]) -> None:
         for stmt in body:
+            if isinstance(stmt, ast.SetupFee):
+                if plan in self.setup_fees:
+                    self.error("PL221", f"plan `{plan}` has two setup fees", stmt.span,
+                               labels=label(self.setup_fees[plan][1].span, "first given here"),
+                               help="keep one `setup fee` line per plan")
+                    continue
+                fee = self.expect_money(self.evaluate(stmt.amount), stmt.amount,
+                                        f"the setup fee of plan `{plan}`")
+                if fee is not None:
+                    self.setup_fees[plan] = (fee, stmt)
+                continue
             if isinstance(stmt, ast.MoneyBound):
                 bounds = self.spend_bounds.setdefault(plan, {})
                 if stmt.kind in bounds:

@@ -191,7 +191,8 @@ def spend_bounds(catalog: Catalog, plan: Plan, period: str, lines, on_plan: int,
     """The lines that bring a month's charges within the plan's bounds, after its items' lines:
     for each item with a minimum or a cap (`at least $ 20 per month`, `capped at $ 500 per
     month`), a `true-up` or a `cap` line on what its extra and tier lines charge; then the
-    plan's minimum spend and cap, on every line so far but SLA refunds and discounts. A minimum
+    plan's minimum spend and cap, on every line so far but SLA refunds, discounts and setup
+    fees. A minimum
     is prorated by the `on_plan` days of the month's `days`; a cap is not. `lines`: any with
     kind, item, amount."""
     currency = catalog.currency
@@ -209,8 +210,8 @@ def spend_bounds(catalog: Catalog, plan: Plan, period: str, lines, on_plan: int,
                                                          currency))
     if plan.minimum_spend is None and plan.spend_cap is None:
         return out
-    spent = rules.bill_total([line for line in [*lines, *out]
-                              if line.kind not in ("refund", "discount")], currency)
+    spent = rules.bill_total([line for line in [*lines, *out] if line.kind not in (
+        "refund", "discount") and line.item != "setup fee"], currency)
     least = None if plan.minimum_spend is None else rules.prorated_fee(
         plan.minimum_spend, on_plan, days, currency)
     return out + _bounded(spent, least, plan.minimum_spend_rule, plan.spend_cap,
@@ -255,6 +256,22 @@ def pool_step(pool, included, totals: Sequence, over, item: str, show) -> Step:
                       for (member, rate), total in zip(pool.members, totals, strict=True))
     return Step(f"pool {pool.name}", f"{show(included)} included, drawn by {drawn}; beyond it "
                 f"for {item}: {show(over)}")
+
+
+def setup_lines(catalog: Catalog, joined: list[str], period: str) -> list[ChargeLine]:
+    """The setup fees of the plans an account changed to in the period (`joined`, in order):
+    one line each, charged once."""
+    out = []
+    for name in joined:
+        plan = catalog.plan(name)
+        if plan is None or plan.setup_fee is None:
+            continue
+        assert plan.setup_fee_rule is not None
+        shown = format_money(plan.setup_fee, catalog.currency)
+        out.append(ChargeLine("fee", "setup fee", name, period, Decimal(1), "once", plan.setup_fee,
+                              plan.setup_fee, plan.setup_fee_rule,
+                              (Step("setup fee", f"on changing to {name}: {shown}"),)))
+    return out
 
 
 def not_offered(show, item: str, plan: Plan, figure, day, steps: tuple = ()) -> Decision:

@@ -74,6 +74,7 @@ from planlang.engine.charges import (
     refund_reason,
     refund_steps,
     refund_unit,
+    setup_lines,
     spend_bounds,
 )
 from planlang.engine.coupons import Redeemed, discount_lines, redeem
@@ -362,6 +363,8 @@ HANDLING: dict[type, dict[str, Any]] = {
         "seat_label": WORDING,
         # bounds on a month's charges: `charges.spend_bounds`, in the general walk
         **_fields("minimum_spend spend_cap pools", COMPUTED),
+        # charged on a change of plan, which the timeline holds (`charges.setup_lines`)
+        "setup_fee": BY_ACCOUNT, "setup_fee_rule": WORDING,
         **_fields("minimum_spend_rule spend_cap_rule", WORDING),
         **_fields("rank commitment_months", BY_ACCOUNT),
     },
@@ -730,6 +733,8 @@ class _Runner:
         # general walk's steps with this catalog's and these months' constants bound.
         # whether a plan is priced per seat: its month's fee lines made in the walk (`seat_days`)
         self.seated = any(tier.plan.seat_item is not None for tier in self.tiers.values())
+        # whether a plan has a setup fee (charged in the walk, on a change of plan)
+        self.setups = any(tier.plan.setup_fee is not None for tier in self.tiers.values())
         self.one_month = None
         self.months = None
         if len(self.asked_months) == 1 and not self.decided:
@@ -1375,6 +1380,7 @@ class _Runner:
         restore = None  # the plan an account downgraded for an unpaid invoice had
         committed = None  # the day a commitment to the plan runs until
         coupons: list[Redeemed] = []  # the coupons redeemed (`coupons.redeem`)
+        joining = None  # the plan a change requested last month moves to (its setup fee)
         results = {}
         while month <= last:
             messages: tuple = ()
@@ -1383,6 +1389,9 @@ class _Runner:
                 fee_lines = self.explained_fees(month)
             if scheduled is not None:
                 tier = self.tiers[scheduled]
+            # the plans changed to this month (their setup fees): a plan change that took
+            # effect at the month's start, then those made in it
+            joined = [scheduled] if scheduled is not None and scheduled == joining else []
             made_on: list = []  # the decisions made on the month's days, in the order made
             segments = None  # the month's stretches on each plan, once a change takes effect
             following = None  # the plan a change scheduled for next month moves to
@@ -1481,6 +1490,7 @@ class _Runner:
                                 _period(month), asked, moment, change.charge, change.rule,
                                 change.refund)
                             tier = self.tiers[asked]
+                            joined.append(asked)
                         else:
                             following = asked
                         committed = answer.commitment_until
@@ -1539,6 +1549,10 @@ class _Runner:
                     if seats is not None:
                         fees = self.fee_lines(_period(month), segments or [
                             Segment(1, plan, "start", None)], seats)
+                if joined and self.setups:  # the setup fees of the plans changed to
+                    setup = self.charge_lines(setup_lines(self.catalog, joined, key))
+                    if setup:
+                        fees = (fees or (fee_lines[plan],)) + setup
                 lines, total, made = self.charges(
                     tier, figures, month, fee_lines[plan], addons, uptimes.get(month), last_day,
                     trace, consumed, record.get("usage"), fees, told, seats,
@@ -1555,6 +1569,7 @@ class _Runner:
                 scheduled, decisions, addons = self.ladder_step(
                     tier, figures, month, history, last_day, next_first, decisions, trace,
                     following, told)
+            joining = following
             if dated:  # decisions on days: the interpreter's order, by date, then as made
                 decisions = tuple(sorted(decisions, key=itemgetter(2)))
             outcome = _new(Outcome, (name, key, plan, scheduled or plan, total, lines, decisions,

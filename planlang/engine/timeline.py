@@ -27,6 +27,7 @@ from planlang.engine.charges import (
     not_offered,
     peak_over_limit,
     pool_step,
+    setup_lines,
     sla_refund,
     spend_bounds,
 )
@@ -111,6 +112,7 @@ class PeriodRun:
         self.used: dict[str, Fraction] = {}  # quota usage allowed so far, by item
         self.notified: set[tuple[str, str, int]] = set()  # (item, plan, notification index)
         self.suspended_days = 0
+        self.joined: list[str] = []  # the plans changed to in the period (their setup fees)
 
     # ---- the period ----
     def run(self) -> Bill:
@@ -125,6 +127,8 @@ class PeriodRun:
         state.scheduled = [s for s in state.scheduled if s.effective > first]
         for change in due:
             state.plan = change.plan
+            if change.kind == "plan-change":
+                self.joined.append(change.plan)
         self.segments.append(Segment(1, state.plan, "start", None))
         self.start_status = state.status
 
@@ -175,6 +179,7 @@ class PeriodRun:
         if rule is not None:  # allowed
             if decided.now:
                 self.switch_plan(event.change_plan, event.on, rule.charge, rule.rule, rule.refund)
+                self.joined.append(event.change_plan)
             else:
                 assert decided.effective is not None
                 state.scheduled.append(Scheduled(decided.effective, event.change_plan, rule.rule,
@@ -209,6 +214,7 @@ class PeriodRun:
                 (NOT_BILLED,), catalog.suspension_rule))
         else:
             lines += self.fee_lines()
+            lines += setup_lines(catalog, self.joined, str(self.period))
             lines += self.addon_lines()
             lines += self.item_lines(plan)
             lines += spend_bounds(catalog, plan, str(self.period), lines,

@@ -311,7 +311,15 @@ class Commitment:
     span: Span | None = _span()
 
 
-PlanStmt = ItemRule | SlaLevel | Commitment | MoneyBound
+@attrs.frozen
+class SetupFee:
+    """`setup fee $ 99`: charged once, in the month an account changes to the plan."""
+
+    amount: Expr
+    span: Span | None = _span()
+
+
+PlanStmt = ItemRule | SlaLevel | Commitment | MoneyBound | SetupFee
 
 
 @attrs.frozen

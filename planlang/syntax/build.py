@@ -245,6 +245,9 @@ class Builder(Transformer):
     def customer_cap(self, meta, children):
         return ast.CustomerCap(span=self._span(meta))
 
+    def setup_fee(self, meta, children):
+        return ast.SetupFee(children[0], span=self._span(meta))
+
     def minimum_spend(self, meta, children):
         return ast.MoneyBound("minimum", children[0], self._name(children[1]),
                               span=self._span(meta))
