@@ -15,6 +15,12 @@ EXAMPLES = {
     "edge-device-account.yaml": ("edge-device.plan", "2026-01..2026-05", "350.00"),
     "soracom-flux-account.yaml": ("soracom-flux.plan", "2026-02..2026-03", "70.00"),
     "soracom-air-account.yaml": ("soracom-air.plan", "2026-11", "21.02"),
+    # 160 member-days × $4 / 30 = $21.33; 200 Linux minutes beyond the pool $1.60, 40 macOS $3.20
+    "github-actions-account.yaml": ("github-actions.plan", "2026-11", "26.13"),
+    # bands $1,245.00 + $1,215.00 + $158.00, MMS $9.90, numbers $2.30 + $2.15
+    "sms-api-account.yaml": ("sms-api.plan", "2026-11", "2632.35"),
+    # November: Pro from the 11th, 240 member-days, $70.00 less 50%; December $100.48 less 50%
+    "team-chat-account.yaml": ("team-chat.plan", "2026-11..2026-12", "85.24"),
 }
 
 
