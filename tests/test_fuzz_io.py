@@ -35,6 +35,9 @@ ACCOUNT_SEEDS: dict[str, tuple[str, str]] = {
     "examples/flespi-account.yaml": ("catalogs/flespi.plan", "2026-11"),
     "examples/soracom-air-account.yaml": ("catalogs/soracom-air.plan", "2026-11"),
     "examples/soracom-flux-account.yaml": ("catalogs/soracom-flux.plan", "2026-02..2026-03"),
+    "examples/github-actions-account.yaml": ("catalogs/github-actions.plan", "2026-11"),
+    "examples/sms-api-account.yaml": ("catalogs/sms-api.plan", "2026-11"),
+    "examples/team-chat-account.yaml": ("catalogs/team-chat.plan", "2026-11..2026-12"),
 }
 
 

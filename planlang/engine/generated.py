@@ -205,7 +205,19 @@ def one_month(runner: _Runner):
             out(indent + 1, f"if number == {month}:")
             out(indent + 2, added)
 
-        _each(out, 4, "daily", "day, value", ("day, = daily", "value = daily[day]"), day)
+        out(4, "if len(daily) == 1:  # one alone: the common case")
+        out(5, "day, = daily")
+        out(5, "value = daily[day]")
+        day(5, True)
+        # whole numbers, every day of the month: added as such, each within the reader's bounds
+        # (all at least 0, their sum below the largest figure), as `_read_value` reads each
+        out(4, f"elif daily.keys() <= {days} and set(map(type, figures := daily.values())) == "
+            f"{out.constant(_WHOLE, 'WHOLE')} and min(figures) >= 0 and "
+            f"(total := sum(figures)) < {out.constant(_LARGEST_INT, 'LARGEST')}:")
+        out(5, f"m{index} = Decimal(total)")
+        out(4, "else:")
+        out(5, "for day, value in daily.items():")
+        day(6, False)
         out(3, "else:  # usage events, or events and daily figures: the general reading")
         out(4, f"m{index} = month_figure(d{index}, {meter_name}, {month})")
     if refunds:
