@@ -269,7 +269,8 @@ def setup_lines(catalog: Catalog, joined: list[str], period: str) -> list[Charge
         assert plan.setup_fee_rule is not None
         shown = format_money(plan.setup_fee, catalog.currency)
         out.append(ChargeLine("fee", "setup fee", name, period, Decimal(1), "once", plan.setup_fee,
-                              plan.setup_fee, plan.setup_fee_rule,
+                              rules.line_amount(plan.setup_fee, 1, catalog.currency),
+                              plan.setup_fee_rule,
                               (Step("setup fee", f"on changing to {name}: {shown}"),)))
     return out
 

@@ -136,6 +136,9 @@ from planlang.engine.timeline import (
     status_reason,
     switched,
 )
+from planlang.engine.timeline import (
+    joined as joined_plans,
+)
 from planlang.inputs.account import Event, Request
 from planlang.inputs.convert import (
     InputError,
@@ -1391,7 +1394,8 @@ class _Runner:
                 tier = self.tiers[scheduled]
             # the plans changed to this month (their setup fees): a plan change that took
             # effect at the month's start, then those made in it
-            joined = [scheduled] if scheduled is not None and scheduled == joining else []
+            joined: list[tuple[int, str]] = (
+                [(1, scheduled)] if scheduled is not None and scheduled == joining else [])
             made_on: list = []  # the decisions made on the month's days, in the order made
             segments = None  # the month's stretches on each plan, once a change takes effect
             following = None  # the plan a change scheduled for next month moves to
@@ -1490,7 +1494,8 @@ class _Runner:
                                 _period(month), asked, moment, change.charge, change.rule,
                                 change.refund)
                             tier = self.tiers[asked]
-                            joined.append(asked)
+                            joined = joined_plans(joined, moment.day if moment > _period(
+                                month).start else 1, asked)
                         else:
                             following = asked
                         committed = answer.commitment_until
@@ -1550,7 +1555,8 @@ class _Runner:
                         fees = self.fee_lines(_period(month), segments or [
                             Segment(1, plan, "start", None)], seats)
                 if joined and self.setups:  # the setup fees of the plans changed to
-                    setup = self.charge_lines(setup_lines(self.catalog, joined, key))
+                    setup = self.charge_lines(setup_lines(self.catalog,
+                                                          [p for _, p in joined], key))
                     if setup:
                         fees = (fees or (fee_lines[plan],)) + setup
                 lines, total, made = self.charges(

@@ -112,7 +112,9 @@ class PeriodRun:
         self.used: dict[str, Fraction] = {}  # quota usage allowed so far, by item
         self.notified: set[tuple[str, str, int]] = set()  # (item, plan, notification index)
         self.suspended_days = 0
-        self.joined: list[str] = []  # the plans changed to in the period (their setup fees)
+        # the plans changed to in the period, by day (their setup fees): a later change on the
+        # same day replaces an earlier one, as it does the plan (`switched`)
+        self.joined: list[tuple[int, str]] = []
 
     # ---- the period ----
     def run(self) -> Bill:
@@ -127,8 +129,8 @@ class PeriodRun:
         state.scheduled = [s for s in state.scheduled if s.effective > first]
         for change in due:
             state.plan = change.plan
-            if change.kind == "plan-change":
-                self.joined.append(change.plan)
+        if due and due[-1].kind == "plan-change":  # the last one stands
+            self.joined = joined(self.joined, 1, due[-1].plan)
         self.segments.append(Segment(1, state.plan, "start", None))
         self.start_status = state.status
 
@@ -179,7 +181,8 @@ class PeriodRun:
         if rule is not None:  # allowed
             if decided.now:
                 self.switch_plan(event.change_plan, event.on, rule.charge, rule.rule, rule.refund)
-                self.joined.append(event.change_plan)
+                self.joined = joined(self.joined, event.on.day if event.on > self.period.start
+                                     else 1, event.change_plan)
             else:
                 assert decided.effective is not None
                 state.scheduled.append(Scheduled(decided.effective, event.change_plan, rule.rule,
@@ -214,7 +217,7 @@ class PeriodRun:
                 (NOT_BILLED,), catalog.suspension_rule))
         else:
             lines += self.fee_lines()
-            lines += setup_lines(catalog, self.joined, str(self.period))
+            lines += setup_lines(catalog, [plan for _, plan in self.joined], str(self.period))
             lines += self.addon_lines()
             lines += self.item_lines(plan)
             lines += spend_bounds(catalog, plan, str(self.period), lines,
@@ -362,6 +365,12 @@ def addon_line_steps(name: str, count: int, fee: Decimal, amount: Decimal,
     return (Step("add-on subscriptions", f"{count} × {name}"),
             Step("price", f"{format_money(fee, currency)} × {count} = "
                  f"{format_money(amount, currency)}"))
+
+
+def joined(plans: list[tuple[int, str]], day: int, plan: str) -> list[tuple[int, str]]:
+    """The plans changed to in a period, by day, once the account changes to `plan` on `day`:
+    a later change on the same day replaces an earlier one."""
+    return [(at, name) for at, name in plans if at != day] + [(day, plan)]
 
 
 def days_on(segments: list[Segment], plan: str, days: int) -> int:
@@ -547,5 +556,5 @@ def _in_unit(unit, value) -> str:
     return f"{format_number(unit.from_base(value))} {unit.name}"
 
 
-__all__ = ["run", "PeriodRun", "fee_lines", "switched", "days_on", "addon_line_steps", "seat_fee_basis",
-           "billed_seats"]
+__all__ = ["run", "PeriodRun", "fee_lines", "switched", "days_on", "joined", "addon_line_steps",
+           "seat_fee_basis", "billed_seats"]
