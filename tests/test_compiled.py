@@ -238,6 +238,8 @@ def valid_records(catalog_name: str):
         if catalog.changes and draw(st.integers(0, 2)) == 0:  # plan change requests
             data["timeline"] = data.get("timeline", []) + draw(st.lists(change, min_size=1,
                                                                        max_size=3))
+        if draw(st.integers(0, 5)) == 0:  # the customer's spending limit on usage
+            data["spending_limit"] = draw(st.sampled_from(["0", "10.00", "55.5", 250, "1000"]))
         if catalog.coupons and draw(st.booleans()):  # coupons redeemed, some twice
             data["timeline"] = data.get("timeline", []) + draw(st.lists(st.fixed_dictionaries({
                 "on": st.one_of(good_days, good_instants),

@@ -186,13 +186,37 @@ def over_limit_reason(show, measured, day, plan: str, ceiling) -> Reason:
     return Reason("over-limit", f"{show(measured)} {when}; plan `{plan}` allows {show(ceiling)}")
 
 
-def spend_bounds(catalog: Catalog, plan: Plan, period: str, lines, on_plan: int,
-                 days: int) -> list[ChargeLine]:
+def _limit_lines(catalog: Catalog, plan: Plan, period: str, lines, limit: Decimal,
+                 day) -> tuple[list[ChargeLine], list[Decision]]:
+    """The customer's spending limit on a month's usage charges (its extra and tier lines and
+    their items' true-ups and caps): a `cap` line `spending limit` down to it, and a
+    `spending-limit` decision, when they come to more."""
+    currency = catalog.currency
+    usage = rules.bill_total([line for line in lines if line.kind in ("extra", "tier", "true-up",
+                                                                      "cap")], currency)
+    if usage <= limit:
+        return [], []
+    amount = EXACT.subtract(limit, usage)
+    shown = format_money(usage, currency)
+    line = ChargeLine("cap", "spending limit", plan.name, period, Decimal(1), "cap", limit, amount,
+                      plan.fee_rule, (Step("charged", f"{shown} for usage"),
+                                      Step("spending limit", f"{format_money(limit, currency)} − "
+                                           f"{shown} = {format_money(amount, currency)}")))
+    decision = Decision("spending-limit", plan.name, day, "reached", (Reason(
+        "spending-limit-reached", f"usage charges of {shown} reached the customer's spending "
+        f"limit of {format_money(limit, currency)}: {format_money(-amount, currency)} not "
+        "charged"),), plan.fee_rule)
+    return [line], [decision]
+
+
+def spend_bounds(catalog: Catalog, plan: Plan, period: str, lines, on_plan: int, days: int,
+                 limit: Decimal | None = None, day=None) -> tuple[list[ChargeLine], list]:
     """The lines that bring a month's charges within the plan's bounds, after its items' lines:
     for each item with a minimum or a cap (`at least $ 20 per month`, `capped at $ 500 per
     month`), a `true-up` or a `cap` line on what its extra and tier lines charge; then the
-    plan's minimum spend and cap, on every line so far but SLA refunds, discounts and setup
-    fees. A minimum
+    customer's spending `limit` on usage (a `spending limit` line and decision, dated `day`);
+    then the plan's minimum spend and cap, on every line so far but SLA refunds, discounts and
+    setup fees. Returns the lines and the decisions. A minimum
     is prorated by the `on_plan` days of the month's `days`; a cap is not. `lines`: any with
     kind, item, amount."""
     currency = catalog.currency
@@ -208,8 +232,12 @@ def spend_bounds(catalog: Catalog, plan: Plan, period: str, lines, on_plan: int,
                         terms.charge_cap_rule, item, plan.name, period, currency,
                         f"charged for {item}", _prorated(terms.minimum_charge, on_plan, days,
                                                          currency))
+    decisions: list = []
+    if limit is not None:
+        limited, decisions = _limit_lines(catalog, plan, period, [*lines, *out], limit, day)
+        out += limited
     if plan.minimum_spend is None and plan.spend_cap is None:
-        return out
+        return out, decisions
     spent = rules.bill_total([line for line in [*lines, *out] if line.kind not in (
         "refund", "discount") and line.item != "setup fee"], currency)
     least = None if plan.minimum_spend is None else rules.prorated_fee(
@@ -217,7 +245,7 @@ def spend_bounds(catalog: Catalog, plan: Plan, period: str, lines, on_plan: int,
     return out + _bounded(spent, least, plan.minimum_spend_rule, plan.spend_cap,
                           plan.spend_cap_rule, "plan", plan.name, period, currency,
                           f"charged on plan `{plan.name}`",
-                          _prorated(plan.minimum_spend, on_plan, days, currency))
+                          _prorated(plan.minimum_spend, on_plan, days, currency)), decisions
 
 
 def _prorated(minimum: Decimal | None, on_plan: int, days: int, currency: str) -> str:

@@ -139,7 +139,7 @@ from planlang.engine.timeline import (
 from planlang.engine.timeline import (
     joined as joined_plans,
 )
-from planlang.inputs.account import Event, Request
+from planlang.inputs.account import Amount, Event, Request
 from planlang.inputs.convert import (
     InputError,
     parse_amount,
@@ -183,7 +183,8 @@ from planlang.money import (
 from planlang.units import lookup
 
 _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline",
-                           "uptime", "automatic_charge", "caps", "policy", "requests"))
+                           "uptime", "automatic_charge", "caps", "policy", "requests",
+                           "spending_limit"))
 _EVENT_KEYS = frozenset(("on", "status"))
 _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
 # a meter's data: what each element holds (`elements`, read by `_Runner.elements`) beside its
@@ -842,8 +843,8 @@ class _Runner:
                 trace: bool = False,
                 consumed: dict | None = None, usage: Any = None,
                 fees: tuple | None = None, told: _Told | None = None,
-                seats: dict | None = None, on_plan: int | None = None
-                ) -> tuple[tuple, Decimal, tuple]:
+                seats: dict | None = None, on_plan: int | None = None,
+                limit: Decimal | None = None) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
         decisions they make: usage over a plan's limit (the period's figure, or a count's
@@ -853,7 +854,8 @@ class _Runner:
         `told` (an explained walk's), each line carries its steps and so does each decision.
         `seats`: the seats' day figures of a month on a plan priced per seat (`seat_days`), of
         whose fee the refund is a share. `on_plan`: the month's days on the plan (None: all),
-        by which a minimum spend is prorated (`charges.spend_bounds`)."""
+        by which a minimum spend is prorated (`charges.spend_bounds`); `limit`: the customer's
+        spending limit on usage, if any."""
         lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
@@ -895,11 +897,15 @@ class _Runner:
                 decisions += (_new(Ruling, (decision.kind, item_name, last_day, "not-billed",
                                             "not-offered", decision.rule, None)
                                    + ((decision,) if trace else ())),)
-        if tier.bounded:  # a minimum or a cap on the month's charges
+        if tier.bounded or limit is not None:  # a minimum, a cap or a limit on the charges
             days = self.days_of(month)
-            lines += self.charge_lines(spend_bounds(self.catalog, tier.plan, str(_period(month)),
-                                                    lines, days if on_plan is None else on_plan,
-                                                    days))
+            bounded, reached = spend_bounds(self.catalog, tier.plan, str(_period(month)), lines,
+                                            days if on_plan is None else on_plan, days, limit,
+                                            last_day)
+            lines += self.charge_lines(bounded)
+            decisions += tuple(_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
+                                             d.reasons[0].code, d.rule, None)
+                                    + ((d,) if trace else ())) for d in reached)
         if uptime is not None and tier.sla is not None:
             basis = None if seats is None else seat_fee_basis(self.catalog, tier.plan,
                                                               _period(month), seats)
@@ -1367,6 +1373,8 @@ class _Runner:
             if type(policy) is not str or policy not in POLICIES:
                 raise _Interpret
         history = self.lookback(record["lookback"], tier) if "lookback" in record else []
+        limit = self.spending_limit(record["spending_limit"]) if "spending_limit" in record \
+            else None
         last = self.last_month
         if last - month >= 1200:
             raise _Interpret  # the interpreter refuses such a walk, with its message
@@ -1562,7 +1570,8 @@ class _Runner:
                 lines, total, made = self.charges(
                     tier, figures, month, fee_lines[plan], addons, uptimes.get(month), last_day,
                     trace, consumed, record.get("usage"), fees, told, seats,
-                    None if segments is None else days_on(segments, plan, self.days_of(month)))
+                    None if segments is None else days_on(segments, plan, self.days_of(month)),
+                    limit)
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)
@@ -1847,6 +1856,17 @@ class _Runner:
                 held[element] = (use["of"], amount)
             out[name] = held
         return out
+
+    def spending_limit(self, value) -> Decimal:
+        """The customer's spending limit, read by the account reader's own converter and checked
+        as `prepare` checks it; anything else: the interpreter."""
+        try:
+            read = quick_converter.structure(value, Amount)
+        except Exception:  # noqa: BLE001 - whatever it is, the interpreter says what is wrong
+            raise _Interpret from None
+        if read.unit not in (None, self.currency) or read.value < 0:
+            raise _Interpret
+        return read.value
 
     def change_event(self, event: dict) -> tuple:
         if not _CHANGE_KEYS.issuperset(event) or "on" not in event:

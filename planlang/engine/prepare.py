@@ -154,6 +154,15 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
                                 or "a status is `active` or `suspended`"))
     _check_policy(catalog, account.policy, ("policy",), problems, POLICIES)
     _check_caps(catalog, account.caps, ("caps",), problems)
+    limit = account.spending_limit
+    if limit is not None and catalog.records:
+        problems.append(Problem(("spending_limit",), "PL414", "a spending limit bounds a plan's "
+                                "usage charges; this catalog bills daily records",
+                                help="remove `spending_limit`"))
+    elif limit is not None and (limit.unit not in (None, catalog.currency) or limit.value < 0):
+        problems.append(Problem(("spending_limit",), "PL414",
+                                f"a spending limit is money in `{catalog.currency}`, zero or "
+                                f"more, not `{limit}`", help='e.g. `spending_limit: "50.00"`'))
     for index, event in enumerate(account.timeline):
         path = ("timeline", index)
         given = [n for n in ("change_plan", "status", "pay", "cap", "policy", "coupon", "redeem")

@@ -220,9 +220,13 @@ class PeriodRun:
             lines += setup_lines(catalog, [plan for _, plan in self.joined], str(self.period))
             lines += self.addon_lines()
             lines += self.item_lines(plan)
-            lines += spend_bounds(catalog, plan, str(self.period), lines,
-                                  days_on(self.segments, plan.name, self.period.days),
-                                  self.period.days)
+            limit = self.prepared.account.spending_limit
+            bounded, reached = spend_bounds(
+                catalog, plan, str(self.period), lines,
+                days_on(self.segments, plan.name, self.period.days), self.period.days,
+                None if limit is None else limit.value, self.period.last_day)
+            lines += bounded
+            self.decisions += reached
             refund = sla_refund(catalog, plan, self.period, self.prepared,
                                 seat_fee_basis(catalog, plan, self.period, self.seats()))
             if refund is not None:

@@ -164,3 +164,5 @@ class Account:
     coupon: Amount | None = None  # the balance of the coupon for any charge, at the start
     coupons: dict[str, Amount] = attrs.Factory(dict)  # balances of coupons by their name
     lookback: tuple[Amount, ...] = ()  # a ladder's figures of the months evaluated before the walk
+    # the most the customer lets a month's usage charges come to (money in the catalog's currency)
+    spending_limit: Amount | None = None
