@@ -79,13 +79,15 @@ days = st.one_of(
 
 
 def records(catalog_name: str):
-    """Account records of the catalog: nine in ten drawn valid (`valid_records`), the others
-    from `any_records`, whose parts are often invalid (the interpreter refuses most of them)."""
+    """Account records of the catalog: nineteen in twenty drawn valid (`valid_records`), the
+    others from `any_records`, whose parts are often invalid (the interpreter refuses most of
+    them). (One in ten made the share of valid records dip below the 80% the run requires now
+    and then: hypothesis's exploration does not draw the branches evenly.)"""
     valid, any_ = valid_records(catalog_name), any_records(catalog_name)
 
     @st.composite
-    def one(draw):  # one in ten: hypothesis favours the edges of small ranges and first branches
-        return draw(any_ if draw(st.integers(0, 2**32 - 1)) % 10 == 7 else valid)
+    def one(draw):  # one in 20: hypothesis favours the edges of small ranges and first branches
+        return draw(any_ if draw(st.integers(0, 2**32 - 1)) % 20 == 7 else valid)
 
     return one()
 
