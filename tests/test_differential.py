@@ -744,13 +744,12 @@ def test_a_days_figure_replaces_the_days_events_of_usage_decided_event_by_event(
 
 
 @st.composite
-def github_accounts(draw) -> tuple[dict, list[str]]:
-    months = consecutive(draw(periods()), draw(st.sampled_from([1, 1, 2])))
-    start, _ = month_start(months[0])
-    days = sum(month_start(period)[1] for period in months)
+def seats(draw, start: dt.datetime, days: int, most: int) -> list[dict]:
+    """A count of seats as intervals: up to `most` from before the months billed, then a few
+    joining and leaving at any moment of them."""
     intervals = [{"from": (start - dt.timedelta(days=draw(st.integers(1, 90)))).date().isoformat(),
-                  "count": draw(st.integers(1, 30))}]
-    for _ in range(draw(st.integers(0, 4))):  # members joining and leaving, at any moment
+                  "count": draw(st.integers(1, most))}]
+    for _ in range(draw(st.integers(0, 4))):
         begin = draw(instants(start, days, before=10, after=0))
         interval = {"from": written(begin, 0, draw(st.booleans())),
                     "count": draw(st.integers(1, 5))}
@@ -758,6 +757,15 @@ def github_accounts(draw) -> tuple[dict, list[str]]:
             interval["to"] = written(begin + dt.timedelta(
                 hours=draw(st.integers(1, 24 * 40))), 0, draw(st.booleans()))
         intervals.append(interval)
+    return intervals
+
+
+@st.composite
+def github_accounts(draw) -> tuple[dict, list[str]]:
+    months = consecutive(draw(periods()), draw(st.sampled_from([1, 1, 2])))
+    start, _ = month_start(months[0])
+    days = sum(month_start(period)[1] for period in months)
+    intervals = draw(seats(start, days, 30))
     usage: dict = {"members": {"intervals": intervals}}
     scale = draw(st.sampled_from([500, 3_000, 40_000]))  # minutes a month, about
     for name in ("linux_minutes", "windows_minutes", "macos_minutes"):
@@ -825,16 +833,7 @@ def chat_accounts(draw) -> tuple[dict, list[str]]:
     months = consecutive(draw(periods()), draw(st.sampled_from([1, 2, 4])))
     start, _ = month_start(months[0])
     days = sum(month_start(period)[1] for period in months)
-    intervals = [{"from": (start - dt.timedelta(days=draw(st.integers(1, 90)))).date().isoformat(),
-                  "count": draw(st.integers(1, 40))}]
-    for _ in range(draw(st.integers(0, 4))):
-        begin = draw(instants(start, days, before=10, after=0))
-        interval = {"from": written(begin, 0, draw(st.booleans())),
-                    "count": draw(st.integers(1, 5))}
-        if draw(st.booleans()):
-            interval["to"] = written(begin + dt.timedelta(
-                hours=draw(st.integers(1, 24 * 40))), 0, draw(st.booleans()))
-        intervals.append(interval)
+    intervals = draw(seats(start, days, 40))
     usage: dict = {"active_members": {"intervals": intervals}}
     if draw(st.booleans()):
         usage["file_storage"] = {"daily": {

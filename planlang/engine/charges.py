@@ -21,11 +21,16 @@ from planlang.model import Catalog, ItemTerms, Plan
 from planlang.money import EXACT, format_money, format_number, fraction_to_decimal
 
 
+def in_unit(unit, value) -> str:
+    """A figure in base units written in `unit`, as reasons and steps state it: `2,000 minute`."""
+    return f"{format_number(unit.from_base(value))} {unit.name}"
+
+
 def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, measurement,
                 quota: bool = False):
     meter = catalog.meters[terms.item]
     unit = meter.round_unit  # billed figures are shown in the unit the meter rounds to
-    show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
+    show = functools.partial(in_unit, unit)
     measured = measurement.value
     steps = list(measurement.steps)
     over = None
@@ -158,8 +163,7 @@ def peak_over_limit(catalog: Catalog, plan: Plan, period: Period, terms: ItemTer
     day, peak = max(peaks.items(), key=lambda kv: (kv[1], -kv[0].toordinal()))
     if not rules.over_ceiling(peak, ceiling):
         return None
-    unit = catalog.meters[terms.item].unit
-    show = lambda v: f"{format_number(unit.from_base(v))} {unit.name}"  # noqa: E731
+    show = functools.partial(in_unit, catalog.meters[terms.item].unit)
     return Decision("usage-over-limit", terms.item, day, "exceeded",
                     (over_limit_reason(show, peak, day, plan.name, ceiling),),
                     over_limit_rule(terms, peak=True),

@@ -23,6 +23,7 @@ from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change, level
 from planlang.engine.charges import (
+    in_unit,
     item_charge,
     not_offered,
     peak_over_limit,
@@ -290,7 +291,7 @@ class PeriodRun:
                     for meter in meters]
             over = rules.pool_draw(days, [rate for _, rate in pool.members], included)
             totals = [pool.unit.from_base(sum(figures, Fraction(0))) for figures in days]
-            show = functools.partial(_in_unit, pool.unit)
+            show = functools.partial(in_unit, pool.unit)
             for (member, _), beyond in zip(pool.members, over, strict=True):
                 out[member] = (beyond, pool_step(pool, included, totals, beyond, member, show))
         return out
@@ -330,9 +331,8 @@ class PeriodRun:
                 continue
             measurement = measure(meter, series, self.period)
             if measurement.value > 0:
-                unit = meter.round_unit
                 self.decisions.append(not_offered(
-                    lambda v, u=unit: f"{format_number(u.from_base(v))} {u.name}", item, plan,
+                    functools.partial(in_unit, meter.round_unit), item, plan,
                     measurement.value, self.period.last_day, measurement.steps))
         return lines
 
@@ -553,11 +553,6 @@ def _fee_line(catalog: Catalog, period: Period, plan, fee: Decimal, on_plan: int
 
 def _same(value):
     return value
-
-
-def _in_unit(unit, value) -> str:
-    """A figure in base units, written in `unit`: `2,000 minute`."""
-    return f"{format_number(unit.from_base(value))} {unit.name}"
 
 
 __all__ = ["run", "PeriodRun", "fee_lines", "switched", "days_on", "joined", "addon_line_steps",

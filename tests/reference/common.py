@@ -83,3 +83,19 @@ def usage_events(data: dict) -> list[tuple[dt.datetime, object]]:
     events = [(instant(e["on"]), e["amount"]) for e in data.get("events") or ()
               if day_of(e["on"]) not in daily]
     return events + [(instant(day), value) for day, value in daily.items()]
+
+
+def most_present(data: dict | None, start: dt.datetime, end: dt.datetime) -> int:
+    """The most elements present at any moment from `start` to `end` (excluded), by a count's
+    `intervals` (each from its `from`, included, to its `to`, excluded)."""
+    intervals = [(instant(i["from"]), instant(i["to"]) if "to" in i else None, int(i["count"]))
+                 for i in (data or {}).get("intervals", ())]
+    moments = {start} | {a for a, _, _ in intervals if start <= a < end}
+    return max(sum(count for a, b, count in intervals if a <= m and (b is None or m < b))
+               for m in moments)
+
+
+def most_present_by_day(data: dict | None, start: dt.datetime, days: int) -> list[int]:
+    """`most_present` on each of `days` days from `start`."""
+    return [most_present(data, start + dt.timedelta(days=number),
+                         start + dt.timedelta(days=number + 1)) for number in range(days)]

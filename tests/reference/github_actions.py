@@ -19,11 +19,10 @@ For each month asked for, on the account's one plan:
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
-from .common import day_of, instant, money, month_bounds
+from .common import day_of, money, month_bounds, most_present_by_day
 
 PLANS = {  # fee per member, included minutes, included storage (MB)
     "Free": (None, 2_000, 500),
@@ -34,19 +33,6 @@ SYSTEMS = (("linux_minutes", 1, Decimal("0.008")), ("windows_minutes", 2, Decima
            ("macos_minutes", 10, Decimal("0.08")))
 MB = {"MB": Fraction(1), "GB": Fraction(1000)}
 MB_PRICE = Decimal("0.00025")
-
-
-def members_by_day(data: dict, start: dt.datetime, days: int) -> list[int]:
-    """The most members present at any moment of each day of the month."""
-    intervals = [(instant(i["from"]), instant(i["to"]) if "to" in i else None, int(i["count"]))
-                 for i in data.get("intervals", ())]
-    out = []
-    for number in range(days):
-        begin, end = start + dt.timedelta(days=number), start + dt.timedelta(days=number + 1)
-        moments = {begin} | {a for a, _, _ in intervals if begin <= a < end}
-        out.append(max(sum(count for a, b, count in intervals
-                           if a <= moment and (b is None or moment < b)) for moment in moments))
-    return out
 
 
 def daily(data: dict | None, period: str) -> dict[int, Fraction]:
@@ -79,7 +65,7 @@ def bill_periods(data: dict, periods: list[str]) -> list[dict]:
         start, _, days = month_bounds(period)
         lines = []
         if fee is not None:
-            counts = members_by_day(usage.get("members", {}), start, days)
+            counts = most_present_by_day(usage.get("members"), start, days)
             highest, billed = 0, 0
             for count in counts:
                 highest = max(highest, count)

@@ -10,11 +10,10 @@ held at any moment of a day counts for the day): long codes $1.15, toll-free num
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
-from .common import instant, money, month_bounds, usage_events
+from .common import money, month_bounds, most_present, usage_events
 
 BANDS = ((150_000, Decimal("0.0083")), (300_000, Decimal("0.0081")),
          (500_000, Decimal("0.0079")), (None, Decimal("0.0077")))
@@ -24,14 +23,6 @@ NUMBERS = (("long_codes", Decimal("1.15")), ("toll_free_numbers", Decimal("2.15"
 def month_sum(data: dict | None, period: str) -> Fraction:
     return sum((Fraction(Decimal(str(amount))) for on, amount in usage_events(data or {})
                 if on.strftime("%Y-%m") == period), Fraction(0))
-
-
-def most_held(data: dict | None, start: dt.datetime, end: dt.datetime) -> int:
-    intervals = [(instant(i["from"]), instant(i["to"]) if "to" in i else None, int(i["count"]))
-                 for i in (data or {}).get("intervals", ())]
-    moments = {start} | {a for a, _, _ in intervals if start <= a < end}
-    return max(sum(count for a, b, count in intervals if a <= m and (b is None or m < b))
-               for m in moments)
 
 
 def bill_periods(data: dict, periods: list[str]) -> list[dict]:
@@ -53,7 +44,7 @@ def bill_periods(data: dict, periods: list[str]) -> list[dict]:
             lines.append(("mms", money(Fraction(Decimal("0.022")) * -((-mms.numerator)
                                                                     // mms.denominator))))
         for name, price in NUMBERS:
-            held = most_held(usage.get(name), start, end)
+            held = most_present(usage.get(name), start, end)
             if held > 0:
                 lines.append((name, money(Fraction(price) * held)))
         total = sum((amount for _, amount in lines), Decimal("0.00"))

@@ -17,26 +17,13 @@ Each month, on the account's one plan:
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
-from .common import day_of, instant, money, month_bounds
+from .common import day_of, instant, money, month_bounds, most_present_by_day
 
 PRICES = {"Free": None, "Pro": Decimal("8.75"), "Business-Plus": Decimal(15)}
 STORAGE = {"Free": None, "Pro": 100, "Business-Plus": 1_000}  # GB included, then $0.10 a GB
-
-
-def active_by_day(data: dict, start: dt.datetime, days: int) -> list[int]:
-    intervals = [(instant(i["from"]), instant(i["to"]) if "to" in i else None, int(i["count"]))
-                 for i in data.get("intervals", ())]
-    out = []
-    for number in range(days):
-        begin, end = start + dt.timedelta(days=number), start + dt.timedelta(days=number + 1)
-        moments = {begin} | {a for a, _, _ in intervals if begin <= a < end}
-        out.append(max(sum(c for a, b, c in intervals if a <= m and (b is None or m < b))
-                       for m in moments))
-    return out
 
 
 def bill_periods(data: dict, periods: list[str]) -> list[dict]:
@@ -52,7 +39,7 @@ def bill_periods(data: dict, periods: list[str]) -> list[dict]:
         start, _, days = month_bounds(period)
         price = PRICES[plan]
         fee = money(0) if price is None else money(
-            Fraction(price) * sum(active_by_day(usage.get("active_members", {}), start, days))
+            Fraction(price) * sum(most_present_by_day(usage.get("active_members"), start, days))
             / days)
         lines = [("plan fee", fee)]
         stored = [Fraction(Decimal(str(value).split()[0])) for day, value in
