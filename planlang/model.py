@@ -18,11 +18,13 @@ from planlang.units import Unit
 # ---- the closed sets of the language: each a `StrEnum`, equal to (and written as) its word --------
 
 class MeterSource(StrEnum):
-    """What a meter reads: counts of elements, snapshots of a level, or usage events."""
+    """What a meter reads: counts of elements, snapshots of a level, usage events, or payments
+    (each an amount of money, priced by a percentage of it)."""
 
     COUNT = "count"
     SNAPSHOTS = "snapshots"
     USAGE = "usage"
+    TRANSACTIONS = "transactions"
 
 
 class Aggregation(StrEnum):
@@ -203,6 +205,13 @@ class ItemTerms:
     minimum_charge_rule: RuleRef | None = None
     charge_cap: Decimal | None = None
     charge_cap_rule: RuleRef | None = None
+    # a payment's fee bounds on a transactions meter (`at least $ 0.50 per transaction`,
+    # `capped at $ 5 per transaction`): each payment's percentage and fixed fee together are
+    # raised to the minimum or lowered to the cap
+    transaction_minimum: Decimal | None = None
+    transaction_minimum_rule: RuleRef | None = None
+    transaction_cap: Decimal | None = None
+    transaction_cap_rule: RuleRef | None = None
 
     @property
     def rule(self) -> RuleRef | None:
@@ -230,6 +239,9 @@ class PriceBand:
     block_label: str
     flat: Decimal | None
     rule: RuleRef
+    # a percentage of the money in the band (`first $ 100,000 at 2.9%`): `price` is then this
+    # rate × `block`, the currency's minor unit
+    rate: Decimal | None = None
 
 
 @attrs.frozen

@@ -21,6 +21,8 @@ EXAMPLES = {
     "sms-api-account.yaml": ("sms-api.plan", "2026-11", "2632.35"),
     # November: Pro from the 11th, 240 member-days, $70.00 less 50%; December $100.48 less 50%
     "team-chat-account.yaml": ("team-chat.plan", "2026-11..2026-12", "85.24"),
+    # cards $75.69 + $0.90, international $37.50, ACH $29.80 − $14.00, payouts $1.20 + $0.30
+    "payments-account.yaml": ("payments.plan", "2026-11", "131.39"),
 }
 
 

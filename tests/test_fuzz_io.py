@@ -38,6 +38,7 @@ ACCOUNT_SEEDS: dict[str, tuple[str, str]] = {
     "examples/github-actions-account.yaml": ("catalogs/github-actions.plan", "2026-11"),
     "examples/sms-api-account.yaml": ("catalogs/sms-api.plan", "2026-11"),
     "examples/team-chat-account.yaml": ("catalogs/team-chat.plan", "2026-11..2026-12"),
+    "examples/payments-account.yaml": ("catalogs/payments.plan", "2026-11"),
 }
 
 

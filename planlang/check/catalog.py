@@ -475,15 +475,18 @@ class Checker:
         if d.unit is not None and unit is None:
             return
         sources = [s for s in d.steps if isinstance(s, (ast.CountSource, ast.SnapshotSource,
-                                                        ast.UsageSource))]
+                                                        ast.UsageSource, ast.TransactionsSource))]
         if len(sources) != 1 or d.steps[0] is not sources[0]:
             span = sources[1].span if len(sources) > 1 else d.steps[0].span
-            self.error("PL261", "a meter starts with exactly one source: `count`, `snapshots` "
-                       "or `usage`", span,
+            self.error("PL261", "a meter starts with exactly one source: `count`, `snapshots`, "
+                       "`usage` or `transactions`", span,
                        help="e.g. `meter channels: count including disabled, daily average, then "
                        "monthly average, round up`")
             return
         source = sources[0]
+        if isinstance(source, ast.TransactionsSource):
+            self.transactions_meter(d)
+            return
         kind = ("count" if isinstance(source, ast.CountSource) else
                 "snapshots" if isinstance(source, ast.SnapshotSource) else "usage")
         if isinstance(source, ast.SnapshotSource) and source.every is not None and (
@@ -518,6 +521,22 @@ class Checker:
                 name.text, meter_unit, kind,
                 isinstance(source, ast.CountSource) and source.include_disabled,
                 daily, monthly, round_direction, round_step, round_unit, self.rule(d))
+
+    def transactions_meter(self, d: ast.MeterDef) -> None:
+        """`meter card_payments: transactions`: payments, each an amount of money in the catalog's
+        currency, added up over the month; nothing else to say."""
+        if len(d.steps) > 1 or d.unit is not None:
+            self.error("PL293", "a transactions meter adds up the payments' amounts and takes no "
+                       "unit or other step", d.steps[1].span if len(d.steps) > 1 else d.unit.span
+                       if d.unit is not None else None,
+                       help="write `meter card_payments: transactions`: each payment is an "
+                       "amount of money in the catalog's currency")
+            return
+        money = Unit(self.currency or "USD", "money", Fraction(1))
+        for name in d.names:
+            if self.define("meter", name):
+                self.meters[name.text] = Meter(name.text, money, "transactions", False, "sum",
+                                               "sum", None, money.factor, money, self.rule(d))
 
     def meter_step(self, d: ast.MeterDef, cls, allowed: tuple[str, ...], word: str) -> str | None:
         steps = [s for s in d.steps if isinstance(s, cls)]
@@ -835,7 +854,8 @@ class Checker:
                 if isinstance(clause, ast.ElementLimit):
                     kind = f"ElementLimit:{self.element_meter(clause.element)}"
                 if isinstance(clause, ast.MoneyBound):
-                    kind = f"MoneyBound:{clause.kind}"
+                    kind = f"MoneyBound:{clause.kind}" + (
+                        ":transaction" if self.per_transaction(meter, clause.per) else "")
                 if isinstance(clause, ast.TierBand):  # an item has as many bands as it says
                     kind = f"TierBand:{sum(k.startswith('TierBand:') for k in draft.clauses)}"
                 if kind in draft.clauses:
@@ -891,6 +911,15 @@ class Checker:
         return name.text
 
     def clause_value(self, clause: ast.ItemClause, meter: Meter) -> Value | None:
+        if meter.source == "transactions" and not isinstance(clause, ast.TierMode) and not (
+                isinstance(clause, ast.MoneyBound) and not self.per_transaction(meter, clause.per)):
+            return self.transaction_clause(clause, meter)
+        if isinstance(clause, ast.ExtraPrice | ast.TierThen) and self.is_percent(clause.price):
+            self.error("PL293", f"`{meter.name}` is a {meter.source} meter: a percentage prices "
+                       "an amount of money", clause.price.span,
+                       help="measure payments with `meter card_payments: transactions`, then "
+                       "price them: `card_payments: 2.9% + $ 0.30 per transaction`")
+            return None
         if isinstance(clause, ast.ElementLimit):
             element = self.element_meter(clause.element)
             if element not in self.meters:
@@ -986,6 +1015,9 @@ class Checker:
             return None
         if value.kind == "number":
             value = Value("quantity", meter.unit.to_base(value.number), meter.unit)
+        if meter.source == "transactions" and value.kind == "money" and (
+                value.currency == self.currency):  # payments are counted in money
+            value = Value("quantity", value.number, meter.unit)
         if value.kind != "quantity" or value.unit is None or (
                 value.unit.dimension != meter.unit.dimension):
             self.error("PL231", f"`{meter.name}` is measured in `{meter.unit.name}`, not "
@@ -997,6 +1029,8 @@ class Checker:
         c = draft.clauses
         name = draft.item.text
         meter = self.meters[name]
+        if meter.source == "transactions":
+            return self.transaction_terms(plan, draft, meter)
         tiered = [k for k in c if k.startswith("TierBand:") or k in ("TierThen", "TierMode")]
         priced = "ExtraPrice" if "ExtraPrice" in c else (tiered[0] if tiered else None)
         drawn = next((p.name for p in self.pools.values() if p.name in self.plan_pools.get(plan, {})
@@ -1111,6 +1145,180 @@ class Checker:
             None if least is None else exact_decimal(least.number), rule("MoneyBound:minimum"),
             None if cap is None else exact_decimal(cap.number), rule("MoneyBound:cap"))
 
+    # ---- percentages of payments ----
+    def is_percent(self, expr: ast.Expr) -> bool:
+        """Whether a price is (or starts with) a percentage, without reporting anything."""
+        if isinstance(expr, ast.BinOp) and expr.op == "+":
+            return self.is_percent(expr.left) or self.is_percent(expr.right)
+        if isinstance(expr, ast.Ref):
+            value = self.lets.get(expr.name.text)
+            return value is not None and value.kind == "percent"
+        return isinstance(expr, ast.Percent)
+
+    @staticmethod
+    def per_transaction(meter: Meter, per: ast.Name) -> bool:
+        """Whether a word names one payment of a transactions meter: `transaction`, or the
+        meter's own name (`card_payment`)."""
+        return meter.source == "transactions" and (
+            per.text in ("transaction", "transactions") or meter.name in name_forms(per.text))
+
+    def transaction_price(self, meter: Meter, expr: ast.Expr):
+        """A payment's price, `2.9% + $ 0.30`: (rate, fee per payment), either None when not
+        said, or None reported (a percentage and money in the catalog's currency, each once)."""
+        parts = [expr.left, expr.right] if isinstance(expr, ast.BinOp) and expr.op == "+" else [expr]
+        rate = fee = None
+        for part in parts:
+            value = self.evaluate(part)
+            if value is None:
+                return None
+            if value.kind == "percent" and rate is None and 0 <= value.number <= 1:
+                rate = value.number
+            elif value.kind == "money" and fee is None and value.currency == self.currency:
+                fee = value.number
+            else:
+                self.error("PL293", f"a payment of `{meter.name}` is priced by a percentage and "
+                           f"money in `{self.currency}`, not {value.describe()}"
+                           + (" above 100%" if value.kind == "percent" and rate is None else ""),
+                           part.span, help="e.g. `2.9% + $ 0.30 per transaction`")
+                return None
+        return rate, fee
+
+    def transaction_clause(self, clause: ast.ItemClause, meter: Meter) -> Value | None:
+        """A clause on a transactions meter: a price per payment, a band of percentages of the
+        month's payments, how the bands apply, or a bound on each payment's fee or on the month."""
+        if isinstance(clause, ast.ExtraPrice):
+            if clause.per_count != 1 or not self.per_transaction(meter, clause.per_unit):
+                self.error("PL293", f"`{meter.name}` is priced per transaction, not per "
+                           f"`{format_number(clause.per_count)} {clause.per_unit.text}`"
+                           if clause.per_count != 1 else f"`{meter.name}` is priced per "
+                           f"transaction, not per `{clause.per_unit.text}`", clause.span,
+                           help="write `2.9% + $ 0.30 per transaction`")
+                return None
+            return None if self.transaction_price(meter, clause.price) is None else MARKER
+        if isinstance(clause, ast.MoneyBound):  # per transaction (per month: as any item's)
+            amount = self.expect_money(self.evaluate(clause.amount), clause.amount,
+                                       f"a bound on each payment of `{meter.name}`")
+            return None if amount is None else Value("money", Fraction(amount),
+                                                     currency=self.currency)
+        if isinstance(clause, ast.TierThen | ast.TierBand):
+            if isinstance(clause, ast.TierBand):
+                bound = self.expect_money(self.evaluate(clause.amount), clause.amount,
+                                          f"a band of `{meter.name}`'s payments")
+                if bound is None:
+                    return None
+                if bound < 0 or (bound == 0 and clause.bound in ("first", "next")):
+                    self.error("PL235", f"a band's `{clause.bound}` amount must be positive",
+                               clause.amount.span, help="write the money the band holds")
+                    return None
+                price = clause.price.price
+                if clause.price.kind in ("for", "for plus") or clause.price.per_unit is not None:
+                    self.error("PL293", f"a band of `{meter.name}`'s payments is a percentage "
+                               "of the money in it", clause.price.span,
+                               help="e.g. `first $ 100,000 at 2.9%`, `next $ 900,000 at 2.5%` "
+                               "or `free`")
+                    return None
+            else:
+                price = clause.price
+            if price is not None:
+                value = self.evaluate(price)
+                if value is None:
+                    return None
+                if value.kind != "percent" or not 0 <= value.number <= 1:
+                    self.error("PL293", f"a band of `{meter.name}`'s payments is a percentage "
+                               f"of the money in it, not {value.describe()}"
+                               + (" above 100%" if value.kind == "percent" else ""), price.span,
+                               help="e.g. `then 2.5%`; a fee per payment is written beside the "
+                               "bands: `$ 0.30 per transaction`")
+                    return None
+            return MARKER
+        self.error("PL293", f"`{meter.name}` is a transactions meter: it is priced by a "
+                   "percentage and a fee per payment, in bands of the month's payments, with "
+                   "bounds in money", clause.span,
+                   help="e.g. `2.9% + $ 0.30 per transaction, at least $ 0.50 per "
+                   "transaction`; a free amount is a band: `first $ 1,000 free`")
+        return None
+
+    def transaction_terms(self, plan: str, draft: _ItemDraft, meter: Meter) -> ItemTerms | None:
+        """What a plan says about a transactions meter: its bands of percentages (one open band
+        for a single percentage), its fee per payment, the bounds on each payment's fee and on
+        the month's."""
+        c: dict = draft.clauses
+        name = draft.item.text
+        if any(v is None for _, v in c.values()):
+            return None  # already reported
+        rule = lambda k: self.rule(c[k][0]) if k in c else None  # noqa: E731
+        rate = fee = None
+        if "ExtraPrice" in c:
+            extra = c["ExtraPrice"][0]
+            assert isinstance(extra, ast.ExtraPrice)
+            price = self.transaction_price(meter, extra.price)
+            assert price is not None  # (checked with the clause)
+            rate, fee = price
+        tiered = [k for k in c if k.startswith("TierBand:") or k == "TierThen"]
+        if tiered and rate is not None:
+            self.error("PL293", f"`{name}` on plan `{plan}` has bands of percentages and a "
+                       "percentage per payment", c["ExtraPrice"][0].span,
+                       labels=label(c[tiered[0]][0].span, "bands here"),
+                       help="keep the bands and write the fee per payment alone: "
+                       "`$ 0.30 per transaction`")
+            return None
+        mode = c.get("TierMode")
+        tiering = Tiering(mode[0].mode.text) if mode else Tiering.GRADUATED
+        if mode and tiering == Tiering.STAIRSTEP:
+            self.error("PL293", f"`{name}` on plan `{plan}` has stairstep pricing: a band of "
+                       "payments is a percentage, not a flat fee", mode[0].span,
+                       help="write `graduated pricing` or `volume pricing`")
+            return None
+        bounded = [k for k in ("MoneyBound:minimum:transaction", "MoneyBound:cap:transaction")
+                   if k in c]
+        if bounded and tiered:
+            self.error("PL293", f"`{name}` on plan `{plan}` bounds each payment's fee and prices "
+                       "the month's payments in bands", c[bounded[0]][0].span,
+                       labels=label(c[tiered[0]][0].span, "bands here"),
+                       help="bound each payment's fee with a single percentage (`2.9% + "
+                       "$ 0.30 per transaction`), or bound the month's charge: `at least "
+                       "$ 20 per month`")
+            return None
+        bands: tuple[PriceBand, ...] = ()
+        if tiered:
+            found = self.price_bands(plan, name, meter, {k: v for k, v in c.items()
+                                                        if k != "ExtraPrice"}, Fraction(0))
+            if found is None:
+                return None
+            bands = found[0]
+        elif rate is not None:  # one percentage: a band without end
+            bands = (self.rate_band(None, rate, meter, self.rule(c["ExtraPrice"][0])),)
+        elif fee is None:
+            assert mode is not None
+            self.error("PL283", f"`{name}` on plan `{plan}` says how its bands apply but has no "
+                       "bands", mode[0].span, help="add bands: `first $ 100,000 at 2.9%, then "
+                       "2.5%`")
+            return None
+        values = {k: v for k, (_, v) in c.items() if v is not None}
+        bound = lambda k: exact_decimal(values[k].number) if k in values else None  # noqa: E731
+        least, most = bound("MoneyBound:minimum:transaction"), bound("MoneyBound:cap:transaction")
+        if least is not None and most is not None and least > most:
+            self.error("PL291", f"`{name}` on plan `{plan}` charges each payment at least more "
+                       "than its cap", c["MoneyBound:minimum:transaction"][0].span,
+                       labels=label(c["MoneyBound:cap:transaction"][0].span, "capped here"),
+                       help="lower the minimum or raise the cap")
+            return None
+        month_least, month_most = bound("MoneyBound:minimum"), bound("MoneyBound:cap")
+        if month_least is not None and month_most is not None and month_least > month_most:
+            self.error("PL291", f"`{name}` on plan `{plan}` charges at least more than its cap",
+                       c["MoneyBound:minimum"][0].span,
+                       labels=label(c["MoneyBound:cap"][0].span, "capped here"),
+                       help="lower the minimum or raise the cap")
+            return None
+        return ItemTerms(
+            name, Fraction(0), True, exact_decimal(fee) if fee else None, Fraction(1),
+            "transaction", price_rule=rule("ExtraPrice"), unlimited=True, bands=bands,
+            tiering=tiering, minimum_charge=month_least, minimum_charge_rule=rule(
+                "MoneyBound:minimum"), charge_cap=month_most,
+            charge_cap_rule=rule("MoneyBound:cap"), transaction_minimum=least,
+            transaction_minimum_rule=rule("MoneyBound:minimum:transaction"),
+            transaction_cap=most, transaction_cap_rule=rule("MoneyBound:cap:transaction"))
+
     @staticmethod
     def block_of(unit: Unit, per_count: Decimal, per: ast.Name | None) -> tuple[Fraction, str]:
         """A price's block in base units and its label: `100 devices`, `GB` (`per` None: one
@@ -1222,11 +1430,25 @@ class Checker:
         flat = None if fee is None else money(fee)
         if expr is None:  # free, or a flat fee alone
             return PriceBand(upto, Decimal(0), Fraction(1), meter.unit.name, flat, rule)
+        if meter.source == "transactions":  # a percentage of the payments in the band
+            value = self.evaluate(expr)
+            assert value is not None  # (checked with the clause)
+            return self.rate_band(upto, value.number, meter, rule)
         price = money(expr)
         unit = meter.unit if per is None else self.find_unit(per)
         assert price is not None and unit is not None  # checked with the clause
         block, block_label = self.block_of(unit, per_count, per)
         return PriceBand(upto, price, block, block_label, flat, rule)
+
+    def rate_band(self, upto: Fraction | None, rate: Fraction, meter: Meter,
+                  rule: RuleRef) -> PriceBand:
+        """A band of payments at a percentage: priced per minor unit of the currency (a cent),
+        `rate` × that unit each, so that the tiers' arithmetic takes it as any band."""
+        assert self.currency is not None
+        minor = Fraction(1, 10 ** MINOR_UNITS.get(self.currency, 2))
+        price, shown = exact_decimal(rate * minor), exact_decimal(rate)
+        assert price is not None and shown is not None  # (a percentage is a decimal's)
+        return PriceBand(upto, price, minor, meter.unit.name, None, rule, shown)
 
     def shown(self, meter: Meter, value: Fraction) -> str:
         """A figure of an item in its meter's unit: `150,000 segments`."""

@@ -18,7 +18,7 @@ from planlang.engine.metering import daily_peaks
 from planlang.engine.prepare import Prepared
 from planlang.engine.results import ChargeLine, Decision, Reason, Step
 from planlang.model import Catalog, ItemTerms, Plan
-from planlang.money import EXACT, format_money, format_number, fraction_to_decimal
+from planlang.money import EXACT, format_money, format_number, fraction_to_decimal, round_money
 
 
 def in_unit(unit, value) -> str:
@@ -44,14 +44,19 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
                        None if band.flat is None else Fraction(band.flat))
                       for band in terms.bands)
         lines = tuple(
-            ChargeLine("tier", terms.item, plan.name, str(period), Decimal(quantity),
+            ChargeLine("tier", terms.item, plan.name, str(period),
+                       band_quantity(terms, index, quantity, flat),
                        band_unit(terms, index, flat), band_price(terms, index, flat), amount,
                        terms.bands[index].rule,
                        tuple(steps) + band_steps(show, terms, tiers, index, measured, quantity,
                                                  amount, flat, catalog.currency))
             for index, quantity, amount, flat in rules.tiered(
                 measured, tiers, terms.tiering != "graduated", catalog.currency))
+        if meter.source == "transactions":
+            lines += payment_lines(catalog, plan, period, terms, measurement)
         return lines, over
+    if meter.source == "transactions":
+        return payment_lines(catalog, plan, period, terms, measurement), over
     if not terms.extendable or terms.price is None:
         return (), over
     charged = rules.extra(measured, terms.included, terms.block, Fraction(terms.price),
@@ -67,6 +72,60 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
     return (line,), over
 
 
+def payment_lines(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms,
+                  measurement) -> tuple[ChargeLine, ...]:
+    """A transactions item's lines beside its percentages: the fee per payment (an `extra`
+    line), then what each payment's bounds add (a `true-up` line for the payments raised to
+    the minimum) or take off (a `cap` line for those lowered to the cap)."""
+    currency, payments = catalog.currency, measurement.payments
+    count = len(payments)
+    lines = []
+    fee = Fraction(terms.price) if terms.price is not None else Fraction(0)
+    if terms.price is not None and count:
+        assert terms.price_rule is not None
+        amount = rules.line_amount(fee, count, currency)
+        lines.append(ChargeLine("extra", terms.item, plan.name, str(period), Decimal(count),
+                                "transaction", terms.price, amount, terms.price_rule,
+                                measurement.steps + (Step("price", (
+                                    f"{_price(terms.price, currency)} per transaction × "
+                                    f"{count} = {format_money(amount, currency)}")),)))
+    if terms.transaction_minimum is None and terms.transaction_cap is None:
+        return tuple(lines)
+    rate = Fraction(terms.bands[0].rate) if terms.bands and terms.bands[0].rate else Fraction(0)
+    least, most = terms.transaction_minimum, terms.transaction_cap
+    raised, up, lowered, down = rules.payment_bounds(
+        payments, rate, fee, None if least is None else Fraction(least),
+        None if most is None else Fraction(most))
+    fee_text = (f"{format_number(rate * 100)}%" if rate else "") + (
+        " + " if rate and fee else "") + (_price(terms.price, currency) if fee else "")
+    for kind, many, by, bound, rule, word, sign in (
+            ("true-up", raised, up, least, terms.transaction_minimum_rule, "raised to", 1),
+            ("cap", lowered, down, most, terms.transaction_cap_rule, "lowered to", -1)):
+        if not many:
+            continue
+        assert bound is not None and rule is not None
+        amount = round_money(by * sign, currency)
+        lines.append(ChargeLine(kind, terms.item, plan.name, str(period), Decimal(many),
+                                "transaction", bound, amount, rule, (
+                                    Step("payments", f"{count} transaction"
+                                         f"{'s' * (count != 1)} of {period}"),
+                                    Step("each", f"{fee_text} of the payment, {word} "
+                                         f"{format_money(bound, currency)} for {many}"),
+                                    Step("difference", f"{'+' if sign > 0 else '−'} "
+                                         f"{format_money(round_money(by, currency), currency)} "
+                                         f"in all ({format_number(by)} exactly)"))))
+    return tuple(lines)
+
+
+def band_quantity(terms: ItemTerms, index: int, quantity, flat: bool) -> Decimal:
+    """The quantity of a tiered price's line: its started blocks, or for a percentage the money
+    in the band (its blocks are the currency's minor units)."""
+    band = terms.bands[index]
+    if band.rate is None or flat:
+        return Decimal(quantity)
+    return fraction_to_decimal(quantity * Fraction(band.block))
+
+
 def band_unit(terms: ItemTerms, index: int, flat: bool) -> str:
     """The unit of a tiered price's line: the band's block (`segment`, `1,000 calls`), or `flat
     fee` for a band's fee."""
@@ -76,6 +135,8 @@ def band_unit(terms: ItemTerms, index: int, flat: bool) -> str:
 def band_price(terms: ItemTerms, index: int, flat: bool) -> Decimal:
     """The unit price of a tiered price's line: the band's fee, or its price per block."""
     band = terms.bands[index]
+    if band.rate is not None and not flat:
+        return band.rate
     return band.flat if flat and band.flat is not None else band.price
 
 
@@ -90,7 +151,10 @@ def band_steps(show, terms: ItemTerms, tiers, index: int, measured, quantity,
     band = terms.bands[index]
     where = (f"above {show(low)}" if end is None else f"up to {show(end)}" if not low
              else f"over {show(low)}, up to {show(end)}")
-    if terms.tiering != "graduated":
+    if band.rate is not None and len(tiers) == 1:  # one percentage of every payment
+        steps = []
+        inside = measured
+    elif terms.tiering != "graduated":
         steps = [Step("band", f"{where}, reached by {show(measured)}" + (
             "" if flat else ": every unit at this band's price"))]
         inside = measured
@@ -99,6 +163,11 @@ def band_steps(show, terms: ItemTerms, tiers, index: int, measured, quantity,
         steps = [Step("band", where), Step("in band", show(inside))]
     if flat:
         steps.append(Step("price", f"flat fee for the band = {format_money(amount, currency)}"))
+        return tuple(steps)
+    if band.rate is not None:  # a percentage of the payments in the band
+        steps.append(Step("price", f"{format_number(Fraction(band.rate) * 100)}% of "
+                          f"{format_money(fraction_to_decimal(Fraction(inside)), currency)} = "
+                          f"{format_money(amount, currency)}"))
         return tuple(steps)
     ratio = Fraction(inside) / Fraction(block)
     if ratio != quantity:

@@ -356,8 +356,10 @@ HANDLING: dict[type, dict[str, Any]] = {
         **_fields("name round_unit rule", WORDING),
         # day figures (`daily`) of any meter, usage events; intervals of elements and
         # snapshots go to the interpreter record by record (`_Meter`)
-        **_fields("unit source include_disabled daily monthly round_direction round_step",
-                  COMPUTED),
+        **_fields("unit include_disabled daily monthly round_direction round_step", COMPUTED),
+        # payments, each priced and bounded on its own (`charges.payment_lines`): the interpreter's
+        "source": Only(lambda source: source != "transactions",
+                       "meter `{meter}` measures payments (`transactions`)"),
     },
     Plan: {
         **_fields("name fee_rule sla_rule commitment_rule", WORDING),
@@ -382,6 +384,9 @@ HANDLING: dict[type, dict[str, Any]] = {
         "customer_cap": COMPUTED,
         **_fields("minimum removals_refunded minimum_charge charge_cap", COMPUTED),
         **_fields("minimum_rule removal_rule minimum_charge_rule charge_cap_rule", WORDING),
+        # (the bounds of each payment of a transactions meter, whose meter keeps it off)
+        **_fields("transaction_minimum transaction_minimum_rule transaction_cap "
+                  "transaction_cap_rule", OUTSIDE),
     },
     Ladder: {
         **_fields("name rule up_rule down_rule overflow_rule", WORDING),
@@ -395,7 +400,9 @@ HANDLING: dict[type, dict[str, Any]] = {
     Refund: {**_fields("percent band", COMPUTED), "rule": WORDING},
     Band: _fields("low low_inclusive high high_inclusive", COMPUTED),
     PriceBand: {**_fields("upto price block flat", COMPUTED), **_fields("block_label rule",
-                                                                        WORDING)},
+                                                                        WORDING),
+                # a percentage of payments: on a transactions meter, which keeps it off
+                "rate": OUTSIDE},
     # plan changes and their requirements need a timeline's change events; requests, the
     # account's requests
     ChangeRule: _fields("source_kind source target_kind target roles effective charge refund "

@@ -75,6 +75,7 @@ class Measurement:
     raw: Fraction  # after the monthly step, base units
     value: Fraction  # after rounding, base units
     steps: tuple[Step, ...]
+    payments: tuple[Fraction, ...] = ()  # a transactions meter's payments in the period, in order
 
 
 _QUIET: dict[tuple[int, int], tuple[Meter, Measurement]] = {}
@@ -101,8 +102,10 @@ def _measure(meter: Meter, series: Series, period: Period) -> Measurement:
     raw = rules.monthly(monthly, total, highest, len(days))
     value = rules.metered(monthly, total, highest, len(days), meter.round_direction,
                           meter.round_step)
+    payments = () if meter.source != "transactions" else tuple(
+        amount for moment, amount in series.events if period.start <= moment < period.end)
     return Measurement(raw, value, measure_steps(meter, series.sources, values, total, raw,
-                                                 value, meter.unit.from_base))
+                                                 value, meter.unit.from_base), payments)
 
 
 def day_figures(meter: Meter, series: Series | None, period: Period) -> list[Fraction]:

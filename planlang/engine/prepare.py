@@ -20,7 +20,7 @@ from planlang.engine.metering import Series
 from planlang.inputs.account import Account, Amount
 from planlang.inputs.convert import InputError, parse_period
 from planlang.model import Catalog, Meter
-from planlang.money import MAX_DIGITS, exact, format_number, within_bounds
+from planlang.money import MAX_DIGITS, MINOR_UNITS, exact, format_number, within_bounds
 from planlang.units import lookup
 
 
@@ -275,7 +275,7 @@ def source_texts(intervals: int, daily: int, snapshots: int, events: int) -> tup
 
 def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem]) -> Series:
     allowed = {"count": ("intervals", "daily"), "snapshots": ("snapshots", "daily"),
-               "usage": ("events", "daily")}[meter.source]
+               "usage": ("events", "daily"), "transactions": ("events",)}[meter.source]
     for field in ("intervals", "daily", "snapshots", "events"):
         if getattr(data, field) and field not in allowed:
             problems.append(Problem(path + (field,), "PL413", f"`{meter.name}` is a {meter.source} "
@@ -333,7 +333,8 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
         if used is not None:
             elements[element] = (use.of, used)
     sources = source_texts(len(data.intervals), len(data.daily), len(data.snapshots),
-                           len(data.events))
+                           len(data.events)) if meter.source != "transactions" else (
+        f"{len(data.events)} payment{'s' * (len(data.events) != 1)}",)
     return Series(tuple(sorted(changes, key=lambda c: c[0])), daily,
                   {d: tuple(v) for d, v in samples.items()}, dict(usage), sources,
                   tuple(sorted(timed, key=lambda e: e[0])), elements)
@@ -365,6 +366,8 @@ def _base(meter: Meter, amount: Amount, path, catalog: Catalog, problems) -> Fra
     if amount.value < 0:
         problems.append(Problem(path, "PL414", f"a measurement cannot be negative (`{amount}`)"))
         return None
+    if meter.source == "transactions":  # a payment: money in the catalog's currency
+        return _payment(meter, amount, path, catalog, problems)
     unit = meter.unit if amount.unit is None else lookup(catalog.units, amount.unit)
     if unit is None or unit.dimension != meter.unit.dimension:
         problems.append(Problem(path, "PL413", f"`{meter.name}` is measured in "
@@ -372,3 +375,23 @@ def _base(meter: Meter, amount: Amount, path, catalog: Catalog, problems) -> Fra
                                 help=f"write a number of `{meter.unit.name}`"))
         return None
     return unit.to_base(Fraction(amount.value))
+
+
+def _payment(meter: Meter, amount: Amount, path, catalog: Catalog, problems) -> Fraction | None:
+    """A payment of a transactions meter: money in the catalog's currency (`"120.00"` or
+    `120.00 USD`), in whole minor units of it (cents; whole yen)."""
+    currency = catalog.currency
+    if amount.unit not in (None, currency):
+        problems.append(Problem(path, "PL413", f"`{meter.name}` takes payments in `{currency}`, "
+                                f"not `{amount.unit}`",
+                                help=f"write the payment's amount in `{currency}`: `\"120.00\"`"))
+        return None
+    value = Fraction(amount.value)
+    places = MINOR_UNITS.get(currency, 2)
+    if (value * 10 ** places).denominator != 1:
+        problems.append(Problem(path, "PL414", f"a payment of `{amount.value}` is finer than "
+                                f"the {currency} minor unit",
+                                help=f"write the amount paid, to {places} decimal places"
+                                if places else f"write the amount paid in whole {currency}"))
+        return None
+    return value

@@ -112,6 +112,22 @@ def extra(measured, included, block, price, currency: str):
     return blocks, line_amount(price, blocks, currency)
 
 
+def payment_bounds(payments, rate, fee, least, most) -> tuple:
+    """Each payment's fee (`rate` × its amount + `fee`) within `least` and `most` (None: no
+    bound): (payments raised, by how much in all, payments lowered, by how much in all), exact."""
+    raised = lowered = 0
+    up = down = rate * 0
+    for amount in payments:
+        charged = rate * amount + fee
+        if least is not None and charged < least:
+            raised += 1
+            up += least - charged
+        elif most is not None and charged > most:
+            lowered += 1
+            down += charged - most
+    return raised, up, lowered, down
+
+
 def over_ceiling(measured, ceiling) -> bool:
     """Whether usage is above the most a plan allows of the item (None: unbounded)."""
     return ceiling is not None and measured > ceiling

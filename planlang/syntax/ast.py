@@ -136,6 +136,13 @@ class UsageSource:
 
 
 @attrs.frozen
+class TransactionsSource:
+    """`transactions`: payments, each an amount of money, priced by a percentage of it."""
+
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class DailyStep:
     aggregation: Name
     span: Span | None = _span()
@@ -154,7 +161,8 @@ class RoundStep:
     span: Span | None = _span()
 
 
-MeterStep = CountSource | SnapshotSource | UsageSource | DailyStep | MonthlyStep | RoundStep
+MeterStep = (CountSource | SnapshotSource | UsageSource | TransactionsSource | DailyStep
+             | MonthlyStep | RoundStep)
 
 
 @attrs.frozen

@@ -130,6 +130,9 @@ class Builder(Transformer):
     def usage_source(self, meta, children):
         return ast.UsageSource(span=self._span(meta))
 
+    def transactions_source(self, meta, children):
+        return ast.TransactionsSource(span=self._span(meta))
+
     def daily_step(self, meta, children):
         return ast.DailyStep(self._name(children[0]), span=self._span(meta))
 
