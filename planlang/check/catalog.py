@@ -1211,11 +1211,15 @@ class Checker:
                                clause.amount.span, help="write the money the band holds")
                     return None
                 price = clause.price.price
-                if clause.price.kind in ("for", "for plus") or clause.price.per_unit is not None:
+                if clause.price.per_unit is not None:
                     self.error("PL293", f"a band of `{meter.name}`'s payments is a percentage "
                                "of the money in it", clause.price.span,
-                               help="e.g. `first $ 100,000 at 2.9%`, `next $ 900,000 at 2.5%` "
-                               "or `free`")
+                               help="e.g. `first $ 100,000 at 2.9%`, `next $ 900,000 at 2.7%`, "
+                               "`up to $ 1,000 for $ 200 plus 1%` or `free`")
+                    return None
+                fee = clause.price.fee
+                if fee is not None and self.expect_money(
+                        self.evaluate(fee), fee, f"the fee of a band of `{meter.name}`") is None:
                     return None
             else:
                 price = clause.price
@@ -1264,11 +1268,6 @@ class Checker:
             return None
         mode = c.get("TierMode")
         tiering = Tiering(mode[0].mode.text) if mode else Tiering.GRADUATED
-        if mode and tiering == Tiering.STAIRSTEP:
-            self.error("PL293", f"`{name}` on plan `{plan}` has stairstep pricing: a band of "
-                       "payments is a percentage, not a flat fee", mode[0].span,
-                       help="write `graduated pricing` or `volume pricing`")
-            return None
         bounded = [k for k in ("MoneyBound:minimum:transaction", "MoneyBound:cap:transaction")
                    if k in c]
         if bounded and tiered:
@@ -1433,22 +1432,23 @@ class Checker:
         if meter.source == "transactions":  # a percentage of the payments in the band
             value = self.evaluate(expr)
             assert value is not None  # (checked with the clause)
-            return self.rate_band(upto, value.number, meter, rule)
+            return self.rate_band(upto, value.number, meter, rule, flat)
         price = money(expr)
         unit = meter.unit if per is None else self.find_unit(per)
         assert price is not None and unit is not None  # checked with the clause
         block, block_label = self.block_of(unit, per_count, per)
         return PriceBand(upto, price, block, block_label, flat, rule)
 
-    def rate_band(self, upto: Fraction | None, rate: Fraction, meter: Meter,
-                  rule: RuleRef) -> PriceBand:
-        """A band of payments at a percentage: priced per minor unit of the currency (a cent),
-        `rate` × that unit each, so that the tiers' arithmetic takes it as any band."""
+    def rate_band(self, upto: Fraction | None, rate: Fraction, meter: Meter, rule: RuleRef,
+                  flat: Decimal | None = None) -> PriceBand:
+        """A band of payments at a percentage (and its `flat` fee, if any): priced per minor unit
+        of the currency (a cent), `rate` × that unit each, so that the tiers' arithmetic takes
+        it as any band."""
         assert self.currency is not None
         minor = Fraction(1, 10 ** MINOR_UNITS.get(self.currency, 2))
         price, shown = exact_decimal(rate * minor), exact_decimal(rate)
         assert price is not None and shown is not None  # (a percentage is a decimal's)
-        return PriceBand(upto, price, minor, meter.unit.name, None, rule, shown)
+        return PriceBand(upto, price, minor, meter.unit.name, flat, rule, shown)
 
     def shown(self, meter: Meter, value: Fraction) -> str:
         """A figure of an item in its meter's unit: `150,000 segments`."""
