@@ -51,7 +51,9 @@ CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
     ("spend", "tests/scenarios/spend/spend.plan"),
     ("pools", "tests/scenarios/pools/minutes.plan"),
     ("sms-api", "catalogs/sms-api.plan"), ("team-chat", "catalogs/team-chat.plan"),
-    ("github-actions", "catalogs/github-actions.plan")]}
+    ("github-actions", "catalogs/github-actions.plan"),
+    ("payments", "catalogs/payments.plan"),
+    ("payment-examples", "tests/scenarios/payments/worked-examples.plan")]}
 COMPILED = {name: compile_catalog(catalog) for name, catalog in CATALOGS.items()}
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
@@ -149,6 +151,13 @@ def valid_records(catalog_name: str):
                 st.fixed_dictionaries({"intervals": st.lists(interval(meter), min_size=1,
                                                              max_size=4)}, optional={
                     "daily": st.dictionaries(good_days, day_count(meter), max_size=3)}))
+        if source == "transactions":  # payments: money in whole cents, at any instant
+            payment = st.one_of(
+                st.integers(0, 100_000).map(lambda cents: f"{Decimal(cents) / 100}"),
+                st.sampled_from(["0.01", "17.24", "625.00", "1,000.00", "100000.00", 3, "5.5"]),
+                st.integers(0, 10**8).map(lambda cents: f"{Decimal(cents) / 100} USD"))
+            return st.fixed_dictionaries({"events": st.lists(st.fixed_dictionaries({
+                "on": st.one_of(good_days, good_instants), "amount": payment}), max_size=6)})
         if source == "snapshots":
             return st.one_of(
                 st.fixed_dictionaries({"daily": st.dictionaries(good_days, figure(meter),

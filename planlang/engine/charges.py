@@ -123,7 +123,7 @@ def band_quantity(terms: ItemTerms, index: int, quantity, flat: bool) -> Decimal
     band = terms.bands[index]
     if band.rate is None or flat:
         return Decimal(quantity)
-    return fraction_to_decimal(quantity * Fraction(band.block))
+    return fraction_to_decimal(Fraction(quantity) * band.block)
 
 
 def band_unit(terms: ItemTerms, index: int, flat: bool) -> str:

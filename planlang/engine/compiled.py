@@ -63,12 +63,14 @@ from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change
 from planlang.engine.charges import (
     band_price,
+    band_quantity,
     band_steps,
     band_unit,
     extra_steps,
     not_offered,
     over_limit_reason,
     over_limit_rule,
+    payment_lines,
     peak_steps,
     pool_step,
     refund_reason,
@@ -88,7 +90,7 @@ from planlang.engine.dunning import (
     step_happens,
 )
 from planlang.engine.ladder import addon_reason, addon_steps, move_reason, move_steps
-from planlang.engine.metering import in_ratio, level_spans, measure_steps
+from planlang.engine.metering import Measurement, in_ratio, level_spans, measure_steps
 from planlang.engine.outcomes import (
     _ZERO,
     Line,
@@ -179,6 +181,7 @@ from planlang.money import (
     format_money,
     format_number,
     fraction_to_decimal,
+    minor_unit,
 )
 from planlang.units import lookup
 
@@ -190,6 +193,7 @@ _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
 # a meter's data: what each element holds (`elements`, read by `_Runner.elements`) beside its
 # figures
 _METER_KEYS = frozenset(("daily", "events", "elements"))  # a usage meter's
+_PAYMENT_KEYS = frozenset(("events",))  # a transactions meter's
 _DAY_KEYS = frozenset(("daily", "elements"))  # a count or snapshot meter's that the path reads
 _ELEMENT_KEYS = frozenset(("of", "used"))
 _DAY_COUNT_KEYS = frozenset(("count", "disabled"))
@@ -356,10 +360,10 @@ HANDLING: dict[type, dict[str, Any]] = {
         **_fields("name round_unit rule", WORDING),
         # day figures (`daily`) of any meter, usage events; intervals of elements and
         # snapshots go to the interpreter record by record (`_Meter`)
-        **_fields("unit include_disabled daily monthly round_direction round_step", COMPUTED),
-        # payments, each priced and bounded on its own (`charges.payment_lines`): the interpreter's
-        "source": Only(lambda source: source != "transactions",
-                       "meter `{meter}` measures payments (`transactions`)"),
+        # (a transactions meter's payments: each month's, read by `_Runner.payments_in`,
+        # priced and bounded by `charges.payment_lines`)
+        **_fields("unit source include_disabled daily monthly round_direction round_step",
+                  COMPUTED),
     },
     Plan: {
         **_fields("name fee_rule sla_rule commitment_rule", WORDING),
@@ -384,9 +388,9 @@ HANDLING: dict[type, dict[str, Any]] = {
         "customer_cap": COMPUTED,
         **_fields("minimum removals_refunded minimum_charge charge_cap", COMPUTED),
         **_fields("minimum_rule removal_rule minimum_charge_rule charge_cap_rule", WORDING),
-        # (the bounds of each payment of a transactions meter, whose meter keeps it off)
-        **_fields("transaction_minimum transaction_minimum_rule transaction_cap "
-                  "transaction_cap_rule", OUTSIDE),
+        # the bounds of each payment of a transactions meter: `_Runner.payment_lines`
+        **_fields("transaction_minimum transaction_cap", COMPUTED),
+        **_fields("transaction_minimum_rule transaction_cap_rule", WORDING),
     },
     Ladder: {
         **_fields("name rule up_rule down_rule overflow_rule", WORDING),
@@ -401,8 +405,8 @@ HANDLING: dict[type, dict[str, Any]] = {
     Band: _fields("low low_inclusive high high_inclusive", COMPUTED),
     PriceBand: {**_fields("upto price block flat", COMPUTED), **_fields("block_label rule",
                                                                         WORDING),
-                # a percentage of payments: on a transactions meter, which keeps it off
-                "rate": OUTSIDE},
+                # a percentage of payments (its `price` is per minor unit: `band_lines`)
+                "rate": COMPUTED},
     # plan changes and their requirements need a timeline's change events; requests, the
     # account's requests
     ChangeRule: _fields("source_kind source target_kind target roles effective charge refund "
@@ -476,7 +480,7 @@ class _Tier:
     """What the month loop needs of one plan, precomputed."""
 
     __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon", "sla",
-                 "quotas", "limits", "unoffered", "bounded", "pools")
+                 "quotas", "limits", "unoffered", "bounded", "pools", "paid")
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -495,6 +499,8 @@ class _Tier:
         # the pools the plan includes: (the pool, its amount and its members' rates in the
         # meter's unit, as Decimals), drawn by `_Runner.pool_overs`
         self.pools: tuple = ()
+        # the items measured by transactions meters: their payments' lines (`payment_lines`)
+        self.paid: frozenset[str] = frozenset()
         # whether a month's charges are bounded (a minimum or a cap: `charges.spend_bounds`)
         self.bounded = (plan.minimum_spend is not None or plan.spend_cap is not None or any(
             t.minimum_charge is not None or t.charge_cap is not None for t in plan.items.values()))
@@ -536,13 +542,16 @@ class _Meter:
     day (what the plan's ceiling is compared with)."""
 
     __slots__ = ("offset", "unit", "usage", "keys", "spans", "sampled", "averaged", "counted",
-                 "subtract", "largest", "monthly", "direction", "step", "plain", "peak")
+                 "subtract", "largest", "monthly", "direction", "step", "plain", "peak", "minor")
 
     def __init__(self, offset: int, meter: Meter):
         self.offset = offset
         self.unit = meter.unit
-        self.usage = usage = meter.source == "usage"
-        self.keys = _METER_KEYS if usage else _DAY_KEYS
+        self.usage = usage = meter.source in ("usage", "transactions")
+        self.keys = (_PAYMENT_KEYS if meter.source == "transactions" else _METER_KEYS if usage
+                     else _DAY_KEYS)
+        # a payment is money in whole minor units of the catalog's currency (the meter's unit)
+        self.minor = minor_unit(meter.unit.name) if meter.source == "transactions" else None
         self.counted = meter.source == "count"  # its day figures may be `{count, disabled}`
         # intervals: the time-weighted average of a day, then the period's sum or average, or
         # its highest day (no monthly step); or a day's highest level (`daily maximum`), then
@@ -651,6 +660,8 @@ class _Runner:
                     raise _Unsupported(f"pool `{pool_name}` in awkward units")
                 pools.append((pool, amount, rates))
             tier.pools = tuple(pools)
+            tier.paid = frozenset(name for name in plan.items
+                                  if catalog.meters[name].source == "transactions")
             tier.unoffered = tuple(
                 (self.meter_index[name], name) for name in self.meter_names
                 if name not in plan.items and catalog.meters[name].monthly is not None)
@@ -673,6 +684,8 @@ class _Runner:
                     priced = False
                     if meter.source != "count":
                         ceiling = None
+                elif meter.source == "transactions":  # its bands, beside `payment_lines`
+                    priced = ()
                 else:
                     priced = terms.extendable and terms.price is not None
                 if terms.bands and meter.monthly is not None:  # a tiered price, in the meter's unit
@@ -705,7 +718,8 @@ class _Runner:
         self.stated = frozenset(
             [name for tier in self.tiers.values()
              for _, name, _, ceiling, priced, _, _, _ in tier.items
-             if priced or ceiling is not None and not self.meters[name].peak]
+             if priced or ceiling is not None and not self.meters[name].peak
+             or name in tier.paid]
             + [name for tier in self.tiers.values() for _, name in tier.unoffered])
         self.refund_units = {refund.rule: refund_unit(refund) for level in catalog.slas.values()
                              for refund in level.refunds}
@@ -882,6 +896,8 @@ class _Runner:
             if priced.__class__ is tuple:  # a tiered price's bands
                 lines += self.band_lines(tier, item_name, priced, measured, month, told, consumed,
                                          more)
+                if item_name in tier.paid:  # the payments' fees and bounds
+                    lines += self.payment_lines(tier, item_name, usage, month, measured, told)
             elif priced:
                 charged = extra(measured, included, block, price, currency)
                 if charged is not None:
@@ -939,7 +955,8 @@ class _Runner:
         out = []
         for index, quantity, amount, flat in tiered(measured, bands, volume, self.currency):
             price, unit, rule = parts[index, flat]
-            line = _new(_FeeLine, ("tier", item, tier.name, Decimal(quantity), price, amount,
+            line = _new(_FeeLine, ("tier", item, tier.name,
+                                   band_quantity(terms, index, quantity, flat), price, amount,
                                    rule))
             line.unit = unit
             line.steps = () if told is None else (
@@ -948,6 +965,47 @@ class _Runner:
                              amount, flat, self.currency))
             out.append(line)
         return tuple(out)
+
+    def payment_lines(self, tier: _Tier, item: str, usage, month: int, measured: Decimal,
+                      told: _Told | None) -> tuple:
+        """A transactions item's lines beside its bands (`charges.payment_lines`: the fee per
+        payment, the payments raised to their minimum or lowered to their cap), from the
+        month's payments in the account's `usage`."""
+        if type(usage) is not dict:
+            raise _Interpret
+        data = usage.get(item, _NO_FIGURES)
+        payments = tuple(Fraction(amount) for on, amount in self.payments_of(data, item)
+                         if self.month_of_instant(on) == month)
+        steps = () if told is None else self.measurement(item, month, measured, told, None)
+        lines = payment_lines(self.catalog, tier.plan, _period(month), tier.plan.items[item],
+                              Measurement(Fraction(measured), Fraction(measured), steps,
+                                          payments))
+        return self.charge_lines(list(lines))
+
+    def payments_of(self, data, item: str) -> list[tuple[Any, Decimal]]:
+        """A transactions meter's payments, (when, amount), each read as `event_days` reads
+        usage events."""
+        if type(data) is not dict:
+            raise _Interpret
+        events = data.get("events")
+        if not events:
+            return []
+        if type(events) is not list:
+            raise _Interpret
+        meter = self.meters[item]
+        out = []
+        for event in events:
+            if type(event) is not dict or event.keys() != _USAGE_EVENT_KEYS:
+                raise _Interpret
+            value = event["amount"]
+            out.append((event["on"], value if type(value) is Figure
+                        else self.checked(value, meter.unit)))
+        return out
+
+    @staticmethod
+    def month_of_instant(on) -> int:
+        day = _instant(on)[1]
+        return day.year * 12 + day.month - 1
 
     def addon_line(self, addons: tuple, steps: bool = False) -> Line:
         """The line of the add-on subscriptions decided at the last billed month's end:
@@ -1062,7 +1120,8 @@ class _Runner:
             model = self.catalog.meters[item]
             data = told.data.get(item, _NO_FIGURES)
             sources = source_texts(len(data.get("intervals", ())), len(data.get("daily", ())),
-                                   len(data.get("snapshots", ())), len(data.get("events", ())))
+                                   len(data.get("snapshots", ())), len(data.get("events", ())),
+                                   model.source == "transactions")
             daily: Any
             if consumed and item in consumed:
                 daily = {1: consumed[item]}
@@ -2186,6 +2245,8 @@ class _Runner:
             value = event["amount"]
             if type(value) is not Figure:
                 value = self.checked(value, meter.unit)
+            if meter.minor is not None and value % meter.minor:
+                raise _Interpret  # finer than a cent: the reader says so
             if day not in days:
                 days[day] = value
             elif largest:
@@ -2310,6 +2371,8 @@ class _Runner:
         ratio = self.unit_cache.get(key, False)
         if ratio is False:
             written = lookup(self.catalog.units, word)
+            if written is None and word == unit.name:  # a payment's currency (`12.00 USD`)
+                written = unit
             ratio = None
             if written is not None and written.dimension == unit.dimension:
                 ratio = exact_decimal(written.factor / unit.factor)

@@ -620,6 +620,9 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
     if tier.bounded or tier.pools:  # a minimum or a cap on the month's charges, or a pool
         at.walk(1, "a minimum or a cap on the charges, or a pool")
         return
+    if tier.paid:  # each payment's fee and bounds (`_Runner.payment_lines`), in the walk
+        at.walk(1, "payments")
+        return
     # whether the evaluated months' usage is kept (in the loop: always, from month to month)
     history = at.loop or _lookback(out, runner, tier)
     if runner.suspend and not at.loop:

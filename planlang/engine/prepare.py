@@ -265,12 +265,14 @@ def _percent(amount: Amount, path, problems) -> Fraction | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def source_texts(intervals: int, daily: int, snapshots: int, events: int) -> tuple[str, ...]:
+def source_texts(intervals: int, daily: int, snapshots: int, events: int,
+                 payments: bool = False) -> tuple[str, ...]:
     """What was measured of a meter, as an explanation's `measured` step says it: how many
-    intervals, day figures, snapshots and usage events the account gives (`3 intervals`)."""
+    intervals, day figures, snapshots and usage events (`payments`: payments, a transactions
+    meter's events) the account gives (`3 intervals`)."""
     return tuple(f"{count} {word}{'s' * (count > 1)}" for count, word in (
         (intervals, "interval"), (daily, "day figure"), (snapshots, "snapshot"),
-        (events, "usage event")) if count)
+        (events, "payment" if payments else "usage event")) if count)
 
 
 def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem]) -> Series:
@@ -333,8 +335,7 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
         if used is not None:
             elements[element] = (use.of, used)
     sources = source_texts(len(data.intervals), len(data.daily), len(data.snapshots),
-                           len(data.events)) if meter.source != "transactions" else (
-        f"{len(data.events)} payment{'s' * (len(data.events) != 1)}",)
+                           len(data.events), meter.source == "transactions")
     return Series(tuple(sorted(changes, key=lambda c: c[0])), daily,
                   {d: tuple(v) for d, v in samples.items()}, dict(usage), sources,
                   tuple(sorted(timed, key=lambda e: e[0])), elements)
