@@ -971,9 +971,9 @@ class _Runner:
         """A transactions item's lines beside its bands (`charges.payment_lines`: the fee per
         payment, the payments raised to their minimum or lowered to their cap), from the
         month's payments in the account's `usage`."""
-        if type(usage) is not dict:
+        if usage is not None and type(usage) is not dict:
             raise _Interpret
-        data = usage.get(item, _NO_FIGURES)
+        data = (usage or _NO_FIGURES).get(item, _NO_FIGURES)
         payments = tuple(Fraction(amount) for on, amount in self.payments_of(data, item)
                          if self.month_of_instant(on) == month)
         steps = () if told is None else self.measurement(item, month, measured, told, None)
