@@ -522,6 +522,17 @@ class Catalog:
     # coupons of a plan catalog, in the order they apply when several do (the file's)
     coupons: dict[str, Coupon] = attrs.Factory(dict)
     pools: dict[str, Pool] = attrs.Factory(dict)  # shared allowances, by name
+    # every currency the catalog prices in, the first the default (`currencies USD, EUR, JPY`);
+    # `currency` is this catalog's, every amount in it is in that currency
+    currencies: tuple[str, ...] = ()
+    # the catalog of each currency, this one included, when there are several (set once, when
+    # checked): the same rules, every amount in that currency
+    priced: dict[str, Catalog] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def priced_in(self, currency: str | None) -> Catalog:
+        """This catalog with every amount in `currency` (this one for None, or for a currency
+        it does not price in: whoever asks reports that)."""
+        return self.priced.get(currency, self) if currency is not None else self
 
     @property
     def ranks(self) -> dict[str, int]:

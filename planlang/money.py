@@ -106,6 +106,12 @@ def round_money(value: Exact, currency: str) -> Decimal:
     return Decimal(signed).scaleb(-digits, EXACT)
 
 
+def in_minor_units(value: Decimal, currency: str) -> bool:
+    """Whether `value` is a whole number of the currency's minor unit (`20.50` for USD, `2500`
+    for JPY): an amount a line can be made of without rounding."""
+    return round_money(value, currency) == value
+
+
 def total(amounts: Iterable[Decimal], currency: str) -> Decimal:
     """The sum of amounts (of a currency's minor unit or finer), exactly: a bill's total."""
     out = _zero(currency)

@@ -53,7 +53,10 @@ CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
     ("sms-api", "catalogs/sms-api.plan"), ("team-chat", "catalogs/team-chat.plan"),
     ("github-actions", "catalogs/github-actions.plan"),
     ("payments", "catalogs/payments.plan"),
-    ("payment-examples", "tests/scenarios/payments/worked-examples.plan")]}
+    ("payment-examples", "tests/scenarios/payments/worked-examples.plan"),
+    # priced in several currencies: records drawn in each
+    ("currencies", "tests/scenarios/currencies/saas.plan"),
+    ("team-chat-global", "catalogs/team-chat-global.plan")]}
 COMPILED = {name: compile_catalog(catalog) for name, catalog in CATALOGS.items()}
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
@@ -251,6 +254,8 @@ def valid_records(catalog_name: str):
                                                                        max_size=3))
         if draw(st.integers(0, 5)) == 0:  # the customer's spending limit on usage
             data["spending_limit"] = draw(st.sampled_from(["0", "10.00", "55.5", 250, "1000"]))
+        if len(catalog.currencies) > 1 and draw(st.integers(0, 3)):  # billed in each currency
+            data["currency"] = draw(st.sampled_from(catalog.currencies))
         if catalog.coupons and draw(st.booleans()):  # coupons redeemed, some twice
             data["timeline"] = data.get("timeline", []) + draw(st.lists(st.fixed_dictionaries({
                 "on": st.one_of(good_days, good_instants),
@@ -339,6 +344,7 @@ def any_records(catalog_name: str):
         "timeline": st.one_of(st.lists(event, max_size=3), st.none()),
         "uptime": st.just({"2026-03": "99.5%"}),
         "colour": st.just("blue"),
+        "currency": st.sampled_from([*CATALOGS[catalog_name].currencies, "GBP", 7, None]),
     }
     return st.fixed_dictionaries({"account": st.sampled_from(["acme", "", 42]), "plan": plans},
                                  optional=optional)
@@ -410,6 +416,28 @@ def hostile_context():
         traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation, decimal.Overflow,
                decimal.DivisionByZero, decimal.Clamped, decimal.FloatOperation,
                decimal.Subnormal, decimal.Underflow]))
+
+
+@pytest.mark.parametrize("periods", [["2026-03"], ["2026-02", "2026-03"]])
+def test_each_currency_is_billed_by_its_own_compiled_catalog(periods):
+    """A catalog priced in several currencies: a record is billed by its currency's runner, the
+    generated month or months included (`compiled`), in that currency's amounts, with the
+    interpreter's figures; a currency the catalog does not price in is the interpreter's PL428."""
+    record = {"account": "a", "plan": "Starter",
+              "usage": {"api_calls": {"daily": {"2026-03-03": 12345}},
+                        "storage": {"daily": {"2026-03-05": "22.7"}}}}
+    totals = {}
+    for currency in (None, "USD", "EUR", "JPY"):
+        priced = record if currency is None else {**record, "currency": currency}
+        outcomes = check("currencies", priced, periods)
+        assert outcomes is not None and all(o.compiled for o in outcomes)
+        assert all(o.bill().currency == (currency or "USD") for o in outcomes)
+        totals[currency] = outcomes[-1].total
+    assert totals == {None: Decimal("31.98"), "USD": Decimal("31.98"), "EUR": Decimal("28.81"),
+                      "JPY": Decimal("4671")}
+    with pytest.raises(PlanlangError) as raised:
+        COMPILED["currencies"].runner(periods)({**record, "currency": "GBP"})
+    assert [d.code for d in raised.value.diagnostics] == ["PL428"]
 
 
 def test_the_compiled_path_runs_for_every_catalog_without_daily_records():

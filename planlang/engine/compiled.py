@@ -181,13 +181,13 @@ from planlang.money import (
     format_money,
     format_number,
     fraction_to_decimal,
-    minor_unit,
+    in_minor_units,
 )
 from planlang.units import lookup
 
 _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline",
                            "uptime", "automatic_charge", "caps", "policy", "requests",
-                           "spending_limit"))
+                           "spending_limit", "currency"))
 _EVENT_KEYS = frozenset(("on", "status"))
 _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
 # a meter's data: what each element holds (`elements`, read by `_Runner.elements`) beside its
@@ -239,6 +239,8 @@ class CompiledCatalog:
         self.catalog = catalog
         self.reason = _unsupported(catalog)  # why the compiled path is off, or None
         self._runners: dict[tuple[str, ...], Any] = {}
+        # a catalog priced in several currencies: the compiled catalog of each (`compile_catalog`)
+        self.priced: dict[str, CompiledCatalog] = {}
 
     # ---- the public entry points ----
     @exact
@@ -286,6 +288,14 @@ class CompiledCatalog:
         return _outcomes_of(self.interpret(record, periods))
 
     def _make_runner(self, periods: tuple[str, ...]):
+        if self.priced:
+            return _ByCurrency({currency: compiled._runner_of(periods)
+                                for currency, compiled in self.priced.items()},
+                               self.catalog.currency)
+        return self._runner_of(periods)
+
+    def _runner_of(self, periods: tuple[str, ...]):
+        """The runner of this catalog's own currency."""
         try:
             parsed = [Period.parse(p) for p in periods]
         except ValueError as error:
@@ -299,8 +309,15 @@ class CompiledCatalog:
 
 
 def compile_catalog(catalog: Catalog) -> CompiledCatalog:
-    """Compile `catalog` for batch billing (see the module's documentation)."""
-    return CompiledCatalog(catalog)
+    """Compile `catalog` for batch billing (see the module's documentation). A catalog priced in
+    several currencies is compiled once per currency, each from that currency's `Catalog` (the
+    same rules, its amounts), and its runners bill each record by its `currency`'s."""
+    if not catalog.priced:
+        return CompiledCatalog(catalog)
+    priced = {currency: CompiledCatalog(view) for currency, view in catalog.priced.items()}
+    own = priced[catalog.currency]
+    own.priced = priced
+    return own
 
 
 # ---- what the compiled path covers, field by field of the model -------------------------------
@@ -355,6 +372,9 @@ HANDLING: dict[type, dict[str, Any]] = {
         "discounts": Only(_unset, "daily billing records"),
         # usage decided event by event (`quota.decided_items`): `_Runner.consume`
         "quotas": COMPUTED,
+        # the record's `currency` picks the catalog it is billed on: `compile_catalog` compiles
+        # each currency's (`priced`), and `_ByCurrency` hands each record to its runner
+        "currencies": COMPUTED, "priced": BY_ACCOUNT,
     },
     Meter: {
         **_fields("name round_unit rule", WORDING),
@@ -542,7 +562,7 @@ class _Meter:
     day (what the plan's ceiling is compared with)."""
 
     __slots__ = ("offset", "unit", "usage", "keys", "spans", "sampled", "averaged", "counted",
-                 "subtract", "largest", "monthly", "direction", "step", "plain", "peak", "minor")
+                 "subtract", "largest", "monthly", "direction", "step", "plain", "peak", "paid")
 
     def __init__(self, offset: int, meter: Meter):
         self.offset = offset
@@ -551,7 +571,7 @@ class _Meter:
         self.keys = (_PAYMENT_KEYS if meter.source == "transactions" else _METER_KEYS if usage
                      else _DAY_KEYS)
         # a payment is money in whole minor units of the catalog's currency (the meter's unit)
-        self.minor = minor_unit(meter.unit.name) if meter.source == "transactions" else None
+        self.paid = meter.unit.name if meter.source == "transactions" else None
         self.counted = meter.source == "count"  # its day figures may be `{count, disabled}`
         # intervals: the time-weighted average of a day, then the period's sum or average, or
         # its highest day (no monthly step); or a day's highest level (`daily maximum`), then
@@ -1412,6 +1432,8 @@ class _Runner:
         status = record.get("status", "active")
         if status != "active" and status != "suspended":  # (a list is no status either)
             raise _Interpret
+        if "currency" in record and record["currency"] != self.currency:
+            raise _Interpret  # another currency's runner bills it, or the interpreter refuses it
         month = self.first_month
         # a key given is read, even when its value is null (the interpreter refuses that)
         if "since" in record:
@@ -1930,7 +1952,8 @@ class _Runner:
             read = quick_converter.structure(value, Amount)
         except Exception:  # noqa: BLE001 - whatever it is, the interpreter says what is wrong
             raise _Interpret from None
-        if read.unit not in (None, self.currency) or read.value < 0:
+        if read.unit not in (None, self.currency) or read.value < 0 or not in_minor_units(
+                read.value, self.currency):
             raise _Interpret
         return read.value
 
@@ -2245,7 +2268,7 @@ class _Runner:
             value = event["amount"]
             if type(value) is not Figure:
                 value = self.checked(value, meter.unit)
-            if meter.minor is not None and value % meter.minor:
+            if meter.paid is not None and not in_minor_units(value, meter.paid):
                 raise _Interpret  # finer than a cent: the reader says so
             if day not in days:
                 days[day] = value
@@ -2494,6 +2517,42 @@ class _Interpreted:
         out: list[Outcome] = []
         for record in records:
             out += self(record)
+        return out
+
+
+class _ByCurrency:
+    """The runner of a catalog priced in several currencies: each record billed by the runner of
+    its `currency` (the first currency's for a record naming none, or naming one the catalog
+    does not price in, which that runner hands to the interpreter to refuse)."""
+
+    def __init__(self, runners: dict[str, Any], default: str):
+        self.runners = runners
+        self.default = runners[default]
+
+    def of(self, record: dict):
+        currency = record.get("currency") if type(record) is dict else None
+        return self.runners.get(currency, self.default) if type(currency) is str else self.default
+
+    def __call__(self, record: dict) -> list[Outcome]:
+        return self.of(record)(record)
+
+    def bill_record(self, record: dict) -> list[Outcome]:
+        return self.of(record).bill_record(record)
+
+    def bills(self, record: dict, explain: bool = False) -> list[Bill]:
+        return self.of(record).bills(record, explain)
+
+    def json_lines(self, record: dict, explain: bool = False) -> list[str]:
+        return self.of(record).json_lines(record, explain)
+
+    def traced(self, record: dict, explain: bool = False) -> list:
+        return self.of(record).traced(record, explain)
+
+    def batch(self, records: Iterable[dict]) -> list[Outcome]:
+        out: list[Outcome] = []
+        with localcontext(EXACT):
+            for record in records:
+                out += self.of(record).bill_record(record)
         return out
 
 

@@ -167,11 +167,17 @@ def one_month(runner: _Runner):
     refunds = any(tier.sla is not None for tier in runner.tiers.values())
     if refunds:
         out(1, "uptime = record.get('uptime')")
+    priced = bool(runner.catalog.priced)  # several currencies: the record may name its own
+    if priced:
+        out(1, "currency = record.get('currency')")
     out(1, "if len(record) != 2 + (status is not None) + (usage is not None) + "
-        "(lookback is not None)" + (" + (uptime is not None):" if refunds else ":"))
+        "(lookback is not None)" + (" + (uptime is not None)" if refunds else "")
+        + (" + (currency is not None)" if priced else "") + ":")
     out.give(2, "walk(record, trace)[0]", "  # a timeline, a start date, ...: the general walk")
     out(1, "if type(name) is not str or not name:")
     out(2, "raise I")
+    if priced:
+        _currency(out, 1)
     out(1, "if status is not None and status != 'active' and status != 'suspended':")
     out(2, "raise I")
     for index, _, _ in meters:
@@ -267,6 +273,12 @@ def one_month(runner: _Runner):
     return function
 
 
+def _currency(out: _Writer, indent: int) -> None:
+    """The record's currency, where the catalog prices in several: this runner's, or none."""
+    out(indent, "if currency is not None and currency != CURRENCY:")
+    out(indent + 1, "raise I  # another currency's runner bills it, or the interpreter refuses it")
+
+
 def months(runner: _Runner):
     """The generated function billing an account record for `runner`'s months (several): record
     -> its `Outcome`s, one per period asked, from the interpreter when the record is outside the
@@ -296,7 +308,8 @@ def months(runner: _Runner):
     days = out.constant({day: month - first for month, written in runner.day_sets
                          for day in written}, "days")
     refunds = any(tier.sla is not None for tier in runner.tiers.values())
-    keys = ("status", "usage", "lookback", "timeline") + (("uptime",) if refunds else ())
+    keys = ("status", "usage", "lookback", "timeline") + (("uptime",) if refunds else ()) + (
+        ("currency",) if runner.catalog.priced else ())
 
     out(0, "def months(record, trace=False):")
     out(1, "try:")
@@ -310,6 +323,8 @@ def months(runner: _Runner):
     out(3, "return walk(record, trace)  # a start date, ...: the general walk")
     out(2, "if type(name) is not str or not name:")
     out(3, "raise I")
+    if runner.catalog.priced:
+        _currency(out, 2)
     out(2, "if status is None:")
     out(3, "status = 'active'")
     out(2, "elif status != 'active' and status != 'suspended':")

@@ -20,7 +20,17 @@ from planlang.engine.metering import Series
 from planlang.inputs.account import Account, Amount
 from planlang.inputs.convert import InputError, parse_period
 from planlang.model import Catalog, Meter
-from planlang.money import MAX_DIGITS, MINOR_UNITS, exact, format_number, within_bounds
+from planlang.money import (
+    MAX_DIGITS,
+    MINOR_UNITS,
+    exact,
+    format_money,
+    format_number,
+    in_minor_units,
+    minor_unit,
+    round_money,
+    within_bounds,
+)
 from planlang.units import lookup
 
 
@@ -44,6 +54,12 @@ class Prepared:
 @exact
 def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[Problem]]:
     problems: list[Problem] = []
+    declared = catalog.currencies or (catalog.currency,)
+    if account.currency is not None and account.currency not in declared:
+        problems.append(Problem(("currency",), "PL428", f"catalog `{catalog.name}` does not "
+                                f"price in `{account.currency}`",
+                                help="its currencies: " + ", ".join(declared)))
+    catalog = catalog.priced_in(account.currency)  # the account's amounts are in its currency
     if catalog.plans and not account.plan:
         problems.append(Problem((), "PL411", "the account names no `plan`",
                                 help="plans: " + ", ".join(catalog.plan_names)))
@@ -163,6 +179,13 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
         problems.append(Problem(("spending_limit",), "PL414",
                                 f"a spending limit is money in `{catalog.currency}`, zero or "
                                 f"more, not `{limit}`", help='e.g. `spending_limit: "50.00"`'))
+    elif limit is not None and not in_minor_units(limit.value, catalog.currency):
+        unit = format_money(minor_unit(catalog.currency), catalog.currency)
+        problems.append(Problem(("spending_limit",), "PL414",
+                                f"a spending limit in `{catalog.currency}` is a whole number of "
+                                f"{unit}, not `{limit}`",
+                                help=f"round it to {unit}, e.g. `spending_limit: "
+                                f"\"{round_money(limit.value, catalog.currency)}\"`"))
     for index, event in enumerate(account.timeline):
         path = ("timeline", index)
         given = [n for n in ("change_plan", "status", "pay", "cap", "policy", "coupon", "redeem")
@@ -387,12 +410,11 @@ def _payment(meter: Meter, amount: Amount, path, catalog: Catalog, problems) -> 
                                 f"not `{amount.unit}`",
                                 help=f"write the payment's amount in `{currency}`: `\"120.00\"`"))
         return None
-    value = Fraction(amount.value)
-    places = MINOR_UNITS.get(currency, 2)
-    if (value * 10 ** places).denominator != 1:
+    places = MINOR_UNITS[currency]
+    if not in_minor_units(amount.value, currency):
         problems.append(Problem(path, "PL414", f"a payment of `{amount.value}` is finer than "
                                 f"the {currency} minor unit",
                                 help=f"write the amount paid, to {places} decimal places"
                                 if places else f"write the amount paid in whole {currency}"))
         return None
-    return value
+    return Fraction(amount.value)

@@ -166,3 +166,6 @@ class Account:
     lookback: tuple[Amount, ...] = ()  # a ladder's figures of the months evaluated before the walk
     # the most the customer lets a month's usage charges come to (money in the catalog's currency)
     spending_limit: Amount | None = None
+    # the currency the account is billed in (`EUR`), one the catalog prices in; default the
+    # catalog's first
+    currency: str | None = None
