@@ -37,7 +37,8 @@ from decimal import (
     Rounded,
     Subnormal,
     Underflow,
-    localcontext,
+    getcontext,
+    setcontext,
 )
 from fractions import Fraction
 from typing import ParamSpec, TypeVar
@@ -70,10 +71,19 @@ def exact(function: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @functools.wraps(function)
     def in_exact(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with localcontext(EXACT):
+        outer = getcontext()
+        setcontext(_ENTERED)  # (set as it is: `localcontext` would copy it on every call)
+        try:
             return function(*args, **kwargs)
+        finally:
+            setcontext(outer)
 
     return in_exact
+
+
+#: The context `exact` runs its functions in: `EXACT`'s settings (never changed; only its flags,
+#: which nothing reads, are set by the arithmetic done in it), `EXACT` itself kept unused.
+_ENTERED = EXACT.copy()
 
 
 def to_fraction(value: Exact) -> Fraction:

@@ -715,9 +715,10 @@ def test_lists_written_out_are_read_in_place():
                         lambda value, at: out(at, f"result = {ast.unparse(value)}"))
         return [line.strip() for line in out.lines]
 
-    # a list naming a local the rule assigns again is made where the rule makes it
+    # a list naming a local the rule assigns again is made where the rule makes it (and each
+    # assignment names a local of its own)
     assert written(rebinds) == ["rebinds_low = m0 + 1", "rebinds_window = [rebinds_low, back]",
-                                "rebinds_low = back + 2", "result = max(rebinds_window)"]
+                                "rebinds_low_2 = back + 2", "result = max(rebinds_window)"]
     # a list of names given to a rule that changes it: the rule is called with it
     out = generated._Writer()
     generated._call(out, changes, [ast.List([ast.Name("m0", ast.Load())], ast.Load())],
@@ -1126,3 +1127,29 @@ def test_a_rule_the_months_loop_cannot_write_in_place_is_called(monkeypatch):
         with decimal.localcontext(EXACT):
             assert ([tuple(o[:7]) for record in records for o in after.months(record, trace)]
                     == [tuple(o[:7]) for record in records for o in before.months(record, trace)])
+
+
+@pytest.mark.parametrize("volume", [False, True])
+def test_tiered_is_written_in_place_with_its_bands_folded(volume):
+    """`rules.tiered` written in place (`_Inline`), the bands' constants folded: no loop nor
+    call left, a band below the figure charged as a constant, and the same charges as the rule
+    for figures at, around and between the bands' edges."""
+    from planlang import money
+    from planlang.engine import generated, rules
+
+    D = Decimal  # noqa: N806
+    bands = ((D("10000"), D("0"), D("1"), None), (D("100000"), D("0.002"), D("1"), None),
+             (D("1000000"), D("0.0015"), D("1000"), D("5.00")), (None, D("0.0005"), D("1"), None))
+    out = generated._Writer()
+    generated._call(out, rules.tiered, [ast.Name("m0", ast.Load()), bands, volume, "USD"],
+                    lambda value, at: out(at, f"result = {ast.unparse(value)}"), decimals=("m0",))
+    source = "\n".join(["def charges(m0):", *out.lines, "    return result"])
+    assert "for " not in source and rules.tiered not in out.names.values()
+    assert "band_charges(" not in source and "started_blocks(" not in source
+    namespace = dict(out.names)
+    exec(compile(source, "<tiered>", "exec"), namespace)  # noqa: S102 - the test's own source
+    with decimal.localcontext(money.EXACT):
+        for figure in ("0", "1", "9999", "10000", "10000.5", "10001", "99999", "100000",
+                       "100001", "999999.9", "1000000", "1000001", "123456789"):
+            assert namespace["charges"](D(figure)) == rules.tiered(D(figure), bands, volume,
+                                                                   "USD"), figure

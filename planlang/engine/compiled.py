@@ -965,26 +965,40 @@ class _Runner:
         """The lines of a tiered price (`rules.tiered`), each with its band's unit and, with
         `told`, its steps (`charges.band_steps`)."""
         terms = tier.plan.items[item]
-        held = self.band_parts.get((tier.name, item))
-        if held is None:  # each band's price, unit and rule, by (band, flat fee or not)
-            held = self.band_parts[(tier.name, item)] = (terms.tiering != "graduated", {
-                (index, flat): (band_price(terms, index, flat), band_unit(terms, index, flat),
-                                terms.bands[index].rule)
-                for index in range(len(terms.bands)) for flat in (False, True)})
-        volume, parts = held
+        volume, parts = self.band_parts_of(tier, item)
         out = []
         for index, quantity, amount, flat in tiered(measured, bands, volume, self.currency):
-            price, unit, rule = parts[index, flat]
-            line = _new(_FeeLine, ("tier", item, tier.name,
-                                   band_quantity(terms, index, quantity, flat), price, amount,
-                                   rule))
-            line.unit = unit
-            line.steps = () if told is None else (
-                self.measurement(item, month, measured, told, consumed) + more
-                + band_steps(self.round_shows[item], terms, bands, index, measured, quantity,
-                             amount, flat, self.currency))
-            out.append(line)
+            out.append(self.band_line(
+                parts[index, flat], band_quantity(terms, index, quantity, flat), amount,
+                () if told is None else (
+                    self.measurement(item, month, measured, told, consumed) + more
+                    + band_steps(self.round_shows[item], terms, bands, index, measured,
+                                 quantity, amount, flat, self.currency))))
         return tuple(out)
+
+    def band_parts_of(self, tier: _Tier, item: str) -> tuple[bool, dict]:
+        """Whether a tiered price is by volume (else graduated), and each band's item, plan,
+        price, unit and rule by (band, flat fee or not), kept in `band_parts`."""
+        held = self.band_parts.get((tier.name, item))
+        if held is None:
+            terms = tier.plan.items[item]
+            held = self.band_parts[(tier.name, item)] = (terms.tiering != "graduated", {
+                (index, flat): (item, tier.name, band_price(terms, index, flat),
+                                band_unit(terms, index, flat), terms.bands[index].rule)
+                for index in range(len(terms.bands)) for flat in (False, True)})
+        return held
+
+    band_line_kind = _FeeLine  # (the generated months make band lines in place, as `band_line`)
+
+    @staticmethod
+    def band_line(part: tuple, quantity, amount: Decimal, steps: tuple = ()) -> Line:
+        """A tiered price's line (`rules.tiered`'s charge of `quantity` for `amount`) from its
+        band's `part` (`band_parts_of`), with its unit and `steps`."""
+        item, plan, price, unit, rule = part
+        line = _new(_FeeLine, ("tier", item, plan, Decimal(quantity), price, amount, rule))
+        line.unit = unit
+        line.steps = steps
+        return line
 
     def payment_lines(self, tier: _Tier, item: str, usage, month: int, measured: Decimal,
                       told: _Told | None) -> tuple:
