@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
+
 from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.metering import daily_peaks
@@ -65,6 +67,21 @@ def item_charge(catalog: Catalog, plan: Plan, period: Period, terms: ItemTerms, 
     line = ChargeLine("extra", terms.item, plan.name, str(period), Decimal(blocks),
                       terms.block_label, terms.price, amount, terms.price_rule, tuple(steps))
     return (line,), over
+
+
+def held_share(lines, on: int, days: int, currency: str) -> tuple[ChargeLine, ...]:
+    """A plan's lines for an average or a maximum over the `on` days of the period's `days` it
+    bills (a month's usage split between plans): a level held for part of the month is charged
+    for its days, as a fee prorated by days is: each line's price × quantity × on / days,
+    rounded once (`rules.prorated_fee`), with a step saying so."""
+    out = []
+    for line in lines:
+        exact = EXACT.multiply(line.unit_price, line.quantity)
+        amount = rules.prorated_fee(exact, on, days, currency)
+        out.append(attrs.evolve(line, amount=amount, steps=(*line.steps, Step(
+            "for the days on the plan", f"{_price(exact, currency)} × {on} / {days} days = "
+            f"{format_money(amount, currency)}"))))
+    return tuple(out)
 
 
 def band_unit(terms: ItemTerms, index: int, flat: bool) -> str:

@@ -29,7 +29,8 @@ elements and to store an amount in one (`decisions.decide_create`, `decide_store
 `auto_upgrade` moves (`quota.auto_upgrade`), the billing calendar: invoices issued, charged
 automatically or paid by hand, due, reminded, the account downgraded until it pays
 (`dunning.calendar_steps`, `step_happens`, `step_decision`, `payment`). An account or catalog
-outside it (daily records, a measurement in an awkward unit, or anything invalid; `HANDLING`
+outside it (daily records, a measurement in an awkward unit, a month whose usage is billed on
+two plans, each on its days: `timeline.split_matters`, or anything invalid; `HANDLING`
 declares, field by field of the model, what the path covers) is evaluated by the interpreter
 instead, so every account gets the same result and the same errors whichever path runs:
 `tests/test_compiled.py` checks that on random accounts of every catalog.
@@ -133,8 +134,10 @@ from planlang.engine.timeline import (
     days_on,
     fee_lines,
     seat_fee_basis,
+    split_matters,
     status_reason,
     switched,
+    usage_plans,
 )
 from planlang.engine.timeline import (
     joined as joined_plans,
@@ -399,7 +402,7 @@ HANDLING: dict[type, dict[str, Any]] = {
     # plan changes and their requirements need a timeline's change events; requests, the
     # account's requests
     ChangeRule: _fields("source_kind source target_kind target roles effective charge refund "
-                        "deposit requirements rule specificity", BY_ACCOUNT),
+                        "deposit requirements rule specificity whole_month", BY_ACCOUNT),
     Requirement: _fields("item op amount message rule", BY_ACCOUNT),
     # (an `auto_upgrade` that happens changes the plan: the interpreter's walk)
     QuotaRule: {**_fields("item slack notifications policies default_policy", COMPUTED),
@@ -1500,7 +1503,7 @@ class _Runner:
                             segments = switched(
                                 segments or [Segment(1, tier.name, "start", None)],
                                 _period(month), asked, moment, change.charge, change.rule,
-                                change.refund)
+                                change.refund, change.whole_month)
                             tier = self.tiers[asked]
                             joined = joined_plans(joined, moment.day if moment > _period(
                                 month).start else 1, asked)
@@ -1541,6 +1544,11 @@ class _Runner:
                             "status", name, day, new, "status-" + new, self.suspension_rule,
                             day)))
                     status = new
+            if segments is not None and ("usage" in record or month in uptimes) and \
+                    split_matters(self.catalog, usage_plans(segments, self.days_of(month))):
+                # the month's usage (or uptime) split between plans, which bill or decide on
+                # it: the interpreter bills it, each plan on the usage of its days
+                raise _Interpret
             dated = False  # whether a decision made below falls before the month's last day
             if consumed:
                 for item, used in consumed.items():
