@@ -1094,23 +1094,24 @@ def test_a_rule_the_months_loop_cannot_write_in_place_is_called(monkeypatch):
 
 def test_a_month_split_between_plans_is_billed_as_the_general_walk_bills_it():
     """A change of plan mid-month with usage on both sides: each plan bills the usage of its own
-    days (`timeline.usage_plans`), and the compiled runner leaves such a month to the
-    interpreter; a month whose change says `usage billed for the whole month` (Soracom Flux's
-    subscription) has one plan billing its usage, and stays on the compiled path, as does a
-    month whose change brings no usage."""
+    days (`timeline.usage_plans`), on the compiled path as in the interpreter, explained alike;
+    a month whose change says `usage billed for the whole month` (Soracom Flux's subscription)
+    has one plan billing its usage. Only a month split between plans with use decided event by
+    event (kept by day by the interpreter alone) is left to the interpreter."""
     split = {"account": "a", "plan": "Free", "usage": {
         "api_calls": {"daily": {"2026-03-05": 14000, "2026-03-20": 120000}},
         "seats": {"intervals": [{"from": "2026-03-01", "count": 6}]}},
         "uptime": {"2026-03": "99%"},
         "timeline": [{"on": "2026-03-15T09:00:00Z", "change_plan": "Pro"}]}
     outcomes = check("usage-split", split, ["2026-03", "2026-04"])
-    assert outcomes is not None and not outcomes[0].compiled
+    assert outcomes is not None and outcomes[0].compiled
     assert [(line.item, line.plan) for line in outcomes[0].lines if line.kind == "extra"] == [
         ("api_calls", "Free"), ("seats", "Free"), ("api_calls", "Pro"), ("seats", "Pro")]
     back = {**split, "timeline": [{"on": "2026-03-15T09:00:00Z", "change_plan": "Pro"},
                                   {"on": "2026-03-25", "change_plan": "Free"}]}
     outcomes = check("usage-split", back, ["2026-03"])
-    assert outcomes is not None  # Free's days twice, billed together: March 1–14 and 25–31
+    # Free's days twice, billed together: March 1–14 and 25–31
+    assert outcomes is not None and outcomes[0].compiled
     assert [(line.item, line.plan, line.quantity) for line in outcomes[0].lines
             if line.kind == "extra"] == [("api_calls", "Free", 4000), ("seats", "Free", 4),
                                          ("api_calls", "Pro", 20000), ("seats", "Pro", 1)]
@@ -1121,7 +1122,8 @@ def test_a_month_split_between_plans_is_billed_as_the_general_walk_bills_it():
     assert outcomes is not None and outcomes[0].compiled
     assert [(line.item, line.plan, line.amount) for line in outcomes[0].lines
             if line.kind == "extra"] == [("events", "Standard", Decimal("4.00"))]
-    quiet = {"account": "q", "plan": "Free", "timeline": [
-        {"on": "2026-03-15T09:00:00Z", "change_plan": "Pro"}]}
-    outcomes = check("usage-split", quiet, ["2026-03"])
-    assert outcomes is not None and outcomes[0].compiled
+    capped = {"account": "c", "plan": "Standard", "caps": {"events": 200000},
+              "usage": {"events": {"events": [{"on": "2026-03-03", "amount": 160000}]}},
+              "timeline": [{"on": "2026-03-17", "change_plan": "Developer", "by": "root"}]}
+    outcomes = check("flux", capped, ["2026-03", "2026-04"])
+    assert outcomes is not None and all(o.compiled for o in outcomes)  # (next month: no split)

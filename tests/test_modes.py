@@ -237,16 +237,9 @@ def test_every_mode_bills_the_spec_alike(spec, batches):
 
 
 # The specs of a compiled catalog whose account the compiled path leaves to the interpreter,
-# and why (element storage and invoices paid by hand are on the compiled path too).
-SPLIT = ("a month's usage split between plans that bill or decide on it "
-         "(`timeline.usage_plans`, `split_matters`)")
-INTERPRETED: dict[str, str] = dict.fromkeys([
-    "flespi-billing/unpaid-invoice-downgrades-to-free-payment-restores.scenario.yaml",
-    "seats/upgrade-between-seat-plans.scenario.yaml",
-    "spend/minimum-spend-prorated.scenario.yaml",
-    "team-chat/promotion-and-upgrade.scenario.yaml",
-    "usage-split/cancel-to-free-mid-month.scenario.yaml",
-    "usage-split/upgrade-with-usage-on-both-sides.scenario.yaml"], SPLIT)
+# and why (none now: element storage, invoices paid by hand and months whose usage is split
+# between plans are on the compiled path too).
+INTERPRETED: dict[str, str] = {}
 
 
 def runner_result(spec: Spec) -> tuple[str, list]:

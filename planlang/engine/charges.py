@@ -76,12 +76,26 @@ def held_share(lines, on: int, days: int, currency: str) -> tuple[ChargeLine, ..
     rounded once (`rules.prorated_fee`), with a step saying so."""
     out = []
     for line in lines:
-        exact = EXACT.multiply(line.unit_price, line.quantity)
-        amount = rules.prorated_fee(exact, on, days, currency)
-        out.append(attrs.evolve(line, amount=amount, steps=(*line.steps, Step(
-            "for the days on the plan", f"{_price(exact, currency)} × {on} / {days} days = "
-            f"{format_money(amount, currency)}"))))
+        exact, amount = held_amount(line.unit_price, line.quantity, on, days, currency)
+        out.append(attrs.evolve(line, amount=amount, steps=(
+            *line.steps, held_step(exact, on, days, amount, currency))))
     return tuple(out)
+
+
+def held_amount(price: Decimal, quantity: Decimal, on: int, days: int,
+                currency: str) -> tuple[Decimal, Decimal]:
+    """A usage line's price × quantity, exactly, and that for `on` of the period's `days`,
+    rounded once (`rules.prorated_fee`): a level held for part of the month (`held_share`; the
+    compiled walk's lines are charged by it too)."""
+    exact = EXACT.multiply(price, quantity)
+    return exact, rules.prorated_fee(exact, on, days, currency)
+
+
+def held_step(exact: Decimal, on: int, days: int, amount: Decimal, currency: str) -> Step:
+    """The step of a level's line charged for the `on` days of the period's `days` a plan bills:
+    `$4.00 × 16 / 30 days = $2.13`."""
+    return Step("for the days on the plan", f"{_price(exact, currency)} × {on} / {days} days = "
+                f"{format_money(amount, currency)}")
 
 
 def band_unit(terms: ItemTerms, index: int, flat: bool) -> str:

@@ -24,13 +24,14 @@ and monthly sums, averages and maxima, rounding: `_Meter`), extras beyond what i
 usage over a plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer
 caps: `_Runner.take`), SLA refunds, tier ladders (up, down with look-back, add-ons above the top
 tier), suspension, status changes and plan change requests on the timeline (days or instants; a
-change decided by `changes.decide_change`, its fees by `timeline.fee_lines`), requests to create
+change decided by `changes.decide_change`, its fees by `timeline.fee_lines`, the month's usage
+billed on each plan for its days: `_Runner.usage_charges`), requests to create
 elements and to store an amount in one (`decisions.decide_create`, `decide_store`),
 `auto_upgrade` moves (`quota.auto_upgrade`), the billing calendar: invoices issued, charged
 automatically or paid by hand, due, reminded, the account downgraded until it pays
 (`dunning.calendar_steps`, `step_happens`, `step_decision`, `payment`). An account or catalog
 outside it (daily records, a measurement in an awkward unit, a month whose usage is billed on
-two plans, each on its days: `timeline.split_matters`, or anything invalid; `HANDLING`
+several plans, each on its days, with use decided event by event, or anything invalid; `HANDLING`
 declares, field by field of the model, what the path covers) is evaluated by the interpreter
 instead, so every account gets the same result and the same errors whichever path runs:
 `tests/test_compiled.py` checks that on random accounts of every catalog.
@@ -67,6 +68,8 @@ from planlang.engine.charges import (
     band_steps,
     band_unit,
     extra_steps,
+    held_amount,
+    held_step,
     not_offered,
     over_limit_reason,
     over_limit_rule,
@@ -132,6 +135,7 @@ from planlang.engine.timeline import (
     NOT_BILLED,
     addon_line_steps,
     days_on,
+    days_step,
     fee_lines,
     seat_fee_basis,
     split_matters,
@@ -847,7 +851,8 @@ class _Runner:
                 consumed: dict | None = None, usage: Any = None,
                 fees: tuple | None = None, told: _Told | None = None,
                 seats: dict | None = None, on_plan: int | None = None,
-                limit: Decimal | None = None) -> tuple[tuple, Decimal, tuple]:
+                limit: Decimal | None = None,
+                split: list | None = None) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
         decisions they make: usage over a plan's limit (the period's figure, or a count's
@@ -858,15 +863,60 @@ class _Runner:
         `seats`: the seats' day figures of a month on a plan priced per seat (`seat_days`), of
         whose fee the refund is a share. `on_plan`: the month's days on the plan (None: all),
         by which a minimum spend is prorated (`charges.spend_bounds`); `limit`: the customer's
-        spending limit on usage, if any."""
+        spending limit on usage, if any. `split`: a month whose usage is billed on several
+        plans, each on its days (`timeline.usage_plans`), as (their tier, the days); its items
+        and its SLA refunds are each of those plans', `tier` the plan the month ends on."""
         lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
             lines += (self.addon_line(addons, told is not None),)
-        base = month * self.width
         decisions: tuple = ()
-        pooled = self.pool_overs(tier, usage, month) if tier.pools else _NO_FIGURES
+        parts = [(tier, None)] if split is None else split
+        for part, days in parts:
+            part_lines, made = self.usage_charges(part, days, tier, figures, month, last_day,
+                                                  trace, consumed, usage, told)
+            lines += part_lines
+            decisions += made
+        if tier.bounded or limit is not None:  # a minimum, a cap or a limit on the charges
+            days_in = self.days_of(month)
+            bounded, reached = spend_bounds(self.catalog, tier.plan, str(_period(month)), lines,
+                                            days_in if on_plan is None else on_plan, days_in,
+                                            limit, last_day)
+            lines += self.charge_lines(bounded)
+            decisions += tuple(_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
+                                             d.reasons[0].code, d.rule, None)
+                                    + ((d,) if trace else ())) for d in reached)
+        for part, days in parts if uptime is not None else ():
+            if part.sla is None:
+                continue
+            basis = None if seats is None and days is None else seat_fee_basis(
+                self.catalog, part.plan, _period(month), seats, days)
+            refunded = self.refund(part, uptime, last_day, trace, told, basis)
+            if refunded is not None:
+                lines += (refunded[0],)
+                decisions += (refunded[1],)
+        if len(lines) == 1 and fees is None:  # the fee alone: its total worked out once (`info`)
+            return lines, self.fee_totals[id(fee_line)], decisions
+        return lines, rules.bill_total(lines, currency), decisions
+
+    def usage_charges(self, tier: _Tier, days: tuple | None, last: _Tier, figures: dict,
+                      month: int, last_day: dt.date | None, trace: bool, consumed: dict | None,
+                      usage: Any, told: _Told | None) -> tuple[tuple, tuple]:
+        """A plan's lines and decisions for its items' usage in `month` (`charges`): of the
+        whole month, or with `days` (1-based), of those days only, `last` being the plan the
+        month ends on (a count's highest day is checked against it alone), as the interpreter's
+        `PeriodRun.item_lines` bills them."""
+        currency = self.currency
+        base = month * self.width
+        lines: tuple = ()
+        decisions: tuple = ()
+        saved = None
+        if days is not None:  # the figures of its days, and with `told` their steps
+            figures, saved = self.part_figures(tier, days, last, figures, month, usage, told)
+        pooled = self.pool_overs(tier, usage, month, days) if tier.pools else _NO_FIGURES
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
+            if days is not None and tier is not last and self.meters[item_name].peak:
+                continue
             measured = figures.get(base + item, _ZERO)
             more: tuple = ()  # a pooled item's figure is what is beyond the pool
             if item_name in pooled:
@@ -875,9 +925,10 @@ class _Runner:
             if over_ceiling(measured, ceiling) and not (consumed and item_name in consumed):
                 decisions += (self.over_limit(tier, item_name, measured, ceiling, month,
                                               last_day, usage, trace, told, more),)
+            charged_lines: tuple = ()
             if priced.__class__ is tuple:  # a tiered price's bands
-                lines += self.band_lines(tier, item_name, priced, measured, month, told, consumed,
-                                         more)
+                charged_lines = self.band_lines(tier, item_name, priced, measured, month, told,
+                                                consumed, more)
             elif priced:
                 charged = extra(measured, included, block, price, currency)
                 if charged is not None:
@@ -890,7 +941,11 @@ class _Runner:
                                                self.catalog.meters[item_name], included,
                                                measured - included, block, blocks, amount,
                                                currency),)
-                    lines += (_new(Line, line),)
+                    charged_lines = (_new(Line, line),)
+            if days is not None and self.meters[item_name].monthly != "sum":
+                charged_lines = tuple(self.held(line, len(days), month)
+                                      for line in charged_lines)
+            lines += charged_lines
         for item, item_name in tier.unoffered:  # usage of an item the plan does not offer
             measured = figures.get(base + item, _ZERO)
             if measured > 0:
@@ -900,25 +955,58 @@ class _Runner:
                 decisions += (_new(Ruling, (decision.kind, item_name, last_day, "not-billed",
                                             "not-offered", decision.rule, None)
                                    + ((decision,) if trace else ())),)
-        if tier.bounded or limit is not None:  # a minimum, a cap or a limit on the charges
-            days = self.days_of(month)
-            bounded, reached = spend_bounds(self.catalog, tier.plan, str(_period(month)), lines,
-                                            days if on_plan is None else on_plan, days, limit,
-                                            last_day)
-            lines += self.charge_lines(bounded)
-            decisions += tuple(_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
-                                             d.reasons[0].code, d.rule, None)
-                                    + ((d,) if trace else ())) for d in reached)
-        if uptime is not None and tier.sla is not None:
-            basis = None if seats is None else seat_fee_basis(self.catalog, tier.plan,
-                                                              _period(month), seats)
-            refunded = self.refund(tier, uptime, last_day, trace, told, basis)
-            if refunded is not None:
-                lines += (refunded[0],)
-                decisions += (refunded[1],)
-        if len(lines) == 1 and fees is None:  # the fee alone: its total worked out once (`info`)
-            return lines, self.fee_totals[id(fee_line)], decisions
-        return lines, rules.bill_total(lines, currency), decisions
+        if saved is not None and told is not None:  # the whole month's steps, as they were
+            for key, steps in saved.items():
+                if steps is None:
+                    told.measured.pop(key, None)
+                else:
+                    told.measured[key] = steps
+        return lines, decisions
+
+    def part_figures(self, tier: _Tier, days: tuple, last: _Tier, figures: dict, month: int,
+                     usage: Any, told: _Told | None) -> tuple[dict, dict]:
+        """The figures of a plan's `days` of `month` (1-based), keyed as `figures` are, for
+        its items and those it does not offer (`metering.measure_days`: the day figures of
+        those days, the monthly step over them); a count's highest day stays the month's, on
+        the plan the month ends on. With `told`, their steps (`measurement`) replace the whole
+        month's, which are returned to be put back."""
+        if usage is not None and type(usage) is not dict:
+            raise _Interpret
+        base = month * self.width
+        out = {base + item: figures.get(base + item, _ZERO) for item, item_name, *_ in tier.items
+               if tier is last and self.meters[item_name].peak}
+        saved: dict = {}
+        for item, item_name in [(i[0], i[1]) for i in tier.items] + list(tier.unoffered):
+            meter = self.meters[item_name]
+            if meter.peak:
+                continue
+            values = self.day_values((usage or _NO_FIGURES).get(item_name, _NO_FIGURES), meter,
+                                     month)
+            values = [values[day - 1] for day in days]
+            total = sum(values[1:], values[0])  # (Decimals, or Fractions for part-days)
+            out[base + item] = measured = meter.figure(len(values), total, max(values))
+            if told is not None:
+                key = base + meter.offset
+                saved.setdefault(key, told.measured.pop(key, None))
+                told.measured[key] = (days_step(_period(month), days),
+                                      *self.measurement(item_name, month, measured, told, None,
+                                                        values))
+        return out, saved
+
+    def held(self, line: Line, on: int, month: int) -> Line:
+        """A plan's line for a level held `on` days of `month`, charged for them
+        (`charges.held_amount`, `held_step`), with its step when it has steps."""
+        currency, days = self.currency, self.days_of(month)
+        exact, amount = held_amount(line[4], line[3], on, days, currency)
+        if type(line) is _FeeLine:
+            held_line = _new(_FeeLine, (*line[:5], amount, line[6]))
+            held_line.unit = line.unit
+            held_line.steps = line.steps and (*line.steps, held_step(exact, on, days, amount,
+                                                                       currency))
+            return held_line
+        steps = () if len(line) < 8 else ((*line[7], held_step(exact, on, days, amount,
+                                                               currency)),)
+        return _new(Line, (*line[:5], amount, line[6], *steps))
 
     def band_lines(self, tier: _Tier, item: str, bands: tuple, measured: Decimal, month: int,
                    told: _Told | None, consumed: dict | None, more: tuple = ()) -> tuple:
@@ -992,7 +1080,8 @@ class _Runner:
                        else self.measurement(item, month, measured, told, None) + more,)
         return _new(Ruling, ruling)
 
-    def pool_overs(self, tier: _Tier, usage, month: int) -> dict[str, tuple]:
+    def pool_overs(self, tier: _Tier, usage, month: int,
+                   on: tuple | None = None) -> dict[str, tuple]:
         """For each item drawing on a pool the plan includes: its figure beyond the pool (in its
         unit, `rules.pool_draw` of the day figures, `day_values`) and the pool's step
         (`charges.pool_step`)."""
@@ -1002,6 +1091,8 @@ class _Runner:
         for pool, amount, rates in tier.pools:
             days = [self.day_values((usage or _NO_FIGURES).get(member, _NO_FIGURES),
                                     self.meters[member], month) for member, _ in pool.members]
+            if on is not None:  # a plan's days of a month split between plans
+                days = [[figures[day - 1] for day in on] for figures in days]
             over = rules.pool_draw(days, rates, amount)
             totals = [sum(figures, _ZERO) for figures in days]
             show = _shown(pool.unit.name)
@@ -1047,31 +1138,35 @@ class _Runner:
         return [daily.get(day, _ZERO) for day in numbers]
 
     def measurement(self, item: str, month: int, measured: Decimal, told: _Told,
-                    consumed: dict | None) -> tuple:
+                    consumed: dict | None, values: list | None = None) -> tuple:
         """The steps of a meter's figure `measured` for `month` (`metering.measure_steps`) from
         the day figures an explained walk kept (`told`); an item decided event by event
-        (`consumed`) is measured by the use allowed, as the interpreter measures it."""
+        (`consumed`) is measured by the use allowed, as the interpreter measures it. `values`:
+        the day figures measured, when they are some of the month's (not kept)."""
         meter = self.meters[item]
         key = month * self.width + meter.offset
-        steps = told.measured.get(key)
+        steps = None if values is not None else told.measured.get(key)
         if steps is None:
             model = self.catalog.meters[item]
             data = told.data.get(item, _NO_FIGURES)
             sources = source_texts(len(data.get("intervals", ())), len(data.get("daily", ())),
                                    len(data.get("snapshots", ())), len(data.get("events", ())))
             daily: Any
-            if consumed and item in consumed:
+            if values is None and consumed and item in consumed:
                 daily = {1: consumed[item]}
                 sources += ("usage allowed by the quota",)
             else:  # the month's day figures, kept when `figures` read them
                 daily = told.days.get(key, _NO_FIGURES)
-            values = self.in_order(daily, month)
+            kept = values is None
+            if values is None:
+                values = self.in_order(daily, month)
             total = sum(values)
             raw = (total if model.monthly in (None, "sum") else rules.monthly(
                 model.monthly, Fraction(total),
                 Fraction(max(values)) if model.monthly == "maximum" else None, len(values)))
-            steps = told.measured[key] = measure_steps(model, sources, values, total, raw,
-                                                       measured, _same)
+            steps = measure_steps(model, sources, values, total, raw, measured, _same)
+            if kept:
+                told.measured[key] = steps
         return steps
 
     def day_peaks(self, data: dict, meter: _Meter, month: int) -> list[tuple[dt.date, Any]]:
@@ -1544,11 +1639,13 @@ class _Runner:
                             "status", name, day, new, "status-" + new, self.suspension_rule,
                             day)))
                     status = new
-            if segments is not None and ("usage" in record or month in uptimes) and \
-                    split_matters(self.catalog, usage_plans(segments, self.days_of(month))):
-                # the month's usage (or uptime) split between plans, which bill or decide on
-                # it: the interpreter bills it, each plan on the usage of its days
-                raise _Interpret
+            split = None  # the plans billing the month's usage, each on its days
+            if segments is not None and ("usage" in record or month in uptimes):
+                parts = usage_plans(segments, self.days_of(month))
+                if split_matters(self.catalog, parts):
+                    if consumed:  # use decided event by event: the interpreter keeps it by day
+                        raise _Interpret
+                    split = [(self.tiers[name], days) for name, days in parts]
             dated = False  # whether a decision made below falls before the month's last day
             if consumed:
                 for item, used in consumed.items():
@@ -1579,7 +1676,7 @@ class _Runner:
                     tier, figures, month, fee_lines[plan], addons, uptimes.get(month), last_day,
                     trace, consumed, record.get("usage"), fees, told, seats,
                     None if segments is None else days_on(segments, plan, self.days_of(month)),
-                    limit)
+                    limit, split)
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)

@@ -365,9 +365,8 @@ class PeriodRun:
         if days is None:
             return measure(meter, series, self.period)
         measurement = measure_days(meter, series, self.period, days)
-        return attrs.evolve(measurement, steps=(
-            Step("usage of the days on the plan", days_text(self.period, days)),
-            *measurement.steps))
+        return attrs.evolve(measurement, steps=(days_step(self.period, days),
+                                                *measurement.steps))
 
     def ladder_step(self) -> None:
         """Evaluate the account's ladder at the period's end and apply what it decides."""
@@ -542,9 +541,10 @@ def seat_fee_basis(catalog: Catalog, plan, period: Period,
     return rules.prorated_fee(plan.fee, units, period.days, catalog.currency)
 
 
-def days_text(period: Period, days: tuple[int, ...]) -> str:
-    """The days of a period a plan bills the usage of, as runs of dates and their count:
-    `2026-09-01 to 2026-09-14: 14 of 30 days`."""
+def days_step(period: Period, days: tuple[int, ...]) -> Step:
+    """The first step of a plan's measurement of its days of a period split between plans
+    (`usage_plans`): which days, and so which plan, the usage belongs to, as runs of dates and
+    their count (`2026-09-01 to 2026-09-14: 14 of 30 days`)."""
     runs: list[list[int]] = []
     for day in days:
         if runs and runs[-1][1] == day - 1:
@@ -554,7 +554,8 @@ def days_text(period: Period, days: tuple[int, ...]) -> str:
     texts = [dt.date(period.year, period.month, first).isoformat() + (
         "" if first == last else f" to {dt.date(period.year, period.month, last).isoformat()}")
         for first, last in runs]
-    return f"{', '.join(texts)}: {len(days)} of {period.days} days"
+    return Step("usage of the days on the plan",
+                f"{', '.join(texts)}: {len(days)} of {period.days} days")
 
 
 def _seat_units(catalog: Catalog, period: Period, plan, seats, first: int, last: int) -> tuple:
@@ -651,4 +652,4 @@ def _same(value):
 
 
 __all__ = ["run", "PeriodRun", "fee_lines", "switched", "days_on", "joined", "addon_line_steps",
-           "seat_fee_basis", "billed_seats", "usage_plans", "split_matters", "days_text"]
+           "seat_fee_basis", "billed_seats", "usage_plans", "split_matters", "days_step"]
