@@ -51,6 +51,7 @@ CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
     ("spend", "tests/scenarios/spend/spend.plan"),
     ("pools", "tests/scenarios/pools/minutes.plan"),
     ("usage-split", "tests/scenarios/usage-split/usage.plan"),
+    ("usage-split-capped", "tests/scenarios/usage-split/capped.plan"),
     ("sms-api", "catalogs/sms-api.plan"), ("team-chat", "catalogs/team-chat.plan"),
     ("github-actions", "catalogs/github-actions.plan")]}
 COMPILED = {name: compile_catalog(catalog) for name, catalog in CATALOGS.items()}
@@ -1096,8 +1097,8 @@ def test_a_month_split_between_plans_is_billed_as_the_general_walk_bills_it():
     """A change of plan mid-month with usage on both sides: each plan bills the usage of its own
     days (`timeline.usage_plans`), on the compiled path as in the interpreter, explained alike;
     a month whose change says `usage billed for the whole month` (Soracom Flux's subscription)
-    has one plan billing its usage. Only a month split between plans with use decided event by
-    event (kept by day by the interpreter alone) is left to the interpreter."""
+    has one plan billing its usage. A capped item's use, decided event by event, is billed on
+    the plan of its day, on the compiled path too."""
     split = {"account": "a", "plan": "Free", "usage": {
         "api_calls": {"daily": {"2026-03-05": 14000, "2026-03-20": 120000}},
         "seats": {"intervals": [{"from": "2026-03-01", "count": 6}]}},
@@ -1122,6 +1123,15 @@ def test_a_month_split_between_plans_is_billed_as_the_general_walk_bills_it():
     assert outcomes is not None and outcomes[0].compiled
     assert [(line.item, line.plan, line.amount) for line in outcomes[0].lines
             if line.kind == "extra"] == [("events", "Standard", Decimal("4.00"))]
+    capped = {"account": "c", "plan": "Basic", "caps": {"messages": 12000},
+              "usage": {"messages": {"events": [
+                  {"on": "2026-03-05", "amount": 3000}, {"on": "2026-03-20", "amount": 8000},
+                  {"on": "2026-03-25", "amount": 2000}]}},
+              "timeline": [{"on": "2026-03-15T08:00:00Z", "change_plan": "Plus"}]}
+    outcomes = check("usage-split-capped", capped, ["2026-03"])
+    assert outcomes is not None and outcomes[0].compiled
+    assert [(line.item, line.plan, line.amount) for line in outcomes[0].lines
+            if line.kind == "extra"] == [("messages", "Basic", Decimal("20.00"))]
     capped = {"account": "c", "plan": "Standard", "caps": {"events": 200000},
               "usage": {"events": {"events": [{"on": "2026-03-03", "amount": 160000}]}},
               "timeline": [{"on": "2026-03-17", "change_plan": "Developer", "by": "root"}]}

@@ -30,8 +30,7 @@ elements and to store an amount in one (`decisions.decide_create`, `decide_store
 `auto_upgrade` moves (`quota.auto_upgrade`), the billing calendar: invoices issued, charged
 automatically or paid by hand, due, reminded, the account downgraded until it pays
 (`dunning.calendar_steps`, `step_happens`, `step_decision`, `payment`). An account or catalog
-outside it (daily records, a measurement in an awkward unit, a month whose usage is billed on
-several plans, each on its days, with use decided event by event, or anything invalid; `HANDLING`
+outside it (daily records, a measurement in an awkward unit, or anything invalid; `HANDLING`
 declares, field by field of the model, what the path covers) is evaluated by the interpreter
 instead, so every account gets the same result and the same errors whichever path runs:
 `tests/test_compiled.py` checks that on random accounts of every catalog.
@@ -851,8 +850,8 @@ class _Runner:
                 consumed: dict | None = None, usage: Any = None,
                 fees: tuple | None = None, told: _Told | None = None,
                 seats: dict | None = None, on_plan: int | None = None,
-                limit: Decimal | None = None,
-                split: list | None = None) -> tuple[tuple, Decimal, tuple]:
+                limit: Decimal | None = None, split: list | None = None,
+                consumed_on: dict | None = None) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
         decisions they make: usage over a plan's limit (the period's figure, or a count's
@@ -865,7 +864,9 @@ class _Runner:
         by which a minimum spend is prorated (`charges.spend_bounds`); `limit`: the customer's
         spending limit on usage, if any. `split`: a month whose usage is billed on several
         plans, each on its days (`timeline.usage_plans`), as (their tier, the days); its items
-        and its SLA refunds are each of those plans', `tier` the plan the month ends on."""
+        and its SLA refunds are each of those plans', `tier` the plan the month ends on; the
+        items decided event by event are billed on what was allowed on each day
+        (`consumed_on`, by item and day)."""
         lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
@@ -874,7 +875,7 @@ class _Runner:
         parts = [(tier, None)] if split is None else split
         for part, days in parts:
             part_lines, made = self.usage_charges(part, days, tier, figures, month, last_day,
-                                                  trace, consumed, usage, told)
+                                                  trace, consumed, usage, told, consumed_on)
             lines += part_lines
             decisions += made
         if tier.bounded or limit is not None:  # a minimum, a cap or a limit on the charges
@@ -901,7 +902,8 @@ class _Runner:
 
     def usage_charges(self, tier: _Tier, days: tuple | None, last: _Tier, figures: dict,
                       month: int, last_day: dt.date | None, trace: bool, consumed: dict | None,
-                      usage: Any, told: _Told | None) -> tuple[tuple, tuple]:
+                      usage: Any, told: _Told | None,
+                      consumed_on: dict | None = None) -> tuple[tuple, tuple]:
         """A plan's lines and decisions for its items' usage in `month` (`charges`): of the
         whole month, or with `days` (1-based), of those days only, `last` being the plan the
         month ends on (a count's highest day is checked against it alone), as the interpreter's
@@ -912,7 +914,8 @@ class _Runner:
         decisions: tuple = ()
         saved = None
         if days is not None:  # the figures of its days, and with `told` their steps
-            figures, saved = self.part_figures(tier, days, last, figures, month, usage, told)
+            figures, saved = self.part_figures(tier, days, last, figures, month, usage, told,
+                                               consumed, consumed_on)
         pooled = self.pool_overs(tier, usage, month, days) if tier.pools else _NO_FIGURES
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
             if days is not None and tier is not last and self.meters[item_name].peak:
@@ -964,12 +967,14 @@ class _Runner:
         return lines, decisions
 
     def part_figures(self, tier: _Tier, days: tuple, last: _Tier, figures: dict, month: int,
-                     usage: Any, told: _Told | None) -> tuple[dict, dict]:
+                     usage: Any, told: _Told | None, consumed: dict | None = None,
+                     consumed_on: dict | None = None) -> tuple[dict, dict]:
         """The figures of a plan's `days` of `month` (1-based), keyed as `figures` are, for
         its items and those it does not offer (`metering.measure_days`: the day figures of
         those days, the monthly step over them); a count's highest day stays the month's, on
         the plan the month ends on. With `told`, their steps (`measurement`) replace the whole
-        month's, which are returned to be put back."""
+        month's, which are returned to be put back. An item decided event by event
+        (`consumed`) is measured by the use allowed on each day (`consumed_on`)."""
         if usage is not None and type(usage) is not dict:
             raise _Interpret
         base = month * self.width
@@ -980,17 +985,21 @@ class _Runner:
             meter = self.meters[item_name]
             if meter.peak:
                 continue
-            values = self.day_values((usage or _NO_FIGURES).get(item_name, _NO_FIGURES), meter,
-                                     month)
-            values = [values[day - 1] for day in days]
+            if consumed and item_name in consumed:
+                values = [(consumed_on or _NO_FIGURES).get((item_name, day), _ZERO)
+                          for day in days]
+            else:
+                values = self.day_values((usage or _NO_FIGURES).get(item_name, _NO_FIGURES),
+                                         meter, month)
+                values = [values[day - 1] for day in days]
             total = sum(values[1:], values[0])  # (Decimals, or Fractions for part-days)
             out[base + item] = measured = meter.figure(len(values), total, max(values))
             if told is not None:
                 key = base + meter.offset
                 saved.setdefault(key, told.measured.pop(key, None))
                 told.measured[key] = (days_step(_period(month), days),
-                                      *self.measurement(item_name, month, measured, told, None,
-                                                        values))
+                                      *self.measurement(item_name, month, measured, told,
+                                                        consumed, values))
         return out, saved
 
     def held(self, line: Line, on: int, month: int) -> Line:
@@ -1152,7 +1161,7 @@ class _Runner:
             sources = source_texts(len(data.get("intervals", ())), len(data.get("daily", ())),
                                    len(data.get("snapshots", ())), len(data.get("events", ())))
             daily: Any
-            if values is None and consumed and item in consumed:
+            if consumed and item in consumed:
                 daily = {1: consumed[item]}
                 sources += ("usage allowed by the quota",)
             else:  # the month's day figures, kept when `figures` read them
@@ -1528,6 +1537,7 @@ class _Runner:
             consumed: dict[str, Decimal] | None = None
             if timed:
                 consumed = {}
+                consumed_on: dict[tuple[str, int], Decimal] = {}  # the same by (item, day)
                 notified: dict[tuple[str, str], set[int]] = {}
                 uses = self.uses_in(timed, month)
                 if uses:
@@ -1574,7 +1584,7 @@ class _Runner:
                     while True:  # on the plan of the instant, then on each it moves up to
                         upgrade = self.take(tier, item, amount, moment, index, consumed,
                                             notified, caps, policy, next_first, trace, made_on,
-                                            told)
+                                            told, consumed_on)
                         if upgrade is None:
                             break
                         amount, higher, charge, charged_by = upgrade
@@ -1643,8 +1653,6 @@ class _Runner:
             if segments is not None and ("usage" in record or month in uptimes):
                 parts = usage_plans(segments, self.days_of(month))
                 if split_matters(self.catalog, parts):
-                    if consumed:  # use decided event by event: the interpreter keeps it by day
-                        raise _Interpret
                     split = [(self.tiers[name], days) for name, days in parts]
             dated = False  # whether a decision made below falls before the month's last day
             if consumed:
@@ -1676,7 +1684,7 @@ class _Runner:
                     tier, figures, month, fee_lines[plan], addons, uptimes.get(month), last_day,
                     trace, consumed, record.get("usage"), fees, told, seats,
                     None if segments is None else days_on(segments, plan, self.days_of(month)),
-                    limit, split)
+                    limit, split, consumed_on if timed else None)
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)
@@ -1761,14 +1769,15 @@ class _Runner:
     def take(self, tier: _Tier, item: str, amount: Decimal, moment: dt.datetime, index: int,
              used: dict[str, Decimal], notified: dict, caps: dict, policy: str | None,
              resets: dt.date, trace: bool, made: list,
-             told: _Told | None = None) -> tuple | None:
+             told: _Told | None = None, by_day: dict | None = None) -> tuple | None:
         """One use of an item decided event by event on the account's plan then, as
         `quota.consume` takes it: `quota.take_use` decides, this adds what was allowed to `used`
         and appends the decisions to `made` (with `trace`, each carrying what its reason
         states). When an `auto_upgrade` policy moves the account to the next plan
         (`quota.auto_upgrade`): (the rest of the use, that plan, how the change is charged and
         by which rule), which the walk applies before taking the rest there; else None. With
-        `told`, each decision carries its steps too."""
+        `told`, each decision carries its steps too. `by_day`: what was allowed, also by
+        (item, day of the month), for a month split between plans."""
         before = used.get(item, _ZERO)
         used[item] = before
         if not amount > 0:
@@ -1794,6 +1803,8 @@ class _Runner:
             return None
         assert terms is not None
         after = before + taken.taken
+        if by_day is not None:
+            by_day[item, day.day] = by_day.get((item, day.day), _ZERO) + taken.taken
         for number in taken.notices:  # (due only under a quota rule)
             assert rule is not None
             sent.add(number)
