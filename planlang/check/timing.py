@@ -131,7 +131,7 @@ class TimeChecker:
             return None
         effective = effective or "now"
         if whole_month and effective == "next-month":
-            self.c.error("PL293", "a change that takes effect next month bills no usage of this "
+            self.c.error("PL294", "a change that takes effect next month bills no usage of this "
                          "month: `usage billed for the whole month` says nothing here",
                          seen["whole-month"].span, labels=label(seen["effect"].span,
                                                                  "takes effect next month"),
