@@ -346,6 +346,9 @@ class ChangeRule:
     requirements: tuple[Requirement, ...]
     rule: RuleRef
     specificity: int  # names beat "higher"/"lower", which beat "any"
+    # True when the rule says `usage billed for the whole month`: the plan changed to bills the
+    # month's usage from its first day, not only from the day of the change
+    whole_month: bool = False
 
     def matches(self, ranks: dict[str, int], old: str, new: str) -> bool:
         return (_in_set(self.source_kind, self.source, ranks, old, new, source=True)

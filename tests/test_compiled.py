@@ -50,6 +50,8 @@ CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
     ("rounding", "tests/scenarios/rounding/nearest.plan"),
     ("spend", "tests/scenarios/spend/spend.plan"),
     ("pools", "tests/scenarios/pools/minutes.plan"),
+    ("usage-split", "tests/scenarios/usage-split/usage.plan"),
+    ("usage-split-capped", "tests/scenarios/usage-split/capped.plan"),
     ("sms-api", "catalogs/sms-api.plan"), ("team-chat", "catalogs/team-chat.plan"),
     ("github-actions", "catalogs/github-actions.plan"),
     ("payments", "catalogs/payments.plan"),
@@ -1153,3 +1155,49 @@ def test_tiered_is_written_in_place_with_its_bands_folded(volume):
                        "100001", "999999.9", "1000000", "1000001", "123456789"):
             assert namespace["charges"](D(figure)) == rules.tiered(D(figure), bands, volume,
                                                                    "USD"), figure
+
+
+def test_a_month_split_between_plans_is_billed_as_the_general_walk_bills_it():
+    """A change of plan mid-month with usage on both sides: each plan bills the usage of its own
+    days (`timeline.usage_plans`), on the compiled path as in the interpreter, explained alike;
+    a month whose change says `usage billed for the whole month` (Soracom Flux's subscription)
+    has one plan billing its usage. A capped item's use, decided event by event, is billed on
+    the plan of its day, on the compiled path too."""
+    split = {"account": "a", "plan": "Free", "usage": {
+        "api_calls": {"daily": {"2026-03-05": 14000, "2026-03-20": 120000}},
+        "seats": {"intervals": [{"from": "2026-03-01", "count": 6}]}},
+        "uptime": {"2026-03": "99%"},
+        "timeline": [{"on": "2026-03-15T09:00:00Z", "change_plan": "Pro"}]}
+    outcomes = check("usage-split", split, ["2026-03", "2026-04"])
+    assert outcomes is not None and outcomes[0].compiled
+    assert [(line.item, line.plan) for line in outcomes[0].lines if line.kind == "extra"] == [
+        ("api_calls", "Free"), ("seats", "Free"), ("api_calls", "Pro"), ("seats", "Pro")]
+    back = {**split, "timeline": [{"on": "2026-03-15T09:00:00Z", "change_plan": "Pro"},
+                                  {"on": "2026-03-25", "change_plan": "Free"}]}
+    outcomes = check("usage-split", back, ["2026-03"])
+    # Free's days twice, billed together: March 1–14 and 25–31
+    assert outcomes is not None and outcomes[0].compiled
+    assert [(line.item, line.plan, line.quantity) for line in outcomes[0].lines
+            if line.kind == "extra"] == [("api_calls", "Free", 4000), ("seats", "Free", 4),
+                                         ("api_calls", "Pro", 20000), ("seats", "Pro", 1)]
+    flux = {"account": "f", "plan": "Developer", "usage": {"events": {"events": [
+        {"on": "2026-03-03", "amount": 60000}, {"on": "2026-03-20", "amount": 50000}]}},
+        "timeline": [{"on": "2026-03-17T09:00:00Z", "change_plan": "Standard", "by": "root"}]}
+    outcomes = check("flux", flux, ["2026-03"])
+    assert outcomes is not None and outcomes[0].compiled
+    assert [(line.item, line.plan, line.amount) for line in outcomes[0].lines
+            if line.kind == "extra"] == [("events", "Standard", Decimal("4.00"))]
+    capped = {"account": "c", "plan": "Basic", "caps": {"messages": 12000},
+              "usage": {"messages": {"events": [
+                  {"on": "2026-03-05", "amount": 3000}, {"on": "2026-03-20", "amount": 8000},
+                  {"on": "2026-03-25", "amount": 2000}]}},
+              "timeline": [{"on": "2026-03-15T08:00:00Z", "change_plan": "Plus"}]}
+    outcomes = check("usage-split-capped", capped, ["2026-03"])
+    assert outcomes is not None and outcomes[0].compiled
+    assert [(line.item, line.plan, line.amount) for line in outcomes[0].lines
+            if line.kind == "extra"] == [("messages", "Basic", Decimal("20.00"))]
+    capped = {"account": "c", "plan": "Standard", "caps": {"events": 200000},
+              "usage": {"events": {"events": [{"on": "2026-03-03", "amount": 160000}]}},
+              "timeline": [{"on": "2026-03-17", "change_plan": "Developer", "by": "root"}]}
+    outcomes = check("flux", capped, ["2026-03", "2026-04"])
+    assert outcomes is not None and all(o.compiled for o in outcomes)  # (next month: no split)

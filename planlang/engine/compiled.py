@@ -24,7 +24,8 @@ and monthly sums, averages and maxima, rounding: `_Meter`), extras beyond what i
 usage over a plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer
 caps: `_Runner.take`), SLA refunds, tier ladders (up, down with look-back, add-ons above the top
 tier), suspension, status changes and plan change requests on the timeline (days or instants; a
-change decided by `changes.decide_change`, its fees by `timeline.fee_lines`), requests to create
+change decided by `changes.decide_change`, its fees by `timeline.fee_lines`, the month's usage
+billed on each plan for its days: `_Runner.usage_charges`), requests to create
 elements and to store an amount in one (`decisions.decide_create`, `decide_store`),
 `auto_upgrade` moves (`quota.auto_upgrade`), the billing calendar: invoices issued, charged
 automatically or paid by hand, due, reminded, the account downgraded until it pays
@@ -67,6 +68,8 @@ from planlang.engine.charges import (
     band_steps,
     band_unit,
     extra_steps,
+    held_amount,
+    held_step,
     not_offered,
     over_limit_reason,
     over_limit_rule,
@@ -133,10 +136,13 @@ from planlang.engine.timeline import (
     NOT_BILLED,
     addon_line_steps,
     days_on,
+    days_step,
     fee_lines,
     seat_fee_basis,
+    split_matters,
     status_reason,
     switched,
+    usage_plans,
 )
 from planlang.engine.timeline import (
     joined as joined_plans,
@@ -430,7 +436,7 @@ HANDLING: dict[type, dict[str, Any]] = {
     # plan changes and their requirements need a timeline's change events; requests, the
     # account's requests
     ChangeRule: _fields("source_kind source target_kind target roles effective charge refund "
-                        "deposit requirements rule specificity", BY_ACCOUNT),
+                        "deposit requirements rule specificity whole_month", BY_ACCOUNT),
     Requirement: _fields("item op amount message rule", BY_ACCOUNT),
     # (an `auto_upgrade` that happens changes the plan: the interpreter's walk)
     QuotaRule: {**_fields("item slack notifications policies default_policy", COMPUTED),
@@ -885,7 +891,8 @@ class _Runner:
                 consumed: dict | None = None, usage: Any = None,
                 fees: tuple | None = None, told: _Told | None = None,
                 seats: dict | None = None, on_plan: int | None = None,
-                limit: Decimal | None = None) -> tuple[tuple, Decimal, tuple]:
+                limit: Decimal | None = None, split: list | None = None,
+                consumed_on: dict | None = None) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
         decisions they make: usage over a plan's limit (the period's figure, or a count's
@@ -896,15 +903,64 @@ class _Runner:
         `seats`: the seats' day figures of a month on a plan priced per seat (`seat_days`), of
         whose fee the refund is a share. `on_plan`: the month's days on the plan (None: all),
         by which a minimum spend is prorated (`charges.spend_bounds`); `limit`: the customer's
-        spending limit on usage, if any."""
+        spending limit on usage, if any. `split`: a month whose usage is billed on several
+        plans, each on its days (`timeline.usage_plans`), as (their tier, the days); its items
+        and its SLA refunds are each of those plans', `tier` the plan the month ends on; the
+        items decided event by event are billed on what was allowed on each day
+        (`consumed_on`, by item and day)."""
         lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
             lines += (self.addon_line(addons, told is not None),)
-        base = month * self.width
         decisions: tuple = ()
-        pooled = self.pool_overs(tier, usage, month) if tier.pools else _NO_FIGURES
+        parts = [(tier, None)] if split is None else split
+        for part, days in parts:
+            part_lines, made = self.usage_charges(part, days, tier, figures, month, last_day,
+                                                  trace, consumed, usage, told, consumed_on)
+            lines += part_lines
+            decisions += made
+        if tier.bounded or limit is not None:  # a minimum, a cap or a limit on the charges
+            days_in = self.days_of(month)
+            bounded, reached = spend_bounds(self.catalog, tier.plan, str(_period(month)), lines,
+                                            days_in if on_plan is None else on_plan, days_in,
+                                            limit, last_day)
+            lines += self.charge_lines(bounded)
+            decisions += tuple(_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
+                                             d.reasons[0].code, d.rule, None)
+                                    + ((d,) if trace else ())) for d in reached)
+        for part, days in parts if uptime is not None else ():
+            if part.sla is None:
+                continue
+            basis = None if seats is None and days is None else seat_fee_basis(
+                self.catalog, part.plan, _period(month), seats, days)
+            refunded = self.refund(part, uptime, last_day, trace, told, basis)
+            if refunded is not None:
+                lines += (refunded[0],)
+                decisions += (refunded[1],)
+        if len(lines) == 1 and fees is None:  # the fee alone: its total worked out once (`info`)
+            return lines, self.fee_totals[id(fee_line)], decisions
+        return lines, rules.bill_total(lines, currency), decisions
+
+    def usage_charges(self, tier: _Tier, days: tuple | None, last: _Tier, figures: dict,
+                      month: int, last_day: dt.date | None, trace: bool, consumed: dict | None,
+                      usage: Any, told: _Told | None,
+                      consumed_on: dict | None = None) -> tuple[tuple, tuple]:
+        """A plan's lines and decisions for its items' usage in `month` (`charges`): of the
+        whole month, or with `days` (1-based), of those days only, `last` being the plan the
+        month ends on (a count's highest day is checked against it alone), as the interpreter's
+        `PeriodRun.item_lines` bills them."""
+        currency = self.currency
+        base = month * self.width
+        lines: tuple = ()
+        decisions: tuple = ()
+        saved = None
+        if days is not None:  # the figures of its days, and with `told` their steps
+            figures, saved = self.part_figures(tier, days, last, figures, month, usage, told,
+                                               consumed, consumed_on)
+        pooled = self.pool_overs(tier, usage, month, days) if tier.pools else _NO_FIGURES
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
+            if days is not None and tier is not last and self.meters[item_name].peak:
+                continue
             measured = figures.get(base + item, _ZERO)
             more: tuple = ()  # a pooled item's figure is what is beyond the pool
             if item_name in pooled:
@@ -913,11 +969,13 @@ class _Runner:
             if over_ceiling(measured, ceiling) and not (consumed and item_name in consumed):
                 decisions += (self.over_limit(tier, item_name, measured, ceiling, month,
                                               last_day, usage, trace, told, more),)
+            charged_lines: tuple = ()
             if priced.__class__ is tuple:  # a tiered price's bands
-                lines += self.band_lines(tier, item_name, priced, measured, month, told, consumed,
-                                         more)
+                charged_lines = self.band_lines(tier, item_name, priced, measured, month, told,
+                                                consumed, more)
                 if item_name in tier.paid:  # the payments' fees and bounds
-                    lines += self.payment_lines(tier, item_name, usage, month, measured, told)
+                    charged_lines += self.payment_lines(tier, item_name, usage, month, measured,
+                                                        told, days)
             elif priced:
                 charged = extra(measured, included, block, price, currency)
                 if charged is not None:
@@ -930,7 +988,11 @@ class _Runner:
                                                self.catalog.meters[item_name], included,
                                                measured - included, block, blocks, amount,
                                                currency),)
-                    lines += (_new(Line, line),)
+                    charged_lines = (_new(Line, line),)
+            if days is not None and self.meters[item_name].monthly != "sum":
+                charged_lines = tuple(self.held(line, len(days), month)
+                                      for line in charged_lines)
+            lines += charged_lines
         for item, item_name in tier.unoffered:  # usage of an item the plan does not offer
             measured = figures.get(base + item, _ZERO)
             if measured > 0:
@@ -940,25 +1002,64 @@ class _Runner:
                 decisions += (_new(Ruling, (decision.kind, item_name, last_day, "not-billed",
                                             "not-offered", decision.rule, None)
                                    + ((decision,) if trace else ())),)
-        if tier.bounded or limit is not None:  # a minimum, a cap or a limit on the charges
-            days = self.days_of(month)
-            bounded, reached = spend_bounds(self.catalog, tier.plan, str(_period(month)), lines,
-                                            days if on_plan is None else on_plan, days, limit,
-                                            last_day)
-            lines += self.charge_lines(bounded)
-            decisions += tuple(_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
-                                             d.reasons[0].code, d.rule, None)
-                                    + ((d,) if trace else ())) for d in reached)
-        if uptime is not None and tier.sla is not None:
-            basis = None if seats is None else seat_fee_basis(self.catalog, tier.plan,
-                                                              _period(month), seats)
-            refunded = self.refund(tier, uptime, last_day, trace, told, basis)
-            if refunded is not None:
-                lines += (refunded[0],)
-                decisions += (refunded[1],)
-        if len(lines) == 1 and fees is None:  # the fee alone: its total worked out once (`info`)
-            return lines, self.fee_totals[id(fee_line)], decisions
-        return lines, rules.bill_total(lines, currency), decisions
+        if saved is not None and told is not None:  # the whole month's steps, as they were
+            for key, steps in saved.items():
+                if steps is None:
+                    told.measured.pop(key, None)
+                else:
+                    told.measured[key] = steps
+        return lines, decisions
+
+    def part_figures(self, tier: _Tier, days: tuple, last: _Tier, figures: dict, month: int,
+                     usage: Any, told: _Told | None, consumed: dict | None = None,
+                     consumed_on: dict | None = None) -> tuple[dict, dict]:
+        """The figures of a plan's `days` of `month` (1-based), keyed as `figures` are, for
+        its items and those it does not offer (`metering.measure_days`: the day figures of
+        those days, the monthly step over them); a count's highest day stays the month's, on
+        the plan the month ends on. With `told`, their steps (`measurement`) replace the whole
+        month's, which are returned to be put back. An item decided event by event
+        (`consumed`) is measured by the use allowed on each day (`consumed_on`)."""
+        if usage is not None and type(usage) is not dict:
+            raise _Interpret
+        base = month * self.width
+        out = {base + item: figures.get(base + item, _ZERO) for item, item_name, *_ in tier.items
+               if tier is last and self.meters[item_name].peak}
+        saved: dict = {}
+        for item, item_name in [(i[0], i[1]) for i in tier.items] + list(tier.unoffered):
+            meter = self.meters[item_name]
+            if meter.peak:
+                continue
+            if consumed and item_name in consumed:
+                values = [(consumed_on or _NO_FIGURES).get((item_name, day), _ZERO)
+                          for day in days]
+            else:
+                values = self.day_values((usage or _NO_FIGURES).get(item_name, _NO_FIGURES),
+                                         meter, month)
+                values = [values[day - 1] for day in days]
+            total = sum(values[1:], values[0])  # (Decimals, or Fractions for part-days)
+            out[base + item] = measured = meter.figure(len(values), total, max(values))
+            if told is not None:
+                key = base + meter.offset
+                saved.setdefault(key, told.measured.pop(key, None))
+                told.measured[key] = (days_step(_period(month), days),
+                                      *self.measurement(item_name, month, measured, told,
+                                                        consumed, values))
+        return out, saved
+
+    def held(self, line: Line, on: int, month: int) -> Line:
+        """A plan's line for a level held `on` days of `month`, charged for them
+        (`charges.held_amount`, `held_step`), with its step when it has steps."""
+        currency, days = self.currency, self.days_of(month)
+        exact, amount = held_amount(line[4], line[3], on, days, currency)
+        if type(line) is _FeeLine:
+            held_line = _new(_FeeLine, (*line[:5], amount, line[6]))
+            held_line.unit = line.unit
+            held_line.steps = line.steps and (*line.steps, held_step(exact, on, days, amount,
+                                                                       currency))
+            return held_line
+        steps = () if len(line) < 8 else ((*line[7], held_step(exact, on, days, amount,
+                                                               currency)),)
+        return _new(Line, (*line[:5], amount, line[6], *steps))
 
     def band_lines(self, tier: _Tier, item: str, bands: tuple, measured: Decimal, month: int,
                    told: _Told | None, consumed: dict | None, more: tuple = ()) -> tuple:
@@ -1001,19 +1102,23 @@ class _Runner:
         return line
 
     def payment_lines(self, tier: _Tier, item: str, usage, month: int, measured: Decimal,
-                      told: _Told | None) -> tuple:
+                      told: _Told | None, days: tuple | None = None) -> tuple:
         """A transactions item's lines beside its bands (`charges.payment_lines`: the fee per
         payment, the payments raised to their minimum or lowered to their cap), from the
-        month's payments in the account's `usage`."""
+        month's payments in the account's `usage` (of its `days` only, 1-based, when given:
+        a month split between plans, `metering.measure_days`)."""
         if usage is not None and type(usage) is not dict:
             raise _Interpret
         data = (usage or _NO_FIGURES).get(item, _NO_FIGURES)
-        payments = tuple(Fraction(amount) for on, amount in self.payments_of(data, item)
-                         if self.month_of_instant(on) == month)
+        payments = []
+        for on, amount in self.payments_of(data, item):
+            day = _instant(on)[1]
+            if day.year * 12 + day.month - 1 == month and (days is None or day.day in days):
+                payments.append(Fraction(amount))
         steps = () if told is None else self.measurement(item, month, measured, told, None)
         lines = payment_lines(self.catalog, tier.plan, _period(month), tier.plan.items[item],
                               Measurement(Fraction(measured), Fraction(measured), steps,
-                                          payments))
+                                          tuple(payments)))
         return self.charge_lines(list(lines))
 
     def payments_of(self, data, item: str) -> list[tuple[Any, Decimal]]:
@@ -1036,10 +1141,6 @@ class _Runner:
                         else self.checked(value, meter.unit)))
         return out
 
-    @staticmethod
-    def month_of_instant(on) -> int:
-        day = _instant(on)[1]
-        return day.year * 12 + day.month - 1
 
     def addon_line(self, addons: tuple, steps: bool = False) -> Line:
         """The line of the add-on subscriptions decided at the last billed month's end:
@@ -1088,7 +1189,8 @@ class _Runner:
                        else self.measurement(item, month, measured, told, None) + more,)
         return _new(Ruling, ruling)
 
-    def pool_overs(self, tier: _Tier, usage, month: int) -> dict[str, tuple]:
+    def pool_overs(self, tier: _Tier, usage, month: int,
+                   on: tuple | None = None) -> dict[str, tuple]:
         """For each item drawing on a pool the plan includes: its figure beyond the pool (in its
         unit, `rules.pool_draw` of the day figures, `day_values`) and the pool's step
         (`charges.pool_step`)."""
@@ -1098,6 +1200,8 @@ class _Runner:
         for pool, amount, rates in tier.pools:
             days = [self.day_values((usage or _NO_FIGURES).get(member, _NO_FIGURES),
                                     self.meters[member], month) for member, _ in pool.members]
+            if on is not None:  # a plan's days of a month split between plans
+                days = [[figures[day - 1] for day in on] for figures in days]
             over = rules.pool_draw(days, rates, amount)
             totals = [sum(figures, _ZERO) for figures in days]
             show = _shown(pool.unit.name)
@@ -1143,13 +1247,14 @@ class _Runner:
         return [daily.get(day, _ZERO) for day in numbers]
 
     def measurement(self, item: str, month: int, measured: Decimal, told: _Told,
-                    consumed: dict | None) -> tuple:
+                    consumed: dict | None, values: list | None = None) -> tuple:
         """The steps of a meter's figure `measured` for `month` (`metering.measure_steps`) from
         the day figures an explained walk kept (`told`); an item decided event by event
-        (`consumed`) is measured by the use allowed, as the interpreter measures it."""
+        (`consumed`) is measured by the use allowed, as the interpreter measures it. `values`:
+        the day figures measured, when they are some of the month's (not kept)."""
         meter = self.meters[item]
         key = month * self.width + meter.offset
-        steps = told.measured.get(key)
+        steps = None if values is not None else told.measured.get(key)
         if steps is None:
             model = self.catalog.meters[item]
             data = told.data.get(item, _NO_FIGURES)
@@ -1162,13 +1267,16 @@ class _Runner:
                 sources += ("usage allowed by the quota",)
             else:  # the month's day figures, kept when `figures` read them
                 daily = told.days.get(key, _NO_FIGURES)
-            values = self.in_order(daily, month)
+            kept = values is None
+            if values is None:
+                values = self.in_order(daily, month)
             total = sum(values)
             raw = (total if model.monthly in (None, "sum") else rules.monthly(
                 model.monthly, Fraction(total),
                 Fraction(max(values)) if model.monthly == "maximum" else None, len(values)))
-            steps = told.measured[key] = measure_steps(model, sources, values, total, raw,
-                                                       measured, _same)
+            steps = measure_steps(model, sources, values, total, raw, measured, _same)
+            if kept:
+                told.measured[key] = steps
         return steps
 
     def day_peaks(self, data: dict, meter: _Meter, month: int) -> list[tuple[dt.date, Any]]:
@@ -1532,6 +1640,7 @@ class _Runner:
             consumed: dict[str, Decimal] | None = None
             if timed:
                 consumed = {}
+                consumed_on: dict[tuple[str, int], Decimal] = {}  # the same by (item, day)
                 notified: dict[tuple[str, str], set[int]] = {}
                 uses = self.uses_in(timed, month)
                 if uses:
@@ -1578,7 +1687,7 @@ class _Runner:
                     while True:  # on the plan of the instant, then on each it moves up to
                         upgrade = self.take(tier, item, amount, moment, index, consumed,
                                             notified, caps, policy, next_first, trace, made_on,
-                                            told)
+                                            told, consumed_on)
                         if upgrade is None:
                             break
                         amount, higher, charge, charged_by = upgrade
@@ -1602,7 +1711,7 @@ class _Runner:
                             segments = switched(
                                 segments or [Segment(1, tier.name, "start", None)],
                                 _period(month), asked, moment, change.charge, change.rule,
-                                change.refund)
+                                change.refund, change.whole_month)
                             tier = self.tiers[asked]
                             joined = joined_plans(joined, moment.day if moment > _period(
                                 month).start else 1, asked)
@@ -1643,6 +1752,11 @@ class _Runner:
                             "status", name, day, new, "status-" + new, self.suspension_rule,
                             day)))
                     status = new
+            split = None  # the plans billing the month's usage, each on its days
+            if segments is not None and ("usage" in record or month in uptimes):
+                parts = usage_plans(segments, self.days_of(month))
+                if split_matters(self.catalog, parts):
+                    split = [(self.tiers[name], days) for name, days in parts]
             dated = False  # whether a decision made below falls before the month's last day
             if consumed:
                 for item, used in consumed.items():
@@ -1673,7 +1787,7 @@ class _Runner:
                     tier, figures, month, fee_lines[plan], addons, uptimes.get(month), last_day,
                     trace, consumed, record.get("usage"), fees, told, seats,
                     None if segments is None else days_on(segments, plan, self.days_of(month)),
-                    limit)
+                    limit, split, consumed_on if timed else None)
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)
@@ -1758,14 +1872,15 @@ class _Runner:
     def take(self, tier: _Tier, item: str, amount: Decimal, moment: dt.datetime, index: int,
              used: dict[str, Decimal], notified: dict, caps: dict, policy: str | None,
              resets: dt.date, trace: bool, made: list,
-             told: _Told | None = None) -> tuple | None:
+             told: _Told | None = None, by_day: dict | None = None) -> tuple | None:
         """One use of an item decided event by event on the account's plan then, as
         `quota.consume` takes it: `quota.take_use` decides, this adds what was allowed to `used`
         and appends the decisions to `made` (with `trace`, each carrying what its reason
         states). When an `auto_upgrade` policy moves the account to the next plan
         (`quota.auto_upgrade`): (the rest of the use, that plan, how the change is charged and
         by which rule), which the walk applies before taking the rest there; else None. With
-        `told`, each decision carries its steps too."""
+        `told`, each decision carries its steps too. `by_day`: what was allowed, also by
+        (item, day of the month), for a month split between plans."""
         before = used.get(item, _ZERO)
         used[item] = before
         if not amount > 0:
@@ -1791,6 +1906,8 @@ class _Runner:
             return None
         assert terms is not None
         after = before + taken.taken
+        if by_day is not None:
+            by_day[item, day.day] = by_day.get((item, day.day), _ZERO) + taken.taken
         for number in taken.notices:  # (due only under a quota rule)
             assert rule is not None
             sent.add(number)

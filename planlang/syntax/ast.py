@@ -410,7 +410,8 @@ class PlanSet:
 class ChangeClause:
     """One clause of a change rule: `by root`, `immediately`, `prorated by days`, `deposit € 200`…"""
 
-    kind: str  # roles, now, next-month, full, prorated, difference, no-refund, deposit
+    kind: str  # roles, now, next-month, full, prorated, difference, no-refund, whole-month,
+    # deposit
     roles: tuple[Name, ...] = ()
     amount: Expr | None = None
     span: Span | None = _span()

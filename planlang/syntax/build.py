@@ -313,6 +313,9 @@ class Builder(Transformer):
     def no_refund(self, meta, children):
         return self._clause("no-refund", meta)
 
+    def usage_whole_month(self, meta, children):
+        return self._clause("whole-month", meta)
+
     def deposit(self, meta, children):
         return self._clause("deposit", meta, amount=children[0])
 
