@@ -61,6 +61,8 @@ def codes(body: str) -> list[tuple[str, str]]:
     ("plan A: $ 0 per month\n  card_payments: volume pricing\n", "PL283", "has no bands"),
     ("plan A: $ 0 per month\n  card_payments: up to $ 100 free, up to $ 50 at 2%\n", "PL285",
      "ends at"),
+    ("plan A: $ 0 per month\n  card_payments: first $ 100 free, first $ 50 at 2%\n", "PL285",
+     "says `first`, but it follows another band"),
 ])
 def test_what_cannot_be_said(body, code, words):
     found = codes(body)

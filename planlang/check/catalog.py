@@ -1463,6 +1463,13 @@ class Checker:
                                                      f"{self.shown(meter, low)} is priced here"),
                            help="remove the band, or bound the band before it with `up to`")
                 return None
+            if isinstance(clause, ast.TierBand) and clause.bound == "first" and bands:
+                self.error("PL285", f"this band of `{name}` on plan `{plan}` says `first`, but "
+                           "it follows another band", clause.span,
+                           labels=label(low_clause.span, "the band before") if low_clause
+                           else (), help="`first` starts the bands; write `next "
+                           f"{_written(clause.amount)}` for the units after the band before")
+                return None
             upto, label_span = self.band_bound(clause, meter, low)
             if upto is not None and upto <= low:
                 self.error("PL285", f"this band of `{name}` on plan `{plan}` ends at "
@@ -1607,6 +1614,15 @@ def least_fee(plan: Plan) -> Fraction:
         return Fraction(plan.fee)
     minimum = plan.items[plan.seat_item].minimum
     return Fraction(plan.fee) * max(minimum or 0, 1)
+
+
+def _written(expr: ast.Expr) -> str:
+    """An amount as a plan file writes it (`90,000 calls`, `$ 100`), for a help line."""
+    if isinstance(expr, ast.Quantity):
+        return format_number(expr.number) + (f" {expr.unit.text}" if expr.unit else "")
+    if isinstance(expr, ast.Money):
+        return f"{expr.currency} {format_number(expr.amount)}"
+    return "…"
 
 
 _CLAUSE_WORDS = {
