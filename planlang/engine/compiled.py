@@ -1707,6 +1707,7 @@ class _Runner:
                     made_on.append(_new(Ruling, ruling + (decision,) if trace else ruling))
                     change, asked = answer.rule, new.change_plan
                     if change is not None and asked is not None:  # allowed
+                        following = None  # (it replaces a change requested for next month)
                         if answer.now:
                             segments = switched(
                                 segments or [Segment(1, tier.name, "start", None)],

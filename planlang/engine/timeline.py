@@ -181,7 +181,8 @@ class PeriodRun:
         decided = decide_change(self.catalog, state, event, self.period.end.date(),
                                 lambda item, moment: level(self, item, moment))
         rule = decided.rule
-        if rule is not None:  # allowed
+        if rule is not None:  # allowed: it replaces a change requested before for next month
+            state.scheduled = [s for s in state.scheduled if s.kind != "plan-change"]
             if decided.now:
                 self.switch_plan(event.change_plan, event.on, rule.charge, rule.rule, rule.refund,
                                  rule.whole_month)

@@ -98,7 +98,8 @@ class _Account:
             self.decide("plan-change", PLANS[to], day, "refused", "already-on-plan")
         elif event.get("by") != "admin":
             self.decide("plan-change", PLANS[to], day, "refused", "role-not-allowed")
-        elif to > self.tier:
+        elif to > self.tier:  # a drop requested before for next month no longer stands: "once
+            self.scheduled = None  # upgraded the subscription will remain at the higher tier"
             self.upgrade(to, day, "change-allowed")
         else:
             self.scheduled = to
