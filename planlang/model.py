@@ -502,6 +502,34 @@ class Pool:
 
 
 @attrs.frozen
+class AddOn:
+    """`add-on Extra-Storage: $ 5 per pack per month`: bought beside a plan, in a quantity,
+    prorated by day as a fee per seat is; each unit adds `includes` (item -> base units) to the
+    plan's included amounts. `unit` is the quantity's word (`pack`), "" for an add-on bought once
+    (`$ 49 per month`: quantity 1). `plans`: the plans it is available on (every plan of the
+    catalog when the add-on does not say, `available_rule` None)."""
+
+    name: str
+    fee: Decimal
+    unit: str
+    plans: tuple[str, ...]
+    includes: dict[str, Fraction]
+    rule: RuleRef
+    available_rule: RuleRef | None = None
+    include_rules: dict[str, RuleRef] = attrs.Factory(dict)
+
+
+@attrs.frozen
+class Product:
+    """`product Chat: Free, Pro, Business`: a product's plans, lowest first, ordered among
+    themselves (PL240) and changed between only within the product."""
+
+    name: str
+    plans: tuple[str, ...]
+    rule: RuleRef
+
+
+@attrs.frozen
 class Catalog:
     name: str
     path: str
@@ -522,6 +550,18 @@ class Catalog:
     # coupons of a plan catalog, in the order they apply when several do (the file's)
     coupons: dict[str, Coupon] = attrs.Factory(dict)
     pools: dict[str, Pool] = attrs.Factory(dict)  # shared allowances, by name
+    add_ons: dict[str, AddOn] = attrs.Factory(dict)  # bought beside a plan, by name
+    products: tuple[Product, ...] = ()  # none: the catalog's plans are one product
+
+    def product_of(self, plan: str) -> Product | None:
+        return next((p for p in self.products if plan in p.plans), None)
+
+    def product_plans(self, plan: str) -> tuple[Plan, ...]:
+        """The plans of `plan`'s product, lowest first (the catalog's, with no products)."""
+        product = self.product_of(plan)
+        if product is None:
+            return self.plans
+        return tuple(p for name in product.plans if (p := self.plan(name)) is not None)
 
     @property
     def ranks(self) -> dict[str, int]:
@@ -537,9 +577,11 @@ class Catalog:
         return next((ladder for ladder in self.ladders if plan in ladder.tiers), None)
 
     def next_plan(self, plan: str) -> str | None:
-        """The next higher plan (in its ladder if it has one, else in the catalog's order)."""
+        """The next higher plan (in its ladder if it has one, else in its product's order, else in
+        the catalog's)."""
         ladder = self.ladder_of(plan)
-        order = ladder.tiers if ladder else self.plan_names
+        product = self.product_of(plan)
+        order = ladder.tiers if ladder else product.plans if product else self.plan_names
         index = order.index(plan)
         return order[index + 1] if index + 1 < len(order) else None
 

@@ -51,7 +51,8 @@ CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
     ("spend", "tests/scenarios/spend/spend.plan"),
     ("pools", "tests/scenarios/pools/minutes.plan"),
     ("sms-api", "catalogs/sms-api.plan"), ("team-chat", "catalogs/team-chat.plan"),
-    ("github-actions", "catalogs/github-actions.plan")]}
+    ("github-actions", "catalogs/github-actions.plan"),
+    ("add-ons", "tests/scenarios/add-ons/suite.plan")]}
 COMPILED = {name: compile_catalog(catalog) for name, catalog in CATALOGS.items()}
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
@@ -242,6 +243,23 @@ def valid_records(catalog_name: str):
                                                                        max_size=3))
         if draw(st.integers(0, 5)) == 0:  # the customer's spending limit on usage
             data["spending_limit"] = draw(st.sampled_from(["0", "10.00", "55.5", 250, "1000"]))
+        if catalog.add_ons and draw(st.booleans()):  # add-ons held, bought, changed, removed
+            names = sorted(catalog.add_ons)
+            quantity = st.integers(0, 6)
+            if draw(st.booleans()):  # at the start: those the plan offers
+                data["add_ons"] = draw(st.dictionaries(st.sampled_from(
+                    [n for n in names if plan in catalog.add_ons[n].plans] or names),
+                    quantity, max_size=2))
+            data["timeline"] = data.get("timeline", []) + draw(st.lists(st.fixed_dictionaries({
+                "on": st.one_of(good_days, good_instants), "add_on": st.sampled_from(names)},
+                optional={"quantity": quantity}), min_size=1, max_size=4))
+            for name, held in list(data.get("add_ons", {}).items()):  # one bought once: 0 or 1
+                if not catalog.add_ons[name].unit:
+                    data["add_ons"][name] = min(held, 1)
+            for event in data["timeline"]:
+                if "add_on" in event and not catalog.add_ons[event["add_on"]].unit and (
+                        event.get("quantity", 1) > 1):
+                    event["quantity"] = 1
         if catalog.coupons and draw(st.booleans()):  # coupons redeemed, some twice
             data["timeline"] = data.get("timeline", []) + draw(st.lists(st.fixed_dictionaries({
                 "on": st.one_of(good_days, good_instants),
@@ -1089,3 +1107,21 @@ def test_a_rule_the_months_loop_cannot_write_in_place_is_called(monkeypatch):
         with decimal.localcontext(EXACT):
             assert ([tuple(o[:7]) for record in records for o in after.months(record, trace)]
                     == [tuple(o[:7]) for record in records for o in before.months(record, trace)])
+
+
+def test_add_ons_are_billed_by_the_compiled_walk_with_the_interpreters_definitions():
+    """Packs of an add-on prorated by day, adding to the plan's included storage; a change of
+    plan that ends another add-on: the compiled walk's outcomes are the interpreter's."""
+    record = {"account": "a", "plan": "Pro", "add_ons": {"Extra-Storage": 2},
+              "usage": {"storage": {"daily": {"2026-03-20": 300}}},
+              "timeline": [{"on": "2026-03-11", "add_on": "Extra-Storage", "quantity": 4},
+                           {"on": "2026-03-12", "add_on": "Priority-Support"},
+                           {"on": "2026-03-21", "change_plan": "Free", "by": "admin"}]}
+    for periods in (["2026-03"], ["2026-03", "2026-04"]):
+        outcomes = check("add-ons", record, periods)
+        assert outcomes is not None and all(o.compiled for o in outcomes)
+    march = outcomes[0]
+    assert [(line[0], line[1]) for line in march.lines][-3:] == [
+        ("add-on", "Priority-Support"), ("add-on", "Extra-Storage"), ("extra", "storage")]
+    assert [(d.kind, d.subject, d.outcome) for d in march.decisions][-1] == (
+        "add-on", "Priority-Support", "ended")

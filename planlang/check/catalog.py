@@ -16,7 +16,8 @@ from typing import Any
 
 import attrs
 
-from planlang.check.common import label
+from planlang.check.addons import AddOnChecker
+from planlang.check.common import FEE_PERIODS, label
 from planlang.check.records import RecordChecker
 from planlang.check.timing import TimeChecker
 from planlang.diagnostics import ERROR, WARNING, Diagnostic, Label, did_you_mean, has_errors
@@ -40,7 +41,6 @@ from planlang.syntax import ast
 from planlang.units import Unit, lookup, name_forms
 
 BILLING_PERIODS = ("calendar month",)
-FEE_PERIODS = ("month",)
 DAILY_AGGREGATIONS = {"count": ("average", "maximum"), "snapshots": ("average", "maximum"),
                       "usage": ("sum", "maximum")}
 MONTHLY_AGGREGATIONS = {"count": ("average", "maximum"), "snapshots": ("average", "maximum"),
@@ -178,8 +178,13 @@ class Checker:
         quotas = timed.check_quotas([d for d in defs if isinstance(d, ast.QuotaDef)])
         ladders = timed.check_ladders([d for d in defs if isinstance(d, ast.LadderDef)])
         calendar = timed.check_calendar([d for d in defs if isinstance(d, ast.CalendarDef)])
+        extras = AddOnChecker(self, plans)
+        add_ons = extras.check_add_ons([d for d in defs if isinstance(d, ast.AddOnDef)])
+        products = extras.check_products([d for d in defs if isinstance(d, ast.ProductDef)])
+        extras.check_within(products, [d for d in defs if isinstance(d, ast.LadderDef)],
+                            [d for d in defs if isinstance(d, ast.CalendarDef)])
         if not has_errors(self.diagnostics):  # an unknown plan would make the order look wrong
-            self.check_orders(plans, ladders)
+            self.check_orders(plans, ladders, products)
         record_checker = RecordChecker(self)
         records = record_checker.check_records([d for d in defs if isinstance(d, ast.RecordDef)])
         discounts = record_checker.check_discounts(
@@ -189,10 +194,13 @@ class Checker:
             return None
         name, uptime_step = header
         assert self.currency is not None
+        if products:  # a plan's rank is its place in its product's order
+            rank = {plan: index for product in products for index, plan in enumerate(product.plans)}
+            plans = [attrs.evolve(plan, rank=rank[plan.name]) for plan in plans]
         return Catalog(name, self.path, self.currency, uptime_step, dict(self.units),
                        dict(self.meters), tuple(plans), slas, changes, quotas, ladders, calendar,
                        self.suspension_rule is not None, self.suspension_rule, records, discounts,
-                       coupons, self.pools)
+                       coupons, self.pools, add_ons, products)
 
     # ---- pools ----
     def check_pools(self, defs: list[ast.PoolDef]) -> dict[str, Pool]:
@@ -1454,13 +1462,16 @@ class Checker:
         """A figure of an item in its meter's unit: `150,000 segments`."""
         return f"{format_number(meter.unit.from_base(value))} {meter.unit.name}"
 
-    def check_orders(self, plans: list[Plan], ladders) -> None:
-        """Each ladder's tiers, and the plans outside any ladder, are ordered lowest first."""
+    def check_orders(self, plans: list[Plan], ladders, products=()) -> None:
+        """Each ladder's tiers, and the plans outside any ladder, are ordered lowest first: in
+        each product among themselves when the catalog has products."""
         by_name = {p.name: p for p in plans}
         in_ladders = {tier for ladder in ladders for tier in ladder.tiers}
         for ladder in ladders:
             self.check_order([by_name[t] for t in ladder.tiers], *self.plan_sources)
-        self.check_order([p for p in plans if p.name not in in_ladders], *self.plan_sources)
+        for group in [product.plans for product in products] or [tuple(by_name)]:
+            self.check_order([by_name[p] for p in group if p not in in_ladders],
+                             *self.plan_sources)
 
     def check_order(self, plans: list[Plan], known: dict[str, ast.PlanDef], drafts) -> None:
         """Plans are written lowest first: fees and every item's allowance never decrease."""

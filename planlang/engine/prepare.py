@@ -17,7 +17,7 @@ import attrs
 from planlang.diagnostics import did_you_mean
 from planlang.engine.calendar import day_start
 from planlang.engine.metering import Series
-from planlang.inputs.account import Account, Amount
+from planlang.inputs.account import ACTIONS, Account, Amount
 from planlang.inputs.convert import InputError, parse_period
 from planlang.model import Catalog, Meter
 from planlang.money import MAX_DIGITS, MINOR_UNITS, exact, format_number, within_bounds
@@ -154,6 +154,7 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
                                 or "a status is `active` or `suspended`"))
     _check_policy(catalog, account.policy, ("policy",), problems, POLICIES)
     _check_caps(catalog, account.caps, ("caps",), problems)
+    _check_add_ons(catalog, account, problems)
     limit = account.spending_limit
     if limit is not None and catalog.records:
         problems.append(Problem(("spending_limit",), "PL414", "a spending limit bounds a plan's "
@@ -165,15 +166,21 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
                                 f"more, not `{limit}`", help='e.g. `spending_limit: "50.00"`'))
     for index, event in enumerate(account.timeline):
         path = ("timeline", index)
-        given = [n for n in ("change_plan", "status", "pay", "cap", "policy", "coupon", "redeem")
-                 if getattr(event, n) is not None]
+        given = [n for n in ACTIONS if getattr(event, n) is not None]
         if len(given) != 1:
             problems.append(Problem(path, "PL415", "a timeline event does one thing: "
                                     + ("it does nothing" if not given else
                                        "it has " + ", ".join(f"`{g}`" for g in given)),
-                                    help="give one of `change_plan`, `status`, `pay`, `cap`, "
-                                    "`policy`, `coupon`, `redeem` per event"))
+                                    help="give one of " + ", ".join(f"`{a}`" for a in ACTIONS)
+                                    + " per event"))
             continue
+        if event.quantity is not None and event.add_on is None:
+            problems.append(Problem(path + ("quantity",), "PL415", "`quantity` goes with "
+                                    "`add_on`", help="e.g. `{on: 2026-11-10, add_on: "
+                                    "Extra-Storage, quantity: 3}`"))
+        if event.add_on is not None:
+            _check_add_on(catalog, event.add_on, event.quantity, path + ("add_on",),
+                          path + ("quantity",), problems)
         if event.redeem is not None and event.redeem not in catalog.coupons:
             problems.append(Problem(path + ("redeem",), "PL418",
                                     f"unknown coupon `{event.redeem}`",
@@ -201,6 +208,46 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
         _check_policy(catalog, event.policy, path + ("policy",), problems, POLICIES)
         if event.cap is not None:
             _check_caps(catalog, event.cap, path + ("cap",), problems)
+
+
+def _check_add_ons(catalog: Catalog, account: Account, problems: list[Problem]) -> None:
+    """The add-ons held at the start: known, in a quantity each may have, offered by the
+    account's plan (PL428)."""
+    for name, quantity in account.add_ons.items():
+        path = ("add_ons", name)
+        if _check_add_on(catalog, name, quantity, path, path, problems) and quantity and (
+                catalog.plan(account.plan) is not None
+                and account.plan not in catalog.add_ons[name].plans):
+            add_on = catalog.add_ons[name]
+            problems.append(Problem(path, "PL428", f"add-on `{name}` is not available on plan "
+                                    f"`{account.plan}`", on_key=True,
+                                    help="it is available on " + ", ".join(add_on.plans)
+                                    if add_on.plans else "no plan offers it"))
+
+
+def _check_add_on(catalog: Catalog, name: str, quantity: int | None, path: tuple,
+                  quantity_path: tuple, problems: list[Problem]) -> bool:
+    """An add-on named in an account (PL427 when unknown) and its quantity: a whole number,
+    zero or more, at most 1 for an add-on without a unit (PL414). Whether it holds."""
+    add_on = catalog.add_ons.get(name)
+    if add_on is None:
+        problems.append(Problem(path, "PL427", f"unknown add-on `{name}`",
+                                help=did_you_mean(name, list(catalog.add_ons))
+                                or ("add-ons: " + ", ".join(catalog.add_ons) if catalog.add_ons
+                                    else "the catalog has no add-ons"), on_key=path[0] != "timeline"))
+        return False
+    if quantity is None:
+        return True
+    if quantity < 0 or quantity >= 10 ** MAX_DIGITS:
+        problems.append(Problem(quantity_path, "PL414", f"a quantity of add-on `{name}` is a "
+                                f"whole number from 0 to {10 ** MAX_DIGITS - 1:,}, not {quantity}"))
+        return False
+    if quantity > 1 and not add_on.unit:
+        problems.append(Problem(quantity_path, "PL414", f"add-on `{name}` is bought once, not "
+                                f"{quantity} times", help="its fee is not per unit: quantity 1, "
+                                "or 0 to remove it"))
+        return False
+    return True
 
 
 def _check_policy(catalog, policy, path, problems, policies) -> None:
