@@ -246,10 +246,10 @@ def valid_records(catalog_name: str):
         if catalog.add_ons and draw(st.booleans()):  # add-ons held, bought, changed, removed
             names = sorted(catalog.add_ons)
             quantity = st.integers(0, 6)
-            if draw(st.booleans()):  # at the start: those the plan offers
-                data["add_ons"] = draw(st.dictionaries(st.sampled_from(
-                    [n for n in names if plan in catalog.add_ons[n].plans] or names),
-                    quantity, max_size=2))
+            offered = [n for n in names if plan in catalog.add_ons[n].plans]
+            if offered and draw(st.booleans()):  # at the start: those the plan offers
+                data["add_ons"] = draw(st.dictionaries(st.sampled_from(offered), quantity,
+                                                       max_size=2))
             data["timeline"] = data.get("timeline", []) + draw(st.lists(st.fixed_dictionaries({
                 "on": st.one_of(good_days, good_instants), "add_on": st.sampled_from(names)},
                 optional={"quantity": quantity}), min_size=1, max_size=4))
@@ -260,6 +260,15 @@ def valid_records(catalog_name: str):
                 if "add_on" in event and not catalog.add_ons[event["add_on"]].unit and (
                         event.get("quantity", 1) > 1):
                     event["quantity"] = 1
+        if len(catalog.products) > 1 and draw(st.integers(0, 3)) == 3:  # on every product
+            del data["plan"]
+            data["plans"] = {product.name: draw(st.sampled_from(product.plans))
+                             for product in catalog.products}
+            data.pop("lookback", None)
+            data.pop("spending_limit", None)  # (not for an account on several products)
+            held = set(data["plans"].values())
+            data["add_ons"] = {name: quantity for name, quantity in data.get("add_ons", {}).items()
+                               if held & set(catalog.add_ons[name].plans)}
         if catalog.coupons and draw(st.booleans()):  # coupons redeemed, some twice
             data["timeline"] = data.get("timeline", []) + draw(st.lists(st.fixed_dictionaries({
                 "on": st.one_of(good_days, good_instants),

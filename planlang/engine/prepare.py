@@ -15,6 +15,7 @@ from fractions import Fraction
 import attrs
 
 from planlang.diagnostics import did_you_mean
+from planlang.engine import products
 from planlang.engine.calendar import day_start
 from planlang.engine.metering import Series
 from planlang.inputs.account import ACTIONS, Account, Amount
@@ -44,7 +45,9 @@ class Prepared:
 @exact
 def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[Problem]]:
     problems: list[Problem] = []
-    if catalog.plans and not account.plan:
+    if account.plans:
+        _check_plans(catalog, account, problems)
+    elif catalog.plans and not account.plan:
         problems.append(Problem((), "PL411", "the account names no `plan`",
                                 help="plans: " + ", ".join(catalog.plan_names)))
     elif account.plan and catalog.plan(account.plan) is None:
@@ -85,13 +88,19 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
 
 
 def _lookback(catalog: Catalog, account: Account, problems: list[Problem]) -> tuple[Fraction, ...]:
-    """The ladder item's figures of the months evaluated before the walk starts, oldest first."""
+    """The ladder item's figures of the months evaluated before the walk starts, oldest first
+    (for an account on several products: of the one plan of them on a ladder)."""
     if not account.lookback:
         return ()
-    ladder = catalog.ladder_of(account.plan) if catalog.plan(account.plan) is not None else None
+    plan = account.plan
+    if account.plans:
+        laddered = [p for p in account.plans.values()
+                    if catalog.plan(p) is not None and catalog.ladder_of(p) is not None]
+        plan = laddered[0] if len(laddered) == 1 else ", ".join(account.plans.values())
+    ladder = catalog.ladder_of(plan) if catalog.plan(plan) is not None else None
     if ladder is None:
         problems.append(Problem(("lookback",), "PL417", f"`lookback` figures are given, but plan "
-                                f"`{account.plan}` is in no ladder: nothing would read them",
+                                f"`{plan}` is in no ladder: nothing would read them",
                                 help="remove `lookback`, or start the account on a ladder's tier",
                                 on_key=True))
         return ()
@@ -215,14 +224,87 @@ def _check_add_ons(catalog: Catalog, account: Account, problems: list[Problem]) 
     account's plan (PL428)."""
     for name, quantity in account.add_ons.items():
         path = ("add_ons", name)
-        if _check_add_on(catalog, name, quantity, path, path, problems) and quantity and (
-                catalog.plan(account.plan) is not None
-                and account.plan not in catalog.add_ons[name].plans):
+        if not _check_add_on(catalog, name, quantity, path, path, problems) or not quantity:
+            continue
+        plan = account.plan
+        if account.plans:  # on several products: the plan of the product offering it
+            held = products.add_on_product(catalog, account, name)
+            if len(held) != 1:
+                continue  # (reported with the account's products)
+            plan = account.plans[held[0]]
+        if catalog.plan(plan) is not None and plan not in catalog.add_ons[name].plans:
             add_on = catalog.add_ons[name]
             problems.append(Problem(path, "PL428", f"add-on `{name}` is not available on plan "
-                                    f"`{account.plan}`", on_key=True,
+                                    f"`{plan}`", on_key=True,
                                     help="it is available on " + ", ".join(add_on.plans)
                                     if add_on.plans else "no plan offers it"))
+
+
+def _check_plans(catalog: Catalog, account: Account, problems: list[Problem]) -> None:
+    """An account on a plan of each of several products (`plans`): known products, each with
+    one of its plans, and nothing that would not know which product it is for (PL429)."""
+    def problem(path: tuple, message: str, help: str, on_key: bool = False) -> None:
+        problems.append(Problem(path, "PL429", message, help=help, on_key=on_key))
+
+    names = [p.name for p in catalog.products]
+    if account.plan:
+        problem(("plans",), "an account is on one `plan` or on `plans` of several products, not "
+                "both", "keep `plans: {PRODUCT: PLAN, …}`, or `plan:` alone", on_key=True)
+    for product, plan in account.plans.items():
+        found = next((p for p in catalog.products if p.name == product), None)
+        if found is None:
+            problem(("plans", product), f"unknown product `{product}`",
+                    did_you_mean(product, names) or ("products: " + ", ".join(names) if names
+                                                     else "the catalog has no products: give "
+                                                     "`plan:`"), on_key=True)
+        elif catalog.plan(plan) is None:
+            problems.append(Problem(("plans", product), "PL411", f"unknown plan `{plan}`",
+                                    help=did_you_mean(plan, found.plans)
+                                    or "plans of " + product + ": " + ", ".join(found.plans)))
+        elif plan not in found.plans:
+            problem(("plans", product), f"plan `{plan}` is not a plan of product `{product}`",
+                    f"plans of {product}: " + ", ".join(found.plans))
+    one = "give the account one `plan:`, or bill one account per product"
+    for key, given in (("spending_limit", account.spending_limit), ("coupon", account.coupon),
+                       ("coupons", account.coupons or None)):
+        if given is not None:
+            problem((key,), f"`{key}` is not supported yet for an account on several products",
+                    one, on_key=True)
+    if catalog.calendar is not None:
+        problem(("plans",), "a catalog with a billing calendar bills an account on one plan",
+                one, on_key=True)
+    for index, event in enumerate(account.timeline):
+        path = ("timeline", index)
+        if event.redeem is not None or event.coupon is not None:
+            problem(path, "a coupon is not supported yet for an account on several products", one)
+        if event.change_plan is not None and (found := catalog.product_of(event.change_plan)) \
+                is not None and found.name not in account.plans:
+            problem(path + ("change_plan",), f"`{event.change_plan}` is a plan of product "
+                    f"`{found.name}`, which the account does not hold",
+                    "a change of plan stays within a product the account holds")
+        if event.add_on is not None and event.add_on in catalog.add_ons:
+            _routed(catalog, account, event.add_on, path + ("add_on",), problems)
+    for name in account.add_ons:
+        if name in catalog.add_ons:
+            _routed(catalog, account, name, ("add_ons", name), problems)
+    for index, request in enumerate(account.requests):
+        item = request.create or request.store or ""
+        if item in catalog.meters and len(products.item_products(catalog, account, item)) != 1:
+            problem(("requests", index), f"`{item}` is an item of "
+                    + ("none" if not products.item_products(catalog, account, item) else "several")
+                    + " of the account's products: the request is for no one subscription",
+                    "give requests for an item that one product's plans offer")
+
+
+def _routed(catalog: Catalog, account: Account, name: str, path: tuple, problems) -> None:
+    """An add-on of an account on several products: offered by the plans of one it holds."""
+    held = products.add_on_product(catalog, account, name)
+    if len(held) != 1:
+        problems.append(Problem(path, "PL429", f"add-on `{name}` is offered by the plans of "
+                                + (", ".join(f"`{p}`" for p in held) if held else
+                                   "no product the account holds"),
+                                help="an add-on of an account on several products is available "
+                                "on the plans of one of them (`available on`)"))
 
 
 def _check_add_on(catalog: Catalog, name: str, quantity: int | None, path: tuple,

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import attrs
 
-from planlang.engine import addons, rules
+from planlang.engine import addons, products, rules
 from planlang.engine import quota as quotas
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change, level
@@ -80,7 +80,10 @@ def check_span(first: Period, last: Period) -> None:
 
 
 def run(catalog: Catalog, prepared: Prepared, periods: list[Period]) -> list[Bill]:
-    """Evaluate every period from the account's start to the last one asked; bill those asked."""
+    """Evaluate every period from the account's start to the last one asked; bill those asked
+    (an account on several products: each product's subscription, `products.run`)."""
+    if prepared.account.plans:
+        return products.run(catalog, prepared, periods, run)
     wanted = sorted(set(periods))
     state = start_state(catalog, prepared)
     bills = []

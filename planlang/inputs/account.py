@@ -174,3 +174,5 @@ class Account:
     # the most the customer lets a month's usage charges come to (money in the catalog's currency)
     spending_limit: Amount | None = None
     add_ons: dict[str, int] = attrs.Factory(dict)  # the add-ons held at the start: quantity
+    # a plan of each of several products (`{Chat: Pro, Drive: Basic}`), instead of `plan`
+    plans: dict[str, str] = attrs.Factory(dict)
