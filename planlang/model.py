@@ -517,6 +517,10 @@ class AddOn:
     rule: RuleRef
     available_rule: RuleRef | None = None
     include_rules: dict[str, RuleRef] = attrs.Factory(dict)
+    # `no refund on removal`: a unit removed is billed to the period's end (each day bills the
+    # most held so far in the period, `rules.seat_quantities`), as a plan's seats may be
+    removals_refunded: bool = True
+    removal_rule: RuleRef | None = None
 
 
 @attrs.frozen

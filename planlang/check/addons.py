@@ -62,6 +62,11 @@ class AddOnChecker:
                          extra.span, labels=label(available[0].span, "first said here"),
                          help="list every plan on one `available on` line")
         plans = tuple(self.known_plans(available[0].plans)) if available else tuple(self.plans)
+        kept = [s for s in d.body if isinstance(s, ast.AddOnNoRefund)]
+        for again in kept[1:]:
+            self.c.error("PL221", f"add-on `{name}` says twice that removals are not refunded",
+                         again.span, labels=label(kept[0].span, "first said here"),
+                         help="keep one `no refund on removal` line")
         includes: dict[str, Fraction] = {}
         rules = {}
         for stmt in d.body:
@@ -79,7 +84,8 @@ class AddOnChecker:
         if fee is None:
             return None
         return AddOn(name, fee, d.unit.text if d.unit is not None else "", plans, includes,
-                     self.c.rule(d), self.c.rule(available[0]) if available else None, rules)
+                     self.c.rule(d), self.c.rule(available[0]) if available else None, rules,
+                     not kept, self.c.rule(kept[0]) if kept else None)
 
     def included(self, name: str, stmt: ast.ItemRule, plans: tuple[str, ...]) -> Fraction | None:
         """What one unit of an add-on includes of an item: `N included` alone (PL296), of an item

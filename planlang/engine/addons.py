@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.charges import in_unit, per_unit_fee
 from planlang.engine.results import ChargeLine, Decision, Reason, Step
@@ -59,8 +60,11 @@ def decide(catalog: Catalog, held: dict[str, int], plan: str, name: str, quantit
         held[name] = quantity
     else:
         held.pop(name, None)
-    return Decision("add-on", name, day, "allowed",
-                    (Reason(code, text + "; prorated by day"),), add_on.rule, effective=day)
+    kept = quantity < before and not add_on.removals_refunded
+    return Decision("add-on", name, day, "allowed", (Reason(code, text + (
+        "; what is removed is billed to the month's end (no refund on removal)" if kept
+        else "; prorated by day")),), add_on.removal_rule if kept else add_on.rule,
+        effective=day)
 
 
 def ended(catalog: Catalog, held: dict[str, int], plan: str, day: dt.date) -> list[Decision]:
@@ -89,15 +93,22 @@ def day_quantities(start: dict[str, int], changes: list[tuple[int, str, int]],
     return {name: figures for name, figures in out.items() if any(figures)}
 
 
+def billed(add_on: AddOn, figures: list[int]) -> list[int]:
+    """The quantity an add-on bills each day from what is held each day: as a plan's seats,
+    `rules.seat_quantities` (with `no refund on removal`, the most held so far)."""
+    return rules.seat_quantities(figures, None, add_on.removals_refunded)
+
+
 def add_on_lines(catalog: Catalog, period: Period, plan: str,
                  quantities: dict[str, list[int]]) -> list[ChargeLine]:
-    """A period's add-on lines, in the catalog's order: each add-on's fee × its quantity-days /
-    the period's days, rounded once (`charges.per_unit_fee`), on the bill of `plan`."""
+    """A period's add-on lines, in the catalog's order: each add-on's fee × its quantity-days
+    billed / the period's days, rounded once (`charges.per_unit_fee`), on the bill of `plan`."""
     lines = []
     for name, add_on in catalog.add_ons.items():
         figures = quantities.get(name)
         if not figures:
             continue
+        figures = billed(add_on, figures)
         label = add_on.unit or "add-on"
         quantity, unit, unit_price, amount, steps = per_unit_fee(
             add_on.fee, label, label + "s" if add_on.unit else "held", figures, True,
@@ -119,6 +130,7 @@ def included(catalog: Catalog, quantities: dict[str, list[int]], days: int,
         figures = quantities.get(name)
         if amount is None or not figures:
             continue
+        figures = billed(add_on, figures)
         held = sum(figures)
         total += amount * held / days
         each = in_unit(unit, amount)

@@ -402,8 +402,8 @@ HANDLING: dict[type, dict[str, Any]] = {
     Pool: {**_fields("members unit", COMPUTED), **_fields("name rule", WORDING)},
     # bought on the account (`add_ons`, timeline events): `addons.add_on_lines` and
     # `addons.included`, in the general walk (the generated months give it the record)
-    AddOn: {**_fields("fee unit plans includes", COMPUTED),
-            **_fields("name rule available_rule include_rules", WORDING)},
+    AddOn: {**_fields("fee unit plans includes removals_refunded", COMPUTED),
+            **_fields("name rule available_rule include_rules removal_rule", WORDING)},
     # which plans a change may move between (`changes.decide_change`): the timeline's
     Product: {"plans": BY_ACCOUNT, **_fields("name rule", WORDING)},
     Coupon: {**_fields("percent amount target items term months", BY_ACCOUNT),

@@ -553,6 +553,13 @@ class AvailableOn:
 
 
 @attrs.frozen
+class AddOnNoRefund:
+    """`no refund on removal`: a unit of an add-on removed is billed to the period's end."""
+
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class AddOnDef:
     """`add-on Extra-Storage: $ 5 per pack per month`: bought beside a plan, in a quantity
     (`unit`, the first `per`'s word; None for `$ 49 per month`), with item rules adding to the
@@ -561,7 +568,7 @@ class AddOnDef:
     name: Name
     fee: Expr
     per: Name  # the fee's period: `month`
-    body: tuple[ItemRule | AvailableOn, ...]
+    body: tuple[ItemRule | AvailableOn | AddOnNoRefund, ...]
     span: Span | None = _span()
     unit: Name | None = None
 

@@ -489,6 +489,9 @@ class Builder(Transformer):
     def addon_body(self, meta, children):
         return tuple(children)
 
+    def addon_no_refund(self, meta, children):
+        return ast.AddOnNoRefund(span=self._span(meta))
+
     def available_on(self, meta, children):
         return ast.AvailableOn(tuple(children[0]), span=self._span(meta))
 
