@@ -290,7 +290,7 @@ class SlaLevel:
 @attrs.frozen
 class Plan:
     name: str
-    rank: int  # position in the catalog's order, lowest first
+    rank: int  # position in the catalog's order, lowest first (product by product, with products)
     fee: Decimal
     fee_rule: RuleRef
     items: dict[str, ItemTerms]

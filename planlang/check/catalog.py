@@ -173,14 +173,19 @@ class Checker:
         slas = self.check_slas([d for d in defs if isinstance(d, ast.SlaDef)], header)
         self.pools = self.check_pools([d for d in defs if isinstance(d, ast.PoolDef)])
         plans = self.check_plans(defs, slas)
+        extras = AddOnChecker(self, plans)
+        products = extras.check_products([d for d in defs if isinstance(d, ast.ProductDef)])
+        if products:  # ranked product by product: each product's plans in its own order
+            rank = {plan: index for index, plan in
+                    enumerate(plan for product in products for plan in product.plans)}
+            plans = [attrs.evolve(plan, rank=rank.get(plan.name, len(rank) + plan.rank))
+                     for plan in plans]
         timed = TimeChecker(self, plans)
         changes = timed.check_changes([d for d in defs if isinstance(d, ast.ChangeDef)])
         quotas = timed.check_quotas([d for d in defs if isinstance(d, ast.QuotaDef)])
         ladders = timed.check_ladders([d for d in defs if isinstance(d, ast.LadderDef)])
         calendar = timed.check_calendar([d for d in defs if isinstance(d, ast.CalendarDef)])
-        extras = AddOnChecker(self, plans)
         add_ons = extras.check_add_ons([d for d in defs if isinstance(d, ast.AddOnDef)])
-        products = extras.check_products([d for d in defs if isinstance(d, ast.ProductDef)])
         extras.check_within(products, [d for d in defs if isinstance(d, ast.LadderDef)],
                             [d for d in defs if isinstance(d, ast.CalendarDef)])
         if not has_errors(self.diagnostics):  # an unknown plan would make the order look wrong
@@ -194,9 +199,6 @@ class Checker:
             return None
         name, uptime_step = header
         assert self.currency is not None
-        if products:  # a plan's rank is its place in its product's order
-            rank = {plan: index for product in products for index, plan in enumerate(product.plans)}
-            plans = [attrs.evolve(plan, rank=rank[plan.name]) for plan in plans]
         return Catalog(name, self.path, self.currency, uptime_step, dict(self.units),
                        dict(self.meters), tuple(plans), slas, changes, quotas, ladders, calendar,
                        self.suspension_rule is not None, self.suspension_rule, records, discounts,
