@@ -52,7 +52,8 @@ CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
     ("pools", "tests/scenarios/pools/minutes.plan"),
     ("sms-api", "catalogs/sms-api.plan"), ("team-chat", "catalogs/team-chat.plan"),
     ("github-actions", "catalogs/github-actions.plan"),
-    ("add-ons", "tests/scenarios/add-ons/suite.plan")]}
+    ("add-ons", "tests/scenarios/add-ons/suite.plan"),
+    ("add-ons-sessions", "tests/scenarios/add-ons/sessions.plan")]}
 COMPILED = {name: compile_catalog(catalog) for name, catalog in CATALOGS.items()}
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]

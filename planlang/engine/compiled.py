@@ -1439,7 +1439,8 @@ class _Runner:
             made_on: list = [self.ruled(d, trace) for d in
                              add_on_rules.ended(self.catalog, holding, tier.name,
                                                 _period(month).first_day)] if holding else []
-            start_held, held_changes = dict(holding), []
+            start_held = dict(holding)
+            held_changes: list[tuple[int, str, int]] = []
             # the plans changed to this month (their setup fees): a plan change that took
             # effect at the month's start, then those made in it
             joined: list[tuple[int, str]] = (
@@ -1484,8 +1485,6 @@ class _Runner:
                     elif new is CalendarStep.DOWNGRADE:
                         restore, lower = tier.name, self.calendar.downgrade_plan
                         assert lower is not None  # (a downgrade step names its plan)
-                        if holding:  # (the add-ons it ends: the interpreter's walk)
-                            raise _Interpret
                         segments = switched(segments or [Segment(1, tier.name, "start", None)],
                                             _period(month), lower, moment, "prorated",
                                             self.calendar.rules["downgrade"])
@@ -1498,6 +1497,9 @@ class _Runner:
                         messages += (_new(Ruling, said + (owed[1],)),)
                     else:
                         made_on.append(_new(Ruling, said + (decision,) if trace else said))
+                    if new is CalendarStep.DOWNGRADE and holding:  # (after its decision)
+                        self.end_add_ons(holding, tier.name, moment, month, trace, made_on,
+                                         held_changes)
                 elif kind == 3:  # an element request: `decisions.decide_create`, `decide_store`
                     if new.store is None:
                         decision = decide_create(self.catalog, tier.plan, new, self.level_at(
@@ -1522,11 +1524,12 @@ class _Runner:
                         if upgrade is None:
                             break
                         amount, higher, charge, charged_by = upgrade
-                        if holding:  # (the add-ons it ends: the interpreter's walk)
-                            raise _Interpret
                         segments = switched(segments or [Segment(1, tier.name, "start", None)],
                                             _period(month), higher, moment, charge, charged_by)
                         tier = self.tiers[higher]
+                        if holding:
+                            self.end_add_ons(holding, higher, moment, month, trace, made_on,
+                                             held_changes)
                         if not amount > 0:
                             break
                 elif type(new) is Event:  # a plan change request
@@ -1548,10 +1551,9 @@ class _Runner:
                             tier = self.tiers[asked]
                             joined = joined_plans(joined, moment.day if moment > _period(
                                 month).start else 1, asked)
-                            for d in add_on_rules.ended(self.catalog, holding, asked, moment.date()):
-                                made_on.append(self.ruled(d, trace))
-                                held_changes.append((moment.day if moment > _period(
-                                    month).start else 1, d.subject, 0))
+                            if holding:
+                                self.end_add_ons(holding, asked, moment, month, trace, made_on,
+                                                 held_changes)
                         else:
                             following = asked
                         committed = answer.commitment_until
@@ -1580,8 +1582,6 @@ class _Runner:
                             paid[2] = True
                         if restored is not None:
                             assert self.calendar is not None
-                            if holding:  # (the add-ons it ends: the interpreter's walk)
-                                raise _Interpret
                             restore = None
                             segments = switched(
                                 segments or [Segment(1, tier.name, "start", None)],
@@ -1591,6 +1591,9 @@ class _Runner:
                         made_on += [_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
                                                   d.reasons[0].code, d.rule, d.effective)
                                          + ((d,) if trace else ())) for d in made]
+                        if restored is not None and holding:  # (after its decisions)
+                            self.end_add_ons(holding, restored, moment, month, trace, made_on,
+                                             held_changes)
                 else:  # a status
                     if new != status and self.suspend:
                         day = moment.date()
@@ -1806,6 +1809,15 @@ class _Runner:
         return _new(Ruling, (decision.kind, decision.subject, decision.date, decision.outcome,
                              decision.reasons[0].code, decision.rule, decision.effective)
                     + ((decision,) if trace else ()))
+
+    def end_add_ons(self, holding: dict, plan: str, moment: dt.datetime, month: int,
+                    trace: bool, made_on: list, changes: list) -> None:
+        """The add-ons held that `plan`, which the account moves to at `moment`, does not offer:
+        ended that day (`addons.ended`), their decisions made, their quantity 0 from then on."""
+        day = moment.day if moment > _period(month).start else 1
+        for decision in add_on_rules.ended(self.catalog, holding, plan, moment.date()):
+            made_on.append(self.ruled(decision, trace))
+            changes.append((day, decision.subject, 0))
 
     def add_on_quantity(self, name: str, quantity: Any) -> bool:
         """Whether an add-on of the catalog is held in a quantity the account reader and

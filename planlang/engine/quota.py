@@ -211,9 +211,8 @@ def _notify(run, item, plan, index, after, quota, moment) -> None:
 
 def _auto_upgrade(run, item, old, new, moment, rule) -> None:
     decisions, charge, switch_rule = auto_upgrade(run.catalog, item, old, new, moment, rule)
-    run.decisions.append(decisions[0])
-    run.switch_plan(new, moment, charge, switch_rule)
-    run.decisions.extend(decisions[1:])
+    run.decisions.extend(decisions)
+    run.switch_plan(new, moment, charge, switch_rule)  # (after them: the add-ons it ends)
 
 
 def auto_upgrade(catalog, item: str, old: str, new: str, moment: dt.datetime,
