@@ -82,7 +82,7 @@ def test_an_add_on_bought_once_is_held_once(suite):
     assert codes(suite, Account("a", "Pro", add_ons={"Support": 2})) == ["PL414"]
     assert codes(suite, Account("a", "Pro", add_ons={"Support": 1, "Packs": 3})) == []
     assert codes(suite, Account("a", "Pro", add_ons={"Pack": 1})) == ["PL427"]
-    assert codes(suite, Account("a", "Basic", add_ons={"Packs": 1})) == ["PL428"]
+    assert codes(suite, Account("a", "Basic", add_ons={"Packs": 1})) == ["PL430"]
     stray = Event(parse_instant("2026-11-02"), quantity=3)
     assert codes(suite, Account("a", "Pro", timeline=(stray,))) == ["PL415"]
 

@@ -2,10 +2,10 @@
 
 Part of the checker (`planlang.check.catalog`), split out to keep each module to one concern. An
 add-on's fee is money per month; its item rules say only how much each unit of it includes
-(PL296), of an item every plan it is available on prices beyond what it includes (PL297); a
+(PL246), of an item every plan it is available on prices beyond what it includes (PL247); a
 product names known plans, each plan in one product, and every plan is in one when the catalog
-has products (PL298); a ladder's tiers and a billing calendar's downgrade stay within a product
-(PL299).
+has products (PL248); a ladder's tiers and a billing calendar's downgrade stay within a product
+(PL249).
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ class AddOnChecker:
                      not kept, self.c.rule(kept[0]) if kept else None)
 
     def included(self, name: str, stmt: ast.ItemRule, plans: tuple[str, ...]) -> Fraction | None:
-        """What one unit of an add-on includes of an item: `N included` alone (PL296), of an item
-        each plan it is available on prices beyond its included amount (PL297)."""
+        """What one unit of an add-on includes of an item: `N included` alone (PL246), of an item
+        each plan it is available on prices beyond its included amount (PL247)."""
         item = stmt.item.text
         meter = self.c.meters.get(item)
         if meter is None:
@@ -100,7 +100,7 @@ class AddOnChecker:
         clause = stmt.clauses[0]
         if len(stmt.clauses) != 1 or not isinstance(clause, ast.Included):
             other = next(c for c in stmt.clauses if not isinstance(c, ast.Included))
-            self.c.error("PL296", f"add-on `{name}` says more of `{item}` than what it includes",
+            self.c.error("PL246", f"add-on `{name}` says more of `{item}` than what it includes",
                          other.span,
                          help=f"an add-on adds to the plan's included amount: write `{item}: "
                          "N included`; the plan's own price applies beyond it")
@@ -108,7 +108,7 @@ class AddOnChecker:
         unpriced = [plan for plan in plans if (terms := self.plans[plan].items.get(item)) is None
                     or terms.price is None or terms.bands]
         if unpriced:
-            self.c.error("PL297", f"add-on `{name}` includes `{item}`, which plan `{unpriced[0]}` "
+            self.c.error("PL247", f"add-on `{name}` includes `{item}`, which plan `{unpriced[0]}` "
                          "does not price beyond an included amount", stmt.item.span,
                          help=f"give `{unpriced[0]}` a line such as `{item}: 10 GB included, then "
                          f"$ 1 per GB`, or leave `{unpriced[0]}` out of `available on`")
@@ -127,7 +127,7 @@ class AddOnChecker:
             for plan, name in zip(self.known_plans(d.plans), d.plans, strict=False):
                 if plan in owner:
                     first = owner[plan]
-                    self.c.error("PL298", f"plan `{plan}` is in two products, `"
+                    self.c.error("PL248", f"plan `{plan}` is in two products, `"
                                  f"{first.name.text}` and `{d.name.text}`", name.span,
                                  labels=label(first.span, "first listed here"),
                                  help="a plan belongs to one product; copy it under another name")
@@ -138,7 +138,7 @@ class AddOnChecker:
         if defs:
             left = [plan for plan in self.plans if plan not in owner]
             if left:
-                self.c.error("PL298", f"plan `{left[0]}` is in no product", defs[0].span,
+                self.c.error("PL248", f"plan `{left[0]}` is in no product", defs[0].span,
                              help=f"list {', '.join(f'`{p}`' for p in left[:5])} in a `product` "
                              "line: a catalog with products puts every plan in one")
         return tuple(out)
@@ -146,7 +146,7 @@ class AddOnChecker:
     def check_within(self, products: tuple[Product, ...], ladders: list[ast.LadderDef],
                      calendars: list[ast.CalendarDef]) -> None:
         """A ladder's tiers and add-on plan, and the plan a billing calendar downgrades to, stay
-        within one product (PL299)."""
+        within one product (PL249)."""
         if len(products) < 2:
             return
         product = {plan: p.name for p in products for plan in p.plans}
@@ -155,14 +155,14 @@ class AddOnChecker:
             first = product.get(named[0].text) if named else None
             other = next((n for n in named if product.get(n.text, first) != first), None)
             if other is not None:
-                self.c.error("PL299", f"ladder `{d.name.text}` moves from product `{first}` to "
+                self.c.error("PL249", f"ladder `{d.name.text}` moves from product `{first}` to "
                              f"`{product[other.text]}`", other.span,
                              labels=label(named[0].span, f"a plan of `{first}`"),
                              help="a ladder's tiers are plans of one product")
         for calendar in calendars:
             for stmt in calendar.stmts:
                 if stmt.kind == "downgrade" and stmt.plan is not None:
-                    self.c.error("PL299", f"the billing calendar downgrades every account to "
+                    self.c.error("PL249", f"the billing calendar downgrades every account to "
                                  f"`{stmt.plan.text}`, a plan of one product", stmt.plan.span,
                                  help="a catalog with several products has no downgrade on "
                                  "non-payment: remove the `unpaid on day` line")

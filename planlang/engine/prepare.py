@@ -221,7 +221,7 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
 
 def _check_add_ons(catalog: Catalog, account: Account, problems: list[Problem]) -> None:
     """The add-ons held at the start: known, in a quantity each may have, offered by the
-    account's plan (PL428)."""
+    account's plan (PL430)."""
     for name, quantity in account.add_ons.items():
         path = ("add_ons", name)
         if not _check_add_on(catalog, name, quantity, path, path, problems) or not quantity:
@@ -234,7 +234,7 @@ def _check_add_ons(catalog: Catalog, account: Account, problems: list[Problem]) 
             plan = account.plans[held[0]]
         if catalog.plan(plan) is not None and plan not in catalog.add_ons[name].plans:
             add_on = catalog.add_ons[name]
-            problems.append(Problem(path, "PL428", f"add-on `{name}` is not available on plan "
+            problems.append(Problem(path, "PL430", f"add-on `{name}` is not available on plan "
                                     f"`{plan}`", on_key=True,
                                     help="it is available on " + ", ".join(add_on.plans)
                                     if add_on.plans else "no plan offers it"))
