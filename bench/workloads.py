@@ -145,8 +145,11 @@ def interpreter(catalog, limit: int | None) -> Engine:
     return Engine("planlang interpreter", bill, results, limit)
 
 
-def compiled(catalog, limit: int | None) -> Engine | str:
-    """The compiled engine, or why it is not there."""
+def compiled(catalog, limit: int | None, batch: bool = False) -> Engine | str:
+    """The compiled engine, or why it is not there. It bills one account per call
+    (`CompiledCatalog.bill_periods`, as a service billing accounts one by one calls it) or, with
+    `batch`, a chunk of accounts per call (`CompiledCatalog.bill_batch`, as `planlang bill
+    --accounts` and an engineer billing a population call it)."""
     try:
         from planlang.engine.compiled import compile_catalog
     except ImportError as error:
@@ -156,6 +159,10 @@ def compiled(catalog, limit: int | None) -> Engine | str:
     took = time.perf_counter() - started
 
     def bill(records, periods):
+        if batch:  # the outcomes of each record's periods, one after the other
+            outcomes = table.bill_batch(records, periods)
+            width = len(periods)
+            return [outcomes[start:start + width] for start in range(0, len(outcomes), width)]
         bill_periods = table.bill_periods
         return [bill_periods(record, periods) for record in records]
 
@@ -173,7 +180,8 @@ def compiled(catalog, limit: int | None) -> Engine | str:
     def bills(raw):
         return [[from_bill(o.bill()) for o in outcomes] for outcomes in raw]
 
-    engine = Engine("planlang compiled", bill, results, limit, bills=bills)
+    engine = Engine("planlang compiled, batch" if batch else "planlang compiled", bill, results,
+                    limit, bills=bills)
     reason = getattr(table, "reason", None)
     engine.notes.append(f"compile_catalog: {took * 1000:.1f} ms (once, untimed)"
                         + (f"; compiled path off for this catalog: {reason}" if reason else ""))
@@ -345,6 +353,9 @@ def run(title: str, catalog_path: Path, records: list[dict], periods: Sequence[s
         print("planlang engines: compiled (planlang.engine.compiled.compile_catalog) and the "
               "interpreter")
         engines.append(found)
+        batch = compiled(catalog, subset(args.compiled_n), batch=True)
+        assert not isinstance(batch, str)
+        engines.append(batch)
     engines.append(interpreter(catalog, subset(args.planlang_n)))
     bill_count = n if args.verify_all else min(n, args.bill_check)
     gc.collect()

@@ -346,6 +346,9 @@ class ChangeRule:
     requirements: tuple[Requirement, ...]
     rule: RuleRef
     specificity: int  # names beat "higher"/"lower", which beat "any"
+    # True when the rule says `usage billed for the whole month`: the plan changed to bills the
+    # month's usage from its first day, not only from the day of the change
+    whole_month: bool = False
 
     def matches(self, ranks: dict[str, int], old: str, new: str) -> bool:
         return (_in_set(self.source_kind, self.source, ranks, old, new, source=True)
@@ -554,6 +557,18 @@ class Catalog:
     # coupons of a plan catalog, in the order they apply when several do (the file's)
     coupons: dict[str, Coupon] = attrs.Factory(dict)
     pools: dict[str, Pool] = attrs.Factory(dict)  # shared allowances, by name
+    # every currency the catalog prices in, the first the default (`currencies USD, EUR, JPY`);
+    # `currency` is this catalog's, every amount in it is in that currency
+    currencies: tuple[str, ...] = ()
+    # the catalog of each currency, this one included, when there are several (set once, when
+    # checked): the same rules, every amount in that currency
+    priced: dict[str, Catalog] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def priced_in(self, currency: str | None) -> Catalog:
+        """This catalog with every amount in `currency` (this one for None, or for a currency
+        it does not price in: whoever asks reports that)."""
+        return self.priced.get(currency, self) if currency is not None else self
+
     add_ons: dict[str, AddOn] = attrs.Factory(dict)  # bought beside a plan, by name
     products: tuple[Product, ...] = ()  # none: the catalog's plans are one product
 

@@ -37,7 +37,8 @@ from decimal import (
     Rounded,
     Subnormal,
     Underflow,
-    localcontext,
+    getcontext,
+    setcontext,
 )
 from fractions import Fraction
 from typing import ParamSpec, TypeVar
@@ -70,10 +71,19 @@ def exact(function: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @functools.wraps(function)
     def in_exact(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with localcontext(EXACT):
+        outer = getcontext()
+        setcontext(_ENTERED)  # (set as it is: `localcontext` would copy it on every call)
+        try:
             return function(*args, **kwargs)
+        finally:
+            setcontext(outer)
 
     return in_exact
+
+
+#: The context `exact` runs its functions in: `EXACT`'s settings (never changed; only its flags,
+#: which nothing reads, are set by the arithmetic done in it), `EXACT` itself kept unused.
+_ENTERED = EXACT.copy()
 
 
 def to_fraction(value: Exact) -> Fraction:
@@ -104,6 +114,12 @@ def round_money(value: Exact, currency: str) -> Decimal:
         whole += 1
     signed = -whole if scaled < 0 else whole
     return Decimal(signed).scaleb(-digits, EXACT)
+
+
+def in_minor_units(value: Decimal, currency: str) -> bool:
+    """Whether `value` is a whole number of the currency's minor unit (`20.50` for USD, `2500`
+    for JPY): an amount a line can be made of without rounding."""
+    return round_money(value, currency) == value
 
 
 def total(amounts: Iterable[Decimal], currency: str) -> Decimal:

@@ -50,10 +50,18 @@ CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
     ("rounding", "tests/scenarios/rounding/nearest.plan"),
     ("spend", "tests/scenarios/spend/spend.plan"),
     ("pools", "tests/scenarios/pools/minutes.plan"),
+    ("usage-split", "tests/scenarios/usage-split/usage.plan"),
+    ("usage-split-capped", "tests/scenarios/usage-split/capped.plan"),
     ("sms-api", "catalogs/sms-api.plan"), ("team-chat", "catalogs/team-chat.plan"),
     ("github-actions", "catalogs/github-actions.plan"),
+    ("payments", "catalogs/payments.plan"),
+    ("payment-examples", "tests/scenarios/payments/worked-examples.plan"),
+    # priced in several currencies: records drawn in each
+    ("currencies", "tests/scenarios/currencies/saas.plan"),
+    ("team-chat-global", "catalogs/team-chat-global.plan"),
     ("add-ons", "tests/scenarios/add-ons/suite.plan"),
     ("add-ons-sessions", "tests/scenarios/add-ons/sessions.plan")]}
+
 COMPILED = {name: compile_catalog(catalog) for name, catalog in CATALOGS.items()}
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
@@ -151,6 +159,13 @@ def valid_records(catalog_name: str):
                 st.fixed_dictionaries({"intervals": st.lists(interval(meter), min_size=1,
                                                              max_size=4)}, optional={
                     "daily": st.dictionaries(good_days, day_count(meter), max_size=3)}))
+        if source == "transactions":  # payments: money in whole cents, at any instant
+            payment = st.one_of(
+                st.integers(0, 100_000).map(lambda cents: f"{Decimal(cents) / 100}"),
+                st.sampled_from(["0.01", "17.24", "625.00", "1,000.00", "100000.00", 3, "5.5"]),
+                st.integers(0, 10**8).map(lambda cents: f"{Decimal(cents) / 100} USD"))
+            return st.fixed_dictionaries({"events": st.lists(st.fixed_dictionaries({
+                "on": st.one_of(good_days, good_instants), "amount": payment}), max_size=6)})
         if source == "snapshots":
             return st.one_of(
                 st.fixed_dictionaries({"daily": st.dictionaries(good_days, figure(meter),
@@ -270,6 +285,8 @@ def valid_records(catalog_name: str):
             held = set(data["plans"].values())
             data["add_ons"] = {name: quantity for name, quantity in data.get("add_ons", {}).items()
                                if held & set(catalog.add_ons[name].plans)}
+        if len(catalog.currencies) > 1 and draw(st.integers(0, 3)):  # billed in each currency
+            data["currency"] = draw(st.sampled_from(catalog.currencies))
         if catalog.coupons and draw(st.booleans()):  # coupons redeemed, some twice
             data["timeline"] = data.get("timeline", []) + draw(st.lists(st.fixed_dictionaries({
                 "on": st.one_of(good_days, good_instants),
@@ -358,6 +375,7 @@ def any_records(catalog_name: str):
         "timeline": st.one_of(st.lists(event, max_size=3), st.none()),
         "uptime": st.just({"2026-03": "99.5%"}),
         "colour": st.just("blue"),
+        "currency": st.sampled_from([*CATALOGS[catalog_name].currencies, "GBP", 7, None]),
     }
     return st.fixed_dictionaries({"account": st.sampled_from(["acme", "", 42]), "plan": plans},
                                  optional=optional)
@@ -429,6 +447,28 @@ def hostile_context():
         traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation, decimal.Overflow,
                decimal.DivisionByZero, decimal.Clamped, decimal.FloatOperation,
                decimal.Subnormal, decimal.Underflow]))
+
+
+@pytest.mark.parametrize("periods", [["2026-03"], ["2026-02", "2026-03"]])
+def test_each_currency_is_billed_by_its_own_compiled_catalog(periods):
+    """A catalog priced in several currencies: a record is billed by its currency's runner, the
+    generated month or months included (`compiled`), in that currency's amounts, with the
+    interpreter's figures; a currency the catalog does not price in is the interpreter's PL428."""
+    record = {"account": "a", "plan": "Starter",
+              "usage": {"api_calls": {"daily": {"2026-03-03": 12345}},
+                        "storage": {"daily": {"2026-03-05": "22.7"}}}}
+    totals = {}
+    for currency in (None, "USD", "EUR", "JPY"):
+        priced = record if currency is None else {**record, "currency": currency}
+        outcomes = check("currencies", priced, periods)
+        assert outcomes is not None and all(o.compiled for o in outcomes)
+        assert all(o.bill().currency == (currency or "USD") for o in outcomes)
+        totals[currency] = outcomes[-1].total
+    assert totals == {None: Decimal("31.98"), "USD": Decimal("31.98"), "EUR": Decimal("28.81"),
+                      "JPY": Decimal("4671")}
+    with pytest.raises(PlanlangError) as raised:
+        COMPILED["currencies"].runner(periods)({**record, "currency": "GBP"})
+    assert [d.code for d in raised.value.diagnostics] == ["PL428"]
 
 
 def test_the_compiled_path_runs_for_every_catalog_without_daily_records():
@@ -706,9 +746,10 @@ def test_lists_written_out_are_read_in_place():
                         lambda value, at: out(at, f"result = {ast.unparse(value)}"))
         return [line.strip() for line in out.lines]
 
-    # a list naming a local the rule assigns again is made where the rule makes it
+    # a list naming a local the rule assigns again is made where the rule makes it (and each
+    # assignment names a local of its own)
     assert written(rebinds) == ["rebinds_low = m0 + 1", "rebinds_window = [rebinds_low, back]",
-                                "rebinds_low = back + 2", "result = max(rebinds_window)"]
+                                "rebinds_low_2 = back + 2", "result = max(rebinds_window)"]
     # a list of names given to a rule that changes it: the rule is called with it
     out = generated._Writer()
     generated._call(out, changes, [ast.List([ast.Name("m0", ast.Load())], ast.Load())],
@@ -1117,6 +1158,78 @@ def test_a_rule_the_months_loop_cannot_write_in_place_is_called(monkeypatch):
         with decimal.localcontext(EXACT):
             assert ([tuple(o[:7]) for record in records for o in after.months(record, trace)]
                     == [tuple(o[:7]) for record in records for o in before.months(record, trace)])
+
+
+@pytest.mark.parametrize("volume", [False, True])
+def test_tiered_is_written_in_place_with_its_bands_folded(volume):
+    """`rules.tiered` written in place (`_Inline`), the bands' constants folded: no loop nor
+    call left, a band below the figure charged as a constant, and the same charges as the rule
+    for figures at, around and between the bands' edges."""
+    from planlang import money
+    from planlang.engine import generated, rules
+
+    D = Decimal  # noqa: N806
+    bands = ((D("10000"), D("0"), D("1"), None), (D("100000"), D("0.002"), D("1"), None),
+             (D("1000000"), D("0.0015"), D("1000"), D("5.00")), (None, D("0.0005"), D("1"), None))
+    out = generated._Writer()
+    generated._call(out, rules.tiered, [ast.Name("m0", ast.Load()), bands, volume, "USD"],
+                    lambda value, at: out(at, f"result = {ast.unparse(value)}"), decimals=("m0",))
+    source = "\n".join(["def charges(m0):", *out.lines, "    return result"])
+    assert "for " not in source and rules.tiered not in out.names.values()
+    assert "band_charges(" not in source and "started_blocks(" not in source
+    namespace = dict(out.names)
+    exec(compile(source, "<tiered>", "exec"), namespace)  # noqa: S102 - the test's own source
+    with decimal.localcontext(money.EXACT):
+        for figure in ("0", "1", "9999", "10000", "10000.5", "10001", "99999", "100000",
+                       "100001", "999999.9", "1000000", "1000001", "123456789"):
+            assert namespace["charges"](D(figure)) == rules.tiered(D(figure), bands, volume,
+                                                                   "USD"), figure
+
+
+def test_a_month_split_between_plans_is_billed_as_the_general_walk_bills_it():
+    """A change of plan mid-month with usage on both sides: each plan bills the usage of its own
+    days (`timeline.usage_plans`), on the compiled path as in the interpreter, explained alike;
+    a month whose change says `usage billed for the whole month` (Soracom Flux's subscription)
+    has one plan billing its usage. A capped item's use, decided event by event, is billed on
+    the plan of its day, on the compiled path too."""
+    split = {"account": "a", "plan": "Free", "usage": {
+        "api_calls": {"daily": {"2026-03-05": 14000, "2026-03-20": 120000}},
+        "seats": {"intervals": [{"from": "2026-03-01", "count": 6}]}},
+        "uptime": {"2026-03": "99%"},
+        "timeline": [{"on": "2026-03-15T09:00:00Z", "change_plan": "Pro"}]}
+    outcomes = check("usage-split", split, ["2026-03", "2026-04"])
+    assert outcomes is not None and outcomes[0].compiled
+    assert [(line.item, line.plan) for line in outcomes[0].lines if line.kind == "extra"] == [
+        ("api_calls", "Free"), ("seats", "Free"), ("api_calls", "Pro"), ("seats", "Pro")]
+    back = {**split, "timeline": [{"on": "2026-03-15T09:00:00Z", "change_plan": "Pro"},
+                                  {"on": "2026-03-25", "change_plan": "Free"}]}
+    outcomes = check("usage-split", back, ["2026-03"])
+    # Free's days twice, billed together: March 1–14 and 25–31
+    assert outcomes is not None and outcomes[0].compiled
+    assert [(line.item, line.plan, line.quantity) for line in outcomes[0].lines
+            if line.kind == "extra"] == [("api_calls", "Free", 4000), ("seats", "Free", 4),
+                                         ("api_calls", "Pro", 20000), ("seats", "Pro", 1)]
+    flux = {"account": "f", "plan": "Developer", "usage": {"events": {"events": [
+        {"on": "2026-03-03", "amount": 60000}, {"on": "2026-03-20", "amount": 50000}]}},
+        "timeline": [{"on": "2026-03-17T09:00:00Z", "change_plan": "Standard", "by": "root"}]}
+    outcomes = check("flux", flux, ["2026-03"])
+    assert outcomes is not None and outcomes[0].compiled
+    assert [(line.item, line.plan, line.amount) for line in outcomes[0].lines
+            if line.kind == "extra"] == [("events", "Standard", Decimal("4.00"))]
+    capped = {"account": "c", "plan": "Basic", "caps": {"messages": 12000},
+              "usage": {"messages": {"events": [
+                  {"on": "2026-03-05", "amount": 3000}, {"on": "2026-03-20", "amount": 8000},
+                  {"on": "2026-03-25", "amount": 2000}]}},
+              "timeline": [{"on": "2026-03-15T08:00:00Z", "change_plan": "Plus"}]}
+    outcomes = check("usage-split-capped", capped, ["2026-03"])
+    assert outcomes is not None and outcomes[0].compiled
+    assert [(line.item, line.plan, line.amount) for line in outcomes[0].lines
+            if line.kind == "extra"] == [("messages", "Basic", Decimal("20.00"))]
+    capped = {"account": "c", "plan": "Standard", "caps": {"events": 200000},
+              "usage": {"events": {"events": [{"on": "2026-03-03", "amount": 160000}]}},
+              "timeline": [{"on": "2026-03-17", "change_plan": "Developer", "by": "root"}]}
+    outcomes = check("flux", capped, ["2026-03", "2026-04"])
+    assert outcomes is not None and all(o.compiled for o in outcomes)  # (next month: no split)
 
 
 def test_add_ons_are_billed_by_the_compiled_walk_with_the_interpreters_definitions():

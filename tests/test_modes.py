@@ -237,7 +237,8 @@ def test_every_mode_bills_the_spec_alike(spec, batches):
 
 
 # The specs of a compiled catalog whose account the compiled path leaves to the interpreter,
-# and why (element storage and invoices paid by hand are on the compiled path too).
+# and why (element storage, invoices paid by hand and months whose usage is split between
+# plans are on the compiled path too).
 INTERPRETED: dict[str, str] = {
     # several subscriptions merged into one bill (`products.run`)
     "add-ons/one-account-on-two-products.scenario.yaml": "an account on several products",

@@ -44,14 +44,14 @@ def codes(body: str) -> list[tuple[str, str]]:
      "not money in `EUR`"),
     ("plan A: $ 0 per month\n  card_payments: 1,000 included\n", "PL293",
      "is a transactions meter"),
-    ("plan A: $ 0 per month\n  card_payments: first $ 100 for $ 5, then 2%\n", "PL293",
-     "a percentage of the money in it"),
+    ("plan A: $ 0 per month\n  card_payments: first $ 100 at 1% per transaction, then 2%\n",
+     "PL293", "a percentage of the money in it"),
     ("plan A: $ 0 per month\n  card_payments: first $ 100 at $ 0.01, then 2%\n", "PL293",
      "not money in `USD`"),
     ("plan A: $ 0 per month\n  card_payments: first $ 100 free, then 2%, 3% per transaction\n",
      "PL293", "bands of percentages and a percentage per payment"),
-    ("plan A: $ 0 per month\n  card_payments: stairstep pricing, up to $ 100 free, then 2%\n",
-     "PL293", "stairstep pricing"),
+    ("plan A: $ 0 per month\n  card_payments: first $ 100 for € 5 plus 1%, then 2%\n",
+     "PL232", "is in `EUR`"),
     ("plan A: $ 0 per month\n  card_payments: first $ 100 free, then 2%, capped at $ 5 per "
      "transaction\n", "PL293", "bounds each payment's fee and prices"),
     ("plan A: $ 0 per month\n  card_payments: 2% per transaction, at least $ 5 per transaction, "
@@ -80,6 +80,9 @@ def test_what_can_be_said():
     assert codes("plan A: $ 0 per month\n  card_payments: volume pricing, up to $ 1,000 at 3%, "
                  "then 2%, $ 0.30 per transaction\n") == []
     assert codes("plan A: $ 0 per month\n  card_payments: $ 0.25 per transaction\n") == []
+    assert codes("plan A: $ 0 per month\n  card_payments: first $ 100 for $ 5, then 2%\n") == []
+    assert codes("plan A: $ 0 per month\n  card_payments: stairstep pricing, up to $ 1,000 for "
+                 "$ 10, above $ 1,000 for $ 50\n") == []
 
 
 money = st.integers(min_value=0, max_value=10**9).map(lambda cents: Fraction(cents, 100))

@@ -35,7 +35,18 @@ from planlang.model import (
     SlaLevel,
     Tiering,
 )
-from planlang.money import MAX_DIGITS, MINOR_UNITS, decimal_places, exact_decimal, format_number
+from planlang.money import (
+    MAX_DIGITS,
+    MINOR_UNITS,
+    SYMBOLS,
+    decimal_places,
+    exact_decimal,
+    format_money,
+    format_number,
+    in_minor_units,
+    minor_unit,
+    round_money,
+)
 from planlang.source import Span
 from planlang.syntax import ast
 from planlang.units import Unit, lookup, name_forms
@@ -82,10 +93,29 @@ class CheckResult:
 
 
 def check(plan_file: ast.PlanFile, path: str) -> CheckResult:
+    """Check `plan_file`. A catalog priced in several currencies (`currencies USD, EUR, JPY`)
+    is checked once per currency, each pass reading every price in its currency and building
+    that currency's `Catalog`; a problem found by several passes is reported once. The
+    catalog returned is the first currency's, the others reached by `Catalog.priced_in`."""
     checker = Checker(path)
     catalog = checker.run(plan_file)
-    diagnostics = tuple(checker.diagnostics)
-    return CheckResult(diagnostics, None if has_errors(diagnostics) else catalog)
+    diagnostics = list(checker.diagnostics)
+    priced = {checker.currency: catalog}
+    seen = set(diagnostics)
+    for currency in checker.currencies[1:]:
+        other = Checker(path, currency)
+        priced[currency] = other.run(plan_file)
+        for diagnostic in other.diagnostics:
+            if diagnostic not in seen:
+                seen.add(diagnostic)
+                diagnostics.append(diagnostic)
+    if has_errors(diagnostics):
+        return CheckResult(tuple(diagnostics), None)
+    if len(priced) > 1:
+        views = {code: view for code, view in priced.items() if code and view}
+        for view in views.values():
+            view.priced.update(views)  # each currency's catalog reaches every other
+    return CheckResult(tuple(diagnostics), catalog)
 
 
 @attrs.define
@@ -97,10 +127,14 @@ class _ItemDraft:
 
 
 class Checker:
-    def __init__(self, path: str):
+    def __init__(self, path: str, pricing: str | None = None):
         self.path = path
         self.diagnostics: list[Diagnostic] = []
+        # the currency of this pass's prices (`pricing`, else the catalog's first) and every
+        # currency the catalog declares, in the order written
         self.currency: str | None = None
+        self.pricing = pricing
+        self.currencies: tuple[str, ...] = ()
         self.lets: dict[str, Value] = {}
         self.units: dict[str, Unit] = {}
         self.meters: dict[str, Meter] = {}
@@ -202,7 +236,7 @@ class Checker:
         return Catalog(name, self.path, self.currency, uptime_step, dict(self.units),
                        dict(self.meters), tuple(plans), slas, changes, quotas, ladders, calendar,
                        self.suspension_rule is not None, self.suspension_rule, records, discounts,
-                       coupons, self.pools, add_ons, products)
+                       coupons, self.pools, self.currencies, add_ons=add_ons, products=products)
 
     # ---- pools ----
     def check_pools(self, defs: list[ast.PoolDef]) -> dict[str, Pool]:
@@ -327,16 +361,22 @@ class Checker:
         uptime_step: Fraction | None = None
         seen: dict[type, ast.CatalogSetting] = {}
         for setting in catalog.settings:
-            if type(setting) in seen:
+            # `currency` and `currencies` are one setting
+            kind = ast.CurrencySetting if isinstance(setting, ast.CurrenciesSetting) else type(
+                setting)
+            if kind in seen:
                 self.error("PL220", "catalog setting is given twice", setting.span,
                            help="keep one",
-                           labels=label(seen[type(setting)].span, "first given here"))
+                           labels=label(seen[kind].span, "first given here"))
                 continue
-            seen[type(setting)] = setting
+            seen[kind] = setting
             if isinstance(setting, ast.CurrencySetting):
                 if setting.code not in MINOR_UNITS:  # pragma: no cover - the grammar limits codes
                     self.error("PL232", f"unsupported currency `{setting.code}`", setting.span)
                 self.currency = setting.code
+                self.currencies = (setting.code,)
+            elif isinstance(setting, ast.CurrenciesSetting):
+                self.check_currencies(setting)
             elif isinstance(setting, ast.BillingSetting):
                 if setting.words.text not in BILLING_PERIODS:
                     self.error("PL215", f"unknown billing period `{setting.words.text}`",
@@ -355,6 +395,59 @@ class Checker:
                        help="add an indented line `currency EUR` (or USD, GBP, CHF, JPY)")
             return None
         return catalog.name.text, uptime_step
+
+    def check_currencies(self, setting: ast.CurrenciesSetting) -> None:
+        """`currencies USD, EUR, JPY`: each currency once; this pass prices in `self.pricing`,
+        the first currency when it is None."""
+        first: dict[str, ast.Name] = {}
+        for code in setting.codes:
+            if code.text in first:
+                self.error("PL220", f"currency `{code.text}` is declared twice", code.span,
+                           help="name each currency once",
+                           labels=label(first[code.text].span, "first declared here"))
+                continue
+            first[code.text] = code
+        self.currencies = tuple(first)
+        self.currency = self.pricing or self.currencies[0]
+
+    def money(self, expr: ast.Money | ast.MoneyChoice) -> Value | None:
+        """A price: in a catalog of several currencies, one amount in each of them (`$ 10 or
+        € 9 or ¥ 1,500`, PL296–PL298), read in this pass's currency; `$ 0` is nothing in any
+        currency. A single amount in a catalog of one currency is read as written (PL232 where
+        it is used, if in another currency)."""
+        amounts = expr.amounts if isinstance(expr, ast.MoneyChoice) else (expr,)
+        if len(self.currencies) < 2 and isinstance(expr, ast.Money):
+            return Value("money", Fraction(expr.amount), currency=expr.currency)
+        declared = ", ".join(f"`{code}`" for code in self.currencies)
+        given: dict[str, ast.Money] = {}
+        ok = True
+        for amount in amounts:
+            if amount.currency in given:
+                self.error("PL298", f"`{_text(expr)}` gives two amounts in `{amount.currency}`",
+                           amount.span, help="give one amount in each currency",
+                           labels=label(given[amount.currency].span, "first given here"))
+                ok = False
+            elif amount.currency not in self.currencies:
+                self.error("PL297", f"`{_text(amount)}` is in `{amount.currency}`, which the "
+                           f"catalog does not price in", amount.span,
+                           help=f"the catalog's currencies are {declared}: add "
+                           f"`{amount.currency}` to them, or remove this amount")
+                ok = False
+            given.setdefault(amount.currency, amount)
+        if not ok:
+            return None
+        if len(amounts) == 1 and amounts[0].amount == 0:  # nothing is nothing in any currency
+            return Value("money", Fraction(0), currency=self.currency)
+        missing = [code for code in self.currencies if code not in given]
+        if missing:
+            self.error("PL296", f"`{_text(expr)}` has no amount in "
+                       f"{', '.join(f'`{code}`' for code in missing)}", expr.span,
+                       help=f"the catalog prices in {declared}: give an amount in each, "
+                       f"e.g. `{' or '.join(_example(code) for code in self.currencies)}`")
+            return None
+        chosen = given.get(self.currency or "")
+        return None if chosen is None else Value("money", Fraction(chosen.amount),
+                                                  currency=chosen.currency)
 
     # ---- values ----
     def check_let(self, d: ast.LetDef) -> None:
@@ -400,8 +493,8 @@ class Checker:
                 return Value("number", number)
             unit = self.find_unit(expr.unit)
             return None if unit is None else Value("quantity", unit.to_base(number), unit)
-        if isinstance(expr, ast.Money):
-            return Value("money", Fraction(expr.amount), currency=expr.currency)
+        if isinstance(expr, (ast.Money, ast.MoneyChoice)):
+            return self.money(expr)
         if isinstance(expr, ast.Percent):
             return Value("percent", Fraction(expr.value) / 100)
         if isinstance(expr, ast.Ref):
@@ -911,7 +1004,17 @@ class Checker:
                        help=self.suggest(bound.per.text, FEE_PERIODS)
                        or "a minimum or a cap is per month, the catalog's billing period")
             return None
-        return self.expect_money(self.evaluate(bound.amount), bound.amount, what)
+        amount = self.expect_money(self.evaluate(bound.amount), bound.amount, what)
+        if amount is not None and bound.kind == "cap" and self.currency is not None and (
+                not in_minor_units(amount, self.currency)):
+            # a cap line is the cap less what was charged, unrounded: it must be whole cents
+            self.error("PL299", f"{what} is {format_money(amount, self.currency)}, finer than "
+                       f"the {self.currency} minor unit "
+                       f"({format_money(minor_unit(self.currency), self.currency)})",
+                       bound.amount.span, help="write the cap to the minor unit, e.g. "
+                       f"`{_example(self.currency, round_money(amount, self.currency))}`")
+            return None
+        return amount
 
     def element_meter(self, name: ast.Name) -> str:
         """The counted item an element word names (`channel` → `channels`), or the word itself."""
@@ -1221,11 +1324,15 @@ class Checker:
                                clause.amount.span, help="write the money the band holds")
                     return None
                 price = clause.price.price
-                if clause.price.kind in ("for", "for plus") or clause.price.per_unit is not None:
+                if clause.price.per_unit is not None:
                     self.error("PL293", f"a band of `{meter.name}`'s payments is a percentage "
                                "of the money in it", clause.price.span,
-                               help="e.g. `first $ 100,000 at 2.9%`, `next $ 900,000 at 2.5%` "
-                               "or `free`")
+                               help="e.g. `first $ 100,000 at 2.9%`, `next $ 900,000 at 2.7%`, "
+                               "`up to $ 1,000 for $ 200 plus 1%` or `free`")
+                    return None
+                fee = clause.price.fee
+                if fee is not None and self.expect_money(
+                        self.evaluate(fee), fee, f"the fee of a band of `{meter.name}`") is None:
                     return None
             else:
                 price = clause.price
@@ -1274,11 +1381,6 @@ class Checker:
             return None
         mode = c.get("TierMode")
         tiering = Tiering(mode[0].mode.text) if mode else Tiering.GRADUATED
-        if mode and tiering == Tiering.STAIRSTEP:
-            self.error("PL293", f"`{name}` on plan `{plan}` has stairstep pricing: a band of "
-                       "payments is a percentage, not a flat fee", mode[0].span,
-                       help="write `graduated pricing` or `volume pricing`")
-            return None
         bounded = [k for k in ("MoneyBound:minimum:transaction", "MoneyBound:cap:transaction")
                    if k in c]
         if bounded and tiered:
@@ -1443,22 +1545,23 @@ class Checker:
         if meter.source == "transactions":  # a percentage of the payments in the band
             value = self.evaluate(expr)
             assert value is not None  # (checked with the clause)
-            return self.rate_band(upto, value.number, meter, rule)
+            return self.rate_band(upto, value.number, meter, rule, flat)
         price = money(expr)
         unit = meter.unit if per is None else self.find_unit(per)
         assert price is not None and unit is not None  # checked with the clause
         block, block_label = self.block_of(unit, per_count, per)
         return PriceBand(upto, price, block, block_label, flat, rule)
 
-    def rate_band(self, upto: Fraction | None, rate: Fraction, meter: Meter,
-                  rule: RuleRef) -> PriceBand:
-        """A band of payments at a percentage: priced per minor unit of the currency (a cent),
-        `rate` × that unit each, so that the tiers' arithmetic takes it as any band."""
+    def rate_band(self, upto: Fraction | None, rate: Fraction, meter: Meter, rule: RuleRef,
+                  flat: Decimal | None = None) -> PriceBand:
+        """A band of payments at a percentage (and its `flat` fee, if any): priced per minor unit
+        of the currency (a cent), `rate` × that unit each, so that the tiers' arithmetic takes
+        it as any band."""
         assert self.currency is not None
-        minor = Fraction(1, 10 ** MINOR_UNITS.get(self.currency, 2))
+        minor = Fraction(minor_unit(self.currency))
         price, shown = exact_decimal(rate * minor), exact_decimal(rate)
         assert price is not None and shown is not None  # (a percentage is a decimal's)
-        return PriceBand(upto, price, minor, meter.unit.name, None, rule, shown)
+        return PriceBand(upto, price, minor, meter.unit.name, flat, rule, shown)
 
     def shown(self, meter: Meter, value: Fraction) -> str:
         """A figure of an item in its meter's unit: `150,000 segments`."""
@@ -1534,3 +1637,17 @@ _CLAUSE_WORDS = {
 }
 
 __all__ = ["check", "CheckResult", "Checker", "Value", "WARNING", "name_forms"]
+
+
+def _text(node: ast.Money | ast.MoneyChoice) -> str:
+    """A price as written (as the builder read it, where its text is not at hand)."""
+    if node.span is not None:
+        return node.span.text
+    amounts = node.amounts if isinstance(node, ast.MoneyChoice) else (node,)
+    return " or ".join(f"{a.currency} {format_number(a.amount)}" for a in amounts)
+
+
+def _example(currency: str, amount: Decimal | None = None) -> str:
+    """An amount in `currency` as a plan file writes it, for a help text: `¥ 5,901`; `$ …`
+    without an amount."""
+    return f"{SYMBOLS[currency].strip()} {'…' if amount is None else format_number(amount)}"

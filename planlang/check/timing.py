@@ -86,7 +86,7 @@ class TimeChecker:
     def change_rule(self, d: ast.ChangeDef) -> ChangeRule | None:
         source, target = self.plan_set(d.source), self.plan_set(d.target)
         seen: dict[str, ast.ChangeClause] = {}
-        effective, charge, refund, deposit = None, None, True, None
+        effective, charge, refund, deposit, whole_month = None, None, True, None, False
         roles: tuple[str, ...] = ()
         ok = source is not None and target is not None
         for clause in d.clauses:
@@ -110,6 +110,8 @@ class TimeChecker:
                 charge = clause.kind
             elif clause.kind == "no-refund":
                 refund = False
+            elif clause.kind == "whole-month":
+                whole_month = True
             elif clause.kind == "roles":
                 roles = tuple(r.text for r in clause.roles)
             elif clause.kind == "deposit":
@@ -128,10 +130,19 @@ class TimeChecker:
         if not ok or source is None or target is None:
             return None
         effective = effective or "now"
+        if whole_month and effective == "next-month":
+            self.c.error("PL294", "a change that takes effect next month bills no usage of this "
+                         "month: `usage billed for the whole month` says nothing here",
+                         seen["whole-month"].span, labels=label(seen["effect"].span,
+                                                                 "takes effect next month"),
+                         help="remove `usage billed for the whole month`, or make the change "
+                         "take effect `immediately`")
+            return None
         charge = charge or ("prorated" if effective == "now" else "none")
         specificity = _SPECIFICITY[source[0]] + _SPECIFICITY[target[0]]
         return ChangeRule(source[0], source[1], target[0], target[1], roles, effective, charge,
-                          refund, deposit, tuple(requirements), self.c.rule(d), specificity)
+                          refund, deposit, tuple(requirements), self.c.rule(d), specificity,
+                          whole_month)
 
     def check_conflicts(self, rules: list[tuple[ChangeRule, ast.ChangeDef]]) -> None:
         """PL274: two rules of the same specificity, and none more specific, apply to one change.
@@ -356,7 +367,8 @@ def _span_of(d: ast.CalendarDef, kind: str):
 
 
 _GROUP_WORDS = {"effect": "when it takes effect", "charge": "how it is charged",
-                "roles": "who may make it", "no-refund": "`no refund`", "deposit": "its deposit"}
+                "roles": "who may make it", "no-refund": "`no refund`", "deposit": "its deposit",
+                "whole-month": "`usage billed for the whole month`"}
 _CLAUSE_TEXT = {"now": "immediately", "next-month": "next month", "full": "full monthly fee",
                 "prorated": "prorated by days", "difference": "prorated difference"}
 

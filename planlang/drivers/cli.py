@@ -268,6 +268,7 @@ def bill_records(args, catalog, periods, out: Target | None) -> int:
 
     document = load_data(args.account)
     prepared = account_from(document, catalog)
+    catalog = catalog.priced_in(prepared.account.currency)
     source = SubscriberSource(catalog, prepared.account, document, Path(args.account))
     if out is not None and source.path is not None:  # the subscribers' file is an input too
         output_target(args.out, [source.path])

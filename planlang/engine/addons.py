@@ -118,23 +118,33 @@ def add_on_lines(catalog: Catalog, period: Period, plan: str,
     return lines
 
 
-def included(catalog: Catalog, quantities: dict[str, list[int]], days: int,
-             item: str) -> tuple[Fraction, Step | None]:
+def included(catalog: Catalog, quantities: dict[str, list[int]], days: int, item: str,
+             on: tuple[int, ...] | None = None) -> tuple[Fraction, Step | None]:
     """What the add-ons held add to a plan's included amount of `item` in a period of `days`
     days (base units): each one's amount per unit × its quantity-days / `days`, and the step
-    that says so (None when none adds any)."""
+    that says so (None when none adds any). With `on` (1-based days), a plan billing those days
+    of a month split between plans (`timeline.usage_plans`): the quantity-days of those days,
+    over the period's days for a monthly sum (the plan's share of the allowance), over those
+    days for a level (an average or a maximum of those days, charged for them by
+    `charges.held_share`)."""
     total, parts = Fraction(0), []
     unit = catalog.meters[item].unit
+    if on is not None and catalog.meters[item].monthly != "sum":
+        days = len(on)
     for name, add_on in catalog.add_ons.items():
         amount = add_on.includes.get(item)
         figures = quantities.get(name)
         if amount is None or not figures:
             continue
         figures = billed(add_on, figures)
+        if on is not None:
+            figures = [figures[day - 1] for day in on]
         held = sum(figures)
+        if not held:
+            continue
         total += amount * held / days
         each = in_unit(unit, amount)
-        if len(set(figures)) == 1:
+        if len(set(figures)) == 1 and len(figures) == days:
             parts.append(f"{name} {format_number(figures[0])} × {each}")
         else:
             parts.append(f"{name} {each} × {format_number(held)} "

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
+
 from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.metering import daily_peaks, day_runs
@@ -147,7 +149,36 @@ def band_quantity(terms: ItemTerms, index: int, quantity, flat: bool) -> Decimal
     band = terms.bands[index]
     if band.rate is None or flat:
         return Decimal(quantity)
-    return fraction_to_decimal(quantity * Fraction(band.block))
+    return fraction_to_decimal(Fraction(quantity) * band.block)
+
+
+def held_share(lines, on: int, days: int, currency: str) -> tuple[ChargeLine, ...]:
+    """A plan's lines for an average or a maximum over the `on` days of the period's `days` it
+    bills (a month's usage split between plans): a level held for part of the month is charged
+    for its days, as a fee prorated by days is: each line's price × quantity × on / days,
+    rounded once (`rules.prorated_fee`), with a step saying so."""
+    out = []
+    for line in lines:
+        exact, amount = held_amount(line.unit_price, line.quantity, on, days, currency)
+        out.append(attrs.evolve(line, amount=amount, steps=(
+            *line.steps, held_step(exact, on, days, amount, currency))))
+    return tuple(out)
+
+
+def held_amount(price: Decimal, quantity: Decimal, on: int, days: int,
+                currency: str) -> tuple[Decimal, Decimal]:
+    """A usage line's price × quantity, exactly, and that for `on` of the period's `days`,
+    rounded once (`rules.prorated_fee`): a level held for part of the month (`held_share`; the
+    compiled walk's lines are charged by it too)."""
+    exact = EXACT.multiply(price, quantity)
+    return exact, rules.prorated_fee(exact, on, days, currency)
+
+
+def held_step(exact: Decimal, on: int, days: int, amount: Decimal, currency: str) -> Step:
+    """The step of a level's line charged for the `on` days of the period's `days` a plan bills:
+    `$4.00 × 16 / 30 days = $2.13`."""
+    return Step("for the days on the plan", f"{_price(exact, currency)} × {on} / {days} days = "
+                f"{format_money(amount, currency)}")
 
 
 def band_unit(terms: ItemTerms, index: int, flat: bool) -> str:
@@ -330,7 +361,8 @@ def spend_bounds(catalog: Catalog, plan: Plan, period: str, lines, on_plan: int,
                         f"charged for {item}", _prorated(terms.minimum_charge, on_plan, days,
                                                          currency))
     decisions: list = []
-    if limit is not None:
+    if limit is not None:  # (in the currency's minor unit: `10.00` yen is written `¥10`)
+        limit = round_money(limit, currency)
         limited, decisions = _limit_lines(catalog, plan, period, [*lines, *out], limit, day)
         out += limited
     if plan.minimum_spend is None and plan.spend_cap is None:

@@ -24,7 +24,8 @@ and monthly sums, averages and maxima, rounding: `_Meter`), extras beyond what i
 usage over a plan's limit (`_Runner.over_limit`), usage decided event by event (quotas, customer
 caps: `_Runner.take`), SLA refunds, tier ladders (up, down with look-back, add-ons above the top
 tier), suspension, status changes and plan change requests on the timeline (days or instants; a
-change decided by `changes.decide_change`, its fees by `timeline.fee_lines`), requests to create
+change decided by `changes.decide_change`, its fees by `timeline.fee_lines`, the month's usage
+billed on each plan for its days: `_Runner.usage_charges`), requests to create
 elements and to store an amount in one (`decisions.decide_create`, `decide_store`),
 `auto_upgrade` moves (`quota.auto_upgrade`), the billing calendar: invoices issued, charged
 automatically or paid by hand, due, reminded, the account downgraded until it pays
@@ -64,12 +65,16 @@ from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change
 from planlang.engine.charges import (
     band_price,
+    band_quantity,
     band_steps,
     band_unit,
     extra_steps,
+    held_amount,
+    held_step,
     not_offered,
     over_limit_reason,
     over_limit_rule,
+    payment_lines,
     peak_steps,
     pool_step,
     refund_reason,
@@ -89,7 +94,7 @@ from planlang.engine.dunning import (
     step_happens,
 )
 from planlang.engine.ladder import addon_reason, addon_steps, move_reason, move_steps
-from planlang.engine.metering import in_ratio, level_spans, measure_steps
+from planlang.engine.metering import Measurement, in_ratio, level_spans, measure_steps
 from planlang.engine.outcomes import (
     _ZERO,
     Line,
@@ -132,10 +137,13 @@ from planlang.engine.timeline import (
     NOT_BILLED,
     addon_line_steps,
     days_on,
+    days_step,
     fee_lines,
     seat_fee_basis,
+    split_matters,
     status_reason,
     switched,
+    usage_plans,
 )
 from planlang.engine.timeline import (
     joined as joined_plans,
@@ -182,17 +190,19 @@ from planlang.money import (
     format_money,
     format_number,
     fraction_to_decimal,
+    in_minor_units,
 )
 from planlang.units import lookup
 
 _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline",
                            "uptime", "automatic_charge", "caps", "policy", "requests",
-                           "spending_limit", "add_ons"))
+                           "spending_limit", "currency", "add_ons"))
 _EVENT_KEYS = frozenset(("on", "status"))
 _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
 # a meter's data: what each element holds (`elements`, read by `_Runner.elements`) beside its
 # figures
 _METER_KEYS = frozenset(("daily", "events", "elements"))  # a usage meter's
+_PAYMENT_KEYS = frozenset(("events",))  # a transactions meter's
 _DAY_KEYS = frozenset(("daily", "elements"))  # a count or snapshot meter's that the path reads
 _ELEMENT_KEYS = frozenset(("of", "used"))
 _DAY_COUNT_KEYS = frozenset(("count", "disabled"))
@@ -239,6 +249,8 @@ class CompiledCatalog:
         self.catalog = catalog
         self.reason = _unsupported(catalog)  # why the compiled path is off, or None
         self._runners: dict[tuple[str, ...], Any] = {}
+        # a catalog priced in several currencies: the compiled catalog of each (`compile_catalog`)
+        self.priced: dict[str, CompiledCatalog] = {}
 
     # ---- the public entry points ----
     @exact
@@ -286,6 +298,14 @@ class CompiledCatalog:
         return _outcomes_of(self.interpret(record, periods))
 
     def _make_runner(self, periods: tuple[str, ...]):
+        if self.priced:
+            return _ByCurrency({currency: compiled._runner_of(periods)
+                                for currency, compiled in self.priced.items()},
+                               self.catalog.currency)
+        return self._runner_of(periods)
+
+    def _runner_of(self, periods: tuple[str, ...]):
+        """The runner of this catalog's own currency."""
         try:
             parsed = [Period.parse(p) for p in periods]
         except ValueError as error:
@@ -299,8 +319,15 @@ class CompiledCatalog:
 
 
 def compile_catalog(catalog: Catalog) -> CompiledCatalog:
-    """Compile `catalog` for batch billing (see the module's documentation)."""
-    return CompiledCatalog(catalog)
+    """Compile `catalog` for batch billing (see the module's documentation). A catalog priced in
+    several currencies is compiled once per currency, each from that currency's `Catalog` (the
+    same rules, its amounts), and its runners bill each record by its `currency`'s."""
+    if not catalog.priced:
+        return CompiledCatalog(catalog)
+    priced = {currency: CompiledCatalog(view) for currency, view in catalog.priced.items()}
+    own = priced[catalog.currency]
+    own.priced = priced
+    return own
 
 
 # ---- what the compiled path covers, field by field of the model -------------------------------
@@ -357,15 +384,18 @@ HANDLING: dict[type, dict[str, Any]] = {
         "discounts": Only(_unset, "daily billing records"),
         # usage decided event by event (`quota.decided_items`): `_Runner.consume`
         "quotas": COMPUTED,
+        # the record's `currency` picks the catalog it is billed on: `compile_catalog` compiles
+        # each currency's (`priced`), and `_ByCurrency` hands each record to its runner
+        "currencies": COMPUTED, "priced": BY_ACCOUNT,
     },
     Meter: {
         **_fields("name round_unit rule", WORDING),
         # day figures (`daily`) of any meter, usage events; intervals of elements and
         # snapshots go to the interpreter record by record (`_Meter`)
-        **_fields("unit include_disabled daily monthly round_direction round_step", COMPUTED),
-        # payments, each priced and bounded on its own (`charges.payment_lines`): the interpreter's
-        "source": Only(lambda source: source != "transactions",
-                       "meter `{meter}` measures payments (`transactions`)"),
+        # (a transactions meter's payments: each month's, read by `_Runner.payments_in`,
+        # priced and bounded by `charges.payment_lines`)
+        **_fields("unit source include_disabled daily monthly round_direction round_step",
+                  COMPUTED),
     },
     Plan: {
         **_fields("name fee_rule sla_rule commitment_rule", WORDING),
@@ -390,9 +420,9 @@ HANDLING: dict[type, dict[str, Any]] = {
         "customer_cap": COMPUTED,
         **_fields("minimum removals_refunded minimum_charge charge_cap", COMPUTED),
         **_fields("minimum_rule removal_rule minimum_charge_rule charge_cap_rule", WORDING),
-        # (the bounds of each payment of a transactions meter, whose meter keeps it off)
-        **_fields("transaction_minimum transaction_minimum_rule transaction_cap "
-                  "transaction_cap_rule", OUTSIDE),
+        # the bounds of each payment of a transactions meter: `_Runner.payment_lines`
+        **_fields("transaction_minimum transaction_cap", COMPUTED),
+        **_fields("transaction_minimum_rule transaction_cap_rule", WORDING),
     },
     Ladder: {
         **_fields("name rule up_rule down_rule overflow_rule", WORDING),
@@ -413,12 +443,12 @@ HANDLING: dict[type, dict[str, Any]] = {
     Band: _fields("low low_inclusive high high_inclusive", COMPUTED),
     PriceBand: {**_fields("upto price block flat", COMPUTED), **_fields("block_label rule",
                                                                         WORDING),
-                # a percentage of payments: on a transactions meter, which keeps it off
-                "rate": OUTSIDE},
+                # a percentage of payments (its `price` is per minor unit: `band_lines`)
+                "rate": COMPUTED},
     # plan changes and their requirements need a timeline's change events; requests, the
     # account's requests
     ChangeRule: _fields("source_kind source target_kind target roles effective charge refund "
-                        "deposit requirements rule specificity", BY_ACCOUNT),
+                        "deposit requirements rule specificity whole_month", BY_ACCOUNT),
     Requirement: _fields("item op amount message rule", BY_ACCOUNT),
     # (an `auto_upgrade` that happens changes the plan: the interpreter's walk)
     QuotaRule: {**_fields("item slack notifications policies default_policy", COMPUTED),
@@ -488,7 +518,7 @@ class _Tier:
     """What the month loop needs of one plan, precomputed."""
 
     __slots__ = ("name", "plan", "fee", "items", "ladder", "index", "rung", "addon", "sla",
-                 "quotas", "limits", "unoffered", "bounded", "pools")
+                 "quotas", "limits", "unoffered", "bounded", "pools", "paid")
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -507,6 +537,8 @@ class _Tier:
         # the pools the plan includes: (the pool, its amount and its members' rates in the
         # meter's unit, as Decimals), drawn by `_Runner.pool_overs`
         self.pools: tuple = ()
+        # the items measured by transactions meters: their payments' lines (`payment_lines`)
+        self.paid: frozenset[str] = frozenset()
         # whether a month's charges are bounded (a minimum or a cap: `charges.spend_bounds`)
         self.bounded = (plan.minimum_spend is not None or plan.spend_cap is not None or any(
             t.minimum_charge is not None or t.charge_cap is not None for t in plan.items.values()))
@@ -548,13 +580,16 @@ class _Meter:
     day (what the plan's ceiling is compared with)."""
 
     __slots__ = ("offset", "unit", "usage", "keys", "spans", "sampled", "averaged", "counted",
-                 "subtract", "largest", "monthly", "direction", "step", "plain", "peak")
+                 "subtract", "largest", "monthly", "direction", "step", "plain", "peak", "paid")
 
     def __init__(self, offset: int, meter: Meter):
         self.offset = offset
         self.unit = meter.unit
-        self.usage = usage = meter.source == "usage"
-        self.keys = _METER_KEYS if usage else _DAY_KEYS
+        self.usage = usage = meter.source in ("usage", "transactions")
+        self.keys = (_PAYMENT_KEYS if meter.source == "transactions" else _METER_KEYS if usage
+                     else _DAY_KEYS)
+        # a payment is money in whole minor units of the catalog's currency (the meter's unit)
+        self.paid = meter.unit.name if meter.source == "transactions" else None
         self.counted = meter.source == "count"  # its day figures may be `{count, disabled}`
         # intervals: the time-weighted average of a day, then the period's sum or average, or
         # its highest day (no monthly step); or a day's highest level (`daily maximum`), then
@@ -663,6 +698,8 @@ class _Runner:
                     raise _Unsupported(f"pool `{pool_name}` in awkward units")
                 pools.append((pool, amount, rates))
             tier.pools = tuple(pools)
+            tier.paid = frozenset(name for name in plan.items
+                                  if catalog.meters[name].source == "transactions")
             tier.unoffered = tuple(
                 (self.meter_index[name], name) for name in self.meter_names
                 if name not in plan.items and catalog.meters[name].monthly is not None)
@@ -685,6 +722,8 @@ class _Runner:
                     priced = False
                     if meter.source != "count":
                         ceiling = None
+                elif meter.source == "transactions":  # its bands, beside `payment_lines`
+                    priced = ()
                 else:
                     priced = terms.extendable and terms.price is not None
                 if terms.bands and meter.monthly is not None:  # a tiered price, in the meter's unit
@@ -717,7 +756,8 @@ class _Runner:
         self.stated = frozenset(
             [name for tier in self.tiers.values()
              for _, name, _, ceiling, priced, _, _, _ in tier.items
-             if priced or ceiling is not None and not self.meters[name].peak]
+             if priced or ceiling is not None and not self.meters[name].peak
+             or name in tier.paid]
             + [name for tier in self.tiers.values() for _, name in tier.unoffered])
         self.refund_units = {refund.rule: refund_unit(refund) for level in catalog.slas.values()
                              for refund in level.refunds}
@@ -863,7 +903,8 @@ class _Runner:
                 consumed: dict | None = None, usage: Any = None,
                 fees: tuple | None = None, told: _Told | None = None,
                 seats: dict | None = None, on_plan: int | None = None,
-                limit: Decimal | None = None,
+                limit: Decimal | None = None, split: list | None = None,
+                consumed_on: dict | None = None,
                 bought: tuple | None = None) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
@@ -875,20 +916,73 @@ class _Runner:
         `seats`: the seats' day figures of a month on a plan priced per seat (`seat_days`), of
         whose fee the refund is a share. `on_plan`: the month's days on the plan (None: all),
         by which a minimum spend is prorated (`charges.spend_bounds`); `limit`: the customer's
-        spending limit on usage, if any. `bought`: the add-ons held in the month, their lines
-        and what they add to each item's included amount (`add_on_bill`)."""
+        spending limit on usage, if any. `split`: a month whose usage is billed on several
+        plans, each on its days (`timeline.usage_plans`), as (their tier, the days); its items
+        and its SLA refunds are each of those plans', `tier` the plan the month ends on; the
+        items decided event by event are billed on what was allowed on each day
+        (`consumed_on`, by item and day). `bought`: the
+        add-ons held in the month, their lines and their day quantities (`add_on_bill`), whose
+        included amounts each plan's items add (`add_on_included`)."""
         lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
             lines += (self.addon_line(addons, told is not None),)
-        more_included: dict = _NO_FIGURES
         if bought is not None:
             lines += bought[0]
-            more_included = bought[1]
-        base = month * self.width
         decisions: tuple = ()
-        pooled = self.pool_overs(tier, usage, month) if tier.pools else _NO_FIGURES
+        parts = [(tier, None)] if split is None else split
+        for part, days in parts:
+            part_lines, made = self.usage_charges(part, days, tier, figures, month, last_day,
+                                                  trace, consumed, usage, told, consumed_on,
+                                                  None if bought is None else bought[1])
+            lines += part_lines
+            decisions += made
+        if tier.bounded or limit is not None:  # a minimum, a cap or a limit on the charges
+            days_in = self.days_of(month)
+            bounded, reached = spend_bounds(self.catalog, tier.plan, str(_period(month)), lines,
+                                            days_in if on_plan is None else on_plan, days_in,
+                                            limit, last_day)
+            lines += self.charge_lines(bounded)
+            decisions += tuple(_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
+                                             d.reasons[0].code, d.rule, None)
+                                    + ((d,) if trace else ())) for d in reached)
+        for part, days in parts if uptime is not None else ():
+            if part.sla is None:
+                continue
+            basis = None if seats is None and days is None else seat_fee_basis(
+                self.catalog, part.plan, _period(month), seats, days)
+            refunded = self.refund(part, uptime, last_day, trace, told, basis)
+            if refunded is not None:
+                lines += (refunded[0],)
+                decisions += (refunded[1],)
+        if len(lines) == 1 and fees is None:  # the fee alone: its total worked out once (`info`)
+            return lines, self.fee_totals[id(fee_line)], decisions
+        return lines, rules.bill_total(lines, currency), decisions
+
+    def usage_charges(self, tier: _Tier, days: tuple | None, last: _Tier, figures: dict,
+                      month: int, last_day: dt.date | None, trace: bool, consumed: dict | None,
+                      usage: Any, told: _Told | None,
+                      consumed_on: dict | None = None,
+                      quantities: dict | None = None) -> tuple[tuple, tuple]:
+        """A plan's lines and decisions for its items' usage in `month` (`charges`): of the
+        whole month, or with `days` (1-based), of those days only, `last` being the plan the
+        month ends on (a count's highest day is checked against it alone), as the interpreter's
+        `PeriodRun.item_lines` bills them; `quantities`: the add-ons' day quantities, which add
+        to the items' included amounts (`add_on_included`)."""
+        currency = self.currency
+        base = month * self.width
+        lines: tuple = ()
+        decisions: tuple = ()
+        saved = None
+        if days is not None:  # the figures of its days, and with `told` their steps
+            figures, saved = self.part_figures(tier, days, last, figures, month, usage, told,
+                                               consumed, consumed_on)
+        pooled = self.pool_overs(tier, usage, month, days) if tier.pools else _NO_FIGURES
+        more_included = (_NO_FIGURES if not quantities else
+                         self.add_on_included(month, quantities, days))
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
+            if days is not None and tier is not last and self.meters[item_name].peak:
+                continue
             measured = figures.get(base + item, _ZERO)
             more: tuple = ()  # a pooled item's figure is what is beyond the pool
             if item_name in pooled:
@@ -903,9 +997,13 @@ class _Runner:
             if over_ceiling(measured, ceiling) and not (consumed and item_name in consumed):
                 decisions += (self.over_limit(tier, item_name, measured, ceiling, month,
                                               last_day, usage, trace, told, more),)
+            charged_lines: tuple = ()
             if priced.__class__ is tuple:  # a tiered price's bands
-                lines += self.band_lines(tier, item_name, priced, measured, month, told, consumed,
-                                         more)
+                charged_lines = self.band_lines(tier, item_name, priced, measured, month, told,
+                                                consumed, more)
+                if item_name in tier.paid:  # the payments' fees and bounds
+                    charged_lines += self.payment_lines(tier, item_name, usage, month, measured,
+                                                        told, days)
             elif priced:
                 charged = extra(*billed, currency)
                 if charged is not None:
@@ -920,7 +1018,11 @@ class _Runner:
                                                self.catalog.meters[item_name], billed[1],
                                                billed[0] - billed[1], billed[2], blocks,
                                                amount, currency),)
-                    lines += (_new(Line, line),)
+                    charged_lines = (_new(Line, line),)
+            if days is not None and self.meters[item_name].monthly != "sum":
+                charged_lines = tuple(self.held(line, len(days), month)
+                                      for line in charged_lines)
+            lines += charged_lines
         for item, item_name in tier.unoffered:  # usage of an item the plan does not offer
             measured = figures.get(base + item, _ZERO)
             if measured > 0:
@@ -930,50 +1032,145 @@ class _Runner:
                 decisions += (_new(Ruling, (decision.kind, item_name, last_day, "not-billed",
                                             "not-offered", decision.rule, None)
                                    + ((decision,) if trace else ())),)
-        if tier.bounded or limit is not None:  # a minimum, a cap or a limit on the charges
-            days = self.days_of(month)
-            bounded, reached = spend_bounds(self.catalog, tier.plan, str(_period(month)), lines,
-                                            days if on_plan is None else on_plan, days, limit,
-                                            last_day)
-            lines += self.charge_lines(bounded)
-            decisions += tuple(_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
-                                             d.reasons[0].code, d.rule, None)
-                                    + ((d,) if trace else ())) for d in reached)
-        if uptime is not None and tier.sla is not None:
-            basis = None if seats is None else seat_fee_basis(self.catalog, tier.plan,
-                                                              _period(month), seats)
-            refunded = self.refund(tier, uptime, last_day, trace, told, basis)
-            if refunded is not None:
-                lines += (refunded[0],)
-                decisions += (refunded[1],)
-        if len(lines) == 1 and fees is None:  # the fee alone: its total worked out once (`info`)
-            return lines, self.fee_totals[id(fee_line)], decisions
-        return lines, rules.bill_total(lines, currency), decisions
+        if saved is not None and told is not None:  # the whole month's steps, as they were
+            for key, steps in saved.items():
+                if steps is None:
+                    told.measured.pop(key, None)
+                else:
+                    told.measured[key] = steps
+        return lines, decisions
+
+    def part_figures(self, tier: _Tier, days: tuple, last: _Tier, figures: dict, month: int,
+                     usage: Any, told: _Told | None, consumed: dict | None = None,
+                     consumed_on: dict | None = None) -> tuple[dict, dict]:
+        """The figures of a plan's `days` of `month` (1-based), keyed as `figures` are, for
+        its items and those it does not offer (`metering.measure_days`: the day figures of
+        those days, the monthly step over them); a count's highest day stays the month's, on
+        the plan the month ends on. With `told`, their steps (`measurement`) replace the whole
+        month's, which are returned to be put back. An item decided event by event
+        (`consumed`) is measured by the use allowed on each day (`consumed_on`)."""
+        if usage is not None and type(usage) is not dict:
+            raise _Interpret
+        base = month * self.width
+        out = {base + item: figures.get(base + item, _ZERO) for item, item_name, *_ in tier.items
+               if tier is last and self.meters[item_name].peak}
+        saved: dict = {}
+        for item, item_name in [(i[0], i[1]) for i in tier.items] + list(tier.unoffered):
+            meter = self.meters[item_name]
+            if meter.peak:
+                continue
+            if consumed and item_name in consumed:
+                values = [(consumed_on or _NO_FIGURES).get((item_name, day), _ZERO)
+                          for day in days]
+            else:
+                values = self.day_values((usage or _NO_FIGURES).get(item_name, _NO_FIGURES),
+                                         meter, month)
+                values = [values[day - 1] for day in days]
+            total = sum(values[1:], values[0])  # (Decimals, or Fractions for part-days)
+            out[base + item] = measured = meter.figure(len(values), total, max(values))
+            if told is not None:
+                key = base + meter.offset
+                saved.setdefault(key, told.measured.pop(key, None))
+                told.measured[key] = (days_step(_period(month), days),
+                                      *self.measurement(item_name, month, measured, told,
+                                                        consumed, values))
+        return out, saved
+
+    def held(self, line: Line, on: int, month: int) -> Line:
+        """A plan's line for a level held `on` days of `month`, charged for them
+        (`charges.held_amount`, `held_step`), with its step when it has steps."""
+        currency, days = self.currency, self.days_of(month)
+        exact, amount = held_amount(line[4], line[3], on, days, currency)
+        if type(line) is _FeeLine:
+            held_line = _new(_FeeLine, (*line[:5], amount, line[6]))
+            held_line.unit = line.unit
+            held_line.steps = line.steps and (*line.steps, held_step(exact, on, days, amount,
+                                                                       currency))
+            return held_line
+        steps = () if len(line) < 8 else ((*line[7], held_step(exact, on, days, amount,
+                                                               currency)),)
+        return _new(Line, (*line[:5], amount, line[6], *steps))
 
     def band_lines(self, tier: _Tier, item: str, bands: tuple, measured: Decimal, month: int,
                    told: _Told | None, consumed: dict | None, more: tuple = ()) -> tuple:
         """The lines of a tiered price (`rules.tiered`), each with its band's unit and, with
         `told`, its steps (`charges.band_steps`)."""
         terms = tier.plan.items[item]
-        held = self.band_parts.get((tier.name, item))
-        if held is None:  # each band's price, unit and rule, by (band, flat fee or not)
-            held = self.band_parts[(tier.name, item)] = (terms.tiering != "graduated", {
-                (index, flat): (band_price(terms, index, flat), band_unit(terms, index, flat),
-                                terms.bands[index].rule)
-                for index in range(len(terms.bands)) for flat in (False, True)})
-        volume, parts = held
+        volume, parts = self.band_parts_of(tier, item)
         out = []
         for index, quantity, amount, flat in tiered(measured, bands, volume, self.currency):
-            price, unit, rule = parts[index, flat]
-            line = _new(_FeeLine, ("tier", item, tier.name, Decimal(quantity), price, amount,
-                                   rule))
-            line.unit = unit
-            line.steps = () if told is None else (
-                self.measurement(item, month, measured, told, consumed) + more
-                + band_steps(self.round_shows[item], terms, bands, index, measured, quantity,
-                             amount, flat, self.currency))
-            out.append(line)
+            out.append(self.band_line(
+                parts[index, flat], band_quantity(terms, index, quantity, flat), amount,
+                () if told is None else (
+                    self.measurement(item, month, measured, told, consumed) + more
+                    + band_steps(self.round_shows[item], terms, bands, index, measured,
+                                 quantity, amount, flat, self.currency))))
         return tuple(out)
+
+    def band_parts_of(self, tier: _Tier, item: str) -> tuple[bool, dict]:
+        """Whether a tiered price is by volume (else graduated), and each band's item, plan,
+        price, unit and rule by (band, flat fee or not), kept in `band_parts`."""
+        held = self.band_parts.get((tier.name, item))
+        if held is None:
+            terms = tier.plan.items[item]
+            held = self.band_parts[(tier.name, item)] = (terms.tiering != "graduated", {
+                (index, flat): (item, tier.name, band_price(terms, index, flat),
+                                band_unit(terms, index, flat), terms.bands[index].rule)
+                for index in range(len(terms.bands)) for flat in (False, True)})
+        return held
+
+    band_line_kind = _FeeLine  # (the generated months make band lines in place, as `band_line`)
+
+    @staticmethod
+    def band_line(part: tuple, quantity, amount: Decimal, steps: tuple = ()) -> Line:
+        """A tiered price's line (`rules.tiered`'s charge of `quantity` for `amount`) from its
+        band's `part` (`band_parts_of`), with its unit and `steps`."""
+        item, plan, price, unit, rule = part
+        line = _new(_FeeLine, ("tier", item, plan, Decimal(quantity), price, amount, rule))
+        line.unit = unit
+        line.steps = steps
+        return line
+
+    def payment_lines(self, tier: _Tier, item: str, usage, month: int, measured: Decimal,
+                      told: _Told | None, days: tuple | None = None) -> tuple:
+        """A transactions item's lines beside its bands (`charges.payment_lines`: the fee per
+        payment, the payments raised to their minimum or lowered to their cap), from the
+        month's payments in the account's `usage` (of its `days` only, 1-based, when given:
+        a month split between plans, `metering.measure_days`)."""
+        if usage is not None and type(usage) is not dict:
+            raise _Interpret
+        data = (usage or _NO_FIGURES).get(item, _NO_FIGURES)
+        payments = []
+        for on, amount in self.payments_of(data, item):
+            day = _instant(on)[1]
+            if day.year * 12 + day.month - 1 == month and (days is None or day.day in days):
+                payments.append(Fraction(amount))
+        steps = () if told is None else self.measurement(item, month, measured, told, None)
+        lines = payment_lines(self.catalog, tier.plan, _period(month), tier.plan.items[item],
+                              Measurement(Fraction(measured), Fraction(measured), steps,
+                                          tuple(payments)))
+        return self.charge_lines(list(lines))
+
+    def payments_of(self, data, item: str) -> list[tuple[Any, Decimal]]:
+        """A transactions meter's payments, (when, amount), each read as `event_days` reads
+        usage events."""
+        if type(data) is not dict:
+            raise _Interpret
+        events = data.get("events")
+        if not events:
+            return []
+        if type(events) is not list:
+            raise _Interpret
+        meter = self.meters[item]
+        out = []
+        for event in events:
+            if type(event) is not dict or event.keys() != _USAGE_EVENT_KEYS:
+                raise _Interpret
+            value = event["amount"]
+            out.append((event["on"], value if type(value) is Figure
+                        else self.checked(value, meter.unit)))
+        return out
+
 
     def addon_line(self, addons: tuple, steps: bool = False) -> Line:
         """The line of the add-on subscriptions decided at the last billed month's end:
@@ -1022,7 +1219,8 @@ class _Runner:
                        else self.measurement(item, month, measured, told, None) + more,)
         return _new(Ruling, ruling)
 
-    def pool_overs(self, tier: _Tier, usage, month: int) -> dict[str, tuple]:
+    def pool_overs(self, tier: _Tier, usage, month: int,
+                   on: tuple | None = None) -> dict[str, tuple]:
         """For each item drawing on a pool the plan includes: its figure beyond the pool (in its
         unit, `rules.pool_draw` of the day figures, `day_values`) and the pool's step
         (`charges.pool_step`)."""
@@ -1032,6 +1230,8 @@ class _Runner:
         for pool, amount, rates in tier.pools:
             days = [self.day_values((usage or _NO_FIGURES).get(member, _NO_FIGURES),
                                     self.meters[member], month) for member, _ in pool.members]
+            if on is not None:  # a plan's days of a month split between plans
+                days = [[figures[day - 1] for day in on] for figures in days]
             over = rules.pool_draw(days, rates, amount)
             totals = [sum(figures, _ZERO) for figures in days]
             show = _shown(pool.unit.name)
@@ -1077,31 +1277,36 @@ class _Runner:
         return [daily.get(day, _ZERO) for day in numbers]
 
     def measurement(self, item: str, month: int, measured: Decimal, told: _Told,
-                    consumed: dict | None) -> tuple:
+                    consumed: dict | None, values: list | None = None) -> tuple:
         """The steps of a meter's figure `measured` for `month` (`metering.measure_steps`) from
         the day figures an explained walk kept (`told`); an item decided event by event
-        (`consumed`) is measured by the use allowed, as the interpreter measures it."""
+        (`consumed`) is measured by the use allowed, as the interpreter measures it. `values`:
+        the day figures measured, when they are some of the month's (not kept)."""
         meter = self.meters[item]
         key = month * self.width + meter.offset
-        steps = told.measured.get(key)
+        steps = None if values is not None else told.measured.get(key)
         if steps is None:
             model = self.catalog.meters[item]
             data = told.data.get(item, _NO_FIGURES)
             sources = source_texts(len(data.get("intervals", ())), len(data.get("daily", ())),
-                                   len(data.get("snapshots", ())), len(data.get("events", ())))
+                                   len(data.get("snapshots", ())), len(data.get("events", ())),
+                                   model.source == "transactions")
             daily: Any
             if consumed and item in consumed:
                 daily = {1: consumed[item]}
                 sources += ("usage allowed by the quota",)
             else:  # the month's day figures, kept when `figures` read them
                 daily = told.days.get(key, _NO_FIGURES)
-            values = self.in_order(daily, month)
+            kept = values is None
+            if values is None:
+                values = self.in_order(daily, month)
             total = sum(values)
             raw = (total if model.monthly in (None, "sum") else rules.monthly(
                 model.monthly, Fraction(total),
                 Fraction(max(values)) if model.monthly == "maximum" else None, len(values)))
-            steps = told.measured[key] = measure_steps(model, sources, values, total, raw,
-                                                       measured, _same)
+            steps = measure_steps(model, sources, values, total, raw, measured, _same)
+            if kept:
+                told.measured[key] = steps
         return steps
 
     def day_peaks(self, data: dict, meter: _Meter, month: int) -> list[tuple[dt.date, Any]]:
@@ -1379,6 +1584,8 @@ class _Runner:
         status = record.get("status", "active")
         if status != "active" and status != "suspended":  # (a list is no status either)
             raise _Interpret
+        if "currency" in record and record["currency"] != self.currency:
+            raise _Interpret  # another currency's runner bills it, or the interpreter refuses it
         month = self.first_month
         # a key given is read, even when its value is null (the interpreter refuses that)
         if "since" in record:
@@ -1471,6 +1678,7 @@ class _Runner:
             consumed: dict[str, Decimal] | None = None
             if timed:
                 consumed = {}
+                consumed_on: dict[tuple[str, int], Decimal] = {}  # the same by (item, day)
                 notified: dict[tuple[str, str], set[int]] = {}
                 uses = self.uses_in(timed, month)
                 if uses:
@@ -1520,7 +1728,7 @@ class _Runner:
                     while True:  # on the plan of the instant, then on each it moves up to
                         upgrade = self.take(tier, item, amount, moment, index, consumed,
                                             notified, caps, policy, next_first, trace, made_on,
-                                            told)
+                                            told, consumed_on)
                         if upgrade is None:
                             break
                         amount, higher, charge, charged_by = upgrade
@@ -1547,7 +1755,7 @@ class _Runner:
                             segments = switched(
                                 segments or [Segment(1, tier.name, "start", None)],
                                 _period(month), asked, moment, change.charge, change.rule,
-                                change.refund)
+                                change.refund, change.whole_month)
                             tier = self.tiers[asked]
                             joined = joined_plans(joined, moment.day if moment > _period(
                                 month).start else 1, asked)
@@ -1601,6 +1809,11 @@ class _Runner:
                             "status", name, day, new, "status-" + new, self.suspension_rule,
                             day)))
                     status = new
+            split = None  # the plans billing the month's usage, each on its days
+            if segments is not None and ("usage" in record or month in uptimes):
+                parts = usage_plans(segments, self.days_of(month))
+                if split_matters(self.catalog, parts):
+                    split = [(self.tiers[name], days) for name, days in parts]
             dated = False  # whether a decision made below falls before the month's last day
             if consumed:
                 for item, used in consumed.items():
@@ -1637,7 +1850,7 @@ class _Runner:
                     tier, figures, month, fee_lines[plan], addons, uptimes.get(month), last_day,
                     trace, consumed, record.get("usage"), fees, told, seats,
                     None if segments is None else days_on(segments, plan, self.days_of(month)),
-                    limit, bought)
+                    limit, split, consumed_on if timed else None, bought)
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)
@@ -1722,14 +1935,15 @@ class _Runner:
     def take(self, tier: _Tier, item: str, amount: Decimal, moment: dt.datetime, index: int,
              used: dict[str, Decimal], notified: dict, caps: dict, policy: str | None,
              resets: dt.date, trace: bool, made: list,
-             told: _Told | None = None) -> tuple | None:
+             told: _Told | None = None, by_day: dict | None = None) -> tuple | None:
         """One use of an item decided event by event on the account's plan then, as
         `quota.consume` takes it: `quota.take_use` decides, this adds what was allowed to `used`
         and appends the decisions to `made` (with `trace`, each carrying what its reason
         states). When an `auto_upgrade` policy moves the account to the next plan
         (`quota.auto_upgrade`): (the rest of the use, that plan, how the change is charged and
         by which rule), which the walk applies before taking the rest there; else None. With
-        `told`, each decision carries its steps too."""
+        `told`, each decision carries its steps too. `by_day`: what was allowed, also by
+        (item, day of the month), for a month split between plans."""
         before = used.get(item, _ZERO)
         used[item] = before
         if not amount > 0:
@@ -1755,6 +1969,8 @@ class _Runner:
             return None
         assert terms is not None
         after = before + taken.taken
+        if by_day is not None:
+            by_day[item, day.day] = by_day.get((item, day.day), _ZERO) + taken.taken
         for number in taken.notices:  # (due only under a quota rule)
             assert rule is not None
             sent.add(number)
@@ -1838,17 +2054,23 @@ class _Runner:
         return {name: quantity for name, quantity in held.items() if quantity}
 
     def add_on_bill(self, month: int, plan: str, quantities: dict) -> tuple[tuple, dict]:
-        """A month's add-on lines (`addons.add_on_lines`) and what the add-ons add to each
-        item's included amount, in the meter's unit, with its step (`addons.included`)."""
+        """A month's add-on lines (`addons.add_on_lines`), and the add-ons' day quantities."""
         period = _period(month)
-        lines = self.charge_lines(add_on_rules.add_on_lines(self.catalog, period, plan, quantities))
+        lines = self.charge_lines(add_on_rules.add_on_lines(self.catalog, period, plan,
+                                                           quantities))
+        return lines, quantities
+
+    def add_on_included(self, month: int, quantities: dict, days: tuple | None) -> dict:
+        """What the add-ons held add to each item's included amount, in the meter's unit, with
+        its step (`addons.included`), for the whole month or a plan's `days` of it."""
         more = {}
         for name in {item for add_on in self.catalog.add_ons.values()
                      for item in add_on.includes}:
-            amount, step = add_on_rules.included(self.catalog, quantities, period.days, name)
+            amount, step = add_on_rules.included(self.catalog, quantities, self.days_of(month),
+                                                 name, days)
             if step is not None:
                 more[name] = (self.catalog.meters[name].unit.from_base(amount), step)
-        return lines, more
+        return more
 
     def timeline_events(self, events) -> list:
         """The account's status changes and plan change requests as (instant, UTC day, status
@@ -1984,7 +2206,8 @@ class _Runner:
             read = quick_converter.structure(value, Amount)
         except Exception:  # noqa: BLE001 - whatever it is, the interpreter says what is wrong
             raise _Interpret from None
-        if read.unit not in (None, self.currency) or read.value < 0:
+        if read.unit not in (None, self.currency) or read.value < 0 or not in_minor_units(
+                read.value, self.currency):
             raise _Interpret
         return read.value
 
@@ -2299,6 +2522,8 @@ class _Runner:
             value = event["amount"]
             if type(value) is not Figure:
                 value = self.checked(value, meter.unit)
+            if meter.paid is not None and not in_minor_units(value, meter.paid):
+                raise _Interpret  # finer than a cent: the reader says so
             if day not in days:
                 days[day] = value
             elif largest:
@@ -2423,6 +2648,8 @@ class _Runner:
         ratio = self.unit_cache.get(key, False)
         if ratio is False:
             written = lookup(self.catalog.units, word)
+            if written is None and word == unit.name:  # a payment's currency (`12.00 USD`)
+                written = unit
             ratio = None
             if written is not None and written.dimension == unit.dimension:
                 ratio = exact_decimal(written.factor / unit.factor)
@@ -2544,6 +2771,42 @@ class _Interpreted:
         out: list[Outcome] = []
         for record in records:
             out += self(record)
+        return out
+
+
+class _ByCurrency:
+    """The runner of a catalog priced in several currencies: each record billed by the runner of
+    its `currency` (the first currency's for a record naming none, or naming one the catalog
+    does not price in, which that runner hands to the interpreter to refuse)."""
+
+    def __init__(self, runners: dict[str, Any], default: str):
+        self.runners = runners
+        self.default = runners[default]
+
+    def of(self, record: dict):
+        currency = record.get("currency") if type(record) is dict else None
+        return self.runners.get(currency, self.default) if type(currency) is str else self.default
+
+    def __call__(self, record: dict) -> list[Outcome]:
+        return self.of(record)(record)
+
+    def bill_record(self, record: dict) -> list[Outcome]:
+        return self.of(record).bill_record(record)
+
+    def bills(self, record: dict, explain: bool = False) -> list[Bill]:
+        return self.of(record).bills(record, explain)
+
+    def json_lines(self, record: dict, explain: bool = False) -> list[str]:
+        return self.of(record).json_lines(record, explain)
+
+    def traced(self, record: dict, explain: bool = False) -> list:
+        return self.of(record).traced(record, explain)
+
+    def batch(self, records: Iterable[dict]) -> list[Outcome]:
+        out: list[Outcome] = []
+        with localcontext(EXACT):
+            for record in records:
+                out += self.of(record).bill_record(record)
         return out
 
 

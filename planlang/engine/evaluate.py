@@ -63,6 +63,7 @@ def interpret(catalog: Catalog, account: Account | Prepared, periods: Sequence[P
     if not parsed and not catalog.records:
         return []
     prepared = account if isinstance(account, Prepared) else _prepared(catalog, account)
+    catalog = catalog.priced_in(prepared.account.currency)  # every amount in its currency
     if catalog.records:  # daily billing records, subscriber by subscriber
         from planlang.engine.subscribers import SubscriberSource, bill_record_periods
 

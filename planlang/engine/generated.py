@@ -52,7 +52,7 @@ import textwrap
 from collections.abc import Callable
 from decimal import Context, Decimal, localcontext
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from planlang import money
 from planlang.engine import outcomes, rules
@@ -88,6 +88,7 @@ class _Writer:
         self.by_id: dict[int, str] = {}
         self.base = 0  # added to every line's indent
         self.giving = False  # whether an outcome is the entry point's (see `give`)
+        self.decimals: set[str] = set()  # the names the rule being written holds Decimals in
         self.gives: dict[int, str] = {}  # line number: the outcome given there
 
     def give(self, indent: int, outcome: str, comment: str = "") -> None:
@@ -131,6 +132,7 @@ def one_month(runner: _Runner):
         checked=runner.checked, Figure=Figure, NOTHING=runner.nothing, fallback=runner.fallback,
         Decimal=Decimal,
         month_figure=runner.month_figure, uptimes=runner.uptimes, refund=runner.refund,
+        FeeLine=runner.band_line_kind,
     )
     meters = [(i, name, runner.meters[name]) for i, name in enumerate(runner.meter_names)]
     at = _Months(out, runner, loop=False)
@@ -167,11 +169,17 @@ def one_month(runner: _Runner):
     refunds = any(tier.sla is not None for tier in runner.tiers.values())
     if refunds:
         out(1, "uptime = record.get('uptime')")
+    priced = bool(runner.catalog.priced)  # several currencies: the record may name its own
+    if priced:
+        out(1, "currency = record.get('currency')")
     out(1, "if len(record) != 2 + (status is not None) + (usage is not None) + "
-        "(lookback is not None)" + (" + (uptime is not None):" if refunds else ":"))
+        "(lookback is not None)" + (" + (uptime is not None)" if refunds else "")
+        + (" + (currency is not None)" if priced else "") + ":")
     out.give(2, "walk(record, trace)[0]", "  # a timeline, a start date, ...: the general walk")
     out(1, "if type(name) is not str or not name:")
     out(2, "raise I")
+    if priced:
+        _currency(out, 1)
     out(1, "if status is not None and status != 'active' and status != 'suspended':")
     out(2, "raise I")
     for index, _, _ in meters:
@@ -267,6 +275,12 @@ def one_month(runner: _Runner):
     return function
 
 
+def _currency(out: _Writer, indent: int) -> None:
+    """The record's currency, where the catalog prices in several: this runner's, or none."""
+    out(indent, "if currency is not None and currency != CURRENCY:")
+    out(indent + 1, "raise I  # another currency's runner bills it, or the interpreter refuses it")
+
+
 def months(runner: _Runner):
     """The generated function billing an account record for `runner`'s months (several): record
     -> its `Outcome`s, one per period asked, from the interpreter when the record is outside the
@@ -289,6 +303,7 @@ def months(runner: _Runner):
         fallback=runner.compiled._fallback, ASKED=runner.asked, TIERS=runner.tiers,
         timeline_events=runner.timeline_events, lookback_of=runner.lookback,
         run_figures=runner.run_figures, uptimes=runner.uptimes, refund=runner.refund,
+        Decimal=Decimal, FeeLine=runner.band_line_kind,
     )
     at = _Months(out, runner, loop=True)
     meters = [(i, name, runner.meters[name]) for i, name in enumerate(runner.meter_names)]
@@ -296,7 +311,8 @@ def months(runner: _Runner):
     days = out.constant({day: month - first for month, written in runner.day_sets
                          for day in written}, "days")
     refunds = any(tier.sla is not None for tier in runner.tiers.values())
-    keys = ("status", "usage", "lookback", "timeline") + (("uptime",) if refunds else ())
+    keys = ("status", "usage", "lookback", "timeline") + (("uptime",) if refunds else ()) + (
+        ("currency",) if runner.catalog.priced else ())
 
     out(0, "def months(record, trace=False):")
     out(1, "try:")
@@ -310,6 +326,8 @@ def months(runner: _Runner):
     out(3, "return walk(record, trace)  # a start date, ...: the general walk")
     out(2, "if type(name) is not str or not name:")
     out(3, "raise I")
+    if runner.catalog.priced:
+        _currency(out, 2)
     out(2, "if status is None:")
     out(3, "status = 'active'")
     out(2, "elif status != 'active' and status != 'suspended':")
@@ -506,14 +524,15 @@ def _read_value(out: _Writer, indent: int, value: str, unit: str, texts: str = "
     """Source reading one figure as the general walk does: a `Figure` was checked when read;
     anything else is checked now (`_Runner.checked`), or raises `_Interpret`. Given `texts` (the
     runner's readings of figures written as text in the unit), a text read before is looked up
-    there first."""
+    there first. A whole number within the reader's bounds is taken as `checked` takes it."""
+    out(indent, f"if type({value}) is int and 0 <= {value} < "
+        f"{out.constant(_LARGEST_INT, 'LARGEST')}:  # a whole number, as `checked` reads it")
+    out(indent + 1, f"{value} = Decimal({value})")
     if texts:
-        out(indent, f"if type({value}) is str:")
+        out(indent, f"elif type({value}) is str:")
         out(indent + 1, f"read = {texts}.get({value})")
         out(indent + 1, f"{value} = checked({value}, {unit}) if read is None else read")
-        out(indent, f"elif type({value}) is not Figure:")
-    else:
-        out(indent, f"if type({value}) is not Figure:")
+    out(indent, f"elif type({value}) is not Figure:")
     out(indent + 1, f"{value} = checked({value}, {unit})")
 
 
@@ -620,6 +639,9 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
     if tier.bounded or tier.pools:  # a minimum or a cap on the month's charges, or a pool
         at.walk(1, "a minimum or a cap on the charges, or a pool")
         return
+    if tier.paid:  # each payment's fee and bounds (`_Runner.payment_lines`), in the walk
+        at.walk(1, "payments")
+        return
     # whether the evaluated months' usage is kept (in the loop: always, from month to month)
     history = at.loop or _lookback(out, runner, tier)
     if runner.suspend and not at.loop:
@@ -638,7 +660,6 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
                                                        runner.currency), "fee_total")
     fee = at.constant(lambda month: runner.info(month)[3][plan], "fee_line")
     extras = sum(bool(priced) for *_, priced, _, _, _ in tier.items)
-    banded = any(type(priced) is tuple for *_, priced, _, _, _ in tier.items)
     more = tier.sla is not None or extras  # whether lines may follow the fee and the add-ons
     # the add-on subscriptions the last billed month decided (in the loop): the month's lines
     # and total with them the same for every account with as many (`runner.addon_bill`)
@@ -658,7 +679,7 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
     elif more:
         out(1, f"lines = {lines}")  # …to which lines may be added
     # one extra alone: the lines known where it is added, and their total worked out there
-    one = extras == 1 and tier.sla is None and not addons and not banded
+    one = extras == 1 and tier.sla is None and not addons
     if one:
         out(1, f"total = {total}")
     alone = not addons  # whether `lines` is still the fee line alone wherever this extra is added
@@ -671,10 +692,8 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
                 at.walk(indent + 1, "a usage-over-limit decision")
 
             _call(out, rules.over_ceiling, [_name(f"m{index}"), ceiling], over)
-        if type(priced) is tuple:  # a tiered price: its lines from `rules.tiered`, as the walk's
-            out(1, f"lines += {out.constant(runner.band_lines, 'band_lines')}("
-                f"{out.constant(tier, 'tier')}, {item!r}, {out.constant(priced, 'bands')}, "
-                f"m{index}, {at.months[0]}{' + i' if at.loop else ''}, None, None)")
+        if type(priced) is tuple:  # a tiered price: `rules.tiered` in place, a line per charge
+            _tiered(out, runner, tier, at, index, item, priced, fee if one else None)
             alone = False
         elif priced:
             price_name = out.constant(price, "price")
@@ -824,6 +843,77 @@ def _plan(out: _Writer, runner: _Runner, tier: _Tier, at: _Months) -> None:
     at.give(1, f"Outcome((name, {at.key}, {plan!r}, scheduled, {total}, {lines}, "
             "decisions, runner, record))",
             ("plan = scheduled",) + (("addons = count",) if overflow is not None else ()))
+
+
+def _tiered(out: _Writer, runner: _Runner, tier: _Tier, at: _Months, index: int, item: str,
+            bands: tuple, fee: str | None) -> None:
+    """A tiered price's lines (`rules.tiered`, written in place): a charge whose figures are
+    the same for every account (a band below the month's figure, whole) a line made here, once;
+    the others made for the account (`_Runner.band_line`). With `fee` (the fee line's source:
+    the price is the plan's only charge), the month's lines are the fee's and these, their
+    total `rules.bill_total` written in place; else they are added to `lines`."""
+    volume, parts = runner.band_parts_of(tier, item)
+
+    def charged(value: ast.expr, indent: int) -> None:
+        """The lines of `rules.tiered`'s charges: a tuple written out of (band, quantity,
+        amount, flat), the band and flat constants; anything else, the walk's `band_lines`."""
+        charges = _charges(out, value)
+        if charges is None:
+            out(indent, f"lines += {out.constant(runner.band_lines, 'band_lines')}("  # called
+                f"{out.constant(tier, 'tier')}, {item!r}, {out.constant(bands, 'bands')}, "
+                f"m{index}, {at.months[0]}{' + i' if at.loop else ''}, None, None)")
+            if fee is not None:
+                out(indent, "total = bill_total(lines, CURRENCY)")
+            return
+        if not charges:
+            return
+        names = []
+        for number, (band, flat, quantity, amount) in enumerate(charges):
+            part = parts[band, flat]
+            known = _known(out, quantity), _known(out, amount)
+            if all(type(figure) in _FOLDED for figure in known):  # the same for everyone
+                names.append(out.constant(runner.band_line(part, *known), "band_line"))
+                continue
+            name = f"line{number}"  # as `_Runner.band_line` makes it
+            names.append(name)
+            item_name, plan, price, unit, rule = part
+            counted = ast.unparse(quantity)
+            if not (isinstance(quantity, ast.Name) and quantity.id in out.decimals):
+                counted = f"Decimal({counted})"
+            out(indent, f"{name} = new(FeeLine, ('tier', {item_name!r}, {plan!r}, {counted}, "
+                f"{out.constant(price, 'price')}, {ast.unparse(amount)}, "
+                f"{out.constant(rule, 'rule')}))")
+            out(indent, f"{name}.unit = {unit!r}")
+            out(indent, f"{name}.steps = ()")
+        if fee is None:
+            out(indent, f"lines += ({', '.join(names)},)")
+            return
+        if at.loop:  # the month's fee line, taken from the tuple of them
+            out(indent, f"fee = {fee}")
+        named: list[ast.expr] = [_name("fee" if at.loop else fee), *map(_name, names)]
+        out(indent, f"lines = ({', '.join(map(ast.unparse, named))})")
+        _call(out, rules.bill_total, [ast.Tuple(named, ast.Load()), runner.currency],
+              lambda value, where: out(where, f"total = {ast.unparse(value)}"), indent)
+
+    _call(out, rules.tiered, [_name(f"m{index}"), bands, volume, runner.currency], charged,
+          decimals=(f"m{index}",))
+
+
+def _charges(out: _Writer, value: ast.expr) -> list[tuple[int, bool, ast.expr, ast.expr]] | None:
+    """`rules.tiered`'s charges as written out: (band, flat, the quantity's source, the
+    amount's), the band and flat constants; None for anything else."""
+    if not _tuple(value):
+        return None
+    charges = []
+    for charge in value.elts:
+        if not (_tuple(charge) and len(charge.elts) == 4):
+            return None
+        band, quantity, amount, flat = charge.elts
+        index, fee = _known(out, band), _known(out, flat)
+        if type(index) is not int or type(fee) is not bool:
+            return None
+        charges.append((index, fee, quantity, amount))
+    return charges
 
 
 def _ruling_of(runner: _Runner, month: int, kind: str, subject: str, code: str,
@@ -986,22 +1076,27 @@ def _pure(node: ast.expr) -> bool:
 
 
 def _call(out: _Writer, function: Callable, arguments: list, then: Callable,
-          indent: int = 1) -> None:
+          indent: int = 1, decimals: tuple[str, ...] = ()) -> None:
     """`function(*arguments)` in a plan's steps: written in place, or called when it cannot be.
-    `arguments`: names of the generated function (`_name`), tuples of them, or constants.
-    `then` writes what follows from a value the call gives: `then(expression, indent)`."""
-    inline = _Inline(out)
+    `arguments`: names of the generated function (`_name`), tuples of them, or constants;
+    `decimals`: those of the names that hold `Decimal`s. `then` writes what follows from a
+    value the call gives: `then(expression, indent)`."""
+    inline = _Inline(out, decimals)
     code = getattr(function, "__code__", None)
     hints = [*(code.co_varnames[:code.co_argcount] if code else ()), *["k"] * len(arguments)]
     nodes = [a if isinstance(a, ast.expr) else inline.constant(a, hint)
              for a, hint in zip(arguments, hints, strict=False)]
     mark = len(out.lines)
+    outer, out.decimals = out.decimals, inline.decimals  # (for `then`, while this call is written)
     try:
         inline.write(function, nodes, indent, then)
     except _Unwritable:
         del out.lines[mark:]
         callee = _name(out.constant(function, function.__name__))
+        out.decimals = set()
         then(ast.Call(callee, nodes, []), indent)
+    finally:
+        out.decimals = outer
 
 
 def _uses(out: _Writer, name: str, function: Callable, arguments: list) -> bool:
@@ -1030,13 +1125,63 @@ def _definition(function: Callable) -> ast.FunctionDef:
 class _Inline:
     """Writes a rule's call in place (see above)."""
 
-    def __init__(self, out: _Writer) -> None:
+    def __init__(self, out: _Writer, decimals: tuple[str, ...] = ()) -> None:
         self.out = out
         self.start = len(out.lines)
         self.called: set[int] = set()  # (ids of) calls of rules that could not be written in place
+        self.written: set[str] = set()  # the rules' locals named so far (each assigned once)
+        self.decimals: set[str] = set(decimals)  # the names known to hold `Decimal`s
 
     def known(self, node: ast.expr) -> Any:
         return _known(self.out, node)
+
+    def local(self, function: Callable, name: str) -> ast.Name:
+        """A name for the rule's local `name` (`tiered_low`) not given before in this call: each
+        name is assigned once, so a tuple written out of names keeps its values wherever it is
+        used."""
+        base = written = f"{function.__name__}_{name}"
+        number = 1
+        while written in self.written:
+            number += 1
+            written = f"{base}_{number}"
+        self.written.add(written)
+        return _name(written)
+
+    def assign(self, names: list[str], value: ast.expr, indent: int) -> None:
+        """`names = value` written, the names' kind kept when they hold `Decimal`s (`decimal`)."""
+        self.out(indent, f"{', '.join(names)} = {ast.unparse(_plain(value))}")
+        if len(names) == 1 and self.decimal(value):
+            self.decimals.add(names[0])
+        elif len(names) == 2 and isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+                and value.func.id == "divmod" and len(value.args) == 2 and not value.keywords \
+                and self.decimal(ast.BinOp(value.args[0], ast.Mod(), value.args[1])):
+            self.decimals.update(names)  # `divmod` of Decimals: two Decimals
+
+    def decimal(self, node: ast.expr) -> bool:
+        """Whether `node` gives a `Decimal` (or raises): a name known to hold one, a constant
+        one, a sum, difference, product or remainder of Decimals and whole numbers with a
+        Decimal among them, or either of two such."""
+        if isinstance(node, ast.Name):
+            return node.id in self.decimals or isinstance(self.known(node), Decimal)
+        if isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub, ast.Mult, ast.Mod):
+            sides = (node.left, node.right)
+            return any(self.decimal(side) for side in sides) and all(
+                self.decimal(side) or type(self.known(side)) is int for side in sides)
+        if isinstance(node, ast.IfExp):
+            return self.decimal(node.body) and self.decimal(node.orelse)
+        return False
+
+    def spelled(self, function: Callable, target: str, value: ast.expr, indent: int) -> ast.expr:
+        """A tuple written out (`_tuple`) as a tuple of names and constants: each item that is
+        neither (nor such a tuple) named first, in the order Python evaluates them."""
+        if isinstance(value, (ast.Name, ast.Constant)):
+            return value
+        if _tuple(value):
+            return ast.Tuple([self.spelled(function, target, item, indent)
+                              for item in value.elts], ast.Load())
+        name = self.local(function, f"{target}_item")
+        self.assign([name.id], value, indent)
+        return name
 
     def constant(self, value: Any, hint: str = "k") -> ast.expr:
         """A constant in the source: a literal for a string, a whole number, a truth value or
@@ -1085,18 +1230,21 @@ class _Inline:
                 if isinstance(statement.value, (ast.Name, ast.Constant)):
                     scope[statement.name] = statement.value
                 else:
-                    scope[statement.name] = _name(f"{function.__name__}_{statement.name}")
-                    out(indent, f"{ast.unparse(scope[statement.name])} = "
-                        f"{ast.unparse(_plain(statement.value))}")
+                    scope[statement.name] = self.local(function, statement.name)
+                    self.assign([scope[statement.name].id], statement.value, indent)
                 continue
             if isinstance(statement, ast.If):
                 self.branch(function, statement, rest, scope, indent, then)
                 return
             if isinstance(statement, ast.Pass):
                 continue
+            if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                statement = ast.Assign([statement.target], statement.value)  # `x: tuple = ()`
             if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name) \
-                    and isinstance(statement.value, ast.Constant) \
-                    and type(statement.value.value) is int:  # `whole += 1`: a number's
+                    and ((isinstance(statement.value, ast.Constant)
+                          and type(statement.value.value) is int)  # `whole += 1`: a number's
+                         or (isinstance(statement.op, ast.Add)
+                             and _tuple(scope.get(statement.target.id)))):  # a tuple's, added
                 statement = ast.Assign([ast.Name(statement.target.id, ast.Store())], ast.BinOp(
                     ast.Name(statement.target.id, ast.Load()), statement.op, statement.value))
             if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
@@ -1111,14 +1259,16 @@ class _Inline:
                     and not _locals_in(function, value))):
                 scope[target.id] = value  # a constant, or a list of names: written where used
                 continue
+            if isinstance(target, ast.Name) and _tuple(value):  # kept, its items named
+                scope[target.id] = self.spelled(function, target.id, value, indent)
+                continue
             names = [n.id for n in (target.elts if isinstance(target, ast.Tuple) else [target])
                      if isinstance(n, ast.Name)]
             if len(names) != (len(target.elts) if isinstance(target, ast.Tuple) else 1):
                 raise _Unwritable(ast.unparse(statement))
             for name in names:
-                scope[name] = _name(f"{function.__name__}_{name}")
-            written = ", ".join(ast.unparse(scope[name]) for name in names)
-            out(indent, f"{written} = {ast.unparse(_plain(value))}")
+                scope[name] = self.local(function, name)
+            self.assign([ast.unparse(scope[name]) for name in names], value, indent)
         then(ast.Constant(None), indent)  # the end of the function: None
 
     def branch(self, function: Callable, statement: ast.If, rest: list[ast.stmt], scope: dict,
@@ -1153,11 +1303,14 @@ class _Inline:
 
         def returned(value: ast.expr, at: int) -> None:
             inner = dict(scope)
+            value = _joined(value)
             if self.known(value) is not _NOT_KNOWN:
                 inner[target] = value
+            elif _tuple(value):  # kept, its items named
+                inner[target] = self.spelled(function, target, value, at)
             else:
-                inner[target] = _name(f"{function.__name__}_{target}")
-                self.out(at, f"{ast.unparse(inner[target])} = {ast.unparse(_plain(value))}")
+                inner[target] = self.local(function, target)
+                self.assign([inner[target].id], value, at)
             self.block(function, rest, inner, at, then)
 
         self.hoist(value, indent, returned)
@@ -1184,7 +1337,7 @@ class _Inline:
         if not (isinstance(call, ast.Call) and _inlined(self.known(call.func))
                 and id(call) not in self.called):  # evaluated before a call: named first
             name = f"value__{len(self.out.lines)}"
-            self.out(indent, f"{name} = {ast.unparse(_plain(call))}")
+            self.assign([name], call, indent)
             self.hoist(_put(value, call, _name(name), self.called), indent, then)
             return
 
@@ -1194,7 +1347,7 @@ class _Inline:
             if _simple(result) or self.first(named) is None:
                 named = _put(value, call, result, self.called)  # the result, where the call was
             else:  # named, so that the next call comes before anything is worked out with it
-                self.out(at, f"{name} = {ast.unparse(_plain(result))}")
+                self.assign([name], result, at)
             self.hoist(named, at, then)
 
         self.call(call, indent, returned)
@@ -1213,10 +1366,20 @@ class _Inline:
         arguments: list[ast.expr] = []
         for parameter, argument in zip(parameters, call.args, strict=True):
             if not (isinstance(argument, _Lazy) or _simple(argument)):
-                name = f"{callee.__name__}_{parameter.arg}"
-                self.out(indent, f"{name} = {ast.unparse(_plain(argument))}")
-                argument = _name(name)
+                name = self.local(callee, parameter.arg)
+                self.assign([name.id], argument, indent)
+                argument = name
             arguments.append(argument)
+        values = [self.known(argument) for argument in arguments]
+        if all(type(value) in _FOLDED for value in values):  # the same for every account
+            try:
+                with localcontext(money.EXACT):
+                    result = _literal(self, callee(*values))
+            except (ArithmeticError, TypeError, ValueError):  # the account's to raise, where it is
+                result = None
+            if result is not None:
+                then(result, indent)
+                return
         mark = len(self.out.lines)
         try:
             self.write(callee, arguments, indent, then)
@@ -1231,15 +1394,30 @@ class _Inline:
         """`for item in items:` over a tuple written out (or a generator over one): its body
         once for each item, in turn."""
         items = self.expression(function, statement.iter, scope)
-        if (statement.orelse or not isinstance(statement.target, ast.Name)
-                or not isinstance(items, ast.Tuple) or any(
-                    isinstance(node, (ast.Break, ast.Continue)) for node in ast.walk(statement))):
+        known = self.known(items)
+        if type(known) is tuple:  # a constant's items, each a constant
+            items = ast.Tuple([self.constant(item) for item in known], ast.Load())
+        if (statement.orelse or not isinstance(items, ast.Tuple) or any(
+                isinstance(node, (ast.Break, ast.Continue)) for node in ast.walk(statement))):
             raise _Unwritable(ast.unparse(statement))
-        name = statement.target.id
         body: list[ast.stmt] = []
         for item in items.elts:
-            body += [_Bind(name, item), *statement.body]
+            body += [*self.binds(statement.target, item), *statement.body]
         self.block(function, body + rest, scope, indent, then)
+
+    def binds(self, target: ast.expr, item: ast.expr) -> list[ast.stmt]:
+        """The loop's names bound to an item (`_Bind`): one name, or the names of a tuple of
+        them (`index, (end, price)`) unpacking a constant or a tuple written out."""
+        if isinstance(target, ast.Name):
+            return [_Bind(target.id, item)]
+        known = self.known(item)
+        if type(known) is tuple:
+            item = ast.Tuple([self.constant(value) for value in known], ast.Load())
+        if not (isinstance(target, ast.Tuple) and isinstance(item, ast.Tuple)
+                and not isinstance(item, _Lazy) and len(target.elts) == len(item.elts)):
+            raise _Unwritable(ast.unparse(target))
+        return [bind for part, value in zip(target.elts, item.elts, strict=True)
+                for bind in self.binds(part, value)]
 
     def expression(self, function: Callable, node: ast.expr, scope: dict) -> ast.expr:
         """`node` with the rule's names replaced (an argument, a local's own name, a module
@@ -1325,11 +1503,27 @@ class _Specialise(ast.NodeTransformer):
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) \
                 and _display(node.value):
             return _slice(node)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) \
+                and isinstance(table := known(node.value), dict) \
+                and type(key := known(node.slice)) in _FOLDED and key in table:
+            return self.inline.constant(table[key])  # `_QUANTUM[currency]`: a module's table
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords \
                 and len(node.args) == 1 and _display(node.args[0]):
             return _of_display(node.func.id, node.args[0], node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords \
+                and len(node.args) == 1 and node.func.id in _COUNTED \
+                and type(value := known(node.args[0])) is tuple:  # `len(bands)`, `enumerate`
+            return self.inline.constant(_COUNTED[node.func.id](value))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords \
+                and node.func.id == "isinstance" and len(node.args) == 2 \
+                and known(node.args[1]) is Decimal and self.inline.decimal(node.args[0]):
+            return ast.Constant(True)  # a Decimal's kind
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return _joined(node)
         elif isinstance(node, ast.IfExp):
             node.test = _truth(self.inline, node.test)
+            if type(value := known(node.test)) in _FOLDED:  # decided here
+                return node.body if value else node.orelse
         elif isinstance(node, ast.UnaryOp):
             value = known(node.operand)
             if type(value) in (int, bool) and isinstance(node.op, ast.Not):
@@ -1372,6 +1566,38 @@ class _Specialise(ast.NodeTransformer):
                 return values[0]
             values.pop(0)
         return values[0] if len(values) == 1 else ast.BoolOp(node.op, values)
+
+
+def _tuple(node: ast.expr | None) -> TypeGuard[ast.Tuple]:
+    """A tuple written out (not a generator's items), its items written out as they are."""
+    return (isinstance(node, ast.Tuple) and not isinstance(node, _Lazy)
+            and not any(isinstance(item, ast.Starred) for item in node.elts))
+
+
+def _joined(node: ast.expr) -> ast.expr:
+    """`(a, b) + (c,)`, of tuples written out: `(a, b, c)`; anything else as it is."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _joined(node.left)
+        if _tuple(left) and _tuple(node.right):
+            return ast.Tuple([*left.elts, *node.right.elts], ast.Load())
+    return node
+
+
+def _literal(inline: _Inline, value: Any) -> ast.expr | None:
+    """A rule's result worked out here as source: a constant (`_FOLDED`), or a tuple of them
+    written out; None for anything else (a `Move`, a list...: the rule is written in place)."""
+    if type(value) in _FOLDED:
+        return inline.constant(value)
+    if type(value) is tuple:
+        items = [_literal(inline, item) for item in value]
+        if all(item is not None for item in items):
+            return ast.Tuple([item for item in items if item is not None], ast.Load())
+    return None
+
+
+# built-ins of a constant tuple worked out here
+_COUNTED: dict[str, Callable[[tuple], Any]] = {"len": len,
+                                                "enumerate": lambda items: tuple(enumerate(items))}
 
 
 def _display(node: ast.expr) -> bool:

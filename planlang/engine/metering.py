@@ -94,17 +94,45 @@ def measure(meter: Meter, series: Series | None, period: Period) -> Measurement:
 
 
 def _measure(meter: Meter, series: Series, period: Period) -> Measurement:
-    days = period.dates()
     daily = _daily_figures(meter, series, period)
+    return _measured(meter, series.sources, [daily[d] for d in period.dates()],
+                     _payments(meter, series, period, None))
+
+
+def measure_days(meter: Meter, series: Series | None, period: Period,
+                 days: tuple[int, ...]) -> Measurement:
+    """A meter's figure over some of the period's days (`days`, 1-based, in order): its daily
+    figures of those days only, the monthly step over them (an average over their number), the
+    rounding; the figure of one plan's days when a period's usage is split between plans
+    (`timeline.usage_plans`)."""
+    series = series or Series()
+    daily = _daily_figures(meter, series, period)
+    dates = period.dates()
+    return _measured(meter, series.sources, [daily[dates[day - 1]] for day in days],
+                     _payments(meter, series, period, days))
+
+
+def _payments(meter: Meter, series: Series, period: Period,
+              days: tuple[int, ...] | None) -> tuple[Fraction, ...]:
+    """A transactions meter's payments in the period (of its `days` only, 1-based, when
+    given), in time order; nothing for any other meter."""
+    if meter.source != "transactions":
+        return ()
+    return tuple(amount for moment, amount in series.events
+                 if period.start <= moment < period.end
+                 and (days is None or moment.day in days))
+
+
+def _measured(meter: Meter, sources: tuple[str, ...], values: list[Fraction],
+              payments: tuple[Fraction, ...] = ()) -> Measurement:
+    """A meter's figure from its daily figures `values` (the days measured, in order) and, for
+    a transactions meter, its `payments` in those days."""
     monthly = meter.monthly or "sum"
-    values = [daily[d] for d in days]
     total, highest = sum(values, Fraction(0)), max(values)
-    raw = rules.monthly(monthly, total, highest, len(days))
-    value = rules.metered(monthly, total, highest, len(days), meter.round_direction,
+    raw = rules.monthly(monthly, total, highest, len(values))
+    value = rules.metered(monthly, total, highest, len(values), meter.round_direction,
                           meter.round_step)
-    payments = () if meter.source != "transactions" else tuple(
-        amount for moment, amount in series.events if period.start <= moment < period.end)
-    return Measurement(raw, value, measure_steps(meter, series.sources, values, total, raw,
+    return Measurement(raw, value, measure_steps(meter, sources, values, total, raw,
                                                  value, meter.unit.from_base), payments)
 
 

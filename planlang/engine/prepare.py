@@ -21,7 +21,17 @@ from planlang.engine.metering import Series
 from planlang.inputs.account import ACTIONS, Account, Amount
 from planlang.inputs.convert import InputError, parse_period
 from planlang.model import Catalog, Meter
-from planlang.money import MAX_DIGITS, MINOR_UNITS, exact, format_number, within_bounds
+from planlang.money import (
+    MAX_DIGITS,
+    MINOR_UNITS,
+    exact,
+    format_money,
+    format_number,
+    in_minor_units,
+    minor_unit,
+    round_money,
+    within_bounds,
+)
 from planlang.units import lookup
 
 
@@ -45,6 +55,12 @@ class Prepared:
 @exact
 def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[Problem]]:
     problems: list[Problem] = []
+    declared = catalog.currencies or (catalog.currency,)
+    if account.currency is not None and account.currency not in declared:
+        problems.append(Problem(("currency",), "PL428", f"catalog `{catalog.name}` does not "
+                                f"price in `{account.currency}`",
+                                help="its currencies: " + ", ".join(declared)))
+    catalog = catalog.priced_in(account.currency)  # the account's amounts are in its currency
     if account.plans:
         _check_plans(catalog, account, problems)
     elif catalog.plans and not account.plan:
@@ -173,6 +189,13 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
         problems.append(Problem(("spending_limit",), "PL414",
                                 f"a spending limit is money in `{catalog.currency}`, zero or "
                                 f"more, not `{limit}`", help='e.g. `spending_limit: "50.00"`'))
+    elif limit is not None and not in_minor_units(limit.value, catalog.currency):
+        unit = format_money(minor_unit(catalog.currency), catalog.currency)
+        problems.append(Problem(("spending_limit",), "PL414",
+                                f"a spending limit in `{catalog.currency}` is a whole number of "
+                                f"{unit}, not `{limit}`",
+                                help=f"round it to {unit}, e.g. `spending_limit: "
+                                f"\"{round_money(limit.value, catalog.currency)}\"`"))
     for index, event in enumerate(account.timeline):
         path = ("timeline", index)
         given = [n for n in ACTIONS if getattr(event, n) is not None]
@@ -394,12 +417,14 @@ def _percent(amount: Amount, path, problems) -> Fraction | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def source_texts(intervals: int, daily: int, snapshots: int, events: int) -> tuple[str, ...]:
+def source_texts(intervals: int, daily: int, snapshots: int, events: int,
+                 payments: bool = False) -> tuple[str, ...]:
     """What was measured of a meter, as an explanation's `measured` step says it: how many
-    intervals, day figures, snapshots and usage events the account gives (`3 intervals`)."""
+    intervals, day figures, snapshots and usage events (`payments`: payments, a transactions
+    meter's events) the account gives (`3 intervals`)."""
     return tuple(f"{count} {word}{'s' * (count > 1)}" for count, word in (
         (intervals, "interval"), (daily, "day figure"), (snapshots, "snapshot"),
-        (events, "usage event")) if count)
+        (events, "payment" if payments else "usage event")) if count)
 
 
 def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem]) -> Series:
@@ -462,8 +487,7 @@ def _series(meter: Meter, data, path, catalog: Catalog, problems: list[Problem])
         if used is not None:
             elements[element] = (use.of, used)
     sources = source_texts(len(data.intervals), len(data.daily), len(data.snapshots),
-                           len(data.events)) if meter.source != "transactions" else (
-        f"{len(data.events)} payment{'s' * (len(data.events) != 1)}",)
+                           len(data.events), meter.source == "transactions")
     return Series(tuple(sorted(changes, key=lambda c: c[0])), daily,
                   {d: tuple(v) for d, v in samples.items()}, dict(usage), sources,
                   tuple(sorted(timed, key=lambda e: e[0])), elements)
@@ -515,12 +539,11 @@ def _payment(meter: Meter, amount: Amount, path, catalog: Catalog, problems) -> 
                                 f"not `{amount.unit}`",
                                 help=f"write the payment's amount in `{currency}`: `\"120.00\"`"))
         return None
-    value = Fraction(amount.value)
-    places = MINOR_UNITS.get(currency, 2)
-    if (value * 10 ** places).denominator != 1:
+    places = MINOR_UNITS[currency]
+    if not in_minor_units(amount.value, currency):
         problems.append(Problem(path, "PL414", f"a payment of `{amount.value}` is finer than "
                                 f"the {currency} minor unit",
                                 help=f"write the amount paid, to {places} decimal places"
                                 if places else f"write the amount paid in whole {currency}"))
         return None
-    return value
+    return Fraction(amount.value)

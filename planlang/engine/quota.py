@@ -125,6 +125,8 @@ def consume(run, item: str, moment: dt.datetime, amount: Fraction) -> None:
             run.notified.add((item, plan.name, index))
             _notify(run, item, plan.name, index, used + taken.taken, quota, moment)
         used += taken.taken
+        on_day = run.used_on.setdefault(item, {})  # (by day: a month split between plans)
+        on_day[moment.date()] = on_day.get(moment.date(), Fraction(0)) + taken.taken
         if taken.code == "auto-upgrade":
             remaining = taken.refused
             run.used[item] = used
@@ -212,7 +214,9 @@ def _notify(run, item, plan, index, after, quota, moment) -> None:
 def _auto_upgrade(run, item, old, new, moment, rule) -> None:
     decisions, charge, switch_rule = auto_upgrade(run.catalog, item, old, new, moment, rule)
     run.decisions.extend(decisions)
-    run.switch_plan(new, moment, charge, switch_rule)  # (after them: the add-ons it ends)
+    change = run.catalog.change_rule(old, new)
+    run.switch_plan(new, moment, charge, switch_rule,  # (after them: the add-ons it ends)
+                    whole_month=change is not None and change.whole_month)
 
 
 def auto_upgrade(catalog, item: str, old: str, new: str, moment: dt.datetime,

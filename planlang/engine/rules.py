@@ -86,20 +86,31 @@ def tiered(measured, bands, volume: bool, currency: str) -> tuple:
     if measured <= 0:
         return ()
     charged: tuple = ()
-    low = 0
+    low: Any = 0  # where the band begins (graduated); None once a band has held `measured`
     last = len(bands) - 1
     for index, (end, price, block, fee) in enumerate(bands):
-        if volume and not (end is None or measured <= end or index == last):
-            continue
-        if fee is not None:
-            charged += ((index, 1, line_amount(fee, 1, currency), True),)
-        if price:
+        if low is None:  # `measured` ended in a band below: nothing more
+            pass
+        elif end is None or index == last or measured <= end:  # it ends in this band
             units = measured if volume or end is None or measured < end else end
-            blocks = started_blocks(units - (0 if volume else low), block)
-            charged += ((index, blocks, line_amount(price, blocks, currency), False),)
-        if volume or end is None or measured <= end:
-            break
-        low = end
+            charged += band_charges(index, units - (0 if volume else low), price, block, fee,
+                                    currency)
+            low = None
+        elif not volume:  # graduated: every unit of the band, and on to the next
+            charged += band_charges(index, end - low, price, block, fee, currency)
+            low = end
+    return charged
+
+
+def band_charges(index: int, units, price, block, fee, currency: str) -> tuple:
+    """The charges of the band `index` of a tiered price (`tiered`): its flat `fee` (None:
+    none), then its `price` per started `block` of the `units` it charges (a free band: none)."""
+    charged: tuple = ()
+    if fee is not None:
+        charged += ((index, 1, line_amount(fee, 1, currency), True),)
+    if price:
+        blocks = started_blocks(units, block)
+        charged += ((index, blocks, line_amount(price, blocks, currency), False),)
     return charged
 
 
@@ -325,8 +336,7 @@ def addon_figures(overflow, usage, count) -> tuple:
     return usage - overflow.top, overflow.top, int(count), overflow.block
 
 
-__all__ = ["monthly", "rounded", "metered", "started_blocks", "line_amount", "extra",
-           "over_ceiling", "tier_limit", "prorated_fee", "seat_quantities", "pool_draw", "sla_refund", "Up",
-           "Down", "Overflow",
-           "Rung", "Move", "rungs", "ladder_move", "add_ons", "addon_figures", "bill_total",
-           "quota_ceiling", "quota_take", "notice_threshold"]
+__all__ = ["monthly", "rounded", "metered", "started_blocks", "line_amount", "tiered", "band_charges",
+           "extra", "over_ceiling", "tier_limit", "prorated_fee", "seat_quantities", "pool_draw",
+           "sla_refund", "Up", "Down", "Overflow", "Rung", "Move", "rungs", "ladder_move", "add_ons",
+           "addon_figures", "bill_total", "quota_ceiling", "quota_take", "notice_threshold"]

@@ -88,3 +88,6 @@ class Segment:
     charge: FeeCharge = attrs.field(converter=FeeCharge)
     rule: RuleRef | None
     refund: bool = True  # False: the plan left at this change keeps its full fee (`no refund`)
+    # True: the change says `usage billed for the whole month`: this plan bills the usage of
+    # every day of the period before it too (`timeline.usage_plans`)
+    whole_month: bool = False

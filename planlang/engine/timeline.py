@@ -23,6 +23,7 @@ from planlang.engine import quota as quotas
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change, level
 from planlang.engine.charges import (
+    held_share,
     in_unit,
     item_charge,
     not_offered,
@@ -37,11 +38,11 @@ from planlang.engine.coupons import discount_lines, redeem
 from planlang.engine.decisions import decide_request
 from planlang.engine.dunning import dunning_events, pay
 from planlang.engine.ladder import evaluate_ladder
-from planlang.engine.metering import Series, day_figures, measure
+from planlang.engine.metering import Series, day_figures, measure, measure_days
 from planlang.engine.prepare import Prepared, caps_in_base
 from planlang.engine.results import Bill, ChargeLine, Decision, Reason, Step
 from planlang.engine.state import Invoice, Scheduled, Segment, State
-from planlang.model import Catalog, RuleRef
+from planlang.model import Catalog, Plan, RuleRef
 from planlang.money import EXACT, format_money, format_number, fraction_to_decimal
 
 
@@ -116,6 +117,7 @@ class PeriodRun:
         self.messages: list[Decision] = []  # billing messages (invoice issued, automatic charge)
         self.segments: list[Segment] = []
         self.used: dict[str, Fraction] = {}  # quota usage allowed so far, by item
+        self.used_on: dict[str, dict[dt.date, Fraction]] = {}  # the same, by item and day
         self.notified: set[tuple[str, str, int]] = set()  # (item, plan, notification index)
         self.suspended_days = 0
         # the plans changed to in the period, by day (their setup fees): a later change on the
@@ -210,7 +212,8 @@ class PeriodRun:
         at = len(self.decisions)  # (the add-ons a change ends are decided after it)
         if rule is not None:  # allowed
             if decided.now:
-                self.switch_plan(event.change_plan, event.on, rule.charge, rule.rule, rule.refund)
+                self.switch_plan(event.change_plan, event.on, rule.charge, rule.rule, rule.refund,
+                                 rule.whole_month)
                 self.joined = joined(self.joined, event.on.day if event.on > self.period.start
                                      else 1, event.change_plan)
             else:
@@ -229,10 +232,11 @@ class PeriodRun:
         quotas.consume(self, item, moment, amount)
 
     def switch_plan(self, plan: str, moment: dt.datetime, charge: str,
-                    rule: RuleRef | None, refund: bool = True) -> None:
+                    rule: RuleRef | None, refund: bool = True, whole_month: bool = False) -> None:
         """The account is on `plan` from the day of `moment` on (that day counts for it)."""
         self.state.plan = plan
-        self.segments = switched(self.segments, self.period, plan, moment, charge, rule, refund)
+        self.segments = switched(self.segments, self.period, plan, moment, charge, rule, refund,
+                                 whole_month)
         for decision in addons.ended(self.catalog, self.state.add_ons, plan, moment.date()):
             self.decisions.append(decision)
             self.add_on_changes.append((self.day_of(moment), decision.subject, 0))
@@ -254,7 +258,14 @@ class PeriodRun:
             lines += self.addon_lines()
             held = self.add_on_days()
             lines += addons.add_on_lines(catalog, self.period, plan.name, held)
-            lines += self.item_lines(plan, held)
+            # the plans billing the month's usage, each with its days (None: the whole month)
+            split: list[tuple[Plan, tuple[int, ...] | None]] = [
+                (on, days) for name, days in usage_plans(self.segments, self.period.days)
+                if (on := catalog.plan(name)) is not None]
+            if len(split) == 1:  # one plan bills the whole month's usage
+                split = [(plan, None)]
+            for on, days in split:
+                lines += self.item_lines(on, days, held)
             limit = self.prepared.account.spending_limit
             bounded, reached = spend_bounds(
                 catalog, plan, str(self.period), lines,
@@ -262,11 +273,12 @@ class PeriodRun:
                 None if limit is None else limit.value, self.period.last_day)
             lines += bounded
             self.decisions += reached
-            refund = sla_refund(catalog, plan, self.period, self.prepared,
-                                seat_fee_basis(catalog, plan, self.period, self.seats()))
-            if refund is not None:
-                lines.append(refund[0])
-                self.decisions.append(refund[1])
+            for on, days in split:
+                refund = sla_refund(catalog, on, self.period, self.prepared,
+                                    seat_fee_basis(catalog, on, self.period, self.seats(), days))
+                if refund is not None:
+                    lines.append(refund[0])
+                    self.decisions.append(refund[1])
             lines += discount_lines(catalog, state.coupons,
                                     self.period.year * 12 + self.period.month - 1,
                                     str(self.period), plan.name, lines)
@@ -318,15 +330,18 @@ class PeriodRun:
                            Decimal(count), "month", plan.fee, amount, rule or plan.fee_rule,
                            steps)]
 
-    def pooled(self, plan) -> dict[str, tuple]:
+    def pooled(self, plan, on: tuple[int, ...] | None = None) -> dict[str, tuple]:
         """For each item drawing on a pool the plan includes: its figure beyond the pool (base
-        units, `rules.pool_draw`) and the pool's step (`charges.pool_step`)."""
+        units, `rules.pool_draw`) and the pool's step (`charges.pool_step`); over the days `on`
+        the plan bills (1-based; None: the whole period)."""
         out = {}
         for name, (included, _) in plan.pools.items():
             pool = self.catalog.pools[name]
             meters = [self.catalog.meters[member] for member, _ in pool.members]
             days = [day_figures(meter, self.prepared.series.get(meter.name), self.period)
                     for meter in meters]
+            if on is not None:
+                days = [[figures[day - 1] for day in on] for figures in days]
             over = rules.pool_draw(days, [rate for _, rate in pool.members], included)
             totals = [pool.unit.from_base(sum(figures, Fraction(0))) for figures in days]
             show = functools.partial(in_unit, pool.unit)
@@ -334,28 +349,34 @@ class PeriodRun:
                 out[member] = (beyond, pool_step(pool, included, totals, beyond, member, show))
         return out
 
-    def item_lines(self, plan, held: dict[str, list[int]] | None = None) -> list[ChargeLine]:
-        """The plan's item lines; `held`: the add-ons' day quantities, which add to the
-        included amounts (`addons.included`)."""
+    def item_lines(self, plan, days: tuple[int, ...] | None = None,
+                   held: dict[str, list[int]] | None = None) -> list[ChargeLine]:
+        """The plan's lines for its items' usage: of the whole period, or with `days` (1-based),
+        of those days only, the plan's share of a period split between plans
+        (`usage_plans`); `held`: the add-ons' day quantities, which add to the included amounts
+        (`addons.included`)."""
         lines = []
-        pooled = self.pooled(plan) if plan.pools else {}
+        pooled = self.pooled(plan, days) if plan.pools else {}
         for item, meter in self.catalog.meters.items():
             terms = plan.items.get(item)
             if terms is None:
                 continue
-            more, added = addons.included(self.catalog, held, self.period.days, item) if held \
-                else (0, None)
+            more, added = addons.included(self.catalog, held, self.period.days, item, days) \
+                if held else (0, None)
             if meter.monthly is None:
+                if days is not None and plan.name != self.state.plan:
+                    continue  # a count's highest day: against the plan the month ends on
                 over = peak_over_limit(self.catalog, plan, self.period, terms, self.prepared)
                 if over is not None:
                     self.decisions.append(over)
                 continue
             series = self.prepared.series.get(item)
             if item in self.used:  # a quota decided event by event: bill what was allowed
-                series = Series(usage={self.period.first_day: self.used[item]},
-                                sources=(series.sources if series else ()) + (
-                                    "usage allowed by the quota",))
-            measurement = measure(meter, series, self.period)
+                sources = (series.sources if series else ()) + ("usage allowed by the quota",)
+                series = (Series(usage={self.period.first_day: self.used[item]}, sources=sources)
+                          if days is None else Series(usage=self.used_on.get(item, {}),
+                                                      sources=sources))
+            measurement = self.measured(meter, series, days)
             if item in pooled:  # billed beyond the pool it draws on
                 beyond, step = pooled[item]
                 measurement = attrs.evolve(measurement, value=beyond,
@@ -367,6 +388,8 @@ class PeriodRun:
             charged, over = item_charge(self.catalog, plan, self.period, terms, measurement,
                                         quota=item in self.used or (ladder is not None
                                                                     and ladder.item == item))
+            if days is not None and meter.monthly != "sum":  # a level held for its days
+                charged = held_share(charged, len(days), self.period.days, self.catalog.currency)
             lines.extend(charged)
             if over is not None:
                 self.decisions.append(over)
@@ -374,12 +397,21 @@ class PeriodRun:
             series = self.prepared.series.get(item)
             if item in plan.items or meter.monthly is None or series is None:
                 continue
-            measurement = measure(meter, series, self.period)
+            measurement = self.measured(meter, series, days)
             if measurement.value > 0:
                 self.decisions.append(not_offered(
                     functools.partial(in_unit, meter.round_unit), item, plan,
                     measurement.value, self.period.last_day, measurement.steps))
         return lines
+
+    def measured(self, meter, series: Series | None, days: tuple[int, ...] | None):
+        """The meter's measurement of the period (`days` None), or of those days of it, its
+        first step saying which days and so which plan the usage belongs to."""
+        if days is None:
+            return measure(meter, series, self.period)
+        measurement = measure_days(meter, series, self.period, days)
+        return attrs.evolve(measurement, steps=(days_step(self.period, days),
+                                                *measurement.steps))
 
     def ladder_step(self) -> None:
         """Evaluate the account's ladder at the period's end and apply what it decides."""
@@ -430,13 +462,56 @@ def days_on(segments: list[Segment], plan: str, days: int) -> int:
 
 
 def switched(segments: list[Segment], period: Period, plan: str, moment: dt.datetime, charge: str,
-             rule: RuleRef | None, refund: bool = True) -> list[Segment]:
+             rule: RuleRef | None, refund: bool = True,
+             whole_month: bool = False) -> list[Segment]:
     """The period's segments once the account is on `plan` from the day of `moment` on (that day
     counts for it). The plan the period began on stays first (it may run zero days); a later
     change on the same day replaces an earlier one."""
     day = moment.date().day if moment > period.start else 1
     return [segments[0], *(s for s in segments[1:] if s.day < day),
-            Segment(day, plan, charge, rule, refund)]
+            Segment(day, plan, charge, rule, refund, whole_month)]
+
+
+def usage_plans(segments: list[Segment], days: int) -> list[tuple[str, tuple[int, ...]]]:
+    """The plans that bill a period's usage, each with the days (1 to `days`) whose usage it
+    bills, in the order they first bill: each plan the days it was on, by the period's
+    `segments` (the day of a change counts for the new plan, as its fee does); a plan changed to
+    by a change that says `usage billed for the whole month` also every day before the change,
+    which the plans before it then do not bill. A plan the account was on twice bills its days
+    together. One plan: it bills the whole period. The interpreter bills by it, and the compiled
+    walk leaves a period it splits to the interpreter."""
+    ends = [seg.day for seg in segments[1:]] + [days + 1]
+    billed: dict[str, list[int]] = {}
+    for seg, end in zip(segments, ends, strict=True):
+        if seg.whole_month:
+            billed = {}
+        own = range(1 if seg.whole_month else seg.day, end)
+        if own:
+            billed.setdefault(seg.plan, []).extend(own)
+    return [(plan, tuple(sorted(owned))) for plan, owned in billed.items()]
+
+
+def split_matters(catalog: Catalog, split: list[tuple[str, tuple[int, ...]]]) -> bool:
+    """Whether billing a period's usage split between plans (`usage_plans`) can give another
+    bill than billing the whole period on one plan: there are several plans, and one of them
+    bills or decides something on its figures (an item with a monthly step priced, drawing on a
+    pool, bounded by a ceiling a quota does not decide use by use, or not offered), or has an
+    SLA. The compiled walk leaves the periods where it matters to the interpreter."""
+    if len(split) < 2:
+        return False
+    for name, _ in split:
+        plan = catalog.plan(name)
+        assert plan is not None
+        if plan.sla is not None or plan.pools:
+            return True
+        for item, meter in catalog.meters.items():
+            if meter.monthly is None:
+                continue
+            terms = plan.items.get(item)
+            if terms is None or terms.bands or (terms.extendable and terms.price is not None) \
+                    or (terms.ceiling() is not None and item not in catalog.quotas):
+                return True
+    return False
 
 
 def fee_lines(catalog: Catalog, period: Period, segments: list[Segment],
@@ -498,13 +573,34 @@ def billed_seats(catalog: Catalog, plan, period: Period, seats: dict[str, list] 
 
 
 def seat_fee_basis(catalog: Catalog, plan, period: Period,
-                   seats: dict[str, list] | None) -> Decimal:
+                   seats: dict[str, list] | None, days: tuple[int, ...] | None = None) -> Decimal:
     """What a plan costs for the period: its fee, or for a fee per seat, the fee for the
-    period's seat-days, rounded (the amount an SLA refund is a share of)."""
+    period's seat-days, rounded (the amount an SLA refund is a share of); with `days`
+    (1-based), for those days of the period only (the plan's share of a month split between
+    plans: `usage_plans`)."""
     if plan.seat_item is None:
-        return plan.fee
-    return rules.prorated_fee(plan.fee, sum(billed_seats(catalog, plan, period, seats)),
-                              period.days, catalog.currency)
+        return plan.fee if days is None else rules.prorated_fee(plan.fee, len(days),
+                                                                 period.days, catalog.currency)
+    quantities = billed_seats(catalog, plan, period, seats)
+    units = sum(quantities) if days is None else sum(quantities[day - 1] for day in days)
+    return rules.prorated_fee(plan.fee, units, period.days, catalog.currency)
+
+
+def days_step(period: Period, days: tuple[int, ...]) -> Step:
+    """The first step of a plan's measurement of its days of a period split between plans
+    (`usage_plans`): which days, and so which plan, the usage belongs to, as runs of dates and
+    their count (`2026-09-01 to 2026-09-14: 14 of 30 days`)."""
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][1] == day - 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    texts = [dt.date(period.year, period.month, first).isoformat() + (
+        "" if first == last else f" to {dt.date(period.year, period.month, last).isoformat()}")
+        for first, last in runs]
+    return Step("usage of the days on the plan",
+                f"{', '.join(texts)}: {len(days)} of {period.days} days")
 
 
 def _seat_units(catalog: Catalog, period: Period, plan, seats, first: int, last: int) -> tuple:
@@ -592,4 +688,4 @@ def _same(value):
 
 
 __all__ = ["run", "PeriodRun", "fee_lines", "switched", "days_on", "joined", "addon_line_steps",
-           "seat_fee_basis", "billed_seats"]
+           "seat_fee_basis", "billed_seats", "usage_plans", "split_matters", "days_step"]

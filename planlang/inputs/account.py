@@ -173,6 +173,9 @@ class Account:
     lookback: tuple[Amount, ...] = ()  # a ladder's figures of the months evaluated before the walk
     # the most the customer lets a month's usage charges come to (money in the catalog's currency)
     spending_limit: Amount | None = None
+    # the currency the account is billed in (`EUR`), one the catalog prices in; default the
+    # catalog's first
+    currency: str | None = None
     add_ons: dict[str, int] = attrs.Factory(dict)  # the add-ons held at the start: quantity
     # a plan of each of several products (`{Chat: Pro, Drive: Basic}`), instead of `plan`
     plans: dict[str, str] = attrs.Factory(dict)

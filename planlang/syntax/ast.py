@@ -41,6 +41,14 @@ class Money:
 
 
 @attrs.frozen
+class MoneyChoice:
+    """One price in each of a catalog's currencies: `$ 10 or € 9 or ¥ 1,500`."""
+
+    amounts: tuple[Money, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Percent:
     value: Decimal
     span: Span | None = _span()
@@ -60,7 +68,7 @@ class BinOp:
     span: Span | None = _span()
 
 
-Expr = Quantity | Money | Percent | Ref | BinOp
+Expr = Quantity | Money | MoneyChoice | Percent | Ref | BinOp
 
 
 # ---- catalog header, named values, units ------------------------------------------------------
@@ -69,6 +77,14 @@ Expr = Quantity | Money | Percent | Ref | BinOp
 @attrs.frozen
 class CurrencySetting:
     code: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class CurrenciesSetting:
+    """`currencies USD, EUR, JPY`: a catalog priced in each of these; the first is the default."""
+
+    codes: tuple[Name, ...]  # each currency's code (`€` is `EUR`), with its span
     span: Span | None = _span()
 
 
@@ -91,7 +107,8 @@ class SuspensionSetting:
     span: Span | None = _span()
 
 
-CatalogSetting = CurrencySetting | BillingSetting | UptimePrecision | SuspensionSetting
+CatalogSetting = (CurrencySetting | CurrenciesSetting | BillingSetting | UptimePrecision
+                  | SuspensionSetting)
 
 
 @attrs.frozen
@@ -393,7 +410,8 @@ class PlanSet:
 class ChangeClause:
     """One clause of a change rule: `by root`, `immediately`, `prorated by days`, `deposit € 200`…"""
 
-    kind: str  # roles, now, next-month, full, prorated, difference, no-refund, deposit
+    kind: str  # roles, now, next-month, full, prorated, difference, no-refund, whole-month,
+    # deposit
     roles: tuple[Name, ...] = ()
     amount: Expr | None = None
     span: Span | None = _span()

@@ -77,6 +77,11 @@ class Builder(Transformer):
     def currency_setting(self, meta, children):
         return ast.CurrencySetting(_currency_code(str(children[0])), span=self._span(meta))
 
+    def currencies_setting(self, meta, children):
+        codes = tuple(ast.Name(_currency_code(str(token)), span=self._tok(token))
+                      for token in children)
+        return ast.CurrenciesSetting(codes, span=self._span(meta))
+
     def billing_setting(self, meta, children):
         return ast.BillingSetting(children[0], span=self._span(meta))
 
@@ -307,6 +312,9 @@ class Builder(Transformer):
 
     def no_refund(self, meta, children):
         return self._clause("no-refund", meta)
+
+    def usage_whole_month(self, meta, children):
+        return self._clause("whole-month", meta)
 
     def deposit(self, meta, children):
         return self._clause("deposit", meta, amount=children[0])
@@ -563,6 +571,9 @@ class Builder(Transformer):
     def money(self, meta, children):
         currency, amount = children
         return ast.Money(_currency_code(str(currency)), number(amount), span=self._span(meta))
+
+    def money_choice(self, meta, children):
+        return ast.MoneyChoice(tuple(children), span=self._span(meta))
 
     def percent(self, meta, children):
         return ast.Percent(number(children[0]), span=self._span(meta))
