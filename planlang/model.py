@@ -290,7 +290,7 @@ class SlaLevel:
 @attrs.frozen
 class Plan:
     name: str
-    rank: int  # position in the catalog's order, lowest first
+    rank: int  # position in the catalog's order, lowest first (product by product, with products)
     fee: Decimal
     fee_rule: RuleRef
     items: dict[str, ItemTerms]
@@ -505,6 +505,38 @@ class Pool:
 
 
 @attrs.frozen
+class AddOn:
+    """`add-on Extra-Storage: $ 5 per pack per month`: bought beside a plan, in a quantity,
+    prorated by day as a fee per seat is; each unit adds `includes` (item -> base units) to the
+    plan's included amounts. `unit` is the quantity's word (`pack`), "" for an add-on bought once
+    (`$ 49 per month`: quantity 1). `plans`: the plans it is available on (every plan of the
+    catalog when the add-on does not say, `available_rule` None)."""
+
+    name: str
+    fee: Decimal
+    unit: str
+    plans: tuple[str, ...]
+    includes: dict[str, Fraction]
+    rule: RuleRef
+    available_rule: RuleRef | None = None
+    include_rules: dict[str, RuleRef] = attrs.Factory(dict)
+    # `no refund on removal`: a unit removed is billed to the period's end (each day bills the
+    # most held so far in the period, `rules.seat_quantities`), as a plan's seats may be
+    removals_refunded: bool = True
+    removal_rule: RuleRef | None = None
+
+
+@attrs.frozen
+class Product:
+    """`product Chat: Free, Pro, Business`: a product's plans, lowest first, ordered among
+    themselves (PL240) and changed between only within the product."""
+
+    name: str
+    plans: tuple[str, ...]
+    rule: RuleRef
+
+
+@attrs.frozen
 class Catalog:
     name: str
     path: str
@@ -537,6 +569,19 @@ class Catalog:
         it does not price in: whoever asks reports that)."""
         return self.priced.get(currency, self) if currency is not None else self
 
+    add_ons: dict[str, AddOn] = attrs.Factory(dict)  # bought beside a plan, by name
+    products: tuple[Product, ...] = ()  # none: the catalog's plans are one product
+
+    def product_of(self, plan: str) -> Product | None:
+        return next((p for p in self.products if plan in p.plans), None)
+
+    def product_plans(self, plan: str) -> tuple[Plan, ...]:
+        """The plans of `plan`'s product, lowest first (the catalog's, with no products)."""
+        product = self.product_of(plan)
+        if product is None:
+            return self.plans
+        return tuple(p for name in product.plans if (p := self.plan(name)) is not None)
+
     @property
     def ranks(self) -> dict[str, int]:
         return {p.name: p.rank for p in self.plans}
@@ -551,9 +596,11 @@ class Catalog:
         return next((ladder for ladder in self.ladders if plan in ladder.tiers), None)
 
     def next_plan(self, plan: str) -> str | None:
-        """The next higher plan (in its ladder if it has one, else in the catalog's order)."""
+        """The next higher plan (in its ladder if it has one, else in its product's order, else in
+        the catalog's)."""
         ladder = self.ladder_of(plan)
-        order = ladder.tiers if ladder else self.plan_names
+        product = self.product_of(plan)
+        order = ladder.tiers if ladder else product.plans if product else self.plan_names
         index = order.index(plan)
         return order[index + 1] if index + 1 < len(order) else None
 

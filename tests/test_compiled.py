@@ -58,7 +58,10 @@ CATALOGS = {name: load_catalog(ROOT / path) for name, path in [
     ("payment-examples", "tests/scenarios/payments/worked-examples.plan"),
     # priced in several currencies: records drawn in each
     ("currencies", "tests/scenarios/currencies/saas.plan"),
-    ("team-chat-global", "catalogs/team-chat-global.plan")]}
+    ("team-chat-global", "catalogs/team-chat-global.plan"),
+    ("add-ons", "tests/scenarios/add-ons/suite.plan"),
+    ("add-ons-sessions", "tests/scenarios/add-ons/sessions.plan")]}
+
 COMPILED = {name: compile_catalog(catalog) for name, catalog in CATALOGS.items()}
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
@@ -256,6 +259,32 @@ def valid_records(catalog_name: str):
                                                                        max_size=3))
         if draw(st.integers(0, 5)) == 0:  # the customer's spending limit on usage
             data["spending_limit"] = draw(st.sampled_from(["0", "10.00", "55.5", 250, "1000"]))
+        if catalog.add_ons and draw(st.booleans()):  # add-ons held, bought, changed, removed
+            names = sorted(catalog.add_ons)
+            quantity = st.integers(0, 6)
+            offered = [n for n in names if plan in catalog.add_ons[n].plans]
+            if offered and draw(st.booleans()):  # at the start: those the plan offers
+                data["add_ons"] = draw(st.dictionaries(st.sampled_from(offered), quantity,
+                                                       max_size=2))
+            data["timeline"] = data.get("timeline", []) + draw(st.lists(st.fixed_dictionaries({
+                "on": st.one_of(good_days, good_instants), "add_on": st.sampled_from(names)},
+                optional={"quantity": quantity}), min_size=1, max_size=4))
+            for name, held in list(data.get("add_ons", {}).items()):  # one bought once: 0 or 1
+                if not catalog.add_ons[name].unit:
+                    data["add_ons"][name] = min(held, 1)
+            for event in data["timeline"]:
+                if "add_on" in event and not catalog.add_ons[event["add_on"]].unit and (
+                        event.get("quantity", 1) > 1):
+                    event["quantity"] = 1
+        if len(catalog.products) > 1 and draw(st.integers(0, 3)) == 3:  # on every product
+            del data["plan"]
+            data["plans"] = {product.name: draw(st.sampled_from(product.plans))
+                             for product in catalog.products}
+            data.pop("lookback", None)
+            data.pop("spending_limit", None)  # (not for an account on several products)
+            held = set(data["plans"].values())
+            data["add_ons"] = {name: quantity for name, quantity in data.get("add_ons", {}).items()
+                               if held & set(catalog.add_ons[name].plans)}
         if len(catalog.currencies) > 1 and draw(st.integers(0, 3)):  # billed in each currency
             data["currency"] = draw(st.sampled_from(catalog.currencies))
         if catalog.coupons and draw(st.booleans()):  # coupons redeemed, some twice
@@ -1201,3 +1230,21 @@ def test_a_month_split_between_plans_is_billed_as_the_general_walk_bills_it():
               "timeline": [{"on": "2026-03-17", "change_plan": "Developer", "by": "root"}]}
     outcomes = check("flux", capped, ["2026-03", "2026-04"])
     assert outcomes is not None and all(o.compiled for o in outcomes)  # (next month: no split)
+
+
+def test_add_ons_are_billed_by_the_compiled_walk_with_the_interpreters_definitions():
+    """Packs of an add-on prorated by day, adding to the plan's included storage; a change of
+    plan that ends another add-on: the compiled walk's outcomes are the interpreter's."""
+    record = {"account": "a", "plan": "Pro", "add_ons": {"Extra-Storage": 2},
+              "usage": {"storage": {"daily": {"2026-03-20": 300}}},
+              "timeline": [{"on": "2026-03-11", "add_on": "Extra-Storage", "quantity": 4},
+                           {"on": "2026-03-12", "add_on": "Priority-Support"},
+                           {"on": "2026-03-21", "change_plan": "Free", "by": "admin"}]}
+    for periods in (["2026-03"], ["2026-03", "2026-04"]):
+        outcomes = check("add-ons", record, periods)
+        assert outcomes is not None and all(o.compiled for o in outcomes)
+    march = outcomes[0]
+    assert [(line[0], line[1]) for line in march.lines][-3:] == [
+        ("add-on", "Priority-Support"), ("add-on", "Extra-Storage"), ("extra", "storage")]
+    assert [(d.kind, d.subject, d.outcome) for d in march.decisions][-1] == (
+        "add-on", "Priority-Support", "ended")

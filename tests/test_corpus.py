@@ -119,7 +119,7 @@ def catalog_of(account: Path) -> str:
     first = account.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0] \
         if account.is_file() else ""
     name = first.removeprefix("# catalog:").strip() if first.startswith("# catalog:") else "flespi"
-    return f"catalogs/{name}.plan"
+    return name if name.endswith(".plan") else f"catalogs/{name}.plan"
 
 
 @pytest.mark.parametrize("path", ACCOUNT_GOLDENS, ids=name_of)

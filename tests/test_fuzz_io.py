@@ -156,13 +156,19 @@ def run_main(argv: list[str]) -> int:
 
 def prepare_tree(root: Path) -> None:
     """A folder standing in for the repository: scenarios written under root/tests/scenarios/…
-    find their catalogs (`../../../catalogs/…`, `../../data/…`) through links."""
+    find their catalogs (`../../../catalogs/…`, `../../data/…`, a folder's own `suite.plan`)
+    through links."""
     (root / "tests" / "scenarios").mkdir(parents=True, exist_ok=True)
     for name in ("catalogs", "examples"):
         if not (root / name).exists():
             (root / name).symlink_to(REPO / name, target_is_directory=True)
     if not (root / "tests" / "data").exists():
         (root / "tests" / "data").symlink_to(REPO / "tests" / "data", target_is_directory=True)
+    for plan in (REPO / "tests" / "scenarios").glob("*/*.plan"):  # a folder's own catalog
+        linked = root / plan.relative_to(REPO)
+        linked.parent.mkdir(parents=True, exist_ok=True)
+        if not linked.exists():
+            linked.symlink_to(plan)
 
 
 def bill_argv(seed: str, account_file: str, rng: random.Random | None = None) -> list[str]:

@@ -109,11 +109,12 @@ def test_check_command_prints_the_golden(path: Path, in_repo, capsys):
 
 
 def catalog_of(account: str) -> str:
-    """flespi, unless the account's first line names another catalog (`# catalog: NAME`)."""
+    """flespi, unless the account's first line names another catalog (`# catalog: NAME`, or a
+    plan file's path from the repository's root)."""
     first = Path(account).read_text(encoding="utf-8", errors="replace").split("\n", 1)[0] \
         if Path(account).is_file() else ""
     name = first.removeprefix("# catalog:").strip() if first.startswith("# catalog:") else "flespi"
-    return f"catalogs/{name}.plan"
+    return name if name.endswith(".plan") else f"catalogs/{name}.plan"
 
 
 def bill_stderr(account: str, capsys) -> tuple[int, str, str]:

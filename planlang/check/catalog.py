@@ -16,7 +16,8 @@ from typing import Any
 
 import attrs
 
-from planlang.check.common import label
+from planlang.check.addons import AddOnChecker
+from planlang.check.common import FEE_PERIODS, label
 from planlang.check.records import RecordChecker
 from planlang.check.timing import TimeChecker
 from planlang.diagnostics import ERROR, WARNING, Diagnostic, Label, did_you_mean, has_errors
@@ -51,7 +52,6 @@ from planlang.syntax import ast
 from planlang.units import Unit, lookup, name_forms
 
 BILLING_PERIODS = ("calendar month",)
-FEE_PERIODS = ("month",)
 DAILY_AGGREGATIONS = {"count": ("average", "maximum"), "snapshots": ("average", "maximum"),
                       "usage": ("sum", "maximum")}
 MONTHLY_AGGREGATIONS = {"count": ("average", "maximum"), "snapshots": ("average", "maximum"),
@@ -207,13 +207,23 @@ class Checker:
         slas = self.check_slas([d for d in defs if isinstance(d, ast.SlaDef)], header)
         self.pools = self.check_pools([d for d in defs if isinstance(d, ast.PoolDef)])
         plans = self.check_plans(defs, slas)
+        extras = AddOnChecker(self, plans)
+        products = extras.check_products([d for d in defs if isinstance(d, ast.ProductDef)])
+        if products:  # ranked product by product: each product's plans in its own order
+            rank = {plan: index for index, plan in
+                    enumerate(plan for product in products for plan in product.plans)}
+            plans = [attrs.evolve(plan, rank=rank.get(plan.name, len(rank) + plan.rank))
+                     for plan in plans]
         timed = TimeChecker(self, plans)
         changes = timed.check_changes([d for d in defs if isinstance(d, ast.ChangeDef)])
         quotas = timed.check_quotas([d for d in defs if isinstance(d, ast.QuotaDef)])
         ladders = timed.check_ladders([d for d in defs if isinstance(d, ast.LadderDef)])
         calendar = timed.check_calendar([d for d in defs if isinstance(d, ast.CalendarDef)])
+        add_ons = extras.check_add_ons([d for d in defs if isinstance(d, ast.AddOnDef)])
+        extras.check_within(products, [d for d in defs if isinstance(d, ast.LadderDef)],
+                            [d for d in defs if isinstance(d, ast.CalendarDef)])
         if not has_errors(self.diagnostics):  # an unknown plan would make the order look wrong
-            self.check_orders(plans, ladders)
+            self.check_orders(plans, ladders, products)
         record_checker = RecordChecker(self)
         records = record_checker.check_records([d for d in defs if isinstance(d, ast.RecordDef)])
         discounts = record_checker.check_discounts(
@@ -226,7 +236,7 @@ class Checker:
         return Catalog(name, self.path, self.currency, uptime_step, dict(self.units),
                        dict(self.meters), tuple(plans), slas, changes, quotas, ladders, calendar,
                        self.suspension_rule is not None, self.suspension_rule, records, discounts,
-                       coupons, self.pools, self.currencies)
+                       coupons, self.pools, self.currencies, add_ons=add_ons, products=products)
 
     # ---- pools ----
     def check_pools(self, defs: list[ast.PoolDef]) -> dict[str, Pool]:
@@ -1564,13 +1574,16 @@ class Checker:
         """A figure of an item in its meter's unit: `150,000 segments`."""
         return f"{format_number(meter.unit.from_base(value))} {meter.unit.name}"
 
-    def check_orders(self, plans: list[Plan], ladders) -> None:
-        """Each ladder's tiers, and the plans outside any ladder, are ordered lowest first."""
+    def check_orders(self, plans: list[Plan], ladders, products=()) -> None:
+        """Each ladder's tiers, and the plans outside any ladder, are ordered lowest first: in
+        each product among themselves when the catalog has products."""
         by_name = {p.name: p for p in plans}
         in_ladders = {tier for ladder in ladders for tier in ladder.tiers}
         for ladder in ladders:
             self.check_order([by_name[t] for t in ladder.tiers], *self.plan_sources)
-        self.check_order([p for p in plans if p.name not in in_ladders], *self.plan_sources)
+        for group in [product.plans for product in products] or [tuple(by_name)]:
+            self.check_order([by_name[p] for p in group if p not in in_ladders],
+                             *self.plan_sources)
 
     def check_order(self, plans: list[Plan], known: dict[str, ast.PlanDef], drafts) -> None:
         """Plans are written lowest first: fees and every item's allowance never decrease."""

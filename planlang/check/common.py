@@ -8,6 +8,7 @@ from itertools import islice
 from planlang.diagnostics import Label
 from planlang.source import Span
 
+FEE_PERIODS = ("month",)  # the periods a fee is written per: the catalog's billing period
 MAX_LISTED = 12  # names listed in a help line ("plans: A, B, …")
 
 

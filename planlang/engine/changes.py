@@ -69,6 +69,12 @@ def decide_change(catalog: Catalog, state: State, event, period_end: dt.date,
     if new == old:  # cite the plan asked for: no change rule is involved
         return refuse([Reason("already-on-plan", f"the account is already on `{new}`")],
                       asked.fee_rule)
+    product, other = catalog.product_of(old), catalog.product_of(new)
+    if product is not other:  # a change stays within its product
+        assert product is not None and other is not None
+        return refuse([Reason("other-product", f"`{new}` is a plan of product `{other.name}`; "
+                              f"the account's `{old}` is of `{product.name}`: a change of plan "
+                              "stays within its product")], other.rule)
     rule = catalog.change_rule(old, new)
     if rule is None:
         return refuse([Reason("no-change-rule", f"the catalog has no rule for a change from "

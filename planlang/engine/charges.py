@@ -16,11 +16,35 @@ import attrs
 
 from planlang.engine import rules
 from planlang.engine.calendar import Period
-from planlang.engine.metering import daily_peaks
+from planlang.engine.metering import daily_peaks, day_runs
 from planlang.engine.prepare import Prepared
 from planlang.engine.results import ChargeLine, Decision, Reason, Step
 from planlang.model import Catalog, ItemTerms, Plan
 from planlang.money import EXACT, format_money, format_number, fraction_to_decimal, round_money
+
+
+def per_unit_fee(fee: Decimal, label: str, what: str, quantities: list, whole: bool, days: int,
+                 currency: str) -> tuple[Decimal, str, Decimal, Decimal, list[Step]]:
+    """A fee per unit of a quantity held day by day (a plan's seats, an add-on's packs), from
+    each day's quantity (`quantities`, the days billed; `whole`: they are the period's every
+    day): the fee × the quantity-days / the period's `days`, rounded once. Returns the line's
+    quantity, unit, unit price, amount and steps: `6 × seat` at the fee when every day of the
+    period holds the same quantity, else `170 × seat-day of 30` at the fee / 30."""
+    units = sum(quantities)
+    amount = rules.prorated_fee(fee, units, days, currency)
+    steps = [Step(what, day_runs(quantities, _as_is))]
+    shown, total = format_money(fee, currency), format_money(amount, currency)
+    if whole and len(set(quantities)) == 1:
+        steps.append(Step("monthly fee", f"{shown} × {format_number(quantities[0])} = {total}"))
+        return fraction_to_decimal(Fraction(quantities[0])), label, fee, amount, steps
+    steps.append(Step("proration", f"{shown} × {format_number(units)} {label}-days / {days} = "
+                      f"{total}"))
+    return (fraction_to_decimal(Fraction(units)), f"{label}-day of {days}",
+            fraction_to_decimal(Fraction(fee) / days, places=6), amount, steps)
+
+
+def _as_is(value):
+    return value
 
 
 def in_unit(unit, value) -> str:

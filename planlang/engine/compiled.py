@@ -59,6 +59,7 @@ from typing import Any
 import attrs
 
 from planlang.diagnostics import Diagnostic, PlanlangError
+from planlang.engine import addons as add_on_rules
 from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change
@@ -159,6 +160,7 @@ from planlang.inputs.convert import (
 from planlang.inputs.documents import Figure
 from planlang.model import (
     POLICIES,
+    AddOn,
     Band,
     Calendar,
     Catalog,
@@ -172,6 +174,7 @@ from planlang.model import (
     Plan,
     Pool,
     PriceBand,
+    Product,
     QuotaRule,
     RecordRule,
     Refund,
@@ -193,7 +196,7 @@ from planlang.units import lookup
 
 _ACCOUNT_KEYS = frozenset(("account", "plan", "since", "status", "usage", "lookback", "timeline",
                            "uptime", "automatic_charge", "caps", "policy", "requests",
-                           "spending_limit", "currency"))
+                           "spending_limit", "currency", "add_ons"))
 _EVENT_KEYS = frozenset(("on", "status"))
 _USAGE_EVENT_KEYS = frozenset(("on", "amount"))
 # a meter's data: what each element holds (`elements`, read by `_Runner.elements`) beside its
@@ -211,6 +214,7 @@ _POLICY_KEYS = frozenset(("on", "policy"))
 _CAP_KEYS = frozenset(("on", "cap"))
 _PAY_KEYS = frozenset(("on", "pay"))
 _REDEEM_KEYS = frozenset(("on", "redeem"))
+_ADD_ON_KEYS = (frozenset(("on", "add_on")), frozenset(("on", "add_on", "quantity")))
 _CHANGE_KEYS = frozenset(("on", "change_plan", "by", "commitment", "deposit"))
 _SPAN_KEYS = frozenset(("intervals", "daily", "elements"))  # a count meter's
 _SAMPLE_KEYS = frozenset(("snapshots", "daily", "elements"))  # a snapshots meter's
@@ -375,6 +379,8 @@ HANDLING: dict[type, dict[str, Any]] = {
         "coupons": BY_ACCOUNT,
         # drawn day by day (`rules.pool_draw`) in the general walk (`_Runner.pool_overs`)
         "pools": COMPUTED,
+        "add_ons": COMPUTED,
+        "products": BY_ACCOUNT,
         "discounts": Only(_unset, "daily billing records"),
         # usage decided event by event (`quota.decided_items`): `_Runner.consume`
         "quotas": COMPUTED,
@@ -424,6 +430,12 @@ HANDLING: dict[type, dict[str, Any]] = {
     },
     RuleRef: _fields("file line text", WORDING),
     Pool: {**_fields("members unit", COMPUTED), **_fields("name rule", WORDING)},
+    # bought on the account (`add_ons`, timeline events): `addons.add_on_lines` and
+    # `addons.included`, in the general walk (the generated months give it the record)
+    AddOn: {**_fields("fee unit plans includes removals_refunded", COMPUTED),
+            **_fields("name rule available_rule include_rules removal_rule", WORDING)},
+    # which plans a change may move between (`changes.decide_change`): the timeline's
+    Product: {"plans": BY_ACCOUNT, **_fields("name rule", WORDING)},
     Coupon: {**_fields("percent amount target items term months", BY_ACCOUNT),
              **_fields("name rule", WORDING)},
     SlaLevel: {"refunds": COMPUTED, **_fields("name rule", WORDING)},
@@ -892,7 +904,8 @@ class _Runner:
                 fees: tuple | None = None, told: _Told | None = None,
                 seats: dict | None = None, on_plan: int | None = None,
                 limit: Decimal | None = None, split: list | None = None,
-                consumed_on: dict | None = None) -> tuple[tuple, Decimal, tuple]:
+                consumed_on: dict | None = None,
+                bought: tuple | None = None) -> tuple[tuple, Decimal, tuple]:
         """A billed month's lines and total: the fee, the add-ons decided last month, extras,
         the SLA refund for the month's `uptime` (a Fraction, percent; None: not given); and the
         decisions they make: usage over a plan's limit (the period's figure, or a count's
@@ -907,16 +920,21 @@ class _Runner:
         plans, each on its days (`timeline.usage_plans`), as (their tier, the days); its items
         and its SLA refunds are each of those plans', `tier` the plan the month ends on; the
         items decided event by event are billed on what was allowed on each day
-        (`consumed_on`, by item and day)."""
+        (`consumed_on`, by item and day). `bought`: the
+        add-ons held in the month, their lines and their day quantities (`add_on_bill`), whose
+        included amounts each plan's items add (`add_on_included`)."""
         lines: tuple = (fee_line,) if fees is None else fees
         currency = self.currency
         if addons is not None:
             lines += (self.addon_line(addons, told is not None),)
+        if bought is not None:
+            lines += bought[0]
         decisions: tuple = ()
         parts = [(tier, None)] if split is None else split
         for part, days in parts:
             part_lines, made = self.usage_charges(part, days, tier, figures, month, last_day,
-                                                  trace, consumed, usage, told, consumed_on)
+                                                  trace, consumed, usage, told, consumed_on,
+                                                  None if bought is None else bought[1])
             lines += part_lines
             decisions += made
         if tier.bounded or limit is not None:  # a minimum, a cap or a limit on the charges
@@ -944,11 +962,13 @@ class _Runner:
     def usage_charges(self, tier: _Tier, days: tuple | None, last: _Tier, figures: dict,
                       month: int, last_day: dt.date | None, trace: bool, consumed: dict | None,
                       usage: Any, told: _Told | None,
-                      consumed_on: dict | None = None) -> tuple[tuple, tuple]:
+                      consumed_on: dict | None = None,
+                      quantities: dict | None = None) -> tuple[tuple, tuple]:
         """A plan's lines and decisions for its items' usage in `month` (`charges`): of the
         whole month, or with `days` (1-based), of those days only, `last` being the plan the
         month ends on (a count's highest day is checked against it alone), as the interpreter's
-        `PeriodRun.item_lines` bills them."""
+        `PeriodRun.item_lines` bills them; `quantities`: the add-ons' day quantities, which add
+        to the items' included amounts (`add_on_included`)."""
         currency = self.currency
         base = month * self.width
         lines: tuple = ()
@@ -958,6 +978,8 @@ class _Runner:
             figures, saved = self.part_figures(tier, days, last, figures, month, usage, told,
                                                consumed, consumed_on)
         pooled = self.pool_overs(tier, usage, month, days) if tier.pools else _NO_FIGURES
+        more_included = (_NO_FIGURES if not quantities else
+                         self.add_on_included(month, quantities, days))
         for item, item_name, included, ceiling, priced, price, block, rule in tier.items:
             if days is not None and tier is not last and self.meters[item_name].peak:
                 continue
@@ -966,6 +988,12 @@ class _Runner:
             if item_name in pooled:
                 measured, step = pooled[item_name]
                 more = (step,)
+            billed = (measured, included, block, price)  # the figures an extra is billed on
+            if item_name in more_included:  # what the add-ons held include (exactly)
+                added, step = more_included[item_name]
+                more += (step,)
+                billed = (Fraction(measured), Fraction(included) + added, Fraction(block),
+                          Fraction(price))
             if over_ceiling(measured, ceiling) and not (consumed and item_name in consumed):
                 decisions += (self.over_limit(tier, item_name, measured, ceiling, month,
                                               last_day, usage, trace, told, more),)
@@ -977,17 +1005,19 @@ class _Runner:
                     charged_lines += self.payment_lines(tier, item_name, usage, month, measured,
                                                         told, days)
             elif priced:
-                charged = extra(measured, included, block, price, currency)
+                charged = extra(*billed, currency)
                 if charged is not None:
                     blocks, amount = charged
+                    if blocks.__class__ is int:  # (billed on Fractions: what add-ons include)
+                        blocks = Decimal(blocks)
                     line: tuple = ("extra", item_name, tier.name, blocks, price, amount, rule)
                     if told is not None:
                         line += (self.measurement(item_name, month, measured, told, consumed)
                                  + more + extra_steps(self.round_shows[item_name],
                                                tier.plan.items[item_name],
-                                               self.catalog.meters[item_name], included,
-                                               measured - included, block, blocks, amount,
-                                               currency),)
+                                               self.catalog.meters[item_name], billed[1],
+                                               billed[0] - billed[1], billed[2], blocks,
+                                               amount, currency),)
                     charged_lines = (_new(Line, line),)
             if days is not None and self.meters[item_name].monthly != "sum":
                 charged_lines = tuple(self.held(line, len(days), month)
@@ -1583,6 +1613,7 @@ class _Runner:
             if type(policy) is not str or policy not in POLICIES:
                 raise _Interpret
         history = self.lookback(record["lookback"], tier) if "lookback" in record else []
+        holding = self.held_add_ons(record["add_ons"], tier.name) if "add_ons" in record else {}
         limit = self.spending_limit(record["spending_limit"]) if "spending_limit" in record \
             else None
         last = self.last_month
@@ -1610,11 +1641,18 @@ class _Runner:
                 fee_lines = self.explained_fees(month)
             if scheduled is not None:
                 tier = self.tiers[scheduled]
+            # the add-ons held at the month's start (those the plan it starts on does not offer
+            # ended: `addons.ended`), and their changes in it (day, add-on, quantity)
+            made_on: list = [self.ruled(d, trace) for d in
+                             add_on_rules.ended(self.catalog, holding, tier.name,
+                                                _period(month).first_day)] if holding else []
+            start_held = dict(holding)
+            held_changes: list[tuple[int, str, int]] = []
             # the plans changed to this month (their setup fees): a plan change that took
             # effect at the month's start, then those made in it
             joined: list[tuple[int, str]] = (
                 [(1, scheduled)] if scheduled is not None and scheduled == joining else [])
-            made_on: list = []  # the decisions made on the month's days, in the order made
+            # (`made_on`: the decisions made on the month's days, in the order made)
             segments = None  # the month's stretches on each plan, once a change takes effect
             following = None  # the plan a change scheduled for next month moves to
             # The month's timeline events and its uses of items decided event by event, in the
@@ -1667,6 +1705,9 @@ class _Runner:
                         messages += (_new(Ruling, said + (owed[1],)),)
                     else:
                         made_on.append(_new(Ruling, said + (decision,) if trace else said))
+                    if new is CalendarStep.DOWNGRADE and holding:  # (after its decision)
+                        self.end_add_ons(holding, tier.name, moment, month, trace, made_on,
+                                         held_changes)
                 elif kind == 3:  # an element request: `decisions.decide_create`, `decide_store`
                     if new.store is None:
                         decision = decide_create(self.catalog, tier.plan, new, self.level_at(
@@ -1694,6 +1735,9 @@ class _Runner:
                         segments = switched(segments or [Segment(1, tier.name, "start", None)],
                                             _period(month), higher, moment, charge, charged_by)
                         tier = self.tiers[higher]
+                        if holding:
+                            self.end_add_ons(holding, higher, moment, month, trace, made_on,
+                                             held_changes)
                         if not amount > 0:
                             break
                 elif type(new) is Event:  # a plan change request
@@ -1716,11 +1760,21 @@ class _Runner:
                             tier = self.tiers[asked]
                             joined = joined_plans(joined, moment.day if moment > _period(
                                 month).start else 1, asked)
+                            if holding:
+                                self.end_add_ons(holding, asked, moment, month, trace, made_on,
+                                                 held_changes)
                         else:
                             following = asked
                         committed = answer.commitment_until
-                elif type(new) is tuple:  # a policy or caps set, a payment
-                    if new[0] == "policy":
+                elif type(new) is tuple:  # a policy or caps set, a payment, an add-on
+                    if new[0] == "add_on":  # `addons.decide`, held from the day of the event
+                        d = add_on_rules.decide(self.catalog, holding, tier.name, new[1], new[2],
+                                           moment.date())
+                        made_on.append(self.ruled(d, trace))
+                        if d.outcome == "allowed":
+                            held_changes.append((moment.day if moment > _period(month).start
+                                                 else 1, new[1], new[2]))
+                    elif new[0] == "policy":
                         policy = new[1]
                     elif new[0] == "redeem":
                         d = redeem(self.catalog, coupons, new[1], moment.date())
@@ -1746,6 +1800,9 @@ class _Runner:
                         made_on += [_new(Ruling, (d.kind, d.subject, d.date, d.outcome,
                                                   d.reasons[0].code, d.rule, d.effective)
                                          + ((d,) if trace else ())) for d in made]
+                        if restored is not None and holding:  # (after its decisions)
+                            self.end_add_ons(holding, restored, moment, month, trace, made_on,
+                                             held_changes)
                 else:  # a status
                     if new != status and self.suspend:
                         day = moment.date()
@@ -1784,11 +1841,17 @@ class _Runner:
                                                           [p for _, p in joined], key))
                     if setup:
                         fees = (fees or (fee_lines[plan],)) + setup
+                bought = None  # the add-ons held in the month: their lines, what they include
+                if start_held or held_changes:
+                    quantities = add_on_rules.day_quantities(start_held, held_changes,
+                                                        self.days_of(month))
+                    if quantities:
+                        bought = self.add_on_bill(month, plan, quantities)
                 lines, total, made = self.charges(
                     tier, figures, month, fee_lines[plan], addons, uptimes.get(month), last_day,
                     trace, consumed, record.get("usage"), fees, told, seats,
                     None if segments is None else days_on(segments, plan, self.days_of(month)),
-                    limit, split, consumed_on if timed else None)
+                    limit, split, consumed_on if timed else None, bought)
                 if made:
                     decisions += made
                     dated = dated or any(ruling.date != last_day for ruling in made)
@@ -1957,6 +2020,59 @@ class _Runner:
             self.since_months[text] = month
         return month
 
+    @staticmethod
+    def ruled(decision: Decision, trace: bool) -> Ruling:
+        """An interpreter's `Decision` as the walk's `Ruling` (with it, traced)."""
+        return _new(Ruling, (decision.kind, decision.subject, decision.date, decision.outcome,
+                             decision.reasons[0].code, decision.rule, decision.effective)
+                    + ((decision,) if trace else ()))
+
+    def end_add_ons(self, holding: dict, plan: str, moment: dt.datetime, month: int,
+                    trace: bool, made_on: list, changes: list) -> None:
+        """The add-ons held that `plan`, which the account moves to at `moment`, does not offer:
+        ended that day (`addons.ended`), their decisions made, their quantity 0 from then on."""
+        day = moment.day if moment > _period(month).start else 1
+        for decision in add_on_rules.ended(self.catalog, holding, plan, moment.date()):
+            made_on.append(self.ruled(decision, trace))
+            changes.append((day, decision.subject, 0))
+
+    def add_on_quantity(self, name: str, quantity: Any) -> bool:
+        """Whether an add-on of the catalog is held in a quantity the account reader and
+        `prepare` take (a whole number, at most 1 for an add-on without a unit)."""
+        add_on = self.catalog.add_ons.get(name)
+        return (add_on is not None and type(quantity) is int and 0 <= quantity < 10 ** MAX_DIGITS
+                and (quantity <= 1 or bool(add_on.unit)))
+
+    def held_add_ons(self, held: Any, plan: str) -> dict[str, int]:
+        """The add-ons an account holds at its start (`add_ons`), as `prepare` checks them:
+        each in a quantity it may have, offered by the starting plan."""
+        if type(held) is not dict:
+            raise _Interpret
+        for name, quantity in held.items():
+            if type(name) is not str or not self.add_on_quantity(name, quantity) or (
+                    quantity and plan not in self.catalog.add_ons[name].plans):
+                raise _Interpret
+        return {name: quantity for name, quantity in held.items() if quantity}
+
+    def add_on_bill(self, month: int, plan: str, quantities: dict) -> tuple[tuple, dict]:
+        """A month's add-on lines (`addons.add_on_lines`), and the add-ons' day quantities."""
+        period = _period(month)
+        lines = self.charge_lines(add_on_rules.add_on_lines(self.catalog, period, plan,
+                                                           quantities))
+        return lines, quantities
+
+    def add_on_included(self, month: int, quantities: dict, days: tuple | None) -> dict:
+        """What the add-ons held add to each item's included amount, in the meter's unit, with
+        its step (`addons.included`), for the whole month or a plan's `days` of it."""
+        more = {}
+        for name in {item for add_on in self.catalog.add_ons.values()
+                     for item in add_on.includes}:
+            amount, step = add_on_rules.included(self.catalog, quantities, self.days_of(month),
+                                                 name, days)
+            if step is not None:
+                more[name] = (self.catalog.meters[name].unit.from_base(amount), step)
+        return more
+
     def timeline_events(self, events) -> list:
         """The account's status changes and plan change requests as (instant, UTC day, status
         or `Event`), in the interpreter's order: by instant, events of one instant in the
@@ -1988,6 +2104,13 @@ class _Runner:
                     raise _Interpret
                 moment, day = _instant(event["on"])
                 out.append((moment, day, ("redeem", code)))
+                continue
+            if event.keys() in _ADD_ON_KEYS:  # an add-on bought, changed or removed
+                name, quantity = event["add_on"], event.get("quantity", 1)
+                if type(name) is not str or not self.add_on_quantity(name, quantity):
+                    raise _Interpret
+                moment, day = _instant(event["on"])
+                out.append((moment, day, ("add_on", name, quantity)))
                 continue
             if event.keys() == _PAY_KEYS:  # a payment of a period's invoice, as written
                 paid = event["pay"]

@@ -62,8 +62,8 @@ def decide_create(catalog: Catalog, plan: Plan, request: Request, current: Fract
             rule = terms.price_rule or rule
         return Decision("create", request.create, date, "allowed", tuple(reasons), rule,
                         steps=steps)
-    lowest = next((p.name for p in catalog.plans if allows(p.items.get(request.create), wanted)),
-                  None)
+    lowest = next((p.name for p in catalog.product_plans(plan.name)
+                   if allows(p.items.get(request.create), wanted)), None)
     reason, rule = _refusal(plan, terms, request.create, show, current, wanted)
     upgrade = (f"; the lowest plan that allows it is `{lowest}`" if lowest
                else "; no plan of the catalog allows it")
@@ -114,7 +114,7 @@ def decide_store(catalog: Catalog, plan: Plan, request: Request, kind: str, held
         return Decision("store", request.store, date, "allowed",
                         (Reason("within-element-limit", why),), rule or plan.fee_rule,
                         steps=steps)
-    lowest = next((p.name for p in catalog.plans
+    lowest = next((p.name for p in catalog.product_plans(plan.name)
                    if (r := element_room(p.items.get(request.store), kind)) is None
                    or held + amount <= r), None)
     upgrade = (f"; the lowest plan that allows it is `{lowest}`" if lowest

@@ -41,12 +41,12 @@ def dunning_events(run):
             return
         if step is CalendarStep.CHARGE:
             invoice.paid = True
-        elif step is CalendarStep.DOWNGRADE:
+        decision = step_decision(calendar, step, invoice.period, money, moment.date())
+        (run.messages if decision.kind == "billing-message" else run.decisions).append(decision)
+        if step is CalendarStep.DOWNGRADE:  # (after its decision: the add-ons it ends)
             run.state.restore_plan = run.state.plan
             run.switch_plan(calendar.downgrade_plan, moment, "prorated",
                             calendar.rules["downgrade"])
-        decision = step_decision(calendar, step, invoice.period, money, moment.date())
-        (run.messages if decision.kind == "billing-message" else run.decisions).append(decision)
 
     return [(at(day), functools.partial(take, step, day))
             for day, step in calendar_steps(calendar, run.prepared.account.automatic_charge)]
@@ -130,10 +130,10 @@ def pay(run, event) -> None:
                                  run.state.restore_plan)
     if invoice is not None:
         invoice.paid = True
-    if restore is not None:
+    run.decisions.extend(decisions)
+    if restore is not None:  # (after its decisions: the add-ons it ends)
         run.state.restore_plan = None
         run.switch_plan(restore, event.on, "prorated", run.catalog.calendar.rules["restore"])
-    run.decisions.extend(decisions)
 
 
 def payment(calendar, period: str, date: dt.date, paid: bool | None,

@@ -15,9 +15,10 @@ from fractions import Fraction
 import attrs
 
 from planlang.diagnostics import did_you_mean
+from planlang.engine import products
 from planlang.engine.calendar import day_start
 from planlang.engine.metering import Series
-from planlang.inputs.account import Account, Amount
+from planlang.inputs.account import ACTIONS, Account, Amount
 from planlang.inputs.convert import InputError, parse_period
 from planlang.model import Catalog, Meter
 from planlang.money import (
@@ -60,7 +61,9 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
                                 f"price in `{account.currency}`",
                                 help="its currencies: " + ", ".join(declared)))
     catalog = catalog.priced_in(account.currency)  # the account's amounts are in its currency
-    if catalog.plans and not account.plan:
+    if account.plans:
+        _check_plans(catalog, account, problems)
+    elif catalog.plans and not account.plan:
         problems.append(Problem((), "PL411", "the account names no `plan`",
                                 help="plans: " + ", ".join(catalog.plan_names)))
     elif account.plan and catalog.plan(account.plan) is None:
@@ -101,13 +104,19 @@ def prepare(catalog: Catalog, account: Account) -> tuple[Prepared | None, list[P
 
 
 def _lookback(catalog: Catalog, account: Account, problems: list[Problem]) -> tuple[Fraction, ...]:
-    """The ladder item's figures of the months evaluated before the walk starts, oldest first."""
+    """The ladder item's figures of the months evaluated before the walk starts, oldest first
+    (for an account on several products: of the one plan of them on a ladder)."""
     if not account.lookback:
         return ()
-    ladder = catalog.ladder_of(account.plan) if catalog.plan(account.plan) is not None else None
+    plan = account.plan
+    if account.plans:
+        laddered = [p for p in account.plans.values()
+                    if catalog.plan(p) is not None and catalog.ladder_of(p) is not None]
+        plan = laddered[0] if len(laddered) == 1 else ", ".join(account.plans.values())
+    ladder = catalog.ladder_of(plan) if catalog.plan(plan) is not None else None
     if ladder is None:
         problems.append(Problem(("lookback",), "PL417", f"`lookback` figures are given, but plan "
-                                f"`{account.plan}` is in no ladder: nothing would read them",
+                                f"`{plan}` is in no ladder: nothing would read them",
                                 help="remove `lookback`, or start the account on a ladder's tier",
                                 on_key=True))
         return ()
@@ -170,6 +179,7 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
                                 or "a status is `active` or `suspended`"))
     _check_policy(catalog, account.policy, ("policy",), problems, POLICIES)
     _check_caps(catalog, account.caps, ("caps",), problems)
+    _check_add_ons(catalog, account, problems)
     limit = account.spending_limit
     if limit is not None and catalog.records:
         problems.append(Problem(("spending_limit",), "PL414", "a spending limit bounds a plan's "
@@ -188,15 +198,21 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
                                 f"\"{round_money(limit.value, catalog.currency)}\"`"))
     for index, event in enumerate(account.timeline):
         path = ("timeline", index)
-        given = [n for n in ("change_plan", "status", "pay", "cap", "policy", "coupon", "redeem")
-                 if getattr(event, n) is not None]
+        given = [n for n in ACTIONS if getattr(event, n) is not None]
         if len(given) != 1:
             problems.append(Problem(path, "PL415", "a timeline event does one thing: "
                                     + ("it does nothing" if not given else
                                        "it has " + ", ".join(f"`{g}`" for g in given)),
-                                    help="give one of `change_plan`, `status`, `pay`, `cap`, "
-                                    "`policy`, `coupon`, `redeem` per event"))
+                                    help="give one of " + ", ".join(f"`{a}`" for a in ACTIONS)
+                                    + " per event"))
             continue
+        if event.quantity is not None and event.add_on is None:
+            problems.append(Problem(path + ("quantity",), "PL415", "`quantity` goes with "
+                                    "`add_on`", help="e.g. `{on: 2026-11-10, add_on: "
+                                    "Extra-Storage, quantity: 3}`"))
+        if event.add_on is not None:
+            _check_add_on(catalog, event.add_on, event.quantity, path + ("add_on",),
+                          path + ("quantity",), problems)
         if event.redeem is not None and event.redeem not in catalog.coupons:
             problems.append(Problem(path + ("redeem",), "PL418",
                                     f"unknown coupon `{event.redeem}`",
@@ -224,6 +240,119 @@ def _check_timeline(catalog: Catalog, account: Account, problems: list[Problem])
         _check_policy(catalog, event.policy, path + ("policy",), problems, POLICIES)
         if event.cap is not None:
             _check_caps(catalog, event.cap, path + ("cap",), problems)
+
+
+def _check_add_ons(catalog: Catalog, account: Account, problems: list[Problem]) -> None:
+    """The add-ons held at the start: known, in a quantity each may have, offered by the
+    account's plan (PL430)."""
+    for name, quantity in account.add_ons.items():
+        path = ("add_ons", name)
+        if not _check_add_on(catalog, name, quantity, path, path, problems) or not quantity:
+            continue
+        plan = account.plan
+        if account.plans:  # on several products: the plan of the product offering it
+            held = products.add_on_product(catalog, account, name)
+            if len(held) != 1:
+                continue  # (reported with the account's products)
+            plan = account.plans[held[0]]
+        if catalog.plan(plan) is not None and plan not in catalog.add_ons[name].plans:
+            add_on = catalog.add_ons[name]
+            problems.append(Problem(path, "PL430", f"add-on `{name}` is not available on plan "
+                                    f"`{plan}`", on_key=True,
+                                    help="it is available on " + ", ".join(add_on.plans)
+                                    if add_on.plans else "no plan offers it"))
+
+
+def _check_plans(catalog: Catalog, account: Account, problems: list[Problem]) -> None:
+    """An account on a plan of each of several products (`plans`): known products, each with
+    one of its plans, and nothing that would not know which product it is for (PL429)."""
+    def problem(path: tuple, message: str, help: str, on_key: bool = False) -> None:
+        problems.append(Problem(path, "PL429", message, help=help, on_key=on_key))
+
+    names = [p.name for p in catalog.products]
+    if account.plan:
+        problem(("plans",), "an account is on one `plan` or on `plans` of several products, not "
+                "both", "keep `plans: {PRODUCT: PLAN, …}`, or `plan:` alone", on_key=True)
+    for product, plan in account.plans.items():
+        found = next((p for p in catalog.products if p.name == product), None)
+        if found is None:
+            problem(("plans", product), f"unknown product `{product}`",
+                    did_you_mean(product, names) or ("products: " + ", ".join(names) if names
+                                                     else "the catalog has no products: give "
+                                                     "`plan:`"), on_key=True)
+        elif catalog.plan(plan) is None:
+            problems.append(Problem(("plans", product), "PL411", f"unknown plan `{plan}`",
+                                    help=did_you_mean(plan, found.plans)
+                                    or "plans of " + product + ": " + ", ".join(found.plans)))
+        elif plan not in found.plans:
+            problem(("plans", product), f"plan `{plan}` is not a plan of product `{product}`",
+                    f"plans of {product}: " + ", ".join(found.plans))
+    one = "give the account one `plan:`, or bill one account per product"
+    for key, given in (("spending_limit", account.spending_limit), ("coupon", account.coupon),
+                       ("coupons", account.coupons or None)):
+        if given is not None:
+            problem((key,), f"`{key}` is not supported yet for an account on several products",
+                    one, on_key=True)
+    if catalog.calendar is not None:
+        problem(("plans",), "a catalog with a billing calendar bills an account on one plan",
+                one, on_key=True)
+    for index, event in enumerate(account.timeline):
+        path = ("timeline", index)
+        if event.redeem is not None or event.coupon is not None:
+            problem(path, "a coupon is not supported yet for an account on several products", one)
+        if event.change_plan is not None and (found := catalog.product_of(event.change_plan)) \
+                is not None and found.name not in account.plans:
+            problem(path + ("change_plan",), f"`{event.change_plan}` is a plan of product "
+                    f"`{found.name}`, which the account does not hold",
+                    "a change of plan stays within a product the account holds")
+        if event.add_on is not None and event.add_on in catalog.add_ons:
+            _routed(catalog, account, event.add_on, path + ("add_on",), problems)
+    for name in account.add_ons:
+        if name in catalog.add_ons:
+            _routed(catalog, account, name, ("add_ons", name), problems)
+    for index, request in enumerate(account.requests):
+        item = request.create or request.store or ""
+        if item in catalog.meters and len(products.item_products(catalog, account, item)) != 1:
+            problem(("requests", index), f"`{item}` is an item of "
+                    + ("none" if not products.item_products(catalog, account, item) else "several")
+                    + " of the account's products: the request is for no one subscription",
+                    "give requests for an item that one product's plans offer")
+
+
+def _routed(catalog: Catalog, account: Account, name: str, path: tuple, problems) -> None:
+    """An add-on of an account on several products: offered by the plans of one it holds."""
+    held = products.add_on_product(catalog, account, name)
+    if len(held) != 1:
+        problems.append(Problem(path, "PL429", f"add-on `{name}` is offered by the plans of "
+                                + (", ".join(f"`{p}`" for p in held) if held else
+                                   "no product the account holds"),
+                                help="an add-on of an account on several products is available "
+                                "on the plans of one of them (`available on`)"))
+
+
+def _check_add_on(catalog: Catalog, name: str, quantity: int | None, path: tuple,
+                  quantity_path: tuple, problems: list[Problem]) -> bool:
+    """An add-on named in an account (PL427 when unknown) and its quantity: a whole number,
+    zero or more, at most 1 for an add-on without a unit (PL414). Whether it holds."""
+    add_on = catalog.add_ons.get(name)
+    if add_on is None:
+        problems.append(Problem(path, "PL427", f"unknown add-on `{name}`",
+                                help=did_you_mean(name, list(catalog.add_ons))
+                                or ("add-ons: " + ", ".join(catalog.add_ons) if catalog.add_ons
+                                    else "the catalog has no add-ons"), on_key=path[0] != "timeline"))
+        return False
+    if quantity is None:
+        return True
+    if quantity < 0 or quantity >= 10 ** MAX_DIGITS:
+        problems.append(Problem(quantity_path, "PL414", f"a quantity of add-on `{name}` is a "
+                                f"whole number from 0 to {10 ** MAX_DIGITS - 1:,}, not {quantity}"))
+        return False
+    if quantity > 1 and not add_on.unit:
+        problems.append(Problem(quantity_path, "PL414", f"add-on `{name}` is bought once, not "
+                                f"{quantity} times", help="its fee is not per unit: quantity 1, "
+                                "or 0 to remove it"))
+        return False
+    return True
 
 
 def _check_policy(catalog, policy, path, problems, policies) -> None:

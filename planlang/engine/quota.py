@@ -213,11 +213,10 @@ def _notify(run, item, plan, index, after, quota, moment) -> None:
 
 def _auto_upgrade(run, item, old, new, moment, rule) -> None:
     decisions, charge, switch_rule = auto_upgrade(run.catalog, item, old, new, moment, rule)
-    run.decisions.append(decisions[0])
+    run.decisions.extend(decisions)
     change = run.catalog.change_rule(old, new)
-    run.switch_plan(new, moment, charge, switch_rule,
+    run.switch_plan(new, moment, charge, switch_rule,  # (after them: the add-ons it ends)
                     whole_month=change is not None and change.whole_month)
-    run.decisions.extend(decisions[1:])
 
 
 def auto_upgrade(catalog, item: str, old: str, new: str, moment: dt.datetime,

@@ -76,6 +76,7 @@ class State:
     invoices: dict[str, Invoice] = attrs.Factory(dict)
     restore_plan: str | None = None  # the plan to give back when a downgraded account pays
     coupons: list = attrs.Factory(list)  # the coupons redeemed (`coupons.Redeemed`)
+    add_ons: dict[str, int] = attrs.Factory(dict)  # the add-ons held now, by name: quantity
 
 
 @attrs.frozen

@@ -18,8 +18,8 @@ from fractions import Fraction
 
 import attrs
 
+from planlang.engine import addons, products, rules
 from planlang.engine import quota as quotas
-from planlang.engine import rules
 from planlang.engine.calendar import Period
 from planlang.engine.changes import decide_change, level
 from planlang.engine.charges import (
@@ -28,6 +28,7 @@ from planlang.engine.charges import (
     item_charge,
     not_offered,
     peak_over_limit,
+    per_unit_fee,
     pool_step,
     setup_lines,
     sla_refund,
@@ -37,7 +38,7 @@ from planlang.engine.coupons import discount_lines, redeem
 from planlang.engine.decisions import decide_request
 from planlang.engine.dunning import dunning_events, pay
 from planlang.engine.ladder import evaluate_ladder
-from planlang.engine.metering import Series, day_figures, day_runs, measure, measure_days
+from planlang.engine.metering import Series, day_figures, measure, measure_days
 from planlang.engine.prepare import Prepared, caps_in_base
 from planlang.engine.results import Bill, ChargeLine, Decision, Reason, Step
 from planlang.engine.state import Invoice, Scheduled, Segment, State
@@ -48,7 +49,8 @@ from planlang.money import EXACT, format_money, format_number, fraction_to_decim
 def start_state(catalog: Catalog, prepared: Prepared) -> State:
     account = prepared.account
     return State(account.plan, account.status, caps_in_base(catalog, account.caps),
-                 account.policy, history=list(prepared.lookback))
+                 account.policy, history=list(prepared.lookback),
+                 add_ons={name: q for name, q in account.add_ons.items() if q})
 
 
 def first_period(prepared: Prepared, periods: list[Period]) -> Period:
@@ -79,7 +81,10 @@ def check_span(first: Period, last: Period) -> None:
 
 
 def run(catalog: Catalog, prepared: Prepared, periods: list[Period]) -> list[Bill]:
-    """Evaluate every period from the account's start to the last one asked; bill those asked."""
+    """Evaluate every period from the account's start to the last one asked; bill those asked
+    (an account on several products: each product's subscription, `products.run`)."""
+    if prepared.account.plans:
+        return products.run(catalog, prepared, periods, run)
     wanted = sorted(set(periods))
     state = start_state(catalog, prepared)
     bills = []
@@ -118,6 +123,10 @@ class PeriodRun:
         # the plans changed to in the period, by day (their setup fees): a later change on the
         # same day replaces an earlier one, as it does the plan (`switched`)
         self.joined: list[tuple[int, str]] = []
+        # the add-ons held at the period's start, and their changes in it: (day, add-on,
+        # quantity from that day on), in the order made (`addons.day_quantities`)
+        self.add_ons_held: dict[str, int] = {}
+        self.add_on_changes: list[tuple[int, str, int]] = []
 
     # ---- the period ----
     def run(self) -> Bill:
@@ -134,6 +143,9 @@ class PeriodRun:
             state.plan = change.plan
         if due and due[-1].kind == "plan-change":  # the last one stands
             self.joined = joined(self.joined, 1, due[-1].plan)
+        if due:  # the add-ons the plan the period starts on does not offer end
+            self.decisions += addons.ended(self.catalog, state.add_ons, state.plan, first)
+        self.add_ons_held = dict(state.add_ons)
         self.segments.append(Segment(1, state.plan, "start", None))
         self.start_status = state.status
 
@@ -174,6 +186,22 @@ class PeriodRun:
         elif event.redeem is not None:
             self.decisions.append(redeem(self.catalog, state.coupons, event.redeem,
                                          event.on.date()))
+        elif event.add_on is not None:
+            self.add_on(event.add_on, 1 if event.quantity is None else event.quantity, event.on)
+
+    def add_on(self, name: str, quantity: int, moment: dt.datetime) -> None:
+        """An add-on added, its quantity changed or removed at `moment` (`addons.decide`): held
+        from that day on."""
+        day = moment.date()
+        decision = addons.decide(self.catalog, self.state.add_ons, self.state.plan, name,
+                                 quantity, day)
+        self.decisions.append(decision)
+        if decision.outcome == "allowed":
+            self.add_on_changes.append((self.day_of(moment), name, quantity))
+
+    def day_of(self, moment: dt.datetime) -> int:
+        """The day of the period a change at `moment` takes effect on (before it: the first)."""
+        return moment.date().day if moment > self.period.start else 1
 
     def change_plan(self, event) -> None:
         """A plan change request: decided by `changes.decide_change`, applied here."""
@@ -181,6 +209,7 @@ class PeriodRun:
         decided = decide_change(self.catalog, state, event, self.period.end.date(),
                                 lambda item, moment: level(self, item, moment))
         rule = decided.rule
+        at = len(self.decisions)  # (the add-ons a change ends are decided after it)
         if rule is not None:  # allowed: it replaces a change requested before for next month
             state.scheduled = [s for s in state.scheduled if s.kind != "plan-change"]
             if decided.now:
@@ -193,7 +222,7 @@ class PeriodRun:
                 state.scheduled.append(Scheduled(decided.effective, event.change_plan, rule.rule,
                                                  "plan-change"))
             state.commitment_until = decided.commitment_until
-        self.decisions.append(decided.decision)
+        self.decisions.insert(at, decided.decision)
 
     def request(self, request) -> None:
         plan = self.catalog.plan(self.state.plan)
@@ -209,6 +238,9 @@ class PeriodRun:
         self.state.plan = plan
         self.segments = switched(self.segments, self.period, plan, moment, charge, rule, refund,
                                  whole_month)
+        for decision in addons.ended(self.catalog, self.state.add_ons, plan, moment.date()):
+            self.decisions.append(decision)
+            self.add_on_changes.append((self.day_of(moment), decision.subject, 0))
 
     # ---- billing ----
     def finish(self) -> Bill:
@@ -225,6 +257,8 @@ class PeriodRun:
             lines += self.fee_lines()
             lines += setup_lines(catalog, [plan for _, plan in self.joined], str(self.period))
             lines += self.addon_lines()
+            held = self.add_on_days()
+            lines += addons.add_on_lines(catalog, self.period, plan.name, held)
             # the plans billing the month's usage, each with its days (None: the whole month)
             split: list[tuple[Plan, tuple[int, ...] | None]] = [
                 (on, days) for name, days in usage_plans(self.segments, self.period.days)
@@ -232,7 +266,7 @@ class PeriodRun:
             if len(split) == 1:  # one plan bills the whole month's usage
                 split = [(plan, None)]
             for on, days in split:
-                lines += self.item_lines(on, days)
+                lines += self.item_lines(on, days, held)
             limit = self.prepared.account.spending_limit
             bounded, reached = spend_bounds(
                 catalog, plan, str(self.period), lines,
@@ -280,6 +314,10 @@ class PeriodRun:
                          day_figures(meter, self.prepared.series.get(item), self.period)]
         return out
 
+    def add_on_days(self) -> dict[str, list[int]]:
+        """Each add-on's quantity on each day of the period (`addons.day_quantities`)."""
+        return addons.day_quantities(self.add_ons_held, self.add_on_changes, self.period.days)
+
     def addon_lines(self) -> list[ChargeLine]:
         if self.state.addons is None:
             return []
@@ -312,16 +350,20 @@ class PeriodRun:
                 out[member] = (beyond, pool_step(pool, included, totals, beyond, member, show))
         return out
 
-    def item_lines(self, plan, days: tuple[int, ...] | None = None) -> list[ChargeLine]:
+    def item_lines(self, plan, days: tuple[int, ...] | None = None,
+                   held: dict[str, list[int]] | None = None) -> list[ChargeLine]:
         """The plan's lines for its items' usage: of the whole period, or with `days` (1-based),
         of those days only, the plan's share of a period split between plans
-        (`usage_plans`)."""
+        (`usage_plans`); `held`: the add-ons' day quantities, which add to the included amounts
+        (`addons.included`)."""
         lines = []
         pooled = self.pooled(plan, days) if plan.pools else {}
         for item, meter in self.catalog.meters.items():
             terms = plan.items.get(item)
             if terms is None:
                 continue
+            more, added = addons.included(self.catalog, held, self.period.days, item, days) \
+                if held else (0, None)
             if meter.monthly is None:
                 if days is not None and plan.name != self.state.plan:
                     continue  # a count's highest day: against the plan the month ends on
@@ -340,6 +382,9 @@ class PeriodRun:
                 beyond, step = pooled[item]
                 measurement = attrs.evolve(measurement, value=beyond,
                                            steps=(*measurement.steps, step))
+            if added is not None:  # the add-ons' included amounts add to the plan's
+                terms = attrs.evolve(terms, included=terms.included + more)
+                measurement = attrs.evolve(measurement, steps=(*measurement.steps, added))
             ladder = self.catalog.ladder_of(plan.name)
             charged, over = item_charge(self.catalog, plan, self.period, terms, measurement,
                                         quota=item in self.used or (ladder is not None
@@ -572,22 +617,13 @@ def _seat_fee_line(catalog: Catalog, period: Period, plan, seats, first: int, la
                    on_plan: int, item: str, seg: Segment) -> ChargeLine:
     """A per-seat fee for days `first` to `last`: the fee × seat-days / the period's days,
     rounded once (the plan ran `on_plan` days from seg.day)."""
-    currency, days = catalog.currency, period.days
-    units, quantities = _seat_units(catalog, period, plan, seats, first, last)
-    amount = rules.prorated_fee(plan.fee, units, days, currency)
+    days = period.days
+    _, quantities = _seat_units(catalog, period, plan, seats, first, last)
     steps = _on_plan_steps(period, plan, seg, on_plan, days)
-    label = plan.seat_label
-    steps.append(Step(plan.seat_item, day_runs(quantities, _same)))
-    fee = format_money(plan.fee, currency)
-    if first == 1 and last == days and len(set(quantities)) == 1:
-        steps.append(Step("monthly fee", f"{fee} × {format_number(quantities[0])} = "
-                          f"{format_money(amount, currency)}"))
-        quantity, unit, unit_price = fraction_to_decimal(Fraction(quantities[0])), label, plan.fee
-    else:
-        steps.append(Step("proration", f"{fee} × {format_number(units)} {label}-days / {days} = "
-                          f"{format_money(amount, currency)}"))
-        quantity, unit = fraction_to_decimal(Fraction(units)), f"{label}-day of {days}"
-        unit_price = fraction_to_decimal(Fraction(plan.fee) / days, places=6)
+    quantity, unit, unit_price, amount, more = per_unit_fee(
+        plan.fee, plan.seat_label, plan.seat_item, quantities, first == 1 and last == days, days,
+        catalog.currency)
+    steps += more
     return ChargeLine("fee", item, plan.name, str(period), quantity, unit, unit_price, amount,
                       _fee_rule(plan, seg), tuple(steps))
 

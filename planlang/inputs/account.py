@@ -79,6 +79,10 @@ class Request:
     amount: Amount | None = None
 
 
+#: what a timeline event may do, one per event
+ACTIONS = ("change_plan", "status", "pay", "cap", "policy", "coupon", "redeem", "add_on")
+
+
 @attrs.frozen
 class Event:
     """A dated event of the account's timeline; exactly one of its actions is given.
@@ -86,7 +90,8 @@ class Event:
     `change_plan` (with `by`, the acting user's role, and optionally the `commitment` and
     `deposit` offered), `status` (`active` or `suspended`), `pay` (the period whose invoice is
     paid), `cap` (the customer's monthly caps by item), `policy` (what happens when a quota
-    runs out) or `redeem` (a coupon of the catalog).
+    runs out), `redeem` (a coupon of the catalog) or `add_on` (an add-on of the catalog
+    added, its `quantity` changed, or removed with `quantity: 0`).
     """
 
     on: dt.datetime
@@ -101,9 +106,11 @@ class Event:
     coupon: Amount | None = None  # a coupon for any charge credited to the account
     for_: str | None = None  # with `coupon`: the coupon it credits, by name (default: any charge)
     redeem: str | None = None  # a coupon of the plan catalog redeemed, by name
+    add_on: str | None = None  # an add-on added, its quantity changed, or removed (quantity 0)
+    quantity: int | None = None  # with `add_on`: how many from then on (default 1)
 
     def action(self) -> str | None:
-        for name in ("change_plan", "status", "pay", "cap", "policy", "coupon", "redeem"):
+        for name in ACTIONS:
             if getattr(self, name) is not None:
                 return name
         return None
@@ -169,3 +176,6 @@ class Account:
     # the currency the account is billed in (`EUR`), one the catalog prices in; default the
     # catalog's first
     currency: str | None = None
+    add_ons: dict[str, int] = attrs.Factory(dict)  # the add-ons held at the start: quantity
+    # a plan of each of several products (`{Chat: Pro, Drive: Basic}`), instead of `plan`
+    plans: dict[str, str] = attrs.Factory(dict)

@@ -562,8 +562,47 @@ class PoolDef:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class AvailableOn:
+    """`available on Pro, Business`: the plans an add-on can be bought beside."""
+
+    plans: tuple[Name, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class AddOnNoRefund:
+    """`no refund on removal`: a unit of an add-on removed is billed to the period's end."""
+
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class AddOnDef:
+    """`add-on Extra-Storage: $ 5 per pack per month`: bought beside a plan, in a quantity
+    (`unit`, the first `per`'s word; None for `$ 49 per month`), with item rules adding to the
+    plan's (`storage: 50 GB included`, per unit of quantity) and the plans it is available on."""
+
+    name: Name
+    fee: Expr
+    per: Name  # the fee's period: `month`
+    body: tuple[ItemRule | AvailableOn | AddOnNoRefund, ...]
+    span: Span | None = _span()
+    unit: Name | None = None
+
+
+@attrs.frozen
+class ProductDef:
+    """`product Chat: Free, Pro, Business`: a product's plans, lowest first."""
+
+    name: Name
+    plans: tuple[Name, ...]
+    span: Span | None = _span()
+
+
 Definition = (CatalogDef | LetDef | UnitDef | MeterDef | PlanDef | PlansDef | SlaDef | ChangeDef
-              | QuotaDef | LadderDef | CalendarDef | RecordDef | DiscountDef | CouponDef | PoolDef)
+              | QuotaDef | LadderDef | CalendarDef | RecordDef | DiscountDef | CouponDef | PoolDef
+              | AddOnDef | ProductDef)
 
 
 @attrs.frozen

@@ -486,6 +486,27 @@ class Builder(Transformer):
         rate = number(children[2]) if len(children) > 2 else Decimal(1)
         return ast.PoolMember(self._name(children[0]), rate, span=self._span(meta))
 
+    # ---- add-ons and products ----
+    def addon_def(self, meta, children):
+        name, fee, *rest = children
+        words = [self._name(word) for word in rest if not isinstance(word, tuple)]
+        body = next((part for part in rest if isinstance(part, tuple)), ())
+        return ast.AddOnDef(self._name(name), fee, words[-1], body, span=self._span(meta),
+                            unit=words[0] if len(words) == 2 else None)
+
+    def addon_body(self, meta, children):
+        return tuple(children)
+
+    def addon_no_refund(self, meta, children):
+        return ast.AddOnNoRefund(span=self._span(meta))
+
+    def available_on(self, meta, children):
+        return ast.AvailableOn(tuple(children[0]), span=self._span(meta))
+
+    def product_def(self, meta, children):
+        name, plans = children
+        return ast.ProductDef(self._name(name), tuple(plans), span=self._span(meta))
+
     # ---- coupons ----
     def coupon_def(self, meta, children):
         name, amount, *rest = children
