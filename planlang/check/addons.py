@@ -40,14 +40,7 @@ class AddOnChecker:
 
     # ---- add-ons ----
     def check_add_ons(self, defs: list[ast.AddOnDef]) -> dict[str, AddOn]:
-        out = {}
-        for d in defs:
-            if not self.c.define("add-on", d.name):
-                continue
-            add_on = self.check_add_on(d)
-            if add_on is not None:
-                out[add_on.name] = add_on
-        return out
+        return self.c.check_named("add-on", defs, self.check_add_on)
 
     def check_add_on(self, d: ast.AddOnDef) -> AddOn | None:
         name = d.name.text

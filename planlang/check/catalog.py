@@ -283,14 +283,19 @@ class Checker:
 
     # ---- coupons ----
     def check_coupons(self, defs: list[ast.CouponDef]) -> dict[str, Coupon]:
-        coupons = {}
+        return self.check_named("coupon", defs, self.check_coupon)
+
+    def check_named(self, kind: str, defs: list, check) -> dict:
+        """Definitions of one kind, each named once (`define`), checked by `check` (None when
+        it reported a problem), by name."""
+        out = {}
         for d in defs:
-            if not self.define("coupon", d.name):
+            if not self.define(kind, d.name):
                 continue
-            coupon = self.check_coupon(d)
-            if coupon is not None:
-                coupons[coupon.name] = coupon
-        return coupons
+            checked = check(d)
+            if checked is not None:
+                out[checked.name] = checked
+        return out
 
     def check_coupon(self, d: ast.CouponDef) -> Coupon | None:
         """A coupon: a share (above 0%, at most 100%) or an amount of money off, of items the

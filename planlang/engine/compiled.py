@@ -790,6 +790,8 @@ class _Runner:
         self.readings: dict[str, dict[str, Decimal]] = {}
         self.addon_bills: dict[tuple[int, str], dict] = {}  # `addon_bill`, by month and plan
         self.band_parts: dict[tuple[str, str], tuple] = {}  # `band_lines`, by plan and item
+        # each transactions item's payments as read in this walk (`payments_of`), with the data
+        self.read_payments: dict[str, tuple[Any, list]] = {}
         self.uptime_readings: dict[tuple, tuple[int, Fraction]] = {}  # ("2026-11", "99.9%")
         # A monthly run's month as generated straight-line code (record -> Outcome), and a
         # run of several months as a generated loop over them (record -> [Outcome]): the
@@ -1140,20 +1142,20 @@ class _Runner:
         if usage is not None and type(usage) is not dict:
             raise _Interpret
         data = (usage or _NO_FIGURES).get(item, _NO_FIGURES)
-        payments = []
-        for on, amount in self.payments_of(data, item):
-            day = _instant(on)[1]
-            if day.year * 12 + day.month - 1 == month and (days is None or day.day in days):
-                payments.append(Fraction(amount))
+        payments = [amount for paid_month, day, amount in self.payments_of(data, item)
+                    if paid_month == month and (days is None or day in days)]
         steps = () if told is None else self.measurement(item, month, measured, told, None)
         lines = payment_lines(self.catalog, tier.plan, _period(month), tier.plan.items[item],
                               Measurement(Fraction(measured), Fraction(measured), steps,
                                           tuple(payments)))
         return self.charge_lines(list(lines))
 
-    def payments_of(self, data, item: str) -> list[tuple[Any, Decimal]]:
-        """A transactions meter's payments, (when, amount), each read as `event_days` reads
-        usage events."""
+    def payments_of(self, data, item: str) -> list[tuple[int, int, Fraction]]:
+        """A transactions meter's payments, (month number, day of the month, amount), each read
+        as `event_days` reads usage events; read once for a walk's months (kept with `data`)."""
+        held = self.read_payments.get(item)
+        if held is not None and held[0] is data:
+            return held[1]
         if type(data) is not dict:
             raise _Interpret
         events = data.get("events")
@@ -1167,10 +1169,11 @@ class _Runner:
             if type(event) is not dict or event.keys() != _USAGE_EVENT_KEYS:
                 raise _Interpret
             value = event["amount"]
-            out.append((event["on"], value if type(value) is Figure
-                        else self.checked(value, meter.unit)))
+            day = _instant(event["on"])[1]
+            out.append((day.year * 12 + day.month - 1, day.day, Fraction(
+                value if type(value) is Figure else self.checked(value, meter.unit))))
+        self.read_payments[item] = (data, out)
         return out
-
 
     def addon_line(self, addons: tuple, steps: bool = False) -> Line:
         """The line of the add-on subscriptions decided at the last billed month's end:
@@ -1574,6 +1577,8 @@ class _Runner:
         interpreter's wording functions."""
         told = _Told() if explain else None
         trace = trace or explain
+        if self.read_payments:  # (read again for each record: its data may have changed)
+            self.read_payments.clear()
         if type(record) is not dict or not _ACCOUNT_KEYS.issuperset(record):
             raise _Interpret
         name = record.get("account")
